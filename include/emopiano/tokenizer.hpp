@@ -1,0 +1,109 @@
+// Tokenizers turn a Score into integer token ids and back. The base class is
+// the interface every caller (dataset, trainer, sampler, C ABI) uses; schemes
+// (REMI today; compound word or Octuple later) are subclasses created by name
+// from a TokenizerConfig, so adding one never touches a caller.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "emopiano/emotion.hpp"
+#include "emopiano/score.hpp"
+
+namespace emopiano {
+
+// Everything that defines a vocabulary. Saved as JSON inside every model file,
+// so a model always decodes with the vocabulary it was trained with.
+struct TokenizerConfig {
+  std::string scheme = "remi";
+  int positions_per_beat = 4;       // 4 = a 16th-note grid
+  int pitch_min = 21;               // piano range A0..C8
+  int pitch_max = 108;
+  int velocity_bins = 32;           // uniform bins over 1..127
+  int tempo_bins = 32;              // geometric bins over [tempo_min, tempo_max]
+  double tempo_min = 40.0;
+  double tempo_max = 250.0;
+  int max_duration_steps = 64;      // longest duration in grid steps; longer is clipped
+  bool use_tempo = true;            // a Tempo token at the start and at each change
+  bool use_pedal = true;            // Pedal_On / Pedal_Off tokens at grid positions
+  bool use_chords = false;          // a Chord token before notes that form a known chord
+  bool use_time_signature = false;  // a TimeSig token after Bar when the metre changes
+
+  std::string to_json() const;
+  // Throws Error(format) on malformed JSON, Error(invalid_argument) on
+  // out-of-range values. Missing keys keep their defaults.
+  static TokenizerConfig from_json(std::string_view json);
+  void validate() const;  // throws Error(invalid_argument)
+  bool operator==(const TokenizerConfig& other) const;
+};
+
+// Incremental grammar of one token sequence: which tokens may come next.
+// The sampler masks everything else, so every generated sequence decodes to a
+// well-formed score. Also tracks the musical position (bar, position in bar)
+// that the model is given beside each token.
+class TokenGrammar {
+ public:
+  virtual ~TokenGrammar() = default;
+  // mask[i] = 1 when token i may come next, else 0 (vocab_size entries).
+  virtual void allowed(uint8_t* mask) const = 0;
+  // Consumes a token. Returns false, leaving the state unchanged, when the
+  // token is not allowed here.
+  virtual bool advance(int32_t token) = 0;
+  virtual bool finished() const = 0;  // EOS consumed
+  // Musical position after the last consumed token: bars started so far
+  // (0 before the first Bar) and grid position inside the current bar.
+  virtual int32_t bar() const = 0;
+  virtual int32_t position() const = 0;
+  // True when the last consumed token completed a note; *note gets it (ticks
+  // at the tokenizer's resolution, seconds from the decoded tempo).
+  virtual bool completed_note(Note* note) const = 0;
+  virtual std::unique_ptr<TokenGrammar> clone() const = 0;
+};
+
+class Tokenizer {
+ public:
+  virtual ~Tokenizer() = default;
+
+  // Creates the tokenizer the config's scheme names. Throws Error(invalid_argument).
+  static std::unique_ptr<Tokenizer> create(const TokenizerConfig& config = {});
+
+  virtual const TokenizerConfig& config() const = 0;
+  virtual int32_t vocab_size() const = 0;
+
+  virtual int32_t pad_id() const = 0;
+  virtual int32_t bos_id() const = 0;
+  virtual int32_t eos_id() const = 0;
+  virtual int32_t emotion_id(Quadrant q) const = 0;
+  // The quadrant an emotion token stands for, or nullopt.
+  virtual std::optional<Quadrant> emotion_of(int32_t id) const = 0;
+
+  // BOS, [Emotion_Qn when `emotion` is set], the piece, EOS.
+  virtual std::vector<int32_t> encode(const Score& score,
+                                      std::optional<Quadrant> emotion = std::nullopt) const = 0;
+  // Total: any id sequence decodes to a valid Score. Ill-formed runs and
+  // out-of-range ids are skipped and counted in Score::warnings.invalid_tokens.
+  virtual Score decode(const int32_t* ids, size_t count) const = 0;
+  Score decode(const std::vector<int32_t>& ids) const { return decode(ids.data(), ids.size()); }
+
+  // "Bar", "Position_4", "Pitch_60", ... ; "<invalid:N>" for an out-of-range id.
+  virtual std::string token_to_string(int32_t id) const = 0;
+  // Throws Error(not_found) for an unknown string.
+  virtual int32_t token_from_string(std::string_view text) const = 0;
+
+  // A fresh grammar positioned before the first token (BOS).
+  virtual std::unique_ptr<TokenGrammar> grammar() const = 0;
+
+  // Musical position of each token, as TokenGrammar::bar()/position() read
+  // after consuming it. Tokens the grammar rejects keep the previous position.
+  void musical_positions(const int32_t* ids, size_t count, int32_t* bars,
+                         int32_t* positions) const;
+  // Grid positions in one bar of the longest metre the vocabulary supports
+  // (the model's position-in-bar embedding size).
+  virtual int32_t max_positions_per_bar() const = 0;
+};
+
+}  // namespace emopiano

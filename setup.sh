@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Sets up a Debian machine for emopiano and builds it in Release.
+#   ./setup.sh          install packages (only those missing), build build/
+#   ./setup.sh --test   the same, then run the whole test suite:
+#                       the Release suite, the MIDI/tokenizer suites under
+#                       AddressSanitizer + UndefinedBehaviorSanitizer, and the
+#                       fuzzers for EMOPIANO_FUZZ_SECONDS each (default 60).
+# Idempotent: a second run installs nothing and rebuilds only what changed.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+run_tests=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) run_tests=1 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+packages=(
+  build-essential cmake git pkg-config ccache ca-certificates
+  libtorch-dev libopenblas0-openmp
+  libsmf-dev libfmt-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libfluidsynth-dev fluid-soundfont-gm
+  clang libclang-rt-14-dev
+  python3 python3-torch python3-mido
+  mono-mcs mono-runtime
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup.sh: installing ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j "$jobs"
+
+if [ "$run_tests" -eq 1 ]; then
+  export EMOPIANO_REQUIRE_DATA=1
+  echo "== Release test suite"
+  ctest --test-dir build --output-on-failure -j "$jobs"
+
+  echo "== MIDI and tokenizer tests under ASan + UBSan"
+  cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Debug -DEMOPIANO_WITH_TORCH=OFF \
+        -DEMOPIANO_SANITIZE=ON -DEMOPIANO_BUILD_BENCH=OFF >/dev/null
+  cmake --build build-sanitize -j "$jobs"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-sanitize --output-on-failure -j "$jobs" -L 'midi|tokenizer|core'
+
+  if [ -x tests/fuzz/run_fuzzers.sh ]; then
+    echo "== fuzzers"
+    tests/fuzz/run_fuzzers.sh "${EMOPIANO_FUZZ_SECONDS:-60}"
+  fi
+fi
