@@ -1,0 +1,68 @@
+// The emotion-conditioned music Transformer as a loadable, savable object.
+// A Model is immutable once built or loaded: copies share one read-only
+// network, so a single Model can serve several Samplers on several threads.
+// LibTorch stays behind the pimpl; this header never includes it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "emopiano/tokenizer.hpp"
+
+namespace emopiano {
+
+struct ModelConfig {
+  int n_layers = 4;
+  int d_model = 256;
+  int n_heads = 4;
+  int d_ff = 1024;
+  int context_length = 1024;  // tokens the model attends over
+  float dropout = 0.1f;
+  int max_bars = 256;         // size of the bar-index embedding; larger bar indices are clamped
+
+  std::string to_json() const;
+  // Throws Error(format) on malformed JSON, Error(invalid_argument) on bad
+  // values. Missing keys keep their defaults.
+  static ModelConfig from_json(std::string_view json);
+  void validate() const;  // throws Error(invalid_argument)
+  bool operator==(const ModelConfig& other) const;
+};
+
+class Model {
+ public:
+  // A freshly initialised (untrained) model; `seed` makes the weights reproducible.
+  static Model create(const ModelConfig& config, const TokenizerConfig& tokenizer,
+                      uint64_t seed = 0);
+  // Reads a model file. Throws Error(io) when it cannot be read, Error(format)
+  // when it is truncated or corrupt, Error(unsupported) when it was written by
+  // a newer version of the format; messages name the file and the reason.
+  static Model load(const std::filesystem::path& path);
+  // Writes the model file atomically (temporary file beside `path`, then rename).
+  void save(const std::filesystem::path& path) const;
+
+  const ModelConfig& config() const;
+  const Tokenizer& tokenizer() const;
+  // Training metadata as a JSON object (data, steps, validation loss, ...).
+  std::string metadata_json() const;
+  // Throws Error(invalid_argument) when `json` is not a JSON object.
+  void set_metadata_json(const std::string& json);
+  int64_t parameter_count() const;
+
+  struct Impl;  // defined in src/model/model_impl.hpp
+  Impl& impl() const;
+
+ private:
+  explicit Model(std::shared_ptr<Impl> impl);
+  std::shared_ptr<Impl> impl_;  // copies share one read-only model
+};
+
+// The model shipped with emopiano (models/emopiano-small.pt), looked up in
+// order: $EMOPIANO_MODEL; beside the executable in ../models and
+// ../share/emopiano/models (and ./models); the source tree's models/.
+// Throws Error(not_found) listing the places searched.
+std::filesystem::path bundled_model_path();
+
+}  // namespace emopiano

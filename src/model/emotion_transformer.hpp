@@ -1,0 +1,69 @@
+// The network: a decoder-only, pre-LayerNorm Transformer over REMI tokens,
+// conditioned on emotion by an embedding added at every position.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "emopiano/model.hpp"
+
+namespace emopiano {
+
+// Keys and values of the tokens seen so far, one tensor per layer,
+// each [B, n_heads, length, head_dim].
+struct KVCache {
+  std::vector<torch::Tensor> keys, values;
+  int64_t length = 0;
+  void clear();
+};
+
+// One pre-LayerNorm block: x + attn(ln1(x)), then x + ffn(ln2(x)).
+struct TransformerBlockImpl : torch::nn::Module {
+  TransformerBlockImpl(int64_t d_model, int64_t n_heads, int64_t d_ff, double dropout);
+  // x [B, T, d_model]; when `past_keys` is defined, the T new tokens attend
+  // to the cached prefix too. `keys`/`values` receive the full keys/values
+  // (prefix + new) so the caller can cache them.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& past_keys,
+                        const torch::Tensor& past_values, torch::Tensor* keys,
+                        torch::Tensor* values);
+
+  int64_t n_heads, head_dim;
+  torch::nn::LayerNorm ln1{nullptr}, ln2{nullptr};
+  torch::nn::Linear qkv{nullptr}, proj{nullptr}, ff1{nullptr}, ff2{nullptr};
+  torch::nn::Dropout attn_dropout{nullptr}, resid_dropout{nullptr};
+};
+TORCH_MODULE(TransformerBlock);
+
+struct EmotionTransformerImpl : torch::nn::Module {
+  EmotionTransformerImpl(const ModelConfig& config, int64_t vocab_size, int64_t positions_per_bar);
+  // tokens, bars, positions: int64 [B, T]; emotion: float [B, T, 4], a probability mix per token.
+  // Returns logits float [B, T, vocab]. Causal. Used by the trainer (train mode) and for tests.
+  torch::Tensor forward(const torch::Tensor& tokens, const torch::Tensor& bars,
+                        const torch::Tensor& positions, const torch::Tensor& emotion);
+  // Same for T new tokens that follow the cached prefix; appends to the cache.
+  // The absolute position of the first new token is cache.length.
+  torch::Tensor forward_cached(const torch::Tensor& tokens, const torch::Tensor& bars,
+                               const torch::Tensor& positions, const torch::Tensor& emotion,
+                               KVCache& cache);
+
+  ModelConfig config;
+  int64_t vocab_size, positions_per_bar;
+  torch::nn::Embedding token_embedding{nullptr}, position_embedding{nullptr},
+      bar_embedding{nullptr}, bar_position_embedding{nullptr};
+  torch::Tensor emotion_embedding;  // [4, d_model]: mix @ this
+  torch::nn::Dropout embedding_dropout{nullptr};
+  torch::nn::ModuleList blocks{nullptr};
+  torch::nn::LayerNorm final_ln{nullptr};
+  torch::nn::Linear head{nullptr};
+
+ private:
+  torch::Tensor embed(const torch::Tensor& tokens, const torch::Tensor& bars,
+                      const torch::Tensor& positions, const torch::Tensor& emotion,
+                      int64_t start);
+  torch::Tensor run(torch::Tensor x, KVCache* cache);
+};
+TORCH_MODULE(EmotionTransformer);
+
+}  // namespace emopiano
