@@ -1,0 +1,188 @@
+// Writing a Score as a format 1 Standard MIDI File with libsmf: a conductor
+// track (tempo map, time signatures) and one piano track (program 0, notes,
+// sustain pedal). libsmf saves only to a named file, so both entry points go
+// through a temporary file.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <tuple>
+
+#include <fmt/core.h>
+#include <smf.h>
+
+#include "emopiano/error.hpp"
+#include "emopiano/midi.hpp"
+#include "midi/libsmf_log.hpp"
+#include "midi/smf_validator.hpp"
+
+namespace emopiano {
+
+namespace {
+
+struct SmfDeleter {
+  void operator()(smf_t* smf) const { smf_delete(smf); }
+};
+using SmfPtr = std::unique_ptr<smf_t, SmfDeleter>;
+
+// One event to write. At one tick, note-offs go first, then pedal changes,
+// then note-ons, so a key released and struck again on the same tick reads
+// back as two notes.
+struct TimedEvent {
+  int64_t tick;
+  int order;
+  std::vector<uint8_t> bytes;
+};
+
+void check_score(const Score& score) {
+  if (score.ticks_per_beat < 1 || score.ticks_per_beat > 0x7FFF)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("cannot write MIDI: {} ticks per beat (must be 1..32767)", score.ticks_per_beat));
+  for (const auto& n : score.notes) {
+    if (n.pitch < 0 || n.pitch > 127 || n.channel < 0 || n.channel > 15 || n.start_tick < 0 ||
+        n.end_tick < n.start_tick)
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("cannot write MIDI: invalid note (pitch {}, channel {}, ticks {}..{})", n.pitch,
+                              n.channel, n.start_tick, n.end_tick));
+  }
+  if (score.end_tick() > midi::kMaxTrackTicks)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("cannot write MIDI: the score ends at tick {}, past the limit of {}", score.end_tick(),
+                            midi::kMaxTrackTicks));
+  for (const auto& t : score.tempos)
+    if (!(t.bpm > 0.0) || t.tick < 0 || t.tick > midi::kMaxTrackTicks)
+      throw Error(ErrorCode::invalid_argument, fmt::format("cannot write MIDI: tempo {} BPM at tick {}", t.bpm, t.tick));
+  for (const auto& s : score.time_signatures)
+    if (s.numerator < 1 || s.numerator > 255 || s.denominator < 1 || s.denominator > 64 ||
+        (s.denominator & (s.denominator - 1)) != 0 || s.tick < 0 || s.tick > midi::kMaxTrackTicks)
+      throw Error(ErrorCode::invalid_argument, fmt::format("cannot write MIDI: time signature {}/{} at tick {}",
+                                                           s.numerator, s.denominator, s.tick));
+  for (const auto& p : score.pedal)
+    if (p.tick < 0) throw Error(ErrorCode::invalid_argument, "cannot write MIDI: pedal event before tick 0");
+}
+
+std::vector<TimedEvent> conductor_events(const Score& score) {
+  std::vector<TimedEvent> events;
+  for (const auto& t : score.tempos) {
+    const long mpqn = std::clamp(std::lround(60e6 / t.bpm), 1L, 0xFFFFFFL);
+    events.push_back({t.tick, 0, {0xFF, 0x51, 0x03, uint8_t(mpqn >> 16), uint8_t(mpqn >> 8), uint8_t(mpqn)}});
+  }
+  for (const auto& s : score.time_signatures) {
+    int power = 0;
+    while ((1 << power) < s.denominator) ++power;
+    events.push_back({s.tick, 1, {0xFF, 0x58, 0x04, uint8_t(s.numerator), uint8_t(power), 24, 8}});
+  }
+  return events;
+}
+
+std::vector<TimedEvent> piano_events(const Score& score) {
+  std::vector<TimedEvent> events;
+  events.push_back({0, -1, {0xC0, 0x00}});  // program 0: acoustic grand piano
+  // A key cannot sound twice: where two notes of one key overlap, the first
+  // is released at the second's onset; a duplicate onset keeps the later note.
+  std::vector<const Note*> notes;
+  for (const auto& n : score.notes) notes.push_back(&n);
+  std::stable_sort(notes.begin(), notes.end(), [](const Note* a, const Note* b) {
+    return std::tie(a->channel, a->pitch, a->start_tick) < std::tie(b->channel, b->pitch, b->start_tick);
+  });
+  for (size_t i = 0; i < notes.size(); ++i) {
+    const Note& n = *notes[i];
+    int64_t end = std::max(n.end_tick, n.start_tick + 1);
+    if (i + 1 < notes.size() && notes[i + 1]->channel == n.channel && notes[i + 1]->pitch == n.pitch) {
+      if (notes[i + 1]->start_tick == n.start_tick) continue;
+      end = std::min(end, notes[i + 1]->start_tick);
+    }
+    const uint8_t velocity = static_cast<uint8_t>(std::clamp(n.velocity, 1, 127));
+    events.push_back({n.start_tick, 2, {uint8_t(0x90 | n.channel), uint8_t(n.pitch), velocity}});
+    events.push_back({end, 0, {uint8_t(0x80 | n.channel), uint8_t(n.pitch), 64}});
+  }
+  for (const auto& p : score.pedal) {
+    const int value = p.down ? std::clamp(p.value, 64, 127) : std::clamp(p.value, 0, 63);
+    events.push_back({p.tick, 1, {0xB0, 64, uint8_t(value)}});
+  }
+  return events;
+}
+
+void add_track(smf_t* smf, std::vector<TimedEvent> events) {
+  smf_track_t* track = smf_track_new();
+  if (track == nullptr) throw Error(ErrorCode::internal, "libsmf could not allocate a track");
+  smf_add_track(smf, track);
+  // Appending in time order keeps libsmf from inserting into the middle.
+  std::stable_sort(events.begin(), events.end(), [](const TimedEvent& a, const TimedEvent& b) {
+    return std::tie(a.tick, a.order) < std::tie(b.tick, b.order);
+  });
+  for (auto& e : events) {
+    smf_event_t* event = smf_event_new_from_pointer(e.bytes.data(), static_cast<int>(e.bytes.size()));
+    if (event == nullptr) throw Error(ErrorCode::internal, "libsmf could not allocate an event");
+    smf_track_add_event_pulses(track, event, static_cast<int>(e.tick));
+  }
+}
+
+// Saves `score` with libsmf to `path` (which should be a fresh temporary name).
+void save_with_libsmf(const Score& score, const std::string& path) {
+  check_score(score);
+  Score s = score;
+  s.normalize();  // tempo and metre at tick 0, sorted
+  SmfPtr smf(smf_new());
+  if (!smf) throw Error(ErrorCode::internal, "libsmf could not allocate a file");
+  midi::begin_libsmf_capture();
+  if (smf_set_ppqn(smf.get(), s.ticks_per_beat) != 0)
+    throw Error(ErrorCode::internal, fmt::format("libsmf refused {} ticks per beat", s.ticks_per_beat));
+  add_track(smf.get(), conductor_events(s));
+  add_track(smf.get(), piano_events(s));
+  if (smf_set_format(smf.get(), 1) != 0) throw Error(ErrorCode::internal, "libsmf refused format 1");
+  if (smf_save(smf.get(), path.c_str()) != 0)
+    throw Error(ErrorCode::io, fmt::format("cannot write '{}': {}", path,
+                                           midi::libsmf_messages().empty() ? "write failed" : midi::libsmf_messages()));
+}
+
+// A new empty file named "<base>XXXXXX" with a unique suffix; returns its name.
+std::string make_temp_file(const std::string& base) {
+  std::string name = base + "XXXXXX";
+  const int fd = mkstemp(name.data());
+  if (fd < 0)
+    throw Error(ErrorCode::io, fmt::format("cannot create a temporary file '{}': {}", name, std::strerror(errno)));
+  close(fd);
+  return name;
+}
+
+// Removes a temporary file when the write it belongs to fails.
+struct TempFileGuard {
+  std::string name;
+  bool keep = false;
+  ~TempFileGuard() {
+    if (!keep && !name.empty()) std::remove(name.c_str());
+  }
+};
+
+}  // namespace
+
+void write_midi_file(const Score& score, const std::filesystem::path& path) {
+  check_score(score);  // fail before touching the file system
+  TempFileGuard temp{make_temp_file(path.string() + ".tmp-")};
+  save_with_libsmf(score, temp.name);
+  std::error_code ec;
+  std::filesystem::rename(temp.name, path, ec);
+  if (ec) throw Error(ErrorCode::io, fmt::format("cannot write '{}': {}", path.string(), ec.message()));
+  temp.keep = true;
+}
+
+std::vector<uint8_t> write_midi_bytes(const Score& score) {
+  check_score(score);
+  const auto dir = std::filesystem::temp_directory_path();
+  TempFileGuard temp{make_temp_file((dir / "emopiano-midi-").string())};
+  save_with_libsmf(score, temp.name);
+  std::ifstream in(temp.name, std::ios::binary);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof())
+    throw Error(ErrorCode::io, fmt::format("cannot read back the temporary file '{}'", temp.name));
+  return bytes;
+}
+
+}  // namespace emopiano
