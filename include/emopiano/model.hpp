@@ -31,6 +31,10 @@ struct ModelConfig {
   bool operator==(const ModelConfig& other) const;
 };
 
+// How Model::save stores the weights. f16/bf16 halve the file; loading
+// always computes in f32.
+enum class WeightStorage { f32, f16, bf16 };
+
 class Model {
  public:
   // A freshly initialised (untrained) model; `seed` makes the weights reproducible.
@@ -42,6 +46,7 @@ class Model {
   static Model load(const std::filesystem::path& path);
   // Writes the model file atomically (temporary file beside `path`, then rename).
   void save(const std::filesystem::path& path) const;
+  void save(const std::filesystem::path& path, WeightStorage storage) const;
 
   const ModelConfig& config() const;
   const Tokenizer& tokenizer() const;

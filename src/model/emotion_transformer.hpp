@@ -48,6 +48,9 @@ struct EmotionTransformerImpl : torch::nn::Module {
                                const torch::Tensor& positions, const torch::Tensor& emotion,
                                KVCache& cache);
 
+  // Deterministic initialisation from `seed` (Model::create calls it).
+  void init_weights(uint64_t seed);
+
   ModelConfig config;
   int64_t vocab_size, positions_per_bar;
   torch::nn::Embedding token_embedding{nullptr}, position_embedding{nullptr},

@@ -1,0 +1,77 @@
+// Where the model shipped with emopiano is found.
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "emopiano/error.hpp"
+#include "emopiano/model.hpp"
+
+namespace emopiano {
+
+namespace {
+
+constexpr const char* kBundledName = "emopiano-small.pt";
+
+std::filesystem::path executable_dir() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::path() : exe.parent_path();
+}
+
+// The folder of libemopiano itself: an installed library finds its model in
+// ../share/emopiano/models whichever program loads it.
+std::filesystem::path library_dir() {
+  Dl_info info{};
+  if (dladdr(reinterpret_cast<void*>(&bundled_model_path), &info) && info.dli_fname) {
+    std::error_code ec;
+    auto lib = std::filesystem::canonical(info.dli_fname, ec);
+    if (!ec) return lib.parent_path();
+  }
+  return {};
+}
+
+std::filesystem::path source_dir() {
+#ifdef EMOPIANO_SOURCE_DIR
+  return EMOPIANO_SOURCE_DIR;
+#else
+  // This file is src/model/bundled_model.cpp under the source tree.
+  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+#endif
+}
+
+}  // namespace
+
+std::filesystem::path bundled_model_path() {
+  std::vector<std::filesystem::path> candidates;
+  if (const char* env = std::getenv("EMOPIANO_MODEL"); env && *env) {
+    std::filesystem::path p(env);
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(p, ec)) return p;
+    throw Error(ErrorCode::not_found,
+                fmt::format("EMOPIANO_MODEL names {}, which is not a file", p.string()));
+  }
+  for (const auto& base : {executable_dir(), library_dir()}) {
+    if (base.empty()) continue;
+    candidates.push_back(base / "models" / kBundledName);
+    candidates.push_back(base / ".." / "models" / kBundledName);
+    candidates.push_back(base / ".." / "share" / "emopiano" / "models" / kBundledName);
+  }
+  if (auto src = source_dir(); !src.empty()) candidates.push_back(src / "models" / kBundledName);
+  std::string searched;
+  for (const auto& c : candidates) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(c, ec)) return c.lexically_normal();
+    searched += "\n  " + c.lexically_normal().string();
+  }
+  throw Error(ErrorCode::not_found,
+              fmt::format("the bundled model {} was not found; set EMOPIANO_MODEL or pass --model. Searched:{}",
+                          kBundledName, searched));
+}
+
+}  // namespace emopiano

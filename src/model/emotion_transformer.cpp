@@ -1,0 +1,187 @@
+// Decoder-only pre-LayerNorm Transformer with emotion, bar and
+// position-in-bar embeddings. Attention is written out (fused QKV projection,
+// matmul, causal mask, softmax) because LibTorch 1.13 has no fused
+// scaled-dot-product attention; with a K/V cache only the new tokens are
+// projected and the prefix is never recomputed.
+#include "model/emotion_transformer.hpp"
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include <fmt/core.h>
+
+#include "emopiano/error.hpp"
+
+namespace emopiano {
+
+void KVCache::clear() {
+  keys.clear();
+  values.clear();
+  length = 0;
+}
+
+TransformerBlockImpl::TransformerBlockImpl(int64_t d_model, int64_t heads, int64_t d_ff,
+                                           double dropout)
+    : n_heads(heads), head_dim(d_model / heads) {
+  ln1 = register_module("ln1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d_model})));
+  qkv = register_module("qkv", torch::nn::Linear(d_model, 3 * d_model));
+  proj = register_module("proj", torch::nn::Linear(d_model, d_model));
+  ln2 = register_module("ln2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d_model})));
+  ff1 = register_module("ff1", torch::nn::Linear(d_model, d_ff));
+  ff2 = register_module("ff2", torch::nn::Linear(d_ff, d_model));
+  attn_dropout = register_module("attn_dropout", torch::nn::Dropout(dropout));
+  resid_dropout = register_module("resid_dropout", torch::nn::Dropout(dropout));
+}
+
+torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& past_keys,
+                                            const torch::Tensor& past_values,
+                                            torch::Tensor* keys_out, torch::Tensor* values_out) {
+  const int64_t B = x.size(0), T = x.size(1), C = x.size(2);
+  // [B, T, 3, H, D] -> 3 x [B, H, T, D]
+  auto qkv_out = qkv(ln1(x)).view({B, T, 3, n_heads, head_dim}).permute({2, 0, 3, 1, 4});
+  auto q = qkv_out[0];
+  auto k = qkv_out[1];
+  auto v = qkv_out[2];
+  const int64_t past = past_keys.defined() ? past_keys.size(2) : 0;
+  if (past > 0) {
+    k = torch::cat({past_keys, k}, 2);
+    v = torch::cat({past_values, v}, 2);
+  }
+  if (keys_out) *keys_out = k;
+  if (values_out) *values_out = v;
+
+  const int64_t S = past + T;
+  auto scores = torch::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(double(head_dim)));
+  if (T > 1) {
+    // New token i sits at absolute position past + i and may see keys 0..past + i.
+    auto mask = torch::ones({T, S}, torch::TensorOptions().dtype(torch::kBool)).triu(past + 1);
+    scores = scores.masked_fill(mask, -std::numeric_limits<float>::infinity());
+  }
+  auto attn = attn_dropout(torch::softmax(scores, -1));
+  auto y = torch::matmul(attn, v).transpose(1, 2).reshape({B, T, C});
+  auto h = x + resid_dropout(proj(y));
+  auto ff = ff2(torch::gelu(ff1(ln2(h))));
+  return h + resid_dropout(ff);
+}
+
+EmotionTransformerImpl::EmotionTransformerImpl(const ModelConfig& cfg, int64_t vocab,
+                                               int64_t ppb)
+    : config(cfg), vocab_size(vocab), positions_per_bar(ppb) {
+  config.validate();
+  if (vocab_size <= 0 || positions_per_bar <= 0) {
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("EmotionTransformer: vocab_size ({}) and positions_per_bar ({}) must be positive",
+                            vocab_size, positions_per_bar));
+  }
+  const int64_t d = config.d_model;
+  token_embedding = register_module("token_embedding", torch::nn::Embedding(vocab_size, d));
+  position_embedding =
+      register_module("position_embedding", torch::nn::Embedding(config.context_length, d));
+  bar_embedding = register_module("bar_embedding", torch::nn::Embedding(config.max_bars, d));
+  bar_position_embedding =
+      register_module("bar_position_embedding", torch::nn::Embedding(positions_per_bar, d));
+  emotion_embedding = register_parameter("emotion_embedding", torch::zeros({4, d}));
+  embedding_dropout = register_module("embedding_dropout", torch::nn::Dropout(config.dropout));
+  blocks = register_module("blocks", torch::nn::ModuleList());
+  for (int i = 0; i < config.n_layers; ++i) {
+    blocks->push_back(TransformerBlock(d, config.n_heads, config.d_ff, config.dropout));
+  }
+  final_ln = register_module("final_ln", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
+  head = register_module("head", torch::nn::Linear(d, vocab_size));
+}
+
+void EmotionTransformerImpl::init_weights(uint64_t seed) {
+  // GPT-2 style: N(0, 0.02) weights, zero biases, unit LayerNorms, and the
+  // projections into the residual stream scaled down by depth so the stream's
+  // variance does not grow with the number of layers. A private generator
+  // keeps this reproducible and free of global state.
+  torch::NoGradGuard no_grad;
+  auto gen = at::detail::createCPUGenerator(seed);
+  const double std = 0.02;
+  const double residual_std = std / std::sqrt(2.0 * config.n_layers);
+  for (auto& item : named_parameters(true)) {
+    const std::string& name = item.key();
+    auto& p = item.value();
+    auto ends_with = [&](const std::string& suffix) {
+      return name.size() >= suffix.size() &&
+             name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    if (name.find("ln") != std::string::npos) {
+      if (ends_with("weight")) p.fill_(1.0); else p.zero_();
+    } else if (ends_with("bias")) {
+      p.zero_();
+    } else if (ends_with("proj.weight") || ends_with("ff2.weight")) {
+      p.normal_(0.0, residual_std, gen);
+    } else {
+      p.normal_(0.0, std, gen);
+    }
+  }
+}
+
+torch::Tensor EmotionTransformerImpl::embed(const torch::Tensor& tokens, const torch::Tensor& bars,
+                                            const torch::Tensor& positions,
+                                            const torch::Tensor& emotion, int64_t start) {
+  if (tokens.dim() != 2 || bars.sizes() != tokens.sizes() || positions.sizes() != tokens.sizes()) {
+    throw Error(ErrorCode::invalid_argument,
+                "EmotionTransformer: tokens, bars and positions must all be [B, T]");
+  }
+  const int64_t B = tokens.size(0), T = tokens.size(1);
+  if (emotion.dim() != 3 || emotion.size(0) != B || emotion.size(1) != T || emotion.size(2) != 4) {
+    throw Error(ErrorCode::invalid_argument, "EmotionTransformer: emotion must be [B, T, 4]");
+  }
+  if (T == 0) throw Error(ErrorCode::invalid_argument, "EmotionTransformer: no tokens");
+  if (start + T > config.context_length) {
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("EmotionTransformer: {} tokens exceed the context length {}", start + T,
+                            config.context_length));
+  }
+  auto pos = torch::arange(start, start + T, torch::TensorOptions().dtype(torch::kLong));
+  auto x = token_embedding(tokens) + position_embedding(pos).unsqueeze(0) +
+           bar_embedding(bars.clamp(0, config.max_bars - 1)) +
+           bar_position_embedding(positions.clamp(0, positions_per_bar - 1)) +
+           torch::matmul(emotion.to(torch::kFloat), emotion_embedding);
+  return embedding_dropout(x);
+}
+
+torch::Tensor EmotionTransformerImpl::run(torch::Tensor x, KVCache* cache) {
+  const bool fresh = !cache || cache->keys.empty();
+  if (cache && fresh) {
+    cache->keys.assign(blocks->size(), torch::Tensor());
+    cache->values.assign(blocks->size(), torch::Tensor());
+  }
+  for (size_t i = 0; i < blocks->size(); ++i) {
+    auto block = blocks->ptr<TransformerBlockImpl>(i);
+    if (cache) {
+      torch::Tensor k, v;
+      x = block->forward(x, cache->keys[i], cache->values[i], &k, &v);
+      cache->keys[i] = k;
+      cache->values[i] = v;
+    } else {
+      x = block->forward(x, torch::Tensor(), torch::Tensor(), nullptr, nullptr);
+    }
+  }
+  return head(final_ln(x));
+}
+
+torch::Tensor EmotionTransformerImpl::forward(const torch::Tensor& tokens, const torch::Tensor& bars,
+                                              const torch::Tensor& positions,
+                                              const torch::Tensor& emotion) {
+  return run(embed(tokens, bars, positions, emotion, 0), nullptr);
+}
+
+torch::Tensor EmotionTransformerImpl::forward_cached(const torch::Tensor& tokens,
+                                                     const torch::Tensor& bars,
+                                                     const torch::Tensor& positions,
+                                                     const torch::Tensor& emotion, KVCache& cache) {
+  if (!cache.keys.empty() && cache.keys[0].defined() && cache.keys[0].size(0) != tokens.size(0)) {
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("EmotionTransformer: batch of {} does not match the cache's {}",
+                            tokens.size(0), cache.keys[0].size(0)));
+  }
+  auto logits = run(embed(tokens, bars, positions, emotion, cache.length), &cache);
+  cache.length += tokens.size(1);
+  return logits;
+}
+
+}  // namespace emopiano

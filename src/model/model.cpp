@@ -1,0 +1,49 @@
+// Model: creation, accessors and metadata. Reading and writing the file is in
+// model_file.cpp.
+#include <nlohmann/json.hpp>
+
+#include <fmt/core.h>
+
+#include "emopiano/error.hpp"
+#include "model/model_impl.hpp"
+
+namespace emopiano {
+
+Model::Model(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Model Model::create(const ModelConfig& config, const TokenizerConfig& tokenizer, uint64_t seed) {
+  config.validate();
+  auto impl = std::make_shared<Impl>();
+  impl->config = config;
+  impl->tokenizer = Tokenizer::create(tokenizer);
+  impl->net = EmotionTransformer(config, impl->tokenizer->vocab_size(),
+                                 impl->tokenizer->max_positions_per_bar());
+  impl->net->init_weights(seed);
+  impl->net->eval();  // inference by default; the trainer switches to train()
+  return Model(std::move(impl));
+}
+
+const ModelConfig& Model::config() const { return impl_->config; }
+const Tokenizer& Model::tokenizer() const { return *impl_->tokenizer; }
+std::string Model::metadata_json() const { return impl_->metadata_json; }
+
+void Model::set_metadata_json(const std::string& json) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(json);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorCode::invalid_argument, fmt::format("model metadata: malformed JSON: {}", e.what()));
+  }
+  if (!j.is_object()) throw Error(ErrorCode::invalid_argument, "model metadata: expected a JSON object");
+  impl_->metadata_json = j.dump();
+}
+
+int64_t Model::parameter_count() const {
+  int64_t n = 0;
+  for (const auto& p : impl_->net->parameters()) n += p.numel();
+  return n;
+}
+
+Model::Impl& Model::impl() const { return *impl_; }
+
+}  // namespace emopiano
