@@ -1,12 +1,9 @@
 // A 16-bit PCM RIFF/WAVE writer: the one format every player reads.
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <fstream>
-#include <random>
+#include <string>
 
-#include <fmt/core.h>
-
+#include "core/atomic_file.hpp"
 #include "emopiano/audio.hpp"
 #include "emopiano/error.hpp"
 
@@ -48,26 +45,7 @@ void write_wav_file(const AudioBuffer& audio, const std::filesystem::path& path)
     put_u16(b, static_cast<uint16_t>(static_cast<int16_t>(std::lround(c * 32767.0f))));
   }
 
-  // Atomic: a temporary file beside the target, renamed over it when complete.
-  std::random_device rd;
-  auto tmp = path;
-  tmp += fmt::format(".tmp-{:08x}", rd());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(b.data(), static_cast<std::streamsize>(b.size()));
-    out.close();
-    if (!out) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw Error(ErrorCode::io, fmt::format("{}: cannot write", path.string()));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw Error(ErrorCode::io, fmt::format("{}: cannot write ({})", path.string(), ec.message()));
-  }
+  detail::write_file_atomically(path, b);
 }
 
 }  // namespace emopiano
