@@ -1,0 +1,165 @@
+// Training an emotion-conditioned model on a Dataset.
+//
+//   emopiano::TrainerConfig cfg = emopiano::TrainerConfig::from_json(text);
+//   emopiano::Model model = emopiano::Model::create(model_cfg, tokenizer_cfg, cfg.seed);
+//   emopiano::Trainer trainer(model, dataset, cfg);
+//   emopiano::TrainResult r = trainer.run();   // trains `model` in place
+//
+// Batches are random windows of the model's context length cut from the
+// training pieces, transposed by a random number of semitones. AdamW with a
+// linear warm-up then cosine decay, gradient clipping, optional bfloat16
+// autocast. Checkpoints (model, optimizer, trainer state with the random
+// generators) are written atomically so a run resumes exactly where it
+// stopped. Not thread-safe: one Trainer is driven by one thread; the cancel
+// token may be set from any thread.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "emopiano/dataset.hpp"
+#include "emopiano/model.hpp"
+#include "emopiano/progress.hpp"
+
+namespace emopiano {
+
+enum class Bf16Mode : int {
+  automatic = 0,  // bf16 autocast when the CPU has fast bf16 (AVX-512 BF16 / AMX) and oneDNN
+  on = 1,         // always (slow on CPUs without bf16 instructions)
+  off = 2,        // float32 only
+};
+
+struct TrainerConfig {
+  // Length of the run: max_steps when > 0, otherwise epochs. An epoch is as
+  // many steps as it takes to see as many tokens as the training split holds.
+  int epochs = 10;
+  int64_t max_steps = 0;
+  // Wall-clock budget of one run() in minutes (0 = none). When it is reached
+  // the trainer validates, checkpoints and returns as if the run had ended.
+  double max_minutes = 0.0;
+
+  int batch_size = 8;
+  double learning_rate = 5e-4;
+  double weight_decay = 0.01;   // AdamW, on matrices only (not biases or norms)
+  double adam_beta1 = 0.9;
+  double adam_beta2 = 0.98;
+  int64_t warmup_steps = 200;   // linear warm-up from 0
+  double min_lr_ratio = 0.1;    // cosine decay ends at learning_rate * min_lr_ratio
+  double grad_clip = 1.0;       // max global gradient norm (0 = no clipping)
+
+  // Pitch transposition augmentation: a shift in [min, max] semitones per
+  // window, narrowed so every pitch stays in the vocabulary's range.
+  int transpose_min = -5;
+  int transpose_max = 6;
+
+  int64_t checkpoint_every = 500;  // steps (0 = only at the end and on cancel)
+  int64_t eval_every = 0;          // steps; validation also runs after every epoch
+  int64_t log_every = 10;          // steps between "step" lines of the log
+  uint64_t seed = 1234;
+  int threads = 0;                 // 0 = all cores
+  Bf16Mode bf16 = Bf16Mode::automatic;
+
+  std::filesystem::path log_path;        // JSON lines; empty = no log
+  std::filesystem::path checkpoint_dir;  // empty = no checkpoints
+  std::string dataset_name;              // recorded in the model metadata
+
+  std::string to_json() const;
+  // Missing keys keep their defaults. Throws Error(format) on malformed JSON,
+  // Error(invalid_argument) on unknown keys or out-of-range values.
+  static TrainerConfig from_json(std::string_view json);
+  void validate() const;  // throws Error(invalid_argument)
+};
+
+// Learning rate at an optimizer step (0-based): linear warm-up over
+// warmup_steps, then cosine decay from learning_rate to
+// learning_rate * min_lr_ratio at total_steps.
+double learning_rate_at(const TrainerConfig& config, int64_t step, int64_t total_steps);
+
+struct EvalMetrics {
+  double loss = 0.0;        // mean cross-entropy per predicted token (nats)
+  double perplexity = 0.0;  // exp(loss)
+  double accuracy = 0.0;    // next-token top-1 accuracy
+  int64_t tokens = 0;       // predicted tokens evaluated
+};
+
+// Reported after each validation (every epoch, every eval_every steps, at the end).
+struct EpochMetrics {
+  int epoch = 0;             // epochs completed (fractional progress in `step`)
+  int64_t step = 0;
+  double train_loss = 0.0;   // mean training loss since the previous report
+  EvalMetrics validation;
+  double learning_rate = 0.0;
+  double tokens_per_second = 0.0;
+  double elapsed_seconds = 0.0;
+};
+
+struct TrainerHooks {
+  // Stage "train": done = steps, total = steps of the run, detail
+  // "loss 2.31 tok/s 1450"; stage "validate" while validating. Returning
+  // false cancels like `cancel`.
+  ProgressCallback progress;
+  std::function<void(const EpochMetrics&)> on_metrics;
+  // When set (or the progress callback returns false) the trainer saves a
+  // checkpoint at the next step boundary and throws Error(cancelled).
+  CancelToken cancel;
+};
+
+struct TrainResult {
+  int64_t steps = 0;         // optimizer steps taken in total (including resumed ones)
+  double epochs = 0.0;       // steps / steps_per_epoch
+  int64_t tokens_seen = 0;   // predicted training tokens (padding excluded)
+  double train_seconds = 0.0;
+  EvalMetrics validation;    // final validation
+  double best_validation_loss = 0.0;
+  bool bf16 = false;
+  bool stopped_by_time = false;  // max_minutes reached before the planned steps
+  std::filesystem::path checkpoint;  // last checkpoint written, empty when none
+};
+
+class Trainer {
+ public:
+  // `model` is trained in place (Model copies share their weights).
+  // Throws Error(invalid_argument) when the dataset has no training pieces or
+  // its tokenizer differs from the model's.
+  Trainer(Model model, const Dataset& dataset, const TrainerConfig& config,
+          TrainerHooks hooks = {});
+  // Continues from a checkpoint directory written by run(): model, optimizer,
+  // step, random generators. With the same config and dataset the result is
+  // the same as an uninterrupted run. Throws Error(not_found/format).
+  static Trainer resume(const std::filesystem::path& checkpoint_dir, const Dataset& dataset,
+                        const TrainerConfig& config, TrainerHooks hooks = {});
+  ~Trainer();
+  Trainer(Trainer&&) noexcept;
+  Trainer& operator=(Trainer&&) noexcept;
+
+  // Trains until the planned steps or the time budget; validates, writes a
+  // final checkpoint and records the training metadata in the model.
+  // Throws Error(cancelled) after saving a checkpoint when cancelled.
+  TrainResult run();
+
+  // Validation metrics of the current weights (eval mode, no augmentation).
+  EvalMetrics evaluate();
+
+  Model model() const;
+  const TrainerConfig& config() const;
+  int64_t step() const;
+  int64_t total_steps() const;
+  int64_t steps_per_epoch() const;
+
+ private:
+  struct Impl;
+  explicit Trainer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Directory layout of a checkpoint (for tools and tests).
+struct CheckpointFiles {
+  static constexpr const char* state = "trainer_state.json";  // names the model and optimizer files
+};
+
+}  // namespace emopiano

@@ -1,0 +1,51 @@
+// Checkpoint directory of a training run:
+//   trainer_state.json        step, counters, random generator states, and the
+//                             names of the two files below (written last, so a
+//                             crash mid-checkpoint leaves the previous one valid)
+//   model-<step>.pt           Model::save
+//   optimizer-<step>.pt       torch::save of the AdamW state
+// Every file is written to a temporary name and renamed; files of older
+// checkpoints are removed once the new state file is in place.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include "emopiano/model.hpp"
+
+namespace emopiano::train {
+
+struct TrainerState {
+  int64_t step = 0;
+  int64_t tokens_seen = 0;
+  double train_seconds = 0.0;
+  double best_validation_loss = 0.0;  // 0 = none yet
+  int64_t last_validated_epoch = 0;
+  std::string rng;           // std::mt19937_64 state (operator<< text)
+  std::string torch_rng;     // hex of the default CPU generator state
+  std::string config_json;   // TrainerConfig used (informative)
+  int64_t train_pieces = 0;  // dataset fingerprint, to warn about a changed dataset
+  int64_t train_targets = 0;
+  std::string model_file, optimizer_file;  // names inside the directory
+};
+
+std::string mt19937_state(const std::mt19937_64& rng);
+void set_mt19937_state(std::mt19937_64& rng, const std::string& state);
+std::string torch_generator_state();
+void set_torch_generator_state(const std::string& hex);
+
+// Writes model, optimizer and state (state.model_file/optimizer_file are set
+// here). Throws Error(io).
+void save_checkpoint(const std::filesystem::path& dir, const Model& model,
+                     torch::optim::Optimizer& optimizer, TrainerState state);
+
+// Reads trainer_state.json. Throws Error(not_found) when the directory holds
+// no checkpoint, Error(format) when the state is malformed.
+TrainerState read_checkpoint_state(const std::filesystem::path& dir);
+void load_optimizer(const std::filesystem::path& file, torch::optim::Optimizer& optimizer);
+
+}  // namespace emopiano::train

@@ -1,0 +1,495 @@
+// The training loop: batches, AdamW with warm-up and cosine decay, optional
+// bf16 autocast, validation, logging, checkpoints and exact resume.
+#include "emopiano/trainer.hpp"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <limits>
+#include <random>
+#include <unordered_set>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "emopiano/error.hpp"
+#include "emopiano/version.hpp"
+#include "model/model_impl.hpp"
+#include "model/torch_runtime.hpp"
+#include "train/checkpoint.hpp"
+#include "train/pitch_transposer.hpp"
+#include "train/training_log.hpp"
+#include "train/window_batcher.hpp"
+
+namespace emopiano {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct SplitSummary {
+  int64_t pieces = 0;
+  int64_t tokens = 0;
+};
+
+std::vector<train::TrainingPiece> prepare_pieces(const Dataset& dataset, Split split,
+                                                 const Tokenizer& tokenizer, SplitSummary& summary) {
+  std::vector<train::TrainingPiece> pieces;
+  const int32_t vocab = tokenizer.vocab_size();
+  for (const DatasetItem* item : dataset.split(split)) {
+    for (int32_t id : item->tokens) {
+      if (id < 0 || id >= vocab)
+        throw Error(ErrorCode::invalid_argument,
+                    fmt::format("dataset piece {} has token id {} outside the model's vocabulary of {}: "
+                                "the dataset was tokenized with a different tokenizer config",
+                                item->name, id, vocab));
+    }
+    if (item->tokens.size() < 2) continue;
+    pieces.push_back(train::make_training_piece(tokenizer, item->tokens, item->label));
+    summary.pieces += 1;
+    summary.tokens += static_cast<int64_t>(item->tokens.size());
+  }
+  return pieces;
+}
+
+torch::Tensor as_tensor(std::vector<int64_t>& v, int64_t rows, int64_t length) {
+  return torch::from_blob(v.data(), {rows, length}, torch::kLong);
+}
+
+std::string iso_time_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+nlohmann::json metrics_json(const EvalMetrics& m) {
+  return {{"loss", m.loss}, {"perplexity", m.perplexity}, {"accuracy", m.accuracy}, {"tokens", m.tokens}};
+}
+
+}  // namespace
+
+struct Trainer::Impl {
+  Model model;
+  TrainerConfig config;
+  TrainerHooks hooks;
+  std::string dataset_layout;
+
+  std::vector<train::TrainingPiece> train_pieces, validation_pieces;
+  SplitSummary train_summary, validation_summary;
+  std::unique_ptr<train::PitchTransposer> transposer;
+  std::unique_ptr<train::WindowBatcher> train_batcher, validation_batcher;
+  std::unique_ptr<torch::optim::AdamW> optimizer;
+  std::mt19937_64 rng;
+
+  int64_t step = 0;
+  int64_t tokens_seen = 0;
+  double train_seconds = 0.0;  // before this run() call
+  double best_validation_loss = 0.0;
+  int64_t last_validated_epoch = 0;
+  int64_t steps_per_epoch = 1;
+  int64_t total_steps = 1;
+  bool bf16 = false;
+  fs::path last_checkpoint;
+  std::unique_ptr<train::TrainingLog> log;
+
+  Impl(Model m, const Dataset& dataset, const TrainerConfig& cfg, TrainerHooks h)
+      : model(std::move(m)), config(cfg), hooks(std::move(h)) {
+    config.validate();
+    detail::init_torch_threads(config.threads);
+    const Tokenizer& tok = model.tokenizer();
+    const ModelConfig& mc = model.config();
+    dataset_layout = dataset.layout();
+    train_pieces = prepare_pieces(dataset, Split::train, tok, train_summary);
+    validation_pieces = prepare_pieces(dataset, Split::validation, tok, validation_summary);
+    if (train_pieces.empty())
+      throw Error(ErrorCode::invalid_argument, "the dataset has no training pieces (split \"train\" is empty)");
+    // Chord tokens name their root, which a pitch table cannot move: with
+    // chords in the vocabulary the data is used untransposed.
+    const bool can_transpose = !tok.config().use_chords &&
+                               (config.transpose_min != 0 || config.transpose_max != 0);
+    if (can_transpose)
+      transposer = std::make_unique<train::PitchTransposer>(tok, config.transpose_min, config.transpose_max);
+    train_batcher = std::make_unique<train::WindowBatcher>(train_pieces, mc.context_length, tok.pad_id(),
+                                                           mc.max_bars - 1, transposer.get());
+    validation_batcher = std::make_unique<train::WindowBatcher>(validation_pieces, mc.context_length,
+                                                                tok.pad_id(), mc.max_bars - 1, nullptr);
+    const int64_t tokens_per_step = static_cast<int64_t>(config.batch_size) * mc.context_length;
+    steps_per_epoch = std::max<int64_t>(1, (train_batcher->total_targets() + tokens_per_step - 1) / tokens_per_step);
+    total_steps = config.max_steps > 0 ? config.max_steps : config.epochs * steps_per_epoch;
+
+    bf16 = config.bf16 == Bf16Mode::on ||
+           (config.bf16 == Bf16Mode::automatic && detail::cpu_has_fast_bf16());
+
+    // Weight decay on matrices only: biases, LayerNorm gains and the
+    // embedding tables (whose rows are looked up, not multiplied) are not
+    // pulled towards zero, as in GPT-2 training recipes.
+    std::vector<torch::Tensor> decay, no_decay;
+    std::unordered_set<const void*> seen;
+    for (auto& item : model.impl().net->named_parameters(true)) {
+      const torch::Tensor& p = item.value();
+      if (!p.requires_grad() || !seen.insert(p.unsafeGetTensorImpl()).second) continue;
+      const bool embedding = item.key().find("embedding") != std::string::npos;
+      (p.dim() >= 2 && !embedding ? decay : no_decay).push_back(p);
+    }
+    auto options = torch::optim::AdamWOptions(config.learning_rate)
+                       .betas(std::make_tuple(config.adam_beta1, config.adam_beta2))
+                       .weight_decay(config.weight_decay);
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(options));
+    auto no_decay_options = options;
+    no_decay_options.weight_decay(0.0);
+    groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(no_decay_options));
+    optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups), options);
+
+    rng.seed(config.seed);
+    // Dropout draws from LibTorch's default generator.
+    torch::manual_seed(config.seed);
+    log = std::make_unique<train::TrainingLog>(config.log_path);
+  }
+
+  const ModelConfig& model_config() const { return model.config(); }
+
+  bool cancel_requested() const { return hooks.cancel.cancelled(); }
+
+  void set_learning_rate(double lr) {
+    for (auto& group : optimizer->param_groups())
+      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+  }
+
+  // One optimizer step; returns the mean loss over the batch's targets.
+  std::pair<double, int64_t> train_step() {
+    auto& net = model.impl().net;
+    net->train();
+    train::Batch b = train_batcher->sample(config.batch_size, rng);
+    auto tokens = as_tensor(b.tokens, b.rows, b.length);
+    auto bars = as_tensor(b.bars, b.rows, b.length);
+    auto positions = as_tensor(b.positions, b.rows, b.length);
+    auto targets = as_tensor(b.targets, b.rows, b.length);
+    auto emotion = torch::from_blob(b.emotion.data(), {b.rows, b.length, kNumQuadrants}, torch::kFloat);
+
+    set_learning_rate(learning_rate_at(config, step, total_steps));
+    optimizer->zero_grad();
+    torch::Tensor logits;
+    {
+      detail::Bf16Autocast autocast(bf16);
+      logits = net->forward(tokens, bars, positions, emotion);
+    }
+    // The loss in float32 whatever the forward precision.
+    auto loss = torch::nn::functional::cross_entropy(
+        logits.reshape({-1, logits.size(-1)}).to(torch::kFloat), targets.reshape({-1}),
+        torch::nn::functional::CrossEntropyFuncOptions().ignore_index(model.tokenizer().pad_id()));
+    const double value = loss.item<double>();
+    if (!std::isfinite(value))
+      throw Error(ErrorCode::internal,
+                  fmt::format("training diverged at step {}: loss is {} (lower learning_rate?)", step, value));
+    loss.backward();
+    if (config.grad_clip > 0.0) torch::nn::utils::clip_grad_norm_(net->parameters(), config.grad_clip);
+    optimizer->step();
+    return {value, b.target_count};
+  }
+
+  EvalMetrics evaluate() {
+    EvalMetrics m;
+    auto& net = model.impl().net;
+    const bool was_training = net->is_training();
+    net->eval();
+    torch::NoGradGuard no_grad;
+    const auto windows = validation_batcher->evaluation_windows();
+    double loss_sum = 0.0;
+    int64_t correct = 0, count = 0;
+    const int32_t pad = model.tokenizer().pad_id();
+    const size_t rows = static_cast<size_t>(std::max(1, config.batch_size));
+    auto started = Clock::now();
+    for (size_t i = 0; i < windows.size(); i += rows) {
+      std::vector<train::WindowSpec> chunk(windows.begin() + static_cast<std::ptrdiff_t>(i),
+                                           windows.begin() + static_cast<std::ptrdiff_t>(std::min(windows.size(), i + rows)));
+      train::Batch b = validation_batcher->make_batch(chunk);
+      auto targets = as_tensor(b.targets, b.rows, b.length).reshape({-1});
+      // Validation in float32 always, so figures compare across precisions.
+      auto logits = net->forward(as_tensor(b.tokens, b.rows, b.length), as_tensor(b.bars, b.rows, b.length),
+                                 as_tensor(b.positions, b.rows, b.length),
+                                 torch::from_blob(b.emotion.data(), {b.rows, b.length, kNumQuadrants}, torch::kFloat))
+                        .reshape({-1, model.tokenizer().vocab_size()});
+      auto mask = targets.ne(pad);
+      loss_sum += torch::nn::functional::cross_entropy(
+                      logits, targets,
+                      torch::nn::functional::CrossEntropyFuncOptions().ignore_index(pad).reduction(torch::kSum))
+                      .item<double>();
+      correct += logits.argmax(-1).eq(targets).logical_and(mask).sum().item<int64_t>();
+      count += b.target_count;
+      if (hooks.progress) {
+        ProgressInfo info{"validate", static_cast<int64_t>(std::min(windows.size(), i + rows)),
+                          static_cast<int64_t>(windows.size()),
+                          std::chrono::duration<double>(Clock::now() - started).count(), ""};
+        if (!hooks.progress(info)) hooks.cancel.cancel();
+      }
+    }
+    if (was_training) net->train();
+    m.tokens = count;
+    if (count > 0) {
+      m.loss = loss_sum / static_cast<double>(count);
+      m.perplexity = std::exp(m.loss);
+      m.accuracy = static_cast<double>(correct) / static_cast<double>(count);
+    }
+    return m;
+  }
+
+  train::TrainerState state() const {
+    train::TrainerState s;
+    s.step = step;
+    s.tokens_seen = tokens_seen;
+    s.train_seconds = train_seconds;
+    s.best_validation_loss = best_validation_loss;
+    s.last_validated_epoch = last_validated_epoch;
+    s.rng = train::mt19937_state(rng);
+    s.torch_rng = train::torch_generator_state();
+    s.config_json = config.to_json();
+    s.train_pieces = train_summary.pieces;
+    s.train_targets = train_batcher->total_targets();
+    return s;
+  }
+
+  void restore(const train::TrainerState& s) {
+    step = s.step;
+    tokens_seen = s.tokens_seen;
+    train_seconds = s.train_seconds;
+    best_validation_loss = s.best_validation_loss;
+    last_validated_epoch = s.last_validated_epoch;
+    train::set_mt19937_state(rng, s.rng);
+    train::set_torch_generator_state(s.torch_rng);
+  }
+
+  std::string metadata(const EvalMetrics& final_metrics, double seconds, bool finished,
+                       bool stopped_by_time) const {
+    nlohmann::json config_json = {
+        {"model", nlohmann::json::parse(model.config().to_json())},
+        {"tokenizer", nlohmann::json::parse(model.tokenizer().config().to_json())},
+        {"train", nlohmann::json::parse(config.to_json())},
+    };
+    // Paths of this machine say nothing about the model.
+    config_json["train"].erase("log_path");
+    config_json["train"].erase("checkpoint_dir");
+    nlohmann::json j = {
+        {"emopiano_version", version_string()},
+        {"created", iso_time_now()},
+        {"dataset",
+         {{"name", config.dataset_name},
+          {"layout", dataset_layout},
+          {"train_split", "train"},
+          {"train_pieces", train_summary.pieces},
+          {"train_tokens", train_summary.tokens},
+          {"validation_split", "validation"},
+          {"validation_pieces", validation_summary.pieces},
+          {"validation_tokens", validation_summary.tokens}}},
+        {"training",
+         {{"steps", step},
+          {"planned_steps", total_steps},
+          {"epochs", static_cast<double>(step) / static_cast<double>(steps_per_epoch)},
+          {"tokens_seen", tokens_seen},
+          {"seconds", seconds},
+          {"bf16", bf16},
+          {"threads", detail::torch_threads()},
+          {"finished", finished},
+          {"stopped_by_time", stopped_by_time},
+          {"parameters", model.parameter_count()}}},
+        {"validation", metrics_json(final_metrics)},
+        {"best_validation_loss", best_validation_loss},
+        {"config", config_json},
+    };
+    return j.dump();
+  }
+
+  void checkpoint(double seconds_now) {
+    if (config.checkpoint_dir.empty()) return;
+    train::TrainerState s = state();
+    s.train_seconds = seconds_now;
+    train::save_checkpoint(config.checkpoint_dir, model, *optimizer, s);
+    last_checkpoint = config.checkpoint_dir;
+    log->write("checkpoint", {{"step", step}, {"dir", config.checkpoint_dir.string()}});
+  }
+};
+
+Trainer::Trainer(Model model, const Dataset& dataset, const TrainerConfig& config, TrainerHooks hooks)
+    : impl_(std::make_unique<Impl>(std::move(model), dataset, config, std::move(hooks))) {}
+
+Trainer::Trainer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Trainer::~Trainer() = default;
+Trainer::Trainer(Trainer&&) noexcept = default;
+Trainer& Trainer::operator=(Trainer&&) noexcept = default;
+
+Trainer Trainer::resume(const fs::path& dir, const Dataset& dataset, const TrainerConfig& config,
+                        TrainerHooks hooks) {
+  train::TrainerState s = train::read_checkpoint_state(dir);
+  Model model = Model::load(dir / s.model_file);
+  auto impl = std::make_unique<Impl>(std::move(model), dataset, config, std::move(hooks));
+  train::load_optimizer(dir / s.optimizer_file, *impl->optimizer);
+  impl->restore(s);
+  impl->last_checkpoint = dir;
+  if (s.train_targets != 0 && s.train_targets != impl->train_batcher->total_targets())
+    impl->log->write("warning", {{"message", fmt::format("the training split changed since the checkpoint "
+                                                         "({} target tokens then, {} now): the run will not "
+                                                         "repeat an uninterrupted one",
+                                                         s.train_targets, impl->train_batcher->total_targets())}});
+  impl->log->write("resume", {{"step", impl->step}, {"dir", dir.string()}});
+  return Trainer(std::move(impl));
+}
+
+TrainResult Trainer::run() {
+  Impl& m = *impl_;
+  const auto started = Clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
+  const double budget = m.config.max_minutes * 60.0;
+  const ModelConfig& mc = m.model_config();
+
+  m.log->write("start", {{"step", m.step},
+                         {"total_steps", m.total_steps},
+                         {"steps_per_epoch", m.steps_per_epoch},
+                         {"train_pieces", m.train_summary.pieces},
+                         {"train_tokens", m.train_summary.tokens},
+                         {"validation_pieces", m.validation_summary.pieces},
+                         {"validation_tokens", m.validation_summary.tokens},
+                         {"parameters", m.model.parameter_count()},
+                         {"bf16", m.bf16},
+                         {"cpu", detail::cpu_features().describe()},
+                         {"threads", detail::torch_threads()},
+                         {"model", nlohmann::json::parse(mc.to_json())},
+                         {"train", nlohmann::json::parse(m.config.to_json())}});
+
+  TrainResult result;
+  result.bf16 = m.bf16;
+  double report_loss = 0.0;
+  int64_t report_steps = 0, report_tokens = 0;
+  double log_loss = 0.0;
+  int64_t log_steps = 0, log_tokens = 0;
+  auto log_started = Clock::now();
+  auto report_started = Clock::now();
+  bool stop_requested = false;
+
+  auto validate_and_report = [&](int64_t epoch) {
+    EvalMetrics v = m.evaluate();
+    if (v.tokens > 0 && (m.best_validation_loss == 0.0 || v.loss < m.best_validation_loss))
+      m.best_validation_loss = v.loss;
+    const double window = std::chrono::duration<double>(Clock::now() - report_started).count();
+    EpochMetrics e;
+    e.epoch = static_cast<int>(epoch);
+    e.step = m.step;
+    e.train_loss = report_steps ? report_loss / static_cast<double>(report_steps) : 0.0;
+    e.validation = v;
+    e.learning_rate = learning_rate_at(m.config, std::max<int64_t>(0, m.step - 1), m.total_steps);
+    e.tokens_per_second = window > 0 ? static_cast<double>(report_tokens) / window : 0.0;
+    e.elapsed_seconds = m.train_seconds + elapsed();
+    m.log->write("eval", {{"step", m.step},
+                          {"epoch", static_cast<double>(m.step) / static_cast<double>(m.steps_per_epoch)},
+                          {"train_loss", e.train_loss},
+                          {"val_loss", v.loss},
+                          {"val_perplexity", v.perplexity},
+                          {"val_accuracy", v.accuracy},
+                          {"val_tokens", v.tokens},
+                          {"best_val_loss", m.best_validation_loss},
+                          {"lr", e.learning_rate},
+                          {"tok_per_s", e.tokens_per_second},
+                          {"elapsed", e.elapsed_seconds}});
+    if (m.hooks.on_metrics) m.hooks.on_metrics(e);
+    report_loss = 0.0;
+    report_steps = report_tokens = 0;
+    report_started = Clock::now();
+    return v;
+  };
+
+  while (m.step < m.total_steps) {
+    if (m.cancel_requested() || stop_requested) {
+      m.checkpoint(m.train_seconds + elapsed());
+      m.log->write("cancelled", {{"step", m.step}});
+      throw Error(ErrorCode::cancelled,
+                  m.config.checkpoint_dir.empty()
+                      ? fmt::format("training cancelled at step {} (no checkpoint directory set)", m.step)
+                      : fmt::format("training cancelled at step {}; checkpoint saved in {} (continue with --resume {})",
+                                    m.step, m.config.checkpoint_dir.string(), m.config.checkpoint_dir.string()));
+    }
+    if (budget > 0.0 && elapsed() >= budget) {
+      result.stopped_by_time = true;
+      break;
+    }
+    auto [loss, targets] = m.train_step();
+    ++m.step;
+    m.tokens_seen += targets;
+    report_loss += loss;
+    ++report_steps;
+    report_tokens += targets;
+    log_loss += loss;
+    ++log_steps;
+    log_tokens += targets;
+
+    if (m.step % m.config.log_every == 0 || m.step == m.total_steps) {
+      const double window = std::chrono::duration<double>(Clock::now() - log_started).count();
+      const double tps = window > 0 ? static_cast<double>(log_tokens) / window : 0.0;
+      m.log->write("step", {{"step", m.step},
+                            {"loss", log_loss / static_cast<double>(log_steps)},
+                            {"lr", learning_rate_at(m.config, m.step - 1, m.total_steps)},
+                            {"tok_per_s", tps},
+                            {"tokens_seen", m.tokens_seen},
+                            {"elapsed", m.train_seconds + elapsed()}});
+      log_loss = 0.0;
+      log_steps = log_tokens = 0;
+      log_started = Clock::now();
+    }
+    if (m.hooks.progress) {
+      const double secs = elapsed();
+      ProgressInfo info{"train", m.step, m.total_steps, secs,
+                        fmt::format("loss {:.3f} tok/s {:.0f}", loss,
+                                    secs > 0 ? static_cast<double>(report_tokens) /
+                                                   std::chrono::duration<double>(Clock::now() - report_started).count()
+                                             : 0.0)};
+      if (!m.hooks.progress(info)) stop_requested = true;
+    }
+    const int64_t epoch = m.step / m.steps_per_epoch;
+    const bool epoch_end = epoch > m.last_validated_epoch;
+    const bool eval_due = m.config.eval_every > 0 && m.step % m.config.eval_every == 0;
+    if ((epoch_end || eval_due) && m.step < m.total_steps) {
+      validate_and_report(epoch);
+      m.last_validated_epoch = epoch;
+    }
+    if (m.config.checkpoint_every > 0 && m.step % m.config.checkpoint_every == 0 && m.step < m.total_steps)
+      m.checkpoint(m.train_seconds + elapsed());
+  }
+
+  EvalMetrics final_metrics = validate_and_report(m.step / m.steps_per_epoch);
+  m.last_validated_epoch = m.step / m.steps_per_epoch;
+  const double seconds = m.train_seconds + elapsed();
+  const bool finished = m.step >= m.total_steps;
+  m.model.set_metadata_json(m.metadata(final_metrics, seconds, finished, result.stopped_by_time));
+  m.checkpoint(seconds);
+  m.train_seconds = seconds;
+
+  result.steps = m.step;
+  result.epochs = static_cast<double>(m.step) / static_cast<double>(m.steps_per_epoch);
+  result.tokens_seen = m.tokens_seen;
+  result.train_seconds = seconds;
+  result.validation = final_metrics;
+  result.best_validation_loss = m.best_validation_loss;
+  result.checkpoint = m.last_checkpoint;
+  m.log->write("end", {{"step", m.step},
+                       {"finished", finished},
+                       {"stopped_by_time", result.stopped_by_time},
+                       {"tokens_seen", m.tokens_seen},
+                       {"seconds", seconds},
+                       {"val_loss", final_metrics.loss},
+                       {"val_perplexity", final_metrics.perplexity},
+                       {"val_accuracy", final_metrics.accuracy}});
+  return result;
+}
+
+EvalMetrics Trainer::evaluate() { return impl_->evaluate(); }
+Model Trainer::model() const { return impl_->model; }
+const TrainerConfig& Trainer::config() const { return impl_->config; }
+int64_t Trainer::step() const { return impl_->step; }
+int64_t Trainer::total_steps() const { return impl_->total_steps; }
+int64_t Trainer::steps_per_epoch() const { return impl_->steps_per_epoch; }
+
+}  // namespace emopiano

@@ -1,0 +1,40 @@
+#include "train/training_log.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include <fmt/core.h>
+
+#include "emopiano/error.hpp"
+
+namespace emopiano::train {
+
+TrainingLog::TrainingLog(const std::filesystem::path& path) : path_(path) {
+  if (path.empty()) return;
+  std::error_code ec;
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  file_ = std::fopen(path.c_str(), "a");
+  if (!file_)
+    throw Error(ErrorCode::io, fmt::format("cannot open training log {}: {}", path.string(),
+                                           std::strerror(errno)));
+}
+
+TrainingLog::~TrainingLog() {
+  if (file_) std::fclose(file_);
+}
+
+void TrainingLog::write(const std::string& event, nlohmann::json fields) {
+  if (!file_) return;
+  fields["event"] = event;
+  fields["time"] = std::chrono::duration<double>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+  // Non-finite numbers (a diverged loss) become null instead of invalid JSON.
+  std::string line = fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  line += '\n';
+  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0)
+    throw Error(ErrorCode::io, fmt::format("cannot write training log {}: {}", path_.string(),
+                                           std::strerror(errno)));
+}
+
+}  // namespace emopiano::train

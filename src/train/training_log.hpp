@@ -1,0 +1,32 @@
+// The training log: one JSON object per line (event "start", "step", "eval",
+// "checkpoint", "end"), appended and flushed line by line so a crash or a
+// kill loses at most the line being written, and a resumed run continues the
+// same file.
+#pragma once
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace emopiano::train {
+
+class TrainingLog {
+ public:
+  TrainingLog() = default;
+  // Empty path: a log that writes nothing. Throws Error(io).
+  explicit TrainingLog(const std::filesystem::path& path);
+  ~TrainingLog();
+  TrainingLog(const TrainingLog&) = delete;
+  TrainingLog& operator=(const TrainingLog&) = delete;
+
+  // Adds "event" and "time" (seconds since the Unix epoch) to `fields`.
+  void write(const std::string& event, nlohmann::json fields);
+
+ private:
+  FILE* file_ = nullptr;
+  std::filesystem::path path_;
+};
+
+}  // namespace emopiano::train
