@@ -64,6 +64,21 @@ class TokenGrammar {
   virtual std::unique_ptr<TokenGrammar> clone() const = 0;
 };
 
+// What encoding changed or left out, for data statistics and round-trip
+// reports. Every count is of notes unless it says otherwise.
+struct EncodeStats {
+  int64_t notes_in = 0;              // notes in the score
+  int64_t notes_encoded = 0;         // notes written as Pitch/Velocity/Duration
+  int64_t pitch_out_of_range = 0;    // outside [pitch_min, pitch_max]: dropped
+  int64_t notes_merged = 0;          // same pitch on the same grid cell: merged into one
+  int64_t durations_clipped = 0;     // longer than max_duration_steps: clipped
+  int64_t onsets_clamped = 0;        // in the last half step of a bar: kept on its last position
+  // Pedal and tempo events that change nothing at the grid's resolution:
+  // repeats of the state or bin in force, or changes undone in one grid cell.
+  int64_t pedal_events_dropped = 0;
+  int64_t tempo_events_dropped = 0;
+};
+
 class Tokenizer {
  public:
   virtual ~Tokenizer() = default;
@@ -82,8 +97,10 @@ class Tokenizer {
   virtual std::optional<Quadrant> emotion_of(int32_t id) const = 0;
 
   // BOS, [Emotion_Qn when `emotion` is set], the piece, EOS.
+  // `stats`, when given, receives what was dropped or merged on the way.
   virtual std::vector<int32_t> encode(const Score& score,
-                                      std::optional<Quadrant> emotion = std::nullopt) const = 0;
+                                      std::optional<Quadrant> emotion = std::nullopt,
+                                      EncodeStats* stats = nullptr) const = 0;
   // Total: any id sequence decodes to a valid Score. Ill-formed runs and
   // out-of-range ids are skipped and counted in Score::warnings.invalid_tokens.
   virtual Score decode(const int32_t* ids, size_t count) const = 0;
