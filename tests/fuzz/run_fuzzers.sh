@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (ASan + UBSan + coverage) in
+# build-fuzz/ and runs each for SECONDS (default 60). Seeds come from ~20 real
+# EMOPIA files copied into a temporary folder (never into the repository),
+# a few hand-made MIDI files, and token sequences encoded from those files.
+#   tests/fuzz/run_fuzzers.sh [SECONDS]
+# Exits non-zero when any fuzzer finds a crash, leak, timeout or sanitizer
+# report; the failing inputs are kept in build-fuzz/artifacts/.
+# Environment: EMOPIANO_FUZZ_BUILD_DIR (default <repo>/build-fuzz),
+# EMOPIANO_EMOPIA_DIR (EMOPIA 1.0 folder), EMOPIANO_FUZZ_JOBS (parallel jobs
+# per fuzzer, default 1).
+set -euo pipefail
+
+seconds="${1:-60}"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+build="${EMOPIANO_FUZZ_BUILD_DIR:-$root/build-fuzz}"
+emopia="${EMOPIANO_EMOPIA_DIR:-$root/../shared/data/emopia}/EMOPIA_1.0/midis"
+jobs="${EMOPIANO_FUZZ_JOBS:-1}"
+
+CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DEMOPIANO_WITH_TORCH=OFF -DEMOPIANO_BUILD_FUZZ=ON -DEMOPIANO_BUILD_TESTS=ON \
+  -DEMOPIANO_BUILD_BENCH=OFF >/dev/null
+cmake --build "$build" -j 2 --target fuzz_midi_reader fuzz_token_decode fuzz_seed_tokens
+bin="$build/tests/fuzz"
+
+work="$(mktemp -d /tmp/emopiano-fuzz.XXXXXX)"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/seeds_midi" "$work/seeds_tokens" "$work/corpus_midi" "$work/corpus_tokens" "$build/artifacts"
+
+# Real files: every 50th EMOPIA clip (about 20), copied to the temp folder.
+if [ -d "$emopia" ]; then
+  find "$emopia" -name '*.mid' | sort | awk 'NR % 50 == 1' | while read -r f; do cp "$f" "$work/seeds_midi/"; done
+else
+  echo "run_fuzzers.sh: EMOPIA not found at $emopia; using hand-made seeds only" >&2
+fi
+# Hand-made: format 0 with running status and a tempo; format 1 with a
+# conductor track, pedal and a time signature.
+printf 'MThd\0\0\0\6\0\0\0\1\1\340MTrk\0\0\0\25\0\377\121\3\7\241\40\0\220\74\100\201\0\74\0\0\377\57\0' \
+  > "$work/seeds_midi/format0.mid"
+printf 'MThd\0\0\0\6\0\1\0\2\0\140MTrk\0\0\0\14\0\377\130\4\3\2\30\10\0\377\57\0MTrk\0\0\0\24\0\260\100\177\0\220\100\120\140\200\100\100\0\260\100\0\0\377\57\0' \
+  > "$work/seeds_midi/format1.mid"
+"$bin/fuzz_seed_tokens" "$work/seeds_tokens" 1500 "$work"/seeds_midi/*.mid
+
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:symbolize=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+
+status=0
+run() {
+  local name="$1" corpus="$2" seeds="$3" max_len="$4"
+  echo "== $name for ${seconds}s"
+  if ! "$bin/$name" "$corpus" "$seeds" -max_total_time="$seconds" -max_len="$max_len" \
+      -rss_limit_mb=2048 -timeout=20 -jobs="$jobs" -workers="$jobs" -print_final_stats=1 \
+      -artifact_prefix="$build/artifacts/$name-" >"$work/$name.log" 2>&1; then
+    echo "run_fuzzers.sh: $name FAILED; log tail:" >&2
+    tail -n 60 "$work/$name.log" >&2
+    cp "$work/$name.log" "$build/artifacts/$name.log"
+    status=1
+  else
+    grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$work/$name.log" | tail -n 2 || true
+    echo "   corpus: $(ls "$corpus" | wc -l) new inputs"
+  fi
+}
+run fuzz_midi_reader "$work/corpus_midi" "$work/seeds_midi" 65536
+run fuzz_token_decode "$work/corpus_tokens" "$work/seeds_tokens" 4096
+exit "$status"
