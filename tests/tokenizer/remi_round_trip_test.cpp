@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -89,6 +90,35 @@ TEST(EmopiaRoundTrip, EveryClip) {
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(total.invalid_tokens, 0);
 
+  // Speed of what runs per generated token (mask, then advance), and of
+  // encoding and decoding, over every clip.
+  std::vector<std::vector<int32_t>> sequences;
+  std::vector<Score> scores;
+  for (const auto& path : files) scores.push_back(read_midi_file(path));
+  auto t0 = std::chrono::steady_clock::now();
+  for (const auto& s : scores) sequences.push_back(tok->encode(s, Quadrant::Q1));
+  auto t1 = std::chrono::steady_clock::now();
+  size_t decoded_notes = 0;
+  for (const auto& ids : sequences) decoded_notes += tok->decode(ids).notes.size();
+  auto t2 = std::chrono::steady_clock::now();
+  std::vector<uint8_t> mask(static_cast<size_t>(tok->vocab_size()));
+  int64_t allowed_count = 0, token_count = 0;
+  for (const auto& ids : sequences) {
+    auto g = tok->grammar();
+    for (int32_t id : ids) {
+      g->allowed(mask.data());
+      allowed_count += mask[static_cast<size_t>(id)];
+      g->advance(id);
+      ++token_count;
+    }
+  }
+  auto t3 = std::chrono::steady_clock::now();
+  EXPECT_EQ(allowed_count, token_count);
+  EXPECT_EQ(static_cast<int64_t>(decoded_notes), total.notes_decoded);
+  auto ns_per_token = [&](auto a, auto b) {
+    return std::chrono::duration<double, std::nano>(b - a).count() / static_cast<double>(token_count);
+  };
+
   std::string out = fmt::format("\nEMOPIA tokenizer figures (REMI, default config, vocabulary {} tokens, {} clips)\n\n",
                                 tok->vocab_size(), files.size());
   out += "| clips | tokens per clip: mean | median | min | max |\n|---|---|---|---|---|\n";
@@ -128,7 +158,48 @@ TEST(EmopiaRoundTrip, EveryClip) {
   out += fmt::format("| pedal events dropped (no change at grid resolution) | {} |\n",
                      stats_total.pedal_events_dropped);
   out += fmt::format("| invalid tokens when decoding | {} |\n", total.invalid_tokens);
+  out += fmt::format("\nper token: encode {:.0f} ns, decode {:.0f} ns, grammar allowed() + advance() {:.0f} ns\n",
+                     ns_per_token(t0, t1), ns_per_token(t1, t2), ns_per_token(t2, t3));
   std::fputs(out.c_str(), stdout);
+}
+
+// The optional families on real data: chord and metre tokens, still exact
+// round trips and grammar-accepted sequences.
+TEST(EmopiaRoundTrip, ChordsAndTimeSignatures) {
+  EMOPIANO_NEED_EMOPIA();
+  TokenizerConfig c;
+  c.use_chords = true;
+  c.use_time_signature = true;
+  auto tok = Tokenizer::create(c);
+  int64_t tokens = 0, chords = 0, cells = 0, clips = 0;
+  for (const auto& e : std::filesystem::directory_iterator(test::emopia_midis())) {
+    if (e.path().extension() != ".mid") continue;
+    Score s = read_midi_file(e.path());
+    bool common_time = true;
+    for (const auto& ts : s.time_signatures) common_time &= ts.numerator == 4 && ts.denominator == 4;
+    auto ids = tok->encode(s);
+    auto g = tok->grammar();
+    for (int32_t id : ids) ASSERT_TRUE(g->advance(id)) << e.path() << " " << tok->token_to_string(id);
+    if (common_time) {  // the checker lays out 4/4 bars
+      auto r = test::check_round_trip(*tok, s);
+      ASSERT_TRUE(r.problems.empty()) << e.path() << ": " << r.problems.substr(0, 500);
+    }
+    ++clips;
+    tokens += static_cast<int64_t>(ids.size());
+    for (int32_t id : ids) {
+      std::string t = tok->token_to_string(id);
+      chords += t.rfind("Chord_", 0) == 0;
+      cells += t.rfind("Position_", 0) == 0;
+    }
+  }
+  ASSERT_GT(clips, 1000);
+  EXPECT_GT(chords, 0);
+  std::fputs(fmt::format("\nwith Chord and TimeSig tokens: vocabulary {}, {:.0f} tokens per clip, "
+                         "{:.1f}% of grid cells carry a Chord token\n",
+                         tok->vocab_size(), static_cast<double>(tokens) / static_cast<double>(clips),
+                         100.0 * static_cast<double>(chords) / static_cast<double>(cells))
+                 .c_str(),
+             stdout);
 }
 
 }  // namespace
