@@ -72,6 +72,10 @@ AudioBuffer render_audio(const Score& score, const RenderOptions& options) {
     throw Error(ErrorCode::not_found, fmt::format("{}: SoundFont not found", sf.string()));
 
   silence_fluidsynth_log();
+  // Ask first: loading a non-SoundFont makes FluidSynth's helper libraries
+  // print to stderr before failing.
+  if (!fluid_is_soundfont(sf.string().c_str()))
+    throw Error(ErrorCode::format, fmt::format("{}: not a SoundFont (.sf2) file", sf.string()));
   Synth s;
   s.settings = new_fluid_settings();
   if (!s.settings) throw Error(ErrorCode::internal, "FluidSynth: cannot create settings");
