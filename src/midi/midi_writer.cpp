@@ -51,16 +51,16 @@ void check_score(const Score& score) {
                   fmt::format("cannot write MIDI: invalid note (pitch {}, channel {}, ticks {}..{})", n.pitch,
                               n.channel, n.start_tick, n.end_tick));
   }
-  if (score.end_tick() > midi::kMaxTrackTicks)
+  if (score.end_tick() > midi::kMaxWriteTicks)
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("cannot write MIDI: the score ends at tick {}, past the limit of {}", score.end_tick(),
-                            midi::kMaxTrackTicks));
+                            midi::kMaxWriteTicks));
   for (const auto& t : score.tempos)
-    if (!(t.bpm > 0.0) || t.tick < 0 || t.tick > midi::kMaxTrackTicks)
+    if (!(t.bpm > 0.0) || t.tick < 0 || t.tick > midi::kMaxWriteTicks)
       throw Error(ErrorCode::invalid_argument, fmt::format("cannot write MIDI: tempo {} BPM at tick {}", t.bpm, t.tick));
   for (const auto& s : score.time_signatures)
     if (s.numerator < 1 || s.numerator > 255 || s.denominator < 1 || s.denominator > 64 ||
-        (s.denominator & (s.denominator - 1)) != 0 || s.tick < 0 || s.tick > midi::kMaxTrackTicks)
+        (s.denominator & (s.denominator - 1)) != 0 || s.tick < 0 || s.tick > midi::kMaxWriteTicks)
       throw Error(ErrorCode::invalid_argument, fmt::format("cannot write MIDI: time signature {}/{} at tick {}",
                                                            s.numerator, s.denominator, s.tick));
   for (const auto& p : score.pedal)

@@ -11,6 +11,9 @@
 //  - long delta times: event times are int; a track of many 0x0FFFFFFF deltas
 //    overflows to a negative time and the tempo lookup asserts
 //    (tempo->time_pulses <= pulses)                        -> kMaxTrackTicks
+//  - smf_save() re-reads what it wrote and asserts it is identical; a gap
+//    between events wider than a 4-byte delta does not survive that, so
+//    tracks are limited to what can be written again     -> kMaxTrackTicks
 //  - meta lengths are read as one byte, not as a variable-length quantity, so a
 //    meta event of 128 bytes or more desynchronises the parser  -> rejected
 //  - tempo events shorter than 3 data bytes are read past their end

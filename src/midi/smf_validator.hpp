@@ -11,10 +11,15 @@
 
 namespace emopiano::midi {
 
-// Largest file and longest track we accept. libsmf keeps ticks and sizes in
-// int; these limits keep every sum it makes far from overflow.
+// Largest file we accept. libsmf keeps sizes and ticks in int; this and the
+// tick limit below keep every sum it makes far from overflow.
 constexpr size_t kMaxSmfBytes = size_t{256} << 20;
-constexpr int64_t kMaxTrackTicks = int64_t{1} << 30;
+// The largest tick a written file can hold: a delta time is at most 4 bytes
+// of 7 bits (0x0FFFFFFF), and the gap between two events is at most the later
+// event's tick. Reading accepts one tick less, because repairs (a zero-length
+// or unreleased note) may end a note one tick after the last event.
+constexpr int64_t kMaxWriteTicks = 0x0FFFFFFF;
+constexpr int64_t kMaxTrackTicks = kMaxWriteTicks - 1;
 
 struct TrackSpan {
   size_t offset = 0;  // first event byte, from the start of the file

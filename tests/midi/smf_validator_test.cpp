@@ -185,10 +185,21 @@ TEST(SmfValidator, RejectsEscapedAndSystemEvents) {
 
 TEST(SmfValidator, RejectsTracksLongerThanLibsmfCanCount) {
   TrackBytes t;
-  // 0x0FFFFFFF is the largest delta; nine of them overflow libsmf's int ticks.
+  // 0x0FFFFFFF is the largest delta; nine of them overflow libsmf's int ticks,
+  // and two already make a track that could not be written again.
   for (int i = 0; i < 9; ++i) t.event(0x0FFFFFFF, {0x90, 60, 0});
   t.end();
   expect_rejected(smf_bytes(0, 480, {t}), {"track longer than"});
+  TrackBytes longest;
+  longest.on(0, 60).event(midi::kMaxTrackTicks, {0xFF, 0x2F, 0});  // unreleased: ends one tick later
+  const auto bytes = smf_bytes(0, 480, {longest});
+  const Score s = read_midi_bytes(bytes.data(), bytes.size());
+  ASSERT_EQ(s.notes.size(), 1u);
+  const auto again = write_midi_bytes(s);
+  EXPECT_EQ(read_midi_bytes(again.data(), again.size()).notes.at(0).end_tick, midi::kMaxTrackTicks);
+  TrackBytes too_long;
+  too_long.on(0, 60).event(midi::kMaxTrackTicks + 1, {0xFF, 0x2F, 0});
+  expect_rejected(smf_bytes(0, 480, {too_long}), {"track longer than"});
 }
 
 TEST(SmfValidator, CanonicalBytesDropForeignChunksAndTrailingData) {
@@ -203,11 +214,14 @@ TEST(SmfValidator, CanonicalBytesDropForeignChunksAndTrailingData) {
 
 TEST(SmfValidator, LibsmfMessagesAreCapturedNotPrinted) {
   midi::begin_libsmf_capture();
-  // A data byte as status: libsmf logs a critical message and returns NULL.
-  smf_event_t* event = smf_event_new_from_bytes(0x3C, 0, 0);
-  EXPECT_EQ(event, nullptr);
-  if (event) smf_event_delete(event);
-  EXPECT_NE(midi::libsmf_messages().find("status byte"), std::string::npos) << midi::libsmf_messages();
+  // Format 0 with two tracks: libsmf logs a critical message and refuses.
+  smf_t* smf = smf_new();
+  ASSERT_NE(smf, nullptr);
+  smf_add_track(smf, smf_track_new());
+  smf_add_track(smf, smf_track_new());
+  EXPECT_NE(smf_set_format(smf, 0), 0);
+  smf_delete(smf);
+  EXPECT_NE(midi::libsmf_messages().find("more than one track"), std::string::npos) << midi::libsmf_messages();
 }
 
 }  // namespace
