@@ -1,0 +1,129 @@
+// Generating music with a Model: sampling parameters, a request (emotion
+// trajectory, optional primer, callbacks), and a Sampler that runs it.
+//
+//   emopiano::Model model = emopiano::Model::load(emopiano::bundled_model_path());
+//   emopiano::Sampler sampler(model);
+//   emopiano::GenerationRequest request;
+//   request.emotion = emopiano::EmotionTrajectory(emopiano::EmotionMix::parse("sad"));
+//   request.params.max_bars = 16;
+//   emopiano::GenerationResult piece = sampler.generate(request);
+//   emopiano::write_midi_file(piece.score, "sad.mid");
+//
+// Thread safety: a Sampler is used by one thread at a time; a Model may be
+// shared by any number of Samplers on any number of threads (it is read-only
+// during generation). Results depend only on the model, the request and the
+// seed: not on the thread, the LibTorch thread count, or other Samplers.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "emopiano/emotion.hpp"
+#include "emopiano/model.hpp"
+#include "emopiano/progress.hpp"
+#include "emopiano/score.hpp"
+
+namespace emopiano {
+
+struct SamplingParams {
+  // Softmax temperature; 0 picks the most likely token (greedy).
+  float temperature = 1.0f;
+  // Keep only the k most likely tokens (0 = off).
+  int top_k = 0;
+  // Keep the smallest set of tokens whose probability reaches top_p (1 = off).
+  float top_p = 0.95f;
+  uint64_t seed = 0;
+  // Tokens to generate after the prompt (BOS, emotion token, primer).
+  int max_tokens = 2048;
+  // New bars to generate after the prompt (0 = no limit). At the limit a new
+  // Bar is forbidden, so the piece ends with EOS.
+  int max_bars = 0;
+  // Stop at the end-of-sequence token. When false, EOS is forbidden until the
+  // bar limit is reached, so the piece runs to max_tokens or max_bars.
+  bool stop_at_eos = true;
+  // Sample only tokens the tokenizer's grammar allows, so every piece decodes
+  // without an invalid token. When false, the raw model decides (PAD and BOS
+  // are still never sampled).
+  bool constrain_grammar = true;
+
+  void validate() const;  // throws Error(invalid_argument)
+};
+
+// Called for each note as soon as its last token is sampled (and, first, for
+// every note of the primer), with the index of the piece in a batch.
+using NoteCallback = std::function<void(const Note& note, int piece)>;
+
+struct GenerationRequest {
+  // The emotion of each bar (bar 0 is the first bar of the piece, primer
+  // included). A constant EmotionMix is a trajectory with one keyframe; an
+  // empty trajectory means pure Q1. The emotion token after BOS is the
+  // dominant quadrant at bar 0.
+  EmotionTrajectory emotion;
+  // A piece to continue: it is encoded, its EOS dropped, and generation
+  // carries on from its end.
+  std::optional<Score> primer;
+  SamplingParams params;
+  NoteCallback on_note;
+  // Called after every generation step; returning false cancels.
+  ProgressCallback on_progress;
+  // Checked before every token; another thread may cancel it. Cancelling
+  // makes generate() throw Error(cancelled).
+  CancelToken cancel;
+};
+
+enum class StopReason {
+  eos,         // the model ended the piece
+  max_tokens,  // the token budget ran out (the sequence is cut back to its
+               // last complete event and closed with EOS)
+  dead_end,    // no token was allowed (only without a bar limit and EOS)
+};
+const char* stop_reason_name(StopReason reason) noexcept;
+
+struct GenerationResult {
+  // The whole sequence: BOS, emotion token, the primer, the generated tokens.
+  std::vector<int32_t> tokens;
+  int64_t prompt_tokens = 0;     // tokens before the first generated one
+  int64_t generated_tokens = 0;  // tokens sampled (before any cut at max_tokens)
+  Score score;                   // tokens decoded
+  int64_t notes = 0;             // notes in `score`
+  int32_t bars = 0;              // bars in the sequence, primer included
+  StopReason stop_reason = StopReason::eos;
+  uint64_t seed = 0;             // the seed this piece used
+  double seconds = 0.0;          // wall time of the generation call
+};
+
+class Sampler {
+ public:
+  // Keeps a reference to the (shared, read-only) model. If the model's
+  // network is in training mode, it is switched to evaluation mode here.
+  explicit Sampler(const Model& model);
+  ~Sampler();
+  Sampler(Sampler&&) noexcept;
+  Sampler& operator=(Sampler&&) noexcept;
+  Sampler(const Sampler&) = delete;
+  Sampler& operator=(const Sampler&) = delete;
+
+  const Model& model() const;
+
+  // One piece with request.params.seed.
+  GenerationResult generate(const GenerationRequest& request);
+  // `count` pieces decoded together in one batch (faster than one by one);
+  // piece i uses seed request.params.seed + i. A piece that finishes early
+  // leaves the batch.
+  std::vector<GenerationResult> generate_batch(const GenerationRequest& request, int count);
+
+  struct Impl;  // src/sample/sampler_impl.hpp
+  Impl& impl();
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// LibTorch intra-op threads for generation (0 = all cores). Process-wide;
+// results do not depend on it.
+void set_compute_threads(int threads);
+
+}  // namespace emopiano

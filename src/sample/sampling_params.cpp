@@ -1,0 +1,32 @@
+// SamplingParams validation and names.
+#include <cmath>
+
+#include <fmt/core.h>
+
+#include "emopiano/error.hpp"
+#include "emopiano/sampler.hpp"
+
+namespace emopiano {
+
+void SamplingParams::validate() const {
+  auto bad = [](const std::string& what) {
+    throw Error(ErrorCode::invalid_argument, "sampling: " + what);
+  };
+  if (!std::isfinite(temperature) || temperature < 0.0f)
+    bad(fmt::format("temperature = {} must be >= 0", temperature));
+  if (top_k < 0) bad(fmt::format("top_k = {} must be >= 0 (0 = off)", top_k));
+  if (!(top_p > 0.0f && top_p <= 1.0f)) bad(fmt::format("top_p = {} must be in (0, 1]", top_p));
+  if (max_tokens < 1) bad(fmt::format("max_tokens = {} must be >= 1", max_tokens));
+  if (max_bars < 0) bad(fmt::format("max_bars = {} must be >= 0 (0 = no limit)", max_bars));
+}
+
+const char* stop_reason_name(StopReason reason) noexcept {
+  switch (reason) {
+    case StopReason::eos: return "eos";
+    case StopReason::max_tokens: return "max_tokens";
+    case StopReason::dead_end: return "dead_end";
+  }
+  return "unknown";
+}
+
+}  // namespace emopiano
