@@ -8,7 +8,8 @@
 # report; the failing inputs are kept in build-fuzz/artifacts/.
 # Environment: EMOPIANO_FUZZ_BUILD_DIR (default <repo>/build-fuzz),
 # EMOPIANO_EMOPIA_DIR (EMOPIA 1.0 folder), EMOPIANO_FUZZ_JOBS (parallel jobs
-# per fuzzer, default 1).
+# per fuzzer, default 1), EMOPIANO_FUZZ_CORPUS (a folder that keeps the grown
+# corpora between runs; default: a temporary folder, discarded).
 set -euo pipefail
 
 seconds="${1:-60}"
@@ -25,7 +26,8 @@ bin="$build/tests/fuzz"
 
 work="$(mktemp -d /tmp/emopiano-fuzz.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/seeds_midi" "$work/seeds_tokens" "$work/corpus_midi" "$work/corpus_tokens" "$build/artifacts"
+corpus="${EMOPIANO_FUZZ_CORPUS:-$work}"
+mkdir -p "$work/seeds_midi" "$work/seeds_tokens" "$corpus/corpus_midi" "$corpus/corpus_tokens" "$build/artifacts"
 
 # Real files: every 50th EMOPIA clip (about 20), copied to the temp folder.
 if [ -d "$emopia" ]; then
@@ -35,7 +37,7 @@ else
 fi
 # Hand-made: format 0 with running status and a tempo; format 1 with a
 # conductor track, pedal and a time signature.
-printf 'MThd\0\0\0\6\0\0\0\1\1\340MTrk\0\0\0\25\0\377\121\3\7\241\40\0\220\74\100\201\0\74\0\0\377\57\0' \
+printf 'MThd\0\0\0\6\0\0\0\1\1\340MTrk\0\0\0\23\0\377\121\3\7\241\40\0\220\74\100\201\0\74\0\0\377\57\0' \
   > "$work/seeds_midi/format0.mid"
 printf 'MThd\0\0\0\6\0\1\0\2\0\140MTrk\0\0\0\14\0\377\130\4\3\2\30\10\0\377\57\0MTrk\0\0\0\24\0\260\100\177\0\220\100\120\140\200\100\100\0\260\100\0\0\377\57\0' \
   > "$work/seeds_midi/format1.mid"
@@ -60,6 +62,6 @@ run() {
     echo "   corpus: $(ls "$corpus" | wc -l) new inputs"
   fi
 }
-run fuzz_midi_reader "$work/corpus_midi" "$work/seeds_midi" 65536
-run fuzz_token_decode "$work/corpus_tokens" "$work/seeds_tokens" 4096
+run fuzz_midi_reader "$corpus/corpus_midi" "$work/seeds_midi" 65536
+run fuzz_token_decode "$corpus/corpus_tokens" "$work/seeds_tokens" 4096
 exit "$status"
