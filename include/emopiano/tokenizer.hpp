@@ -24,9 +24,11 @@ struct TokenizerConfig {
   int pitch_min = 21;               // piano range A0..C8
   int pitch_max = 108;
   int velocity_bins = 32;           // uniform bins over 1..127
-  int tempo_bins = 32;              // geometric bins over [tempo_min, tempo_max]
-  double tempo_min = 40.0;
-  double tempo_max = 250.0;
+  // Geometric tempo bins over [tempo_min, tempo_max]. The defaults give ten
+  // bins an octave (7% apart) with 60, 120 and 240 BPM exactly on bins.
+  int tempo_bins = 31;
+  double tempo_min = 30.0;
+  double tempo_max = 240.0;
   int max_duration_steps = 64;      // longest duration in grid steps; longer is clipped
   bool use_tempo = true;            // a Tempo token at the start and at each change
   bool use_pedal = true;            // Pedal_On / Pedal_Off tokens at grid positions

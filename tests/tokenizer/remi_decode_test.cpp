@@ -14,9 +14,9 @@ using test::ids_of;
 TEST(RemiDecode, HandWrittenSequenceGivesTheExpectedScore) {
   auto tok = Tokenizer::create();
   Score s = tok->decode(ids_of(*tok,
-                               "BOS Emotion_Q1 Bar Position_0 Tempo_123 Pedal_On "
+                               "BOS Emotion_Q1 Bar Position_0 Tempo_120 Pedal_On "
                                "Pitch_60 Velocity_78 Duration_4 Pitch_67 Velocity_98 Duration_2 "
-                               "Bar Position_2 Tempo_61 Pedal_Off Position_8 Pitch_62 Velocity_18 Duration_64 EOS"));
+                               "Bar Position_2 Tempo_60 Pedal_Off Position_8 Pitch_62 Velocity_18 Duration_64 EOS"));
   EXPECT_EQ(s.warnings.invalid_tokens, 0);
   // 4 positions per beat at 120 ticks each.
   EXPECT_EQ(s.ticks_per_beat, 480);
@@ -33,16 +33,16 @@ TEST(RemiDecode, HandWrittenSequenceGivesTheExpectedScore) {
   EXPECT_EQ(s.notes[2].end_tick, 1920 + 72 * 120);
   ASSERT_EQ(s.tempos.size(), 2u);
   EXPECT_EQ(s.tempos[0].tick, 0);
-  EXPECT_NEAR(s.tempos[0].bpm, 40.0 * std::pow(6.25, 19.0 / 31.0), 1e-9);  // bin 19 of 32
+  EXPECT_NEAR(s.tempos[0].bpm, 120.0, 1e-9);  // bin 20 of 31: 30 * 2^(20/10)
   EXPECT_EQ(s.tempos[1].tick, 1920 + 240);
-  EXPECT_NEAR(s.tempos[1].bpm, 40.0 * std::pow(6.25, 7.0 / 31.0), 1e-9);
+  EXPECT_NEAR(s.tempos[1].bpm, 60.0, 1e-9);    // bin 10
   ASSERT_EQ(s.pedal.size(), 2u);
   EXPECT_TRUE(s.pedal[0].down);
   EXPECT_EQ(s.pedal[1].tick, 2160);
   EXPECT_FALSE(s.pedal[1].down);
   ASSERT_EQ(s.time_signatures.size(), 1u);
   EXPECT_EQ(s.time_signatures[0].numerator, 4);
-  // Seconds follow the decoded tempo map: 2160 ticks at 123 BPM, then 60.5 BPM.
+  // Seconds follow the decoded tempo map: 2160 ticks at 120 BPM, then 60 BPM.
   double change = 2160.0 / 480.0 * 60.0 / s.tempos[0].bpm;
   EXPECT_NEAR(s.notes[2].start_seconds, change + 720.0 / 480.0 * 60.0 / s.tempos[1].bpm, 1e-9);
 }

@@ -12,9 +12,9 @@ using test::make_note;
 using test::make_score;
 
 // At 384 ticks per beat and 4 positions per beat a grid step is 96 ticks and
-// a 4/4 bar 1536 ticks. 120 BPM falls in tempo bin 19 ("Tempo_123"),
+// a 4/4 bar 1536 ticks. 120 BPM is tempo bin 20 ("Tempo_120"),
 // velocity 80 in the bin whose representative is 78 (bin 19 holds 77..80),
-// 100 -> 98, 64 -> 62, 40 -> 38, 20 -> 18; 60 BPM -> Tempo_61.
+// 100 -> 98, 64 -> 62, 40 -> 38, 20 -> 18; 60 BPM -> Tempo_60.
 constexpr int64_t kStep = 96;
 constexpr int64_t kBar = 1536;
 
@@ -22,7 +22,7 @@ TEST(RemiEncode, CMajorChordOnTheFirstBeat) {
   auto tok = Tokenizer::create();
   Score s = make_score({make_note(60, 0, 384), make_note(64, 0, 384), make_note(67, 0, 384)});
   EXPECT_EQ(join_tokens(*tok, tok->encode(s)),
-            "BOS Bar Position_0 Tempo_123 "
+            "BOS Bar Position_0 Tempo_120 "
             "Pitch_60 Velocity_78 Duration_4 Pitch_64 Velocity_78 Duration_4 "
             "Pitch_67 Velocity_78 Duration_4 EOS");
   EXPECT_EQ(join_tokens(*tok, tok->encode(s, Quadrant::Q3)).substr(0, 20), "BOS Emotion_Q3 Bar P");
@@ -34,7 +34,7 @@ TEST(RemiEncode, NotesInsideACellAreSortedByPitchAndCellsByTime) {
   Score s = make_score({make_note(72, kBar + 384, kStep, 100), make_note(48, kBar + 384, 2 * kStep, 40),
                         make_note(55, 3 * kBar, 8 * kStep, 64)});
   EXPECT_EQ(join_tokens(*tok, tok->encode(s)),
-            "BOS Bar Position_0 Tempo_123 Bar Position_4 "
+            "BOS Bar Position_0 Tempo_120 Bar Position_4 "
             "Pitch_48 Velocity_38 Duration_2 Pitch_72 Velocity_98 Duration_1 "
             "Bar Bar Position_0 Pitch_55 Velocity_62 Duration_8 EOS");
 }
@@ -45,7 +45,7 @@ TEST(RemiEncode, ANoteJustBeforeABarLineStaysInItsBar) {
   Score s = make_score({make_note(60, kBar - 1, kStep), make_note(62, 2 * kBar - 40, kStep),
                         make_note(64, 2 * kBar, kStep)});
   EXPECT_EQ(join_tokens(*tok, tok->encode(s, std::nullopt, &stats)),
-            "BOS Bar Position_0 Tempo_123 Position_15 Pitch_60 Velocity_78 Duration_1 "
+            "BOS Bar Position_0 Tempo_120 Position_15 Pitch_60 Velocity_78 Duration_1 "
             "Bar Position_15 Pitch_62 Velocity_78 Duration_1 "
             "Bar Position_0 Pitch_64 Velocity_78 Duration_1 EOS");
   EXPECT_EQ(stats.onsets_clamped, 2);
@@ -58,7 +58,7 @@ TEST(RemiEncode, OnsetsRoundToTheNearestStepInsideTheBar) {
   Score s = make_score({make_note(60, 47, kStep), make_note(62, kStep + 48, kStep),
                         make_note(64, 14 * kStep + 49, kStep)});
   EXPECT_EQ(join_tokens(*tok, tok->encode(s)),
-            "BOS Bar Position_0 Tempo_123 Pitch_60 Velocity_78 Duration_1 "
+            "BOS Bar Position_0 Tempo_120 Pitch_60 Velocity_78 Duration_1 "
             "Position_2 Pitch_62 Velocity_78 Duration_1 "
             "Position_15 Pitch_64 Velocity_78 Duration_1 EOS");
 }
@@ -69,7 +69,7 @@ TEST(RemiEncode, DurationsRoundToStepsAtLeastOneAndClip) {
   Score s = make_score({make_note(60, 0, 0), make_note(62, 0, 143), make_note(64, 0, 144),
                         make_note(65, 0, 100 * kStep)});
   EXPECT_EQ(join_tokens(*tok, tok->encode(s, std::nullopt, &stats)),
-            "BOS Bar Position_0 Tempo_123 Pitch_60 Velocity_78 Duration_1 "
+            "BOS Bar Position_0 Tempo_120 Pitch_60 Velocity_78 Duration_1 "
             "Pitch_62 Velocity_78 Duration_1 Pitch_64 Velocity_78 Duration_2 "
             "Pitch_65 Velocity_78 Duration_64 EOS");
   EXPECT_EQ(stats.durations_clipped, 1);
@@ -82,7 +82,7 @@ TEST(RemiEncode, SamePitchOnOneCellMergesKeepingLouderAndLonger) {
   Score s = make_score({make_note(60, 0, 8 * kStep, 40), make_note(60, 10, kStep, 100),
                         make_note(60, kStep, kStep, 20)});
   EXPECT_EQ(join_tokens(*tok, tok->encode(s, std::nullopt, &stats)),
-            "BOS Bar Position_0 Tempo_123 Pitch_60 Velocity_98 Duration_8 "
+            "BOS Bar Position_0 Tempo_120 Pitch_60 Velocity_98 Duration_8 "
             "Position_1 Pitch_60 Velocity_18 Duration_1 EOS");
   EXPECT_EQ(stats.notes_in, 3);
   EXPECT_EQ(stats.notes_merged, 1);
@@ -97,7 +97,7 @@ TEST(RemiEncode, PitchesOutsideTheRangeAreDroppedAndCounted) {
   EncodeStats stats;
   Score s = make_score({make_note(39, 0, kStep), make_note(40, 0, kStep), make_note(81, 0, kStep)});
   EXPECT_EQ(join_tokens(*tok, tok->encode(s, std::nullopt, &stats)),
-            "BOS Bar Position_0 Tempo_123 Pitch_40 Velocity_78 Duration_1 EOS");
+            "BOS Bar Position_0 Tempo_120 Pitch_40 Velocity_78 Duration_1 EOS");
   EXPECT_EQ(stats.pitch_out_of_range, 2);
 }
 
@@ -112,7 +112,7 @@ TEST(RemiEncode, PedalChangesOnTheGridWithoutRepeats) {
              {5 * kStep, 0, false, 0},   // up at 5
              {kBar + 10, 0, false, 0}};  // repeat: dropped
   EXPECT_EQ(join_tokens(*tok, tok->encode(s, std::nullopt, &stats)),
-            "BOS Bar Position_0 Tempo_123 Pedal_On Pitch_60 Velocity_78 Duration_1 "
+            "BOS Bar Position_0 Tempo_120 Pedal_On Pitch_60 Velocity_78 Duration_1 "
             "Position_5 Pedal_Off EOS");
   EXPECT_EQ(stats.pedal_events_dropped, 4);
 }
@@ -123,8 +123,8 @@ TEST(RemiEncode, TempoAtTheStartAndWhereItsBinChanges) {
   Score s = make_score({make_note(60, 0, kStep), make_note(62, 2 * kBar, kStep)});
   s.tempos = {{0, 0, 120.0}, {kBar, 0, 121.0}, {kBar + 4 * kStep, 0, 60.0}};
   EXPECT_EQ(join_tokens(*tok, tok->encode(s, std::nullopt, &stats)),
-            "BOS Bar Position_0 Tempo_123 Pitch_60 Velocity_78 Duration_1 "
-            "Bar Position_4 Tempo_61 Bar Position_0 Pitch_62 Velocity_78 Duration_1 EOS");
+            "BOS Bar Position_0 Tempo_120 Pitch_60 Velocity_78 Duration_1 "
+            "Bar Position_4 Tempo_60 Bar Position_0 Pitch_62 Velocity_78 Duration_1 EOS");
   EXPECT_EQ(stats.tempo_events_dropped, 1);  // 121 BPM is still bin 19
 
   TokenizerConfig c;
@@ -172,7 +172,7 @@ TEST(RemiEncode, TimeSignaturesSetTheBarLengthWhenEnabled) {
   // Without TimeSig tokens every bar is 4/4, whatever the score says.
   auto plain = Tokenizer::create();
   EXPECT_EQ(join_tokens(*plain, plain->encode(s)),
-            "BOS Bar Position_0 Tempo_123 Pitch_60 Velocity_78 Duration_1 "
+            "BOS Bar Position_0 Tempo_120 Pitch_60 Velocity_78 Duration_1 "
             "Position_12 Pitch_62 Velocity_78 Duration_1 "
             "Bar Bar Position_4 Pitch_64 Velocity_78 Duration_1 Pitch_65 Velocity_78 Duration_1 EOS");
 }
@@ -194,7 +194,7 @@ TEST(RemiEncode, AnyTicksPerBeatGivesTheSameTokens) {
   for (int tpb : {4, 96, 384, 480, 1000, 7}) {
     Score s = make_score({make_note(60, tpb, tpb / 2), make_note(62, 9 * tpb, 2 * tpb)}, tpb);
     EXPECT_EQ(join_tokens(*tok, tok->encode(s)),
-              "BOS Bar Position_0 Tempo_123 Position_4 Pitch_60 Velocity_78 Duration_2 "
+              "BOS Bar Position_0 Tempo_120 Position_4 Pitch_60 Velocity_78 Duration_2 "
               "Bar Bar Position_4 Pitch_62 Velocity_78 Duration_8 EOS")
         << "ticks per beat " << tpb;
   }
@@ -203,7 +203,7 @@ TEST(RemiEncode, AnyTicksPerBeatGivesTheSameTokens) {
 TEST(RemiEncode, EmptyScoreAndBadResolution) {
   auto tok = Tokenizer::create();
   Score empty = make_score({});
-  EXPECT_EQ(join_tokens(*tok, tok->encode(empty)), "BOS Bar Position_0 Tempo_123 EOS");
+  EXPECT_EQ(join_tokens(*tok, tok->encode(empty)), "BOS Bar Position_0 Tempo_120 EOS");
   TokenizerConfig c;
   c.use_tempo = false;
   EXPECT_EQ(join_tokens(*tok, Tokenizer::create(c)->encode(empty, Quadrant::Q2)), "BOS Emotion_Q2 EOS");

@@ -16,9 +16,9 @@ using tokenizer::RemiVocabulary;
 
 TEST(RemiVocabulary, DefaultSizeIsTheSumOfItsFamilies) {
   auto tok = Tokenizer::create();
-  // PAD BOS EOS, 4 emotions, Bar, 16 positions, 32 tempos, 88 pitches,
+  // PAD BOS EOS, 4 emotions, Bar, 16 positions, 31 tempos, 88 pitches,
   // 32 velocities, 64 durations, Pedal_On/Off.
-  EXPECT_EQ(tok->vocab_size(), 3 + 4 + 1 + 16 + 32 + 88 + 32 + 64 + 2);
+  EXPECT_EQ(tok->vocab_size(), 3 + 4 + 1 + 16 + 31 + 88 + 32 + 64 + 2);
   EXPECT_EQ(tok->max_positions_per_bar(), 16);
   EXPECT_EQ(tok->token_to_string(tok->pad_id()), "PAD");
   EXPECT_EQ(tok->token_to_string(tok->bos_id()), "BOS");
@@ -113,22 +113,25 @@ TEST(RemiVocabulary, VelocityBinsAreUniformAndRepresentativesStayInTheirBin) {
 
 TEST(RemiVocabulary, TempoBinsAreGeometricAndNearestInLogSpace) {
   RemiVocabulary v{TokenizerConfig{}};
-  EXPECT_DOUBLE_EQ(v.tempo_value(0), 40.0);
-  EXPECT_NEAR(v.tempo_value(31), 250.0, 1e-9);
+  EXPECT_DOUBLE_EQ(v.tempo_value(0), 30.0);
+  EXPECT_NEAR(v.tempo_value(30), 240.0, 1e-9);
   double ratio = v.tempo_value(1) / v.tempo_value(0);
-  for (int b = 1; b < 32; ++b) EXPECT_NEAR(v.tempo_value(b) / v.tempo_value(b - 1), ratio, 1e-9);
+  EXPECT_NEAR(ratio, std::pow(2.0, 0.1), 1e-12);  // ten bins an octave
+  for (int b = 1; b < 31; ++b) EXPECT_NEAR(v.tempo_value(b) / v.tempo_value(b - 1), ratio, 1e-9);
   for (double bpm = 20; bpm < 400; bpm *= 1.01) {
     int b = v.tempo_bin(bpm);
     double err = std::abs(std::log(bpm / v.tempo_value(b)));
     if (b > 0) EXPECT_LE(err, std::abs(std::log(bpm / v.tempo_value(b - 1))) + 1e-12);
-    if (b < 31) EXPECT_LE(err, std::abs(std::log(bpm / v.tempo_value(b + 1))) + 1e-12);
+    if (b < 30) EXPECT_LE(err, std::abs(std::log(bpm / v.tempo_value(b + 1))) + 1e-12);
   }
   EXPECT_EQ(v.tempo_bin(0.0), 0);
   EXPECT_EQ(v.tempo_bin(-5.0), 0);
-  EXPECT_EQ(v.tempo_bin(1e9), 31);
-  // 120 BPM: log(120/40)/log(250/40)*31 = 18.58 -> bin 19 = 40 * 6.25^(19/31) = 123.0.
-  EXPECT_EQ(v.tempo_bin(120.0), 19);
-  EXPECT_EQ(v.name(v.tempo.begin + 19), "Tempo_123");
+  EXPECT_EQ(v.tempo_bin(1e9), 30);
+  // 120 BPM = 30 * 2^(20/10): bin 20 exactly, so EMOPIA's tempo survives a round trip.
+  EXPECT_EQ(v.tempo_bin(120.0), 20);
+  EXPECT_NEAR(v.tempo_value(20), 120.0, 1e-9);
+  EXPECT_EQ(v.name(v.tempo.begin + 20), "Tempo_120");
+  EXPECT_EQ(v.name(v.tempo.begin + 10), "Tempo_60");
 }
 
 TEST(RemiVocabulary, FamiliesAreContiguousAndClassified) {
