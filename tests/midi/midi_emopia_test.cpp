@@ -92,7 +92,7 @@ std::vector<uint8_t> mutate(std::vector<uint8_t> b, std::mt19937& rng) {
   return b;
 }
 
-// Unchecked, libsmf aborts the process on about 7% of these mutations (a
+// Unchecked, libsmf aborts the process on about 6% of these mutations (a
 // missing end-of-track event, mostly); this test would die with them.
 TEST(MidiEmopia, DamagedFilesFailCleanly) {
   EMOPIANO_NEED_EMOPIA();
