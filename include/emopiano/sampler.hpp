@@ -42,7 +42,8 @@ struct SamplingParams {
   // Bar is forbidden, so the piece ends with EOS.
   int max_bars = 0;
   // Stop at the end-of-sequence token. When false, EOS is forbidden until the
-  // bar limit is reached, so the piece runs to max_tokens or max_bars.
+  // bar limit is reached, so the piece runs to max_tokens or max_bars. EOS is
+  // never sampled before the piece has a note.
   bool stop_at_eos = true;
   // Sample only tokens the tokenizer's grammar allows, so every piece decodes
   // without an invalid token. When false, the raw model decides (PAD and BOS

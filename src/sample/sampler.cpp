@@ -41,6 +41,7 @@ struct Piece {
   int32_t last_complete_bar = 0;
   int32_t prompt_bars = 0;
   int32_t bar_limit = INT32_MAX;
+  bool has_note = false;  // a note completed (primer included)
   bool done = false;
   StopReason reason = StopReason::eos;
 };
@@ -174,7 +175,10 @@ class Generation {
                               p.positions.back(), p.emotions.back()});
     }
     Note note;
-    if (stream && request_.on_note && p.grammar->completed_note(&note)) request_.on_note(note, p.index);
+    if (p.grammar->completed_note(&note)) {
+      p.has_note = true;
+      if (stream && request_.on_note) request_.on_note(note, p.index);
+    }
   }
 
   // Runs the network over tokens [from, to) of every active piece and returns
@@ -230,6 +234,7 @@ class Generation {
     const bool at_bar_limit = p.grammar->bar() >= p.bar_limit;
     if (at_bar_limit && bar_token_ >= 0) mask[bar_token_] = 0;
     if (!params_.stop_at_eos && !at_bar_limit) mask[eos_] = 0;
+    if (!p.has_note) mask[eos_] = 0;  // an empty piece is never what was asked for
 
     int32_t token = sample::choose_token(logits, mask, vocab_, params_, p.random);
     if (token < 0 && eos_allowed) token = eos_;  // EOS was held back, but nothing else fits
