@@ -440,7 +440,8 @@ TrainResult Trainer::run() {
       log_started = Clock::now();
     }
     if (m.hooks.progress) {
-      const double secs = elapsed();
+      // Cumulative training time, so the rate (steps / seconds) stays right after a resume.
+      const double secs = m.train_seconds + elapsed();
       ProgressInfo info{"train", m.step, m.total_steps, secs,
                         fmt::format("loss {:.3f} tok/s {:.0f}", loss,
                                     secs > 0 ? static_cast<double>(report_tokens) /

@@ -1,0 +1,237 @@
+// emopiano train --data DIR --config CONFIG.json --out MODEL.pt: trains a model
+// on a labelled MIDI collection. Ctrl-C (or SIGTERM) saves a checkpoint and
+// exits with 130; --resume continues from it.
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
+#include <sstream>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/args.hpp"
+#include "cli/command.hpp"
+#include "cli/progress_bar.hpp"
+#include "emopiano/dataset.hpp"
+#include "emopiano/error.hpp"
+#include "emopiano/model.hpp"
+#include "emopiano/trainer.hpp"
+
+namespace emopiano::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Set by the signal handler; a lock-free atomic store is async-signal-safe.
+std::atomic<bool> g_interrupted{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void on_interrupt(int) { g_interrupted.store(true); }
+
+void install_interrupt_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  // A second Ctrl-C gets the default action: stop at once, without a checkpoint.
+  sa.sa_flags = SA_RESETHAND;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::io, fmt::format("cannot read {}", path.string()));
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The config file: {"model": {...}, "tokenizer": {...}, "train": {...}}, each part optional.
+struct ConfigFile {
+  ModelConfig model;
+  TokenizerConfig tokenizer;
+  TrainerConfig train;
+};
+
+ConfigFile read_config(const fs::path& path) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_text(path));
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error(ErrorCode::format, fmt::format("{}: malformed JSON: {}", path.string(), e.what()));
+  }
+  if (!j.is_object()) throw Error(ErrorCode::format, fmt::format("{}: expected a JSON object", path.string()));
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "model" && it.key() != "tokenizer" && it.key() != "train" && it.key() != "comment")
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("{}: unknown section \"{}\" (expected model, tokenizer, train)", path.string(), it.key()));
+  ConfigFile c;
+  try {
+    if (j.contains("model")) c.model = ModelConfig::from_json(j["model"].dump());
+    if (j.contains("tokenizer")) c.tokenizer = TokenizerConfig::from_json(j["tokenizer"].dump());
+    if (j.contains("train")) c.train = TrainerConfig::from_json(j["train"].dump());
+  } catch (const Error& e) {
+    throw Error(e.code(), fmt::format("{}: {}", path.string(), e.what()));
+  }
+  return c;
+}
+
+// LibTorch's OpenMP workers spin while they wait for work. On a machine busy
+// with other jobs a spinning worker holds a core the other worker needs, and
+// training slows down by an order of magnitude (measured: 25 s instead of
+// 0.3 s for the same twelve steps with two threads under a load of 9).
+// libgomp reads OMP_WAIT_POLICY once, when it is loaded, so the only way to
+// change it is to start again with it set. An explicit setting is respected.
+void restart_with_passive_openmp() {
+  if (std::getenv("OMP_WAIT_POLICY") || std::getenv("EMOPIANO_NO_RESTART")) return;
+  // The full command line, as the kernel has it.
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::vector<std::string> words;
+  for (std::string w; std::getline(in, w, '\0');) words.push_back(w);
+  if (words.empty()) return;
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  setenv("EMOPIANO_NO_RESTART", "1", 1);
+  execv("/proc/self/exe", argv.data());
+  // exec failed: carry on with the default policy.
+}
+
+int run(int argc, char** argv) {
+  restart_with_passive_openmp();
+  Args args("train", "",
+            "Train an emotion-conditioned model on a labelled MIDI collection (EMOPIA layout,\n"
+            "Q1..Q4 folders or a CSV; see 'emopiano dataset'). The config file holds the\n"
+            "\"model\", \"tokenizer\" and \"train\" sections (see models/small.json).\n"
+            "Ctrl-C saves a checkpoint and exits with 130; --resume continues from it.");
+  args.option("data", "DIR", "dataset folder or CSV list");
+  args.option("config", "FILE", "JSON config (model, tokenizer, train)");
+  args.option("out", "MODEL.pt", "where to write the trained model");
+  args.option("resume", "DIR", "continue from this checkpoint directory");
+  args.option("checkpoint-dir", "DIR", "checkpoint directory (default MODEL.pt.ckpt)");
+  args.option("log", "FILE", "JSON-lines training log (default: the config's log_path)");
+  args.option("threads", "N", "LibTorch threads, 0 = all cores");
+  args.option("max-minutes", "M", "wall-clock budget: validate, checkpoint and stop after M minutes");
+  args.option("max-steps", "N", "override the config's max_steps");
+  args.option("bf16", "auto|on|off", "bfloat16 autocast (default: the config's, normally auto)");
+  args.option("cache", "DIR|none", "token cache folder, or 'none'");
+  args.positionals(0, 0);
+  if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  for (const char* required : {"data", "out"}) {
+    if (args.get(required).empty()) {
+      fmt::print(stderr, "emopiano train: --{} is required (see --help)\n", required);
+      return 2;
+    }
+  }
+  if (args.get("config").empty() && args.get("resume").empty()) {
+    fmt::print(stderr, "emopiano train: --config is required unless --resume is given\n");
+    return 2;
+  }
+
+  const fs::path out = args.get("out");
+  const fs::path resume = args.get("resume");
+  ConfigFile cfg;
+  if (!args.get("config").empty()) {
+    cfg = read_config(args.get("config"));
+  } else {
+    // Resuming without a config: the checkpoint's model and trainer settings.
+    std::string state = read_text(resume / CheckpointFiles::state);
+    auto j = nlohmann::json::parse(state, nullptr, false);
+    if (j.is_discarded() || !j.contains("config"))
+      throw Error(ErrorCode::format, fmt::format("{}: no trainer config in the checkpoint state", resume.string()));
+    cfg.train = TrainerConfig::from_json(j["config"].dump());
+  }
+  TrainerConfig& tc = cfg.train;
+  if (args.has("threads")) tc.threads = static_cast<int>(args.get_int("threads"));
+  if (args.has("max-minutes")) tc.max_minutes = args.get_double("max-minutes");
+  if (args.has("max-steps")) tc.max_steps = args.get_int("max-steps");
+  if (args.has("log")) tc.log_path = args.get("log");
+  if (args.has("bf16")) {
+    auto v = nlohmann::json(args.get("bf16"));
+    tc.bf16 = TrainerConfig::from_json(nlohmann::json{{"bf16", v}}.dump()).bf16;
+  }
+  tc.checkpoint_dir = args.has("checkpoint-dir") ? fs::path(args.get("checkpoint-dir"))
+                      : !resume.empty()          ? resume
+                                                 : fs::path(out.string() + ".ckpt");
+  const fs::path data = args.get("data");
+  if (tc.dataset_name.empty()) {
+    fs::path d = fs::weakly_canonical(data);
+    tc.dataset_name = (d.has_filename() ? d.filename() : d.parent_path().filename()).string();
+  }
+  tc.validate();
+
+  // The dataset is tokenized with the model's vocabulary: from the config,
+  // or from the checkpoint's model when resuming.
+  std::optional<Model> resumed_model;
+  TokenizerConfig tokenizer = cfg.tokenizer;
+  if (!resume.empty() && args.get("config").empty()) {
+    auto j = nlohmann::json::parse(read_text(resume / CheckpointFiles::state));
+    resumed_model = Model::load(resume / j.at("model_file").get<std::string>());
+    tokenizer = resumed_model->tokenizer().config();
+  }
+
+  ProgressBar bar;
+  DatasetOptions options;
+  options.tokenizer = tokenizer;
+  options.cache_dir = args.get("cache");
+  options.threads = tc.threads;
+  options.progress = bar.callback();
+  Dataset dataset = Dataset::load(data, options);
+  bar.finish();
+  fmt::print(stderr, "dataset {} ({}): {} train / {} validation pieces, {} tokens; {} skipped\n",
+             tc.dataset_name, dataset.layout(), dataset.split(Split::train).size(),
+             dataset.split(Split::validation).size(), dataset.total_tokens(), dataset.skipped().size());
+
+  install_interrupt_handlers();
+  TrainerHooks hooks;
+  hooks.progress = [&bar](const ProgressInfo& info) {
+    bar.update(info);
+    return !g_interrupted.load();
+  };
+  hooks.on_metrics = [&bar](const EpochMetrics& e) {
+    bar.finish();
+    fmt::print(stderr, "step {:>7}  epoch {:>3}  train loss {:.4f}  val loss {:.4f}  ppl {:.2f}  acc {:.3f}  lr {:.2e}  {:.0f} tok/s\n",
+               e.step, e.epoch, e.train_loss, e.validation.loss, e.validation.perplexity,
+               e.validation.accuracy, e.learning_rate, e.tokens_per_second);
+  };
+
+  std::optional<Trainer> trainer;
+  if (!resume.empty()) {
+    trainer.emplace(Trainer::resume(resume, dataset, tc, hooks));
+    fmt::print(stderr, "resumed from {} at step {}\n", resume.string(), trainer->step());
+  } else {
+    Model model = Model::create(cfg.model, cfg.tokenizer, tc.seed);
+    fmt::print(stderr, "model: {} parameters, {} layers x {} wide, context {}\n", model.parameter_count(),
+               cfg.model.n_layers, cfg.model.d_model, cfg.model.context_length);
+    trainer.emplace(model, dataset, tc, hooks);
+  }
+  fmt::print(stderr, "training {} steps ({} per epoch), batch {} x {} tokens{}\n", trainer->total_steps(),
+             trainer->steps_per_epoch(), tc.batch_size, trainer->model().config().context_length,
+             tc.max_minutes > 0 ? fmt::format(", at most {} minutes", tc.max_minutes) : "");
+
+  TrainResult r = trainer->run();
+  bar.finish();
+  trainer->model().save(out);
+  fmt::print("trained {} steps ({:.2f} epochs, {} tokens) in {:.1f} min{}{}\n", r.steps, r.epochs,
+             r.tokens_seen, r.train_seconds / 60.0, r.bf16 ? ", bf16" : "",
+             r.stopped_by_time ? ", stopped by the time budget" : "");
+  fmt::print("validation: loss {:.4f}  perplexity {:.2f}  accuracy {:.3f} ({} tokens)\n", r.validation.loss,
+             r.validation.perplexity, r.validation.accuracy, r.validation.tokens);
+  fmt::print("model written to {}\n", out.string());
+  if (!r.checkpoint.empty()) fmt::print("checkpoint in {}\n", r.checkpoint.string());
+  return 0;
+}
+
+CommandRegistrar registrar("train", "train a model on a labelled MIDI collection", run);
+
+}  // namespace
+}  // namespace emopiano::cli
