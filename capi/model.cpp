@@ -1,0 +1,117 @@
+// Models across the C ABI: load, create, save, describe, the bundled model.
+#include "model.hpp"
+
+#include <string>
+
+#include "capi_support.hpp"
+#include "tokenizer.hpp"
+
+namespace emopiano::capi {
+
+const Model& model_of(const emopiano_model* handle) {
+  require(handle, "model");
+  return handle->model;
+}
+
+namespace {
+
+WeightStorage to_storage(int32_t storage) {
+  switch (storage) {
+    case EMOPIANO_WEIGHTS_F32: return WeightStorage::f32;
+    case EMOPIANO_WEIGHTS_F16: return WeightStorage::f16;
+    case EMOPIANO_WEIGHTS_BF16: return WeightStorage::bf16;
+    default:
+      throw Error(ErrorCode::invalid_argument,
+                  "weight storage " + std::to_string(storage) +
+                      " is not an emopiano_weight_storage (0 f32, 1 f16, 2 bf16)");
+  }
+}
+
+}  // namespace
+}  // namespace emopiano::capi
+
+using namespace emopiano;
+using namespace emopiano::capi;
+
+extern "C" {
+
+int emopiano_model_load(emopiano_model** out, const char* path) {
+  return guarded([&] {
+    require(out, "out");
+    *out = nullptr;
+    Model model = Model::load(std::string(require_string(path, "path")));
+    *out = new emopiano_model{std::move(model)};
+  });
+}
+
+int emopiano_model_create(emopiano_model** out, const char* model_config_json,
+                          const char* tokenizer_config_json, uint64_t seed) {
+  return guarded([&] {
+    require(out, "out");
+    *out = nullptr;
+    const ModelConfig config = (model_config_json && *model_config_json)
+                                   ? ModelConfig::from_json(model_config_json)
+                                   : ModelConfig{};
+    Model model = Model::create(config, tokenizer_config_from(tokenizer_config_json), seed);
+    *out = new emopiano_model{std::move(model)};
+  });
+}
+
+int emopiano_model_save(const emopiano_model* model, const char* path, int32_t storage) {
+  return guarded([&] {
+    const Model& m = model_of(model);
+    const std::string target(require_string(path, "path"));
+    m.save(target, to_storage(storage));
+  });
+}
+
+void emopiano_model_free(emopiano_model* model) { delete model; }
+
+int emopiano_model_config_json(char** out_json, const emopiano_model* model) {
+  return guarded([&] {
+    require(out_json, "out_json");
+    *out_json = nullptr;
+    *out_json = copy_string(model_of(model).config().to_json());
+  });
+}
+
+int emopiano_model_metadata_json(char** out_json, const emopiano_model* model) {
+  return guarded([&] {
+    require(out_json, "out_json");
+    *out_json = nullptr;
+    *out_json = copy_string(model_of(model).metadata_json());
+  });
+}
+
+int emopiano_model_vocab_size(int32_t* out_size, const emopiano_model* model) {
+  return guarded([&] {
+    require(out_size, "out_size");
+    *out_size = model_of(model).tokenizer().vocab_size();
+  });
+}
+
+int emopiano_model_parameter_count(int64_t* out_count, const emopiano_model* model) {
+  return guarded([&] {
+    require(out_count, "out_count");
+    *out_count = model_of(model).parameter_count();
+  });
+}
+
+int emopiano_model_tokenizer(emopiano_tokenizer** out, const emopiano_model* model) {
+  return guarded([&] {
+    require(out, "out");
+    *out = nullptr;
+    auto tokenizer = Tokenizer::create(model_of(model).tokenizer().config());
+    *out = new emopiano_tokenizer{std::move(tokenizer)};
+  });
+}
+
+int emopiano_bundled_model_path(char** out_path) {
+  return guarded([&] {
+    require(out_path, "out_path");
+    *out_path = nullptr;
+    *out_path = copy_string(bundled_model_path().string());
+  });
+}
+
+}  // extern "C"
