@@ -9,6 +9,9 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/emopiano-consumer.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 prefix="$work/prefix"
+# Debian's python3 has python3-mido; a python3 earlier on PATH may not.
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
 
 echo "== install into $prefix"
 cmake --install "$build" --prefix "$prefix" >/dev/null
@@ -33,7 +36,7 @@ echo "== run"
 # one; its pieces are noise, but real pieces through the real code paths.
 "$work/build/make_test_model" "$work/tiny.pt"
 check() {
-  python3 - "$@" <<'PY'
+  "$py" - "$@" <<'PY'
 import re, sys, mido
 path, log = sys.argv[1], sys.argv[2]
 mid = mido.MidiFile(path)
