@@ -102,7 +102,10 @@ void restart_with_passive_openmp() {
   argv.push_back(nullptr);
   setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
   setenv("EMOPIANO_NO_RESTART", "1", 1);
-  execv("/proc/self/exe", argv.data());
+  // The resolved path, so the process keeps its name in ps and top.
+  std::error_code ec;
+  const std::string self = fs::read_symlink("/proc/self/exe", ec).string();
+  execv(ec || self.empty() ? "/proc/self/exe" : self.c_str(), argv.data());
   // exec failed: carry on with the default policy.
 }
 
