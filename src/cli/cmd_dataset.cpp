@@ -132,7 +132,13 @@ int run(int argc, char** argv) {
                len.min, len.median, len.mean, len.max);
     if (!ds.skipped().empty()) {
       fmt::print("\nskipped {} file(s):\n", ds.skipped().size());
-      for (const auto& s : ds.skipped()) fmt::print("  {}: {}\n", s.path.string(), s.reason);
+      for (const auto& s : ds.skipped()) {
+        // Reader errors already name the file; say it once.
+        if (s.reason.find(s.path.string()) != std::string::npos)
+          fmt::print("  {}\n", s.reason);
+        else
+          fmt::print("  {}: {}\n", s.path.string(), s.reason);
+      }
     }
   }
   if (ds.items().empty()) {
