@@ -34,22 +34,27 @@ TransformerBlockImpl::TransformerBlockImpl(int64_t d_model, int64_t heads, int64
   resid_dropout = register_module("resid_dropout", torch::nn::Dropout(dropout));
 }
 
-torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& past_keys,
-                                            const torch::Tensor& past_values,
-                                            torch::Tensor* keys_out, torch::Tensor* values_out) {
+torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, torch::Tensor* key_cache,
+                                            torch::Tensor* value_cache, int64_t past,
+                                            int64_t capacity) {
   const int64_t B = x.size(0), T = x.size(1), C = x.size(2);
   // [B, T, 3, H, D] -> 3 x [B, H, T, D]
   auto qkv_out = qkv(ln1(x)).view({B, T, 3, n_heads, head_dim}).permute({2, 0, 3, 1, 4});
   auto q = qkv_out[0];
   auto k = qkv_out[1];
   auto v = qkv_out[2];
-  const int64_t past = past_keys.defined() ? past_keys.size(2) : 0;
-  if (past > 0) {
-    k = torch::cat({past_keys, k}, 2);
-    v = torch::cat({past_values, v}, 2);
+  if (key_cache) {
+    if (!key_cache->defined()) {
+      *key_cache = torch::empty({B, n_heads, capacity, head_dim}, x.options());
+      *value_cache = torch::empty({B, n_heads, capacity, head_dim}, x.options());
+    }
+    key_cache->slice(2, past, past + T).copy_(k);
+    value_cache->slice(2, past, past + T).copy_(v);
+    k = key_cache->slice(2, 0, past + T);
+    v = value_cache->slice(2, 0, past + T);
+  } else {
+    past = 0;
   }
-  if (keys_out) *keys_out = k;
-  if (values_out) *values_out = v;
 
   const int64_t S = past + T;
   auto scores = torch::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(double(head_dim)));
@@ -153,12 +158,9 @@ torch::Tensor EmotionTransformerImpl::run(torch::Tensor x, KVCache* cache) {
   for (size_t i = 0; i < blocks->size(); ++i) {
     auto block = blocks->ptr<TransformerBlockImpl>(i);
     if (cache) {
-      torch::Tensor k, v;
-      x = block->forward(x, cache->keys[i], cache->values[i], &k, &v);
-      cache->keys[i] = k;
-      cache->values[i] = v;
+      x = block->forward(x, &cache->keys[i], &cache->values[i], cache->length, config.context_length);
     } else {
-      x = block->forward(x, torch::Tensor(), torch::Tensor(), nullptr, nullptr);
+      x = block->forward(x, nullptr, nullptr, 0, 0);
     }
   }
   return head(final_ln(x));

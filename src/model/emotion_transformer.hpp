@@ -11,8 +11,9 @@
 
 namespace emopiano {
 
-// Keys and values of the tokens seen so far, one tensor per layer,
-// each [B, n_heads, length, head_dim].
+// Keys and values of the tokens seen so far, one buffer per layer, each
+// [B, n_heads, context_length, head_dim] and filled up to `length`: new
+// tokens are written in place, so a step never copies the prefix.
 struct KVCache {
   std::vector<torch::Tensor> keys, values;
   int64_t length = 0;
@@ -22,12 +23,12 @@ struct KVCache {
 // One pre-LayerNorm block: x + attn(ln1(x)), then x + ffn(ln2(x)).
 struct TransformerBlockImpl : torch::nn::Module {
   TransformerBlockImpl(int64_t d_model, int64_t n_heads, int64_t d_ff, double dropout);
-  // x [B, T, d_model]; when `past_keys` is defined, the T new tokens attend
-  // to the cached prefix too. `keys`/`values` receive the full keys/values
-  // (prefix + new) so the caller can cache them.
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& past_keys,
-                        const torch::Tensor& past_values, torch::Tensor* keys,
-                        torch::Tensor* values);
+  // x [B, T, d_model]. Without a cache (null buffers) the T tokens attend
+  // causally among themselves. With one, their keys and values are written to
+  // the buffers at [past, past + T) (allocated with `capacity` positions on
+  // first use) and they attend to positions [0, past + T).
+  torch::Tensor forward(const torch::Tensor& x, torch::Tensor* key_cache, torch::Tensor* value_cache,
+                        int64_t past, int64_t capacity);
 
   int64_t n_heads, head_dim;
   torch::nn::LayerNorm ln1{nullptr}, ln2{nullptr};

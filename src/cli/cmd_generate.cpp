@@ -1,0 +1,165 @@
+// emopiano generate: emotion-conditioned piano pieces as MIDI files.
+#include <csignal>
+
+#include <chrono>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "cli/args.hpp"
+#include "cli/command.hpp"
+#include "cli/progress_bar.hpp"
+#include "emopiano/error.hpp"
+#include "emopiano/midi.hpp"
+#include "emopiano/model.hpp"
+#include "emopiano/sampler.hpp"
+
+namespace emopiano::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Ctrl-C cancels through the token (an atomic store: async-signal-safe) and
+// the command exits with 130 without writing partial files.
+CancelToken* g_cancel = nullptr;
+extern "C" void on_generate_interrupt(int) {
+  if (g_cancel) g_cancel->cancel();
+}
+
+uint64_t parse_seed(const std::string& text) {
+  try {
+    size_t used = 0;
+    const unsigned long long v = std::stoull(text, &used, 10);
+    if (used == text.size() && text[0] != '-') return v;
+  } catch (const std::exception&) {
+  }
+  throw Error(ErrorCode::invalid_argument, fmt::format("--seed: '{}' is not a whole number >= 0", text));
+}
+
+int int_option(const Args& args, const std::string& name, long long min, long long max) {
+  const long long v = args.get_int(name);
+  if (v < min || v > max) {
+    throw Error(ErrorCode::invalid_argument, fmt::format("--{}: {} is outside {}..{}", name, v, min, max));
+  }
+  return int(v);
+}
+
+// out.mid for one piece; out-1.mid, out-2.mid, ... for several.
+fs::path output_path(const fs::path& base, int index, int count) {
+  if (count == 1) return base;
+  fs::path p = base;
+  p.replace_filename(fmt::format("{}-{}{}", base.stem().string(), index + 1, base.extension().string()));
+  return p;
+}
+
+std::string describe_emotion(const EmotionTrajectory& t) {
+  if (t.keyframes().size() == 1) {
+    const EmotionMix& e = t.keyframes()[0].emotion;
+    return fmt::format("{} ({})", e.to_string(), quadrant_mood(e.dominant()));
+  }
+  std::string s;
+  for (const auto& k : t.keyframes()) {
+    s += fmt::format("{}{}@{:g}", s.empty() ? "" : " -> ", k.emotion.to_string(), k.bar);
+  }
+  return s;
+}
+
+int run(int argc, char** argv) {
+  Args args("generate", "",
+            "Generate solo piano MIDI in a chosen emotion (EMOPIA quadrants: Q1 happy, Q2 tense,\n"
+            "Q3 sad, Q4 calm). --emotion takes a quadrant, a mood word, four probabilities\n"
+            "\"0.1,0.6,0.2,0.1\" or a valence/arousal point \"va:0.7,-0.3\"; --trajectory changes the\n"
+            "emotion over the piece: \"Q3@0,Q3@8,Q1@16\" (emotion@bar, blended between keyframes).\n"
+            "With --num N > 1 the pieces are written to OUT-1.mid .. OUT-N.mid and use seeds\n"
+            "SEED, SEED+1, ...");
+  args.option("emotion", "E", "target emotion", "happy");
+  args.option("trajectory", "T", "emotion keyframes over bars (instead of --emotion)");
+  args.option("bars", "N", "bars to generate (0 = until the model ends the piece)", "16");
+  args.option("temperature", "T", "sampling temperature (0 = greedy)", "1.0");
+  args.option("top-p", "P", "nucleus sampling threshold (1 = off)", "0.95");
+  args.option("top-k", "K", "keep only the K most likely tokens (0 = off)", "0");
+  args.option("seed", "S", "random seed (default: a fresh one, printed)");
+  args.option("num", "N", "number of pieces, generated as one batch", "1");
+  args.option("primer", "IN.mid", "continue this piece");
+  args.option("model", "FILE", "model file (default: the bundled model)");
+  args.option("max-tokens", "N", "token budget per piece", "4096");
+  args.option("output", "OUT.mid", "output file (-o)", "out.mid");
+  args.option("threads", "N", "compute threads, 0 = all cores (one is fastest for a single piece)", "1");
+  args.flag("quiet", "print nothing but errors");
+  args.positionals(0, 0);
+  if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  const bool quiet = args.has("quiet");
+
+  GenerationRequest request;
+  if (args.has("trajectory") && args.get("trajectory") != "") {
+    request.emotion = EmotionTrajectory::parse(args.get("trajectory"));
+  } else {
+    request.emotion = EmotionTrajectory(EmotionMix::parse(args.get("emotion")));
+  }
+  SamplingParams& params = request.params;
+  params.max_bars = int_option(args, "bars", 0, 100000);
+  params.temperature = float(args.get_double("temperature"));
+  params.top_p = float(args.get_double("top-p"));
+  params.top_k = int_option(args, "top-k", 0, 1 << 20);
+  params.max_tokens = int_option(args, "max-tokens", 1, 1 << 24);
+  params.seed = args.has("seed") ? parse_seed(args.get("seed")) : (uint64_t(std::random_device{}()) << 32 | std::random_device{}());
+  params.validate();
+  const int count = int_option(args, "num", 1, 4096);
+  const fs::path output = args.get("output");
+  if (output.filename().empty()) throw Error(ErrorCode::invalid_argument, "--output: needs a file name");
+  if (args.has("primer") && args.get("primer") != "") request.primer = read_midi_file(args.get("primer"));
+
+  set_compute_threads(int_option(args, "threads", 0, 1024));
+  const fs::path model_path = args.has("model") && args.get("model") != "" ? fs::path(args.get("model"))
+                                                                           : bundled_model_path();
+  const Model model = Model::load(model_path);
+  Sampler sampler(model);
+
+  if (!quiet) {
+    fmt::print(stderr, "model {} ({:.1f}M parameters)\n", model_path.string(), model.parameter_count() / 1e6);
+    fmt::print(stderr, "emotion {}, seed {}{}\n", describe_emotion(request.emotion), params.seed,
+               request.primer ? fmt::format(", continuing {}", args.get("primer")) : "");
+  }
+  ProgressBar bar(stderr);
+  if (!quiet) request.on_progress = bar.callback();
+  CancelToken cancel = request.cancel;
+  g_cancel = &cancel;
+  struct sigaction sa {};
+  sa.sa_handler = on_generate_interrupt;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND;  // a second Ctrl-C stops at once
+  sigaction(SIGINT, &sa, nullptr);
+
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<GenerationResult> results = count == 1 ? std::vector<GenerationResult>{sampler.generate(request)}
+                                                     : sampler.generate_batch(request, count);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  g_cancel = nullptr;
+  if (!quiet) bar.finish();
+
+  int64_t tokens = 0;
+  for (int i = 0; i < count; ++i) {
+    const GenerationResult& r = results[size_t(i)];
+    const fs::path path = output_path(output, i, count);
+    write_midi_file(r.score, path);
+    tokens += r.generated_tokens;
+    if (!quiet) {
+      fmt::print("wrote {}: {} bars, {} notes, {:.1f} s, seed {}{}\n", path.string(), r.bars, r.notes,
+                 r.score.duration_seconds(), r.seed,
+                 r.stop_reason == StopReason::max_tokens ? " (token budget reached)" : "");
+    }
+  }
+  if (!quiet) {
+    fmt::print(stderr, "{} tokens in {:.1f} s ({:.0f} tokens/s)\n", tokens, seconds,
+               seconds > 0 ? double(tokens) / seconds : 0.0);
+  }
+  return 0;
+}
+
+CommandRegistrar registrar("generate", "generate emotion-conditioned piano MIDI", run);
+
+}  // namespace
+}  // namespace emopiano::cli
