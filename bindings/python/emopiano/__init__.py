@@ -1,0 +1,46 @@
+"""emopiano: emotion-conditioned solo-piano MIDI generation (Python binding).
+
+A thin, dependency-free layer over libemopiano's C ABI (capi/emopiano.h) using
+ctypes. Set EMOPIANO_LIBRARY to the library file to choose which one loads.
+
+    import emopiano
+    with emopiano.Model() as model, model.sampler() as sampler:
+        piece = sampler.generate("sad", max_bars=8, seed=1)
+        piece.write_midi("sad.mid")
+"""
+from ._library import HAS_MODEL as has_model_support, lib as _lib, library_path
+from .emotion import Emotion, Quadrant, Trajectory
+from .errors import (BufferTooSmallError, CancelledError, EmopianoError, FileIOError,
+                     FormatError, InternalError, InvalidArgumentError, NotFoundError,
+                     OutOfMemoryError, UnsupportedError)
+from .midi import Note, metrics, normalize, read_notes, validate
+from .model import (CancelToken, Generation, GenerationInfo, Model, Progress, Sampler,
+                    WeightStorage, bundled_model_path, set_compute_threads)
+from .tokenizer import SpecialToken, Tokenizer
+
+__version__ = "0.1.0"
+
+
+def version():
+    """Version string of the loaded library, e.g. "0.1.0"."""
+    return _lib.emopiano_version_string().decode()
+
+
+def version_number():
+    """major * 10000 + minor * 100 + patch of the loaded library."""
+    return _lib.emopiano_version_number()
+
+
+def abi_version():
+    return _lib.emopiano_abi_version()
+
+
+__all__ = [
+    "BufferTooSmallError", "CancelToken", "CancelledError", "Emotion", "EmopianoError",
+    "FileIOError", "FormatError", "Generation", "GenerationInfo", "InternalError",
+    "InvalidArgumentError", "Model", "Note", "NotFoundError", "OutOfMemoryError", "Progress",
+    "Quadrant", "Sampler", "SpecialToken", "Tokenizer", "Trajectory", "UnsupportedError",
+    "WeightStorage", "abi_version", "bundled_model_path", "has_model_support", "library_path",
+    "metrics", "normalize", "read_notes", "set_compute_threads", "validate", "version",
+    "version_number",
+]

@@ -1,0 +1,252 @@
+"""Finding and loading libemopiano, and the ctypes declarations of its C ABI.
+
+Only the standard library is used. The declarations mirror capi/emopiano.h;
+structs that cross the boundary keep its exact field order and types.
+"""
+import ctypes
+import ctypes.util
+import os
+from pathlib import Path
+
+_NAMES = ("libemopiano.so.1", "libemopiano.so", "libemopiano.dylib", "emopiano.dll")
+
+
+def _candidates():
+    """Places to look for the library, most specific first."""
+    env = os.environ.get("EMOPIANO_LIBRARY")
+    if env:
+        # An explicit choice wins and is not second-guessed.
+        yield Path(env)
+        return
+    package = Path(__file__).resolve().parent
+    # Next to the package (a library copied in for a self-contained install).
+    for folder in (package, package.parent):
+        for name in _NAMES:
+            yield folder / name
+    # The source tree's build folders (bindings/python/emopiano -> repo root).
+    root = package.parent.parent.parent
+    for build in sorted(root.glob("build*")):
+        for name in _NAMES:
+            yield build / name
+    # The system: the dynamic loader's own search, then common prefixes.
+    found = ctypes.util.find_library("emopiano")
+    if found:
+        yield Path(found)
+    for prefix in ("/usr/local/lib", "/usr/lib", "/usr/local/lib64", "/usr/lib/x86_64-linux-gnu"):
+        for name in _NAMES:
+            yield Path(prefix) / name
+
+
+def _load():
+    tried = []
+    for path in _candidates():
+        # A bare name (from find_library) is left to the dynamic loader.
+        if path.parent != Path(".") and not path.exists():
+            tried.append(str(path))
+            continue
+        try:
+            return ctypes.CDLL(str(path)), str(path)
+        except OSError as err:
+            tried.append(f"{path} ({err})")
+    raise OSError(
+        "emopiano: cannot find libemopiano; set EMOPIANO_LIBRARY to the library file. "
+        "Tried: " + "; ".join(tried[:12]) + ("; ..." if len(tried) > 12 else "")
+    )
+
+
+lib, library_path = _load()
+
+c_int = ctypes.c_int
+i32 = ctypes.c_int32
+u32 = ctypes.c_uint32
+i64 = ctypes.c_int64
+u64 = ctypes.c_uint64
+f32 = ctypes.c_float
+f64 = ctypes.c_double
+size_t = ctypes.c_size_t
+char_p = ctypes.c_char_p
+void_p = ctypes.c_void_p
+P = ctypes.POINTER
+
+
+class Note(ctypes.Structure):
+    _fields_ = [
+        ("pitch", i32), ("velocity", i32), ("channel", i32), ("reserved", i32),
+        ("start_tick", i64), ("end_tick", i64),
+        ("start_seconds", f64), ("end_seconds", f64),
+    ]
+
+
+class EmotionStruct(ctypes.Structure):
+    _fields_ = [("p", f32 * 4)]
+
+
+class Progress(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", u32), ("stage", char_p), ("done", i64), ("total", i64),
+        ("elapsed_seconds", f64), ("detail", char_p),
+    ]
+
+
+class MidiReadParams(ctypes.Structure):
+    _fields_ = [("struct_size", u32), ("apply_sustain_pedal", i32), ("exclude_drums", i32)]
+
+
+class EncodeParams(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", u32), ("quadrant", i32), ("apply_sustain_pedal", i32),
+        ("exclude_drums", i32),
+    ]
+
+
+NOTE_FN = ctypes.CFUNCTYPE(None, P(Note), i32, void_p)
+PROGRESS_FN = ctypes.CFUNCTYPE(c_int, P(Progress), void_p)
+
+
+class GenerateParams(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", u32), ("temperature", f32), ("top_k", i32), ("top_p", f32),
+        ("seed", u64), ("max_tokens", i32), ("max_bars", i32), ("stop_at_eos", i32),
+        ("constrain_grammar", i32), ("quadrant", i32),
+        ("emotion", P(EmotionStruct)), ("trajectory", void_p),
+        ("primer_path", char_p), ("primer_data", void_p), ("primer_size", size_t),
+        ("on_note", NOTE_FN), ("note_user_data", void_p),
+        ("progress", PROGRESS_FN), ("progress_user_data", void_p),
+        ("cancel", void_p),
+    ]
+
+
+class GenerationInfo(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", u32), ("stop_reason", i32), ("prompt_tokens", i64),
+        ("generated_tokens", i64), ("notes", i64), ("bars", i32), ("reserved", i32),
+        ("seed", u64), ("seconds", f64), ("duration_seconds", f64),
+    ]
+
+
+def _declare(name, restype, *argtypes):
+    fn = getattr(lib, name)
+    fn.restype = restype
+    fn.argtypes = list(argtypes)
+
+
+_declare("emopiano_last_error", char_p)
+_declare("emopiano_last_error_code", c_int)
+_declare("emopiano_clear_last_error", None)
+_declare("emopiano_status_name", char_p, c_int)
+_declare("emopiano_version_string", char_p)
+_declare("emopiano_version_number", u32)
+_declare("emopiano_abi_version", u32)
+_declare("emopiano_has_model_support", i32)
+_declare("emopiano_free", None, void_p)
+
+_declare("emopiano_cancel_token_new", c_int, P(void_p))
+_declare("emopiano_cancel_token_cancel", c_int, void_p)
+_declare("emopiano_cancel_token_reset", c_int, void_p)
+_declare("emopiano_cancel_token_is_cancelled", c_int, P(i32), void_p)
+_declare("emopiano_cancel_token_free", None, void_p)
+
+_declare("emopiano_quadrant_info", c_int, P(char_p), P(char_p), i32)
+_declare("emopiano_quadrant_parse", c_int, P(i32), char_p)
+_declare("emopiano_emotion_from_quadrant", c_int, P(EmotionStruct), i32)
+_declare("emopiano_emotion_from_weights", c_int, P(EmotionStruct), P(f32))
+_declare("emopiano_emotion_from_valence_arousal", c_int, P(EmotionStruct), f32, f32)
+_declare("emopiano_emotion_parse", c_int, P(EmotionStruct), char_p)
+_declare("emopiano_emotion_mix", c_int, P(EmotionStruct), P(EmotionStruct), P(EmotionStruct), f32)
+_declare("emopiano_emotion_valence_arousal", c_int, P(f32), P(f32), P(EmotionStruct))
+_declare("emopiano_emotion_dominant", c_int, P(i32), P(EmotionStruct))
+_declare("emopiano_emotion_to_string", c_int, char_p, size_t, P(size_t), P(EmotionStruct))
+
+_declare("emopiano_trajectory_new", c_int, P(void_p))
+_declare("emopiano_trajectory_parse", c_int, P(void_p), char_p)
+_declare("emopiano_trajectory_add", c_int, void_p, f64, P(EmotionStruct))
+_declare("emopiano_trajectory_keyframe_count", c_int, P(size_t), void_p)
+_declare("emopiano_trajectory_keyframe", c_int, P(f64), P(EmotionStruct), void_p, size_t)
+_declare("emopiano_trajectory_at", c_int, P(EmotionStruct), void_p, f64)
+_declare("emopiano_trajectory_free", None, void_p)
+
+_declare("emopiano_midi_read_params_init", c_int, P(MidiReadParams), u32)
+_declare("emopiano_midi_validate", c_int, void_p, size_t)
+_declare("emopiano_midi_read_notes_file", c_int, P(P(Note)), P(size_t), char_p, P(MidiReadParams))
+_declare("emopiano_midi_read_notes_bytes", c_int, P(P(Note)), P(size_t), void_p, size_t,
+         P(MidiReadParams))
+_declare("emopiano_midi_normalize_bytes", c_int, P(void_p), P(size_t), void_p, size_t,
+         P(MidiReadParams))
+
+_declare("emopiano_tokenizer_create", c_int, P(void_p), char_p)
+_declare("emopiano_tokenizer_free", None, void_p)
+_declare("emopiano_tokenizer_config_json", c_int, P(void_p), void_p)
+_declare("emopiano_tokenizer_vocab_size", c_int, P(i32), void_p)
+_declare("emopiano_tokenizer_special_id", c_int, P(i32), void_p, i32)
+_declare("emopiano_tokenizer_token_to_string", c_int, char_p, size_t, P(size_t), void_p, i32)
+_declare("emopiano_tokenizer_token_from_string", c_int, P(i32), void_p, char_p)
+_declare("emopiano_encode_params_init", c_int, P(EncodeParams), u32)
+_declare("emopiano_tokenizer_encode_file", c_int, P(P(i32)), P(size_t), void_p, char_p,
+         P(EncodeParams))
+_declare("emopiano_tokenizer_encode_bytes", c_int, P(P(i32)), P(size_t), void_p, void_p, size_t,
+         P(EncodeParams))
+_declare("emopiano_tokenizer_decode_to_file", c_int, void_p, P(i32), size_t, char_p)
+_declare("emopiano_tokenizer_decode_to_bytes", c_int, P(void_p), P(size_t), void_p, P(i32), size_t)
+
+_declare("emopiano_metrics_bytes_json", c_int, P(void_p), void_p, size_t, P(MidiReadParams))
+
+HAS_MODEL = bool(lib.emopiano_has_model_support())
+if HAS_MODEL:
+    _declare("emopiano_model_load", c_int, P(void_p), char_p)
+    _declare("emopiano_model_create", c_int, P(void_p), char_p, char_p, u64)
+    _declare("emopiano_model_save", c_int, void_p, char_p, i32)
+    _declare("emopiano_model_free", None, void_p)
+    _declare("emopiano_model_config_json", c_int, P(void_p), void_p)
+    _declare("emopiano_model_metadata_json", c_int, P(void_p), void_p)
+    _declare("emopiano_model_vocab_size", c_int, P(i32), void_p)
+    _declare("emopiano_model_parameter_count", c_int, P(i64), void_p)
+    _declare("emopiano_model_tokenizer", c_int, P(void_p), void_p)
+    _declare("emopiano_bundled_model_path", c_int, P(void_p))
+    _declare("emopiano_generate_params_init", c_int, P(GenerateParams), u32)
+    _declare("emopiano_sampler_create", c_int, P(void_p), void_p)
+    _declare("emopiano_sampler_free", None, void_p)
+    _declare("emopiano_sampler_generate", c_int, P(void_p), void_p, P(GenerateParams))
+    _declare("emopiano_sampler_generate_batch", c_int, P(void_p), i32, void_p, P(GenerateParams))
+    _declare("emopiano_set_compute_threads", c_int, i32)
+    _declare("emopiano_generation_info_get", c_int, P(GenerationInfo), void_p)
+    _declare("emopiano_generation_tokens", c_int, P(P(i32)), P(size_t), void_p)
+    _declare("emopiano_generation_notes", c_int, P(P(Note)), P(size_t), void_p)
+    _declare("emopiano_generation_midi_bytes", c_int, P(void_p), P(size_t), void_p)
+    _declare("emopiano_generation_write_midi", c_int, void_p, char_p)
+    _declare("emopiano_generation_free", None, void_p)
+
+
+def encode_str(text, what="text"):
+    """A Python str (or path) as the UTF-8 bytes the C ABI takes."""
+    if isinstance(text, os.PathLike):
+        text = os.fspath(text)
+    if isinstance(text, bytes):
+        return text
+    if not isinstance(text, str):
+        raise TypeError(f"{what} must be a str, not {type(text).__name__}")
+    return text.encode("utf-8")
+
+
+def take_bytes(pointer, size):
+    """Copies a library-owned buffer into Python bytes and frees it."""
+    try:
+        return ctypes.string_at(pointer, size) if pointer else b""
+    finally:
+        lib.emopiano_free(pointer)
+
+
+def take_string(pointer):
+    """Copies a library-owned NUL-terminated string and frees it."""
+    try:
+        return ctypes.string_at(pointer).decode("utf-8") if pointer else ""
+    finally:
+        lib.emopiano_free(pointer)
+
+
+def bytes_arg(data):
+    """(pointer, size) for a bytes-like object, kept valid by the returned buffer."""
+    data = bytes(data)
+    buffer = ctypes.create_string_buffer(data, len(data)) if data else None
+    return buffer, (ctypes.cast(buffer, void_p) if buffer is not None else None), len(data)
+
+

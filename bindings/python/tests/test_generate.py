@@ -1,0 +1,157 @@
+"""Generation through the Python binding: models, streaming, cancellation, lifetimes."""
+import gc
+import threading
+import unittest
+
+from support import TINY_MODEL, emopiano, model_path, temp_dir, tiny_model
+
+FAST = {"max_tokens": 160, "max_bars": 2}
+
+
+@unittest.skipUnless(emopiano.has_model_support, "libemopiano built without model support")
+class GenerateTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        bundled = model_path()
+        cls.model = emopiano.Model(bundled) if bundled else tiny_model()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.model.close()
+
+    def test_model_create_save_load(self):
+        path = temp_dir(self) / "tiny.pt"
+        with tiny_model(seed=3) as model:
+            model.save(path)
+            self.assertEqual(model.config["d_model"], TINY_MODEL["d_model"])
+            count = model.parameter_count
+        with emopiano.Model(path) as loaded:
+            self.assertEqual(loaded.parameter_count, count)
+            with loaded.tokenizer() as tokenizer:
+                self.assertEqual(tokenizer.vocab_size, loaded.vocab_size)
+
+    def test_missing_model_file(self):
+        with self.assertRaises(emopiano.EmopianoError) as caught:
+            emopiano.Model(temp_dir(self) / "absent.pt")
+        self.assertEqual(caught.exception.status, -3)
+        self.assertIn("absent.pt", str(caught.exception))
+
+    def test_generate_writes_a_midi_file_with_the_streamed_notes(self):
+        streamed = []
+        with self.model.sampler() as sampler:
+            with sampler.generate("sad", seed=5, on_note=lambda note, piece: streamed.append(note),
+                                  **FAST) as piece:
+                info = piece.info
+                notes = piece.notes
+                path = temp_dir(self) / "sad.mid"
+                piece.write_midi(path)
+                tokens = piece.tokens
+        self.assertGreater(info.notes, 0)
+        self.assertEqual(len(notes), info.notes)
+        self.assertEqual(sorted(streamed), sorted(notes))
+        self.assertEqual(emopiano.read_notes(path), notes)
+        with self.model.tokenizer() as tokenizer:
+            self.assertEqual(tokens[1], tokenizer.special_id(emopiano.SpecialToken.EMOTION_Q3))
+
+    def test_same_seed_same_piece(self):
+        with self.model.sampler() as sampler:
+            with sampler.generate("Q2", seed=9, **FAST) as a, \
+                    sampler.generate(emopiano.Quadrant.Q2, seed=9, **FAST) as b, \
+                    sampler.generate("Q2", seed=10, **FAST) as c:
+                self.assertEqual(a.tokens, b.tokens)
+                self.assertEqual(a.midi_bytes(), b.midi_bytes())
+                self.assertNotEqual(a.tokens, c.tokens)
+
+    def test_batch_mix_trajectory_and_primer(self):
+        with self.model.sampler() as sampler:
+            pieces = sampler.generate_batch(2, emopiano.Emotion.parse("0.5,0,0,0.5"), seed=4, **FAST)
+            self.assertEqual([p.info.seed for p in pieces], [4, 5])
+            primer = pieces[0].midi_bytes()
+            for p in pieces:
+                p.close()
+            with emopiano.Trajectory("Q3@0,Q1@2") as trajectory, \
+                    sampler.generate(trajectory, seed=1, **FAST) as piece:
+                self.assertGreater(piece.info.notes, 0)
+            with sampler.generate("calm", primer=primer, seed=2, **FAST) as piece:
+                self.assertGreaterEqual(piece.info.notes, len(emopiano.read_notes(primer)))
+
+    def test_cancel_from_a_callback_and_another_thread(self):
+        with self.model.sampler() as sampler, emopiano.CancelToken() as token:
+            def stop(note, piece):
+                token.cancel()
+            with self.assertRaises(emopiano.CancelledError) as caught:
+                sampler.generate("happy", on_note=stop, cancel=token, max_tokens=2000)
+            self.assertTrue(caught.exception.args[0])
+            self.assertTrue(token.cancelled)
+            token.reset()
+            self.assertFalse(token.cancelled)
+
+            # A progress callback returning False stops too.
+            steps = []
+            with self.assertRaises(emopiano.CancelledError):
+                sampler.generate("happy", progress=lambda p: steps.append(p) or len(steps) < 3,
+                                 max_tokens=2000)
+            self.assertEqual(len(steps), 3)
+            self.assertEqual(steps[0].stage, "generate")
+
+            # Another thread cancels while this one generates (ctypes drops the GIL).
+            started = threading.Event()
+            timer = threading.Thread(target=lambda: (started.wait(10), token.cancel()))
+            timer.start()
+            with self.assertRaises(emopiano.CancelledError):
+                sampler.generate("happy", progress=lambda p: started.set(), cancel=token,
+                                 stop_at_eos=False, max_tokens=100000)
+            timer.join()
+
+    def test_exception_in_callback_stops_and_propagates(self):
+        class Boom(Exception):
+            pass
+
+        def explode(note, piece):
+            raise Boom("from the callback")
+
+        with self.model.sampler() as sampler:
+            with self.assertRaises(Boom):
+                sampler.generate("sad", on_note=explode, stop_at_eos=False, max_tokens=2000)
+            # The sampler still works afterwards.
+            with sampler.generate("sad", seed=1, **FAST) as piece:
+                self.assertGreater(piece.info.notes, 0)
+
+    def test_callbacks_survive_garbage_collection(self):
+        # The CFUNCTYPE objects must stay alive while C may call them.
+        seen = []
+
+        def on_note(note, piece):
+            gc.collect()
+            seen.append(note.pitch)
+
+        with self.model.sampler() as sampler, sampler.generate("Q4", seed=3, on_note=on_note,
+                                                               **FAST) as piece:
+            self.assertEqual(len(seen), piece.info.notes)
+
+    def test_close_twice_and_free_order(self):
+        model = tiny_model()
+        sampler = model.sampler()
+        model.close()  # the sampler keeps the network alive
+        piece = sampler.generate("Q1", seed=1, **FAST)
+        sampler.close()
+        sampler.close()
+        self.assertGreater(len(piece.notes), 0)  # a piece outlives its sampler
+        piece.close()
+        piece.close()
+        model.close()
+        with self.assertRaises(emopiano.InvalidArgumentError):
+            sampler.generate("Q1")
+
+    def test_bad_arguments(self):
+        with self.model.sampler() as sampler:
+            with self.assertRaises(emopiano.InvalidArgumentError):
+                sampler.generate("Q1", temperature=-1.0)
+            with self.assertRaises(emopiano.InvalidArgumentError):
+                sampler.generate("sideways")
+            with self.assertRaises(emopiano.FormatError):
+                sampler.generate("Q1", primer=b"MThd broken", **FAST)
+
+
+if __name__ == "__main__":
+    unittest.main()
