@@ -1,0 +1,56 @@
+//! emopiano: emotion-conditioned solo-piano MIDI generation.
+//!
+//! A safe binding of libemopiano's C ABI (`capi/emopiano.h`) with no
+//! dependencies. [`sys`] has the raw declarations; the rest wraps every handle
+//! in a type that frees it on `Drop` and turns status codes into [`Error`].
+//!
+//! ```no_run
+//! use emopiano::{GenerateOptions, Model};
+//! let model = Model::bundled()?;
+//! let mut sampler = model.sampler()?;
+//! let piece = sampler.generate(GenerateOptions::new().emotion("sad".parse()?).max_bars(8).seed(1))?;
+//! piece.write_midi("sad.mid")?;
+//! # Ok::<(), emopiano::Error>(())
+//! ```
+//!
+//! Threads: `Model`, `Tokenizer`, `Trajectory`, `Generation` and
+//! `CancelToken` are `Send + Sync`; a `Sampler` is `Send` and generates
+//! through `&mut self`, so give each thread its own sampler of a shared model.
+
+pub mod sys;
+
+mod buffer;
+mod emotion;
+mod error;
+mod midi;
+mod model;
+mod tokenizer;
+
+pub use emotion::{Emotion, Quadrant, Trajectory};
+pub use error::{Error, Result, Status};
+pub use midi::{read_notes, read_notes_file, validate, Note};
+pub use model::{
+    bundled_model_path, has_model_support, CancelToken, EmotionSpec, GenerateOptions, Generation,
+    GenerationInfo, Model, Primer, Progress, Sampler, StopReason, WeightStorage,
+};
+pub use tokenizer::{SpecialToken, Tokenizer};
+
+use std::ffi::CStr;
+
+/// Version string of the loaded library, e.g. "0.1.0".
+pub fn version() -> &'static str {
+    // SAFETY: a static string owned by the library.
+    unsafe { CStr::from_ptr(sys::emopiano_version_string()) }
+        .to_str()
+        .unwrap_or("")
+}
+
+/// major * 10000 + minor * 100 + patch of the loaded library.
+pub fn version_number() -> u32 {
+    unsafe { sys::emopiano_version_number() }
+}
+
+/// The library's ABI generation (its SOVERSION).
+pub fn abi_version() -> u32 {
+    unsafe { sys::emopiano_abi_version() }
+}

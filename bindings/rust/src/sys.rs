@@ -1,0 +1,358 @@
+//! Raw declarations of the C ABI in `capi/emopiano.h`, one for one.
+//!
+//! Everything here is `unsafe` to call and follows the header's rules: out
+//! parameters first, `0` for success, buffers freed with [`emopiano_free`].
+//! The safe layer in the rest of the crate is built on these.
+#![allow(non_camel_case_types)]
+
+use std::os::raw::{c_char, c_int, c_void};
+
+pub const EMOPIANO_OK: c_int = 0;
+pub const EMOPIANO_ERROR_INVALID_ARGUMENT: c_int = -1;
+pub const EMOPIANO_ERROR_NOT_FOUND: c_int = -2;
+pub const EMOPIANO_ERROR_IO: c_int = -3;
+pub const EMOPIANO_ERROR_FORMAT: c_int = -4;
+pub const EMOPIANO_ERROR_BUFFER_TOO_SMALL: c_int = -5;
+pub const EMOPIANO_ERROR_CANCELLED: c_int = -6;
+pub const EMOPIANO_ERROR_UNSUPPORTED: c_int = -7;
+pub const EMOPIANO_ERROR_INTERNAL: c_int = -8;
+pub const EMOPIANO_ERROR_OUT_OF_MEMORY: c_int = -9;
+
+pub const EMOPIANO_WEIGHTS_F32: i32 = 0;
+pub const EMOPIANO_WEIGHTS_F16: i32 = 1;
+pub const EMOPIANO_WEIGHTS_BF16: i32 = 2;
+
+pub const EMOPIANO_STOP_EOS: i32 = 0;
+pub const EMOPIANO_STOP_MAX_TOKENS: i32 = 1;
+pub const EMOPIANO_STOP_DEAD_END: i32 = 2;
+
+/// Opaque handle types: only ever used behind pointers.
+macro_rules! opaque {
+    ($($name:ident),*) => {$(
+        #[repr(C)]
+        pub struct $name {
+            _private: [u8; 0],
+        }
+    )*};
+}
+opaque!(
+    emopiano_cancel_token,
+    emopiano_trajectory,
+    emopiano_tokenizer,
+    emopiano_model,
+    emopiano_sampler,
+    emopiano_generation
+);
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct emopiano_emotion {
+    pub p: [f32; 4],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct emopiano_note {
+    pub pitch: i32,
+    pub velocity: i32,
+    pub channel: i32,
+    pub reserved: i32,
+    pub start_tick: i64,
+    pub end_tick: i64,
+    pub start_seconds: f64,
+    pub end_seconds: f64,
+}
+
+#[repr(C)]
+pub struct emopiano_progress {
+    pub struct_size: u32,
+    pub stage: *const c_char,
+    pub done: i64,
+    pub total: i64,
+    pub elapsed_seconds: f64,
+    pub detail: *const c_char,
+}
+
+pub type emopiano_progress_fn = Option<
+    unsafe extern "C" fn(progress: *const emopiano_progress, user_data: *mut c_void) -> c_int,
+>;
+pub type emopiano_note_fn =
+    Option<unsafe extern "C" fn(note: *const emopiano_note, piece: i32, user_data: *mut c_void)>;
+
+#[repr(C)]
+pub struct emopiano_midi_read_params {
+    pub struct_size: u32,
+    pub apply_sustain_pedal: i32,
+    pub exclude_drums: i32,
+}
+
+#[repr(C)]
+pub struct emopiano_encode_params {
+    pub struct_size: u32,
+    pub quadrant: i32,
+    pub apply_sustain_pedal: i32,
+    pub exclude_drums: i32,
+}
+
+#[repr(C)]
+pub struct emopiano_generate_params {
+    pub struct_size: u32,
+    pub temperature: f32,
+    pub top_k: i32,
+    pub top_p: f32,
+    pub seed: u64,
+    pub max_tokens: i32,
+    pub max_bars: i32,
+    pub stop_at_eos: i32,
+    pub constrain_grammar: i32,
+    pub quadrant: i32,
+    pub emotion: *const emopiano_emotion,
+    pub trajectory: *const emopiano_trajectory,
+    pub primer_path: *const c_char,
+    pub primer_data: *const u8,
+    pub primer_size: usize,
+    pub on_note: emopiano_note_fn,
+    pub note_user_data: *mut c_void,
+    pub progress: emopiano_progress_fn,
+    pub progress_user_data: *mut c_void,
+    pub cancel: *mut emopiano_cancel_token,
+}
+
+#[repr(C)]
+#[derive(Default)]
+pub struct emopiano_generation_info {
+    pub struct_size: u32,
+    pub stop_reason: i32,
+    pub prompt_tokens: i64,
+    pub generated_tokens: i64,
+    pub notes: i64,
+    pub bars: i32,
+    pub reserved: i32,
+    pub seed: u64,
+    pub seconds: f64,
+    pub duration_seconds: f64,
+}
+
+extern "C" {
+    pub fn emopiano_last_error() -> *const c_char;
+    pub fn emopiano_last_error_code() -> c_int;
+    pub fn emopiano_clear_last_error();
+    pub fn emopiano_status_name(status: c_int) -> *const c_char;
+    pub fn emopiano_version_string() -> *const c_char;
+    pub fn emopiano_version_number() -> u32;
+    pub fn emopiano_abi_version() -> u32;
+    pub fn emopiano_has_model_support() -> i32;
+    pub fn emopiano_free(buffer: *mut c_void);
+
+    pub fn emopiano_cancel_token_new(out: *mut *mut emopiano_cancel_token) -> c_int;
+    pub fn emopiano_cancel_token_cancel(token: *mut emopiano_cancel_token) -> c_int;
+    pub fn emopiano_cancel_token_reset(token: *mut emopiano_cancel_token) -> c_int;
+    pub fn emopiano_cancel_token_is_cancelled(
+        out_cancelled: *mut i32,
+        token: *const emopiano_cancel_token,
+    ) -> c_int;
+    pub fn emopiano_cancel_token_free(token: *mut emopiano_cancel_token);
+
+    pub fn emopiano_quadrant_info(
+        out_name: *mut *const c_char,
+        out_mood: *mut *const c_char,
+        quadrant: i32,
+    ) -> c_int;
+    pub fn emopiano_quadrant_parse(out_quadrant: *mut i32, text: *const c_char) -> c_int;
+    pub fn emopiano_emotion_from_quadrant(out: *mut emopiano_emotion, quadrant: i32) -> c_int;
+    pub fn emopiano_emotion_from_weights(out: *mut emopiano_emotion, weights: *const f32) -> c_int;
+    pub fn emopiano_emotion_from_valence_arousal(
+        out: *mut emopiano_emotion,
+        valence: f32,
+        arousal: f32,
+    ) -> c_int;
+    pub fn emopiano_emotion_parse(out: *mut emopiano_emotion, text: *const c_char) -> c_int;
+    pub fn emopiano_emotion_mix(
+        out: *mut emopiano_emotion,
+        a: *const emopiano_emotion,
+        b: *const emopiano_emotion,
+        t: f32,
+    ) -> c_int;
+    pub fn emopiano_emotion_valence_arousal(
+        out_valence: *mut f32,
+        out_arousal: *mut f32,
+        emotion: *const emopiano_emotion,
+    ) -> c_int;
+    pub fn emopiano_emotion_dominant(
+        out_quadrant: *mut i32,
+        emotion: *const emopiano_emotion,
+    ) -> c_int;
+    pub fn emopiano_emotion_to_string(
+        buffer: *mut c_char,
+        buffer_size: usize,
+        out_size_needed: *mut usize,
+        emotion: *const emopiano_emotion,
+    ) -> c_int;
+
+    pub fn emopiano_trajectory_new(out: *mut *mut emopiano_trajectory) -> c_int;
+    pub fn emopiano_trajectory_parse(
+        out: *mut *mut emopiano_trajectory,
+        text: *const c_char,
+    ) -> c_int;
+    pub fn emopiano_trajectory_add(
+        trajectory: *mut emopiano_trajectory,
+        bar: f64,
+        emotion: *const emopiano_emotion,
+    ) -> c_int;
+    pub fn emopiano_trajectory_keyframe_count(
+        out_count: *mut usize,
+        trajectory: *const emopiano_trajectory,
+    ) -> c_int;
+    pub fn emopiano_trajectory_at(
+        out: *mut emopiano_emotion,
+        trajectory: *const emopiano_trajectory,
+        bar: f64,
+    ) -> c_int;
+    pub fn emopiano_trajectory_free(trajectory: *mut emopiano_trajectory);
+
+    pub fn emopiano_midi_read_params_init(
+        params: *mut emopiano_midi_read_params,
+        struct_size: u32,
+    ) -> c_int;
+    pub fn emopiano_midi_validate(data: *const u8, size: usize) -> c_int;
+    pub fn emopiano_midi_read_notes_file(
+        out_notes: *mut *mut emopiano_note,
+        out_count: *mut usize,
+        path: *const c_char,
+        params: *const emopiano_midi_read_params,
+    ) -> c_int;
+    pub fn emopiano_midi_read_notes_bytes(
+        out_notes: *mut *mut emopiano_note,
+        out_count: *mut usize,
+        data: *const u8,
+        size: usize,
+        params: *const emopiano_midi_read_params,
+    ) -> c_int;
+
+    pub fn emopiano_tokenizer_create(
+        out: *mut *mut emopiano_tokenizer,
+        config_json: *const c_char,
+    ) -> c_int;
+    pub fn emopiano_tokenizer_free(tokenizer: *mut emopiano_tokenizer);
+    pub fn emopiano_tokenizer_vocab_size(
+        out_size: *mut i32,
+        tokenizer: *const emopiano_tokenizer,
+    ) -> c_int;
+    pub fn emopiano_tokenizer_special_id(
+        out_id: *mut i32,
+        tokenizer: *const emopiano_tokenizer,
+        which: i32,
+    ) -> c_int;
+    pub fn emopiano_tokenizer_token_to_string(
+        buffer: *mut c_char,
+        buffer_size: usize,
+        out_size_needed: *mut usize,
+        tokenizer: *const emopiano_tokenizer,
+        id: i32,
+    ) -> c_int;
+    pub fn emopiano_tokenizer_token_from_string(
+        out_id: *mut i32,
+        tokenizer: *const emopiano_tokenizer,
+        text: *const c_char,
+    ) -> c_int;
+    pub fn emopiano_encode_params_init(
+        params: *mut emopiano_encode_params,
+        struct_size: u32,
+    ) -> c_int;
+    pub fn emopiano_tokenizer_encode_file(
+        out_tokens: *mut *mut i32,
+        out_count: *mut usize,
+        tokenizer: *const emopiano_tokenizer,
+        midi_path: *const c_char,
+        params: *const emopiano_encode_params,
+    ) -> c_int;
+    pub fn emopiano_tokenizer_encode_bytes(
+        out_tokens: *mut *mut i32,
+        out_count: *mut usize,
+        tokenizer: *const emopiano_tokenizer,
+        midi_data: *const u8,
+        midi_size: usize,
+        params: *const emopiano_encode_params,
+    ) -> c_int;
+    pub fn emopiano_tokenizer_decode_to_file(
+        tokenizer: *const emopiano_tokenizer,
+        tokens: *const i32,
+        count: usize,
+        midi_path: *const c_char,
+    ) -> c_int;
+    pub fn emopiano_tokenizer_decode_to_bytes(
+        out_bytes: *mut *mut u8,
+        out_size: *mut usize,
+        tokenizer: *const emopiano_tokenizer,
+        tokens: *const i32,
+        count: usize,
+    ) -> c_int;
+
+    pub fn emopiano_model_load(out: *mut *mut emopiano_model, path: *const c_char) -> c_int;
+    pub fn emopiano_model_create(
+        out: *mut *mut emopiano_model,
+        model_config_json: *const c_char,
+        tokenizer_config_json: *const c_char,
+        seed: u64,
+    ) -> c_int;
+    pub fn emopiano_model_save(
+        model: *const emopiano_model,
+        path: *const c_char,
+        storage: i32,
+    ) -> c_int;
+    pub fn emopiano_model_free(model: *mut emopiano_model);
+    pub fn emopiano_model_config_json(
+        out_json: *mut *mut c_char,
+        model: *const emopiano_model,
+    ) -> c_int;
+    pub fn emopiano_model_vocab_size(out_size: *mut i32, model: *const emopiano_model) -> c_int;
+    pub fn emopiano_model_parameter_count(
+        out_count: *mut i64,
+        model: *const emopiano_model,
+    ) -> c_int;
+    pub fn emopiano_model_tokenizer(
+        out: *mut *mut emopiano_tokenizer,
+        model: *const emopiano_model,
+    ) -> c_int;
+    pub fn emopiano_bundled_model_path(out_path: *mut *mut c_char) -> c_int;
+
+    pub fn emopiano_generate_params_init(
+        params: *mut emopiano_generate_params,
+        struct_size: u32,
+    ) -> c_int;
+    pub fn emopiano_sampler_create(
+        out: *mut *mut emopiano_sampler,
+        model: *const emopiano_model,
+    ) -> c_int;
+    pub fn emopiano_sampler_free(sampler: *mut emopiano_sampler);
+    pub fn emopiano_sampler_generate_batch(
+        out_pieces: *mut *mut emopiano_generation,
+        count: i32,
+        sampler: *mut emopiano_sampler,
+        params: *const emopiano_generate_params,
+    ) -> c_int;
+    pub fn emopiano_generation_info_get(
+        out: *mut emopiano_generation_info,
+        piece: *const emopiano_generation,
+    ) -> c_int;
+    pub fn emopiano_generation_tokens(
+        out_tokens: *mut *const i32,
+        out_count: *mut usize,
+        piece: *const emopiano_generation,
+    ) -> c_int;
+    pub fn emopiano_generation_notes(
+        out_notes: *mut *mut emopiano_note,
+        out_count: *mut usize,
+        piece: *const emopiano_generation,
+    ) -> c_int;
+    pub fn emopiano_generation_midi_bytes(
+        out_bytes: *mut *mut u8,
+        out_size: *mut usize,
+        piece: *const emopiano_generation,
+    ) -> c_int;
+    pub fn emopiano_generation_write_midi(
+        piece: *const emopiano_generation,
+        path: *const c_char,
+    ) -> c_int;
+    pub fn emopiano_generation_free(piece: *mut emopiano_generation);
+}
