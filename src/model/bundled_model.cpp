@@ -2,6 +2,7 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <system_error>
@@ -64,10 +65,14 @@ std::filesystem::path bundled_model_path() {
   }
   if (auto src = source_dir(); !src.empty()) candidates.push_back(src / "models" / kBundledName);
   std::string searched;
-  for (const auto& c : candidates) {
+  std::vector<std::filesystem::path> seen;
+  for (const auto& candidate : candidates) {
+    const auto c = candidate.lexically_normal();
+    if (std::find(seen.begin(), seen.end(), c) != seen.end()) continue;
+    seen.push_back(c);
     std::error_code ec;
-    if (std::filesystem::is_regular_file(c, ec)) return c.lexically_normal();
-    searched += "\n  " + c.lexically_normal().string();
+    if (std::filesystem::is_regular_file(c, ec)) return c;
+    searched += "\n  " + c.string();
   }
   throw Error(ErrorCode::not_found,
               fmt::format("the bundled model {} was not found; set EMOPIANO_MODEL or pass --model. Searched:{}",
