@@ -1,0 +1,172 @@
+// Raw P/Invoke declarations of the C ABI (capi/emopiano.h). Handles are
+// SafeHandle types (Handles.cs); strings go in as NUL-terminated UTF-8 bytes
+// and come back as IntPtr, decoded by Utf8.
+using System;
+using System.Runtime.InteropServices;
+
+namespace Emopiano
+{
+    [StructLayout(LayoutKind.Sequential)]
+    public struct EmotionStruct
+    {
+        public float Q1, Q2, Q3, Q4;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct NoteStruct
+    {
+        public int Pitch, Velocity, Channel, Reserved;
+        public long StartTick, EndTick;
+        public double StartSeconds, EndSeconds;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct ProgressStruct
+    {
+        public uint StructSize;
+        public IntPtr Stage;
+        public long Done, Total;
+        public double ElapsedSeconds;
+        public IntPtr Detail;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct EncodeParams
+    {
+        public uint StructSize;
+        public int Quadrant, ApplySustainPedal, ExcludeDrums;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct GenerateParams
+    {
+        public uint StructSize;
+        public float Temperature;
+        public int TopK;
+        public float TopP;
+        public ulong Seed;
+        public int MaxTokens, MaxBars, StopAtEos, ConstrainGrammar, Quadrant;
+        public IntPtr Emotion, Trajectory, PrimerPath, PrimerData;
+        public UIntPtr PrimerSize;
+        public IntPtr OnNote, NoteUserData, Progress, ProgressUserData, Cancel;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct GenerationInfoStruct
+    {
+        public uint StructSize;
+        public int StopReason;
+        public long PromptTokens, GeneratedTokens, Notes;
+        public int Bars, Reserved;
+        public ulong Seed;
+        public double Seconds, DurationSeconds;
+    }
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    internal delegate void NoteCallback(IntPtr note, int piece, IntPtr userData);
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    internal delegate int ProgressCallback(IntPtr progress, IntPtr userData);
+
+    internal static class Native
+    {
+        // Resolved by the runtime: libemopiano.so on LD_LIBRARY_PATH, or the
+        // dllmap in Emopiano.dll.config (libemopiano.so.1).
+        const string Lib = "emopiano";
+        const CallingConvention C = CallingConvention.Cdecl;
+
+        [DllImport(Lib, CallingConvention = C)] public static extern IntPtr emopiano_last_error();
+        [DllImport(Lib, CallingConvention = C)] public static extern IntPtr emopiano_status_name(int status);
+        [DllImport(Lib, CallingConvention = C)] public static extern IntPtr emopiano_version_string();
+        [DllImport(Lib, CallingConvention = C)] public static extern uint emopiano_version_number();
+        [DllImport(Lib, CallingConvention = C)] public static extern uint emopiano_abi_version();
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_has_model_support();
+        [DllImport(Lib, CallingConvention = C)] public static extern void emopiano_free(IntPtr buffer);
+
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_cancel_token_new(out CancelTokenHandle handle);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_cancel_token_cancel(CancelTokenHandle token);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_cancel_token_reset(CancelTokenHandle token);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_cancel_token_is_cancelled(out int cancelled, CancelTokenHandle token);
+        [DllImport(Lib, CallingConvention = C)] public static extern void emopiano_cancel_token_free(IntPtr token);
+
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_quadrant_info(IntPtr outName, out IntPtr mood, int quadrant);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_quadrant_parse(out int quadrant, byte[] text);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_emotion_from_quadrant(out EmotionStruct emotion, int quadrant);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_emotion_from_weights(out EmotionStruct emotion, float[] weights);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_emotion_from_valence_arousal(out EmotionStruct emotion, float valence, float arousal);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_emotion_parse(out EmotionStruct emotion, byte[] text);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_emotion_mix(out EmotionStruct emotion, ref EmotionStruct a, ref EmotionStruct b, float t);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_emotion_valence_arousal(out float valence, out float arousal, ref EmotionStruct emotion);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_emotion_dominant(out int quadrant, ref EmotionStruct emotion);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_emotion_to_string(byte[] buffer, UIntPtr size, out UIntPtr needed, ref EmotionStruct emotion);
+
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_trajectory_parse(out TrajectoryHandle handle, byte[] text);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_trajectory_keyframe_count(out UIntPtr count, TrajectoryHandle trajectory);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_trajectory_at(out EmotionStruct emotion, TrajectoryHandle trajectory, double bar);
+        [DllImport(Lib, CallingConvention = C)] public static extern void emopiano_trajectory_free(IntPtr trajectory);
+
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_midi_validate(byte[] data, UIntPtr size);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_midi_read_notes_file(out IntPtr notes, out UIntPtr count, byte[] path, IntPtr parameters);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_midi_read_notes_bytes(out IntPtr notes, out UIntPtr count, byte[] data, UIntPtr size, IntPtr parameters);
+
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_tokenizer_create(out TokenizerHandle handle, byte[] configJson);
+        [DllImport(Lib, CallingConvention = C)] public static extern void emopiano_tokenizer_free(IntPtr tokenizer);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_tokenizer_vocab_size(out int size, TokenizerHandle tokenizer);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_tokenizer_special_id(out int id, TokenizerHandle tokenizer, int which);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_tokenizer_token_to_string(byte[] buffer, UIntPtr size, out UIntPtr needed, TokenizerHandle tokenizer, int id);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_tokenizer_token_from_string(out int id, TokenizerHandle tokenizer, byte[] text);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_encode_params_init(ref EncodeParams parameters, uint structSize);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_tokenizer_encode_bytes(out IntPtr tokens, out UIntPtr count, TokenizerHandle tokenizer, byte[] data, UIntPtr size, ref EncodeParams parameters);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_tokenizer_decode_to_bytes(out IntPtr bytes, out UIntPtr size, TokenizerHandle tokenizer, int[] tokens, UIntPtr count);
+
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_model_load(out ModelHandle handle, byte[] path);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_model_create(out ModelHandle handle, byte[] modelConfigJson, byte[] tokenizerConfigJson, ulong seed);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_model_save(ModelHandle model, byte[] path, int storage);
+        [DllImport(Lib, CallingConvention = C)] public static extern void emopiano_model_free(IntPtr model);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_model_parameter_count(out long count, ModelHandle model);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_model_tokenizer(out TokenizerHandle handle, ModelHandle model);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_bundled_model_path(out IntPtr path);
+
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_generate_params_init(ref GenerateParams parameters, uint structSize);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_sampler_create(out SamplerHandle handle, ModelHandle model);
+        [DllImport(Lib, CallingConvention = C)] public static extern void emopiano_sampler_free(IntPtr sampler);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_sampler_generate(out GenerationHandle handle, SamplerHandle sampler, ref GenerateParams parameters);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_generation_info_get(ref GenerationInfoStruct info, GenerationHandle piece);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_generation_tokens(out IntPtr tokens, out UIntPtr count, GenerationHandle piece);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_generation_notes(out IntPtr notes, out UIntPtr count, GenerationHandle piece);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_generation_midi_bytes(out IntPtr bytes, out UIntPtr size, GenerationHandle piece);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_generation_write_midi(GenerationHandle piece, byte[] path);
+        [DllImport(Lib, CallingConvention = C)] public static extern void emopiano_generation_free(IntPtr piece);
+    }
+
+    internal static class Utf8
+    {
+        /// NUL-terminated UTF-8 for a C string argument; null stays null.
+        public static byte[] Encode(string text)
+        {
+            if (text == null) return null;
+            if (text.IndexOf('\0') >= 0)
+                throw new InvalidArgumentException("a string argument contains a NUL character");
+            byte[] bytes = System.Text.Encoding.UTF8.GetBytes(text);
+            Array.Resize(ref bytes, bytes.Length + 1);
+            return bytes;
+        }
+
+        public static string Decode(IntPtr text)
+        {
+            if (text == IntPtr.Zero) return "";
+            int length = 0;
+            while (Marshal.ReadByte(text, length) != 0) ++length;
+            byte[] bytes = new byte[length];
+            Marshal.Copy(text, bytes, 0, length);
+            return System.Text.Encoding.UTF8.GetString(bytes);
+        }
+
+        /// The text before the first NUL of a caller buffer the library filled.
+        public static string FromBuffer(byte[] buffer)
+        {
+            int end = Array.IndexOf(buffer, (byte)0);
+            return System.Text.Encoding.UTF8.GetString(buffer, 0, end < 0 ? buffer.Length : end);
+        }
+    }
+}

@@ -1,0 +1,249 @@
+// Tests of the C# binding against the real library. Exits 0 when every test
+// passes, 1 otherwise, naming each failure.
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using Emopiano;
+
+static class BindingTests
+{
+    const string TinyModel = "{\"n_layers\": 2, \"d_model\": 64, \"n_heads\": 2, \"d_ff\": 128}";
+    static string tempDir;
+    static Model model;
+
+    static void Assert(bool condition, string what)
+    {
+        if (!condition) throw new Exception("assertion failed: " + what);
+    }
+
+    static T Throws<T>(Action action, string what) where T : Exception
+    {
+        try { action(); }
+        catch (T e) { return e; }
+        catch (Exception e) { throw new Exception(what + ": expected " + typeof(T).Name + ", got " + e.GetType().Name + ": " + e.Message); }
+        throw new Exception(what + ": expected " + typeof(T).Name + ", nothing was thrown");
+    }
+
+    static GenerateOptions Fast(ulong seed)
+    {
+        return new GenerateOptions { MaxTokens = 160, MaxBars = 2, Seed = seed };
+    }
+
+    /// BOS, one bar with a note on each beat (C D E F), EOS.
+    static int[] ScaleTokens(Tokenizer tokenizer)
+    {
+        string velocity = Enumerable.Range(0, tokenizer.VocabSize).Select(tokenizer.TokenToString)
+            .First(n => n.StartsWith("Velocity_") && int.Parse(n.Substring(9)) >= 64);
+        var tokens = new List<int> { tokenizer.SpecialId(SpecialToken.Bos), tokenizer.TokenFromString("Bar") };
+        int[] pitches = { 60, 62, 64, 65 };
+        for (int beat = 0; beat < 4; ++beat)
+        {
+            tokens.Add(tokenizer.TokenFromString("Position_" + beat * 4));
+            tokens.Add(tokenizer.TokenFromString("Pitch_" + pitches[beat]));
+            tokens.Add(tokenizer.TokenFromString(velocity));
+            tokens.Add(tokenizer.TokenFromString("Duration_4"));
+        }
+        tokens.Add(tokenizer.SpecialId(SpecialToken.Eos));
+        return tokens.ToArray();
+    }
+
+    static void VersionMatchesItsNumber()
+    {
+        var parts = Library.Version.Split('.').Select(uint.Parse).ToArray();
+        Assert(Library.VersionNumber == parts[0] * 10000 + parts[1] * 100 + parts[2], "version number");
+        Assert(Library.AbiVersion >= 1, "ABI version");
+    }
+
+    static void ErrorsMapToExceptions()
+    {
+        var bad = Throws<InvalidArgumentException>(() => Emotion.Parse("furious"), "bad emotion");
+        Assert(bad.Status == Status.InvalidArgument && bad.Message.Contains("furious"), "message: " + bad.Message);
+        Throws<InvalidArgumentException>(() => Quadrants.Parse("Q5"), "bad quadrant");
+        var missing = Throws<EmopianoException>(() => Midi.ReadNotesFile(Path.Combine(tempDir, "no-such-piece.mid")), "missing file");
+        Assert(missing.Status == Status.IO || missing.Status == Status.NotFound, "missing file status " + missing.Status);
+        Assert(missing.Message.Contains("no-such-piece.mid"), "missing file message: " + missing.Message);
+        Throws<FileIOException>(() => new Model(Path.Combine(tempDir, "absent.pt")), "missing model");
+        using (var tokenizer = new Tokenizer())
+        {
+            byte[] good = tokenizer.Decode(ScaleTokens(tokenizer));
+            Midi.Validate(good);
+            foreach (var corrupt in new[] { System.Text.Encoding.ASCII.GetBytes("not midi at all"), good.Take(good.Length / 2).ToArray() })
+            {
+                var e = Throws<DataFormatException>(() => Midi.Validate(corrupt), "corrupt MIDI");
+                Assert(e.Message.Length > 0, "corrupt MIDI message");
+                Throws<DataFormatException>(() => Midi.ReadNotes(corrupt), "corrupt MIDI notes");
+            }
+            Throws<NotFoundException>(() => tokenizer.TokenFromString("Pitch_999"), "unknown token");
+        }
+    }
+
+    static void EmotionsParseAndMix()
+    {
+        Assert(Quadrants.Parse("sad") == Quadrant.Q3, "sad is Q3");
+        Assert(Quadrant.Q4.Mood() == "calm", "Q4 is calm");
+        Assert(Emotion.Parse("1,1,0,2").Probabilities.SequenceEqual(new[] { 0.25f, 0.25f, 0f, 0.5f }), "weights");
+        Assert(Emotion.Parse("1,1,0,2").Dominant == Quadrant.Q4, "dominant");
+        Assert(Emotion.Parse("Q2").ToString() == "Q2", "pure quadrant prints as Q2");
+        var half = Emotion.FromQuadrant(Quadrant.Q1).Mix(Emotion.FromQuadrant(Quadrant.Q3), 0.5f);
+        Assert(half.ToString() == "0.50,0.00,0.50,0.00", "mix prints " + half);
+        float v, a;
+        Emotion.Parse("va:0.5,-0.25").ValenceArousal(out v, out a);
+        Assert(Math.Abs(v - 0.5) < 1e-5 && Math.Abs(a + 0.25) < 1e-5, "valence/arousal");
+        Throws<InvalidArgumentException>(() => Emotion.FromWeights(0, 0, 0, 0), "zero weights");
+        using (var trajectory = new Trajectory("Q3@0,Q1@8"))
+        {
+            Assert(trajectory.Count == 2, "two keyframes");
+            Assert(trajectory.At(4).Probabilities.SequenceEqual(new[] { 0.5f, 0f, 0.5f, 0f }), "halfway");
+        }
+    }
+
+    static void TokenizerRoundTrip()
+    {
+        using (var tokenizer = new Tokenizer())
+        {
+            for (int id = 0; id < tokenizer.VocabSize; ++id)
+                Assert(tokenizer.TokenFromString(tokenizer.TokenToString(id)) == id, "name of " + id);
+            byte[] midi = tokenizer.Decode(ScaleTokens(tokenizer));
+            Note[] notes = Midi.ReadNotes(midi);
+            Assert(notes.Select(n => n.Pitch).SequenceEqual(new[] { 60, 62, 64, 65 }), "four notes");
+            int[] again = tokenizer.Encode(midi, Quadrant.Q3);
+            Assert(again[1] == tokenizer.SpecialId(SpecialToken.EmotionQ3), "emotion token");
+            Assert(Midi.ReadNotes(tokenizer.Decode(again)).SequenceEqual(notes), "round trip keeps the notes");
+        }
+    }
+
+    static void GenerateStreamsNotesAndWritesMidi()
+    {
+        using (var sampler = model.Sampler())
+        {
+            var streamed = new List<Note>();
+            var options = Fast(5);
+            options.Emotion = Emotion.Parse("sad");
+            options.OnNote = (note, piece) => { streamed.Add(note); GC.Collect(); };
+            using (var piece = sampler.Generate(options))
+            using (var tokenizer = model.Tokenizer())
+            {
+                var info = piece.Info;
+                Note[] notes = piece.Notes;
+                Assert(info.Notes > 0 && notes.Length == info.Notes, "notes in the piece");
+                Assert(streamed.Count == notes.Length, "every note streamed");
+                string path = Path.Combine(tempDir, "sad.mid");
+                piece.WriteMidi(path);
+                Assert(Midi.ReadNotesFile(path).SequenceEqual(notes), "written file has the notes");
+                Assert(Midi.ReadNotes(piece.MidiBytes()).SequenceEqual(notes), "MIDI bytes have the notes");
+                Assert(piece.Tokens[1] == tokenizer.SpecialId(SpecialToken.EmotionQ3), "sad emotion token");
+
+                var same = Fast(5);
+                same.Quadrant = Quadrant.Q3;
+                using (var again = sampler.Generate(same))
+                    Assert(again.Tokens.SequenceEqual(piece.Tokens), "same seed, same piece");
+            }
+            using (var trajectory = new Trajectory("Q3@0,Q1@2"))
+            {
+                var o = Fast(1);
+                o.Trajectory = trajectory;
+                using (var piece = sampler.Generate(o)) Assert(piece.Info.Notes > 0, "trajectory piece");
+            }
+            var badPrimer = Fast(1);
+            badPrimer.Primer = System.Text.Encoding.ASCII.GetBytes("MThd broken");
+            Throws<DataFormatException>(() => sampler.Generate(badPrimer), "corrupt primer");
+        }
+    }
+
+    static void CancelFromCallbackProgressAndThread()
+    {
+        using (var sampler = model.Sampler())
+        using (var token = new CancelToken())
+        {
+            var o = new GenerateOptions { MaxTokens = 2000, Cancel = token };
+            o.OnNote = (note, piece) => token.Cancel();
+            Throws<CancelledException>(() => sampler.Generate(o), "cancel from the note callback");
+            Assert(token.IsCancelled, "token set");
+            token.Reset();
+            Assert(!token.IsCancelled, "token reset");
+
+            int steps = 0;
+            var p = new GenerateOptions { MaxTokens = 2000 };
+            p.OnProgress = report => { Assert(report.Stage == "generate", "stage"); return ++steps < 3; };
+            Throws<CancelledException>(() => sampler.Generate(p), "progress returning false");
+            Assert(steps == 3, "three progress reports, got " + steps);
+
+            var started = new ManualResetEventSlim();
+            var canceller = new Thread(() => { started.Wait(10000); token.Cancel(); });
+            canceller.Start();
+            var t = new GenerateOptions { MaxTokens = 100000, StopAtEos = false, Cancel = token };
+            t.OnProgress = report => { started.Set(); return true; };
+            Throws<CancelledException>(() => sampler.Generate(t), "cancel from another thread");
+            canceller.Join();
+
+            var boom = new GenerateOptions { MaxTokens = 2000, StopAtEos = false };
+            boom.OnNote = (note, piece) => { throw new ApplicationException("from the callback"); };
+            var e = Throws<ApplicationException>(() => sampler.Generate(boom), "exception in a callback");
+            Assert(e.Message == "from the callback", "the callback's own exception");
+            using (var piece = sampler.Generate(Fast(1))) Assert(piece.Info.Notes > 0, "sampler works after");
+        }
+    }
+
+    static void DisposeTwiceAndOrder()
+    {
+        var m = Model.Create(TinyModel, null, 1);
+        string path = Path.Combine(tempDir, "tiny.pt");
+        m.Save(path);
+        var sampler = m.Sampler();
+        m.Dispose();
+        m.Dispose();
+        var piece = sampler.Generate(Fast(1));
+        sampler.Dispose();
+        sampler.Dispose();
+        Assert(piece.Notes.Length > 0, "a piece outlives its sampler");
+        piece.Dispose();
+        piece.Dispose();
+        Throws<ObjectDisposedException>(() => { var unused = piece.Info; }, "use after dispose");
+        var token = new CancelToken();
+        token.Dispose();
+        token.Dispose();
+        using (var loaded = new Model(path)) Assert(loaded.ParameterCount > 0, "saved model loads");
+    }
+
+    static int Main()
+    {
+        tempDir = Path.Combine(Path.GetTempPath(), "emopiano-cs-" + System.Diagnostics.Process.GetCurrentProcess().Id);
+        Directory.CreateDirectory(tempDir);
+        var tests = new List<KeyValuePair<string, Action>>
+        {
+            new KeyValuePair<string, Action>("VersionMatchesItsNumber", VersionMatchesItsNumber),
+            new KeyValuePair<string, Action>("ErrorsMapToExceptions", ErrorsMapToExceptions),
+            new KeyValuePair<string, Action>("EmotionsParseAndMix", EmotionsParseAndMix),
+            new KeyValuePair<string, Action>("TokenizerRoundTrip", TokenizerRoundTrip),
+        };
+        if (Library.HasModelSupport)
+        {
+            string bundled = null;
+            try { bundled = Library.BundledModelPath(); } catch (NotFoundException) { }
+            model = bundled != null ? new Model(bundled) : Model.Create(TinyModel, null, 1);
+            tests.Add(new KeyValuePair<string, Action>("GenerateStreamsNotesAndWritesMidi", GenerateStreamsNotesAndWritesMidi));
+            tests.Add(new KeyValuePair<string, Action>("CancelFromCallbackProgressAndThread", CancelFromCallbackProgressAndThread));
+            tests.Add(new KeyValuePair<string, Action>("DisposeTwiceAndOrder", DisposeTwiceAndOrder));
+        }
+        int failed = 0;
+        foreach (var test in tests)
+        {
+            try
+            {
+                test.Value();
+                Console.WriteLine("[ OK ] " + test.Key);
+            }
+            catch (Exception e)
+            {
+                ++failed;
+                Console.WriteLine("[FAIL] " + test.Key + ": " + e);
+            }
+        }
+        if (model != null) model.Dispose();
+        Directory.Delete(tempDir, true);
+        Console.WriteLine("{0} of {1} tests passed", tests.Count - failed, tests.Count);
+        return failed == 0 ? 0 : 1;
+    }
+}
