@@ -59,7 +59,10 @@ TokenizerConfig TokenizerConfig::from_json(std::string_view text) {
   if (!j.is_object()) throw Error(ErrorCode::format, "tokenizer config: expected a JSON object");
 
   TokenizerConfig c;
-  for (const auto& [key, value] : j.items()) {
+  for (const auto& item : j.items()) {
+    // Named copies, not structured bindings: C++17 lambdas cannot capture those.
+    const std::string key = item.key();
+    const Json& value = item.value();
     auto get_int = [&](int& out) {
       if (!value.is_number_integer()) bad_type(key, "an integer");
       long long v = value.get<long long>();
