@@ -28,6 +28,9 @@ packages=(
   python3 python3-torch python3-mido
   mono-mcs mono-runtime
 )
+# The Rust binding's tests need cargo: Debian's, unless a toolchain (rustup) is
+# already on PATH.
+command -v cargo >/dev/null 2>&1 || packages+=(cargo)
 
 missing=()
 for p in "${packages[@]}"; do
