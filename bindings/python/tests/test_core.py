@@ -1,6 +1,10 @@
 """Version, error mapping, emotions and MIDI reading through the Python binding."""
 import gc
+import os
+import subprocess
+import sys
 import unittest
+from pathlib import Path
 
 from support import emopiano, scale_tokens, temp_dir
 
@@ -11,6 +15,21 @@ class VersionTest(unittest.TestCase):
         self.assertEqual(emopiano.version_number(), major * 10000 + minor * 100 + patch)
         self.assertGreaterEqual(emopiano.abi_version(), 1)
         self.assertTrue(emopiano.library_path)
+
+
+class LibraryLookupTest(unittest.TestCase):
+    def test_emopiano_library_wins_and_a_wrong_one_is_named(self):
+        package_dir = str(Path(__file__).resolve().parent.parent)
+        code = "import emopiano; print(emopiano.library_path)"
+        env = dict(os.environ, PYTHONPATH=package_dir)
+        env["EMOPIANO_LIBRARY"] = emopiano.library_path
+        ok = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        self.assertEqual(ok.stdout.strip(), emopiano.library_path, ok.stderr)
+        env["EMOPIANO_LIBRARY"] = str(temp_dir(self) / "libnothing.so")
+        bad = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("libnothing.so", bad.stderr)
+        self.assertIn("EMOPIANO_LIBRARY", bad.stderr)
 
 
 class ErrorMappingTest(unittest.TestCase):
