@@ -203,6 +203,11 @@ pub enum Primer<'a> {
     Bytes(&'a [u8]),
 }
 
+/// A note callback: the note and the index of its piece in the batch.
+pub type NoteCallback<'a> = &'a mut dyn FnMut(&Note, i32);
+/// A progress callback: return false to stop.
+pub type ProgressCallback<'a> = &'a mut dyn FnMut(&Progress) -> bool;
+
 /// Generation settings; `None` keeps the library's default. Borrowed
 /// callbacks and the cancel token outlive the call by construction.
 #[derive(Default)]
@@ -218,9 +223,9 @@ pub struct GenerateOptions<'a> {
     pub constrain_grammar: Option<bool>,
     pub primer: Option<Primer<'a>>,
     /// Called for every note as soon as it is complete, with the piece index.
-    pub on_note: Option<&'a mut dyn FnMut(&Note, i32)>,
+    pub on_note: Option<NoteCallback<'a>>,
     /// Called after every step; return false to stop (the call then fails with Cancelled).
-    pub progress: Option<&'a mut dyn FnMut(&Progress) -> bool>,
+    pub progress: Option<ProgressCallback<'a>>,
     pub cancel: Option<&'a CancelToken>,
 }
 
@@ -279,9 +284,9 @@ impl<'a> GenerateOptions<'a> {
 }
 
 /// The callbacks of one call, reached through `user_data`.
-struct Callbacks<'a, 'b> {
-    on_note: Option<&'b mut (dyn FnMut(&Note, i32) + 'a)>,
-    progress: Option<&'b mut (dyn FnMut(&Progress) -> bool + 'a)>,
+struct Callbacks<'a> {
+    on_note: Option<NoteCallback<'a>>,
+    progress: Option<ProgressCallback<'a>>,
     panic: Option<Box<dyn Any + Send>>,
 }
 
@@ -426,8 +431,8 @@ impl Sampler {
         }
 
         let mut callbacks = Callbacks {
-            on_note: options.on_note.as_deref_mut(),
-            progress: options.progress.as_deref_mut(),
+            on_note: options.on_note.take(),
+            progress: options.progress.take(),
             panic: None,
         };
         let user = &mut callbacks as *mut Callbacks as *mut c_void;
