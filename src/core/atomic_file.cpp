@@ -17,7 +17,7 @@
 
 namespace emopiano::detail {
 
-void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
+void write_file_atomically(const std::filesystem::path& path, std::string_view bytes, bool sync) {
   std::random_device rd;
   std::filesystem::path tmp = path;
   tmp += fmt::format(".tmp-{:08x}{:08x}", rd(), rd());
@@ -39,7 +39,7 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view b
   }
   int saved = errno;
   // fsync so a crash right after the rename cannot leave an empty file behind.
-  if (ok && ::fsync(fd) != 0) {
+  if (ok && sync && ::fsync(fd) != 0) {
     ok = false;
     saved = errno;
   }

@@ -9,7 +9,10 @@
 namespace emopiano::detail {
 
 // Throws Error(io) naming the path; the temporary file is removed on failure.
-void write_file_atomically(const std::filesystem::path& path, std::string_view bytes);
+// With `sync`, the data reach the disk before the rename, so a crash cannot
+// leave an empty file under the final name; caches that can be rebuilt skip it.
+void write_file_atomically(const std::filesystem::path& path, std::string_view bytes,
+                           bool sync = true);
 
 // Reads a whole file. Throws Error(io) naming the path.
 std::string read_file_bytes(const std::filesystem::path& path);

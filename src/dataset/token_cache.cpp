@@ -1,17 +1,15 @@
 #include "dataset/token_cache.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <system_error>
-#include <thread>
 
-#include <unistd.h>
 
 #include <fmt/core.h>
 
+#include "core/atomic_file.hpp"
 #include "dataset/stable_hash.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/version.hpp"
@@ -102,28 +100,12 @@ bool TokenCache::store(uint64_t key, const std::vector<int32_t>& ids) const {
   for (int32_t id : ids) put_u32(bytes, static_cast<uint32_t>(id));
   put_u64(bytes, fnv1a64(bytes.data() + kHeaderSize, ids.size() * 4));
 
-  // A name no other writer (thread or process) uses, then an atomic rename:
-  // readers see either no entry or a whole one.
-  static std::atomic<uint64_t> counter{0};
-  fs::path final_path = entry_path(key);
-  fs::path tmp = final_path;
-  tmp += fmt::format(".tmp.{}.{}.{}", static_cast<long>(::getpid()),
-                     std::hash<std::thread::id>{}(std::this_thread::get_id()), counter++);
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return false;
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      return false;
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, final_path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
+  // Readers see either no entry or a whole one. No fsync: a lost entry is rebuilt.
+  try {
+    write_file_atomically(entry_path(key),
+                          std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                          /*sync=*/false);
+  } catch (const Error&) {
     return false;
   }
   return true;

@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "core/atomic_file.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/trainer.hpp"
 
@@ -21,17 +22,7 @@ constexpr const char* kFormat = "emopiano-checkpoint";
 constexpr int kVersion = 1;
 
 void write_text_atomically(const fs::path& path, const std::string& text) {
-  fs::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw Error(ErrorCode::io, fmt::format("cannot write {}", tmp.string()));
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) throw Error(ErrorCode::io, fmt::format("cannot rename {} to {}: {}", tmp.string(), path.string(), ec.message()));
+  emopiano::detail::write_file_atomically(path, text);
 }
 
 }  // namespace
