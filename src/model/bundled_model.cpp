@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 
 #include "emopiano/error.hpp"
+#include "emopiano/classifier.hpp"
 #include "emopiano/model.hpp"
 
 namespace emopiano {
@@ -46,24 +47,23 @@ std::filesystem::path source_dir() {
 #endif
 }
 
-}  // namespace
-
-std::filesystem::path bundled_model_path() {
+// The first of the usual places that holds `name`; `env` overrides.
+std::filesystem::path find_bundled(const char* name, const char* env_name, const char* what,
+                                   const char* option) {
   std::vector<std::filesystem::path> candidates;
-  if (const char* env = std::getenv("EMOPIANO_MODEL"); env && *env) {
+  if (const char* env = std::getenv(env_name); env && *env) {
     std::filesystem::path p(env);
     std::error_code ec;
     if (std::filesystem::is_regular_file(p, ec)) return p;
-    throw Error(ErrorCode::not_found,
-                fmt::format("EMOPIANO_MODEL names {}, which is not a file", p.string()));
+    throw Error(ErrorCode::not_found, fmt::format("{} names {}, which is not a file", env_name, p.string()));
   }
   for (const auto& base : {executable_dir(), library_dir()}) {
     if (base.empty()) continue;
-    candidates.push_back(base / "models" / kBundledName);
-    candidates.push_back(base / ".." / "models" / kBundledName);
-    candidates.push_back(base / ".." / "share" / "emopiano" / "models" / kBundledName);
+    candidates.push_back(base / "models" / name);
+    candidates.push_back(base / ".." / "models" / name);
+    candidates.push_back(base / ".." / "share" / "emopiano" / "models" / name);
   }
-  if (auto src = source_dir(); !src.empty()) candidates.push_back(src / "models" / kBundledName);
+  if (auto src = source_dir(); !src.empty()) candidates.push_back(src / "models" / name);
   std::string searched;
   std::vector<std::filesystem::path> seen;
   for (const auto& candidate : candidates) {
@@ -74,9 +74,18 @@ std::filesystem::path bundled_model_path() {
     if (std::filesystem::is_regular_file(c, ec)) return c;
     searched += "\n  " + c.string();
   }
-  throw Error(ErrorCode::not_found,
-              fmt::format("the bundled model {} was not found; set EMOPIANO_MODEL or pass --model. Searched:{}",
-                          kBundledName, searched));
+  throw Error(ErrorCode::not_found, fmt::format("the bundled {} {} was not found; set {} or pass {}. Searched:{}",
+                                                what, name, env_name, option, searched));
+}
+
+}  // namespace
+
+std::filesystem::path bundled_model_path() {
+  return find_bundled(kBundledName, "EMOPIANO_MODEL", "model", "--model");
+}
+
+std::filesystem::path bundled_classifier_path() {
+  return find_bundled("emotion-classifier.pt", "EMOPIANO_CLASSIFIER", "classifier", "--classifier");
 }
 
 }  // namespace emopiano
