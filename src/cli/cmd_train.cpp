@@ -1,9 +1,6 @@
 // emopiano train --data DIR --config CONFIG.json --out MODEL.pt: trains a model
 // on a labelled MIDI collection. Ctrl-C (or SIGTERM) saves a checkpoint and
 // exits with 130; --resume continues from it.
-#include <unistd.h>
-
-#include <csignal>
 #include <cstdlib>
 #include <atomic>
 #include <chrono>
@@ -19,6 +16,7 @@
 
 #include "cli/args.hpp"
 #include "cli/command.hpp"
+#include "cli/process_control.hpp"
 #include "cli/progress_bar.hpp"
 #include "emopiano/dataset.hpp"
 #include "emopiano/error.hpp"
@@ -29,22 +27,6 @@ namespace emopiano::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Set by the signal handler; a lock-free atomic store is async-signal-safe.
-std::atomic<bool> g_interrupted{false};
-static_assert(std::atomic<bool>::is_always_lock_free);
-
-extern "C" void on_interrupt(int) { g_interrupted.store(true); }
-
-void install_interrupt_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_interrupt;
-  sigemptyset(&sa.sa_mask);
-  // A second Ctrl-C gets the default action: stop at once, without a checkpoint.
-  sa.sa_flags = SA_RESETHAND;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -82,31 +64,6 @@ ConfigFile read_config(const fs::path& path) {
     throw Error(e.code(), fmt::format("{}: {}", path.string(), e.what()));
   }
   return c;
-}
-
-// LibTorch's OpenMP workers spin while they wait for work. On a machine busy
-// with other jobs a spinning worker holds a core the other worker needs, and
-// training slows down by an order of magnitude (measured: 25 s instead of
-// 0.3 s for the same twelve steps with two threads under a load of 9).
-// libgomp reads OMP_WAIT_POLICY once, when it is loaded, so the only way to
-// change it is to start again with it set. An explicit setting is respected.
-void restart_with_passive_openmp() {
-  if (std::getenv("OMP_WAIT_POLICY") || std::getenv("EMOPIANO_NO_RESTART")) return;
-  // The full command line, as the kernel has it.
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  std::vector<std::string> words;
-  for (std::string w; std::getline(in, w, '\0');) words.push_back(w);
-  if (words.empty()) return;
-  std::vector<char*> argv;
-  for (auto& w : words) argv.push_back(w.data());
-  argv.push_back(nullptr);
-  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-  setenv("EMOPIANO_NO_RESTART", "1", 1);
-  // The resolved path, so the process keeps its name in ps and top.
-  std::error_code ec;
-  const std::string self = fs::read_symlink("/proc/self/exe", ec).string();
-  execv(ec || self.empty() ? "/proc/self/exe" : self.c_str(), argv.data());
-  // exec failed: carry on with the default policy.
 }
 
 int run(int argc, char** argv) {
@@ -198,7 +155,7 @@ int run(int argc, char** argv) {
   TrainerHooks hooks;
   hooks.progress = [&bar](const ProgressInfo& info) {
     bar.update(info);
-    return !g_interrupted.load();
+    return !interrupted();
   };
   hooks.on_metrics = [&bar](const EpochMetrics& e) {
     bar.finish();
