@@ -7,6 +7,7 @@
 // last context_length / 2 tokens, which then sit at positions 0.. again; bar
 // indices stay absolute (clamped by the bar embedding).
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <climits>
 #include <cstring>
@@ -232,7 +233,20 @@ class Generation {
       mask[tokenizer_.bos_id()] = 0;
     }
     const bool at_bar_limit = p.grammar->bar() >= p.bar_limit;
-    if (at_bar_limit && bar_token_ >= 0) mask[bar_token_] = 0;
+    if (at_bar_limit && bar_token_ >= 0) {
+      // The piece has all its bars. Where the model would start another one,
+      // it ends instead: Bar's probability goes to EOS. Only masking Bar
+      // would spread that probability over notes the model did not want
+      // here, and every piece would end in a pile of notes on its last step.
+      if (mask[bar_token_] && mask[eos_] && p.has_note) {
+        end_logits_.assign(logits, logits + vocab_);
+        const float a = end_logits_[size_t(eos_)], b = end_logits_[size_t(bar_token_)];
+        const float top = std::max(a, b);
+        end_logits_[size_t(eos_)] = top + std::log(std::exp(a - top) + std::exp(b - top));
+        logits = end_logits_.data();
+      }
+      mask[bar_token_] = 0;
+    }
     if (!params_.stop_at_eos && !at_bar_limit) mask[eos_] = 0;
     if (!p.has_note) mask[eos_] = 0;  // an empty piece is never what was asked for
 
@@ -300,6 +314,7 @@ class Generation {
   int32_t vocab_;
   int32_t bar_token_ = -1;
   int32_t eos_ = 0;
+  std::vector<float> end_logits_;  // logits with Bar folded into EOS at the bar limit
   int64_t prompt_length_ = 0;
   std::vector<Piece> pieces_;
 };
