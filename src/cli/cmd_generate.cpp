@@ -12,6 +12,7 @@
 #include "cli/args.hpp"
 #include "cli/command.hpp"
 #include "cli/progress_bar.hpp"
+#include "emopiano/audio.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/midi.hpp"
 #include "emopiano/model.hpp"
@@ -87,6 +88,7 @@ int run(int argc, char** argv) {
   args.option("model", "FILE", "model file (default: the bundled model)");
   args.option("max-tokens", "N", "token budget per piece", "4096");
   args.option("output", "OUT.mid", "output file (-o)", "out.mid");
+  args.option("wav", "OUT.wav", "also render each piece to WAV through FluidSynth (OUT-1.wav.. with --num)");
   args.option("threads", "N", "compute threads, 0 = all cores (one is fastest for a single piece)", "1");
   args.flag("quiet", "print nothing but errors");
   args.positionals(0, 0);
@@ -110,6 +112,9 @@ int run(int argc, char** argv) {
   const int count = int_option(args, "num", 1, 4096);
   const fs::path output = args.get("output");
   if (output.filename().empty()) throw Error(ErrorCode::invalid_argument, "--output: needs a file name");
+  const fs::path wav = args.get("wav");
+  if (args.has("wav") && wav.filename().empty()) throw Error(ErrorCode::invalid_argument, "--wav: needs a file name");
+  if (!wav.empty()) find_soundfont();  // fail before generating, not after
   if (args.has("primer") && args.get("primer") != "") request.primer = read_midi_file(args.get("primer"));
 
   set_compute_threads(int_option(args, "threads", 0, 1024));
@@ -145,6 +150,11 @@ int run(int argc, char** argv) {
     const GenerationResult& r = results[size_t(i)];
     const fs::path path = output_path(output, i, count);
     write_midi_file(r.score, path);
+    if (!wav.empty()) {
+      const fs::path wav_path = output_path(wav, i, count);
+      render_wav_file(r.score, wav_path);
+      if (!quiet) fmt::print("wrote {}\n", wav_path.string());
+    }
     tokens += r.generated_tokens;
     if (!quiet) {
       fmt::print("wrote {}: {} bars, {} notes, {:.1f} s, seed {}{}\n", path.string(), r.bars, r.notes,

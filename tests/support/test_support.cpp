@@ -1,6 +1,11 @@
 #include "support/test_support.hpp"
 
+#include <sys/wait.h>
+
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <random>
 #include <system_error>
 #include <vector>
@@ -39,6 +44,25 @@ std::filesystem::path temp_dir(const std::string& tag) {
   std::filesystem::create_directories(dir);
   temp_dirs().dirs.push_back(dir);
   return dir;
+}
+
+ProgramRun run_emopiano(const std::vector<std::string>& args) {
+  const std::filesystem::path err_file = temp_dir("program-stderr") / "stderr.txt";
+  std::string cmd = "'" EMOPIANO_BINARY_DIR "/emopiano'";
+  for (const auto& a : args) cmd += " '" + a + "'";
+  cmd += " 2>'" + err_file.string() + "'";
+  ProgramRun r;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
+  int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream e(err_file);
+  std::stringstream ss;
+  ss << e.rdbuf();
+  r.err = ss.str();
+  return r;
 }
 
 }  // namespace emopiano::test

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace emopiano::test {
 
@@ -12,6 +13,14 @@ std::filesystem::path emopia_dir();
 std::filesystem::path emopia_midis();
 // A fresh empty directory under the system temp dir, removed at exit.
 std::filesystem::path temp_dir(const std::string& tag);
+
+// Runs the built `emopiano` program with these arguments (none may hold a
+// single quote) and collects its exit code and output.
+struct ProgramRun {
+  int code = -1;
+  std::string out, err;
+};
+ProgramRun run_emopiano(const std::vector<std::string>& args);
 
 }  // namespace emopiano::test
 

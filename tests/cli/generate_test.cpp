@@ -1,0 +1,61 @@
+// `emopiano generate` as a user runs it, with the bundled model.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "emopiano/midi.hpp"
+#include "support/test_support.hpp"
+
+namespace emopiano {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(CliGenerate, BatchWritesMidiAndWavPerPiece) {
+  fs::path dir = test::temp_dir("cli-generate");
+  auto r = test::run_emopiano({"generate", "--emotion", "va:0.7,-0.3", "--bars", "2", "--num", "2",
+                               "--seed", "5", "-o", (dir / "calm.mid").string(), "--wav",
+                               (dir / "calm.wav").string(), "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (int i = 1; i <= 2; ++i) {
+    Score s = read_midi_file(dir / ("calm-" + std::to_string(i) + ".mid"));
+    EXPECT_GT(s.notes.size(), 0u);
+    fs::path wav = dir / ("calm-" + std::to_string(i) + ".wav");
+    ASSERT_TRUE(fs::exists(wav));
+    // 16-bit stereo at 44.1 kHz for at least the piece itself.
+    EXPECT_GT(fs::file_size(wav), size_t(44 + 4 * 44100 * s.duration_seconds()));
+  }
+}
+
+TEST(CliGenerate, SameSeedSameFile) {
+  fs::path dir = test::temp_dir("cli-generate");
+  for (const char* name : {"a.mid", "b.mid"}) {
+    auto r = test::run_emopiano({"generate", "--emotion", "sad", "--bars", "2", "--seed", "9", "-o",
+                                 (dir / name).string(), "--quiet"});
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  Score a = read_midi_file(dir / "a.mid"), b = read_midi_file(dir / "b.mid");
+  ASSERT_EQ(a.notes.size(), b.notes.size());
+  for (size_t i = 0; i < a.notes.size(); ++i) {
+    EXPECT_EQ(a.notes[i].pitch, b.notes[i].pitch);
+    EXPECT_EQ(a.notes[i].start_tick, b.notes[i].start_tick);
+  }
+}
+
+TEST(CliGenerate, BadArgumentsAreClearErrors) {
+  fs::path dir = test::temp_dir("cli-generate");
+  auto bad_emotion = test::run_emopiano({"generate", "--emotion", "furious", "-o", (dir / "x.mid").string()});
+  EXPECT_EQ(bad_emotion.code, 1);
+  EXPECT_NE(bad_emotion.err.find("furious"), std::string::npos) << bad_emotion.err;
+  auto bad_wav = test::run_emopiano({"generate", "--wav", "", "-o", (dir / "x.mid").string()});
+  EXPECT_EQ(bad_wav.code, 1);
+  EXPECT_NE(bad_wav.err.find("--wav"), std::string::npos) << bad_wav.err;
+  auto missing_model = test::run_emopiano({"generate", "--model", (dir / "none.pt").string(), "-o",
+                                           (dir / "x.mid").string()});
+  EXPECT_EQ(missing_model.code, 1);
+  EXPECT_NE(missing_model.err.find("none.pt"), std::string::npos) << missing_model.err;
+  EXPECT_FALSE(fs::exists(dir / "x.mid"));
+}
+
+}  // namespace
+}  // namespace emopiano
