@@ -601,6 +601,36 @@ EMOPIANO_API int emopiano_trainer_progress(int64_t *out_step, int64_t *out_total
 /* A new handle of the model being trained (shares its weights). */
 EMOPIANO_API int emopiano_trainer_model(emopiano_model **out, const emopiano_trainer *trainer);
 
+/* ---- emotion classifier ---------------------------------------------------- */
+
+/* Predicts the emotion a piece carries: the classifier that ships beside the
+ * model, or one trained with `emopiano train-classifier`. Read-only once
+ * loaded: one handle may classify on any number of threads at once. Exists
+ * only in builds with model support. */
+typedef struct emopiano_classifier emopiano_classifier;
+
+typedef struct emopiano_emotion_prediction {
+  uint32_t struct_size;      /* set by the caller: sizeof(emopiano_emotion_prediction) */
+  int32_t quadrant;          /* 1..4, the most probable */
+  double probabilities[4];   /* Q1..Q4, summing to 1 */
+  double arousal;            /* P(Q1) + P(Q2) */
+  double valence;            /* P(Q1) + P(Q4) */
+  int32_t windows;           /* windows of the piece that were averaged */
+  int32_t reserved;
+} emopiano_emotion_prediction;
+
+EMOPIANO_API int emopiano_classifier_load(emopiano_classifier **out, const char *path);
+EMOPIANO_API void emopiano_classifier_free(emopiano_classifier *classifier);
+/* Path of the classifier that ships with emopiano ($EMOPIANO_CLASSIFIER
+ * first); free with emopiano_free. */
+EMOPIANO_API int emopiano_bundled_classifier_path(char **out_path);
+EMOPIANO_API int emopiano_classifier_classify_file(emopiano_emotion_prediction *out,
+                                                   const emopiano_classifier *classifier,
+                                                   const char *midi_path);
+EMOPIANO_API int emopiano_classifier_classify_midi(emopiano_emotion_prediction *out,
+                                                   const emopiano_classifier *classifier,
+                                                   const uint8_t *data, size_t size);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
