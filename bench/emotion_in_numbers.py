@@ -59,10 +59,13 @@ def main():
 
     out_dir = args.keep or tempfile.mkdtemp(prefix="emopiano-emotion-")
     started = time.time()
-    for q in QUADRANTS:
+    for index, q in enumerate(QUADRANTS):
         os.makedirs(os.path.join(out_dir, q), exist_ok=True)
+        # Seeds differ between quadrants: with the same random draws, similar
+        # distributions pick the same tokens, which would hide or fake differences.
+        seed = args.seed + 1000 * index
         cmd = [args.emopiano, "generate", "--emotion", q, "--bars", str(args.bars),
-               "--num", str(args.per_quadrant), "--seed", str(args.seed),
+               "--num", str(args.per_quadrant), "--seed", str(seed),
                "--temperature", args.temperature, "--top-p", args.top_p, "--quiet",
                "-o", os.path.join(out_dir, q, f"{q}.mid")]
         if args.model:
