@@ -19,29 +19,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int code = -1;
-  std::string out, err;
-};
+using Outcome = test::ProgramRun;
 
-Outcome run(const std::vector<std::string>& args) {
-  static const fs::path err_file = test::temp_dir("cli-classify-stderr") / "stderr.txt";
-  std::string cmd = "'" EMOPIANO_BINARY_DIR "/emopiano'";
-  for (const auto& a : args) cmd += " '" + a + "'";  // the test's own paths hold no quote
-  cmd += " 2>'" + err_file.string() + "'";
-  Outcome r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream e(err_file);
-  std::stringstream ss;
-  ss << e.rdbuf();
-  r.err = ss.str();
-  return r;
-}
+// `emopiano ARGS...` with stdout and stderr captured separately.
+Outcome run(const std::vector<std::string>& args) { return test::run_emopiano(args); }
 
 fs::path tiny_classifier(const fs::path& dir) {
   ClassifierConfig c;

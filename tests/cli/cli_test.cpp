@@ -19,36 +19,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int code = -1;
-  std::string out, err;
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
+using Outcome = test::ProgramRun;
 
 // `emopiano ARGS...` with stdout and stderr captured separately.
-Outcome run(const std::vector<std::string>& args) {
-  static const fs::path err_file = test::temp_dir("cli-stderr") / "stderr.txt";
-  std::string cmd = quote(EMOPIANO_BINARY_DIR "/emopiano");
-  for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " 2>" + quote(err_file.string());
-  Outcome r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
-  int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream e(err_file);
-  std::stringstream ss;
-  ss << e.rdbuf();
-  r.err = ss.str();
-  return r;
-}
+Outcome run(const std::vector<std::string>& args) { return test::run_emopiano(args); }
 
 // Command names listed by `emopiano --help`.
 std::vector<std::string> command_names() {

@@ -46,11 +46,20 @@ std::filesystem::path temp_dir(const std::string& tag) {
   return dir;
 }
 
+namespace {
+// One shell word, whatever the text holds.
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+}  // namespace
+
 ProgramRun run_emopiano(const std::vector<std::string>& args) {
-  const std::filesystem::path err_file = temp_dir("program-stderr") / "stderr.txt";
-  std::string cmd = "'" EMOPIANO_BINARY_DIR "/emopiano'";
-  for (const auto& a : args) cmd += " '" + a + "'";
-  cmd += " 2>'" + err_file.string() + "'";
+  static const std::filesystem::path err_file = temp_dir("program-stderr") / "stderr.txt";
+  std::string cmd = shell_quote(EMOPIANO_BINARY_DIR "/emopiano");
+  for (const auto& a : args) cmd += " " + shell_quote(a);
+  cmd += " 2>" + shell_quote(err_file.string());
   ProgramRun r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;

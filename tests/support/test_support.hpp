@@ -14,8 +14,8 @@ std::filesystem::path emopia_midis();
 // A fresh empty directory under the system temp dir, removed at exit.
 std::filesystem::path temp_dir(const std::string& tag);
 
-// Runs the built `emopiano` program with these arguments (none may hold a
-// single quote) and collects its exit code and output.
+// Runs the built `emopiano` program with these arguments and collects its
+// exit code, standard output and standard error.
 struct ProgramRun {
   int code = -1;
   std::string out, err;
