@@ -12,6 +12,7 @@
 
 #include "emopiano/error.hpp"
 #include "emopiano/classifier.hpp"
+#include "emopiano/vae.hpp"
 #include "emopiano/model.hpp"
 
 namespace emopiano {
@@ -86,6 +87,10 @@ std::filesystem::path bundled_model_path() {
 
 std::filesystem::path bundled_classifier_path() {
   return find_bundled("emotion-classifier.pt", "EMOPIANO_CLASSIFIER", "classifier", "--classifier");
+}
+
+std::filesystem::path bundled_vae_path() {
+  return find_bundled("emopiano-vae.pt", "EMOPIANO_VAE", "VAE", "--vae");
 }
 
 }  // namespace emopiano

@@ -80,6 +80,11 @@ void set_torch_generator_state(const std::string& hex) {
 
 void save_checkpoint(const fs::path& dir, const Model& model, torch::optim::Optimizer& optimizer,
                      TrainerState state) {
+  save_checkpoint(dir, [&](const fs::path& path) { model.save(path); }, optimizer, std::move(state));
+}
+
+void save_checkpoint(const fs::path& dir, const std::function<void(const fs::path&)>& save_model,
+                     torch::optim::Optimizer& optimizer, TrainerState state) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw Error(ErrorCode::io, fmt::format("cannot create checkpoint directory {}: {}", dir.string(), ec.message()));
@@ -96,7 +101,7 @@ void save_checkpoint(const fs::path& dir, const Model& model, torch::optim::Opti
   }
   state.model_file = fmt::format("model-{}.pt", state.step);
   state.optimizer_file = fmt::format("optimizer-{}.pt", state.step);
-  model.save(dir / state.model_file);
+  save_model(dir / state.model_file);
   const fs::path opt_path = dir / state.optimizer_file;
   fs::path opt_tmp = opt_path;
   opt_tmp += ".tmp";

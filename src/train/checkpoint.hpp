@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <string>
 
@@ -41,6 +42,11 @@ void set_torch_generator_state(const std::string& hex);
 // Writes model, optimizer and state (state.model_file/optimizer_file are set
 // here). Throws Error(io).
 void save_checkpoint(const std::filesystem::path& dir, const Model& model,
+                     torch::optim::Optimizer& optimizer, TrainerState state);
+// The same for any model that `save_model` writes atomically to the path given
+// (the VAE's trainer uses it).
+void save_checkpoint(const std::filesystem::path& dir,
+                     const std::function<void(const std::filesystem::path&)>& save_model,
                      torch::optim::Optimizer& optimizer, TrainerState state);
 
 // Reads trainer_state.json. Throws Error(not_found) when the directory holds

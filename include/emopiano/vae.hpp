@@ -1,0 +1,255 @@
+// The conditional variational autoencoder: a latent space of short segments
+// (a few bars) of piano music, conditioned on emotion, for moving through
+// music rather than only sampling it.
+//
+//   auto vae = emopiano::EmotionVae::load(emopiano::bundled_vae_path());
+//   auto happy = emopiano::EmotionMix::from_quadrant(emopiano::Quadrant::Q1);
+//   emopiano::VaeSegment s = vae.sample(happy, 1.0f, params);       // from the prior
+//   auto path = vae.interpolate(a, happy, b, happy, 8, emopiano::Interpolation::spherical, params);
+//   emopiano::Score sadder = vae.transform(piece, emopiano::Quadrant::Q1, emopiano::Quadrant::Q3, params);
+//
+// Model (after MusicVAE and ACTOR): a Transformer encoder reads a segment
+// behind two learnt "distribution tokens" of its emotion and gives the mean
+// and log-variance of z; z = mean + sigma * eps; a Transformer decoder writes
+// the segment token by token, with z and the emotion added to every
+// position. Details and figures: docs/vae.md.
+//
+// Thread safety: like Model, a loaded EmotionVae is read-only and may be
+// shared by threads. LibTorch stays behind the pimpl.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "emopiano/dataset.hpp"
+#include "emopiano/emotion.hpp"
+#include "emopiano/model.hpp"
+#include "emopiano/progress.hpp"
+#include "emopiano/sampler.hpp"
+#include "emopiano/score.hpp"
+#include "emopiano/tokenizer.hpp"
+#include "emopiano/trainer.hpp"
+
+namespace emopiano {
+
+struct VaeConfig {
+  int encoder_layers = 2;
+  int decoder_layers = 3;
+  int d_model = 256;
+  int n_heads = 4;
+  int d_ff = 1024;
+  int latent_dim = 128;
+  int segment_bars = 4;            // bars per segment
+  int max_segment_tokens = 512;    // BOS, emotion, the bars, EOS; longer segments lose their last bars
+  float dropout = 0.1f;
+
+  std::string to_json() const;
+  // Throws Error(format) on malformed JSON or an unknown key,
+  // Error(invalid_argument) on bad values. Missing keys keep their defaults.
+  static VaeConfig from_json(std::string_view json);
+  void validate() const;  // throws Error(invalid_argument)
+  bool operator==(const VaeConfig& other) const;
+};
+
+// The encoder's posterior q(z | segment, emotion) = N(mean, exp(log_variance)).
+struct LatentCode {
+  std::vector<float> mean;
+  std::vector<float> log_variance;
+};
+
+// A decoded segment: its tokens (BOS, emotion, bars, EOS) and the score they decode to.
+struct VaeSegment {
+  std::vector<int32_t> tokens;
+  Score score;
+  std::vector<float> z;  // the latent it was decoded from
+};
+
+enum class Interpolation { linear, spherical };
+
+// Points from a to b, both included, in `steps` (>= 2) steps: straight
+// (linear) or along the great circle with the norm interpolated (spherical,
+// as MusicVAE's slerp). Throws Error(invalid_argument) on size mismatch.
+std::vector<std::vector<float>> interpolate_latents(const std::vector<float>& a, const std::vector<float>& b,
+                                                    int steps, Interpolation mode);
+
+class EmotionVae {
+ public:
+  // A freshly initialised (untrained) model; `seed` makes the weights reproducible.
+  static EmotionVae create(const VaeConfig& config, const TokenizerConfig& tokenizer, uint64_t seed = 0);
+  // Reads a VAE file (the model-file container with "kind": "vae"). Throws
+  // Error(io) when it cannot be read, Error(format) when truncated, corrupt or
+  // not a VAE, Error(unsupported) when written by a newer version.
+  static EmotionVae load(const std::filesystem::path& path);
+  void save(const std::filesystem::path& path, WeightStorage storage = WeightStorage::f32) const;  // atomic
+
+  // A piece cut into consecutive segments of segment_bars bars, each a token
+  // sequence BOS, emotion, bars, EOS (empty bars kept; the tempo in force is
+  // restated at each segment's start).
+  std::vector<std::vector<int32_t>> segments(const Score& piece, Quadrant emotion) const;
+
+  // The posterior of the first segment of `piece` (or of a segment's tokens).
+  // Throws Error(invalid_argument) for a piece with no notes or a wrong token.
+  LatentCode encode(const Score& piece, const EmotionMix& emotion) const;
+  LatentCode encode_tokens(const std::vector<int32_t>& segment, const EmotionMix& emotion) const;
+
+  // Writes segments for latents, all in one batch, each with its emotion and
+  // its own random stream (params.seed + i). params.temperature 0 decodes
+  // greedily; max_tokens and max_bars are the segment's own.
+  std::vector<VaeSegment> decode(const std::vector<std::vector<float>>& z, const std::vector<EmotionMix>& emotion,
+                                 const SamplingParams& params) const;
+  VaeSegment decode(const std::vector<float>& z, const EmotionMix& emotion, const SamplingParams& params) const;
+
+  // z drawn from the prior N(0, temperature^2 I) with `seed`.
+  std::vector<float> sample_latent(float temperature, uint64_t seed) const;
+  // sample_latent then decode.
+  std::vector<VaeSegment> sample(const EmotionMix& emotion, int count, float temperature,
+                                 const SamplingParams& params) const;
+
+  // The first segment of `piece` encoded (its mean) and decoded again.
+  VaeSegment reconstruct(const Score& piece, const EmotionMix& emotion, const SamplingParams& params) const;
+
+  // The first segments of a and b encoded, the path between their means
+  // decoded, step i with the emotion a..b at i / (steps - 1).
+  std::vector<VaeSegment> interpolate(const Score& a, const EmotionMix& emotion_a, const Score& b,
+                                      const EmotionMix& emotion_b, int steps, Interpolation mode,
+                                      const SamplingParams& params) const;
+
+  // Variations of the first segment: z = mean * similarity + noise * (1 - similarity),
+  // noise ~ N(0, I), similarity in [0, 1] (1 = the piece itself, 0 = the prior).
+  std::vector<VaeSegment> variations(const Score& piece, const EmotionMix& emotion, float similarity, int count,
+                                     const SamplingParams& params) const;
+
+  // Emotion arithmetic. attribute_vector(from, to) is the mean latent of the
+  // training segments of `to` minus that of `from` (stored in the model file
+  // by the trainer). transform encodes every segment of `piece` with `from`,
+  // adds strength * attribute_vector(from, to), decodes with `to` and joins
+  // the segments into one piece. Throws Error(unsupported) when the model has
+  // no quadrant means.
+  bool has_attribute_vectors() const;
+  std::vector<float> attribute_vector(Quadrant from, Quadrant to) const;
+  Score transform(const Score& piece, Quadrant from, Quadrant to, float strength,
+                  const SamplingParams& params) const;
+
+  // Segments one after another as one piece (each segment's bars in turn).
+  Score join(const std::vector<VaeSegment>& segments) const;
+
+  const VaeConfig& config() const;
+  const Tokenizer& tokenizer() const;
+  std::string metadata_json() const;
+  void set_metadata_json(const std::string& json);  // throws Error(invalid_argument)
+  int64_t parameter_count() const;
+
+  struct Impl;  // src/vae/vae_impl.hpp
+  Impl& impl() const;
+
+ private:
+  explicit EmotionVae(std::shared_ptr<Impl> impl);
+  std::shared_ptr<Impl> impl_;
+};
+
+// The VAE shipped with emopiano (models/emopiano-vae.pt), found like
+// bundled_model_path() ($EMOPIANO_VAE first). Throws Error(not_found).
+std::filesystem::path bundled_vae_path();
+
+// ---- training ----------------------------------------------------------------
+
+struct VaeTrainerConfig {
+  int64_t max_steps = 2000;
+  double max_minutes = 0.0;     // wall-clock budget (0 = none)
+  int batch_size = 16;          // segments per step
+  double learning_rate = 5e-4;
+  double weight_decay = 0.01;   // AdamW, on matrices only
+  int64_t warmup_steps = 100;   // then cosine decay to learning_rate * min_lr_ratio
+  double min_lr_ratio = 0.1;
+  double grad_clip = 1.0;
+  // Loss = reconstruction + beta * max(KL - free_bits, 0) per segment, with
+  // beta = max_beta * (1 - beta_rate^step) (MusicVAE's schedule).
+  double max_beta = 0.2;
+  double beta_rate = 0.998;
+  double free_bits = 48.0;      // nats per segment the KL may use for free
+  int transpose_min = -5;       // random transposition per segment, in semitones
+  int transpose_max = 6;
+  int64_t checkpoint_every = 200;  // steps (0 = only at the end and on cancel)
+  int64_t eval_every = 200;        // steps between validations
+  int64_t log_every = 10;
+  uint64_t seed = 1234;
+  int threads = 0;                 // 0 = all cores
+  Bf16Mode bf16 = Bf16Mode::automatic;
+  std::filesystem::path log_path;        // JSON lines; empty = none
+  std::filesystem::path checkpoint_dir;  // empty = no checkpoints
+  std::string dataset_name;              // recorded in the metadata
+
+  std::string to_json() const;
+  static VaeTrainerConfig from_json(std::string_view json);  // Error(format / invalid_argument)
+  void validate() const;                                     // throws Error(invalid_argument)
+};
+
+// beta at an optimizer step (0-based).
+double vae_beta_at(const VaeTrainerConfig& config, int64_t step);
+
+// KL(N(mean, exp(log_variance)) || N(0, I)) of each dimension, in nats.
+std::vector<double> kl_per_dimension(const LatentCode& code);
+
+struct VaeMetrics {
+  int64_t step = 0;
+  int64_t segments = 0;
+  double reconstruction = 0.0;  // cross-entropy in nats per segment (teacher forced)
+  double token_loss = 0.0;      // in nats per token
+  double accuracy = 0.0;        // teacher-forced next-token accuracy
+  double kl = 0.0;              // nats per segment
+  double beta = 0.0;
+  int active_dimensions = 0;    // dimensions whose posterior mean varies across segments (variance > 0.01)
+  std::vector<double> kl_per_dimension;
+  double train_loss = 0.0;      // mean training loss since the previous report
+  double elapsed_seconds = 0.0;
+};
+
+struct VaeTrainerHooks {
+  ProgressCallback progress;  // stage "train" (detail "rec 310.2 kl 41.0"), "validate", "latent means"
+  std::function<void(const VaeMetrics&)> on_validation;
+  CancelToken cancel;         // cancelling saves a checkpoint and throws Error(cancelled)
+};
+
+struct VaeTrainResult {
+  int64_t steps = 0;
+  double train_seconds = 0.0;
+  VaeMetrics validation;
+  bool bf16 = false;
+  bool stopped_by_time = false;
+  std::filesystem::path checkpoint;
+};
+
+class VaeTrainer {
+ public:
+  // Trains `vae` in place on the dataset's train split (segments of every
+  // piece), validating on its validation split. The dataset must be tokenized
+  // with the VAE's tokenizer (labelled pieces: the label is the emotion).
+  VaeTrainer(EmotionVae vae, const Dataset& dataset, const VaeTrainerConfig& config, VaeTrainerHooks hooks = {});
+  // Continues from a checkpoint directory written by run().
+  static VaeTrainer resume(const std::filesystem::path& checkpoint_dir, const Dataset& dataset,
+                           const VaeTrainerConfig& config, VaeTrainerHooks hooks = {});
+  ~VaeTrainer();
+  VaeTrainer(VaeTrainer&&) noexcept;
+  VaeTrainer& operator=(VaeTrainer&&) noexcept;
+
+  // Trains to max_steps or the time budget, validates, stores the quadrant
+  // latent means of the training segments (for attribute vectors) and the
+  // run in the metadata, and checkpoints.
+  VaeTrainResult run();
+  VaeMetrics evaluate();  // on the validation split
+  EmotionVae vae() const;
+  int64_t step() const;
+
+ private:
+  struct Impl;
+  explicit VaeTrainer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace emopiano

@@ -1,0 +1,134 @@
+// Segments of a piece for the VAE: whole bars, the tempo restated, BOS and
+// the emotion in front and EOS behind, so each segment is itself a piece the
+// tokenizer decodes.
+#include "vae/segments.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include <fmt/core.h>
+
+#include "emopiano/error.hpp"
+
+namespace emopiano::vae {
+
+namespace {
+
+bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+}  // namespace
+
+SegmentCutter::SegmentCutter(const Tokenizer& tokenizer, int segment_bars, int max_tokens)
+    : tokenizer_(tokenizer), segment_bars_(segment_bars), max_tokens_(max_tokens) {
+  const int32_t vocab = tokenizer.vocab_size();
+  is_tempo_.assign(size_t(vocab), 0);
+  is_position_.assign(size_t(vocab), 0);
+  starts_note_.assign(size_t(vocab), 0);
+  for (int32_t id = 0; id < vocab; ++id) {
+    const std::string name = tokenizer.token_to_string(id);
+    is_tempo_[size_t(id)] = starts_with(name, "Tempo_");
+    is_position_[size_t(id)] = starts_with(name, "Position_");
+    starts_note_[size_t(id)] = starts_with(name, "Pitch_");
+    if (name == "Bar") bar_ = id;
+    if (name == "Pedal_On") pedal_on_ = id;
+    if (name == "Pedal_Off") pedal_off_ = id;
+  }
+  if (bar_ < 0) throw Error(ErrorCode::unsupported, "VAE segments need a tokenizer with Bar tokens");
+}
+
+std::vector<size_t> SegmentCutter::bar_starts(const std::vector<int32_t>& piece) const {
+  std::vector<size_t> bars;
+  for (size_t i = 0; i < piece.size(); ++i)
+    if (piece[i] == bar_) bars.push_back(i);
+  return bars;
+}
+
+std::vector<int32_t> SegmentCutter::segment(const std::vector<int32_t>& piece, const std::vector<size_t>& bars,
+                                            size_t first, Quadrant emotion) const {
+  if (first >= bars.size())
+    throw Error(ErrorCode::invalid_argument, fmt::format("segment: bar {} of a piece of {} bars", first, bars.size()));
+  const size_t begin = bars[first];
+  const size_t last_bar = std::min(bars.size(), first + size_t(segment_bars_));
+  size_t end = last_bar < bars.size() ? bars[last_bar] : piece.size();
+  while (end > begin && piece[end - 1] == tokenizer_.eos_id()) --end;
+
+  int32_t tempo = -1;  // the tempo in force at the segment's start
+  bool pedal_down = false;  // and the sustain pedal
+  for (size_t i = 0; i < begin; ++i) {
+    if (is_tempo_[size_t(piece[i])]) tempo = piece[i];
+    if (piece[i] == pedal_on_) pedal_down = true;
+    if (piece[i] == pedal_off_) pedal_down = false;
+  }
+
+  std::vector<int32_t> out = {tokenizer_.bos_id(), tokenizer_.emotion_id(emotion)};
+  bool restated = tempo < 0;
+  for (size_t i = begin; i < end; ++i) {
+    out.push_back(piece[i]);
+    if (!restated && is_position_[size_t(piece[i])]) {
+      restated = true;
+      if (i + 1 >= end || !is_tempo_[size_t(piece[i + 1])]) out.push_back(tempo);
+    }
+  }
+  // A pedal held over the segment's start is pressed again on its first grid
+  // position (after the tempo), as the grammar wants each release to follow a press.
+  if (pedal_down && pedal_on_ >= 0) {
+    auto first = std::find_if(out.begin() + 2, out.end(), [&](int32_t t) { return is_position_[size_t(t)] != 0; });
+    if (first != out.end()) {
+      auto at = first + 1;
+      if (at != out.end() && is_tempo_[size_t(*at)]) ++at;
+      if (at == out.end() || (*at != pedal_on_ && *at != pedal_off_)) out.insert(at, pedal_on_);
+    }
+  }
+  // Whatever else the cut left out of context (a release of a pedal pressed
+  // before the segment) is dropped, so the segment follows the grammar.
+  {
+    auto grammar = tokenizer_.grammar();
+    std::vector<int32_t> kept;
+    kept.reserve(out.size());
+    for (int32_t t : out)
+      if (grammar->advance(t)) kept.push_back(t);
+    out.swap(kept);
+  }
+  // Too long: drop whole bars from the end while more than one is left,
+  // then cut the last one before a grid position or a note.
+  const size_t limit = size_t(std::max(4, max_tokens_)) - 1;  // room for EOS
+  if (out.size() > limit) {
+    size_t cut = out.size();
+    for (size_t i = out.size(); i-- > 3;) {
+      if (out[i] == bar_ && i <= limit) { cut = i; break; }
+    }
+    if (cut > limit) {
+      cut = limit;
+      while (cut > 3 && !is_position_[size_t(out[cut])] && !starts_note_[size_t(out[cut])]) --cut;
+    }
+    out.resize(cut);
+  }
+  out.push_back(tokenizer_.eos_id());
+  return out;
+}
+
+std::vector<std::vector<int32_t>> SegmentCutter::all(const std::vector<int32_t>& piece, Quadrant emotion) const {
+  const auto bars = bar_starts(piece);
+  std::vector<std::vector<int32_t>> out;
+  for (size_t b = 0; b < bars.size(); b += size_t(segment_bars_)) out.push_back(segment(piece, bars, b, emotion));
+  return out;
+}
+
+SegmentInputs SegmentCutter::inputs(const std::vector<int32_t>& segment) const {
+  SegmentInputs in;
+  auto grammar = tokenizer_.grammar();
+  const int32_t vocab = tokenizer_.vocab_size();
+  for (size_t i = 0; i < segment.size(); ++i) {
+    const int32_t t = segment[i];
+    if (t < 0 || t >= vocab || !grammar->advance(t))
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("segment token {} at index {} ({}) breaks the token grammar", t, i,
+                              tokenizer_.token_to_string(t)));
+    in.tokens.push_back(t);
+    in.bars.push_back(grammar->bar());
+    in.positions.push_back(grammar->position());
+  }
+  return in;
+}
+
+}  // namespace emopiano::vae

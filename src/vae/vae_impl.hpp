@@ -1,0 +1,40 @@
+// What an EmotionVae holds; shared by the VAE, its decoding loop and its trainer.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "emopiano/sampler.hpp"
+#include "emopiano/tokenizer.hpp"
+#include "emopiano/vae.hpp"
+#include "vae/segments.hpp"
+#include "vae/vae_network.hpp"
+
+namespace emopiano {
+
+struct EmotionVae::Impl {
+  VaeConfig config;
+  std::unique_ptr<Tokenizer> tokenizer;
+  std::unique_ptr<vae::SegmentCutter> cutter;
+  VaeNetwork net{nullptr};
+  std::string metadata_json = "{}";
+};
+
+namespace vae {
+
+// The encoder's tensors for a batch of segments (each BOS, emotion, ..., EOS):
+// everything after the emotion token, padded.
+struct EncoderBatch {
+  torch::Tensor tokens, bars, positions, padding;
+};
+EncoderBatch encoder_batch(const SegmentCutter& cutter, const std::vector<std::vector<int32_t>>& segments,
+                           int32_t pad_id);
+
+// Writes one segment per latent, all in one batch with a K/V cache, each
+// with its own grammar and random stream (params.seed + row).
+std::vector<std::vector<int32_t>> decode_latents(EmotionVae::Impl& vae, const std::vector<std::vector<float>>& z,
+                                                 const std::vector<EmotionMix>& emotion, const SamplingParams& params);
+
+}  // namespace vae
+}  // namespace emopiano

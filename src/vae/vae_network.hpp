@@ -1,0 +1,80 @@
+// The conditional VAE's networks: a Transformer encoder giving q(z | segment,
+// emotion) and a Transformer decoder giving p(segment | z, emotion).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <utility>
+
+#include "emopiano/vae.hpp"
+#include "model/emotion_transformer.hpp"
+
+namespace emopiano {
+
+// A bidirectional pre-LayerNorm block with a key padding mask, for the
+// encoder. (LibTorch 1.13's TransformerEncoder cannot apply its padding mask
+// under bfloat16 autocast on the CPU: masked_fill has no bf16 kernel there.)
+struct EncoderBlockImpl : torch::nn::Module {
+  EncoderBlockImpl(int64_t d_model, int64_t n_heads, int64_t d_ff, double dropout);
+  // x [B, S, d]; key_bias [B, 1, 1, S]: 0 for real tokens, -inf for padding.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_bias);
+
+  int64_t n_heads, head_dim;
+  torch::nn::LayerNorm ln1{nullptr}, ln2{nullptr};
+  torch::nn::Linear qkv{nullptr}, proj{nullptr}, ff1{nullptr}, ff2{nullptr};
+  torch::nn::Dropout dropout{nullptr};
+};
+TORCH_MODULE(EncoderBlock);
+
+struct VaeNetworkImpl : torch::nn::Module {
+  VaeNetworkImpl(const VaeConfig& config, int64_t vocab_size, int64_t positions_per_bar);
+
+  // tokens, bars, positions: int64 [B, T], the segment without BOS and its
+  // emotion token; padding: bool [B, T], true at padding; emotion: float [B, 4].
+  // Returns the posterior's mean and log-variance, each [B, latent_dim].
+  std::pair<torch::Tensor, torch::Tensor> encode(const torch::Tensor& tokens, const torch::Tensor& bars,
+                                                 const torch::Tensor& positions, const torch::Tensor& padding,
+                                                 const torch::Tensor& emotion);
+
+  // Teacher-forced decoder: tokens, bars, positions int64 [B, T] (from BOS),
+  // emotion [B, 4], z [B, latent_dim]. Returns logits [B, T, vocab]. Causal.
+  torch::Tensor decode(const torch::Tensor& tokens, const torch::Tensor& bars, const torch::Tensor& positions,
+                       const torch::Tensor& emotion, const torch::Tensor& z);
+  // The same for T tokens after the cached prefix; appends to the cache.
+  torch::Tensor decode_cached(const torch::Tensor& tokens, const torch::Tensor& bars, const torch::Tensor& positions,
+                              const torch::Tensor& emotion, const torch::Tensor& z, KVCache& cache);
+
+  void init_weights(uint64_t seed);
+
+  VaeConfig config;
+  int64_t vocab_size, positions_per_bar, max_bar_index;
+  // Token representation shared by encoder and decoder.
+  torch::nn::Embedding token_embedding{nullptr}, position_embedding{nullptr}, bar_embedding{nullptr},
+      bar_position_embedding{nullptr};
+  // Encoder: the emotion's two distribution tokens (as ACTOR), mixed by the
+  // emotion's probabilities, in front of the segment.
+  torch::Tensor mean_tokens, variance_tokens;  // [4, d_model] each
+  torch::nn::ModuleList encoder{nullptr};  // EncoderBlocks
+  torch::nn::LayerNorm encoder_ln{nullptr};
+  torch::nn::Linear to_mean{nullptr}, to_log_variance{nullptr};
+  // Decoder.
+  torch::Tensor decoder_emotion;  // [4, d_model]: mix @ this, added at every position
+  torch::nn::Linear latent_projection{nullptr};  // z -> d_model, added at every position
+  torch::nn::Dropout embedding_dropout{nullptr};
+  torch::nn::ModuleList blocks{nullptr};
+  torch::nn::LayerNorm final_ln{nullptr};
+  torch::nn::Linear head{nullptr};
+  // Mean posterior mean of the training segments of each quadrant, and how
+  // many segments it is over (0 = not computed): the attribute vectors.
+  torch::Tensor quadrant_means;   // [4, latent_dim]
+  torch::Tensor quadrant_counts;  // [4]
+
+ private:
+  torch::Tensor embed(const torch::Tensor& tokens, const torch::Tensor& bars, const torch::Tensor& positions,
+                      int64_t start);
+  torch::Tensor run_decoder(torch::Tensor x, KVCache* cache);
+};
+TORCH_MODULE(VaeNetwork);
+
+}  // namespace emopiano
