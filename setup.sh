@@ -20,7 +20,7 @@ done
 
 packages=(
   build-essential cmake git pkg-config ccache ca-certificates
-  libtorch-dev libopenblas0-openmp
+  libtorch-dev libgloo-dev libopenblas0-openmp
   libsmf-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libfluidsynth-dev fluid-soundfont-gm

@@ -109,6 +109,37 @@ struct TrainerHooks {
   CancelToken cancel;
 };
 
+// Data-parallel training over several processes, on one host or several
+// (docs/distributed.md). Each of world_size processes runs a Trainer with the
+// same model config, trainer config and dataset, and its own rank: they meet
+// at a rendezvous store that rank 0 opens on master_addr:master_port, rank 0's
+// initial weights are broadcast to all, each step draws one global batch of
+// batch_size * world_size windows of which every rank trains on its own
+// slice, and gradients are summed across ranks while the backward pass runs
+// (LibTorch's c10d with the Gloo backend). Only rank 0 writes the log and the
+// checkpoints. A peer that dies or stops answering makes every other rank
+// throw Error(io) within timeout_seconds.
+struct DistributedConfig {
+  int world_size = 1;           // 1 = one process, no networking
+  int rank = 0;                 // 0 .. world_size-1
+  std::string master_addr = "127.0.0.1";  // host of rank 0, reachable from every rank
+  int master_port = 29500;
+  double timeout_seconds = 300.0;  // rendezvous and every collective operation
+  // Network interface Gloo sends gradients through ("eth0"); empty = the
+  // GLOO_SOCKET_IFNAME environment variable, else loopback when master_addr
+  // is a loopback address, else the address this host's name resolves to.
+  std::string interface;
+  double bucket_megabytes = 4.0;  // gradients are all-reduced in flat buckets of about this size
+  bool overlap_backward = true;   // start each bucket's all-reduce as soon as its gradients exist
+
+  bool enabled() const { return world_size > 1; }
+  // RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT as torchrun sets them;
+  // unset variables keep the defaults. Throws Error(invalid_argument) on a
+  // malformed value.
+  static DistributedConfig from_environment();
+  void validate() const;  // throws Error(invalid_argument)
+};
+
 struct TrainResult {
   int64_t steps = 0;         // optimizer steps taken in total (including resumed ones)
   double epochs = 0.0;       // steps / steps_per_epoch
@@ -119,6 +150,7 @@ struct TrainResult {
   bool bf16 = false;
   bool stopped_by_time = false;  // max_minutes reached before the planned steps
   std::filesystem::path checkpoint;  // last checkpoint written, empty when none
+  int world_size = 1;                // processes that trained together (DistributedConfig)
 };
 
 class Trainer {
@@ -128,11 +160,23 @@ class Trainer {
   // its tokenizer differs from the model's.
   Trainer(Model model, const Dataset& dataset, const TrainerConfig& config,
           TrainerHooks hooks = {});
+  // One rank of a data-parallel run (see DistributedConfig): meets the other
+  // ranks before returning, and throws Error(io) naming the missing ranks
+  // when they do not all arrive within the timeout. batch_size is per rank.
+  // With world_size 1 this is the constructor above.
+  Trainer(Model model, const Dataset& dataset, const TrainerConfig& config, TrainerHooks hooks,
+          const DistributedConfig& distributed);
   // Continues from a checkpoint directory written by run(): model, optimizer,
   // step, random generators. With the same config and dataset the result is
   // the same as an uninterrupted run. Throws Error(not_found/format).
   static Trainer resume(const std::filesystem::path& checkpoint_dir, const Dataset& dataset,
                         const TrainerConfig& config, TrainerHooks hooks = {});
+  // Every rank resumes from the same checkpoint (a shared folder, or a copy
+  // of rank 0's on each host); a rank whose copy differs from rank 0's makes
+  // every rank throw Error(invalid_argument).
+  static Trainer resume(const std::filesystem::path& checkpoint_dir, const Dataset& dataset,
+                        const TrainerConfig& config, TrainerHooks hooks,
+                        const DistributedConfig& distributed);
   ~Trainer();
   Trainer(Trainer&&) noexcept;
   Trainer& operator=(Trainer&&) noexcept;
@@ -143,6 +187,8 @@ class Trainer {
   TrainResult run();
 
   // Validation metrics of the current weights (eval mode, no augmentation).
+  // In a distributed run every rank evaluates its share of the windows and
+  // the sums are combined, so all ranks must call it together.
   EvalMetrics evaluate();
 
   Model model() const;
@@ -150,6 +196,8 @@ class Trainer {
   int64_t step() const;
   int64_t total_steps() const;
   int64_t steps_per_epoch() const;
+  int rank() const;        // 0 without DistributedConfig
+  int world_size() const;  // 1 without DistributedConfig
 
  private:
   struct Impl;

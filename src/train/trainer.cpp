@@ -19,6 +19,8 @@
 #include "model/model_impl.hpp"
 #include "model/torch_runtime.hpp"
 #include "train/checkpoint.hpp"
+#include "train/distributed_gradient_reducer.hpp"
+#include "train/distributed_process_group.hpp"
 #include "train/pitch_transposer.hpp"
 #include "train/training_log.hpp"
 #include "train/window_batcher.hpp"
@@ -68,6 +70,17 @@ std::string iso_time_now() {
   return buf;
 }
 
+// Dropout seed of one rank at one step in a distributed run: a function of
+// (seed, rank, step) alone, so ranks draw different masks and a resumed run
+// draws the masks an uninterrupted one would (SplitMix64 finaliser).
+uint64_t dropout_seed(uint64_t seed, int rank, int64_t step) {
+  uint64_t z = seed ^ (0x9e3779b97f4a7c15ULL * (static_cast<uint64_t>(rank) + 1)) ^
+               (0xbf58476d1ce4e5b9ULL * static_cast<uint64_t>(step + 1));
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
 nlohmann::json metrics_json(const EvalMetrics& m) {
   return {{"loss", m.loss}, {"perplexity", m.perplexity}, {"accuracy", m.accuracy}, {"tokens", m.tokens}};
 }
@@ -98,9 +111,28 @@ struct Trainer::Impl {
   fs::path last_checkpoint;
   std::unique_ptr<train::TrainingLog> log;
 
-  Impl(Model m, const Dataset& dataset, const TrainerConfig& cfg, TrainerHooks h)
-      : model(std::move(m)), config(cfg), hooks(std::move(h)) {
+  // Distributed runs (world_size > 1); null otherwise.
+  DistributedConfig distributed;
+  std::unique_ptr<train::ProcessGroup> group;
+  std::unique_ptr<train::GradientReducer> reducer;
+  int rank = 0, world_size = 1;
+  bool replicas_synchronized = false;
+  // Agreed by all ranks at the last step: stop at the next step boundary.
+  bool agreed_cancel = false, agreed_time_up = false;
+  // Since the last "step" log line: waiting for the gradients' all-reduce
+  // after the backward pass, and in the loss all-reduce before it (where a
+  // rank that computes faster waits for the slowest).
+  double allreduce_wait_seconds = 0.0, loss_sync_seconds = 0.0;
+
+  Impl(Model m, const Dataset& dataset, const TrainerConfig& cfg, TrainerHooks h,
+       const DistributedConfig& dist = {})
+      : model(std::move(m)), config(cfg), hooks(std::move(h)), distributed(dist) {
     config.validate();
+    distributed.validate();
+    if (distributed.enabled()) {
+      rank = distributed.rank;
+      world_size = distributed.world_size;
+    }
     detail::init_torch_threads(config.threads);
     const Tokenizer& tok = model.tokenizer();
     const ModelConfig& mc = model.config();
@@ -119,7 +151,8 @@ struct Trainer::Impl {
                                                            mc.max_bars - 1, transposer.get());
     validation_batcher = std::make_unique<train::WindowBatcher>(validation_pieces, mc.context_length,
                                                                 tok.pad_id(), mc.max_bars - 1, nullptr);
-    const int64_t tokens_per_step = static_cast<int64_t>(config.batch_size) * mc.context_length;
+    // batch_size is per rank: a step of a distributed run sees world_size times as many windows.
+    const int64_t tokens_per_step = static_cast<int64_t>(config.batch_size) * world_size * mc.context_length;
     steps_per_epoch = std::max<int64_t>(1, (train_batcher->total_targets() + tokens_per_step - 1) / tokens_per_step);
     total_steps = config.max_steps > 0 ? config.max_steps : config.epochs * steps_per_epoch;
 
@@ -150,7 +183,47 @@ struct Trainer::Impl {
     rng.seed(config.seed);
     // Dropout draws from LibTorch's default generator.
     torch::manual_seed(config.seed);
-    log = std::make_unique<train::TrainingLog>(config.log_path);
+    // Only rank 0 writes the log (and the checkpoints).
+    log = std::make_unique<train::TrainingLog>(rank == 0 ? config.log_path : fs::path());
+
+    if (distributed.enabled()) {
+      // Last, after the data are ready: the other ranks wait at the
+      // rendezvous only for the time it takes them all to get here.
+      group = std::make_unique<train::ProcessGroup>(distributed);
+      std::vector<torch::Tensor> params;
+      for (auto& p : model.impl().net->parameters(true))
+        if (p.requires_grad()) params.push_back(p);
+      reducer = std::make_unique<train::GradientReducer>(*group, std::move(params), distributed.bucket_megabytes,
+                                                         distributed.overlap_backward);
+    }
+  }
+
+  // Makes every rank hold rank 0's weights (and checks that resumed ranks
+  // loaded the same checkpoint). Collective; done once, before the first
+  // step or validation.
+  void synchronize_replicas() {
+    if (!group || replicas_synchronized) return;
+    // What the checkpoint (or the fresh start) left: step and generator state.
+    auto fingerprint = torch::tensor({static_cast<double>(step),
+                                      static_cast<double>(std::hash<std::string>{}(train::mt19937_state(rng)) % (1ULL << 52))},
+                                     torch::kDouble);
+    auto theirs = fingerprint.clone();
+    group->broadcast({theirs}, 0, "broadcasting rank 0's training state");
+    auto differs = torch::tensor({torch::equal(fingerprint, theirs) ? 0.0 : 1.0}, torch::kDouble);
+    auto any_differs = differs.clone();
+    group->allreduce_max(any_differs, "comparing the ranks' training states");
+    if (any_differs.item<double>() > 0.0)
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("distributed training, {}: the ranks do not start from the same state "
+                              "(this rank: step {}; rank 0: step {}): every rank must resume from the same "
+                              "checkpoint (a shared folder, or a copy of rank 0's on each host)",
+                              group->describe(), step, static_cast<int64_t>(theirs[0].item<double>())));
+    std::vector<torch::Tensor> tensors;
+    torch::NoGradGuard no_grad;
+    for (auto& p : model.impl().net->parameters(true)) tensors.push_back(p.detach());
+    for (auto& b : model.impl().net->buffers(true)) tensors.push_back(b);
+    group->broadcast(tensors, 0, "broadcasting rank 0's weights");
+    replicas_synchronized = true;
   }
 
   const ModelConfig& model_config() const { return model.config(); }
@@ -194,13 +267,75 @@ struct Trainer::Impl {
     return {value, b.target_count};
   }
 
+  // One step of a distributed run. Every rank draws the same global batch of
+  // batch_size * world_size windows from the shared generator (the windows a
+  // single process with that batch would draw) and trains on its own slice
+  // of rows. Each rank's loss is its sum over its targets divided by the
+  // global batch's target count, so the gradients summed across ranks are
+  // exactly those of the global batch's mean loss. The step's loss and the
+  // ranks' stop requests are combined in one small all-reduce before the
+  // backward pass; returns the global mean loss and the global target count.
+  std::pair<double, int64_t> distributed_train_step(bool want_cancel, bool time_up) {
+    auto& net = model.impl().net;
+    net->train();
+    const int64_t rows = config.batch_size;
+    train::Batch b = train_batcher->sample(rows * world_size, rng);
+    auto slice = [&](std::vector<int64_t>& v) { return as_tensor(v, b.rows, b.length).narrow(0, rank * rows, rows); };
+    auto tokens = slice(b.tokens);
+    auto bars = slice(b.bars);
+    auto positions = slice(b.positions);
+    auto targets = slice(b.targets);
+    auto emotion = torch::from_blob(b.emotion.data(), {b.rows, b.length, kNumQuadrants}, torch::kFloat)
+                       .narrow(0, rank * rows, rows);
+
+    set_learning_rate(learning_rate_at(config, step, total_steps));
+    optimizer->zero_grad();
+    torch::manual_seed(dropout_seed(config.seed, rank, step));
+    torch::Tensor logits;
+    {
+      detail::Bf16Autocast autocast(bf16);
+      logits = net->forward(tokens, bars, positions, emotion);
+    }
+    auto loss = torch::nn::functional::cross_entropy(
+                    logits.reshape({-1, logits.size(-1)}).to(torch::kFloat), targets.reshape({-1}),
+                    torch::nn::functional::CrossEntropyFuncOptions()
+                        .ignore_index(model.tokenizer().pad_id())
+                        .reduction(torch::kSum)) /
+                static_cast<double>(b.target_count);
+    auto shared = torch::tensor({loss.item<double>(), want_cancel ? 1.0 : 0.0, time_up ? 1.0 : 0.0}, torch::kDouble);
+    const auto sync_started = Clock::now();
+    group->allreduce_sum(shared, "the all-reduce of the loss");
+    loss_sync_seconds += std::chrono::duration<double>(Clock::now() - sync_started).count();
+    const double value = shared[0].item<double>();
+    agreed_cancel = shared[1].item<double>() > 0.0;
+    agreed_time_up = shared[2].item<double>() > 0.0;
+    if (!std::isfinite(value))
+      throw Error(ErrorCode::internal,
+                  fmt::format("training diverged at step {}: loss is {} (lower learning_rate?)", step, value));
+    reducer->prepare();
+    loss.backward();
+    reducer->finish();
+    allreduce_wait_seconds += reducer->last_wait_seconds();
+    if (config.grad_clip > 0.0) torch::nn::utils::clip_grad_norm_(net->parameters(), config.grad_clip);
+    optimizer->step();
+    return {value, b.target_count};
+  }
+
   EvalMetrics evaluate() {
+    synchronize_replicas();
     EvalMetrics m;
     auto& net = model.impl().net;
     const bool was_training = net->is_training();
     net->eval();
     torch::NoGradGuard no_grad;
-    const auto windows = validation_batcher->evaluation_windows();
+    auto windows = validation_batcher->evaluation_windows();
+    if (group) {
+      // Rank r evaluates windows r, r + world_size, ...; the sums are combined below.
+      std::vector<train::WindowSpec> mine;
+      for (size_t i = static_cast<size_t>(rank); i < windows.size(); i += static_cast<size_t>(world_size))
+        mine.push_back(windows[i]);
+      windows = std::move(mine);
+    }
     double loss_sum = 0.0;
     int64_t correct = 0, count = 0;
     const int32_t pad = model.tokenizer().pad_id();
@@ -238,6 +373,13 @@ struct Trainer::Impl {
       }
     }
     if (was_training) net->train();
+    if (group) {
+      auto sums = torch::tensor({loss_sum, static_cast<double>(correct), static_cast<double>(count)}, torch::kDouble);
+      group->allreduce_sum(sums, "the all-reduce of the validation sums");
+      loss_sum = sums[0].item<double>();
+      correct = static_cast<int64_t>(std::llround(sums[1].item<double>()));
+      count = static_cast<int64_t>(std::llround(sums[2].item<double>()));
+    }
     m.tokens = count;
     if (count > 0) {
       m.loss = loss_sum / static_cast<double>(count);
@@ -302,6 +444,7 @@ struct Trainer::Impl {
           {"seconds", seconds},
           {"bf16", bf16},
           {"threads", detail::torch_threads()},
+          {"world_size", world_size},
           {"finished", finished},
           {"stopped_by_time", stopped_by_time},
           {"parameters", model.parameter_count()}}},
@@ -314,6 +457,8 @@ struct Trainer::Impl {
 
   void checkpoint(double seconds_now) {
     if (config.checkpoint_dir.empty()) return;
+    last_checkpoint = config.checkpoint_dir;
+    if (rank != 0) return;  // the replicas are equal: rank 0 writes for all
     train::TrainerState s = state();
     s.train_seconds = seconds_now;
     train::save_checkpoint(config.checkpoint_dir, model, *optimizer, s);
@@ -325,6 +470,10 @@ struct Trainer::Impl {
 Trainer::Trainer(Model model, const Dataset& dataset, const TrainerConfig& config, TrainerHooks hooks)
     : impl_(std::make_unique<Impl>(std::move(model), dataset, config, std::move(hooks))) {}
 
+Trainer::Trainer(Model model, const Dataset& dataset, const TrainerConfig& config, TrainerHooks hooks,
+                 const DistributedConfig& distributed)
+    : impl_(std::make_unique<Impl>(std::move(model), dataset, config, std::move(hooks), distributed)) {}
+
 Trainer::Trainer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Trainer::~Trainer() = default;
 Trainer::Trainer(Trainer&&) noexcept = default;
@@ -332,9 +481,14 @@ Trainer& Trainer::operator=(Trainer&&) noexcept = default;
 
 Trainer Trainer::resume(const fs::path& dir, const Dataset& dataset, const TrainerConfig& config,
                         TrainerHooks hooks) {
+  return resume(dir, dataset, config, std::move(hooks), DistributedConfig{});
+}
+
+Trainer Trainer::resume(const fs::path& dir, const Dataset& dataset, const TrainerConfig& config,
+                        TrainerHooks hooks, const DistributedConfig& distributed) {
   train::TrainerState s = train::read_checkpoint_state(dir);
   Model model = Model::load(dir / s.model_file);
-  auto impl = std::make_unique<Impl>(std::move(model), dataset, config, std::move(hooks));
+  auto impl = std::make_unique<Impl>(std::move(model), dataset, config, std::move(hooks), distributed);
   train::load_optimizer(dir / s.optimizer_file, *impl->optimizer);
   impl->restore(s);
   impl->last_checkpoint = dir;
@@ -353,8 +507,10 @@ TrainResult Trainer::run() {
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
   const double budget = m.config.max_minutes * 60.0;
   const ModelConfig& mc = m.model_config();
+  m.synchronize_replicas();
 
   m.log->write("start", {{"step", m.step},
+                         {"world_size", m.world_size},
                          {"total_steps", m.total_steps},
                          {"steps_per_epoch", m.steps_per_epoch},
                          {"train_pieces", m.train_summary.pieces},
@@ -410,7 +566,10 @@ TrainResult Trainer::run() {
   };
 
   while (m.step < m.total_steps) {
-    if (m.cancel_requested() || stop_requested) {
+    // A distributed run stops only where all ranks agree, on the requests
+    // they combined during the previous step.
+    const bool local_cancel = m.cancel_requested() || stop_requested;
+    if (m.group ? m.agreed_cancel : local_cancel) {
       m.checkpoint(m.train_seconds + elapsed());
       m.log->write("cancelled", {{"step", m.step}});
       throw Error(ErrorCode::cancelled,
@@ -419,11 +578,12 @@ TrainResult Trainer::run() {
                       : fmt::format("training cancelled at step {}; checkpoint saved in {} (continue with --resume {})",
                                     m.step, m.config.checkpoint_dir.string(), m.config.checkpoint_dir.string()));
     }
-    if (budget > 0.0 && elapsed() >= budget) {
+    const bool local_time_up = budget > 0.0 && elapsed() >= budget;
+    if (m.group ? m.agreed_time_up : local_time_up) {
       result.stopped_by_time = true;
       break;
     }
-    auto [loss, targets] = m.train_step();
+    auto [loss, targets] = m.group ? m.distributed_train_step(local_cancel, local_time_up) : m.train_step();
     ++m.step;
     m.tokens_seen += targets;
     report_loss += loss;
@@ -436,12 +596,20 @@ TrainResult Trainer::run() {
     if (m.step % m.config.log_every == 0 || m.step == m.total_steps) {
       const double window = std::chrono::duration<double>(Clock::now() - log_started).count();
       const double tps = window > 0 ? static_cast<double>(log_tokens) / window : 0.0;
-      m.log->write("step", {{"step", m.step},
-                            {"loss", log_loss / static_cast<double>(log_steps)},
-                            {"lr", learning_rate_at(m.config, m.step - 1, m.total_steps)},
-                            {"tok_per_s", tps},
-                            {"tokens_seen", m.tokens_seen},
-                            {"elapsed", m.train_seconds + elapsed()}});
+      nlohmann::json fields = {{"step", m.step},
+                               {"loss", log_loss / static_cast<double>(log_steps)},
+                               {"lr", learning_rate_at(m.config, m.step - 1, m.total_steps)},
+                               {"tok_per_s", tps},
+                               {"tokens_seen", m.tokens_seen},
+                               {"elapsed", m.train_seconds + elapsed()}};
+      if (m.group) {
+        // Mean time per step spent waiting for the gradients' all-reduce
+        // after the backward pass (the communication it did not hide).
+        fields["allreduce_wait_ms"] = 1000.0 * m.allreduce_wait_seconds / static_cast<double>(log_steps);
+        fields["loss_sync_ms"] = 1000.0 * m.loss_sync_seconds / static_cast<double>(log_steps);
+        m.allreduce_wait_seconds = m.loss_sync_seconds = 0.0;
+      }
+      m.log->write("step", fields);
       log_loss = 0.0;
       log_steps = log_tokens = 0;
       log_started = Clock::now();
@@ -482,6 +650,7 @@ TrainResult Trainer::run() {
   result.validation = final_metrics;
   result.best_validation_loss = m.best_validation_loss;
   result.checkpoint = m.last_checkpoint;
+  result.world_size = m.world_size;
   m.log->write("end", {{"step", m.step},
                        {"finished", finished},
                        {"stopped_by_time", result.stopped_by_time},
@@ -499,5 +668,7 @@ const TrainerConfig& Trainer::config() const { return impl_->config; }
 int64_t Trainer::step() const { return impl_->step; }
 int64_t Trainer::total_steps() const { return impl_->total_steps; }
 int64_t Trainer::steps_per_epoch() const { return impl_->steps_per_epoch; }
+int Trainer::rank() const { return impl_->rank; }
+int Trainer::world_size() const { return impl_->world_size; }
 
 }  // namespace emopiano
