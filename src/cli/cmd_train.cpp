@@ -1,7 +1,10 @@
 // emopiano train --data DIR --config CONFIG.json --out MODEL.pt: trains a model
 // on a labelled MIDI collection. Ctrl-C (or SIGTERM) saves a checkpoint and
-// exits with 130; --resume continues from it.
+// exits with 130; --resume continues from it. With --nproc, or --rank and
+// --world-size (or torchrun's environment variables), it is one rank of a
+// data-parallel run (docs/distributed.md).
 #include <cstdlib>
+#include <thread>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -16,6 +19,7 @@
 
 #include "cli/args.hpp"
 #include "cli/command.hpp"
+#include "cli/local_ranks_launcher.hpp"
 #include "cli/process_control.hpp"
 #include "cli/progress_bar.hpp"
 #include "emopiano/dataset.hpp"
@@ -66,6 +70,66 @@ ConfigFile read_config(const fs::path& path) {
   return c;
 }
 
+// The rank settings: torchrun's environment variables, then the options.
+DistributedConfig distributed_config(const Args& args) {
+  DistributedConfig d = DistributedConfig::from_environment();
+  if (args.has("rank")) d.rank = static_cast<int>(args.get_int("rank"));
+  if (args.has("world-size")) d.world_size = static_cast<int>(args.get_int("world-size"));
+  if (args.has("master-addr")) d.master_addr = args.get("master-addr");
+  if (args.has("master-port")) d.master_port = static_cast<int>(args.get_int("master-port"));
+  if (args.has("dist-timeout")) d.timeout_seconds = args.get_double("dist-timeout");
+  if (args.has("dist-interface")) d.interface = args.get("dist-interface");
+  if (args.has("dist-bucket-mb")) d.bucket_megabytes = args.get_double("dist-bucket-mb");
+  if (args.has("dist-no-overlap")) d.overlap_backward = false;
+  d.validate();
+  return d;
+}
+
+// --nproc K: the same command once per rank, as children of this process.
+int launch_local_ranks(const Args& args, int argc, char** argv) {
+  const long long nproc = args.get_int("nproc");
+  if (nproc < 1 || nproc > 256) {
+    fmt::print(stderr, "emopiano train: --nproc {} is not in 1..256\n", nproc);
+    return 2;
+  }
+  if (args.has("rank") || args.has("world-size")) {
+    fmt::print(stderr, "emopiano train: --nproc starts the ranks itself; leave out --rank and --world-size\n");
+    return 2;
+  }
+  DistributedConfig d = distributed_config(args);
+  const int port = args.has("master-port") ? static_cast<int>(d.master_port) : free_loopback_port();
+  // The ranks share the cores: each gets its part, so OpenMP workers do not
+  // fight over them (two ranks with two threads each on two cores crawl).
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const int threads = args.has("threads") ? static_cast<int>(args.get_int("threads"))
+                                          : std::max(1, static_cast<int>(cores / static_cast<unsigned>(nproc)));
+  std::vector<std::string> common = {"train"};
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--nproc" || a == "--threads" || a == "--master-port" || a == "--master-addr") {
+      ++i;  // and its value
+      continue;
+    }
+    if (a.rfind("--nproc=", 0) == 0 || a.rfind("--threads=", 0) == 0 || a.rfind("--master-port=", 0) == 0 ||
+        a.rfind("--master-addr=", 0) == 0)
+      continue;
+    common.push_back(a);
+  }
+  std::vector<std::vector<std::string>> rank_args;
+  for (long long r = 0; r < nproc; ++r) {
+    auto words = common;
+    for (const std::string& w : {std::string("--rank"), std::to_string(r), std::string("--world-size"),
+                                 std::to_string(nproc), std::string("--master-addr"), d.master_addr,
+                                 std::string("--master-port"), std::to_string(port), std::string("--threads"),
+                                 std::to_string(threads)})
+      words.push_back(w);
+    rank_args.push_back(std::move(words));
+  }
+  fmt::print(stderr, "starting {} ranks on {}:{}, {} thread{} each\n", nproc, d.master_addr, port, threads,
+             threads == 1 ? "" : "s");
+  return run_local_ranks(rank_args, d.timeout_seconds + 30.0);
+}
+
 int run(int argc, char** argv) {
   restart_with_passive_openmp();
   Args args("train", "",
@@ -84,8 +148,21 @@ int run(int argc, char** argv) {
   args.option("max-steps", "N", "override the config's max_steps");
   args.option("bf16", "auto|on|off", "bfloat16 autocast (default: the config's, normally auto)");
   args.option("cache", "DIR|none", "token cache folder, or 'none'");
+  args.option("nproc", "K", "data-parallel: start K ranks on this host (threads split between them)");
+  args.option("rank", "R", "data-parallel: this process's rank, 0..N-1 (default $RANK)");
+  args.option("world-size", "N", "data-parallel: number of ranks (default $WORLD_SIZE, else 1)");
+  args.option("master-addr", "HOST", "data-parallel: rank 0's address (default $MASTER_ADDR, else 127.0.0.1)");
+  args.option("master-port", "PORT", "data-parallel: rank 0's rendezvous port (default $MASTER_PORT, else 29500)");
+  args.option("dist-timeout", "S", "data-parallel: seconds to wait for the other ranks (default 300)");
+  args.option("dist-interface", "IF", "data-parallel: network interface for gradients (default $GLOO_SOCKET_IFNAME)");
+  args.option("dist-bucket-mb", "MB", "data-parallel: gradient all-reduce bucket size (default 4)");
+  args.flag("dist-no-overlap", "data-parallel: all-reduce after the backward pass instead of during it");
   args.positionals(0, 0);
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  if (args.has("nproc")) return launch_local_ranks(args, argc, argv);
+  const DistributedConfig dist = distributed_config(args);
+  // Rank 0 speaks for the run; the other ranks print only their errors.
+  const bool lead = dist.rank == 0;
   for (const char* required : {"data", "out"}) {
     if (args.get(required).empty()) {
       fmt::print(stderr, "emopiano train: --{} is required (see --help)\n", required);
@@ -144,20 +221,22 @@ int run(int argc, char** argv) {
   options.tokenizer = tokenizer;
   options.cache_dir = args.get("cache");
   options.threads = tc.threads;
-  options.progress = bar.callback();
+  if (lead) options.progress = bar.callback();
   Dataset dataset = Dataset::load(data, options);
   bar.finish();
-  fmt::print(stderr, "dataset {} ({}): {} train / {} validation pieces, {} tokens; {} skipped\n",
+  if (lead)
+    fmt::print(stderr, "dataset {} ({}): {} train / {} validation pieces, {} tokens; {} skipped\n",
              tc.dataset_name, dataset.layout(), dataset.split(Split::train).size(),
              dataset.split(Split::validation).size(), dataset.total_tokens(), dataset.skipped().size());
 
   install_interrupt_handlers();
   TrainerHooks hooks;
-  hooks.progress = [&bar](const ProgressInfo& info) {
-    bar.update(info);
+  hooks.progress = [&bar, lead](const ProgressInfo& info) {
+    if (lead) bar.update(info);
     return !interrupted();
   };
-  hooks.on_metrics = [&bar](const EpochMetrics& e) {
+  hooks.on_metrics = [&bar, lead](const EpochMetrics& e) {
+    if (!lead) return;
     bar.finish();
     fmt::print(stderr, "step {:>7}  epoch {:>3}  train loss {:.4f}  val loss {:.4f}  ppl {:.2f}  acc {:.3f}  lr {:.2e}  {:.0f} tok/s\n",
                e.step, e.epoch, e.train_loss, e.validation.loss, e.validation.perplexity,
@@ -166,16 +245,22 @@ int run(int argc, char** argv) {
 
   std::optional<Trainer> trainer;
   if (!resume.empty()) {
-    trainer.emplace(Trainer::resume(resume, dataset, tc, hooks));
-    fmt::print(stderr, "resumed from {} at step {}\n", resume.string(), trainer->step());
+    trainer.emplace(Trainer::resume(resume, dataset, tc, hooks, dist));
+    if (lead) fmt::print(stderr, "resumed from {} at step {}\n", resume.string(), trainer->step());
   } else {
     Model model = Model::create(cfg.model, cfg.tokenizer, tc.seed);
-    fmt::print(stderr, "model: {} parameters, {} layers x {} wide, context {}\n", model.parameter_count(),
-               cfg.model.n_layers, cfg.model.d_model, cfg.model.context_length);
-    trainer.emplace(model, dataset, tc, hooks);
+    if (lead)
+      fmt::print(stderr, "model: {} parameters, {} layers x {} wide, context {}\n", model.parameter_count(),
+                 cfg.model.n_layers, cfg.model.d_model, cfg.model.context_length);
+    trainer.emplace(model, dataset, tc, hooks, dist);
   }
-  fmt::print(stderr, "training {} steps ({} per epoch), batch {} x {} tokens{}\n", trainer->total_steps(),
+  if (!lead) {
+    trainer->run();
+    return 0;  // rank 0 writes the model
+  }
+  fmt::print(stderr, "training {} steps ({} per epoch), batch {} x {} tokens{}{}\n", trainer->total_steps(),
              trainer->steps_per_epoch(), tc.batch_size, trainer->model().config().context_length,
+             dist.enabled() ? fmt::format(" on each of {} ranks", dist.world_size) : "",
              tc.max_minutes > 0 ? fmt::format(", at most {} minutes", tc.max_minutes) : "");
 
   TrainResult r = trainer->run();
