@@ -1,0 +1,74 @@
+// Options and helpers shared by the VAE commands.
+#include "cli/vae_options.hpp"
+
+#include <random>
+
+#include <fmt/core.h>
+
+#include "emopiano/classifier.hpp"
+#include "emopiano/error.hpp"
+
+namespace emopiano::cli {
+
+void add_vae_options(Args& args) {
+  args.option("vae", "FILE", "VAE file (default: the bundled VAE)");
+  args.option("temperature", "T", "decoding temperature (0 = greedy)", "0.8");
+  args.option("top-p", "P", "nucleus sampling threshold (1 = off)", "0.95");
+  args.option("seed", "S", "random seed (default: a fresh one, printed)");
+  args.option("threads", "N", "compute threads, 0 = all cores", "1");
+  args.flag("quiet", "print nothing but errors");
+}
+
+EmotionVae load_vae(const Args& args, bool quiet) {
+  const long long threads = args.get_int("threads");
+  if (threads < 0 || threads > 1024) throw Error(ErrorCode::invalid_argument, "--threads: must be in 0..1024");
+  set_compute_threads(int(threads));
+  const std::filesystem::path path = args.get("vae").empty() ? bundled_vae_path() : std::filesystem::path(args.get("vae"));
+  EmotionVae vae = EmotionVae::load(path);
+  if (!quiet)
+    fmt::print(stderr, "VAE {} ({:.1f}M parameters, latent {}, {} bars per segment)\n", path.string(),
+               double(vae.parameter_count()) / 1e6, vae.config().latent_dim, vae.config().segment_bars);
+  return vae;
+}
+
+SamplingParams vae_sampling(const Args& args) {
+  SamplingParams p;
+  p.temperature = float(args.get_double("temperature"));
+  p.top_p = float(args.get_double("top-p"));
+  if (args.has("seed") && !args.get("seed").empty()) {
+    const long long s = args.get_int("seed");
+    if (s < 0) throw Error(ErrorCode::invalid_argument, "--seed: must be >= 0");
+    p.seed = uint64_t(s);
+  } else {
+    p.seed = uint64_t(std::random_device{}()) << 32 | std::random_device{}();
+  }
+  p.validate();
+  return p;
+}
+
+EmotionMix piece_emotion(const Args& args, const std::string& option, const Score& piece, const std::string& name,
+                         bool quiet) {
+  if (args.has(option) && !args.get(option).empty()) return EmotionMix::parse(args.get(option));
+  EmotionClassifier classifier = [&] {
+    try {
+      return EmotionClassifier::load(bundled_classifier_path());
+    } catch (const Error& e) {
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("give the emotion of {} with --{} (no classifier to predict it: {})", name, option, e.what()));
+    }
+  }();
+  const EmotionPrediction p = classifier.classify(piece);
+  if (!quiet)
+    fmt::print(stderr, "{}: predicted {} ({}, p = {:.2f}); --{} overrides\n", name, quadrant_name(p.quadrant),
+               quadrant_mood(p.quadrant), p.probabilities[size_t(p.quadrant)], option);
+  return EmotionMix::from_quadrant(p.quadrant);
+}
+
+std::filesystem::path numbered_path(const std::filesystem::path& base, int index, int count) {
+  if (count == 1) return base;
+  std::filesystem::path p = base;
+  p.replace_filename(fmt::format("{}-{}{}", base.stem().string(), index + 1, base.extension().string()));
+  return p;
+}
+
+}  // namespace emopiano::cli

@@ -1,0 +1,30 @@
+// What the VAE commands (vae-sample, encode, decode, interpolate, variations,
+// transform, evaluate-vae) share: the model option, decoding options, the
+// emotion of an input piece, and numbered output files.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "cli/args.hpp"
+#include "emopiano/emotion.hpp"
+#include "emopiano/sampler.hpp"
+#include "emopiano/score.hpp"
+#include "emopiano/vae.hpp"
+
+namespace emopiano::cli {
+
+// --vae, --temperature, --top-p, --seed, --threads.
+void add_vae_options(Args& args);
+EmotionVae load_vae(const Args& args, bool quiet);
+SamplingParams vae_sampling(const Args& args);
+
+// The emotion of an input piece: `option` when given (any EmotionMix text),
+// else the bundled emotion classifier's prediction (printed unless quiet).
+EmotionMix piece_emotion(const Args& args, const std::string& option, const Score& piece, const std::string& name,
+                         bool quiet);
+
+// base for one file; base-1.ext, base-2.ext, ... for several.
+std::filesystem::path numbered_path(const std::filesystem::path& base, int index, int count);
+
+}  // namespace emopiano::cli
