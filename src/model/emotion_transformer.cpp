@@ -12,8 +12,27 @@
 #include <fmt/core.h>
 
 #include "emopiano/error.hpp"
+#include "model/single_query_attention.hpp"
 
 namespace emopiano {
+
+namespace {
+
+// A linear layer. One row (batch 1, one new token: every generation step)
+// goes through matrix-vector BLAS: OpenBLAS runs a one-row matrix product
+// through its general kernel, which first copies (packs) the whole weight
+// matrix, and that copy was 70% of a generation step.
+torch::Tensor linear(torch::nn::Linear& layer, const torch::Tensor& x) {
+  const auto& w = layer->weight;
+  if (x.numel() == w.size(1) && !(torch::GradMode::is_enabled() && w.requires_grad())) {
+    auto sizes = x.sizes().vec();
+    sizes.back() = w.size(0);
+    return at::addmv(layer->bias, w, x.reshape({-1})).view(sizes);
+  }
+  return layer(x);
+}
+
+}  // namespace
 
 void KVCache::clear() {
   keys.clear();
@@ -38,8 +57,24 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, torch::Tenso
                                             torch::Tensor* value_cache, int64_t past,
                                             int64_t capacity) {
   const int64_t B = x.size(0), T = x.size(1), C = x.size(2);
+  auto qkv_rows = linear(qkv, ln1(x));
+  if (key_cache && T == 1 && !is_training() && !torch::GradMode::is_enabled() &&
+      qkv_rows.scalar_type() == torch::kFloat &&
+      (!key_cache->defined() || (key_cache->is_contiguous() && key_cache->scalar_type() == torch::kFloat))) {
+    // One new token per sequence: the generation step. Attention on raw buffers.
+    if (!key_cache->defined()) {
+      *key_cache = torch::empty({B, n_heads, capacity, head_dim}, x.options());
+      *value_cache = torch::empty({B, n_heads, capacity, head_dim}, x.options());
+    }
+    auto rows = qkv_rows.contiguous();
+    auto y = torch::empty({B, 1, C}, x.options());
+    detail::single_query_attention(rows.data_ptr<float>(), B, n_heads, head_dim, key_cache->data_ptr<float>(),
+                                   value_cache->data_ptr<float>(), key_cache->size(2), past, y.data_ptr<float>());
+    auto h = x + linear(proj, y);
+    return h + linear(ff2, torch::gelu(linear(ff1, ln2(h))));
+  }
   // [B, T, 3, H, D] -> 3 x [B, H, T, D]
-  auto qkv_out = qkv(ln1(x)).view({B, T, 3, n_heads, head_dim}).permute({2, 0, 3, 1, 4});
+  auto qkv_out = qkv_rows.view({B, T, 3, n_heads, head_dim}).permute({2, 0, 3, 1, 4});
   auto q = qkv_out[0];
   auto k = qkv_out[1];
   auto v = qkv_out[2];
@@ -65,8 +100,8 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, torch::Tenso
   }
   auto attn = attn_dropout(torch::softmax(scores, -1));
   auto y = torch::matmul(attn, v).transpose(1, 2).reshape({B, T, C});
-  auto h = x + resid_dropout(proj(y));
-  auto ff = ff2(torch::gelu(ff1(ln2(h))));
+  auto h = x + resid_dropout(linear(proj, y));
+  auto ff = linear(ff2, torch::gelu(linear(ff1, ln2(h))));
   return h + resid_dropout(ff);
 }
 
@@ -163,7 +198,7 @@ torch::Tensor EmotionTransformerImpl::run(torch::Tensor x, KVCache* cache) {
       x = block->forward(x, nullptr, nullptr, 0, 0);
     }
   }
-  return head(final_ln(x));
+  return linear(head, final_ln(x));
 }
 
 torch::Tensor EmotionTransformerImpl::forward(const torch::Tensor& tokens, const torch::Tensor& bars,
