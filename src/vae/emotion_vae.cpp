@@ -245,14 +245,19 @@ std::vector<VaeSegment> EmotionVae::variations(const Score& piece, const Emotion
 }
 
 bool EmotionVae::has_attribute_vectors() const {
-  auto counts = impl_->net->quadrant_counts;
-  return counts.min().item<float>() > 0.0f;
+  return impl_->net->quadrant_counts.max().item<float>() > 0.0f;
 }
 
 std::vector<float> EmotionVae::attribute_vector(Quadrant from, Quadrant to) const {
   if (!has_attribute_vectors())
     throw Error(ErrorCode::unsupported,
                 "this VAE has no quadrant means (it was not trained with emopiano's VAE trainer to the end)");
+  auto& counts = impl_->net->quadrant_counts;
+  for (Quadrant q : {from, to})
+    if (!(counts[int64_t(q)].item<float>() > 0.0f))
+      throw Error(ErrorCode::unsupported,
+                  fmt::format("this VAE saw no training segments of {}, so it has no attribute vector for it",
+                              quadrant_name(q)));
   auto& means = impl_->net->quadrant_means;
   return to_vector(means[int64_t(to)] - means[int64_t(from)]);
 }

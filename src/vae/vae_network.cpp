@@ -181,4 +181,8 @@ torch::Tensor VaeNetworkImpl::decode_cached(const torch::Tensor& tokens, const t
   return logits;
 }
 
+torch::Tensor reparameterise(const torch::Tensor& mean, const torch::Tensor& log_variance) {
+  return mean + torch::exp(0.5 * log_variance) * torch::randn_like(mean);
+}
+
 }  // namespace emopiano

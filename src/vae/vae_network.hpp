@@ -77,4 +77,8 @@ struct VaeNetworkImpl : torch::nn::Module {
 };
 TORCH_MODULE(VaeNetwork);
 
+// The reparameterisation trick: mean + exp(log_variance / 2) * eps with
+// eps ~ N(0, I) from LibTorch's default generator, differentiable in both.
+torch::Tensor reparameterise(const torch::Tensor& mean, const torch::Tensor& log_variance);
+
 }  // namespace emopiano

@@ -88,7 +88,7 @@ Losses forward(VaeNetworkImpl& net, const SegmentBatch& b, bool sample_z, bool b
         net.encode(b.encoder.tokens, b.encoder.bars, b.encoder.positions, b.encoder.padding, b.emotion);
     mean = mean.to(torch::kFloat);
     log_variance = log_variance.to(torch::kFloat);
-    auto z = sample_z ? mean + torch::exp(0.5 * log_variance) * torch::randn_like(mean) : mean;
+    auto z = sample_z ? reparameterise(mean, log_variance) : mean;
     logits = net.decode(b.tokens, b.bars, b.positions, b.emotion, z);
   }
   logits = logits.to(torch::kFloat);

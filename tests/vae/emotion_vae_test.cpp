@@ -1,0 +1,232 @@
+// The VAE end to end on tiny data: a tiny model overfitted to a few segments
+// decodes each one back from its latent; the model file round-trips and
+// refuses what is not a VAE; the trainer resumes exactly, checkpoints on
+// cancel and stores the quadrant means that emotion arithmetic uses.
+#include <gtest/gtest.h>
+
+#include <torch/torch.h>
+
+#include <fstream>
+
+#include "emopiano/error.hpp"
+#include "emopiano/model.hpp"
+#include "emopiano/vae.hpp"
+#include "train/tiny_corpus.hpp"
+#include "vae/vae_impl.hpp"
+
+namespace emopiano {
+namespace {
+
+const std::vector<int> kScale = {60, 62, 64, 65, 67, 69, 71, 72};
+
+// 32 pitches, so each of the four bars of melody(kWalk, 4) is different.
+std::vector<int> walk() {
+  std::vector<int> p;
+  for (int i = 0; i < 32; ++i) p.push_back(55 + (i * 7) % 24);
+  return p;
+}
+
+VaeConfig tiny_vae() {
+  VaeConfig c;
+  c.encoder_layers = 1;
+  c.decoder_layers = 2;
+  c.d_model = 64;
+  c.n_heads = 2;
+  c.d_ff = 128;
+  c.latent_dim = 8;
+  c.segment_bars = 2;
+  c.max_segment_tokens = 128;
+  c.dropout = 0.0f;
+  return c;
+}
+
+VaeTrainerConfig quick(int64_t steps) {
+  VaeTrainerConfig c;
+  c.max_steps = steps;
+  c.batch_size = 6;
+  c.learning_rate = 3e-3;
+  c.warmup_steps = 10;
+  c.max_beta = 0.0;  // a plain autoencoder: the test is about reconstruction
+  c.free_bits = 0.0;
+  c.transpose_min = c.transpose_max = 0;
+  c.eval_every = 0;
+  c.checkpoint_every = 0;
+  c.log_every = 1000;
+  c.threads = 1;
+  c.bf16 = Bf16Mode::off;
+  return c;
+}
+
+std::filesystem::path corpus() {
+  return test::write_corpus("vae-tiny", {{"scale", test::melody(kScale, 4), "Q1", "train"},
+                                         {"walk", test::melody(walk(), 4), "Q3", "train"},
+                                         {"walk_val", test::melody(walk(), 2), "Q3", "val"}});
+}
+
+// The training segments the test expects back: the walk from each bar.
+std::vector<std::vector<int32_t>> walk_segments(const EmotionVae& vae, const Dataset& data) {
+  const auto& impl = vae.impl();
+  for (const auto& item : data.items()) {
+    if (item.name.find("walk") == 0 && item.split == Split::train) {
+      const auto bars = impl.cutter->bar_starts(item.tokens);
+      std::vector<std::vector<int32_t>> out;
+      for (size_t b = 0; b + 2 <= bars.size(); ++b) out.push_back(impl.cutter->segment(item.tokens, bars, b, item.label));
+      return out;
+    }
+  }
+  return {};
+}
+
+TEST(EmotionVae, OverfittedModelDecodesSegmentsBackFromTheirLatents) {
+  const Dataset data = test::load_corpus(corpus());
+  EmotionVae vae = EmotionVae::create(tiny_vae(), TokenizerConfig{}, 3);
+  // The latent must learn to tell the segments apart through the
+  // reparameterisation noise: a few hundred steps are too few (checked).
+  VaeTrainer trainer(vae, data, quick(800));
+  trainer.run();
+  const auto segments = walk_segments(vae, data);
+  ASSERT_GE(segments.size(), 3u);
+  // The walk's segments differ only by the bar they start at, under the
+  // same emotion: only z tells the decoder which one to write.
+  EXPECT_NE(segments[0], segments[1]);
+  SamplingParams greedy;
+  greedy.temperature = 0.0f;
+  const EmotionMix sad = EmotionMix::from_quadrant(Quadrant::Q3);
+  std::vector<std::vector<float>> z;
+  for (const auto& s : segments) z.push_back(vae.encode_tokens(s, sad).mean);
+  auto decoded = vae.decode(z, std::vector<EmotionMix>(z.size(), sad), greedy);
+  for (size_t i = 0; i < segments.size(); ++i) EXPECT_EQ(decoded[i].tokens, segments[i]) << "segment " << i;
+  // Swapping the latents swaps the segments.
+  auto swapped = vae.decode(z[1], sad, greedy);
+  EXPECT_EQ(swapped.tokens, segments[1]);
+
+  // Interpolation starts and ends at the encoded inputs.
+  const Score a = vae.tokenizer().decode(segments[0]), b = vae.tokenizer().decode(segments[1]);
+  auto path = vae.interpolate(a, sad, b, sad, 4, Interpolation::spherical, greedy);
+  ASSERT_EQ(path.size(), 4u);
+  EXPECT_EQ(path.front().z, vae.encode(a, sad).mean);
+  EXPECT_EQ(path.back().z, vae.encode(b, sad).mean);
+  EXPECT_EQ(path.front().tokens, segments[0]);
+  EXPECT_EQ(path.back().tokens, segments[1]);
+
+  // Variations at similarity 1 are the piece; the trainer stored quadrant means.
+  auto same = vae.variations(a, sad, 1.0f, 2, greedy);
+  EXPECT_EQ(same[0].tokens, segments[0]);
+  ASSERT_TRUE(vae.has_attribute_vectors());
+  auto shift = vae.attribute_vector(Quadrant::Q3, Quadrant::Q1);
+  auto back = vae.attribute_vector(Quadrant::Q1, Quadrant::Q3);
+  ASSERT_EQ(shift.size(), 8u);
+  for (size_t d = 0; d < shift.size(); ++d) EXPECT_FLOAT_EQ(shift[d], -back[d]);
+  // No training piece is in Q2 here, so it has no mean and no vector.
+  EXPECT_THROW(vae.attribute_vector(Quadrant::Q1, Quadrant::Q2), Error);
+}
+
+TEST(EmotionVae, DecodedSegmentsFollowTheGrammarAndTheBarLimit) {
+  EmotionVae vae = EmotionVae::create(tiny_vae(), TokenizerConfig{}, 5);  // untrained: random choices
+  SamplingParams p;
+  p.seed = 11;
+  auto out = vae.sample(EmotionMix::from_quadrant(Quadrant::Q2), 6, 1.0f, p);
+  ASSERT_EQ(out.size(), 6u);
+  for (const auto& s : out) {
+    EXPECT_LE(int(s.tokens.size()), vae.config().max_segment_tokens);
+    EXPECT_EQ(s.tokens.front(), vae.tokenizer().bos_id());
+    EXPECT_EQ(s.tokens.back(), vae.tokenizer().eos_id());
+    EXPECT_NO_THROW(vae.impl().cutter->inputs(s.tokens));
+    int bars = 0;
+    for (int32_t t : s.tokens) bars += vae.tokenizer().token_to_string(t) == "Bar";
+    EXPECT_LE(bars, vae.config().segment_bars);
+  }
+  // The same seed gives the same segments.
+  auto again = vae.sample(EmotionMix::from_quadrant(Quadrant::Q2), 6, 1.0f, p);
+  for (size_t i = 0; i < out.size(); ++i) EXPECT_EQ(again[i].tokens, out[i].tokens);
+  EXPECT_THROW(vae.decode(std::vector<float>(3, 0.0f), EmotionMix(), p), Error);
+  EXPECT_THROW(vae.decode(std::vector<float>(8, NAN), EmotionMix(), p), Error);
+  EXPECT_THROW(vae.variations(Score{}, EmotionMix(), 1.5f, 1, p), Error);
+  EXPECT_THROW(vae.attribute_vector(Quadrant::Q1, Quadrant::Q3), Error);  // never trained
+}
+
+TEST(EmotionVae, FileRoundTripsAndRefusesOtherFiles) {
+  EmotionVae vae = EmotionVae::create(tiny_vae(), TokenizerConfig{}, 9);
+  vae.set_metadata_json(R"({"note": "test"})");
+  const auto dir = test::temp_dir("vae-file");
+  vae.save(dir / "v.pt");
+  EmotionVae back = EmotionVae::load(dir / "v.pt");
+  EXPECT_EQ(back.config(), vae.config());
+  EXPECT_EQ(back.metadata_json(), vae.metadata_json());
+  auto pa = vae.impl().net->named_parameters(), pb = back.impl().net->named_parameters();
+  for (const auto& item : pa) EXPECT_TRUE(torch::equal(item.value(), pb[item.key()])) << item.key();
+
+  // Truncated: a clear format error, never a crash.
+  std::ifstream in(dir / "v.pt", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(dir / "cut.pt", std::ios::binary).write(bytes.data(), std::streamsize(bytes.size() / 2));
+  try {
+    EmotionVae::load(dir / "cut.pt");
+    FAIL() << "a truncated file loaded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::format);
+  }
+  // A generator model is not a VAE.
+  ModelConfig mc;
+  mc.n_layers = 1;
+  mc.d_model = 32;
+  mc.n_heads = 2;
+  mc.d_ff = 64;
+  mc.context_length = 32;
+  Model::create(mc, TokenizerConfig{}, 1).save(dir / "model.pt");
+  try {
+    EmotionVae::load(dir / "model.pt");
+    FAIL() << "a generator model loaded as a VAE";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::format);
+    EXPECT_NE(std::string(e.what()).find("not a VAE"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(EmotionVae::load(dir / "missing.pt"), Error);
+}
+
+TEST(VaeTrainer, ResumesExactlyAndCheckpointsOnCancel) {
+  const Dataset data = test::load_corpus(corpus());
+  auto config = quick(6);
+  config.max_beta = 0.2;  // exercise the KL path and the random draws too
+  config.beta_rate = 0.5;
+  config.free_bits = 0.1;
+  config.transpose_min = -2;
+  config.transpose_max = 2;
+  EmotionVae straight = EmotionVae::create(tiny_vae(), TokenizerConfig{}, 4);
+  VaeTrainer(straight, data, config).run();
+
+  const auto dir = test::temp_dir("vae-resume");
+  auto first = config;
+  first.max_steps = 6;
+  first.checkpoint_dir = dir;
+  EmotionVae resumed = EmotionVae::create(tiny_vae(), TokenizerConfig{}, 4);
+  CancelToken cancel;
+  VaeTrainerHooks hooks;
+  hooks.cancel = cancel;
+  int steps_seen = 0;
+  hooks.progress = [&](const ProgressInfo& info) {
+    if (info.stage == "train" && ++steps_seen == 3) cancel.cancel();
+    return true;
+  };
+  try {
+    VaeTrainer(resumed, data, first, hooks).run();
+    FAIL() << "cancel did not stop the run";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::cancelled);
+  }
+  ASSERT_TRUE(std::filesystem::exists(dir / "trainer_state.json"));
+  VaeTrainer again = VaeTrainer::resume(dir, data, first);
+  EXPECT_EQ(again.step(), 3);
+  again.run();
+  auto pa = straight.impl().net->named_parameters();
+  auto pb = again.vae().impl().net->named_parameters();
+  for (const auto& item : pa) EXPECT_TRUE(torch::allclose(item.value(), pb[item.key()], 1e-5, 1e-6)) << item.key();
+  const VaeMetrics m = again.evaluate();
+  EXPECT_GT(m.segments, 0);
+  EXPECT_EQ(int(m.kl_per_dimension.size()), 8);
+  EXPECT_GE(m.active_dimensions, 0);
+  EXPECT_LE(m.active_dimensions, 8);
+}
+
+}  // namespace
+}  // namespace emopiano

@@ -1,0 +1,81 @@
+// Segments of real EMOPIA pieces: each follows the token grammar, holds at
+// most segment_bars bars, states the tempo and pedal in force, and together
+// they keep every note of the piece.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "emopiano/midi.hpp"
+#include "emopiano/tokenizer.hpp"
+#include "support/test_support.hpp"
+#include "vae/segments.hpp"
+
+namespace emopiano {
+namespace {
+
+int count_prefix(const Tokenizer& tok, const std::vector<int32_t>& ids, const std::string& prefix) {
+  return int(std::count_if(ids.begin(), ids.end(), [&](int32_t t) { return tok.token_to_string(t).rfind(prefix, 0) == 0; }));
+}
+
+TEST(SegmentCutter, CutsRealPiecesIntoGrammaticalSegments) {
+  EMOPIANO_NEED_EMOPIA();
+  auto tok = Tokenizer::create();
+  vae::SegmentCutter cutter(*tok, 4, 4096);  // no length cut: every note must survive
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(test::emopia_midis())) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  int checked = 0, with_pedal_restated = 0;
+  for (size_t i = 0; i < files.size() && checked < 40; i += files.size() / 40, ++checked) {
+    const auto piece = tok->encode(read_midi_file(files[i]), Quadrant::Q2);
+    const auto segments = cutter.all(piece, Quadrant::Q2);
+    const int piece_bars = count_prefix(*tok, piece, "Bar");
+    ASSERT_EQ(int(segments.size()), (piece_bars + 3) / 4) << files[i];
+    int notes = 0;
+    for (const auto& s : segments) {
+      ASSERT_GE(s.size(), 4u);
+      EXPECT_EQ(s[0], tok->bos_id());
+      EXPECT_EQ(s[1], tok->emotion_id(Quadrant::Q2));
+      EXPECT_EQ(tok->token_to_string(s[2]), "Bar");
+      EXPECT_EQ(s.back(), tok->eos_id());
+      EXPECT_LE(count_prefix(*tok, s, "Bar"), 4);
+      EXPECT_NO_THROW(cutter.inputs(s)) << files[i];
+      // A segment with notes plays at a stated tempo.
+      if (count_prefix(*tok, s, "Pitch_") > 0) EXPECT_GE(count_prefix(*tok, s, "Tempo_"), 1) << files[i];
+      notes += count_prefix(*tok, s, "Pitch_");
+      auto first_position = std::find_if(s.begin(), s.end(), [&](int32_t t) {
+        return tok->token_to_string(t).rfind("Position_", 0) == 0;
+      });
+      if (first_position != s.end() && &s != &segments.front()) {
+        for (auto it = first_position; it != s.end() && it < first_position + 3; ++it)
+          if (tok->token_to_string(*it) == "Pedal_On") ++with_pedal_restated;
+      }
+    }
+    EXPECT_EQ(notes, count_prefix(*tok, piece, "Pitch_")) << files[i];
+  }
+  EXPECT_GE(checked, 30);
+  // EMOPIA pieces hold the pedal over bar lines: some segments must press it again.
+  EXPECT_GT(with_pedal_restated, 0);
+}
+
+TEST(SegmentCutter, ALongSegmentLosesWholeBarsFirst) {
+  EMOPIANO_NEED_EMOPIA();
+  auto tok = Tokenizer::create();
+  std::filesystem::path file;
+  for (const auto& e : std::filesystem::directory_iterator(test::emopia_midis())) {
+    file = e.path();
+    break;
+  }
+  const auto piece = tok->encode(read_midi_file(file), Quadrant::Q1);
+  vae::SegmentCutter wide(*tok, 4, 4096), narrow(*tok, 4, 60);
+  const auto full = wide.all(piece, Quadrant::Q1).front();
+  const auto cut = narrow.all(piece, Quadrant::Q1).front();
+  ASSERT_GT(full.size(), 60u);
+  EXPECT_LE(cut.size(), 60u);
+  EXPECT_NO_THROW(narrow.inputs(cut));
+  // The cut segment is a prefix of the full one, then EOS.
+  EXPECT_TRUE(std::equal(cut.begin(), cut.end() - 1, full.begin()));
+}
+
+}  // namespace
+}  // namespace emopiano
