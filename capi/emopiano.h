@@ -631,6 +631,60 @@ EMOPIANO_API int emopiano_classifier_classify_midi(emopiano_emotion_prediction *
                                                    const emopiano_classifier *classifier,
                                                    const uint8_t *data, size_t size);
 
+/* ---- conditional VAE -------------------------------------------------------- */
+
+/* The latent space of short segments (segment_bars bars) of piano music,
+ * conditioned on emotion: sample, encode, decode, interpolate, transform a
+ * piece to another emotion (docs/vae.md). Read-only once loaded: one handle
+ * may serve several threads. Exists only in builds with model support.
+ * Emotions are optional (NULL = Q1 for outputs; for inputs, NULL = Q1). */
+typedef struct emopiano_vae emopiano_vae;
+
+typedef struct emopiano_vae_params {
+  uint32_t struct_size;
+  float temperature;  /* decoding temperature; 0 = greedy (default 0.8) */
+  int32_t top_k;      /* 0 = off (default 0) */
+  float top_p;        /* 1 = off (default 0.95) */
+  uint64_t seed;      /* decoding and noise draws (default 0) */
+} emopiano_vae_params;
+
+EMOPIANO_API int emopiano_vae_params_init(emopiano_vae_params *params, uint32_t struct_size);
+EMOPIANO_API int emopiano_vae_load(emopiano_vae **out, const char *path);
+EMOPIANO_API void emopiano_vae_free(emopiano_vae *vae);
+/* models/emopiano-vae.pt ($EMOPIANO_VAE first); free with emopiano_free. */
+EMOPIANO_API int emopiano_bundled_vae_path(char **out_path);
+/* Latent dimensions and bars per segment; either out pointer may be NULL. */
+EMOPIANO_API int emopiano_vae_info(int32_t *out_latent_dim, int32_t *out_segment_bars, const emopiano_vae *vae);
+/* The posterior of the first segment of a MIDI file: dim floats each
+ * (dim must equal the latent size); out_log_variance may be NULL. */
+EMOPIANO_API int emopiano_vae_encode_file(float *out_mean, float *out_log_variance, size_t dim,
+                                          const emopiano_vae *vae, const char *midi_path,
+                                          const emopiano_emotion *emotion);
+/* z drawn from the prior N(0, temperature^2 I) with params->seed. */
+EMOPIANO_API int emopiano_vae_sample_latent(float *out_z, size_t dim, const emopiano_vae *vae,
+                                            float temperature, uint64_t seed);
+/* One segment decoded from z, as Standard MIDI File bytes (free with
+ * emopiano_free) or written atomically to a file. params may be NULL. */
+EMOPIANO_API int emopiano_vae_decode_midi(uint8_t **out_bytes, size_t *out_size, const emopiano_vae *vae,
+                                          const float *z, size_t dim, const emopiano_emotion *emotion,
+                                          const emopiano_vae_params *params);
+EMOPIANO_API int emopiano_vae_decode_file(const emopiano_vae *vae, const float *z, size_t dim,
+                                          const emopiano_emotion *emotion,
+                                          const emopiano_vae_params *params, const char *out_path);
+/* steps points from a to b (ends included) into out (steps * dim floats):
+ * spherical != 0 for slerp, 0 for a straight line. */
+EMOPIANO_API int emopiano_vae_interpolate_latents(float *out, const float *a, const float *b, size_t dim,
+                                                  int32_t steps, int32_t spherical);
+/* Emotion arithmetic: mean latent of the training segments of `to` minus
+ * that of `from` (quadrants 1..4). */
+EMOPIANO_API int emopiano_vae_attribute_vector(float *out, size_t dim, const emopiano_vae *vae,
+                                               int32_t from_quadrant, int32_t to_quadrant);
+/* Every segment of a MIDI file moved from one quadrant to another (adding
+ * strength times the attribute vector, decoding in `to`), written atomically. */
+EMOPIANO_API int emopiano_vae_transform_file(const emopiano_vae *vae, const char *in_path,
+                                             int32_t from_quadrant, int32_t to_quadrant, float strength,
+                                             const emopiano_vae_params *params, const char *out_path);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -1,0 +1,119 @@
+// The VAE through the C ABI: every call on a tiny VAE file, and what bad
+// input (NULL, a wrong latent size, an untrained model's arithmetic, a
+// corrupt file) returns instead of crashing.
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "capi_fixtures.hpp"
+#include "emopiano/vae.hpp"
+#include "support/test_support.hpp"
+
+namespace emopiano::capi_test {
+namespace {
+
+std::filesystem::path tiny_vae_file() {
+  VaeConfig c;
+  c.encoder_layers = 1;
+  c.decoder_layers = 1;
+  c.d_model = 32;
+  c.n_heads = 2;
+  c.d_ff = 64;
+  c.latent_dim = 6;
+  c.segment_bars = 2;
+  c.max_segment_tokens = 96;
+  const auto dir = test::temp_dir("capi-vae");
+  EmotionVae::create(c, TokenizerConfig{}, 2).save(dir / "tiny-vae.pt");
+  write_bytes(dir / "piece.mid", small_piece_bytes());
+  return dir;
+}
+
+struct VaeHandle {
+  emopiano_vae* vae = nullptr;
+  ~VaeHandle() { emopiano_vae_free(vae); }
+};
+
+TEST(CapiVae, EncodesDecodesAndInterpolates) {
+  const auto dir = tiny_vae_file();
+  VaeHandle h;
+  ASSERT_C_OK(emopiano_vae_load(&h.vae, (dir / "tiny-vae.pt").c_str()));
+  int32_t dim = 0, bars = 0;
+  ASSERT_C_OK(emopiano_vae_info(&dim, &bars, h.vae));
+  EXPECT_EQ(dim, 6);
+  EXPECT_EQ(bars, 2);
+
+  emopiano_emotion happy;
+  ASSERT_C_OK(emopiano_emotion_from_quadrant(&happy, 1));
+  std::vector<float> mean(6), log_variance(6);
+  ASSERT_C_OK(emopiano_vae_encode_file(mean.data(), log_variance.data(), 6, h.vae, (dir / "piece.mid").c_str(), &happy));
+  const LatentCode expected = EmotionVae::load(dir / "tiny-vae.pt").encode(small_piece(), EmotionMix::from_quadrant(Quadrant::Q1));
+  EXPECT_EQ(mean, expected.mean);
+  EXPECT_EQ(log_variance, expected.log_variance);
+
+  emopiano_vae_params params;
+  ASSERT_C_OK(emopiano_vae_params_init(&params, sizeof params));
+  EXPECT_FLOAT_EQ(params.temperature, 0.8f);
+  params.seed = 5;
+  uint8_t* bytes = nullptr;
+  size_t size = 0;
+  ASSERT_C_OK(emopiano_vae_decode_midi(&bytes, &size, h.vae, mean.data(), 6, &happy, &params));
+  Owned<uint8_t> owned(bytes);
+  ASSERT_GT(size, 14u);
+  EXPECT_EQ(std::memcmp(bytes, "MThd", 4), 0);
+  ASSERT_C_OK(emopiano_vae_decode_file(h.vae, mean.data(), 6, nullptr, nullptr, (dir / "decoded.mid").c_str()));
+  EXPECT_NO_THROW(read_midi_file(dir / "decoded.mid"));
+
+  std::vector<float> z1(6), z2(6), z3(6);
+  ASSERT_C_OK(emopiano_vae_sample_latent(z1.data(), 6, h.vae, 1.0f, 9));
+  ASSERT_C_OK(emopiano_vae_sample_latent(z2.data(), 6, h.vae, 1.0f, 9));
+  ASSERT_C_OK(emopiano_vae_sample_latent(z3.data(), 6, h.vae, 1.0f, 10));
+  EXPECT_EQ(z1, z2);
+  EXPECT_NE(z1, z3);
+  std::vector<float> path(4 * 6);
+  ASSERT_C_OK(emopiano_vae_interpolate_latents(path.data(), z1.data(), z3.data(), 6, 4, 1));
+  EXPECT_TRUE(std::equal(z1.begin(), z1.end(), path.begin()));
+  EXPECT_TRUE(std::equal(z3.begin(), z3.end(), path.begin() + 18));
+}
+
+TEST(CapiVae, BadInputIsAnErrorNotACrash) {
+  const auto dir = tiny_vae_file();
+  VaeHandle h;
+  ASSERT_C_OK(emopiano_vae_load(&h.vae, (dir / "tiny-vae.pt").c_str()));
+  std::vector<float> z(6, 0.0f);
+  EXPECT_C_ERROR(emopiano_vae_load(nullptr, "x"), EMOPIANO_ERROR_INVALID_ARGUMENT, "out");
+  emopiano_vae* none = nullptr;
+  EXPECT_C_ERROR(emopiano_vae_load(&none, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "path");
+  EXPECT_EQ(none, nullptr);
+  EXPECT_C_ERROR(emopiano_vae_info(nullptr, nullptr, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "vae");
+  EXPECT_C_ERROR(emopiano_vae_encode_file(z.data(), nullptr, 5, h.vae, (dir / "piece.mid").c_str(), nullptr),
+                 EMOPIANO_ERROR_INVALID_ARGUMENT, "dim");
+  EXPECT_C_ERROR(emopiano_vae_decode_file(h.vae, nullptr, 6, nullptr, nullptr, (dir / "x.mid").c_str()),
+                 EMOPIANO_ERROR_INVALID_ARGUMENT, "z");
+  z[2] = NAN;
+  EXPECT_C_ERROR(emopiano_vae_decode_file(h.vae, z.data(), 6, nullptr, nullptr, (dir / "x.mid").c_str()),
+                 EMOPIANO_ERROR_INVALID_ARGUMENT, "finite");
+  EXPECT_FALSE(std::filesystem::exists(dir / "x.mid"));
+  EXPECT_C_ERROR(emopiano_vae_attribute_vector(z.data(), 6, h.vae, 1, 3), EMOPIANO_ERROR_UNSUPPORTED, "quadrant means");
+  EXPECT_C_ERROR(emopiano_vae_attribute_vector(z.data(), 6, h.vae, 0, 3), EMOPIANO_ERROR_INVALID_ARGUMENT, "");
+  EXPECT_C_ERROR(emopiano_vae_transform_file(h.vae, (dir / "piece.mid").c_str(), 1, 3, 1.0f, nullptr,
+                                             (dir / "t.mid").c_str()),
+                 EMOPIANO_ERROR_UNSUPPORTED, "quadrant means");
+  EXPECT_C_ERROR(emopiano_vae_interpolate_latents(z.data(), z.data(), z.data(), 6, 1, 0),
+                 EMOPIANO_ERROR_INVALID_ARGUMENT, "steps");
+  emopiano_vae_params params;
+  ASSERT_C_OK(emopiano_vae_params_init(&params, sizeof params));
+  params.top_p = 0.0f;
+  z[2] = 0.0f;
+  EXPECT_C_ERROR(emopiano_vae_decode_file(h.vae, z.data(), 6, nullptr, &params, (dir / "x.mid").c_str()),
+                 EMOPIANO_ERROR_INVALID_ARGUMENT, "top_p");
+  // A truncated file.
+  auto bytes = read_bytes(dir / "tiny-vae.pt");
+  bytes.resize(bytes.size() - 10);
+  write_bytes(dir / "cut.pt", bytes);
+  EXPECT_C_ERROR(emopiano_vae_load(&none, (dir / "cut.pt").c_str()), EMOPIANO_ERROR_FORMAT, "cut.pt");
+  EXPECT_EQ(none, nullptr);
+  emopiano_vae_free(nullptr);  // allowed, as free(NULL)
+}
+
+}  // namespace
+}  // namespace emopiano::capi_test
