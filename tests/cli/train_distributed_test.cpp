@@ -8,10 +8,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
+#include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -140,6 +146,60 @@ TEST(TrainDistributed, TakesTheRankFromTorchrunsEnvironment) {
   EXPECT_NE(r.err.find("rank 1 of 2 (rendezvous 127.0.0.1:" + std::to_string(port) + ")"), std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("cannot reach rank 0's rendezvous store"), std::string::npos) << r.err;
+}
+
+// The pid of the rank `rank` process writing `out` (its command line holds
+// `out` and "--rank <rank>"), or 0.
+pid_t find_rank_process(const fs::path& out, const std::string& rank) {
+  std::error_code ec;
+  for (fs::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(it->path() / "cmdline", std::ios::binary);
+    std::vector<std::string> argv;
+    for (std::string w; std::getline(in, w, '\0');) argv.push_back(w);
+    const bool writes_out = std::find(argv.begin(), argv.end(), out.string()) != argv.end();
+    for (size_t i = 0; writes_out && i + 1 < argv.size(); ++i)
+      if (argv[i] == "--rank" && argv[i + 1] == rank) return static_cast<pid_t>(std::stol(name));
+  }
+  return 0;
+}
+
+TEST(TrainDistributed, KillingARankMakesTheRunFailWithinTheTimeout) {
+  const fs::path dir = test::temp_dir("cli-dist-kill");
+  const fs::path log = dir / "kill.jsonl", out = dir / "kill.pt";
+  // Rank 1 is killed once rank 0 has logged a step; rank 0 must then fail on
+  // its own, within --dist-timeout, and the launcher report both.
+  std::atomic<double> killed_at{-1.0};
+  const auto started = Clock::now();
+  std::thread killer([&] {
+    while (std::chrono::duration<double>(Clock::now() - started).count() < 60.0) {
+      std::ifstream in(log);
+      std::stringstream text;
+      text << in.rdbuf();
+      if (text.str().find("\"event\":\"step\"") != std::string::npos) {
+        if (pid_t pid = find_rank_process(out, "1"); pid > 0) {
+          ::kill(pid, SIGKILL);
+          killed_at = std::chrono::duration<double>(Clock::now() - started).count();
+          return;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+  auto r = test::run_emopiano({"train", "--data", corpus().string(), "--config", write_config(dir, 4).string(),
+                               "--out", out.string(), "--log", log.string(), "--cache", "none", "--nproc", "2",
+                               "--max-steps", "1000000", "--dist-timeout", "10"});
+  const double ended = std::chrono::duration<double>(Clock::now() - started).count();
+  killer.join();
+  ASSERT_GT(killed_at.load(), 0.0) << "rank 1 was never found running\n" << r.err;
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("rank 1 (pid"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("was killed by signal 9"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rank 0 of 2"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Another rank has probably stopped"), std::string::npos) << r.err;
+  EXPECT_LT(ended - killed_at.load(), 10.0 + 5.0) << r.err;
+  EXPECT_FALSE(fs::exists(out));
 }
 
 TEST(TrainDistributed, RejectsNprocWithARank) {
