@@ -157,6 +157,59 @@ class EmotionVae {
 // bundled_model_path() ($EMOPIANO_VAE first). Throws Error(not_found).
 std::filesystem::path bundled_vae_path();
 
+// ---- evaluation --------------------------------------------------------------
+
+class EmotionClassifier;
+
+struct VaeEvaluationOptions {
+  int max_segments = 256;            // reconstruction: segments of the split, spread over its pieces
+  int interpolation_pairs = 16;      // pairs of pieces (of different quadrants) interpolated
+  int interpolation_steps = 8;
+  int transform_pieces = 8;          // per source quadrant, each moved to the three others
+  float transform_strength = 1.0f;
+  uint64_t seed = 1;
+  ProgressCallback progress;         // stages "reconstruct", "interpolate", "transform"
+  CancelToken cancel;
+};
+
+// MusicVAE's Table 1 for our segments, the latent's use, interpolation
+// smoothness and how often emotion arithmetic reaches its target.
+struct VaeEvaluation {
+  std::string split;
+  int64_t segments = 0;
+  double reconstruction = 0.0;           // nats per segment, teacher forced from the posterior mean
+  double teacher_forced_accuracy = 0.0;  // next-token accuracy, teacher forced
+  double sampled_accuracy = 0.0;         // greedy decoding of the mean, token by token against the original
+  double sampled_note_f1 = 0.0;          // notes (bar, position, pitch) of the greedy decoding against the original
+  double prior_note_f1 = 0.0;            // the same for a segment decoded from a prior draw: the floor
+  double kl = 0.0;                       // nats per segment
+  int active_dimensions = 0;
+  std::vector<double> kl_per_dimension;
+  // Interpolation between the first segments of two pieces: mean note
+  // distance (1 - Jaccard over bar, position, pitch) of each decoded step to
+  // step 0, and the share of pairs whose distance to A never falls along the path.
+  int interpolation_pairs = 0;
+  std::vector<double> distance_to_a;
+  double monotonic_fraction = 0.0;
+  // Emotion arithmetic judged by the classifier (when given): share of
+  // transformed pieces predicted as the target; the same with strength 0
+  // (only the decoder's emotion changes); and the share of the original
+  // pieces already predicted as that target (the baseline).
+  int transform_cases = 0;
+  double transform_success = 0.0;
+  double condition_only_success = 0.0;
+  double baseline_success = 0.0;
+  std::array<std::array<double, 4>, 4> transform_matrix{};  // [from][to] success with the vector
+  double seconds = 0.0;
+
+  std::string to_json() const;
+};
+
+// Evaluates on a split of a dataset tokenized with the VAE's tokenizer.
+// `classifier` may be null (no transform figures).
+VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split split,
+                           const EmotionClassifier* classifier, const VaeEvaluationOptions& options = {});
+
 // ---- training ----------------------------------------------------------------
 
 struct VaeTrainerConfig {

@@ -19,6 +19,7 @@
 #include "train/checkpoint.hpp"
 #include "train/pitch_transposer.hpp"
 #include "train/training_log.hpp"
+#include "vae/segment_batch.hpp"
 #include "vae/vae_impl.hpp"
 
 namespace emopiano {
@@ -32,76 +33,6 @@ struct Piece {
   const DatasetItem* item;
   std::vector<size_t> bars;  // Bar token indices
 };
-
-// Everything one step or one validation batch feeds the networks.
-struct SegmentBatch {
-  vae::EncoderBatch encoder;
-  torch::Tensor tokens, bars, positions, targets, emotion;  // decoder input [B, T], targets [B, T], emotion [B, 4]
-  int64_t target_tokens = 0;
-};
-
-SegmentBatch make_batch(const vae::SegmentCutter& cutter, const std::vector<std::vector<int32_t>>& segments,
-                        const std::vector<Quadrant>& labels, int32_t pad) {
-  SegmentBatch b;
-  b.encoder = vae::encoder_batch(cutter, segments, pad);
-  const int64_t B = int64_t(segments.size());
-  int64_t T = 1;
-  for (const auto& s : segments) T = std::max<int64_t>(T, int64_t(s.size()) - 1);
-  b.tokens = torch::full({B, T}, int64_t(pad), torch::kLong);
-  b.targets = torch::full({B, T}, int64_t(pad), torch::kLong);
-  b.bars = torch::zeros({B, T}, torch::kLong);
-  b.positions = torch::zeros({B, T}, torch::kLong);
-  b.emotion = torch::zeros({B, 4}, torch::kFloat);
-  auto tok = b.tokens.accessor<int64_t, 2>();
-  auto tgt = b.targets.accessor<int64_t, 2>();
-  auto bar = b.bars.accessor<int64_t, 2>();
-  auto pos = b.positions.accessor<int64_t, 2>();
-  for (int64_t r = 0; r < B; ++r) {
-    const auto in = cutter.inputs(segments[size_t(r)]);
-    const int64_t n = int64_t(in.tokens.size()) - 1;
-    for (int64_t t = 0; t < n; ++t) {
-      tok[r][t] = in.tokens[size_t(t)];
-      bar[r][t] = in.bars[size_t(t)];
-      pos[r][t] = in.positions[size_t(t)];
-      tgt[r][t] = in.tokens[size_t(t + 1)];
-    }
-    b.target_tokens += n;
-    b.emotion[r][int64_t(labels[size_t(r)])] = 1.0f;
-  }
-  return b;
-}
-
-struct Losses {
-  torch::Tensor reconstruction;  // [B] nats per segment
-  torch::Tensor kl;              // [B] nats per segment
-  torch::Tensor kl_dims;         // [B, Z]
-  torch::Tensor logits;
-  torch::Tensor mean;            // [B, Z]
-};
-
-Losses forward(VaeNetworkImpl& net, const SegmentBatch& b, bool sample_z, bool bf16, int32_t pad) {
-  Losses out;
-  torch::Tensor mean, log_variance, logits;
-  {
-    detail::Bf16Autocast autocast(bf16);
-    std::tie(mean, log_variance) =
-        net.encode(b.encoder.tokens, b.encoder.bars, b.encoder.positions, b.encoder.padding, b.emotion);
-    mean = mean.to(torch::kFloat);
-    log_variance = log_variance.to(torch::kFloat);
-    auto z = sample_z ? reparameterise(mean, log_variance) : mean;
-    logits = net.decode(b.tokens, b.bars, b.positions, b.emotion, z);
-  }
-  logits = logits.to(torch::kFloat);
-  auto ce = torch::nn::functional::cross_entropy(
-      logits.reshape({-1, logits.size(-1)}), b.targets.reshape({-1}),
-      torch::nn::functional::CrossEntropyFuncOptions().ignore_index(pad).reduction(torch::kNone));
-  out.reconstruction = ce.view(b.targets.sizes()).sum(1);
-  out.kl_dims = 0.5 * (mean.pow(2) + torch::exp(log_variance) - 1.0 - log_variance);
-  out.kl = out.kl_dims.sum(1);
-  out.logits = logits;
-  out.mean = mean;
-  return out;
-}
 
 std::string iso_time_now() {
   std::time_t t = std::time(nullptr);
@@ -202,7 +133,7 @@ struct VaeTrainer::Impl {
     return floor + (config.learning_rate - floor) * 0.5 * (1.0 + std::cos(M_PI * progress));
   }
 
-  SegmentBatch training_batch() {
+  vae::SegmentBatch training_batch() {
     auto& impl = vae.impl();
     std::vector<std::vector<int32_t>> segments;
     std::vector<Quadrant> labels;
@@ -224,7 +155,7 @@ struct VaeTrainer::Impl {
       segments.push_back(std::move(s));
       labels.push_back(p.item->label);
     }
-    return make_batch(*impl.cutter, segments, labels, impl.tokenizer->pad_id());
+    return vae::make_batch(*impl.cutter, segments, labels, impl.tokenizer->pad_id());
   }
 
   struct StepResult { double loss, reconstruction, kl; int64_t tokens; };
@@ -233,11 +164,11 @@ struct VaeTrainer::Impl {
     auto& impl = vae.impl();
     auto& net = *impl.net;
     net.train();
-    SegmentBatch b = training_batch();
+    vae::SegmentBatch b = training_batch();
     const double lr = learning_rate(step);
     for (auto& group : optimizer->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     optimizer->zero_grad();
-    Losses l = forward(net, b, /*sample_z=*/true, bf16, impl.tokenizer->pad_id());
+    vae::Losses l = vae::forward(net, b, /*sample_z=*/true, bf16, impl.tokenizer->pad_id());
     const double beta = vae_beta_at(config, step);
     auto kl_cost = torch::clamp_min(l.kl - config.free_bits, 0.0);
     auto loss = (l.reconstruction.mean() + beta * kl_cost.mean()) / mean_segment_tokens;
@@ -271,8 +202,8 @@ struct VaeTrainer::Impl {
                                              validation_segments.begin() + std::ptrdiff_t(end));
       std::vector<Quadrant> labels(validation_labels.begin() + std::ptrdiff_t(i),
                                    validation_labels.begin() + std::ptrdiff_t(end));
-      SegmentBatch b = make_batch(*impl.cutter, segs, labels, pad);
-      Losses l = forward(net, b, /*sample_z=*/false, bf16, pad);
+      vae::SegmentBatch b = make_batch(*impl.cutter, segs, labels, pad);
+      vae::Losses l = vae::forward(net, b, /*sample_z=*/false, bf16, pad);
       rec += l.reconstruction.sum().item<double>();
       kl += l.kl.sum().item<double>();
       auto mask = b.targets.ne(pad);
@@ -313,7 +244,7 @@ struct VaeTrainer::Impl {
     std::vector<Quadrant> labels;
     auto flush = [&] {
       if (segs.empty()) return;
-      SegmentBatch b = make_batch(*impl.cutter, segs, labels, impl.tokenizer->pad_id());
+      vae::SegmentBatch b = make_batch(*impl.cutter, segs, labels, impl.tokenizer->pad_id());
       torch::Tensor mean;
       {
         detail::Bf16Autocast autocast(bf16);
