@@ -1,0 +1,145 @@
+// The VAE commands run as a user would: train-vae on a tiny labelled
+// collection, then vae-sample, encode and decode, interpolate, variations and
+// transform on its output, and evaluate-vae; bad input gets a clear message.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+#include "emopiano/midi.hpp"
+#include "emopiano/vae.hpp"
+#include "support/test_support.hpp"
+#include "train/tiny_corpus.hpp"
+
+namespace emopiano {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string all_output(const test::ProgramRun& r) { return r.out + r.err; }
+
+// One tiny VAE trained once for every test of this file.
+class VaeCommands : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = test::temp_dir("cli-vae");
+    auto melody = [](int base, int bars) {
+      std::vector<int> pitches;
+      for (int i = 0; i < 12; ++i) pitches.push_back(base + (i * 5) % 12);
+      return test::melody(pitches, bars);
+    };
+    std::vector<test::TinyPiece> pieces;
+    const char* labels[] = {"Q1", "Q2", "Q3", "Q4"};
+    for (int q = 0; q < 4; ++q) {
+      pieces.push_back({fmt_name("train", q), melody(55 + 3 * q, 6), labels[q], "train"});
+      pieces.push_back({fmt_name("test", q), melody(57 + 3 * q, 5), labels[q], "test"});
+    }
+    pieces.push_back({"val0", melody(60, 4), "Q1", "val"});
+    csv_ = test::write_corpus("cli-vae-data", pieces);
+    std::ofstream(dir_ / "config.json") << R"({"vae": {"encoder_layers": 1, "decoder_layers": 1, "d_model": 32,
+      "n_heads": 2, "d_ff": 64, "latent_dim": 8, "segment_bars": 2, "max_segment_tokens": 96},
+      "train": {"batch_size": 4, "eval_every": 0, "checkpoint_every": 0, "warmup_steps": 2}})";
+    train_ = test::run_emopiano({"train-vae", "--data", csv_.string(), "--out", (dir_ / "vae.pt").string(), "--config",
+                                 (dir_ / "config.json").string(), "--max-steps", "6", "--threads", "1", "--cache", "none"});
+  }
+  static std::string fmt_name(const char* split, int q) { return std::string(split) + std::to_string(q); }
+  static fs::path piece(const char* name) { return csv_.parent_path() / (std::string(name) + ".mid"); }
+  static std::vector<std::string> with_vae(std::vector<std::string> args) {
+    args.insert(args.end(), {"--vae", (dir_ / "vae.pt").string(), "--seed", "3", "--quiet"});
+    return args;
+  }
+  static fs::path dir_, csv_;
+  static test::ProgramRun train_;
+};
+fs::path VaeCommands::dir_, VaeCommands::csv_;
+test::ProgramRun VaeCommands::train_;
+
+TEST_F(VaeCommands, TrainWritesAVaeWithAttributeVectors) {
+  ASSERT_EQ(train_.code, 0) << all_output(train_);
+  EXPECT_NE(train_.out.find("active dimensions"), std::string::npos) << train_.out;
+  EmotionVae vae = EmotionVae::load(dir_ / "vae.pt");
+  EXPECT_EQ(vae.config().latent_dim, 8);
+  EXPECT_TRUE(vae.has_attribute_vectors());
+  EXPECT_EQ(vae.attribute_vector(Quadrant::Q1, Quadrant::Q3).size(), 8u);
+  auto meta = nlohmann::json::parse(vae.metadata_json());
+  EXPECT_EQ(meta["training"]["steps"], 6);
+}
+
+TEST_F(VaeCommands, SampleEncodeDecodeInterpolateVariationsTransform) {
+  ASSERT_EQ(train_.code, 0) << all_output(train_);
+  auto r = test::run_emopiano(with_vae({"vae-sample", "--emotion", "sad", "--num", "2", "-o", (dir_ / "s.mid").string()}));
+  ASSERT_EQ(r.code, 0) << all_output(r);
+  EXPECT_NO_THROW(read_midi_file(dir_ / "s-1.mid"));
+  EXPECT_NO_THROW(read_midi_file(dir_ / "s-2.mid"));
+
+  r = test::run_emopiano(with_vae({"encode", piece("test0").string(), "--emotion", "Q1", "-o", (dir_ / "z.json").string()}));
+  ASSERT_EQ(r.code, 0) << all_output(r);
+  std::ifstream in(dir_ / "z.json");
+  auto z = nlohmann::json::parse(in);
+  ASSERT_EQ(z["segments"].size(), 1u);
+  EXPECT_EQ(z["segments"][0]["mean"].size(), 8u);
+  EXPECT_EQ(z["emotion"], "Q1");
+  r = test::run_emopiano(with_vae({"decode", (dir_ / "z.json").string(), "-o", (dir_ / "d.mid").string()}));
+  ASSERT_EQ(r.code, 0) << all_output(r);
+  EXPECT_NO_THROW(read_midi_file(dir_ / "d.mid"));
+
+  r = test::run_emopiano(with_vae({"interpolate", piece("test0").string(), piece("test2").string(), "--emotion-a", "Q1",
+                                   "--emotion-b", "Q3", "--steps", "3", "-o", (dir_ / "i.mid").string()}));
+  ASSERT_EQ(r.code, 0) << all_output(r);
+  for (const char* f : {"i-1.mid", "i-2.mid", "i-3.mid"}) EXPECT_TRUE(fs::exists(dir_ / f)) << f;
+  r = test::run_emopiano(with_vae({"interpolate", piece("test0").string(), piece("test2").string(), "--emotion-a", "Q1",
+                                   "--emotion-b", "Q3", "--steps", "3", "--mode", "linear", "--join", "-o",
+                                   (dir_ / "joined.mid").string()}));
+  ASSERT_EQ(r.code, 0) << all_output(r);
+  EXPECT_NO_THROW(read_midi_file(dir_ / "joined.mid"));
+
+  r = test::run_emopiano(with_vae({"variations", piece("test1").string(), "--emotion", "Q2", "--num", "2",
+                                   "--similarity", "0.5", "-o", (dir_ / "v.mid").string()}));
+  ASSERT_EQ(r.code, 0) << all_output(r);
+  EXPECT_TRUE(fs::exists(dir_ / "v-2.mid"));
+
+  r = test::run_emopiano(with_vae({"transform", piece("test0").string(), "--from", "happy", "--to", "sad", "-o",
+                                   (dir_ / "t.mid").string()}));
+  ASSERT_EQ(r.code, 0) << all_output(r);
+  EXPECT_NO_THROW(read_midi_file(dir_ / "t.mid"));
+}
+
+TEST_F(VaeCommands, EvaluateVaePrintsAndWritesTheFigures) {
+  ASSERT_EQ(train_.code, 0) << all_output(train_);
+  auto r = test::run_emopiano(with_vae({"evaluate-vae", "--data", csv_.string(), "--cache", "none", "--segments", "8",
+                                        "--pairs", "2", "--transform-pieces", "0", "--json",
+                                        (dir_ / "eval.json").string()}));
+  ASSERT_EQ(r.code, 0) << all_output(r);
+  std::ifstream in(dir_ / "eval.json");
+  auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["split"], "test");
+  EXPECT_EQ(j["segments"], 8);
+  EXPECT_EQ(j["interpolation_pairs"], 2);
+  EXPECT_EQ(j["distance_to_a"].size(), 8u);
+  EXPECT_DOUBLE_EQ(j["distance_to_a"][0].get<double>(), 0.0);  // step 0 is A's own decoding
+}
+
+TEST_F(VaeCommands, BadInputGetsAClearMessage) {
+  ASSERT_EQ(train_.code, 0) << all_output(train_);
+  auto r = test::run_emopiano(with_vae({"transform", piece("test0").string(), "--from", "Q1", "-o", (dir_ / "x.mid").string()}));
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(all_output(r).find("--to"), std::string::npos) << all_output(r);
+  std::ofstream(dir_ / "bad.mid") << "MThd not really";
+  r = test::run_emopiano(with_vae({"encode", (dir_ / "bad.mid").string(), "--emotion", "Q1"}));
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(all_output(r).find("bad.mid"), std::string::npos) << all_output(r);
+  std::ofstream(dir_ / "z-bad.json") << R"({"segments": [{"mean": [1, 2]}]})";
+  r = test::run_emopiano(with_vae({"decode", (dir_ / "z-bad.json").string(), "-o", (dir_ / "y.mid").string()}));
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(all_output(r).find("dimensions"), std::string::npos) << all_output(r);
+  EXPECT_FALSE(fs::exists(dir_ / "y.mid"));
+  r = test::run_emopiano(with_vae({"interpolate", piece("test0").string(), piece("test1").string(), "--emotion-a", "Q1",
+                                   "--emotion-b", "Q2", "--steps", "1"}));
+  EXPECT_NE(r.code, 0);
+  r = test::run_emopiano({"vae-sample", "--vae", (dir_ / "missing.pt").string()});
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(all_output(r).find("missing.pt"), std::string::npos) << all_output(r);
+}
+
+}  // namespace
+}  // namespace emopiano
