@@ -167,6 +167,7 @@ struct VaeEvaluationOptions {
   int interpolation_steps = 8;
   int transform_pieces = 8;          // per source quadrant, each moved to the three others
   float transform_strength = 1.0f;
+  float temperature = 0.8f;          // sampled decodings (greedy ones use 0)
   uint64_t seed = 1;
   ProgressCallback progress;         // stages "reconstruct", "interpolate", "transform"
   CancelToken cancel;
@@ -182,6 +183,12 @@ struct VaeEvaluation {
   double sampled_accuracy = 0.0;         // greedy decoding of the mean, token by token against the original
   double sampled_note_f1 = 0.0;          // notes (bar, position, pitch) of the greedy decoding against the original
   double prior_note_f1 = 0.0;            // the same for a segment decoded from a prior draw: the floor
+  // Pitch content: overlap (sum of minima, 1 = identical) of the pitch
+  // histograms of a segment decoded with sampling (temperature
+  // options.temperature) and the original, from its posterior mean and from
+  // a prior draw.
+  double sampled_pitch_overlap = 0.0;
+  double prior_pitch_overlap = 0.0;
   double kl = 0.0;                       // nats per segment
   int active_dimensions = 0;
   std::vector<double> kl_per_dimension;

@@ -63,6 +63,7 @@ int run(int argc, char** argv) {
   o.interpolation_pairs = int(args.get_int("pairs"));
   o.transform_pieces = int(args.get_int("transform-pieces"));
   o.transform_strength = float(args.get_double("strength"));
+  o.temperature = float(args.get_double("temperature"));
   o.progress = [&bar](const ProgressInfo& info) {
     bar.update(info);
     return !interrupted();
@@ -74,6 +75,8 @@ int run(int argc, char** argv) {
   fmt::print("reconstruction  {:.1f} nats/segment  teacher-forced accuracy {:.3f}  greedy accuracy {:.3f}\n",
              r.reconstruction, r.teacher_forced_accuracy, r.sampled_accuracy);
   fmt::print("notes (greedy)  F1 {:.3f}   from a prior draw instead: F1 {:.3f}\n", r.sampled_note_f1, r.prior_note_f1);
+  fmt::print("pitches (T {})  histogram overlap {:.3f}   from a prior draw instead: {:.3f}\n", o.temperature,
+             r.sampled_pitch_overlap, r.prior_pitch_overlap);
   fmt::print("latent          KL {:.1f} nats/segment  active dimensions {}/{}\n", r.kl, r.active_dimensions,
              vae.config().latent_dim);
   if (r.interpolation_pairs > 0) {

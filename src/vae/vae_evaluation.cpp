@@ -2,6 +2,7 @@
 // greedy, as MusicVAE's Table 1), the latent's use (KL, active dimensions),
 // interpolation smoothness, and emotion arithmetic judged by the classifier.
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <set>
@@ -34,6 +35,17 @@ double note_f1(const std::set<NoteKey>& got, const std::set<NoteKey>& want) {
   return got.size() + want.size() > 0 ? 2.0 * double(common) / double(got.size() + want.size()) : 0.0;
 }
 
+// Overlap of two pieces' pitch histograms: sum over pitches of the smaller share.
+double pitch_overlap(const Score& a, const Score& b) {
+  if (a.notes.empty() || b.notes.empty()) return a.notes.empty() && b.notes.empty() ? 1.0 : 0.0;
+  std::array<double, 128> ha{}, hb{};
+  for (const auto& n : a.notes) ha[size_t(n.pitch & 127)] += 1.0 / double(a.notes.size());
+  for (const auto& n : b.notes) hb[size_t(n.pitch & 127)] += 1.0 / double(b.notes.size());
+  double s = 0;
+  for (size_t i = 0; i < 128; ++i) s += std::min(ha[i], hb[i]);
+  return s;
+}
+
 double note_distance(const std::set<NoteKey>& a, const std::set<NoteKey>& b) {
   if (a.empty() && b.empty()) return 0.0;
   size_t common = 0;
@@ -60,6 +72,8 @@ std::string VaeEvaluation::to_json() const {
                       {"sampled_accuracy", sampled_accuracy},
                       {"sampled_note_f1", sampled_note_f1},
                       {"prior_note_f1", prior_note_f1},
+                      {"sampled_pitch_overlap", sampled_pitch_overlap},
+                      {"prior_pitch_overlap", prior_pitch_overlap},
                       {"kl", kl},
                       {"active_dimensions", active_dimensions},
                       {"kl_per_dimension", kl_per_dimension},
@@ -109,7 +123,10 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
   auto& net = *impl.net;
   net.eval();
   const int32_t pad = tok.pad_id();
-  double rec = 0, kl = 0, sampled_hits = 0, sampled_total = 0, f1 = 0, prior_f1 = 0;
+  double rec = 0, kl = 0, sampled_hits = 0, sampled_total = 0, f1 = 0, prior_f1 = 0, overlap = 0, prior_overlap = 0;
+  SamplingParams sampling;
+  sampling.temperature = o.temperature;
+  sampling.seed = o.seed;
   int64_t correct = 0, tokens = 0;
   std::vector<torch::Tensor> means, kl_dims;
   const size_t rows = 16;
@@ -140,6 +157,8 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
     }
     auto decoded = vae.decode(z, emotions, greedy);
     auto from_prior = vae.decode(prior, emotions, greedy);
+    auto sampled = vae.decode(z, emotions, sampling);
+    auto sampled_prior = vae.decode(prior, emotions, sampling);
     for (size_t k = 0; k < batch.size(); ++k) {
       const auto& want = batch[k];
       const auto& got = decoded[k].tokens;
@@ -149,6 +168,9 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
       const auto want_notes = note_set(tok.decode(want));
       f1 += note_f1(note_set(decoded[k].score), want_notes);
       prior_f1 += note_f1(note_set(from_prior[k].score), want_notes);
+      const Score original = tok.decode(want);
+      overlap += pitch_overlap(sampled[k].score, original);
+      prior_overlap += pitch_overlap(sampled_prior[k].score, original);
     }
     report(o, "reconstruct", int64_t(end), int64_t(segments.size()), started);
   }
@@ -159,6 +181,8 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
   r.sampled_accuracy = sampled_hits / std::max(sampled_total, 1.0);
   r.sampled_note_f1 = f1 / n;
   r.prior_note_f1 = prior_f1 / n;
+  r.sampled_pitch_overlap = overlap / n;
+  r.prior_pitch_overlap = prior_overlap / n;
   {
     auto all = torch::cat(means, 0);
     r.active_dimensions = int(all.var(0, /*unbiased=*/false).gt(0.01).sum().item<int64_t>());
