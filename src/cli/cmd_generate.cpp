@@ -11,6 +11,7 @@
 
 #include "cli/args.hpp"
 #include "cli/command.hpp"
+#include "cli/output_path.hpp"
 #include "cli/progress_bar.hpp"
 #include "emopiano/audio.hpp"
 #include "emopiano/error.hpp"
@@ -46,14 +47,6 @@ int int_option(const Args& args, const std::string& name, long long min, long lo
     throw Error(ErrorCode::invalid_argument, fmt::format("--{}: {} is outside {}..{}", name, v, min, max));
   }
   return int(v);
-}
-
-// out.mid for one piece; out-1.mid, out-2.mid, ... for several.
-fs::path output_path(const fs::path& base, int index, int count) {
-  if (count == 1) return base;
-  fs::path p = base;
-  p.replace_filename(fmt::format("{}-{}{}", base.stem().string(), index + 1, base.extension().string()));
-  return p;
 }
 
 std::string describe_emotion(const EmotionTrajectory& t) {
@@ -148,10 +141,10 @@ int run(int argc, char** argv) {
   int64_t tokens = 0;
   for (int i = 0; i < count; ++i) {
     const GenerationResult& r = results[size_t(i)];
-    const fs::path path = output_path(output, i, count);
+    const fs::path path = numbered_path(output, i, count);
     write_midi_file(r.score, path);
     if (!wav.empty()) {
-      const fs::path wav_path = output_path(wav, i, count);
+      const fs::path wav_path = numbered_path(wav, i, count);
       render_wav_file(r.score, wav_path);
       if (!quiet) fmt::print("wrote {}\n", wav_path.string());
     }

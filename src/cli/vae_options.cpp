@@ -64,11 +64,4 @@ EmotionMix piece_emotion(const Args& args, const std::string& option, const Scor
   return EmotionMix::from_quadrant(p.quadrant);
 }
 
-std::filesystem::path numbered_path(const std::filesystem::path& base, int index, int count) {
-  if (count == 1) return base;
-  std::filesystem::path p = base;
-  p.replace_filename(fmt::format("{}-{}{}", base.stem().string(), index + 1, base.extension().string()));
-  return p;
-}
-
 }  // namespace emopiano::cli

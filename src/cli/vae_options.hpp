@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/args.hpp"
+#include "cli/output_path.hpp"
 #include "emopiano/emotion.hpp"
 #include "emopiano/sampler.hpp"
 #include "emopiano/score.hpp"
@@ -23,8 +24,5 @@ SamplingParams vae_sampling(const Args& args);
 // else the bundled emotion classifier's prediction (printed unless quiet).
 EmotionMix piece_emotion(const Args& args, const std::string& option, const Score& piece, const std::string& name,
                          bool quiet);
-
-// base for one file; base-1.ext, base-2.ext, ... for several.
-std::filesystem::path numbered_path(const std::filesystem::path& base, int index, int count);
 
 }  // namespace emopiano::cli

@@ -240,9 +240,7 @@ class Generation {
       // here, and every piece would end in a pile of notes on its last step.
       if (mask[bar_token_] && mask[eos_] && p.has_note) {
         end_logits_.assign(logits, logits + vocab_);
-        const float a = end_logits_[size_t(eos_)], b = end_logits_[size_t(bar_token_)];
-        const float top = std::max(a, b);
-        end_logits_[size_t(eos_)] = top + std::log(std::exp(a - top) + std::exp(b - top));
+        sample::fold_probability(end_logits_.data(), bar_token_, eos_);
         logits = end_logits_.data();
       }
       mask[bar_token_] = 0;

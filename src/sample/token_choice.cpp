@@ -47,6 +47,11 @@ std::vector<std::pair<int32_t, double>> candidate_distribution(const float* logi
   return c;
 }
 
+void fold_probability(float* logits, int32_t from, int32_t into) {
+  const float a = logits[into], b = logits[from], top = std::max(a, b);
+  logits[into] = top + std::log(std::exp(a - top) + std::exp(b - top));
+}
+
 int32_t choose_token(const float* logits, const uint8_t* mask, int32_t vocab_size,
                      const SamplingParams& params, Random& random) {
   const auto c = candidate_distribution(logits, mask, vocab_size, params);

@@ -61,15 +61,6 @@ torch::Tensor as_tensor(std::vector<int64_t>& v, int64_t rows, int64_t length) {
   return torch::from_blob(v.data(), {rows, length}, torch::kLong);
 }
 
-std::string iso_time_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // Dropout seed of one rank at one step in a distributed run: a function of
 // (seed, rank, step) alone, so ranks draw different masks and a resumed run
 // draws the masks an uninterrupted one would (SplitMix64 finaliser).
@@ -426,7 +417,7 @@ struct Trainer::Impl {
     config_json["train"].erase("checkpoint_dir");
     nlohmann::json j = {
         {"emopiano_version", version_string()},
-        {"created", iso_time_now()},
+        {"created", train::utc_timestamp()},
         {"dataset",
          {{"name", config.dataset_name},
           {"layout", dataset_layout},

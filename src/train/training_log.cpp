@@ -1,5 +1,7 @@
 #include "train/training_log.hpp"
 
+#include <ctime>
+
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -35,6 +37,15 @@ void TrainingLog::write(const std::string& event, nlohmann::json fields) {
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0)
     throw Error(ErrorCode::io, fmt::format("cannot write training log {}: {}", path_.string(),
                                            std::strerror(errno)));
+}
+
+std::string utc_timestamp() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 }  // namespace emopiano::train

@@ -12,6 +12,9 @@
 
 namespace emopiano::train {
 
+// The current time as "2026-11-22T05:30:00Z", for training metadata.
+std::string utc_timestamp();
+
 class TrainingLog {
  public:
   TrainingLog() = default;

@@ -131,10 +131,7 @@ std::vector<std::vector<int32_t>> decode_latents(EmotionVae::Impl& vae, const st
       if (mask[size_t(eos)]) row.last_complete = row.tokens.size();
       if (row.grammar->bar() >= cfg.segment_bars && mask[size_t(bar_token)]) {
         // The segment has its bars: where the model would start another, it ends.
-        if (mask[size_t(eos)]) {
-          const float a = logits_row[size_t(eos)], b = logits_row[size_t(bar_token)], top = std::max(a, b);
-          logits_row[size_t(eos)] = top + std::log(std::exp(a - top) + std::exp(b - top));
-        }
+        if (mask[size_t(eos)]) sample::fold_probability(logits_row.data(), bar_token, eos);
         mask[size_t(bar_token)] = 0;
       }
       int32_t t = sample::choose_token(logits_row.data(), mask.data(), vocab, params, row.random);

@@ -34,15 +34,6 @@ struct Piece {
   std::vector<size_t> bars;  // Bar token indices
 };
 
-std::string iso_time_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 }  // namespace
 
 struct VaeTrainer::Impl {
@@ -428,7 +419,7 @@ VaeTrainResult VaeTrainer::run() {
   train_json.erase("checkpoint_dir");
   nlohmann::json meta = {
       {"emopiano_version", version_string()},
-      {"created", iso_time_now()},
+      {"created", train::utc_timestamp()},
       {"dataset", {{"name", m.config.dataset_name},
                    {"train_pieces", m.train_piece_count},
                    {"validation_pieces", m.validation_piece_count},
