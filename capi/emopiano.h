@@ -408,6 +408,16 @@ typedef struct emopiano_generate_params {
   emopiano_progress_fn progress;          /* stage "generate", after every step */
   void *progress_user_data;
   emopiano_cancel_token *cancel;
+  /* Appended in 0.2 (older callers' smaller structs get the defaults). */
+  /* Classifier-free guidance weight: the model runs with the emotion and with
+   * the null emotion in one batched step and samples from
+   * uncond + guidance * (cond - uncond); 1 = the conditional model alone,
+   * > 1 = the emotion more strongly heard; < 0 = the model's default (-1). */
+  float guidance;
+  int32_t reserved_guidance; /* 0 */
+  /* The key, e.g. "A minor", "Eb major", "F#m", for models with key tokens;
+   * NULL (default) draws it from the emotion. Read during the call only. */
+  const char *key;
 } emopiano_generate_params;
 
 EMOPIANO_API int emopiano_generate_params_init(emopiano_generate_params *params,

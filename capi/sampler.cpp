@@ -35,6 +35,7 @@ emopiano_generate_params default_generate_params() {
   p.max_bars = defaults.max_bars;
   p.stop_at_eos = defaults.stop_at_eos ? 1 : 0;
   p.constrain_grammar = defaults.constrain_grammar ? 1 : 0;
+  p.guidance = defaults.guidance;
   return p;
 }
 
@@ -67,6 +68,13 @@ GenerationRequest to_request(const emopiano_generate_params* params) {
   r.params.max_bars = p.max_bars;
   r.params.stop_at_eos = flag(p.stop_at_eos, "stop_at_eos");
   r.params.constrain_grammar = flag(p.constrain_grammar, "constrain_grammar");
+  r.params.guidance = p.guidance;
+  if (p.key) {
+    r.key = MusicalKey::parse(p.key);
+    if (!r.key)
+      throw Error(ErrorCode::invalid_argument,
+                  std::string("key '") + p.key + "' is not a key (e.g. \"A minor\", \"Eb major\", \"F#m\")");
+  }
   r.params.validate();
   r.emotion = emotion_of(p);
 

@@ -1,11 +1,15 @@
-// A labelled MIDI collection, tokenized and cached.
+// A MIDI collection, labelled or not, tokenized and cached.
 // Layouts recognised under the root folder:
 //  - EMOPIA: midis/Q{q}_{id}_{clip}.mid (labels from label.csv or the name
 //    prefix), official split from split/{train,val,test}_clip.csv; the root may
 //    also be the folder that holds EMOPIA_1.0/;
 //  - Q1/ Q2/ Q3/ Q4/ subfolders of MIDI files (no split: one is drawn by hash);
 //  - a CSV file `path,label` (paths relative to the CSV; label Q1..Q4 or 1..4,
-//    optional third column split).
+//    optional third column split);
+//  - POP909: NNN/NNN.mid song folders (the root or its POP909/ folder), each
+//    with key_audio.txt; unlabelled (material for pre-training), the three
+//    piano tracks read as one part, keys from the annotation;
+//  - any other folder of MIDI files: unlabelled.
 #pragma once
 
 #include <cstdint>
@@ -27,9 +31,10 @@ const char* split_name(Split s) noexcept;
 struct DatasetItem {
   std::string name;               // file name without extension, unique in the dataset
   std::filesystem::path path;
-  Quadrant label = Quadrant::Q1;
+  Quadrant label = Quadrant::Q1;  // meaningful only when `labelled`
+  bool labelled = true;           // false: no emotion (pre-training material)
   Split split = Split::train;
-  std::vector<int32_t> tokens;    // tokenizer.encode(score, label)
+  std::vector<int32_t> tokens;    // tokenizer.encode(score, label or none)
 };
 
 struct SkippedFile {
@@ -61,7 +66,7 @@ class Dataset {
   const std::vector<DatasetItem>& items() const noexcept { return items_; }
   const std::vector<SkippedFile>& skipped() const noexcept { return skipped_; }
   std::vector<const DatasetItem*> split(Split s) const;
-  std::string layout() const { return layout_; }  // "emopia", "folders", "csv"
+  std::string layout() const { return layout_; }  // "emopia", "folders", "csv", "pop909", "unlabelled"
   int64_t cache_hits() const noexcept { return cache_hits_; }
   int64_t total_tokens() const noexcept;
 

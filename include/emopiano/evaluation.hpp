@@ -84,7 +84,56 @@ struct GeneratorEvaluation {
 
 // Generates options.per_quadrant pieces for each quadrant with a Sampler,
 // classifies them, and measures them. Throws Error(cancelled) when cancelled.
+// A classifier with another tokenizer than the model's classifies the
+// decoded scores (so one classifier can judge several generators).
 GeneratorEvaluation evaluate_generator(const Model& model, const EmotionClassifier& classifier,
                                        const GeneratorEvaluationOptions& options);
+
+// The bars [first, last) of a score laid out in 4/4 bars of its own
+// ticks_per_beat (as decoded pieces are), moved to start at tick 0, with the
+// tempo and key in force at the cut.
+Score score_bars(const Score& score, int first, int last);
+
+// Emotion changes within a piece: pieces whose emotion switches from one
+// quadrant to another at a bar, their opening and closing bars judged apart.
+struct TrajectoryEvaluationOptions {
+  std::vector<std::pair<Quadrant, Quadrant>> pairs = {
+      {Quadrant::Q1, Quadrant::Q3}, {Quadrant::Q3, Quadrant::Q1},
+      {Quadrant::Q2, Quadrant::Q4}, {Quadrant::Q4, Quadrant::Q2}};
+  int seeds = 20;        // pieces per pair
+  int bars = 16;         // bars per piece
+  int change_bar = 8;    // the first bar (0-based) of the second emotion
+  int edge_bars = 6;     // bars judged at each end: [0, edge) and [bars - edge, bars)
+  int batch_size = 8;
+  SamplingParams params;  // seed, temperature, guidance; max_bars is set from `bars`
+  ProgressCallback progress;  // stage "trajectories"
+  CancelToken cancel;
+};
+
+// What one end of the pieces of a pair sounds like.
+struct SegmentSummary {
+  EmotionAccuracy accuracy;       // against the emotion requested there
+  double notes_per_bar = 0;       // means over the pieces
+  double velocity = 0;
+  double major_share = 0;         // pieces whose estimated key is major
+  double tempo_bpm = 0;
+};
+
+struct TrajectoryPairEvaluation {
+  Quadrant from = Quadrant::Q1, to = Quadrant::Q1;
+  int pieces = 0;
+  SegmentSummary first, last;     // first.accuracy against `from`, last against `to`
+};
+
+struct TrajectoryEvaluation {
+  std::vector<TrajectoryPairEvaluation> pairs;
+  double seconds = 0.0;
+  std::string to_json() const;
+};
+
+// Throws Error(invalid_argument) for bars that do not fit (edge_bars > change_bar
+// or > bars - change_bar), Error(cancelled) when cancelled.
+TrajectoryEvaluation evaluate_trajectories(const Model& model, const EmotionClassifier& classifier,
+                                           const TrajectoryEvaluationOptions& options);
 
 }  // namespace emopiano

@@ -49,9 +49,20 @@ struct SamplingParams {
   // without an invalid token. When false, the raw model decides (PAD and BOS
   // are still never sampled).
   bool constrain_grammar = true;
+  // Classifier-free guidance weight w: each step runs the model twice in one
+  // batch, with the emotion and with the null emotion, and samples from
+  // uncond + w * (cond - uncond). 1 = the conditional model alone (one row),
+  // 0 = unconditional, > 1 = the emotion more strongly heard. Negative: the
+  // model's default (kDefaultGuidance for models trained with a null emotion,
+  // 1 for others).
+  float guidance = -1.0f;
 
   void validate() const;  // throws Error(invalid_argument)
 };
+
+// The guidance used when SamplingParams::guidance is negative, for models that
+// learned the null emotion (chosen by measurement, docs/evaluation.md).
+constexpr float kDefaultGuidance = 2.0f;
 
 // Called for each note as soon as its last token is sampled (and, first, for
 // every note of the primer), with the index of the piece in a batch.
@@ -66,6 +77,11 @@ struct GenerationRequest {
   // A piece to continue: it is encoded, its EOS dropped, and generation
   // carries on from its end.
   std::optional<Score> primer;
+  // The key of the piece, for models with Key tokens (tokenizer use_key).
+  // Unset: drawn per piece from the keys the model's training pieces of the
+  // opening emotion had (a primer keeps its own key). Where a trajectory's
+  // valence changes sign, the piece modulates to the parallel key.
+  std::optional<MusicalKey> key;
   SamplingParams params;
   NoteCallback on_note;
   // Called after every generation step; returning false cancels.
@@ -93,6 +109,8 @@ struct GenerationResult {
   int32_t bars = 0;              // bars in the sequence, primer included
   StopReason stop_reason = StopReason::eos;
   uint64_t seed = 0;             // the seed this piece used
+  std::optional<MusicalKey> key;  // the opening key (models with Key tokens)
+  float guidance = 1.0f;          // the guidance weight used
   double seconds = 0.0;          // wall time of the generation call
 };
 

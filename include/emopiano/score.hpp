@@ -39,6 +39,14 @@ struct TimeSignature {
   int denominator = 4;  // a power of two
 };
 
+// A key (tonic and mode) in force from `tick`: MIDI's key signature, or an
+// annotation or estimate. tonic is a pitch class, 0 = C .. 11 = B.
+struct KeySignature {
+  int64_t tick = 0;
+  int tonic = 0;
+  bool major = true;
+};
+
 // What a reader or decoder met and repaired instead of failing. Real
 // (transcribed) files are messy; these counts say how messy.
 struct ScoreWarnings {
@@ -61,6 +69,7 @@ struct Score {
   std::vector<PedalEvent> pedal;              // sorted by tick
   std::vector<TempoChange> tempos;            // sorted by tick; first at tick 0
   std::vector<TimeSignature> time_signatures; // sorted by tick; first at tick 0
+  std::vector<KeySignature> keys;             // sorted by tick; may be empty (key unknown)
   ScoreWarnings warnings;
 
   // Tick of the last note-off or pedal event.
@@ -68,6 +77,8 @@ struct Score {
   double duration_seconds() const noexcept;
   // Seconds of a tick through the tempo map (120 BPM when there is none).
   double tick_to_seconds(int64_t tick) const noexcept;
+  // The tick at `seconds` through the tempo map (rounded; 0 for seconds <= 0).
+  int64_t seconds_to_tick(double seconds) const noexcept;
   // Recomputes every seconds field from ticks and the tempo map.
   void update_seconds();
   // Sorts the vectors into the orders documented above and makes sure a tempo

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "emopiano/emotion.hpp"
+#include "emopiano/key.hpp"
 #include "emopiano/score.hpp"
 
 namespace emopiano {
@@ -34,6 +35,14 @@ struct TokenizerConfig {
   bool use_pedal = true;            // Pedal_On / Pedal_Off tokens at grid positions
   bool use_chords = false;          // a Chord token before notes that form a known chord
   bool use_time_signature = false;  // a TimeSig token after Bar when the metre changes
+  // A Key token (tonic and mode) after BOS and after Bar where the key
+  // changes: the key the model is conditioned on. From the score's key
+  // signatures, or estimated from its notes when it has none.
+  bool use_key = false;
+  // The Emotion_Qn token after BOS when encoding with an emotion. Models that
+  // take the emotion only as the per-position input (and learn a null
+  // emotion for classifier-free guidance) turn it off.
+  bool emotion_token = true;
 
   std::string to_json() const;
   // Throws Error(format) on malformed JSON, Error(invalid_argument) on
@@ -97,8 +106,13 @@ class Tokenizer {
   virtual int32_t emotion_id(Quadrant q) const = 0;
   // The quadrant an emotion token stands for, or nullopt.
   virtual std::optional<Quadrant> emotion_of(int32_t id) const = 0;
+  // The Key token of a key, or nullopt when the vocabulary has none (use_key off).
+  virtual std::optional<int32_t> key_id(const MusicalKey& key) const { (void)key; return std::nullopt; }
+  // The key a Key token stands for, or nullopt.
+  virtual std::optional<MusicalKey> key_of(int32_t id) const { (void)id; return std::nullopt; }
 
-  // BOS, [Emotion_Qn when `emotion` is set], the piece, EOS.
+  // BOS, [Emotion_Qn when `emotion` is set and config().emotion_token],
+  // [Key with use_key], the piece, EOS.
   // `stats`, when given, receives what was dropped or merged on the way.
   virtual std::vector<int32_t> encode(const Score& score,
                                       std::optional<Quadrant> emotion = std::nullopt,

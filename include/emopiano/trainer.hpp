@@ -56,6 +56,16 @@ struct TrainerConfig {
   // window, narrowed so every pitch stays in the vocabulary's range.
   int transpose_min = -5;
   int transpose_max = 6;
+  // Probability that a window of a labelled piece is trained with the null
+  // (all-zero) emotion input, so the model also learns the unconditional
+  // distribution that classifier-free guidance contrasts with. Unlabelled
+  // pieces always get the null emotion.
+  double emotion_dropout = 0.0;
+  // Probability that a window joins two labelled pieces of different
+  // quadrants at a bar line, the emotion input switching with them, so the
+  // model learns that a change of the emotion input means a change in the
+  // music (trajectories).
+  double join_probability = 0.0;
 
   int64_t checkpoint_every = 500;  // steps (0 = only at the end and on cancel)
   int64_t eval_every = 0;          // steps; validation also runs after every epoch
@@ -152,6 +162,14 @@ struct TrainResult {
   std::filesystem::path checkpoint;  // last checkpoint written, empty when none
   int world_size = 1;                // processes that trained together (DistributedConfig)
 };
+
+// Loads a trained model as the starting point of a new run (pre-training,
+// then fine-tuning: `emopiano train --init`). Throws Error(invalid_argument)
+// naming every difference when its architecture (layers, width, heads, feed-
+// forward size, context, bars) or its tokenizer config differs from the
+// expected ones (null: not checked); its dropout is kept.
+Model load_model_for_fine_tuning(const std::filesystem::path& path, const ModelConfig* expected_model,
+                                 const TokenizerConfig* expected_tokenizer);
 
 class Trainer {
  public:

@@ -81,11 +81,18 @@ int run(int argc, char** argv) {
   if (cache_dir.empty()) cache_dir = detail::default_cache_dir().string();
   if (cache_dir.empty()) cache_dir = "none";
 
-  // counts[split][quadrant]
+  // counts[split][quadrant], and unlabelled pieces per split.
   std::map<Split, std::array<int64_t, kNumQuadrants>> counts;
+  std::map<Split, int64_t> unlabelled;
   for (Split s : kSplits) counts[s] = {};
   std::array<int64_t, kNumQuadrants> per_q{};
+  int64_t unlabelled_total = 0;
   for (const auto& item : ds.items()) {
+    if (!item.labelled) {
+      ++unlabelled[item.split];
+      ++unlabelled_total;
+      continue;
+    }
     ++counts[item.split][static_cast<int>(item.label)];
     ++per_q[static_cast<int>(item.label)];
   }
@@ -100,9 +107,11 @@ int run(int argc, char** argv) {
     j["cache_hits"] = ds.cache_hits();
     j["seconds"] = seconds;
     for (int q = 0; q < kNumQuadrants; ++q) j["quadrants"][quadrant_name(static_cast<Quadrant>(q))] = per_q[q];
+    j["unlabelled"] = unlabelled_total;
     for (Split s : kSplits) {
       auto& js = j["splits"][split_name(s)];
-      js["total"] = std::accumulate(counts[s].begin(), counts[s].end(), int64_t{0});
+      js["total"] = std::accumulate(counts[s].begin(), counts[s].end(), int64_t{0}) + unlabelled[s];
+      js["unlabelled"] = unlabelled[s];
       for (int q = 0; q < kNumQuadrants; ++q) js[quadrant_name(static_cast<Quadrant>(q))] = counts[s][q];
     }
     j["tokens"] = {{"total", ds.total_tokens()}, {"min", len.min}, {"median", len.median},
@@ -119,14 +128,17 @@ int run(int argc, char** argv) {
       auto quad = static_cast<Quadrant>(q);
       fmt::print("{:>11}", fmt::format("{} {}", quadrant_name(quad), quadrant_mood(quad)));
     }
+    if (unlabelled_total > 0) fmt::print("{:>11}", "unlabelled");
     fmt::print("{:>9}\n", "total");
     for (Split s : kSplits) {
       fmt::print("{:<12}", split_name(s));
       for (int q = 0; q < kNumQuadrants; ++q) fmt::print("{:>11}", counts[s][q]);
-      fmt::print("{:>9}\n", std::accumulate(counts[s].begin(), counts[s].end(), int64_t{0}));
+      if (unlabelled_total > 0) fmt::print("{:>11}", unlabelled[s]);
+      fmt::print("{:>9}\n", std::accumulate(counts[s].begin(), counts[s].end(), int64_t{0}) + unlabelled[s]);
     }
     fmt::print("{:<12}", "all");
     for (int q = 0; q < kNumQuadrants; ++q) fmt::print("{:>11}", per_q[q]);
+    if (unlabelled_total > 0) fmt::print("{:>11}", unlabelled_total);
     fmt::print("{:>9}\n\n", ds.items().size());
     fmt::print("tokens   {} in all; per clip min {}, median {:.0f}, mean {:.1f}, max {}\n", ds.total_tokens(),
                len.min, len.median, len.mean, len.max);

@@ -24,6 +24,52 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// --trajectories: the pieces' opening and closing bars, per pair of quadrants.
+int run_trajectories(const Args& args, const Model& model, const EmotionClassifier& classifier,
+                     const SamplingParams& params) {
+  TrajectoryEvaluationOptions options;
+  options.seeds = static_cast<int>(args.get_int("seeds"));
+  options.bars = static_cast<int>(args.get_int("bars"));
+  options.change_bar = static_cast<int>(args.get_int("change-bar"));
+  options.edge_bars = static_cast<int>(args.get_int("edge-bars"));
+  options.batch_size = static_cast<int>(args.get_int("batch"));
+  options.params = params;
+  ProgressBar bar;
+  install_interrupt_handlers();
+  options.progress = [&bar](const ProgressInfo& info) {
+    bar.update(info);
+    return !interrupted();
+  };
+  TrajectoryEvaluation result = evaluate_trajectories(model, classifier, options);
+  bar.finish();
+  if (args.has("json")) {
+    auto j = nlohmann::json::parse(result.to_json());
+    j["bars"] = options.bars;
+    j["change_bar"] = options.change_bar;
+    j["edge_bars"] = options.edge_bars;
+    j["seed"] = params.seed;
+    fmt::print("{}\n", j.dump());
+    return 0;
+  }
+  fmt::print("emotion changing at bar {} of {}: the first and last {} bars of {} pieces per pair\n",
+             options.change_bar, options.bars, options.edge_bars, options.seeds);
+  fmt::print("{:<8} {:<5} {:>8} {:>8} {:>8} {:>10} {:>9} {:>7} {:>7}\n", "pair", "bars", "in quad", "arousal",
+             "valence", "notes/bar", "velocity", "major", "tempo");
+  for (const auto& p : result.pairs) {
+    const std::string name = fmt::format("{}->{}", quadrant_name(p.from), quadrant_name(p.to));
+    for (const auto* s : {&p.first, &p.last}) {
+      fmt::print("{:<8} {:<5} {:>8.2f} {:>8.2f} {:>8.2f} {:>10.1f} {:>9.1f} {:>7.2f} {:>7.1f}\n",
+                 s == &p.first ? name : "", s == &p.first ? "first" : "last", s->accuracy.accuracy(),
+                 s->accuracy.arousal_accuracy(), s->accuracy.valence_accuracy(), s->notes_per_bar, s->velocity,
+                 s->major_share, s->tempo_bpm);
+    }
+  }
+  fmt::print("(in quad / arousal / valence: share of pieces whose bars the classifier puts in the requested\n"
+             " quadrant / arousal half / valence half: the first emotion for 'first', the second for 'last')\n");
+  fmt::print("{} pieces in {:.1f} min\n", int64_t(result.pairs.size()) * options.seeds, result.seconds / 60.0);
+  return 0;
+}
+
 int run(int argc, char** argv) {
   Args args("evaluate", "",
             "Generate N pieces per emotion quadrant, classify them with the emotion classifier\n"
@@ -38,6 +84,12 @@ int run(int argc, char** argv) {
   args.option("batch", "N", "pieces decoded together", "8");
   args.option("temperature", "T", "sampling temperature", "1.0");
   args.option("top-p", "P", "nucleus sampling threshold", "0.95");
+  args.option("guidance", "W", "classifier-free guidance weight (default: the model's own)");
+  args.flag("trajectories", "instead: pieces whose emotion changes (Q1->Q3, Q3->Q1, Q2->Q4, Q4->Q2) at\n"
+                            "--change-bar, their first and last --edge-bars bars judged apart");
+  args.option("seeds", "N", "with --trajectories: pieces per pair", "20");
+  args.option("change-bar", "B", "with --trajectories: first bar (0-based) of the second emotion", "8");
+  args.option("edge-bars", "B", "with --trajectories: bars judged at each end", "6");
   args.option("max-tokens", "N", "token budget per piece", "4096");
   args.option("data", "DIR", "real labelled clips (e.g. EMOPIA) to compare the metrics with");
   args.option("save", "DIR", "write the generated pieces here (Q1_000_pred-Q2.mid, ...)");
@@ -56,6 +108,8 @@ int run(int argc, char** argv) {
   options.params.top_p = static_cast<float>(args.get_double("top-p"));
   options.params.max_tokens = static_cast<int>(args.get_int("max-tokens"));
   options.params.validate();
+  if (args.has("guidance")) options.params.guidance = static_cast<float>(args.get_double("guidance"));
+  options.params.validate();
   if (args.has("data")) options.reference_data = args.get("data");
   set_compute_threads(static_cast<int>(args.get_int("threads")));
 
@@ -64,6 +118,7 @@ int run(int argc, char** argv) {
       args.has("classifier") ? fs::path(args.get("classifier")) : bundled_classifier_path();
   Model model = Model::load(model_path);
   EmotionClassifier classifier = EmotionClassifier::load(classifier_path);
+  if (args.has("trajectories")) return run_trajectories(args, model, classifier, options.params);
   const fs::path save = args.get("save");
   if (!save.empty()) fs::create_directories(save);
   if (!args.has("json"))

@@ -75,6 +75,10 @@ int run(int argc, char** argv) {
   args.option("temperature", "T", "sampling temperature (0 = greedy)", "1.0");
   args.option("top-p", "P", "nucleus sampling threshold (1 = off)", "0.95");
   args.option("top-k", "K", "keep only the K most likely tokens (0 = off)", "0");
+  args.option("guidance", "W",
+              "classifier-free guidance: how strongly the emotion is heard (1 = the model alone; "
+              "default: the model's own)");
+  args.option("key", "KEY", "the key, e.g. \"A minor\", \"Eb major\", \"F#m\" (default: drawn from the emotion)");
   args.option("seed", "S", "random seed (default: a fresh one, printed)");
   args.option("num", "N", "number of pieces, generated as one batch", "1");
   args.option("primer", "IN.mid", "continue this piece");
@@ -100,6 +104,17 @@ int run(int argc, char** argv) {
   params.top_p = float(args.get_double("top-p"));
   params.top_k = int_option(args, "top-k", 0, 1 << 20);
   params.max_tokens = int_option(args, "max-tokens", 1, 1 << 24);
+  if (args.has("guidance")) {
+    params.guidance = float(args.get_double("guidance"));
+    if (params.guidance < 0.0f)
+      throw Error(ErrorCode::invalid_argument, fmt::format("--guidance: {} must be >= 0", params.guidance));
+  }
+  if (args.has("key") && args.get("key") != "") {
+    request.key = MusicalKey::parse(args.get("key"));
+    if (!request.key)
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("--key: '{}' is not a key (e.g. \"A minor\", \"Eb major\", \"F#m\")", args.get("key")));
+  }
   params.seed = args.has("seed") ? parse_seed(args.get("seed")) : (uint64_t(std::random_device{}()) << 32 | std::random_device{}());
   params.validate();
   const int count = int_option(args, "num", 1, 4096);
@@ -118,7 +133,8 @@ int run(int argc, char** argv) {
 
   if (!quiet) {
     fmt::print(stderr, "model {} ({:.1f}M parameters)\n", model_path.string(), model.parameter_count() / 1e6);
-    fmt::print(stderr, "emotion {}, seed {}{}\n", describe_emotion(request.emotion), params.seed,
+    fmt::print(stderr, "emotion {}, seed {}, guidance {}{}\n", describe_emotion(request.emotion), params.seed,
+               params.guidance < 0 ? std::string("model default") : fmt::format("{:g}", params.guidance),
                request.primer ? fmt::format(", continuing {}", args.get("primer")) : "");
   }
   ProgressBar bar(stderr);
@@ -150,8 +166,8 @@ int run(int argc, char** argv) {
     }
     tokens += r.generated_tokens;
     if (!quiet) {
-      fmt::print("wrote {}: {} bars, {} notes, {:.1f} s, seed {}{}\n", path.string(), r.bars, r.notes,
-                 r.score.duration_seconds(), r.seed,
+      fmt::print("wrote {}: {} bars, {} notes, {:.1f} s, seed {}{}{}\n", path.string(), r.bars, r.notes,
+                 r.score.duration_seconds(), r.seed, r.key ? ", " + r.key->name() : std::string(),
                  r.stop_reason == StopReason::max_tokens ? " (token budget reached)" : "");
     }
   }

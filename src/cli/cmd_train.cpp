@@ -45,6 +45,7 @@ struct ConfigFile {
   ModelConfig model;
   TokenizerConfig tokenizer;
   TrainerConfig train;
+  bool has_model = false, has_tokenizer = false;  // sections present in the file
 };
 
 ConfigFile read_config(const fs::path& path) {
@@ -61,8 +62,10 @@ ConfigFile read_config(const fs::path& path) {
                   fmt::format("{}: unknown section \"{}\" (expected model, tokenizer, train)", path.string(), it.key()));
   ConfigFile c;
   try {
-    if (j.contains("model")) c.model = ModelConfig::from_json(j["model"].dump());
-    if (j.contains("tokenizer")) c.tokenizer = TokenizerConfig::from_json(j["tokenizer"].dump());
+    c.has_model = j.contains("model");
+    c.has_tokenizer = j.contains("tokenizer");
+    if (c.has_model) c.model = ModelConfig::from_json(j["model"].dump());
+    if (c.has_tokenizer) c.tokenizer = TokenizerConfig::from_json(j["tokenizer"].dump());
     if (j.contains("train")) c.train = TrainerConfig::from_json(j["train"].dump());
   } catch (const Error& e) {
     throw Error(e.code(), fmt::format("{}: {}", path.string(), e.what()));
@@ -141,6 +144,9 @@ int run(int argc, char** argv) {
   args.option("config", "FILE", "JSON config (model, tokenizer, train)");
   args.option("out", "MODEL.pt", "where to write the trained model");
   args.option("resume", "DIR", "continue from this checkpoint directory");
+  args.option("init", "MODEL.pt",
+              "fine-tune: start from this model's weights (its architecture and tokenizer must match the "
+              "config's sections; missing sections are taken from the model)");
   args.option("checkpoint-dir", "DIR", "checkpoint directory (default MODEL.pt.ckpt)");
   args.option("log", "FILE", "JSON-lines training log (default: the config's log_path)");
   args.option("threads", "N", "LibTorch threads, 0 = all cores");
@@ -208,8 +214,13 @@ int run(int argc, char** argv) {
 
   // The dataset is tokenized with the model's vocabulary: from the config,
   // or from the checkpoint's model when resuming.
-  std::optional<Model> resumed_model;
+  std::optional<Model> resumed_model, initial_model;
   TokenizerConfig tokenizer = cfg.tokenizer;
+  if (args.has("init") && resume.empty()) {
+    initial_model = load_model_for_fine_tuning(args.get("init"), cfg.has_model ? &cfg.model : nullptr,
+                                               cfg.has_tokenizer ? &cfg.tokenizer : nullptr);
+    tokenizer = initial_model->tokenizer().config();
+  }
   if (!resume.empty() && args.get("config").empty()) {
     auto j = nlohmann::json::parse(read_text(resume / CheckpointFiles::state));
     resumed_model = Model::load(resume / j.at("model_file").get<std::string>());
@@ -248,10 +259,11 @@ int run(int argc, char** argv) {
     trainer.emplace(Trainer::resume(resume, dataset, tc, hooks, dist));
     if (lead) fmt::print(stderr, "resumed from {} at step {}\n", resume.string(), trainer->step());
   } else {
-    Model model = Model::create(cfg.model, cfg.tokenizer, tc.seed);
+    Model model = initial_model ? *initial_model : Model::create(cfg.model, cfg.tokenizer, tc.seed);
     if (lead)
-      fmt::print(stderr, "model: {} parameters, {} layers x {} wide, context {}\n", model.parameter_count(),
-                 cfg.model.n_layers, cfg.model.d_model, cfg.model.context_length);
+      fmt::print(stderr, "model: {} parameters, {} layers x {} wide, context {}{}\n", model.parameter_count(),
+                 model.config().n_layers, model.config().d_model, model.config().context_length,
+                 initial_model ? fmt::format(", initialised from {}", args.get("init")) : "");
     trainer.emplace(model, dataset, tc, hooks, dist);
   }
   if (!lead) {

@@ -1,6 +1,8 @@
 #include "emopiano/score.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <limits>
 #include <tuple>
 
@@ -64,6 +66,27 @@ double Score::tick_to_seconds(int64_t tick) const noexcept {
   return seconds + static_cast<double>(tick - at) * seconds_per_tick(bpm, ticks_per_beat);
 }
 
+int64_t Score::seconds_to_tick(double seconds) const noexcept {
+  if (ticks_per_beat <= 0 || !(seconds > 0.0)) return 0;
+  // The inverse of tick_to_seconds: walk the tempo map to the segment that
+  // holds `seconds`, then convert inside it.
+  double at_seconds = 0.0;
+  int64_t at = 0;
+  double bpm = kDefaultBpm;
+  for (const auto& t : tempos) {
+    if (t.tick > at) {
+      const double end = at_seconds + static_cast<double>(t.tick - at) * seconds_per_tick(bpm, ticks_per_beat);
+      if (end > seconds) break;
+      at_seconds = end;
+      at = t.tick;
+    }
+    bpm = t.bpm;
+  }
+  const double ticks = (seconds - at_seconds) / seconds_per_tick(bpm, ticks_per_beat);
+  if (!(ticks < 9.0e18)) return INT64_MAX;
+  return at + static_cast<int64_t>(std::llround(ticks));
+}
+
 void Score::update_seconds() {
   if (ticks_per_beat <= 0) return;
   // One pass over the tempo map gives each change its start in seconds; every
@@ -125,6 +148,18 @@ void Score::normalize() {
   if (unique_signatures.empty() || unique_signatures.front().tick > 0)
     unique_signatures.insert(unique_signatures.begin(), TimeSignature{0, 4, 4});
   time_signatures = std::move(unique_signatures);
+
+  // Keys: sorted, one per tick, and a change that restates the key in force is dropped.
+  std::stable_sort(keys.begin(), keys.end(),
+                   [](const KeySignature& a, const KeySignature& b) { return a.tick < b.tick; });
+  std::vector<KeySignature> unique_keys;
+  for (const auto& k : keys) {
+    if (!unique_keys.empty() && unique_keys.back().tick == k.tick) unique_keys.back() = k;
+    else unique_keys.push_back(k);
+  }
+  keys.clear();
+  for (const auto& k : unique_keys)
+    if (keys.empty() || keys.back().tonic != k.tonic || keys.back().major != k.major) keys.push_back(k);
 }
 
 void Score::apply_sustain_pedal() {

@@ -94,14 +94,23 @@ Dataset Dataset::load(const fs::path& root, const DatasetOptions& options) {
       Outcome& out = outcomes[i];
       try {
         std::vector<uint8_t> bytes = read_file_bytes(e.path);
-        uint64_t key = detail::TokenCache::key(tokenizer_json, options.midi, e.label, bytes.data(), bytes.size());
+        // What the tokens depend on besides the file: the tokenizer, whether
+        // there is a label, and the key annotation.
+        std::string context = tokenizer_json;
+        if (!e.labelled) context += "\nunlabelled";
+        if (!e.key_annotation.empty()) {
+          const auto annotation = read_file_bytes(e.key_annotation);
+          context += "\nkeys:" + std::string(annotation.begin(), annotation.end());
+        }
+        uint64_t key = detail::TokenCache::key(context, options.midi, e.label, bytes.data(), bytes.size());
         if (auto cached = cache.load(key)) {
           out.tokens = std::move(*cached);
           out.cache_hit = true;
           hits.fetch_add(1);
         } else {
           Score score = read_midi_bytes(bytes.data(), bytes.size(), options.midi, e.path.string());
-          out.tokens = tokenizer->encode(score, e.label);
+          if (!e.key_annotation.empty()) score.keys = detail::read_key_annotation(e.key_annotation, score);
+          out.tokens = tokenizer->encode(score, e.labelled ? std::optional<Quadrant>(e.label) : std::nullopt);
           cache.store(key, out.tokens);
         }
       } catch (const std::exception& ex) {
@@ -177,6 +186,7 @@ Dataset Dataset::load(const fs::path& root, const DatasetOptions& options) {
     item.name = e.name;
     item.path = e.path;
     item.label = e.label;
+    item.labelled = e.labelled;
     item.split = e.split ? *e.split
                          : detail::split_by_name(e.name, options.validation_fraction, options.test_fraction);
     item.tokens = std::move(outcomes[i].tokens);

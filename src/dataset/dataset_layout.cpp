@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cmath>
 #include <map>
+#include <fstream>
+#include <sstream>
 #include <system_error>
 
 #include <fmt/core.h>
@@ -180,6 +182,52 @@ DatasetLayout scan_folders(const fs::path& root, const std::vector<std::pair<fs:
   return layout;
 }
 
+// POP909's song folders: NNN/NNN.mid with key_audio.txt beside it, at `dir`.
+std::optional<fs::path> find_pop909_dir(const fs::path& root) {
+  for (const fs::path& dir : {root, root / "POP909"}) {
+    if (is_file(dir / "001" / "001.mid") && is_file(dir / "001" / "key_audio.txt")) return dir;
+  }
+  return std::nullopt;
+}
+
+DatasetLayout scan_pop909(const fs::path& root, const fs::path& dir) {
+  DatasetLayout layout;
+  layout.kind = "pop909";
+  layout.root = root;
+  std::error_code ec;
+  std::vector<fs::path> songs;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (is_dir(it->path())) songs.push_back(it->path());
+  std::sort(songs.begin(), songs.end());
+  for (const fs::path& song : songs) {
+    const std::string id = song.filename().string();
+    const fs::path midi = song / (id + ".mid");
+    if (!is_file(midi)) continue;  // not a song folder
+    LayoutEntry e;
+    e.name = "pop909_" + id;
+    e.path = midi;
+    e.labelled = false;
+    if (is_file(song / "key_audio.txt")) e.key_annotation = song / "key_audio.txt";
+    layout.entries.push_back(std::move(e));
+  }
+  return layout;
+}
+
+DatasetLayout scan_unlabelled(const fs::path& root) {
+  DatasetLayout layout;
+  layout.kind = "unlabelled";
+  layout.root = root;
+  for (const fs::path& file : midi_files_under(root)) {
+    LayoutEntry e;
+    e.name = file.stem().string();
+    e.path = file;
+    e.labelled = false;
+    layout.entries.push_back(std::move(e));
+  }
+  assign_unique_names(layout.entries, root);
+  return layout;
+}
+
 DatasetLayout scan_csv(const fs::path& csv) {
   DatasetLayout layout;
   layout.kind = "csv";
@@ -237,6 +285,31 @@ DatasetLayout scan_csv(const fs::path& csv) {
 
 }  // namespace
 
+std::vector<KeySignature> read_key_annotation(const fs::path& path, const Score& score) {
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorCode::io, fmt::format("cannot read key annotation '{}'", path.string()));
+  std::vector<KeySignature> keys;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (trim(line).empty()) continue;
+    std::istringstream fields(line);
+    double start = 0, end = 0;
+    std::string label;
+    if (!(fields >> start >> end >> label) || !std::isfinite(start) || start < 0)
+      throw Error(ErrorCode::format, fmt::format("{} line {}: expected 'start end Tonic:maj|min', got '{}'",
+                                                 path.string(), number, trim(line)));
+    const size_t colon = label.find(':');
+    std::optional<MusicalKey> key;
+    if (colon != std::string::npos) key = MusicalKey::parse(label.substr(0, colon) + " " + label.substr(colon + 1));
+    if (!key)
+      throw Error(ErrorCode::format,
+                  fmt::format("{} line {}: '{}' is not a key (e.g. 'Eb:maj', 'A:min')", path.string(), number, label));
+    keys.push_back({score.seconds_to_tick(start), key->tonic, key->major});
+  }
+  if (!keys.empty()) keys.front().tick = 0;  // the first region's key opens the piece
+  return keys;
+}
+
 bool is_midi_path(const fs::path& path) {
   std::string ext = lower(path.extension().string());
   return ext == ".mid" || ext == ".midi";
@@ -272,10 +345,14 @@ DatasetLayout scan_dataset_layout(const fs::path& root) {
     std::sort(quadrant_dirs.begin(), quadrant_dirs.end());
     return scan_folders(root, quadrant_dirs);
   }
+  if (auto dir = find_pop909_dir(root)) return scan_pop909(root, *dir);
+  DatasetLayout unlabelled = scan_unlabelled(root);
+  if (!unlabelled.entries.empty()) return unlabelled;
   throw Error(ErrorCode::not_found,
               fmt::format("'{}' holds no recognised dataset layout: expected an EMOPIA folder "
-                          "(midis/ with label.csv), Q1/ Q2/ Q3/ Q4/ subfolders of MIDI files, or a "
-                          "CSV file of path,label[,split]",
+                          "(midis/ with label.csv), Q1/ Q2/ Q3/ Q4/ subfolders of MIDI files, a "
+                          "CSV file of path,label[,split], POP909's song folders, or any MIDI files "
+                          "(unlabelled)",
                           root.string()));
 }
 

@@ -124,6 +124,15 @@ void read_track(smf_track_t* track, Score& score, std::vector<PedalEvent>& pedal
         if (mpqn > 0) score.tempos.push_back(TempoChange{tick, 0.0, 60e6 / mpqn});
       } else if (b[1] == 0x58 && length >= 7) {
         score.time_signatures.push_back(TimeSignature{tick, b[3], 1 << std::min<int>(b[4], 6)});
+      } else if (b[1] == 0x59 && length >= 5) {
+        // Key signature: sharps (> 0) or flats (< 0) and the mode. The tonic
+        // of a major key with sf sharps is sf fifths above C; minor is its relative.
+        const int sf = static_cast<int8_t>(b[3]);
+        if (sf >= -7 && sf <= 7 && b[4] <= 1) {
+          const bool major = b[4] == 0;
+          const int tonic = ((sf * 7 + (major ? 0 : 9)) % 12 + 12) % 12;
+          score.keys.push_back(KeySignature{tick, tonic, major});
+        }
       }
       continue;
     }

@@ -65,6 +65,10 @@ void check_score(const Score& score) {
                                                            s.numerator, s.denominator, s.tick));
   for (const auto& p : score.pedal)
     if (p.tick < 0) throw Error(ErrorCode::invalid_argument, "cannot write MIDI: pedal event before tick 0");
+  for (const auto& k : score.keys)
+    if (k.tonic < 0 || k.tonic > 11 || k.tick < 0 || k.tick > midi::kMaxWriteTicks)
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("cannot write MIDI: key with tonic {} at tick {}", k.tonic, k.tick));
 }
 
 std::vector<TimedEvent> conductor_events(const Score& score) {
@@ -77,6 +81,13 @@ std::vector<TimedEvent> conductor_events(const Score& score) {
     int power = 0;
     while ((1 << power) < s.denominator) ++power;
     events.push_back({s.tick, 1, {0xFF, 0x58, 0x04, uint8_t(s.numerator), uint8_t(power), 24, 8}});
+  }
+  for (const auto& k : score.keys) {
+    // Fifths from C of the major key (the relative major for minor), -5..6.
+    const int major_tonic = ((k.major ? k.tonic : k.tonic + 3) % 12 + 12) % 12;
+    int sf = (major_tonic * 7) % 12;
+    if (sf > 6) sf -= 12;
+    events.push_back({k.tick, 1, {0xFF, 0x59, 0x02, uint8_t(int8_t(sf)), uint8_t(k.major ? 0 : 1)}});
   }
   return events;
 }

@@ -14,6 +14,9 @@ namespace emopiano::sample {
 // An empty trajectory is pure Q1.
 std::array<float, 4> emotion_input(const EmotionTrajectory& trajectory, int32_t grammar_bar);
 
+// The valence of that emotion (EmotionMix::valence) for the same token.
+float emotion_valence(const EmotionTrajectory& trajectory, int32_t grammar_bar);
+
 // The quadrant of the emotion token after BOS: dominant at bar 0.
 Quadrant opening_quadrant(const EmotionTrajectory& trajectory);
 

@@ -12,6 +12,8 @@
 #include <climits>
 #include <cstring>
 #include <numeric>
+#include <optional>
+#include <string>
 
 #include <fmt/core.h>
 
@@ -19,6 +21,8 @@
 #include "model/model_impl.hpp"
 #include "model/torch_runtime.hpp"
 #include "sample/emotion_schedule.hpp"
+#include "sample/guidance.hpp"
+#include "sample/key_choice.hpp"
 #include "sample/random.hpp"
 #include "sample/sampler_impl.hpp"
 #include "sample/token_choice.hpp"
@@ -42,6 +46,10 @@ struct Piece {
   int32_t last_complete_bar = 0;
   int32_t prompt_bars = 0;
   int32_t bar_limit = INT32_MAX;
+  std::optional<MusicalKey> key;     // the key in force (models with Key tokens)
+  std::optional<MusicalKey> opening_key;
+  float key_valence = 0.0f;          // the emotion's valence where `key` was set
+  std::vector<int32_t> forced;       // tokens the next steps take instead of sampling
   bool has_note = false;  // a note completed (primer included)
   bool done = false;
   StopReason reason = StopReason::eos;
@@ -61,19 +69,39 @@ class Generation {
     if (count < 1) throw Error(ErrorCode::invalid_argument, fmt::format("generate: count = {} must be >= 1", count));
     bar_token_ = find_token("Bar");
     eos_ = tokenizer_.eos_id();
-    const auto prompt = build_prompt();
+    const std::string metadata = impl.model.metadata_json();
+    guidance_ = sample::resolve_guidance(params_.guidance, metadata);
+    guided_ = guidance_ != 1.0f;
+    keys_enabled_ = tokenizer_.key_id(MusicalKey{}).has_value();
+    if (keys_enabled_) {
+      key_distribution_ = sample::KeyDistribution::from_metadata(metadata);
+      for (int k = 0; k < kNumKeys; ++k) key_tokens_.push_back(*tokenizer_.key_id(key_from_index(k)));
+    }
+    const auto base_prompt = build_prompt();
     for (int i = 0; i < count; ++i) {
       Piece p;
       p.index = i;
       p.seed = params_.seed + uint64_t(i);
       p.random = sample::Random(p.seed);
       p.grammar = tokenizer_.grammar();
+      auto prompt = base_prompt;
+      if (keys_enabled_ && !request_.primer) {
+        // The key gets its own random stream, so the notes a seed gives do
+        // not depend on whether the key was drawn or named.
+        sample::Random key_random(p.seed ^ 0x6b65795f63686f69ULL);
+        const EmotionMix opening = request_.emotion.empty() ? EmotionMix() : request_.emotion.at(0.0);
+        const MusicalKey key = request_.key ? *request_.key : key_distribution_.draw(opening, key_random.uniform());
+        prompt.push_back(key_tokens_[size_t(key_index(key))]);
+      }
       for (int32_t t : prompt) append(p, t, /*stream=*/true);
+      p.opening_key = p.key;
+      p.key_valence = sample::emotion_valence(request_.emotion, p.grammar->bar());
       p.prompt_bars = p.grammar->bar();
       p.bar_limit = params_.max_bars > 0 ? p.prompt_bars + params_.max_bars : INT32_MAX;
       pieces_.push_back(std::move(p));
     }
-    prompt_length_ = int64_t(prompt.size());
+    for (const auto& p : pieces_) same_prompt_ = same_prompt_ && p.tokens == pieces_.front().tokens;
+    prompt_length_ = int64_t(pieces_.front().tokens.size());
   }
 
   std::vector<GenerationResult> run() {
@@ -97,9 +125,12 @@ class Generation {
       const size_t from = window_start + size_t(cache.length);
       auto logits = feed(active, from, n, cache, steps == 0);
 
-      for (size_t r = 0; r < active.size(); ++r) {
-        Piece& p = pieces_[active[r]];
-        std::memcpy(row.data(), logits[int64_t(r)].data_ptr<float>(), sizeof(float) * size_t(vocab_));
+      const int64_t A = int64_t(active.size());
+      for (int64_t r = 0; r < A; ++r) {
+        Piece& p = pieces_[active[size_t(r)]];
+        std::memcpy(row.data(), logits[r].data_ptr<float>(), sizeof(float) * size_t(vocab_));
+        // Rows A.. are the same pieces with the null emotion.
+        if (guided_) sample::apply_guidance(row.data(), logits[A + r].data_ptr<float>(), vocab_, guidance_);
         step(p, row.data(), mask.data());
       }
       ++steps;
@@ -114,6 +145,10 @@ class Generation {
         }
       }
       if (!still.empty() && still.size() != active.size()) {
+        if (guided_) {
+          const size_t kept = keep_rows.size();
+          for (size_t k = 0; k < kept; ++k) keep_rows.push_back(keep_rows[k] + int64_t(active.size()));
+        }
         auto index = torch::tensor(keep_rows, torch::kLong);
         for (size_t l = 0; l < cache.keys.size(); ++l) {
           cache.keys[l] = cache.keys[l].index_select(0, index);
@@ -137,6 +172,8 @@ class Generation {
       if (p.reason == StopReason::max_tokens && params_.constrain_grammar) r.bars = p.last_complete_bar;
       r.stop_reason = p.reason;
       r.seed = p.seed;
+      r.key = p.opening_key;
+      r.guidance = guidance_;
       r.seconds = seconds;
       results.push_back(std::move(r));
     }
@@ -159,7 +196,8 @@ class Generation {
       prompt = tokenizer_.encode(*request_.primer, q);
       if (!prompt.empty() && prompt.back() == tokenizer_.eos_id()) prompt.pop_back();
     } else {
-      prompt = {tokenizer_.bos_id(), tokenizer_.emotion_id(q)};
+      prompt = {tokenizer_.bos_id()};
+      if (tokenizer_.config().emotion_token) prompt.push_back(tokenizer_.emotion_id(q));
     }
     return prompt;
   }
@@ -167,6 +205,9 @@ class Generation {
   // Appends a token to a piece's sequence and model inputs.
   void append(Piece& p, int32_t token, bool stream) {
     p.grammar->advance(token);  // a rejected token keeps the previous position
+    if (keys_enabled_) {
+      if (auto k = tokenizer_.key_of(token)) p.key = *k;
+    }
     p.tokens.push_back(token);
     p.bars.push_back(p.grammar->bar());
     p.positions.push_back(p.grammar->position());
@@ -187,40 +228,57 @@ class Generation {
   // prompt once and copies its cache to every piece.
   torch::Tensor feed(const std::vector<int>& active, size_t from, size_t to, KVCache& cache, bool first) {
     const int64_t L = int64_t(to - from);
-    const bool shared = first && active.size() > 1;
-    const int64_t B = shared ? 1 : int64_t(active.size());
+    const int64_t A = int64_t(active.size());
+    // With guidance, rows A..2A-1 repeat the pieces with the null emotion:
+    // one batched step reads the weights once for both.
+    const int64_t copies = guided_ ? 2 : 1;
+    const bool shared = first && A > 1 && same_prompt_;
+    const int64_t pieces_fed = shared ? 1 : A;
+    const int64_t B = pieces_fed * copies;
     auto tokens = torch::empty({B, L}, torch::kLong);
     auto bars = torch::empty({B, L}, torch::kLong);
     auto positions = torch::empty({B, L}, torch::kLong);
-    auto emotion = torch::empty({B, L, 4}, torch::kFloat);
+    auto emotion = torch::zeros({B, L, 4}, torch::kFloat);
     auto tok = tokens.accessor<int64_t, 2>();
     auto bar = bars.accessor<int64_t, 2>();
     auto pos = positions.accessor<int64_t, 2>();
     auto emo = emotion.accessor<float, 3>();
     for (int64_t b = 0; b < B; ++b) {
-      const Piece& p = pieces_[active[size_t(b)]];
+      const Piece& p = pieces_[active[size_t(b % pieces_fed)]];
+      const bool conditional = b < pieces_fed;
       for (int64_t t = 0; t < L; ++t) {
         const size_t i = from + size_t(t);
         tok[b][t] = p.tokens[i];
         bar[b][t] = p.bars[i];
         pos[b][t] = p.positions[i];
-        for (int k = 0; k < 4; ++k) emo[b][t][k] = p.emotions[i][size_t(k)];
+        if (conditional)
+          for (int k = 0; k < 4; ++k) emo[b][t][k] = p.emotions[i][size_t(k)];
       }
     }
     auto logits = net_.forward_cached(tokens, bars, positions, emotion, cache).select(1, L - 1);
     if (shared) {
-      const int64_t A = int64_t(active.size());
+      // Rows [cond, (uncond)] -> [cond x A, (uncond x A)].
+      auto index = torch::arange(copies, torch::kLong).repeat_interleave(A);
       for (size_t l = 0; l < cache.keys.size(); ++l) {
-        cache.keys[l] = cache.keys[l].expand({A, -1, -1, -1}).contiguous();
-        cache.values[l] = cache.values[l].expand({A, -1, -1, -1}).contiguous();
+        cache.keys[l] = cache.keys[l].index_select(0, index).contiguous();
+        cache.values[l] = cache.values[l].index_select(0, index).contiguous();
       }
-      logits = logits.expand({A, -1});
+      logits = logits.index_select(0, index);
     }
     return logits.to(torch::kFloat).contiguous();
   }
 
   // Chooses and appends one token for a piece.
   void step(Piece& p, const float* logits, uint8_t* mask) {
+    if (!p.forced.empty()) {
+      // A token chosen for the model (a modulation's Key): the step's logits are not used.
+      const int32_t token = p.forced.front();
+      p.forced.erase(p.forced.begin());
+      append(p, token, true);
+      ++p.generated;
+      if (p.generated >= params_.max_tokens) stop_at_max_tokens(p, mask);
+      return;
+    }
     p.grammar->allowed(mask);
     const bool eos_allowed = mask[eos_] != 0;
     if (eos_allowed) {
@@ -247,6 +305,8 @@ class Generation {
     }
     if (!params_.stop_at_eos && !at_bar_limit) mask[eos_] = 0;
     if (!p.has_note) mask[eos_] = 0;  // an empty piece is never what was asked for
+    // Keys are the request's to choose (and the trajectory's to change), never sampled.
+    for (int32_t k : key_tokens_) mask[k] = 0;
 
     int32_t token = sample::choose_token(logits, mask, vocab_, params_, p.random);
     if (token < 0 && eos_allowed) token = eos_;  // EOS was held back, but nothing else fits
@@ -257,24 +317,37 @@ class Generation {
     }
     append(p, token, true);
     ++p.generated;
+    if (token == bar_token_ && p.key) {
+      // A new bar: where the trajectory's valence has changed sign since the
+      // key was set, the next token modulates to the parallel key.
+      const float valence = sample::emotion_valence(request_.emotion, p.grammar->bar());
+      if (auto k = sample::modulation(*p.key, p.key_valence, valence)) {
+        p.forced.push_back(key_tokens_[size_t(key_index(*k))]);
+        p.key_valence = valence;
+      } else if ((valence > 0) == p.key->major) {
+        p.key_valence = valence;
+      }
+    }
     if (token == eos_) {  // only let through when the piece may end here
       p.done = true;
       p.reason = StopReason::eos;
       return;
     }
-    if (p.generated >= params_.max_tokens) {
-      p.done = true;
-      p.reason = StopReason::max_tokens;
-      if (params_.constrain_grammar) {
-        // Close the piece where it last could end, so it decodes cleanly.
-        p.grammar->allowed(mask);
-        if (mask[eos_]) {
-          p.last_complete = p.tokens.size();
-          p.last_complete_bar = p.grammar->bar();
-        }
-        p.tokens.resize(p.last_complete);
-        p.tokens.push_back(eos_);
+    if (p.generated >= params_.max_tokens) stop_at_max_tokens(p, mask);
+  }
+
+  void stop_at_max_tokens(Piece& p, uint8_t* mask) {
+    p.done = true;
+    p.reason = StopReason::max_tokens;
+    if (params_.constrain_grammar) {
+      // Close the piece where it last could end, so it decodes cleanly.
+      p.grammar->allowed(mask);
+      if (mask[eos_]) {
+        p.last_complete = p.tokens.size();
+        p.last_complete_bar = p.grammar->bar();
       }
+      p.tokens.resize(p.last_complete);
+      p.tokens.push_back(eos_);
     }
   }
 
@@ -313,6 +386,12 @@ class Generation {
   int32_t bar_token_ = -1;
   int32_t eos_ = 0;
   std::vector<float> end_logits_;  // logits with Bar folded into EOS at the bar limit
+  float guidance_ = 1.0f;
+  bool guided_ = false;             // guidance_ != 1: a null-emotion row beside each piece
+  bool same_prompt_ = true;         // every piece starts with the same tokens
+  bool keys_enabled_ = false;
+  sample::KeyDistribution key_distribution_;
+  std::vector<int32_t> key_tokens_;  // key_index -> token id
   int64_t prompt_length_ = 0;
   std::vector<Piece> pieces_;
 };

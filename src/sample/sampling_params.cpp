@@ -17,6 +17,8 @@ void SamplingParams::validate() const {
   if (top_k < 0) bad(fmt::format("top_k = {} must be >= 0 (0 = off)", top_k));
   if (!(top_p > 0.0f && top_p <= 1.0f)) bad(fmt::format("top_p = {} must be in (0, 1]", top_p));
   if (max_tokens < 1) bad(fmt::format("max_tokens = {} must be >= 1", max_tokens));
+  if (!std::isfinite(guidance) || guidance > 20.0f)
+    bad(fmt::format("guidance = {} must be finite and at most 20 (negative = the model's default)", guidance));
   if (max_bars < 0) bad(fmt::format("max_bars = {} must be >= 0 (0 = no limit)", max_bars));
 }
 

@@ -32,6 +32,12 @@ Score RemiTokenizer::decode(const int32_t* ids, size_t count) const {
         score.time_signatures.push_back({grammar.bar_start_tick(), m.numerator, m.denominator});
         break;
       }
+      case RemiKind::key: {
+        const MusicalKey k = key_from_index(v.index(id));
+        // The opening key holds from tick 0; a change from its bar's line.
+        score.keys.push_back({grammar.bar() == 0 ? 0 : grammar.bar_start_tick(), k.tonic, k.major});
+        break;
+      }
       case RemiKind::duration: {
         Note n;
         if (grammar.completed_note(&n)) score.notes.push_back(n);

@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 
 #include "emopiano/error.hpp"
+#include "emopiano/metrics.hpp"
 #include "tokenizer/bar_grid.hpp"
 #include "tokenizer/chord_detection.hpp"
 #include "tokenizer/remi_tokenizer.hpp"
@@ -144,10 +145,35 @@ std::vector<int32_t> RemiTokenizer::encode(const Score& score, std::optional<Qua
     }
   }
 
+  // Keys: the score's key signatures, or one estimated from its notes. The
+  // first holds from the start; a change takes effect at the nearest bar line.
+  std::map<int32_t, int> key_at_bar;
+  int opening_key = -1;
+  if (c.use_key) {
+    std::vector<KeySignature> keys = score.keys;
+    std::stable_sort(keys.begin(), keys.end(),
+                     [](const KeySignature& a, const KeySignature& b) { return a.tick < b.tick; });
+    if (keys.empty()) {
+      const KeyEstimate e = estimate_key(score);
+      keys.push_back({0, e.tonic, e.major});
+    }
+    opening_key = key_index(MusicalKey{keys.front().tonic, keys.front().major});
+    for (size_t i = 1; i < keys.size() && keys[i].tick <= last_tick; ++i) {
+      GridCell g = grid.locate(std::max<int64_t>(0, keys[i].tick));
+      const int positions = v.metres()[static_cast<size_t>(grid.metre(g.bar))].positions;
+      const int32_t bar = g.bar + (2 * g.position >= positions ? 1 : 0);
+      const int k = key_index(MusicalKey{keys[i].tonic, keys[i].major});
+      if (bar == 0) opening_key = k;
+      else key_at_bar[bar] = k;
+    }
+  }
+
   std::vector<int32_t> ids;
-  ids.reserve(2 + cells.size() * 4 + score.notes.size() * 3);
+  ids.reserve(3 + cells.size() * 4 + score.notes.size() * 3);
   ids.push_back(v.bos());
-  if (emotion) ids.push_back(emotion_id(*emotion));
+  if (emotion && c.emotion_token) ids.push_back(emotion_id(*emotion));
+  if (opening_key >= 0) ids.push_back(v.key.begin + opening_key);
+  int current_key = opening_key;
   const int32_t bars = cells.empty() ? 0 : cells.rbegin()->first.bar + 1;
   auto cell_it = cells.begin();
   for (int32_t b = 0; b < bars; ++b) {
@@ -155,6 +181,10 @@ std::vector<int32_t> RemiTokenizer::encode(const Score& score, std::optional<Qua
     // The metre is stated at the first bar and wherever it changes.
     if (c.use_time_signature && (b == 0 || grid.metre(b) != grid.metre(b - 1)))
       ids.push_back(v.time_signature.begin + grid.metre(b));
+    if (auto k = key_at_bar.find(b); k != key_at_bar.end() && b > 0 && k->second != current_key) {
+      ids.push_back(v.key.begin + k->second);
+      current_key = k->second;
+    }
     for (; cell_it != cells.end() && cell_it->first.bar == b; ++cell_it) {
       const CellEvents& e = cell_it->second;
       ids.push_back(v.position.begin + cell_it->first.position);

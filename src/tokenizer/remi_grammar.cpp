@@ -25,14 +25,21 @@ std::shared_ptr<const RemiGrammar::Tables> RemiGrammar::build_tables(const RemiV
 
   one(Stage::start, v.bos());
   set(Stage::after_bos, v.emotion);
+  set(Stage::after_bos, v.key);
   closers(Stage::after_bos);
+  set(Stage::after_emotion, v.key);
   closers(Stage::after_emotion);
+  closers(Stage::after_opening_key);
 
   set(Stage::after_bar, v.time_signature);
+  set(Stage::after_bar, v.key);
   set(Stage::after_bar, v.position);
   closers(Stage::after_bar);
+  set(Stage::after_time_sig, v.key);
   set(Stage::after_time_sig, v.position);
   closers(Stage::after_time_sig);
+  set(Stage::after_bar_key, v.position);
+  closers(Stage::after_bar_key);
 
   for (Stage s : {Stage::after_position, Stage::after_tempo, Stage::after_pedal}) {
     set(s, v.chord);
@@ -68,6 +75,7 @@ void RemiGrammar::allowed(uint8_t* mask) const {
   switch (stage_) {
     case Stage::after_bar:
     case Stage::after_time_sig:
+    case Stage::after_bar_key:
       clear(v.position.begin + positions_in_bar_, v.position.end());
       break;
     case Stage::after_position:
@@ -99,7 +107,8 @@ bool RemiGrammar::is_allowed(int32_t id) const {
     case RemiKind::position: {
       int p = v.index(id);
       if (p >= positions_in_bar_) return false;
-      bool first_in_bar = stage_ == Stage::after_bar || stage_ == Stage::after_time_sig;
+      bool first_in_bar =
+          stage_ == Stage::after_bar || stage_ == Stage::after_time_sig || stage_ == Stage::after_bar_key;
       return first_in_bar || p > position_;
     }
     case RemiKind::pedal:
@@ -137,6 +146,11 @@ bool RemiGrammar::advance(int32_t id) {
       metre_ = v.index(id);
       positions_in_bar_ = v.metres()[static_cast<size_t>(metre_)].positions;
       stage_ = Stage::after_time_sig;
+      break;
+    case RemiKind::key:
+      key_ = v.index(id);
+      stage_ = (stage_ == Stage::after_bos || stage_ == Stage::after_emotion) ? Stage::after_opening_key
+                                                                               : Stage::after_bar_key;
       break;
     case RemiKind::position:
       position_ = v.index(id);

@@ -1,7 +1,7 @@
 // The REMI sequence grammar as a state machine:
 //
-//   sequence := BOS [Emotion] bar* EOS
-//   bar      := Bar [TimeSig] cell*            cells in strictly increasing Position
+//   sequence := BOS [Emotion] [Key] bar* EOS
+//   bar      := Bar [TimeSig] [Key] cell*      cells in strictly increasing Position
 //   cell     := Position [Tempo] [Pedal] [Chord] note*   at least one of them
 //   note     := Pitch Velocity Duration         pitches strictly increasing in a cell
 //
@@ -48,11 +48,14 @@ class RemiGrammar final : public TokenGrammar {
   int64_t tick() const { return (bar_start_step_ + position_) * kTicksPerStep; }
   int64_t bar_start_tick() const { return bar_start_step_ * kTicksPerStep; }
   int metre() const { return metre_; }
+  // Index (key_index) of the last Key token, or -1 before any.
+  int key() const { return key_; }
   int ticks_per_beat() const { return vocab_->config().positions_per_beat * kTicksPerStep; }
 
  private:
   enum class Stage : uint8_t {
-    start, after_bos, after_emotion, after_bar, after_time_sig, after_position, after_tempo,
+    start, after_bos, after_emotion, after_opening_key, after_bar, after_time_sig, after_bar_key,
+    after_position, after_tempo,
     after_pedal, after_chord, after_pitch, after_velocity, after_note, finished, count,
   };
   struct Tables;  // per-stage masks, shared by every copy
@@ -65,6 +68,7 @@ class RemiGrammar final : public TokenGrammar {
   int32_t bar_ = 0;
   int32_t position_ = 0;
   int metre_ = 0;
+  int key_ = -1;
   int positions_in_bar_ = 0;
   int64_t bar_start_step_ = 0;
   int last_pitch_ = -1;  // highest pitch already in this cell

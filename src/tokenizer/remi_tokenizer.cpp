@@ -22,6 +22,16 @@ std::optional<Quadrant> RemiTokenizer::emotion_of(int32_t id) const {
   return static_cast<Quadrant>(id - vocab_->emotion.begin);
 }
 
+std::optional<int32_t> RemiTokenizer::key_id(const MusicalKey& key) const {
+  if (vocab_->key.count == 0) return std::nullopt;
+  return vocab_->key.begin + key_index(key);
+}
+
+std::optional<MusicalKey> RemiTokenizer::key_of(int32_t id) const {
+  if (!vocab_->key.contains(id)) return std::nullopt;
+  return key_from_index(id - vocab_->key.begin);
+}
+
 std::string RemiTokenizer::token_to_string(int32_t id) const {
   if (!vocab_->valid(id)) return fmt::format("<invalid:{}>", id);
   return vocab_->name(id);

@@ -20,6 +20,8 @@ class RemiTokenizer final : public Tokenizer {
   int32_t eos_id() const override { return vocab_->eos(); }
   int32_t emotion_id(Quadrant q) const override;
   std::optional<Quadrant> emotion_of(int32_t id) const override;
+  std::optional<int32_t> key_id(const MusicalKey& key) const override;
+  std::optional<MusicalKey> key_of(int32_t id) const override;
 
   std::vector<int32_t> encode(const Score& score, std::optional<Quadrant> emotion,
                               EncodeStats* stats) const override;

@@ -114,6 +114,17 @@ RemiVocabulary::RemiVocabulary(const TokenizerConfig& config) : config_(config) 
   if (c.use_time_signature)
     for (const auto& m : metres_) names.push_back(fmt::format("TimeSig_{}/{}", m.numerator, m.denominator));
   time_signature = add_family(RemiKind::time_signature, names);
+
+  // "Key_C_major" .. "Key_B_minor", in key_index() order.
+  names.clear();
+  if (c.use_key) {
+    for (int i = 0; i < kNumKeys; ++i) {
+      std::string n = key_from_index(i).name();
+      n[n.find(' ')] = '_';
+      names.push_back("Key_" + n);
+    }
+  }
+  key = add_family(RemiKind::key, names);
 }
 
 void RemiVocabulary::add(RemiKind kind, int32_t index, std::string name) {

@@ -1,7 +1,7 @@
 // The REMI vocabulary: which id is which token, for one TokenizerConfig.
 // Ids come in families laid out contiguously in this order:
 //   PAD BOS EOS Emotion_Q1..Q4 Bar Position_* Tempo_* Pitch_* Velocity_*
-//   Duration_* [Pedal_On Pedal_Off] [Chord_*] [TimeSig_*]
+//   Duration_* [Pedal_On Pedal_Off] [Chord_*] [TimeSig_*] [Key_*]
 // so the grammar can allow or forbid a whole family, or a run of one family,
 // with one memset. Also owns the bins that map values to tokens and back.
 #pragma once
@@ -19,7 +19,7 @@ namespace emopiano::tokenizer {
 
 enum class RemiKind : uint8_t {
   pad, bos, eos, emotion, bar, position, tempo, pitch, velocity, duration, pedal, chord,
-  time_signature,
+  time_signature, key,
 };
 
 struct TokenRange {
@@ -46,7 +46,7 @@ class RemiVocabulary {
   int32_t bos() const { return 1; }
   int32_t eos() const { return 2; }
   int32_t bar() const { return bar_; }
-  TokenRange emotion, position, tempo, pitch, velocity, duration, pedal, chord, time_signature;
+  TokenRange emotion, position, tempo, pitch, velocity, duration, pedal, chord, time_signature, key;
   int32_t pedal_on() const { return pedal.begin; }
   int32_t pedal_off() const { return pedal.begin + 1; }
 

@@ -46,6 +46,8 @@ std::string TokenizerConfig::to_json() const {
   j["use_pedal"] = use_pedal;
   j["use_chords"] = use_chords;
   j["use_time_signature"] = use_time_signature;
+  j["use_key"] = use_key;
+  j["emotion_token"] = emotion_token;
   return j.dump(2);
 }
 
@@ -92,6 +94,8 @@ TokenizerConfig TokenizerConfig::from_json(std::string_view text) {
     else if (key == "use_pedal") get_bool(c.use_pedal);
     else if (key == "use_chords") get_bool(c.use_chords);
     else if (key == "use_time_signature") get_bool(c.use_time_signature);
+    else if (key == "use_key") get_bool(c.use_key);
+    else if (key == "emotion_token") get_bool(c.emotion_token);
     else
       // An option this version does not know would change the vocabulary in
       // a way we cannot reproduce, so it is refused rather than ignored.
@@ -129,7 +133,8 @@ bool TokenizerConfig::operator==(const TokenizerConfig& o) const {
          tempo_min == o.tempo_min && tempo_max == o.tempo_max &&
          max_duration_steps == o.max_duration_steps && use_tempo == o.use_tempo &&
          use_pedal == o.use_pedal && use_chords == o.use_chords &&
-         use_time_signature == o.use_time_signature;
+         use_time_signature == o.use_time_signature && use_key == o.use_key &&
+         emotion_token == o.emotion_token;
 }
 
 }  // namespace emopiano

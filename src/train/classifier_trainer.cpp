@@ -38,6 +38,7 @@ std::vector<LabelledInput> prepare(const Dataset& dataset, Split split, const To
   std::vector<LabelledInput> out;
   const int32_t vocab = tokenizer.vocab_size();
   for (const DatasetItem* item : dataset.split(split)) {
+    if (!item->labelled) continue;  // nothing to learn from without a label
     for (int32_t id : item->tokens)
       if (id < 0 || id >= vocab)
         throw Error(ErrorCode::invalid_argument,
@@ -57,6 +58,7 @@ std::pair<torch::Tensor, torch::Tensor> split_features(const Dataset& dataset, S
   std::vector<torch::Tensor> rows;
   std::vector<int64_t> labels;
   for (const DatasetItem* item : dataset.split(split)) {
+    if (!item->labelled) continue;  // nothing to learn from without a label
     rows.push_back(detail::feature_tensor(tok, item->tokens));
     labels.push_back(static_cast<int64_t>(item->label));
   }

@@ -36,6 +36,14 @@ PitchTransposer::PitchTransposer(const Tokenizer& tokenizer, int min_shift, int 
     lo = std::min(lo, p);
     hi = std::max(hi, p);
   }
+  key_.assign(static_cast<size_t>(vocab), -1);
+  for (int i = 0; i < kNumKeys; ++i) {
+    auto id = tokenizer.key_id(key_from_index(i));
+    if (!id) break;
+    if (id_of_key_.empty()) id_of_key_.assign(kNumKeys, -1);
+    id_of_key_[static_cast<size_t>(i)] = *id;
+    key_[static_cast<size_t>(*id)] = i;
+  }
   vocab_pitch_min_ = lo;
   vocab_pitch_max_ = hi;
   // A gap in the pitch tokens would make allowed_shifts unsafe.
@@ -60,6 +68,10 @@ std::pair<int, int> PitchTransposer::allowed_shifts(int lo, int hi) const {
 }
 
 int32_t PitchTransposer::transpose(int32_t id, int shift) const {
+  if (shift != 0 && id >= 0 && static_cast<size_t>(id) < key_.size() && key_[static_cast<size_t>(id)] >= 0) {
+    const MusicalKey k = key_from_index(key_[static_cast<size_t>(id)]).transposed(shift);
+    return id_of_key_[static_cast<size_t>(key_index(k))];
+  }
   const int p = pitch_of(id);
   if (p < 0 || shift == 0) return id;
   const int q = p + shift;

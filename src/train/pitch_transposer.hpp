@@ -1,5 +1,6 @@
 // Pitch transposition of token sequences, for data augmentation: every
-// "Pitch_p" token becomes "Pitch_{p+s}"; every other token is unchanged. The
+// "Pitch_p" token becomes "Pitch_{p+s}" and every Key token moves its tonic
+// by s with the pitches; every other token is unchanged. The
 // table is built from the tokenizer's own token names, so it follows the
 // vocabulary whatever the id layout.
 #pragma once
@@ -35,6 +36,8 @@ class PitchTransposer {
   int vocab_pitch_min_ = 0, vocab_pitch_max_ = -1;
   std::vector<int> pitch_;               // id -> pitch or -1
   std::vector<int32_t> id_of_pitch_;     // pitch (0..127) -> id or -1
+  std::vector<int> key_;                 // id -> key_index or -1
+  std::vector<int32_t> id_of_key_;       // key_index -> id (empty without Key tokens)
 };
 
 }  // namespace emopiano::train

@@ -4,6 +4,7 @@
 
 #include <torch/torch.h>
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -50,7 +51,7 @@ std::vector<train::TrainingPiece> prepare_pieces(const Dataset& dataset, Split s
                                 item->name, id, vocab));
     }
     if (item->tokens.size() < 2) continue;
-    pieces.push_back(train::make_training_piece(tokenizer, item->tokens, item->label));
+    pieces.push_back(train::make_training_piece(tokenizer, item->tokens, item->label, item->labelled));
     summary.pieces += 1;
     summary.tokens += static_cast<int64_t>(item->tokens.size());
   }
@@ -101,6 +102,7 @@ struct Trainer::Impl {
   bool bf16 = false;
   fs::path last_checkpoint;
   std::unique_ptr<train::TrainingLog> log;
+  nlohmann::json initialised_from;  // null for a model trained from scratch
 
   // Distributed runs (world_size > 1); null otherwise.
   DistributedConfig distributed;
@@ -118,6 +120,17 @@ struct Trainer::Impl {
   Impl(Model m, const Dataset& dataset, const TrainerConfig& cfg, TrainerHooks h,
        const DistributedConfig& dist = {})
       : model(std::move(m)), config(cfg), hooks(std::move(h)), distributed(dist) {
+    // A model that was trained before (fine-tuning from it): keep what its
+    // training was, beside this one's.
+    {
+      auto prior = nlohmann::json::parse(model.metadata_json(), nullptr, false);
+      if (prior.is_object() && prior.contains("training")) {
+        initialised_from = {{"dataset", prior.value("dataset", nlohmann::json())},
+                            {"training", prior["training"]},
+                            {"validation", prior.value("validation", nlohmann::json())}};
+        if (prior.contains("initialised_from")) initialised_from["initialised_from"] = prior["initialised_from"];
+      }
+    }
     config.validate();
     distributed.validate();
     if (distributed.enabled()) {
@@ -138,8 +151,11 @@ struct Trainer::Impl {
                                (config.transpose_min != 0 || config.transpose_max != 0);
     if (can_transpose)
       transposer = std::make_unique<train::PitchTransposer>(tok, config.transpose_min, config.transpose_max);
+    train::WindowOptions window_options;
+    window_options.emotion_dropout = config.emotion_dropout;
+    window_options.join_probability = config.join_probability;
     train_batcher = std::make_unique<train::WindowBatcher>(train_pieces, mc.context_length, tok.pad_id(),
-                                                           mc.max_bars - 1, transposer.get());
+                                                           mc.max_bars - 1, transposer.get(), window_options);
     validation_batcher = std::make_unique<train::WindowBatcher>(validation_pieces, mc.context_length,
                                                                 tok.pad_id(), mc.max_bars - 1, nullptr);
     // batch_size is per rank: a step of a distributed run sees world_size times as many windows.
@@ -443,7 +459,34 @@ struct Trainer::Impl {
         {"best_validation_loss", best_validation_loss},
         {"config", config_json},
     };
+    if (auto keys = key_distribution(); !keys.empty()) j["key_distribution"] = keys;
+    // Whether the model learned the null emotion beside the quadrants: what
+    // classifier-free guidance needs (the sampler's default depends on it).
+    bool labelled = false;
+    for (const auto& p : train_pieces) labelled = labelled || p.labelled;
+    j["null_emotion"] = labelled && config.emotion_dropout > 0.0;
+    if (!initialised_from.is_null()) j["initialised_from"] = initialised_from;
     return j.dump();
+  }
+
+  // Opening keys of the labelled training pieces, per quadrant: 24 counts in
+  // key_index order (C..B major, C..B minor). The sampler draws a piece's key
+  // from these when the user names none.
+  nlohmann::json key_distribution() const {
+    const Tokenizer& tok = model.tokenizer();
+    std::array<std::array<int64_t, kNumKeys>, kNumQuadrants> counts{};
+    bool any = false;
+    for (const auto& p : train_pieces) {
+      if (!p.labelled || p.opening_key < 0) continue;
+      if (auto k = tok.key_of(p.opening_key)) {
+        ++counts[static_cast<size_t>(p.label)][static_cast<size_t>(key_index(*k))];
+        any = true;
+      }
+    }
+    nlohmann::json j = nlohmann::json::object();
+    if (!any) return j;
+    for (int q = 0; q < kNumQuadrants; ++q) j[quadrant_name(static_cast<Quadrant>(q))] = counts[static_cast<size_t>(q)];
+    return j;
   }
 
   void checkpoint(double seconds_now) {

@@ -18,28 +18,134 @@ uint64_t uniform_below(std::mt19937_64& rng, uint64_t n) {
   return x % n;
 }
 
+namespace {
+
+// True with probability p, from our own mapping of the raw output.
+bool draw(std::mt19937_64& rng, double p) {
+  if (p <= 0.0) return false;
+  return static_cast<double>(rng() >> 11) * 0x1.0p-53 < p;
+}
+
+int32_t find_token(const Tokenizer& tokenizer, const char* name) {
+  try {
+    return tokenizer.token_from_string(name);
+  } catch (const Error&) {
+    return -1;
+  }
+}
+
+}  // namespace
+
 TrainingPiece make_training_piece(const Tokenizer& tokenizer, const std::vector<int32_t>& tokens,
-                                  Quadrant label) {
+                                  Quadrant label, bool labelled) {
   TrainingPiece p;
   p.tokens = tokens;
   p.bars.resize(tokens.size());
   p.positions.resize(tokens.size());
   tokenizer.musical_positions(tokens.data(), tokens.size(), p.bars.data(), p.positions.data());
   p.label = label;
+  p.labelled = labelled;
+
+  const int32_t bar = find_token(tokenizer, "Bar");
+  const int32_t pedal_on = find_token(tokenizer, "Pedal_On");
+  const int32_t pedal_off = find_token(tokenizer, "Pedal_Off");
+  bool pedal_down = false;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const int32_t id = tokens[i];
+    if (id == bar) {
+      if (p.first_bar < 0) {
+        p.first_bar = static_cast<int32_t>(i);
+        size_t body = i + 1;
+        // A metre stated after the first Bar stays with it.
+        if (body < tokens.size() && tokenizer.token_to_string(tokens[body]).rfind("TimeSig_", 0) == 0) ++body;
+        p.first_bar_body = static_cast<int32_t>(body);
+      }
+      if (!pedal_down) p.cut_points.push_back(static_cast<int32_t>(i));
+    } else if (id == pedal_on) {
+      pedal_down = true;
+    } else if (id == pedal_off) {
+      pedal_down = false;
+    } else if (tokenizer.key_of(id)) {
+      if (p.first_bar < 0) p.opening_key = id;
+      p.key_changes.emplace_back(static_cast<int32_t>(i), id);
+    }
+  }
   return p;
 }
 
 WindowBatcher::WindowBatcher(const std::vector<TrainingPiece>& pieces, int64_t context_length,
-                             int32_t pad_id, int32_t max_bar, const PitchTransposer* transposer)
+                             int32_t pad_id, int32_t max_bar, const PitchTransposer* transposer,
+                             WindowOptions options)
     : pieces_(pieces), context_(context_length), pad_(pad_id), max_bar_(max_bar),
-      transposer_(transposer) {
+      transposer_(transposer), options_(options) {
   if (context_length < 1) throw Error(ErrorCode::invalid_argument, "context length must be >= 1");
   int64_t sum = 0;
   cumulative_.reserve(pieces.size());
-  for (const auto& p : pieces) {
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    const auto& p = pieces[i];
     sum += std::max<int64_t>(0, static_cast<int64_t>(p.tokens.size()) - 1);
     cumulative_.push_back(sum);
+    if (p.labelled && p.first_bar >= 0) joinable_[static_cast<size_t>(p.label)].push_back(i);
   }
+}
+
+bool WindowBatcher::choose_join(WindowSpec& w, std::mt19937_64& rng) const {
+  const auto& a = pieces_[w.piece];
+  if (!a.labelled) return false;
+  // Cut at a bar line after the first bar, so each side has some music.
+  std::vector<int32_t> cuts;
+  for (int32_t c : a.cut_points)
+    if (c > a.first_bar) cuts.push_back(c);
+  if (cuts.empty()) return false;
+  std::vector<int> others;
+  for (int q = 0; q < kNumQuadrants; ++q)
+    if (q != static_cast<int>(a.label) && !joinable_[static_cast<size_t>(q)].empty()) others.push_back(q);
+  if (others.empty()) return false;
+  const auto& candidates =
+      joinable_[static_cast<size_t>(others[uniform_below(rng, others.size())])];
+  w.second = candidates[uniform_below(rng, candidates.size())];
+  w.cut = cuts[uniform_below(rng, cuts.size())];
+  // The first piece fills a quarter to three quarters of the window.
+  const int64_t lo = std::max<int64_t>(1, context_ / 4), hi = std::max<int64_t>(lo, 3 * context_ / 4);
+  const int64_t before = lo + static_cast<int64_t>(uniform_below(rng, static_cast<uint64_t>(hi - lo + 1)));
+  w.start = std::max<int64_t>(0, w.cut - before);
+  w.joined = true;
+  return true;
+}
+
+WindowBatcher::RowTokens WindowBatcher::row_tokens(const WindowSpec& w) const {
+  RowTokens r;
+  const size_t limit = static_cast<size_t>(context_ + 1);
+  const auto& a = pieces_.at(w.piece);
+  const int8_t qa = (w.null_emotion || !a.labelled) ? int8_t(-1) : static_cast<int8_t>(a.label);
+  auto push = [&](int32_t token, int32_t bar, int32_t position, int8_t q) {
+    if (r.tokens.size() >= limit) return;
+    r.tokens.push_back(token);
+    r.bars.push_back(bar);
+    r.positions.push_back(position);
+    r.quadrant.push_back(q);
+  };
+  const int64_t n = static_cast<int64_t>(a.tokens.size());
+  const int64_t end = w.joined ? w.cut : std::min<int64_t>(n, w.start + context_ + 1);
+  for (int64_t i = w.start; i < end; ++i) {
+    const size_t k = static_cast<size_t>(i);
+    push(a.tokens[k], a.bars[k], a.positions[k], qa);
+  }
+  if (!w.joined) return r;
+
+  const auto& b = pieces_.at(w.second);
+  const int8_t qb = w.null_emotion ? int8_t(-1) : static_cast<int8_t>(b.label);
+  const int32_t offset = w.cut > 0 ? a.bars[static_cast<size_t>(w.cut - 1)] : 0;  // bars of A before the cut
+  // The key in force in A at the cut, to restate B's key only where it differs.
+  int32_t key_a = -1;
+  for (const auto& [index, id] : a.key_changes)
+    if (index < w.cut) key_a = id;
+  const size_t body = static_cast<size_t>(b.first_bar_body);
+  for (size_t i = static_cast<size_t>(b.first_bar); i < body; ++i)
+    push(b.tokens[i], offset + b.bars[i], b.positions[i], qb);
+  if (b.opening_key >= 0 && b.opening_key != key_a) push(b.opening_key, offset + 1, 0, qb);
+  for (size_t i = body; i < b.tokens.size(); ++i) push(b.tokens[i], offset + b.bars[i], b.positions[i], qb);
+  return r;
 }
 
 Batch WindowBatcher::sample(int64_t rows, std::mt19937_64& rng, std::vector<WindowSpec>* specs) const {
@@ -53,14 +159,19 @@ Batch WindowBatcher::sample(int64_t rows, std::mt19937_64& rng, std::vector<Wind
         cumulative_.begin());
     const auto& p = pieces_[w.piece];
     const int64_t n = static_cast<int64_t>(p.tokens.size());
-    const int64_t starts = std::max<int64_t>(1, n - context_);  // windows of context_+1 tokens
-    w.start = static_cast<int64_t>(uniform_below(rng, static_cast<uint64_t>(starts)));
+    // Random draws beyond piece, start and shift are made only when their
+    // option is on, so batches without them are what they always were.
+    const bool join = p.labelled && draw(rng, options_.join_probability) && choose_join(w, rng);
+    if (!join) {
+      const int64_t starts = std::max<int64_t>(1, n - context_);  // windows of context_+1 tokens
+      w.start = static_cast<int64_t>(uniform_below(rng, static_cast<uint64_t>(starts)));
+    }
+    w.null_emotion = !p.labelled || draw(rng, options_.emotion_dropout);
     w.shift = 0;
     if (transposer_) {
-      const int64_t end = std::min(n, w.start + context_ + 1);
       int lo = 128, hi = -1;
-      for (int64_t i = w.start; i < end; ++i) {
-        int pitch = transposer_->pitch_of(p.tokens[static_cast<size_t>(i)]);
+      for (int32_t id : row_tokens(w).tokens) {
+        int pitch = transposer_->pitch_of(id);
         if (pitch >= 0) {
           lo = std::min(lo, pitch);
           hi = std::max(hi, pitch);
@@ -78,7 +189,13 @@ std::vector<WindowSpec> WindowBatcher::evaluation_windows() const {
   std::vector<WindowSpec> out;
   for (size_t i = 0; i < pieces_.size(); ++i) {
     const int64_t targets = static_cast<int64_t>(pieces_[i].tokens.size()) - 1;
-    for (int64_t s = 0; s < targets; s += context_) out.push_back({i, s, 0});
+    for (int64_t s = 0; s < targets; s += context_) {
+      WindowSpec w;
+      w.piece = i;
+      w.start = s;
+      w.null_emotion = !pieces_[i].labelled;
+      out.push_back(w);
+    }
   }
   return out;
 }
@@ -98,27 +215,29 @@ Batch WindowBatcher::make_batch(const std::vector<WindowSpec>& specs) const {
 }
 
 void WindowBatcher::fill_row(Batch& b, int64_t row, const WindowSpec& w) const {
-  const auto& p = pieces_.at(w.piece);
-  const int64_t n = static_cast<int64_t>(p.tokens.size());
+  const RowTokens r = row_tokens(w);
+  const int64_t n = static_cast<int64_t>(r.tokens.size());
   const int64_t base = row * context_;
-  const int64_t inputs = std::min(context_, n - 1 - w.start);  // rows end where targets do
-  auto shifted = [&](int64_t i) {
-    int32_t id = p.tokens[static_cast<size_t>(i)];
-    return transposer_ ? transposer_->transpose(id, w.shift) : id;
-  };
+  const int64_t inputs = std::min(context_, n - 1);  // rows end where targets do
+  auto shifted = [&](int32_t id) { return transposer_ ? transposer_->transpose(id, w.shift) : id; };
   for (int64_t t = 0; t < inputs; ++t) {
-    const int64_t i = w.start + t;
+    const size_t i = static_cast<size_t>(t);
     const size_t c = static_cast<size_t>(base + t);
-    b.tokens[c] = shifted(i);
-    b.targets[c] = shifted(i + 1);
-    b.bars[c] = std::min(p.bars[static_cast<size_t>(i)], max_bar_);
-    b.positions[c] = p.positions[static_cast<size_t>(i)];
+    b.tokens[c] = shifted(r.tokens[i]);
+    b.targets[c] = shifted(r.tokens[i + 1]);
+    b.bars[c] = std::min(r.bars[i], max_bar_);
+    b.positions[c] = r.positions[i];
     if (b.targets[c] != pad_) ++b.target_count;
   }
-  // Every position, padding included, carries the piece's emotion: the window
-  // may start after the BOS/emotion tokens, so this is where it is known from.
-  const int q = static_cast<int>(p.label);
-  for (int64_t t = 0; t < context_; ++t) b.emotion[static_cast<size_t>((base + t) * kNumQuadrants + q)] = 1.0f;
+  // Every position, padding included, carries an emotion (the window may
+  // start after the BOS/emotion tokens, so this is where it is known from);
+  // padding after the row's end keeps the emotion of its last token. The
+  // null emotion is all zeros.
+  for (int64_t t = 0; t < context_; ++t) {
+    if (n == 0) break;
+    const int q = r.quadrant[static_cast<size_t>(std::min(t, n - 1))];
+    if (q >= 0) b.emotion[static_cast<size_t>((base + t) * kNumQuadrants + q)] = 1.0f;
+  }
 }
 
 }  // namespace emopiano::train

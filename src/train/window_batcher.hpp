@@ -2,10 +2,17 @@
 // each row is a window of context_length input tokens and the next token of
 // each as the target. Rows shorter than the window are padded with PAD, and
 // PAD targets are excluded from the loss.
+//
+// Two options shape what the emotion input teaches: emotion dropout (a row
+// gets the null, all-zero emotion) and joined windows (the end of one piece,
+// cut at a bar line, followed by the start of a piece of another quadrant,
+// with the emotion input switching at the join).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "emopiano/dataset.hpp"
@@ -22,10 +29,18 @@ struct TrainingPiece {
   std::vector<int32_t> bars;
   std::vector<int32_t> positions;
   Quadrant label = Quadrant::Q1;
+  bool labelled = true;  // false: always the null emotion
+  // Indices of the Bar tokens at which the pedal is up: where the piece can
+  // be cut for a joined window without leaving a pedal hanging.
+  std::vector<int32_t> cut_points;
+  int32_t first_bar = -1;       // index of the first Bar token (-1: none)
+  int32_t first_bar_body = -1;  // index after that Bar and its TimeSig, if any
+  int32_t opening_key = -1;     // the Key token after BOS, or -1
+  std::vector<std::pair<int32_t, int32_t>> key_changes;  // (index, Key token id), in order
 };
 
 TrainingPiece make_training_piece(const Tokenizer& tokenizer, const std::vector<int32_t>& tokens,
-                                  Quadrant label);
+                                  Quadrant label, bool labelled = true);
 
 // Row-major [rows, length] arrays (emotion: [rows, length, 4]).
 struct Batch {
@@ -40,6 +55,17 @@ struct WindowSpec {
   size_t piece = 0;
   int64_t start = 0;
   int shift = 0;
+  bool null_emotion = false;  // emotion dropout (or an unlabelled piece)
+  // Joined windows: piece's tokens [start, cut) then `second` from its first
+  // Bar, with second's opening key restated after that Bar.
+  bool joined = false;
+  size_t second = 0;
+  int64_t cut = 0;
+};
+
+struct WindowOptions {
+  double emotion_dropout = 0.0;
+  double join_probability = 0.0;
 };
 
 class WindowBatcher {
@@ -47,7 +73,7 @@ class WindowBatcher {
   // `pieces` must outlive the batcher. max_bar clamps bar indices to the
   // model's bar embedding. `transposer` may be null (no augmentation).
   WindowBatcher(const std::vector<TrainingPiece>& pieces, int64_t context_length, int32_t pad_id,
-                int32_t max_bar, const PitchTransposer* transposer);
+                int32_t max_bar, const PitchTransposer* transposer, WindowOptions options = {});
 
   // Random windows: a piece drawn with probability proportional to the
   // tokens it has to predict, a start drawn uniformly among the full windows
@@ -66,13 +92,25 @@ class WindowBatcher {
 
  private:
   void fill_row(Batch& b, int64_t row, const WindowSpec& w) const;
+  // Chooses a joined window for a row whose first piece is `w.piece`; false
+  // when no piece of another quadrant or no cut point fits.
+  bool choose_join(WindowSpec& w, std::mt19937_64& rng) const;
+  // The tokens, bars, positions and emotion index (-1 null) of a row's
+  // context_ + 1 tokens (fewer at the end of a piece).
+  struct RowTokens {
+    std::vector<int32_t> tokens, bars, positions;
+    std::vector<int8_t> quadrant;
+  };
+  RowTokens row_tokens(const WindowSpec& w) const;
 
   const std::vector<TrainingPiece>& pieces_;
   int64_t context_;
   int32_t pad_;
   int32_t max_bar_;
   const PitchTransposer* transposer_;
+  WindowOptions options_;
   std::vector<int64_t> cumulative_;  // running sum of targets per piece
+  std::array<std::vector<size_t>, kNumQuadrants> joinable_;  // labelled pieces with a Bar, by quadrant
 };
 
 // Uniform integer in [0, n) by rejection from the raw 64-bit output.

@@ -64,6 +64,7 @@ struct VaeTrainer::Impl {
     const int32_t vocab = tok.vocab_size();
     int64_t segment_tokens = 0, segment_count = 0;
     for (const DatasetItem& item : dataset.items()) {
+      if (!item.labelled) continue;  // the VAE is conditioned on every segment's emotion
       for (int32_t id : item.tokens)
         if (id < 0 || id >= vocab)
           throw Error(ErrorCode::invalid_argument,

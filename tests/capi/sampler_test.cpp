@@ -2,6 +2,7 @@
 // input, primers, batches, streaming, progress and cancellation, results
 // compared with the C++ Sampler, and argument errors.
 #include <atomic>
+#include <cstddef>
 #include <chrono>
 #include <cmath>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "capi/capi_fixtures.hpp"
 #include "emopiano/sampler.hpp"
+#include "emopiano/tokenizer.hpp"
 #include "support/test_support.hpp"
 
 namespace {
@@ -455,6 +457,59 @@ TEST(CapiSampler, SamplerOutlivesItsModelHandle) {
   Sampler s(model);
   emopiano_model_free(model);
   EXPECT_EQ(generate(s.s, params(42)), generate(Sampler().s, params(42)));
+}
+
+}  // namespace
+
+namespace {
+
+emopiano_model* key_model() {
+  static emopiano_model* model = [] {
+    emopiano_model* m = nullptr;
+    EXPECT_EQ(emopiano_model_create(&m, kTinyModel, R"({"use_key": true, "emotion_token": false})", 5), EMOPIANO_OK)
+        << emopiano_last_error();
+    return m;
+  }();
+  return model;
+}
+
+TEST(CapiSampler, GuidanceAndKeyAreAppendedParams) {
+  Sampler s(key_model());
+  auto p = params(4);
+  EXPECT_EQ(p.guidance, -1.0f);  // the model's default
+  EXPECT_EQ(p.key, nullptr);
+  p.key = "A minor";
+  p.guidance = 0.0f;
+  p.quadrant = EMOPIANO_Q1;
+  const auto q1 = generate(s.s, p);
+  ASSERT_GE(q1.size(), 2u);
+  EXPECT_EQ(q1[1], *emopiano::Tokenizer::create(emopiano::TokenizerConfig::from_json(R"({"use_key": true, "emotion_token": false})"))
+                        ->key_id(emopiano::MusicalKey{9, false}));
+  // w = 0 ignores the emotion; w = 4 does not.
+  p.quadrant = EMOPIANO_Q3;
+  EXPECT_EQ(generate(s.s, p), q1);
+  p.guidance = 4.0f;
+  EXPECT_NE(generate(s.s, p), q1);
+
+  // A caller built against the older, shorter struct gets the defaults.
+  emopiano_generate_params old = params(4);
+  old.struct_size = offsetof(emopiano_generate_params, guidance);
+  Piece piece;
+  EXPECT_EQ(emopiano_sampler_generate(&piece.g, s.s, &old), EMOPIANO_OK) << emopiano_last_error();
+}
+
+TEST(CapiSampler, BadKeyOrGuidanceIsRefusedWithAMessage) {
+  Sampler s(key_model());
+  auto p = params(4);
+  p.key = "H major";
+  Piece piece;
+  EXPECT_EQ(emopiano_sampler_generate(&piece.g, s.s, &p), EMOPIANO_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(emopiano_last_error()).find("H major"), std::string::npos) << emopiano_last_error();
+  EXPECT_EQ(piece.g, nullptr);
+  p.key = nullptr;
+  p.guidance = 1e9f;
+  EXPECT_EQ(emopiano_sampler_generate(&piece.g, s.s, &p), EMOPIANO_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(emopiano_last_error()).find("guidance"), std::string::npos) << emopiano_last_error();
 }
 
 }  // namespace

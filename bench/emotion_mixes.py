@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Do 50/50 emotion mixes land between their ends?
+
+For each pair of quadrants (A, B) generates N pieces for pure A, pure B and the
+50/50 mix of the two, with the same seeds, measures them with `emopiano
+metrics`, and prints note density, velocity and the share of major keys for
+the three, as a Markdown table. A mix is "between" on a figure when it lies
+inside [min(A, B), max(A, B)] widened by a tolerance (default 5% of |A - B|).
+Exits 1 when any mix is outside on density or velocity.
+
+  python3 bench/emotion_mixes.py --emopiano build/emopiano --num 30 --bars 16
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+PAIRS = [("Q1", "Q3"), ("Q2", "Q4"), ("Q1", "Q2"), ("Q3", "Q4"), ("Q1", "Q4"), ("Q2", "Q3")]
+FIGURES = [("notes_per_bar", "notes/bar", 1), ("velocity_mean", "velocity", 1), ("major_share", "major", 2)]
+
+
+def mix(a, b):
+    p = [0.0] * 4
+    p[int(a[1]) - 1] += 0.5
+    p[int(b[1]) - 1] += 0.5
+    return ",".join(f"{x:g}" for x in p)
+
+
+def measure(emopiano, model, emotion, folder, args):
+    os.makedirs(folder, exist_ok=True)
+    cmd = [emopiano, "generate", "--emotion", emotion, "--num", str(args.num), "--bars", str(args.bars),
+           "--seed", str(args.seed), "--quiet", "-o", os.path.join(folder, "piece.mid"), "--threads", "0"]
+    if model:
+        cmd += ["--model", model]
+    if args.guidance is not None:
+        cmd += ["--guidance", str(args.guidance)]
+    subprocess.run(cmd, check=True)
+    out = subprocess.run([emopiano, "metrics", folder, "--json", "--summary-only"],
+                         check=True, capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        j = json.loads(line)
+        if j.get("summary") == "all":
+            return j
+    raise SystemExit(f"no summary for {folder}")
+
+
+def figure(summary, key):
+    if key == "major_share":
+        return summary["major_share"]
+    return summary["mean"][key]
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--emopiano", default=os.path.join(here, "..", "build", "emopiano"))
+    ap.add_argument("--model", help="model file (default: the bundled model)")
+    ap.add_argument("--num", type=int, default=30, help="pieces per emotion")
+    ap.add_argument("--bars", type=int, default=16)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--guidance", type=float, help="guidance weight (default: the model's)")
+    ap.add_argument("--tolerance", type=float, default=0.05)
+    args = ap.parse_args()
+
+    outside = 0
+    with tempfile.TemporaryDirectory(prefix="emopiano-mixes-") as tmp:
+        cache = {}
+        def get(emotion):
+            if emotion not in cache:
+                cache[emotion] = measure(args.emopiano, args.model, emotion, os.path.join(tmp, emotion.replace(",", "_")), args)
+            return cache[emotion]
+        print(f"{args.num} pieces per emotion, {args.bars} bars, seeds {args.seed}..{args.seed + args.num - 1}\n")
+        print("| pair | " + " | ".join(f"{name}: A / mix / B" for _, name, _ in FIGURES) + " | between |")
+        print("|---|" + "---|" * (len(FIGURES) + 1))
+        for a, b in PAIRS:
+            sa, sm, sb = get(a), get(mix(a, b)), get(b)
+            cells, flags = [], []
+            for key, _, digits in FIGURES:
+                va, vm, vb = figure(sa, key), figure(sm, key), figure(sb, key)
+                slack = args.tolerance * abs(va - vb)
+                inside = min(va, vb) - slack <= vm <= max(va, vb) + slack
+                flags.append(inside)
+                cells.append(f"{va:.{digits}f} / **{vm:.{digits}f}** / {vb:.{digits}f}")
+                if not inside and key != "major_share":
+                    outside += 1
+            verdict = ", ".join(name for (k, name, _), ok in zip(FIGURES, flags) if ok) or "none"
+            print(f"| {a}+{b} | " + " | ".join(cells) + f" | {verdict} |")
+    print()
+    print("every mix between its ends on density and velocity" if outside == 0
+          else f"{outside} figure(s) of density or velocity outside their ends")
+    return 1 if outside else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,216 @@
+// Classifier-free guidance, the null emotion, and the key of a generated
+// piece (drawn from the model's key distribution, named by the user, or
+// changed where a trajectory's valence changes sign).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "emopiano/error.hpp"
+#include "emopiano/sampler.hpp"
+#include "sample/guidance.hpp"
+#include "sample/key_choice.hpp"
+
+namespace emopiano {
+namespace {
+
+Model key_model(const std::string& metadata = "{}") {
+  ModelConfig c;
+  c.n_layers = 2;
+  c.d_model = 32;
+  c.n_heads = 2;
+  c.d_ff = 64;
+  c.context_length = 96;
+  c.max_bars = 32;
+  TokenizerConfig t;
+  t.use_key = true;
+  t.emotion_token = false;
+  Model m = Model::create(c, t, 11);
+  m.set_metadata_json(metadata);
+  return m;
+}
+
+GenerationRequest request(Quadrant q, float guidance, uint64_t seed = 3) {
+  GenerationRequest r;
+  r.emotion = EmotionTrajectory(EmotionMix::from_quadrant(q));
+  r.params.seed = seed;
+  r.params.max_tokens = 120;
+  r.params.top_p = 1.0f;
+  r.params.guidance = guidance;
+  r.key = MusicalKey{2, true};
+  return r;
+}
+
+TEST(Guidance, ArithmeticOfOneRow) {
+  std::vector<float> cond = {1.0f, -2.0f, 0.5f}, uncond = {0.0f, 1.0f, 0.5f};
+  auto c = cond;
+  sample::apply_guidance(c.data(), uncond.data(), 3, 1.0f);
+  EXPECT_EQ(c, cond);  // w = 1: the conditional logits
+  c = cond;
+  sample::apply_guidance(c.data(), uncond.data(), 3, 0.0f);
+  EXPECT_EQ(c, uncond);  // w = 0: the unconditional ones
+  c = cond;
+  sample::apply_guidance(c.data(), uncond.data(), 3, 3.0f);
+  EXPECT_EQ(c, (std::vector<float>{3.0f, -8.0f, 0.5f}));
+}
+
+TEST(Guidance, DefaultDependsOnWhetherTheModelLearnedTheNullEmotion) {
+  EXPECT_EQ(sample::resolve_guidance(-1.0f, "{}"), 1.0f);
+  EXPECT_EQ(sample::resolve_guidance(-1.0f, R"({"null_emotion": false})"), 1.0f);
+  EXPECT_EQ(sample::resolve_guidance(-1.0f, R"({"null_emotion": true})"), kDefaultGuidance);
+  EXPECT_EQ(sample::resolve_guidance(2.5f, "{}"), 2.5f);
+  EXPECT_EQ(sample::resolve_guidance(0.0f, R"({"null_emotion": true})"), 0.0f);
+}
+
+TEST(Guidance, WeightZeroIsTheUnconditionalModelWhateverTheEmotion) {
+  Model m = key_model();
+  Sampler s(m);
+  auto q1 = s.generate(request(Quadrant::Q1, 0.0f));
+  auto q3 = s.generate(request(Quadrant::Q3, 0.0f));
+  EXPECT_EQ(q1.tokens, q3.tokens);
+  EXPECT_EQ(q1.guidance, 0.0f);
+  // With the emotion heard (w = 1 or more) the two emotions part ways.
+  auto c1 = s.generate(request(Quadrant::Q1, 4.0f));
+  auto c3 = s.generate(request(Quadrant::Q3, 4.0f));
+  EXPECT_NE(c1.tokens, c3.tokens);
+}
+
+TEST(Guidance, WeightOneIsThePlainConditionalModel) {
+  Model m = key_model();
+  Sampler s(m);
+  auto plain = s.generate(request(Quadrant::Q2, 1.0f));
+  auto by_default = s.generate(request(Quadrant::Q2, -1.0f));  // no null emotion in metadata: w = 1
+  EXPECT_EQ(plain.tokens, by_default.tokens);
+  EXPECT_EQ(by_default.guidance, 1.0f);
+  auto guided = s.generate(request(Quadrant::Q2, 3.0f));
+  EXPECT_NE(plain.tokens, guided.tokens);
+}
+
+TEST(Guidance, BatchOfGuidedPiecesMatchesPiecesOneByOne) {
+  Model m = key_model();
+  Sampler s(m);
+  auto r = request(Quadrant::Q4, 2.0f, 21);
+  r.params.max_tokens = 80;
+  auto batch = s.generate_batch(r, 3);
+  for (int i = 0; i < 3; ++i) {
+    auto one = r;
+    one.params.seed = 21 + uint64_t(i);
+    EXPECT_EQ(s.generate(one).tokens, batch[size_t(i)].tokens) << "piece " << i;
+  }
+}
+
+TEST(Keys, TheNamedKeyOpensThePieceAndIsNeverSampledAgain) {
+  Model m = key_model();
+  Sampler s(m);
+  auto r = request(Quadrant::Q1, 1.0f);
+  r.key = MusicalKey{9, false};
+  r.params.max_tokens = 300;
+  auto result = s.generate(r);
+  const Tokenizer& tok = m.tokenizer();
+  ASSERT_GE(result.tokens.size(), 2u);
+  EXPECT_EQ(tok.token_to_string(result.tokens[1]), "Key_A_minor");
+  int keys = 0;
+  for (int32_t id : result.tokens) keys += tok.key_of(id).has_value();
+  EXPECT_EQ(keys, 1);
+  ASSERT_TRUE(result.key);
+  EXPECT_EQ(*result.key, (MusicalKey{9, false}));
+  ASSERT_FALSE(result.score.keys.empty());
+  EXPECT_EQ(result.score.keys[0].tonic, 9);
+}
+
+TEST(Keys, DrawnFromTheModelsKeyDistributionOfTheEmotion) {
+  // Q1 pieces were all in G major, Q3 pieces all in F# minor.
+  std::vector<int> g_major(kNumKeys, 0), fs_minor(kNumKeys, 0), none(kNumKeys, 0);
+  g_major[size_t(key_index({7, true}))] = 40;
+  fs_minor[size_t(key_index({6, false}))] = 25;
+  nlohmann::json meta = {{"key_distribution", {{"Q1", g_major}, {"Q2", none}, {"Q3", fs_minor}, {"Q4", none}}}};
+  Model m = key_model(meta.dump());
+  Sampler s(m);
+  for (uint64_t seed = 0; seed < 5; ++seed) {
+    auto r1 = request(Quadrant::Q1, 1.0f, seed);
+    r1.key.reset();
+    auto r3 = request(Quadrant::Q3, 1.0f, seed);
+    r3.key.reset();
+    EXPECT_EQ(*s.generate(r1).key, (MusicalKey{7, true}));
+    EXPECT_EQ(*s.generate(r3).key, (MusicalKey{6, false}));
+  }
+  // A 50/50 mix draws from both.
+  std::set<int> seen;
+  for (uint64_t seed = 0; seed < 40; ++seed) {
+    auto r = request(Quadrant::Q1, 1.0f, seed);
+    r.key.reset();
+    r.emotion = EmotionTrajectory(EmotionMix::from_probabilities({0.5f, 0.0f, 0.5f, 0.0f}));
+    r.params.max_tokens = 4;
+    seen.insert(key_index(*s.generate(r).key));
+  }
+  EXPECT_EQ(seen, (std::set<int>{key_index({7, true}), key_index({6, false})}));
+}
+
+TEST(Keys, DistributionProbabilitiesMixTheQuadrants) {
+  std::vector<int> q1(kNumKeys, 0), q2(kNumKeys, 0);
+  q1[0] = 3;   // C major
+  q1[12] = 1;  // C minor
+  q2[21] = 2;  // A minor
+  nlohmann::json meta = {{"key_distribution", {{"Q1", q1}, {"Q2", q2}}}};
+  auto d = sample::KeyDistribution::from_metadata(meta.dump());
+  ASSERT_FALSE(d.empty());
+  auto p = d.probabilities(EmotionMix::from_probabilities({0.5f, 0.5f, 0.0f, 0.0f}));
+  EXPECT_NEAR(p[0], 0.375, 1e-9);
+  EXPECT_NEAR(p[12], 0.125, 1e-9);
+  EXPECT_NEAR(p[21], 0.5, 1e-9);
+  // No distribution: the mode follows valence.
+  auto none = sample::KeyDistribution::from_metadata("{}");
+  EXPECT_TRUE(none.empty());
+  EXPECT_TRUE(none.draw(EmotionMix::from_quadrant(Quadrant::Q4), 0.3).major);
+  EXPECT_FALSE(none.draw(EmotionMix::from_quadrant(Quadrant::Q2), 0.3).major);
+}
+
+TEST(Keys, ValenceFlipModulatesToTheParallelKeyAtThatBar) {
+  Model m = key_model();
+  Sampler s(m);
+  GenerationRequest r = request(Quadrant::Q1, 1.0f);
+  r.emotion = EmotionTrajectory::parse("Q1@0,Q1@3,Q3@4");
+  r.key = MusicalKey{0, true};
+  r.params.max_bars = 8;
+  r.params.stop_at_eos = false;
+  r.params.max_tokens = 4000;
+  auto result = s.generate(r);
+  ASSERT_EQ(result.bars, 8);
+  ASSERT_EQ(result.score.keys.size(), 2u);
+  EXPECT_EQ(result.score.keys[0].tick, 0);
+  EXPECT_TRUE(result.score.keys[0].major);
+  EXPECT_EQ(result.score.keys[1].tonic, 0);
+  EXPECT_FALSE(result.score.keys[1].major);
+  EXPECT_EQ(result.score.keys[1].tick, 4 * 16 * 120);  // bar 5 (index 4) of the decoded grid
+  EXPECT_EQ(result.score.warnings.invalid_tokens, 0);
+
+  // No flip, no change; and a minor key already fits a sad turn.
+  r.emotion = EmotionTrajectory::parse("Q1@0,Q4@4");
+  EXPECT_EQ(s.generate(r).score.keys.size(), 1u);
+  r.emotion = EmotionTrajectory::parse("Q1@0,Q1@3,Q2@4");
+  r.key = MusicalKey{9, false};
+  EXPECT_EQ(s.generate(r).score.keys.size(), 1u);
+}
+
+TEST(Keys, ModulationRule) {
+  using sample::modulation;
+  EXPECT_EQ(modulation({0, true}, 1.0f, -1.0f), (MusicalKey{0, false}));
+  EXPECT_EQ(modulation({9, false}, -1.0f, 1.0f), (MusicalKey{9, true}));
+  EXPECT_FALSE(modulation({0, true}, 1.0f, 0.5f));
+  EXPECT_FALSE(modulation({0, true}, 1.0f, -0.1f));   // inside the dead band
+  EXPECT_FALSE(modulation({9, false}, 1.0f, -1.0f));  // the mode already fits
+}
+
+TEST(Guidance, OutOfRangeIsRefused) {
+  Model m = key_model();
+  Sampler s(m);
+  auto r = request(Quadrant::Q1, 1e9f);
+  EXPECT_THROW(s.generate(r), Error);
+  r.params.guidance = std::nanf("");
+  EXPECT_THROW(s.generate(r), Error);
+}
+
+}  // namespace
+}  // namespace emopiano

@@ -1,0 +1,85 @@
+// Starting a run from a trained model: accepted only when its architecture
+// and vocabulary are the ones the run asks for.
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "emopiano/error.hpp"
+#include "emopiano/trainer.hpp"
+#include "support/test_support.hpp"
+
+namespace emopiano {
+namespace {
+
+ModelConfig small() {
+  ModelConfig c;
+  c.n_layers = 2;
+  c.d_model = 32;
+  c.n_heads = 2;
+  c.d_ff = 64;
+  c.context_length = 64;
+  c.max_bars = 16;
+  return c;
+}
+
+TokenizerConfig keys() {
+  TokenizerConfig t;
+  t.use_key = true;
+  t.emotion_token = false;
+  return t;
+}
+
+std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    return e.what();
+  }
+  ADD_FAILURE() << "no error";
+  return "";
+}
+
+TEST(FineTuning, MatchingModelLoadsWithItsWeights) {
+  const auto path = test::temp_dir("finetune") / "pre.pt";
+  Model pre = Model::create(small(), keys(), 3);
+  pre.save(path);
+  const ModelConfig mc = small();
+  const TokenizerConfig tc = keys();
+  Model m = load_model_for_fine_tuning(path, &mc, &tc);
+  EXPECT_EQ(m.parameter_count(), pre.parameter_count());
+  // Null expectations check nothing (the sections the config leaves out).
+  EXPECT_NO_THROW(load_model_for_fine_tuning(path, nullptr, nullptr));
+  // Dropout is not architecture.
+  ModelConfig other_dropout = small();
+  other_dropout.dropout = 0.3f;
+  EXPECT_NO_THROW(load_model_for_fine_tuning(path, &other_dropout, &tc));
+}
+
+TEST(FineTuning, MismatchedArchitectureOrVocabularyIsRefusedNamingEachDifference) {
+  const auto path = test::temp_dir("finetune-bad") / "pre.pt";
+  Model::create(small(), keys(), 3).save(path);
+  ModelConfig wider = small();
+  wider.d_model = 64;
+  wider.n_layers = 3;
+  const TokenizerConfig tc = keys();
+  std::string m = message_of([&] { load_model_for_fine_tuning(path, &wider, &tc); });
+  EXPECT_NE(m.find("cannot be fine-tuned"), std::string::npos) << m;
+  EXPECT_NE(m.find("d_model is 32 in the model, 64 in the config"), std::string::npos) << m;
+  EXPECT_NE(m.find("n_layers is 2 in the model, 3 in the config"), std::string::npos) << m;
+  EXPECT_NE(m.find(path.string()), std::string::npos) << m;
+
+  const ModelConfig mc = small();
+  const TokenizerConfig plain;  // no Key tokens: another vocabulary
+  m = message_of([&] { load_model_for_fine_tuning(path, &mc, &plain); });
+  EXPECT_NE(m.find("tokenizer differs"), std::string::npos) << m;
+  EXPECT_NE(m.find("265 tokens in the model, 241 in the config"), std::string::npos) << m;
+}
+
+TEST(FineTuning, MissingOrCorruptFileIsAClearError) {
+  const auto dir = test::temp_dir("finetune-missing");
+  EXPECT_THROW(load_model_for_fine_tuning(dir / "none.pt", nullptr, nullptr), Error);
+}
+
+}  // namespace
+}  // namespace emopiano
