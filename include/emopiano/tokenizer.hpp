@@ -34,6 +34,11 @@ struct TokenizerConfig {
   bool use_pedal = true;            // Pedal_On / Pedal_Off tokens at grid positions
   bool use_chords = false;          // a Chord token before notes that form a known chord
   bool use_time_signature = false;  // a TimeSig token after Bar when the metre changes
+  // Which beats the grid follows: "score" the score's own ticks, "tracked"
+  // the beats track_beats() finds (the score is retime()d before encoding),
+  // "auto" tracked only for scores is_unaligned() flags (performances stored
+  // at a nominal tempo). See emopiano/beats.hpp.
+  std::string grid = "auto";
 
   std::string to_json() const;
   // Throws Error(format) on malformed JSON, Error(invalid_argument) on

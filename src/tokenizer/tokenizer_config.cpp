@@ -46,6 +46,7 @@ std::string TokenizerConfig::to_json() const {
   j["use_pedal"] = use_pedal;
   j["use_chords"] = use_chords;
   j["use_time_signature"] = use_time_signature;
+  j["grid"] = grid;
   return j.dump(2);
 }
 
@@ -92,6 +93,10 @@ TokenizerConfig TokenizerConfig::from_json(std::string_view text) {
     else if (key == "use_pedal") get_bool(c.use_pedal);
     else if (key == "use_chords") get_bool(c.use_chords);
     else if (key == "use_time_signature") get_bool(c.use_time_signature);
+    else if (key == "grid") {
+      if (!value.is_string()) bad_type(key, "a string");
+      c.grid = value.get<std::string>();
+    }
     else
       // An option this version does not know would change the vocabulary in
       // a way we cannot reproduce, so it is refused rather than ignored.
@@ -120,6 +125,8 @@ void TokenizerConfig::validate() const {
     bad_value(fmt::format("tempo range [{}, {}] must satisfy 1 <= tempo_min < tempo_max <= 1000",
                           tempo_min, tempo_max));
   check_range("max_duration_steps", max_duration_steps, 1, 1024);
+  if (grid != "auto" && grid != "score" && grid != "tracked")
+    bad_value(fmt::format("grid \"{}\" must be auto, score or tracked", grid));
 }
 
 bool TokenizerConfig::operator==(const TokenizerConfig& o) const {
@@ -129,7 +136,7 @@ bool TokenizerConfig::operator==(const TokenizerConfig& o) const {
          tempo_min == o.tempo_min && tempo_max == o.tempo_max &&
          max_duration_steps == o.max_duration_steps && use_tempo == o.use_tempo &&
          use_pedal == o.use_pedal && use_chords == o.use_chords &&
-         use_time_signature == o.use_time_signature;
+         use_time_signature == o.use_time_signature && grid == o.grid;
 }
 
 }  // namespace emopiano
