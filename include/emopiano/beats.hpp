@@ -21,8 +21,11 @@ constexpr int kBeatTrackerVersion = 1;
 struct BeatTrackingOptions {
   double min_bpm = 40.0;       // tempo range searched
   double max_bpm = 240.0;
-  double prior_bpm = 110.0;    // centre of the log-normal tempo prior
-  double prior_octaves = 0.9;  // its standard deviation, in octaves
+  // Log-normal tempo prior: its centre and standard deviation in octaves.
+  // Tuned on POP909's annotated beats (docs/beats.md): a broad prior at 80
+  // lets the autocorrelation decide between a beat and its double or half.
+  double prior_bpm = 80.0;
+  double prior_octaves = 2.0;
   // How strongly beat intervals keep to the local tempo (Ellis' alpha):
   // higher is steadier, lower follows rubato more closely.
   double tightness = 100.0;
