@@ -61,7 +61,7 @@ if [ "$run_tests" -eq 1 ]; then
         -DEMOPIANO_SANITIZE=ON -DEMOPIANO_BUILD_BENCH=OFF >/dev/null
   cmake --build build-sanitize -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --test-dir build-sanitize --output-on-failure -j "$jobs" -L 'midi|tokenizer|core|capi'
+    ctest --test-dir build-sanitize --output-on-failure -j "$jobs" -L 'midi|tokenizer|core|capi|beat'
 
   if [ -x tests/fuzz/run_fuzzers.sh ]; then
     echo "== fuzzers"

@@ -695,6 +695,50 @@ EMOPIANO_API int emopiano_vae_transform_file(const emopiano_vae *vae, const char
                                              int32_t from_quadrant, int32_t to_quadrant, float strength,
                                              const emopiano_vae_params *params, const char *out_path);
 
+/* ---- beats and metre ---------------------------------------------------------- */
+
+/* Beats, downbeats and metre of a performance, tracked from its notes and
+ * pedal (docs/beats.md), and the performance rewritten onto that grid. The
+ * notes are read with the default MIDI read params (pedal kept as events,
+ * drums left out). Thread-safe: no shared state. */
+typedef struct emopiano_beat_params {
+  uint32_t struct_size;
+  int32_t metre;         /* beats per bar: 0 detects 3 or 4 (default), 2..12 forces it */
+  double min_bpm;        /* tempo range searched (default 40 .. 240) */
+  double max_bpm;
+  double prior_bpm;      /* centre of the log-normal tempo prior (default as BeatTrackingOptions) */
+  double prior_octaves;  /* its width in octaves */
+  double tightness;      /* how closely beats keep to the local tempo (default 100) */
+} emopiano_beat_params;
+
+EMOPIANO_API int emopiano_beat_params_init(emopiano_beat_params *params, uint32_t struct_size);
+/* The beat map as JSON, freed with emopiano_free:
+ * {"metre":4,"pickup_beats":1,"beats":[seconds...],"bpm":[per beat...],
+ *  "downbeats":[indices into beats...]}. A piece with fewer than two onsets
+ * gives empty arrays. params may be NULL for the defaults. */
+EMOPIANO_API int emopiano_beats_file_json(char **out_json, const char *midi_path,
+                                          const emopiano_beat_params *params);
+EMOPIANO_API int emopiano_beats_bytes_json(char **out_json, const uint8_t *data, size_t size,
+                                           const emopiano_beat_params *params);
+/* Beat times in seconds into a caller-owned array of `capacity` doubles.
+ * *out_count gets the number of beats (also when the array is too small:
+ * then EMOPIANO_ERROR_BUFFER_TOO_SMALL). out_beats may be NULL with
+ * capacity 0 to ask for the count; out_metre may be NULL. */
+EMOPIANO_API int emopiano_beats_file(double *out_beats, size_t capacity, size_t *out_count,
+                                     int32_t *out_metre, const char *midi_path,
+                                     const emopiano_beat_params *params);
+/* The piece written onto its tracked beats: a quarter note per beat, a tempo
+ * change at each, the metre as time signature, bar lines on the downbeats,
+ * every note sounding when it did. Written atomically to out_path, or
+ * returned as bytes freed with emopiano_free. */
+EMOPIANO_API int emopiano_retime_file(const char *in_path, const char *out_path,
+                                      const emopiano_beat_params *params);
+EMOPIANO_API int emopiano_retime_bytes(uint8_t **out_bytes, size_t *out_size, const uint8_t *data,
+                                       size_t size, const emopiano_beat_params *params);
+/* 1 when the piece looks like a performance stored at one nominal tempo
+ * (what the tokenizer's "auto" grid tracks), else 0. */
+EMOPIANO_API int emopiano_midi_is_unaligned(int32_t *out_unaligned, const uint8_t *data, size_t size);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

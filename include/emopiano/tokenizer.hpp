@@ -43,6 +43,11 @@ struct TokenizerConfig {
   // take the emotion only as the per-position input (and learn a null
   // emotion for classifier-free guidance) turn it off.
   bool emotion_token = true;
+  // Which beats the grid follows: "score" the score's own ticks, "tracked"
+  // the beats track_beats() finds (the score is retime()d before encoding),
+  // "auto" tracked only for scores is_unaligned() flags (performances stored
+  // at a nominal tempo). See emopiano/beats.hpp.
+  std::string grid = "auto";
 
   std::string to_json() const;
   // Throws Error(format) on malformed JSON, Error(invalid_argument) on

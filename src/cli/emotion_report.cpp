@@ -29,8 +29,9 @@ std::string cell(double v, int decimals) {
 }
 
 void row(const std::string& name, const MetricsSummary& s) {
-  fmt::print("{:<14} {:>6} {:>7} {:>6} {:>6} {:>6} {:>6} {:>6}\n", name, s.pieces,
+  fmt::print("{:<14} {:>6} {:>7} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}\n", name, s.pieces,
              cell(mean_of(s, "notes_per_second"), 2), cell(mean_of(s, "velocity_mean"), 1),
+             cell(mean_of(s, "tempo_bpm"), 1),
              cell(mean_of(s, "pitch_range"), 1), cell(mean_of(s, "polyphony"), 2),
              cell(mean_of(s, "pitch_class_entropy"), 2), cell(s.pieces ? s.major_share : NAN, 2));
 }
@@ -39,8 +40,8 @@ void row(const std::string& name, const MetricsSummary& s) {
 
 void print_metrics_comparison(const std::array<MetricsSummary, 4>& generated,
                               const std::array<MetricsSummary, 4>* reference) {
-  fmt::print("{:<14} {:>6} {:>7} {:>6} {:>6} {:>6} {:>6} {:>6}\n", "", "pieces", "notes/s", "vel", "range",
-             "poly", "pcH", "major");
+  fmt::print("{:<14} {:>6} {:>7} {:>6} {:>6} {:>6} {:>6} {:>6} {:>6}\n", "", "pieces", "notes/s", "vel", "tempo",
+             "range", "poly", "pcH", "major");
   for (int q = 0; q < 4; ++q) {
     const std::string name = quadrant_name(static_cast<Quadrant>(q));
     row(name + " generated", generated[q]);

@@ -54,12 +54,13 @@ TokenCache::TokenCache(fs::path dir) : dir_(std::move(dir)) {
 }
 
 uint64_t TokenCache::key(std::string_view tokenizer_json, const MidiReadOptions& midi, Quadrant label,
-                         const uint8_t* file_bytes, size_t file_size) {
+                         const uint8_t* file_bytes, size_t file_size, int beat_tracker_version) {
   uint64_t h = kFnv64Offset;
   // The library version stands in for the tokenizer code: a new release may
   // tokenize the same file differently.
   h = fnv1a64_field(version_string(), h);
   h = fnv1a64_field(tokenizer_json, h);
+  h = fnv1a64_field(fmt::format("beat tracker {}", beat_tracker_version), h);
   const char flags[3] = {static_cast<char>(midi.apply_sustain_pedal), static_cast<char>(midi.exclude_drums),
                          static_cast<char>('1' + static_cast<int>(label))};
   h = fnv1a64_field(std::string_view(flags, sizeof flags), h);

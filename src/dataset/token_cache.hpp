@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "emopiano/beats.hpp"
 #include "emopiano/emotion.hpp"
 #include "emopiano/midi.hpp"
 
@@ -29,9 +30,12 @@ class TokenCache {
   bool enabled() const noexcept { return !dir_.empty(); }
   const std::filesystem::path& dir() const noexcept { return dir_; }
 
-  // Hash of what the tokens of one file depend on.
+  // Hash of what the tokens of one file depend on. The beat tracker's version
+  // is part of it: a tokenizer config with a tracked grid encodes the same
+  // file differently when the tracker changes.
   static uint64_t key(std::string_view tokenizer_json, const MidiReadOptions& midi, Quadrant label,
-                      const uint8_t* file_bytes, size_t file_size);
+                      const uint8_t* file_bytes, size_t file_size,
+                      int beat_tracker_version = kBeatTrackerVersion);
 
   std::filesystem::path entry_path(uint64_t key) const;
   // The cached ids, or nullopt when missing, unreadable or corrupt.

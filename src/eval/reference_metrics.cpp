@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include "emopiano/error.hpp"
+#include "emopiano/beats.hpp"
 #include "emopiano/evaluation.hpp"
 #include "emopiano/midi.hpp"
 
@@ -48,7 +49,12 @@ std::array<MetricsSummary, 4> reference_metrics(const fs::path& root, const Prog
   for (size_t i = 0; i < files.size(); ++i) {
     if (cancel.cancelled()) throw Error(ErrorCode::cancelled, "reference metrics cancelled");
     try {
-      per[static_cast<int>(files[i].second)].push_back(compute_metrics(read_midi_file(files[i].first)));
+      // Performances stored at a nominal tempo are measured on their tracked
+      // beats, as the tokenizer's "auto" grid reads them: their bars and
+      // tempo are then the music's own.
+      Score score = read_midi_file(files[i].first);
+      if (is_unaligned(score)) score = retime(score, track_beats(score));
+      per[static_cast<int>(files[i].second)].push_back(compute_metrics(score));
     } catch (const Error&) {
       // An unreadable clip is left out of the reference, as 'emopiano metrics' does.
     }

@@ -14,6 +14,7 @@
 #include "emopiano/midi.hpp"
 #include "eval/emotion_features.hpp"
 #include "model/tensor_container.hpp"
+#include "tokenizer/saved_tokenizer_config.hpp"
 
 namespace emopiano {
 
@@ -240,7 +241,7 @@ EmotionClassifier EmotionClassifier::load(const std::filesystem::path& path) {
   TokenizerConfig tok;
   try {
     config = ClassifierConfig::from_json(c.header["classifier"].dump());
-    tok = TokenizerConfig::from_json(c.header["tokenizer"].dump());
+    tok = tokenizer::saved_tokenizer_config(c.header["tokenizer"].dump());
   } catch (const Error& e) {
     detail::bad_container(what, e.what());
   }

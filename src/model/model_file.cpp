@@ -29,6 +29,7 @@
 #include "model/model_file_format.hpp"
 #include "model/model_impl.hpp"
 #include "model/tensor_container.hpp"
+#include "tokenizer/saved_tokenizer_config.hpp"
 
 namespace emopiano {
 
@@ -58,7 +59,7 @@ Model deserialize_model(const std::string& bytes, const std::filesystem::path& p
   TokenizerConfig tok_config;
   try {
     config = ModelConfig::from_json(c.header["model"].dump());
-    tok_config = TokenizerConfig::from_json(c.header["tokenizer"].dump());
+    tok_config = tokenizer::saved_tokenizer_config(c.header["tokenizer"].dump());
   } catch (const Error& e) {
     detail::bad_container(what, e.what());
   }

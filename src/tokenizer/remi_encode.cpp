@@ -2,10 +2,12 @@
 // a cell's tokens come out in the order the grammar demands.
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include <fmt/core.h>
 
+#include "emopiano/beats.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/metrics.hpp"
 #include "tokenizer/bar_grid.hpp"
@@ -66,10 +68,15 @@ std::vector<std::pair<CellKey, int>> collapse_changes(const std::vector<std::pai
 
 }  // namespace
 
-std::vector<int32_t> RemiTokenizer::encode(const Score& score, std::optional<Quadrant> emotion,
+std::vector<int32_t> RemiTokenizer::encode(const Score& input, std::optional<Quadrant> emotion,
                                            EncodeStats* stats_out) const {
   const RemiVocabulary& v = *vocab_;
   const TokenizerConfig& c = v.config();
+  // The grid the tokens follow: a performance at a nominal tempo is first
+  // written onto its tracked beats, so that Bar and Position mean bar and beat.
+  std::optional<Score> retimed;
+  if (c.grid == "tracked" || (c.grid == "auto" && is_unaligned(input))) retimed = retime(input, track_beats(input));
+  const Score& score = retimed ? *retimed : input;
   if (score.ticks_per_beat <= 0)
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("encode: ticks_per_beat must be positive, got {}", score.ticks_per_beat));

@@ -48,6 +48,7 @@ std::string TokenizerConfig::to_json() const {
   j["use_time_signature"] = use_time_signature;
   j["use_key"] = use_key;
   j["emotion_token"] = emotion_token;
+  j["grid"] = grid;
   return j.dump(2);
 }
 
@@ -96,6 +97,10 @@ TokenizerConfig TokenizerConfig::from_json(std::string_view text) {
     else if (key == "use_time_signature") get_bool(c.use_time_signature);
     else if (key == "use_key") get_bool(c.use_key);
     else if (key == "emotion_token") get_bool(c.emotion_token);
+    else if (key == "grid") {
+      if (!value.is_string()) bad_type(key, "a string");
+      c.grid = value.get<std::string>();
+    }
     else
       // An option this version does not know would change the vocabulary in
       // a way we cannot reproduce, so it is refused rather than ignored.
@@ -124,6 +129,8 @@ void TokenizerConfig::validate() const {
     bad_value(fmt::format("tempo range [{}, {}] must satisfy 1 <= tempo_min < tempo_max <= 1000",
                           tempo_min, tempo_max));
   check_range("max_duration_steps", max_duration_steps, 1, 1024);
+  if (grid != "auto" && grid != "score" && grid != "tracked")
+    bad_value(fmt::format("grid \"{}\" must be auto, score or tracked", grid));
 }
 
 bool TokenizerConfig::operator==(const TokenizerConfig& o) const {
@@ -134,7 +141,7 @@ bool TokenizerConfig::operator==(const TokenizerConfig& o) const {
          max_duration_steps == o.max_duration_steps && use_tempo == o.use_tempo &&
          use_pedal == o.use_pedal && use_chords == o.use_chords &&
          use_time_signature == o.use_time_signature && use_key == o.use_key &&
-         emotion_token == o.emotion_token;
+         emotion_token == o.emotion_token && grid == o.grid;
 }
 
 }  // namespace emopiano

@@ -8,6 +8,7 @@
 
 #include "emopiano/error.hpp"
 #include "emopiano/trainer.hpp"
+#include "model/model_impl.hpp"
 
 namespace emopiano {
 
@@ -28,7 +29,11 @@ Model load_model_for_fine_tuning(const std::filesystem::path& path, const ModelC
     check("context_length", m.context_length, e.context_length);
     check("max_bars", m.max_bars, e.max_bars);
   }
-  if (expected_tokenizer && !(model.tokenizer().config() == *expected_tokenizer)) {
+  // The grid a score is laid on before encoding is not part of the
+  // vocabulary: a model may be fine-tuned on another grid choice.
+  TokenizerConfig same_grid = model.tokenizer().config();
+  if (expected_tokenizer) same_grid.grid = expected_tokenizer->grid;
+  if (expected_tokenizer && !(same_grid == *expected_tokenizer)) {
     auto want = Tokenizer::create(*expected_tokenizer);
     differences.push_back(fmt::format(
         "the tokenizer differs (vocabulary of {} tokens in the model, {} in the config; model tokenizer {})",
@@ -39,6 +44,15 @@ Model load_model_for_fine_tuning(const std::filesystem::path& path, const ModelC
     for (const auto& d : differences) all += (all.empty() ? "" : "; ") + d;
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("{} cannot be fine-tuned with this config: {}", path.string(), all));
+  }
+  if (expected_tokenizer && !(model.tokenizer().config() == *expected_tokenizer)) {
+    // Only the grid differs: the same weights under the run's tokenizer config.
+    Model moved = Model::create(model.config(), *expected_tokenizer);
+    torch::NoGradGuard no_grad;
+    auto from = model.impl().net->named_parameters(true);
+    for (auto& p : moved.impl().net->named_parameters(true)) p.value().copy_(from[p.key()]);
+    moved.set_metadata_json(model.metadata_json());
+    return moved;
   }
   return model;
 }

@@ -11,6 +11,7 @@
 #include "emopiano/error.hpp"
 #include "model/tensor_container.hpp"
 #include "sample/random.hpp"
+#include "tokenizer/saved_tokenizer_config.hpp"
 #include "vae/vae_impl.hpp"
 
 namespace emopiano {
@@ -138,7 +139,7 @@ EmotionVae EmotionVae::load(const std::filesystem::path& path) {
   TokenizerConfig tok;
   try {
     config = VaeConfig::from_json(c.header["vae"].dump());
-    tok = TokenizerConfig::from_json(c.header["tokenizer"].dump());
+    tok = tokenizer::saved_tokenizer_config(c.header["tokenizer"].dump());
   } catch (const Error& e) {
     detail::bad_container(what, e.what());
   }

@@ -7,6 +7,7 @@
 
 #include "dataset/stable_hash.hpp"
 #include "emopiano/error.hpp"
+#include "emopiano/tokenizer.hpp"
 #include "support/test_support.hpp"
 
 namespace emopiano::detail {
@@ -44,6 +45,17 @@ TEST(TokenCache, KeyDependsOnEveryInput) {
   MidiReadOptions drums;
   drums.exclude_drums = false;
   EXPECT_NE(base, TokenCache::key("{\"a\":1}", drums, Quadrant::Q1, kBytes, sizeof kBytes));
+  // A new beat tracker may retime the same file differently.
+  EXPECT_EQ(base, TokenCache::key("{\"a\":1}", midi, Quadrant::Q1, kBytes, sizeof kBytes, kBeatTrackerVersion));
+  EXPECT_NE(base, TokenCache::key("{\"a\":1}", midi, Quadrant::Q1, kBytes, sizeof kBytes, kBeatTrackerVersion + 1));
+}
+
+TEST(TokenCache, KeyFollowsTheTokenizerGrid) {
+  TokenizerConfig score_grid, tracked_grid;
+  score_grid.grid = "score";
+  tracked_grid.grid = "tracked";
+  EXPECT_NE(TokenCache::key(score_grid.to_json(), {}, Quadrant::Q1, kBytes, sizeof kBytes),
+            TokenCache::key(tracked_grid.to_json(), {}, Quadrant::Q1, kBytes, sizeof kBytes));
 }
 
 TEST(TokenCache, StoreThenLoadRoundTrips) {

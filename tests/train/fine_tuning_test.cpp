@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "emopiano/error.hpp"
+#include "emopiano/sampler.hpp"
 #include "emopiano/trainer.hpp"
 #include "support/test_support.hpp"
 
@@ -79,6 +80,37 @@ TEST(FineTuning, MismatchedArchitectureOrVocabularyIsRefusedNamingEachDifference
 TEST(FineTuning, MissingOrCorruptFileIsAClearError) {
   const auto dir = test::temp_dir("finetune-missing");
   EXPECT_THROW(load_model_for_fine_tuning(dir / "none.pt", nullptr, nullptr), Error);
+}
+
+}  // namespace
+}  // namespace emopiano
+
+namespace emopiano {
+namespace {
+
+TEST(FineTuning, AnotherGridKeepsTheWeightsUnderTheRunsTokenizer) {
+  const auto path = test::temp_dir("finetune-grid") / "pre.pt";
+  TokenizerConfig score_grid = keys();
+  score_grid.grid = "score";
+  Model pre = Model::create(small(), score_grid, 3);
+  pre.set_metadata_json(R"({"training": {"steps": 7}})");
+  pre.save(path);
+  const ModelConfig mc = small();
+  const TokenizerConfig tc = keys();  // grid "auto"
+  Model m = load_model_for_fine_tuning(path, &mc, &tc);
+  EXPECT_EQ(m.tokenizer().config().grid, "auto");
+  EXPECT_EQ(m.metadata_json(), pre.metadata_json());
+  // Same weights: the same greedy piece.
+  EXPECT_EQ(m.tokenizer().vocab_size(), pre.tokenizer().vocab_size());
+  auto greedy = [](const Model& model) {
+    Sampler sampler(model);
+    GenerationRequest r;
+    r.params.temperature = 0.0f;
+    r.params.max_tokens = 40;
+    r.key = MusicalKey{0, true};
+    return sampler.generate(r).tokens;
+  };
+  EXPECT_EQ(greedy(pre), greedy(m));
 }
 
 }  // namespace
