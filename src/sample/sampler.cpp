@@ -19,6 +19,7 @@
 #include "model/model_impl.hpp"
 #include "model/torch_runtime.hpp"
 #include "sample/emotion_schedule.hpp"
+#include "sample/generation_memory.hpp"
 #include "sample/random.hpp"
 #include "sample/sampler_impl.hpp"
 #include "sample/token_choice.hpp"
@@ -335,6 +336,7 @@ GenerationResult Sampler::generate(const GenerationRequest& request) {
 }
 
 std::vector<GenerationResult> Sampler::generate_batch(const GenerationRequest& request, int count) {
+  sample::check_generation_memory(impl_->model.config(), count);  // before anything is allocated
   return Generation(*impl_, request, count).run();
 }
 
