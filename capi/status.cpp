@@ -8,6 +8,7 @@
 
 #include "capi_support.hpp"
 #include "emopiano.h"
+#include "core/foreign_error.hpp"
 #include "emopiano/error.hpp"
 
 namespace emopiano::capi {
@@ -21,6 +22,7 @@ static_assert(EMOPIANO_ERROR_BUFFER_TOO_SMALL == static_cast<int>(ErrorCode::buf
 static_assert(EMOPIANO_ERROR_CANCELLED == static_cast<int>(ErrorCode::cancelled));
 static_assert(EMOPIANO_ERROR_UNSUPPORTED == static_cast<int>(ErrorCode::unsupported));
 static_assert(EMOPIANO_ERROR_INTERNAL == static_cast<int>(ErrorCode::internal));
+static_assert(EMOPIANO_ERROR_OUT_OF_MEMORY == static_cast<int>(ErrorCode::out_of_memory));
 
 struct LastError {
   int status = EMOPIANO_OK;
@@ -66,7 +68,13 @@ int translate_current_exception() noexcept {
   } catch (const std::length_error& e) {
     return set_error(EMOPIANO_ERROR_OUT_OF_MEMORY, std::string("out of memory: ") + e.what());
   } catch (const std::exception& e) {
-    return set_error(EMOPIANO_ERROR_INTERNAL, std::string("internal error: ") + e.what());
+    // LibTorch's errors (an allocation failure above all): one line, the right code.
+    try {
+      const Error ours = detail::foreign_error(e);
+      return set_error(static_cast<int>(ours.code()), ours.what());
+    } catch (...) {
+      return set_error(EMOPIANO_ERROR_INTERNAL, "internal error");
+    }
   } catch (...) {
     return set_error(EMOPIANO_ERROR_INTERNAL, "internal error: an unknown exception");
   }

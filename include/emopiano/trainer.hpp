@@ -226,6 +226,8 @@ class Trainer {
 // Directory layout of a checkpoint (for tools and tests).
 struct CheckpointFiles {
   static constexpr const char* state = "trainer_state.json";  // names the model and optimizer files
+  // The checkpoint before the newest, kept so a damaged newest one is not the end of a run.
+  static constexpr const char* previous_state = "trainer_state.previous.json";
 };
 
 }  // namespace emopiano

@@ -26,6 +26,7 @@
 #include "emopiano/error.hpp"
 #include "emopiano/model.hpp"
 #include "emopiano/trainer.hpp"
+#include "train/resume_point.hpp"
 
 namespace emopiano::cli {
 namespace {
@@ -187,11 +188,7 @@ int run(int argc, char** argv) {
     cfg = read_config(args.get("config"));
   } else {
     // Resuming without a config: the checkpoint's model and trainer settings.
-    std::string state = read_text(resume / CheckpointFiles::state);
-    auto j = nlohmann::json::parse(state, nullptr, false);
-    if (j.is_discarded() || !j.contains("config"))
-      throw Error(ErrorCode::format, fmt::format("{}: no trainer config in the checkpoint state", resume.string()));
-    cfg.train = TrainerConfig::from_json(j["config"].dump());
+    cfg.train = TrainerConfig::from_json(train::choose_resume_point(resume).config_json);
   }
   TrainerConfig& tc = cfg.train;
   if (args.has("threads")) tc.threads = static_cast<int>(args.get_int("threads"));
@@ -222,8 +219,7 @@ int run(int argc, char** argv) {
     tokenizer = initial_model->tokenizer().config();
   }
   if (!resume.empty() && args.get("config").empty()) {
-    auto j = nlohmann::json::parse(read_text(resume / CheckpointFiles::state));
-    resumed_model = Model::load(resume / j.at("model_file").get<std::string>());
+    resumed_model = Model::load(train::choose_resume_point(resume).model_file);
     tokenizer = resumed_model->tokenizer().config();
   }
 
@@ -256,6 +252,10 @@ int run(int argc, char** argv) {
 
   std::optional<Trainer> trainer;
   if (!resume.empty()) {
+    if (lead) {
+      const std::string fallback = train::choose_resume_point(resume).fallback_reason;
+      if (!fallback.empty()) fmt::print(stderr, "warning: {}\n", fallback);
+    }
     trainer.emplace(Trainer::resume(resume, dataset, tc, hooks, dist));
     if (lead) fmt::print(stderr, "resumed from {} at step {}\n", resume.string(), trainer->step());
   } else {

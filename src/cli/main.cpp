@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 
 #include "cli/command.hpp"
+#include "core/foreign_error.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/version.hpp"
 
@@ -55,7 +56,8 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "emopiano {}: {}\n", c.name, e.what());
         return e.code() == emopiano::ErrorCode::cancelled ? 130 : 1;
       } catch (const std::exception& e) {
-        fmt::print(stderr, "emopiano {}: unexpected error: {}\n", c.name, e.what());
+        // LibTorch's errors: one line (no C++ backtrace), out of memory said as such.
+        fmt::print(stderr, "emopiano {}: {}\n", c.name, emopiano::detail::foreign_error(e).what());
         return 1;
       }
     }

@@ -21,7 +21,8 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view b
   std::random_device rd;
   std::filesystem::path tmp = path;
   tmp += fmt::format(".tmp-{:08x}{:08x}", rd(), rd());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  // 0666: the umask decides, as for any file a program creates.
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
   if (fd < 0)
     throw Error(ErrorCode::io, fmt::format("{}: cannot create ({})", path.string(), std::strerror(errno)));
   const char* p = bytes.data();
@@ -55,6 +56,22 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view b
     ::unlink(tmp.c_str());
     throw Error(ErrorCode::io, fmt::format("{}: cannot write ({})", path.string(), std::strerror(saved)));
   }
+  // The rename lives in the directory: without this a power loss can undo it.
+  if (sync) sync_directory(path.has_parent_path() ? path.parent_path() : std::filesystem::path("."));
+}
+
+void sync_directory(const std::filesystem::path& dir) {
+  const std::filesystem::path d = dir.empty() ? std::filesystem::path(".") : dir;
+  int fd = ::open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    throw Error(ErrorCode::io, fmt::format("{}: cannot open the directory to sync it ({})", d.string(),
+                                           std::strerror(errno)));
+  int rc = ::fsync(fd);
+  // Some file systems cannot sync a directory (EINVAL): nothing more can be done there.
+  const int saved = errno;
+  ::close(fd);
+  if (rc != 0 && saved != EINVAL && saved != EROFS)
+    throw Error(ErrorCode::io, fmt::format("{}: cannot sync the directory ({})", d.string(), std::strerror(saved)));
 }
 
 std::string read_file_bytes(const std::filesystem::path& path) {

@@ -1,35 +1,25 @@
-// Writing a Score as a format 1 Standard MIDI File with libsmf: a conductor
-// track (tempo map, time signatures) and one piano track (program 0, notes,
-// sustain pedal). libsmf saves only to a named file, so both entry points go
-// through a temporary file.
-#include <unistd.h>
+// Writing a Score as a format 1 Standard MIDI File: a conductor track (tempo
+// map, time signatures) and one piano track (program 0, notes, sustain pedal).
+// The bytes are built in memory (smf_bytes_writer); a file gets exactly those
+// bytes, written atomically and durably.
+#include "midi/midi_writer.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
-#include <memory>
 #include <tuple>
 
 #include <fmt/core.h>
-#include <smf.h>
 
+#include "core/atomic_file.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/midi.hpp"
-#include "midi/libsmf_log.hpp"
 #include "midi/smf_validator.hpp"
 
 namespace emopiano {
 
-namespace {
+using midi::SmfEvent;
 
-struct SmfDeleter {
-  void operator()(smf_t* smf) const { smf_delete(smf); }
-};
-using SmfPtr = std::unique_ptr<smf_t, SmfDeleter>;
+namespace {
 
 // One event to write. At one tick, note-offs go first, then pedal changes,
 // then note-ons, so a key released and struck again on the same tick reads
@@ -120,80 +110,37 @@ std::vector<TimedEvent> piano_events(const Score& score) {
   return events;
 }
 
-void add_track(smf_t* smf, std::vector<TimedEvent> events) {
-  smf_track_t* track = smf_track_new();
-  if (track == nullptr) throw Error(ErrorCode::internal, "libsmf could not allocate a track");
-  smf_add_track(smf, track);
-  // Appending in time order keeps libsmf from inserting into the middle.
+// Events in the order they are written: by tick, then by `order`.
+std::vector<SmfEvent> in_time_order(std::vector<TimedEvent> events) {
   std::stable_sort(events.begin(), events.end(), [](const TimedEvent& a, const TimedEvent& b) {
     return std::tie(a.tick, a.order) < std::tie(b.tick, b.order);
   });
-  for (auto& e : events) {
-    smf_event_t* event = smf_event_new_from_pointer(e.bytes.data(), static_cast<int>(e.bytes.size()));
-    if (event == nullptr) throw Error(ErrorCode::internal, "libsmf could not allocate an event");
-    smf_track_add_event_pulses(track, event, static_cast<int>(e.tick));
-  }
+  std::vector<SmfEvent> out;
+  out.reserve(events.size());
+  for (auto& e : events) out.push_back(SmfEvent{e.tick, std::move(e.bytes)});
+  return out;
 }
-
-// Saves `score` with libsmf to `path` (which should be a fresh temporary name).
-void save_with_libsmf(const Score& score, const std::string& path) {
-  check_score(score);
-  Score s = score;
-  s.normalize();  // tempo and metre at tick 0, sorted
-  SmfPtr smf(smf_new());
-  if (!smf) throw Error(ErrorCode::internal, "libsmf could not allocate a file");
-  midi::begin_libsmf_capture();
-  if (smf_set_ppqn(smf.get(), s.ticks_per_beat) != 0)
-    throw Error(ErrorCode::internal, fmt::format("libsmf refused {} ticks per beat", s.ticks_per_beat));
-  add_track(smf.get(), conductor_events(s));
-  add_track(smf.get(), piano_events(s));
-  if (smf_set_format(smf.get(), 1) != 0) throw Error(ErrorCode::internal, "libsmf refused format 1");
-  if (smf_save(smf.get(), path.c_str()) != 0)
-    throw Error(ErrorCode::io, fmt::format("cannot write '{}': {}", path,
-                                           midi::libsmf_messages().empty() ? "write failed" : midi::libsmf_messages()));
-}
-
-// A new empty file named "<base>XXXXXX" with a unique suffix; returns its name.
-std::string make_temp_file(const std::string& base) {
-  std::string name = base + "XXXXXX";
-  const int fd = mkstemp(name.data());
-  if (fd < 0)
-    throw Error(ErrorCode::io, fmt::format("cannot create a temporary file '{}': {}", name, std::strerror(errno)));
-  close(fd);
-  return name;
-}
-
-// Removes a temporary file when the write it belongs to fails.
-struct TempFileGuard {
-  std::string name;
-  bool keep = false;
-  ~TempFileGuard() {
-    if (!keep && !name.empty()) std::remove(name.c_str());
-  }
-};
 
 }  // namespace
 
+namespace midi {
+
+std::vector<std::vector<SmfEvent>> score_tracks(const Score& score) {
+  check_score(score);
+  Score s = score;
+  s.normalize();  // tempo and metre at tick 0, sorted
+  return {in_time_order(conductor_events(s)), in_time_order(piano_events(s))};
+}
+
+}  // namespace midi
+
 void write_midi_file(const Score& score, const std::filesystem::path& path) {
-  check_score(score);  // fail before touching the file system
-  TempFileGuard temp{make_temp_file(path.string() + ".tmp-")};
-  save_with_libsmf(score, temp.name);
-  std::error_code ec;
-  std::filesystem::rename(temp.name, path, ec);
-  if (ec) throw Error(ErrorCode::io, fmt::format("cannot write '{}': {}", path.string(), ec.message()));
-  temp.keep = true;
+  const std::vector<uint8_t> bytes = write_midi_bytes(score);  // fails before touching the file system
+  detail::write_file_atomically(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 std::vector<uint8_t> write_midi_bytes(const Score& score) {
-  check_score(score);
-  const auto dir = std::filesystem::temp_directory_path();
-  TempFileGuard temp{make_temp_file((dir / "emopiano-midi-").string())};
-  save_with_libsmf(score, temp.name);
-  std::ifstream in(temp.name, std::ios::binary);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof())
-    throw Error(ErrorCode::io, fmt::format("cannot read back the temporary file '{}'", temp.name));
-  return bytes;
+  return midi::smf_bytes(1, score.ticks_per_beat, midi::score_tracks(score));
 }
 
 }  // namespace emopiano

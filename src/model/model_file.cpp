@@ -18,12 +18,12 @@
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <random>
 #include <set>
 #include <system_error>
 
 #include <fmt/core.h>
 
+#include "core/atomic_file.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/version.hpp"
 #include "model/model_file_format.hpp"
@@ -76,29 +76,8 @@ Model deserialize_model(const std::string& bytes, const std::filesystem::path& p
 void Model::save(const std::filesystem::path& path) const { save(path, WeightStorage::f32); }
 
 void Model::save(const std::filesystem::path& path, WeightStorage storage) const {
-  const std::string bytes = serialize_model(*this, storage);
-  // Write beside the target and rename, so a failure never leaves half a model.
-  std::random_device rd;
-  auto tmp = path;
-  tmp += fmt::format(".tmp{:08x}", rd());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(ErrorCode::io, fmt::format("cannot write model file {}", tmp.string()));
-    out.write(bytes.data(), std::streamsize(bytes.size()));
-    out.flush();
-    if (!out) {
-      out.close();
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      throw Error(ErrorCode::io, fmt::format("cannot write model file {} (disk full?)", tmp.string()));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw Error(ErrorCode::io, fmt::format("cannot rename {} to {}: {}", tmp.string(), path.string(), ec.message()));
-  }
+  // Durable and atomic: a failure or a power loss never leaves half a model.
+  detail::write_file_atomically(path, serialize_model(*this, storage));
 }
 
 Model Model::load(const std::filesystem::path& path) {

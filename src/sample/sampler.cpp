@@ -21,6 +21,7 @@
 #include "model/model_impl.hpp"
 #include "model/torch_runtime.hpp"
 #include "sample/emotion_schedule.hpp"
+#include "sample/generation_memory.hpp"
 #include "sample/guidance.hpp"
 #include "sample/key_choice.hpp"
 #include "sample/random.hpp"
@@ -414,6 +415,10 @@ GenerationResult Sampler::generate(const GenerationRequest& request) {
 }
 
 std::vector<GenerationResult> Sampler::generate_batch(const GenerationRequest& request, int count) {
+  // Before anything is allocated; with guidance every piece runs as two rows.
+  const bool guided = count >= 1 && request.params.guidance != 1.0f &&
+                      sample::resolve_guidance(request.params.guidance, impl_->model.metadata_json()) != 1.0f;
+  sample::check_generation_memory(impl_->model.config(), int64_t(count) * (guided ? 2 : 1));
   return Generation(*impl_, request, count).run();
 }
 

@@ -3,6 +3,8 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <fstream>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <sstream>
 
 #include <fmt/core.h>
@@ -11,6 +13,7 @@
 #include "core/atomic_file.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/trainer.hpp"
+#include "model/model_file_format.hpp"
 
 namespace emopiano::train {
 
@@ -19,10 +22,22 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kFormat = "emopiano-checkpoint";
-constexpr int kVersion = 1;
+// 2: sizes and CRC-32 of the model and optimizer files, and a previous state.
+constexpr int kVersion = 2;
 
-void write_text_atomically(const fs::path& path, const std::string& text) {
-  emopiano::detail::write_file_atomically(path, text);
+// Temporary files of a checkpoint write that a killed process left behind
+// (named by write_file_atomically: "<name>.tmp-<random>").
+void remove_stale_temporaries(const fs::path& dir) {
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const bool ours = name.rfind("model-", 0) == 0 || name.rfind("optimizer-", 0) == 0 ||
+                      name.rfind("trainer_state", 0) == 0;
+    if (ours && name.find(".tmp") != std::string::npos) {
+      std::error_code ignored;
+      fs::remove(it->path(), ignored);
+    }
+  }
 }
 
 }  // namespace
@@ -89,29 +104,41 @@ void save_checkpoint(const fs::path& dir, const std::function<void(const fs::pat
   fs::create_directories(dir, ec);
   if (ec) throw Error(ErrorCode::io, fmt::format("cannot create checkpoint directory {}: {}", dir.string(), ec.message()));
   const fs::path state_path = dir / CheckpointFiles::state;
-  // The files of the checkpoint being replaced, removed once the new state is in place.
-  std::string old_model, old_optimizer;
-  if (fs::exists(state_path)) {
-    try {
-      TrainerState old = read_checkpoint_state(dir);
-      old_model = old.model_file;
-      old_optimizer = old.optimizer_file;
-    } catch (const Error&) {
-    }
+  const fs::path previous_path = dir / CheckpointFiles::previous_state;
+  remove_stale_temporaries(dir);
+  // The newest checkpoint becomes the previous one; the one before it goes,
+  // but only once the new one is on disk.
+  std::string newest_text;
+  std::optional<TrainerState> newest, oldest;
+  try {
+    newest_text = emopiano::detail::read_file_bytes(state_path);
+    newest = parse_checkpoint_state(newest_text, state_path);
+  } catch (const Error&) {
+    newest.reset();
   }
+  try {
+    oldest = parse_checkpoint_state(emopiano::detail::read_file_bytes(previous_path), previous_path);
+  } catch (const Error&) {
+    oldest.reset();
+  }
+
   state.model_file = fmt::format("model-{}.pt", state.step);
   state.optimizer_file = fmt::format("optimizer-{}.pt", state.step);
-  save_model(dir / state.model_file);
-  const fs::path opt_path = dir / state.optimizer_file;
-  fs::path opt_tmp = opt_path;
-  opt_tmp += ".tmp";
+  save_model(dir / state.model_file);  // durable (write_file_atomically)
+  const std::string model_bytes = emopiano::detail::read_file_bytes(dir / state.model_file);
+  state.model_size = static_cast<int64_t>(model_bytes.size());
+  state.model_crc32 = crc32(model_bytes.data(), model_bytes.size());
+
+  std::ostringstream optimizer_bytes;
   try {
-    torch::save(optimizer, opt_tmp.string());
+    torch::save(optimizer, optimizer_bytes);
   } catch (const c10::Error& e) {
-    throw Error(ErrorCode::io, fmt::format("cannot write optimizer state {}: {}", opt_tmp.string(), e.what_without_backtrace()));
+    throw Error(ErrorCode::io, fmt::format("cannot serialize the optimizer state: {}", e.what_without_backtrace()));
   }
-  fs::rename(opt_tmp, opt_path, ec);
-  if (ec) throw Error(ErrorCode::io, fmt::format("cannot rename {}: {}", opt_tmp.string(), ec.message()));
+  const std::string opt = optimizer_bytes.str();
+  emopiano::detail::write_file_atomically(dir / state.optimizer_file, opt);
+  state.optimizer_size = static_cast<int64_t>(opt.size());
+  state.optimizer_crc32 = crc32(opt.data(), opt.size());
 
   nlohmann::json j = {
       {"format", kFormat},
@@ -128,22 +155,43 @@ void save_checkpoint(const fs::path& dir, const std::function<void(const fs::pat
       {"train_targets", state.train_targets},
       {"model_file", state.model_file},
       {"optimizer_file", state.optimizer_file},
+      {"model_size", state.model_size},
+      {"model_crc32", state.model_crc32},
+      {"optimizer_size", state.optimizer_size},
+      {"optimizer_crc32", state.optimizer_crc32},
   };
-  write_text_atomically(state_path, j.dump(1));
-  for (const std::string& old : {old_model, old_optimizer})
-    if (!old.empty() && old != state.model_file && old != state.optimizer_file) fs::remove(dir / old, ec);
+  // A checkpoint of the same step again (a cancel right after a periodic
+  // one) replaces the newest and keeps the previous.
+  const bool newest_moves_back = newest && newest->step != state.step;
+  if (newest_moves_back) emopiano::detail::write_file_atomically(previous_path, newest_text);
+  emopiano::detail::write_file_atomically(state_path, j.dump(1));
+
+  // Now two complete checkpoints are durable: the files of a third can go.
+  std::set<std::string> kept = {state.model_file, state.optimizer_file};
+  const std::optional<TrainerState>& previous = newest_moves_back ? newest : oldest;
+  if (previous) kept.insert({previous->model_file, previous->optimizer_file});
+  std::vector<std::string> unused;
+  if (newest_moves_back && oldest) unused = {oldest->model_file, oldest->optimizer_file};
+  for (const std::string& old : unused)
+    if (!old.empty() && !kept.count(old)) fs::remove(dir / old, ec);
 }
 
 TrainerState read_checkpoint_state(const fs::path& dir) {
   const fs::path path = dir / CheckpointFiles::state;
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
+  std::error_code ec;
+  if (!fs::exists(path, ec))
     throw Error(ErrorCode::not_found, fmt::format("no checkpoint in {} ({} is missing)", dir.string(), CheckpointFiles::state));
-  std::stringstream text;
-  text << in.rdbuf();
+  return read_checkpoint_state_file(path);
+}
+
+TrainerState read_checkpoint_state_file(const fs::path& path) {
+  return parse_checkpoint_state(emopiano::detail::read_file_bytes(path), path);
+}
+
+TrainerState parse_checkpoint_state(const std::string& text, const fs::path& path) {
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(text.str());
+    j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorCode::format, fmt::format("checkpoint state {} is not valid JSON: {}", path.string(), e.what()));
   }
@@ -166,10 +214,18 @@ TrainerState read_checkpoint_state(const fs::path& dir) {
     s.train_targets = j.value("train_targets", int64_t{0});
     s.model_file = j.at("model_file").get<std::string>();
     s.optimizer_file = j.at("optimizer_file").get<std::string>();
+    s.model_size = j.value("model_size", int64_t{-1});
+    s.model_crc32 = j.value("model_crc32", uint32_t{0});
+    s.optimizer_size = j.value("optimizer_size", int64_t{-1});
+    s.optimizer_crc32 = j.value("optimizer_crc32", uint32_t{0});
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorCode::format, fmt::format("checkpoint state {} is incomplete: {}", path.string(), e.what()));
   }
   if (s.step < 0) throw Error(ErrorCode::format, fmt::format("checkpoint state {}: negative step", path.string()));
+  // Names only: a state file must not point outside its directory.
+  for (const std::string* name : {&s.model_file, &s.optimizer_file})
+    if (name->empty() || fs::path(*name).has_parent_path())
+      throw Error(ErrorCode::format, fmt::format("checkpoint state {}: bad file name '{}'", path.string(), *name));
   return s;
 }
 

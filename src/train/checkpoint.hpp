@@ -1,11 +1,15 @@
 // Checkpoint directory of a training run:
-//   trainer_state.json        step, counters, random generator states, and the
-//                             names of the two files below (written last, so a
-//                             crash mid-checkpoint leaves the previous one valid)
-//   model-<step>.pt           Model::save
-//   optimizer-<step>.pt       torch::save of the AdamW state
-// Every file is written to a temporary name and renamed; files of older
-// checkpoints are removed once the new state file is in place.
+//   trainer_state.json           step, counters, random generator states, and the
+//                                names, sizes and CRC-32 of the two files below
+//                                (written last, so a crash mid-checkpoint leaves
+//                                the previous one valid)
+//   trainer_state.previous.json  the same for the checkpoint before it
+//   model-<step>.pt              Model::save
+//   optimizer-<step>.pt          torch::save of the AdamW state
+// Every file is written durably (fsync of the file and of the directory after
+// the rename). Two complete checkpoints are kept, so resume can fall back to
+// the previous one when the newest is damaged (see resume_point.hpp); files of
+// older checkpoints are removed once the new state file is on disk.
 #pragma once
 
 #include <torch/torch.h>
@@ -32,6 +36,9 @@ struct TrainerState {
   int64_t train_pieces = 0;  // dataset fingerprint, to warn about a changed dataset
   int64_t train_targets = 0;
   std::string model_file, optimizer_file;  // names inside the directory
+  // What the files held when written (-1: a version 1 state that did not say).
+  int64_t model_size = -1, optimizer_size = -1;
+  uint32_t model_crc32 = 0, optimizer_crc32 = 0;
 };
 
 std::string mt19937_state(const std::mt19937_64& rng);
@@ -52,6 +59,9 @@ void save_checkpoint(const std::filesystem::path& dir,
 // Reads trainer_state.json. Throws Error(not_found) when the directory holds
 // no checkpoint, Error(format) when the state is malformed.
 TrainerState read_checkpoint_state(const std::filesystem::path& dir);
+// One state file (the newest or the previous); `path` names it in errors.
+TrainerState read_checkpoint_state_file(const std::filesystem::path& path);
+TrainerState parse_checkpoint_state(const std::string& text, const std::filesystem::path& path);
 void load_optimizer(const std::filesystem::path& file, torch::optim::Optimizer& optimizer);
 
 }  // namespace emopiano::train

@@ -20,6 +20,7 @@
 #include "model/model_impl.hpp"
 #include "model/torch_runtime.hpp"
 #include "train/checkpoint.hpp"
+#include "train/resume_point.hpp"
 #include "train/distributed_gradient_reducer.hpp"
 #include "train/distributed_process_group.hpp"
 #include "train/pitch_transposer.hpp"
@@ -520,7 +521,9 @@ Trainer Trainer::resume(const fs::path& dir, const Dataset& dataset, const Train
 
 Trainer Trainer::resume(const fs::path& dir, const Dataset& dataset, const TrainerConfig& config,
                         TrainerHooks hooks, const DistributedConfig& distributed) {
-  train::TrainerState s = train::read_checkpoint_state(dir);
+  // The newest intact checkpoint: a damaged newest one falls back to the previous.
+  const train::ResumePoint point = train::choose_resume_point(dir);
+  train::TrainerState s = train::read_checkpoint_state_file(point.state_file);
   Model model = Model::load(dir / s.model_file);
   auto impl = std::make_unique<Impl>(std::move(model), dataset, config, std::move(hooks), distributed);
   train::load_optimizer(dir / s.optimizer_file, *impl->optimizer);
@@ -531,6 +534,7 @@ Trainer Trainer::resume(const fs::path& dir, const Dataset& dataset, const Train
                                                          "({} target tokens then, {} now): the run will not "
                                                          "repeat an uninterrupted one",
                                                          s.train_targets, impl->train_batcher->total_targets())}});
+  if (!point.fallback_reason.empty()) impl->log->write("warning", {{"message", point.fallback_reason}});
   impl->log->write("resume", {{"step", impl->step}, {"dir", dir.string()}});
   return Trainer(std::move(impl));
 }

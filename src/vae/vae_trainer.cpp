@@ -17,6 +17,7 @@
 #include "emopiano/version.hpp"
 #include "model/torch_runtime.hpp"
 #include "train/checkpoint.hpp"
+#include "train/resume_point.hpp"
 #include "train/pitch_transposer.hpp"
 #include "train/training_log.hpp"
 #include "vae/segment_batch.hpp"
@@ -311,7 +312,9 @@ VaeTrainer& VaeTrainer::operator=(VaeTrainer&&) noexcept = default;
 
 VaeTrainer VaeTrainer::resume(const fs::path& dir, const Dataset& dataset, const VaeTrainerConfig& config,
                               VaeTrainerHooks hooks) {
-  train::TrainerState s = train::read_checkpoint_state(dir);
+  // The newest intact checkpoint: a damaged newest one falls back to the previous.
+  const train::ResumePoint point = train::choose_resume_point(dir);
+  train::TrainerState s = train::read_checkpoint_state_file(point.state_file);
   EmotionVae vae = EmotionVae::load(dir / s.model_file);
   auto impl = std::make_unique<Impl>(std::move(vae), dataset, config, std::move(hooks));
   train::load_optimizer(dir / s.optimizer_file, *impl->optimizer);
@@ -320,6 +323,7 @@ VaeTrainer VaeTrainer::resume(const fs::path& dir, const Dataset& dataset, const
   train::set_mt19937_state(impl->rng, s.rng);
   train::set_torch_generator_state(s.torch_rng);
   impl->last_checkpoint = dir;
+  if (!point.fallback_reason.empty()) impl->log->write("warning", {{"message", point.fallback_reason}});
   impl->log->write("resume", {{"step", impl->step}, {"dir", dir.string()}});
   return VaeTrainer(std::move(impl));
 }

@@ -3,6 +3,8 @@
 
 #include <filesystem>
 
+#include <sys/resource.h>
+
 #include "emopiano/midi.hpp"
 #include "support/test_support.hpp"
 
@@ -55,6 +57,27 @@ TEST(CliGenerate, BadArgumentsAreClearErrors) {
   EXPECT_EQ(missing_model.code, 1);
   EXPECT_NE(missing_model.err.find("none.pt"), std::string::npos) << missing_model.err;
   EXPECT_FALSE(fs::exists(dir / "x.mid"));
+}
+
+// 4,096 pieces of the bundled model need about 40 GiB: refused at once with
+// the estimate, before any piece is decoded. The program's address space is
+// limited to 8 GiB (RLIMIT_AS, inherited), so the result does not depend on
+// how much memory the machine has.
+TEST(CliGenerate, ABatchThatCannotFitIsRefusedByTheMemoryEstimate) {
+  fs::path dir = test::temp_dir("cli-generate-oom");
+  struct rlimit before {};
+  ASSERT_EQ(getrlimit(RLIMIT_AS, &before), 0);
+  struct rlimit limited = before;
+  limited.rlim_cur = rlim_t(8) << 30;
+  if (before.rlim_max != RLIM_INFINITY && before.rlim_max < limited.rlim_cur) limited.rlim_cur = before.rlim_max;
+  ASSERT_EQ(setrlimit(RLIMIT_AS, &limited), 0);
+  auto r = test::run_emopiano({"generate", "--num", "4096", "--bars", "2", "-o", (dir / "x.mid").string()});
+  setrlimit(RLIMIT_AS, &before);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("4096 pieces at once need about 40.0 GiB"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("more than the 8.0 GiB of memory here"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("frame #"), std::string::npos) << "a backtrace in the message: " << r.err;
+  EXPECT_FALSE(fs::exists(dir / "x-1.mid"));
 }
 
 }  // namespace

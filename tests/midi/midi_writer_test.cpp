@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <fstream>
 
+#include <sys/stat.h>
+
 #include "emopiano/error.hpp"
 #include "emopiano/midi.hpp"
 #include "midi/mido_reference.hpp"
@@ -81,6 +83,18 @@ TEST(MidiWriter, FileAndBytesAgreeAndNoTemporaryIsLeft) {
   EXPECT_EQ(entries, 1u);
 }
 
+// A MIDI file is a user's document: its mode is what the umask leaves of
+// 0666, as for any file a program creates (it used to be mkstemp's 0600).
+TEST(MidiWriter, FileModeFollowsTheUmask) {
+  const auto dir = test::temp_dir("midi-mode");
+  const mode_t old = ::umask(022);
+  write_midi_file(example_score(), dir / "piece.mid");
+  ::umask(old);
+  struct stat st {};
+  ASSERT_EQ(::stat((dir / "piece.mid").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+}
+
 TEST(MidiWriter, UnwritableDirectoryIsIoErrorAndLeavesNothing) {
   const auto path = test::temp_dir("writer") / "missing-dir" / "x.mid";
   try {
@@ -123,7 +137,7 @@ TEST(MidiWriter, OverlappingSameKeyNotesStaySeparate) {
 }
 
 TEST(MidiWriter, MidoReadsWhatWeWrite) {
-  if (test::mido_python().empty()) GTEST_SKIP() << "python3 with mido not available";
+  if (test::mido_python().empty()) EMOPIANO_MISSING("python3 with mido");
   const Score in = example_score();
   const auto path = test::temp_dir("writer") / "for.mido.mid";
   write_midi_file(in, path);

@@ -218,7 +218,9 @@ TEST(Trainer, LaterCheckpointsReplaceEarlierFiles) {
     ++files;
     EXPECT_EQ(e.path().extension() == ".tmp", false) << e.path();
   }
-  EXPECT_EQ(files, 3);  // state, model-9.pt, optimizer-9.pt
+  // The newest checkpoint (9) and the previous one (8) are kept; step 4's files went.
+  EXPECT_EQ(files, 6);  // both states, model-9.pt, optimizer-9.pt, model-8.pt, optimizer-8.pt
+  EXPECT_FALSE(std::filesystem::exists(cfg.checkpoint_dir / "model-4.pt"));
 }
 
 TEST(Trainer, StopsAtTheTimeBudget) {
