@@ -21,6 +21,7 @@ static_assert(EMOPIANO_ERROR_BUFFER_TOO_SMALL == static_cast<int>(ErrorCode::buf
 static_assert(EMOPIANO_ERROR_CANCELLED == static_cast<int>(ErrorCode::cancelled));
 static_assert(EMOPIANO_ERROR_UNSUPPORTED == static_cast<int>(ErrorCode::unsupported));
 static_assert(EMOPIANO_ERROR_INTERNAL == static_cast<int>(ErrorCode::internal));
+static_assert(EMOPIANO_ERROR_OUT_OF_MEMORY == static_cast<int>(ErrorCode::out_of_memory));
 
 struct LastError {
   int status = EMOPIANO_OK;
@@ -144,12 +145,7 @@ void emopiano_clear_last_error(void) {
 }
 
 const char* emopiano_status_name(int status) {
-  switch (status) {
-    case EMOPIANO_OK: return "ok";
-    case EMOPIANO_ERROR_OUT_OF_MEMORY: return "out of memory";
-    default: break;
-  }
-  if (status < 0 && status >= EMOPIANO_ERROR_INTERNAL)
+  if (status <= 0 && status >= EMOPIANO_ERROR_OUT_OF_MEMORY)
     return emopiano::error_code_name(static_cast<emopiano::ErrorCode>(status));
   return "unknown status";
 }

@@ -18,6 +18,7 @@ enum class ErrorCode : int {
   cancelled = -6,         // a progress callback or cancel token stopped the work
   unsupported = -7,       // valid input that this build cannot handle
   internal = -8,          // a bug in emopiano or an unexpected library failure
+  out_of_memory = -9,     // an allocation failed (std::bad_alloc becomes this at the C ABI)
 };
 
 // Short lower-case name of a code, e.g. "format".

@@ -38,7 +38,7 @@ int run(int argc, char** argv) {
   args.option("batch", "N", "pieces decoded together", "8");
   args.option("temperature", "T", "sampling temperature", "1.0");
   args.option("top-p", "P", "nucleus sampling threshold", "0.95");
-  args.option("max-tokens", "N", "token budget per piece", "4096");
+  args.option("max-tokens", "N", "token budget per piece", std::to_string(SamplingParams{}.max_tokens));
   args.option("data", "DIR", "real labelled clips (e.g. EMOPIA) to compare the metrics with");
   args.option("save", "DIR", "write the generated pieces here (Q1_000_pred-Q2.mid, ...)");
   args.option("threads", "N", "compute threads, 0 = all cores", "0");

@@ -13,6 +13,7 @@ const char* error_code_name(ErrorCode code) noexcept {
     case ErrorCode::cancelled: return "cancelled";
     case ErrorCode::unsupported: return "unsupported";
     case ErrorCode::internal: return "internal error";
+    case ErrorCode::out_of_memory: return "out of memory";
   }
   return "unknown error";
 }

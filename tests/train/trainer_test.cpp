@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/trainer.hpp"
 #include "model/model_impl.hpp"
@@ -105,8 +106,11 @@ TEST(Trainer, MetadataRecordsTheRun) {
   Model model = Model::create(tiny_model(0.1f), TokenizerConfig{}, 2);
   TrainerConfig cfg = quick_config(12);
   cfg.dataset_name = "tiny";
-  TrainResult r = Trainer(model, ds, cfg).run();
-  auto meta = nlohmann::json::parse(model.metadata_json());
+  Trainer trainer(model, ds, cfg);
+  TrainResult r = trainer.run();
+  EXPECT_EQ(model.metadata_json(), "{}");  // the trainer trained its own copy
+  Model trained = trainer.model();
+  auto meta = nlohmann::json::parse(trained.metadata_json());
   EXPECT_EQ(meta["dataset"]["name"], "tiny");
   EXPECT_EQ(meta["dataset"]["train_pieces"], 2);
   EXPECT_EQ(meta["dataset"]["validation_pieces"], 1);
@@ -117,7 +121,7 @@ TEST(Trainer, MetadataRecordsTheRun) {
   EXPECT_EQ(meta["config"]["train"]["max_steps"], 12);
   // The metadata travels with the model file.
   auto path = test::temp_dir("train-meta") / "m.pt";
-  model.save(path);
+  trained.save(path);
   auto loaded = nlohmann::json::parse(Model::load(path).metadata_json());
   EXPECT_EQ(loaded["training"]["steps"], 12);
 }
@@ -129,10 +133,11 @@ TEST(Trainer, ResumeGivesTheSameWeightsAsAStraightRun) {
   cfg.transpose_max = 3;
   cfg.eval_every = 7;      // validation in between must not disturb anything
 
-  Model straight = Model::create(tiny_model(0.1f), TokenizerConfig{}, 3);  // dropout: LibTorch's generator too
   TrainerConfig a = cfg;
   a.checkpoint_dir = test::temp_dir("train-straight");
-  Trainer(straight, ds, a).run();
+  Trainer straight_run(Model::create(tiny_model(0.1f), TokenizerConfig{}, 3), ds, a);  // dropout too
+  straight_run.run();
+  Model straight = straight_run.model();
 
   Model interrupted = Model::create(tiny_model(0.1f), TokenizerConfig{}, 3);
   TrainerConfig b = cfg;
@@ -153,8 +158,8 @@ TEST(Trainer, ResumeGivesTheSameWeightsAsAStraightRun) {
   TrainResult r = resumed.run();
   EXPECT_EQ(r.steps, 30);
 
-  auto p1 = straight.impl().net->named_parameters();
-  auto p2 = resumed.model().impl().net->named_parameters();
+  auto p1 = impl_of(straight).net->named_parameters();
+  auto p2 = impl_of(resumed.model()).net->named_parameters();
   ASSERT_EQ(p1.size(), p2.size());
   for (size_t i = 0; i < p1.size(); ++i) {
     EXPECT_TRUE(torch::allclose(p1[i].value(), p2[i].value(), 0.0, 1e-6)) << p1.keys()[i];
@@ -162,7 +167,7 @@ TEST(Trainer, ResumeGivesTheSameWeightsAsAStraightRun) {
   }
   // And a resumed run is not trivially equal to a run that ignored the checkpoint.
   Model fresh = Model::create(tiny_model(0.1f), TokenizerConfig{}, 3);
-  EXPECT_FALSE(torch::equal(fresh.impl().net->parameters()[0], p2[0].value()));
+  EXPECT_FALSE(torch::equal(impl_of(fresh).net->parameters()[0], p2[0].value()));
 }
 
 TEST(Trainer, CancelSavesACheckpointAndThrowsCancelled) {
@@ -189,7 +194,8 @@ TEST(Trainer, CancelSavesACheckpointAndThrowsCancelled) {
   EXPECT_EQ(s.step, 3);
   EXPECT_TRUE(std::filesystem::exists(cfg.checkpoint_dir / s.optimizer_file));
   Model saved = Model::load(cfg.checkpoint_dir / s.model_file);
-  auto a = model.impl().net->parameters(), b = saved.impl().net->parameters();
+  Model trained = trainer.model();
+  auto a = impl_of(trained).net->parameters(), b = impl_of(saved).net->parameters();
   for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i]));
   // The log has one JSON object per line, ending with the cancellation.
   std::ifstream log(cfg.log_path);
@@ -228,14 +234,15 @@ TEST(Trainer, StopsAtTheTimeBudget) {
   cfg.max_minutes = 0.5 / 60.0;  // half a second
   cfg.checkpoint_dir = test::temp_dir("train-budget");
   auto start = std::chrono::steady_clock::now();
-  TrainResult r = Trainer(model, ds, cfg).run();
+  Trainer trainer(model, ds, cfg);
+  TrainResult r = trainer.run();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_TRUE(r.stopped_by_time);
   EXPECT_GT(r.steps, 0);
   EXPECT_LT(r.steps, 1000000);
   EXPECT_LT(seconds, 10.0);
   EXPECT_EQ(train::read_checkpoint_state(cfg.checkpoint_dir).step, r.steps);
-  EXPECT_EQ(nlohmann::json::parse(model.metadata_json())["training"]["stopped_by_time"], true);
+  EXPECT_EQ(nlohmann::json::parse(trainer.model().metadata_json())["training"]["stopped_by_time"], true);
 }
 
 TEST(Trainer, RefusesADatasetWithoutTrainingPieces) {
@@ -275,7 +282,7 @@ TEST(Bf16, AutocastLossMatchesFloat32) {
   train::Batch b = batcher.make_batch(batcher.evaluation_windows());
   auto t = [&](std::vector<int64_t>& v) { return torch::from_blob(v.data(), {b.rows, b.length}, torch::kLong); };
   auto emotion = torch::from_blob(b.emotion.data(), {b.rows, b.length, 4}, torch::kFloat);
-  auto& net = model.impl().net;
+  auto& net = impl_of(model).net;
   net->eval();
   torch::NoGradGuard no_grad;
   auto loss_of = [&](const torch::Tensor& logits) {
@@ -310,7 +317,8 @@ TEST(Bf16, TrainingWithAutocastLearns) {
   EXPECT_TRUE(r.bf16);
   EXPECT_LT(r.validation.loss, 0.5 * before);
   // Weights stay float32: autocast casts copies.
-  for (auto& p : model.impl().net->parameters()) EXPECT_EQ(p.scalar_type(), torch::kFloat);
+  Model trained = trainer.model();
+  for (auto& p : impl_of(trained).net->parameters()) EXPECT_EQ(p.scalar_type(), torch::kFloat);
 }
 
 }  // namespace
