@@ -14,6 +14,7 @@
 
 #include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
+#include "emopiano/sampler.hpp"
 #include "emopiano/trainer.hpp"
 #include "model/model_impl.hpp"
 #include "model/torch_runtime.hpp"
@@ -243,6 +244,38 @@ TEST(Trainer, StopsAtTheTimeBudget) {
   EXPECT_LT(seconds, 10.0);
   EXPECT_EQ(train::read_checkpoint_state(cfg.checkpoint_dir).step, r.steps);
   EXPECT_EQ(nlohmann::json::parse(trainer.model().metadata_json())["training"]["stopped_by_time"], true);
+}
+
+TEST(Trainer, TrainsItsOwnCopyAndLeavesItInEvalMode) {
+  Dataset ds = test::load_corpus(two_piece_corpus());
+  Model model = Model::create(tiny_model(0.1f), TokenizerConfig{}, 6);
+  std::vector<torch::Tensor> before;
+  for (const auto& p : impl_of(model).net->parameters()) before.push_back(p.detach().clone());
+  Trainer trainer(model, ds, quick_config(5));
+  trainer.run();
+  // The caller's model, which samplers may be reading, did not change.
+  const auto after = impl_of(model).net->parameters();
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(torch::equal(before[i], after[i])) << i;
+  EXPECT_FALSE(impl_of(model).net->is_training());
+  // The trained copy moved, and is handed out in eval mode.
+  Model trained = trainer.model();
+  EXPECT_FALSE(impl_of(trained).net->is_training());
+  EXPECT_FALSE(torch::equal(before[0], impl_of(trained).net->parameters()[0]));
+}
+
+TEST(Trainer, LeavesTheHostsRandomGeneratorAndThreadCountAlone) {
+  Dataset ds = test::load_corpus(two_piece_corpus());
+  Model model = Model::create(tiny_model(0.1f), TokenizerConfig{}, 7);  // dropout draws
+  set_compute_threads(1);
+  TrainerConfig cfg = quick_config(4);
+  cfg.threads = 2;
+  torch::manual_seed(42);
+  const torch::Tensor expected = torch::rand({8});
+  torch::manual_seed(42);
+  Trainer(model, ds, cfg).run();
+  // The host's next draws are what they would have been without training.
+  EXPECT_TRUE(torch::equal(torch::rand({8}), expected));
+  EXPECT_EQ(at::get_num_threads(), 1);
 }
 
 TEST(Trainer, RefusesADatasetWithoutTrainingPieces) {
