@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/impl_access.hpp"
 #include "emopiano/model.hpp"
 #include "emopiano/sampler.hpp"
 #include "model/model_impl.hpp"
@@ -85,14 +86,14 @@ int main(int argc, char** argv) {
 
     // The piece, recording the inputs the network is fed.
     Inputs in;
-    sampler.impl().observer = [&](const emopiano::FedToken& t) {
+    impl_of(sampler).observer = [&](const emopiano::FedToken& t) {
       in.tokens.push_back(t.token);
       in.bars.push_back(t.bar);
       in.positions.push_back(t.position);
       in.emotions.push_back(t.emotion);
     };
     const auto piece = sampler.generate(request);
-    sampler.impl().observer = nullptr;
+    impl_of(sampler).observer = nullptr;
 
     // Whole generation, sampling and grammar included: best of `repeats`.
     double best_generate = 1e30;
@@ -106,7 +107,7 @@ int main(int argc, char** argv) {
     // The network's step alone over the same inputs (prompt as one chunk, as
     // the sampler feeds it; the last input is not fed, as in generation).
     c10::InferenceMode inference;
-    auto& net = *model.impl().net;
+    auto& net = *impl_of(model).net;
     const size_t prompt = size_t(piece.prompt_tokens), n = in.tokens.size() - 1;
     std::vector<std::vector<float>> step_logits;
     double best_step = 1e30;

@@ -2,6 +2,7 @@
 #include <benchmark/benchmark.h>
 
 #include "bench_support.hpp"
+#include "core/impl_access.hpp"
 #include "model/model_impl.hpp"
 #include "model/torch_runtime.hpp"
 #include "model_support.hpp"
@@ -14,7 +15,7 @@ void BM_ModelForward(benchmark::State& state) {
   const int64_t B = state.range(0), T = 512;
   set_compute_threads(int(state.range(1)));
   const Model model = Model::load(bundled_model_path());
-  auto& net = *model.impl().net;
+  auto& net = *impl_of(model).net;
   const auto in = random_inputs(model, B, T);
   c10::InferenceMode inference;
   const bool bf16 = state.range(2) != 0;

@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include "bench_support.hpp"
+#include "core/impl_access.hpp"
 #include "model/model_impl.hpp"
 #include "model_support.hpp"
 
@@ -26,7 +27,7 @@ void BM_StepAtPosition(benchmark::State& state) {
   const int64_t P = state.range(0), B = state.range(1);
   set_compute_threads(1);
   const Model& model = long_context_model();
-  auto& net = *model.impl().net;
+  auto& net = *impl_of(model).net;
   c10::InferenceMode inference;
   // The prefix 0..P-1 in one chunk (not timed), then the step at P, again
   // and again: each iteration rewrites the same cache slot.

@@ -6,6 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include "bench_support.hpp"
+#include "core/impl_access.hpp"
 #include "model/model_impl.hpp"
 #include "model/torch_runtime.hpp"
 #include "model_support.hpp"
@@ -22,7 +23,7 @@ void BM_TrainStep(benchmark::State& state) {
   ModelConfig c = Model::load(bundled_model_path()).config();
   c.context_length = std::max<int>(c.context_length, int(T));
   Model model = Model::create(c, TokenizerConfig{}, 1);
-  auto& net = *model.impl().net;
+  auto& net = *impl_of(model).net;
   net.train();
   torch::optim::AdamW optimizer(net.parameters(), torch::optim::AdamWOptions(1e-4));
   const auto in = random_inputs(model, B, T);

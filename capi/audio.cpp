@@ -21,7 +21,6 @@ emopiano_render_params default_render_params() {
   return p;
 }
 
-constexpr size_t kRenderParamsV1 = EMOPIANO_SIZE_THROUGH(emopiano_render_params, soundfont);
 
 RenderOptions to_render_options(const emopiano_render_params* params) {
   const auto p = read_params(params, kRenderParamsV1, default_render_params(), "render params");

@@ -13,6 +13,7 @@
 
 #include "emopiano.h"
 #include "emopiano/error.hpp"
+#include "struct_sizes_v1.hpp"
 
 namespace emopiano::capi {
 
@@ -112,6 +113,3 @@ void fill_out_struct(Out* out, Out value, size_t minimum, const char* name) {
 bool flag(int32_t value, const char* name);
 
 }  // namespace emopiano::capi
-
-// Size of a struct up to and including `member` (first published layouts).
-#define EMOPIANO_SIZE_THROUGH(type, member) (offsetof(type, member) + sizeof(((type*)0)->member))

@@ -2,6 +2,7 @@
 #include <string>
 
 #include "capi_support.hpp"
+#include "emotion.hpp"
 #include "emopiano/classifier.hpp"
 #include "emopiano/midi.hpp"
 
@@ -12,7 +13,6 @@ struct emopiano_classifier {
 namespace emopiano::capi {
 namespace {
 
-constexpr size_t kPredictionV1 = EMOPIANO_SIZE_THROUGH(emopiano_emotion_prediction, reserved);
 
 const EmotionClassifier& classifier_of(const emopiano_classifier* handle) {
   require(handle, "classifier");
@@ -21,7 +21,7 @@ const EmotionClassifier& classifier_of(const emopiano_classifier* handle) {
 
 void fill_prediction(emopiano_emotion_prediction* out, const EmotionPrediction& p) {
   emopiano_emotion_prediction value{};
-  value.quadrant = static_cast<int32_t>(p.quadrant) + 1;
+  value.quadrant = from_quadrant(p.quadrant);
   for (int i = 0; i < 4; ++i) value.probabilities[i] = p.probabilities[size_t(i)];
   value.arousal = p.arousal;
   value.valence = p.valence;

@@ -31,8 +31,6 @@ emopiano_dataset_params default_dataset_params() {
   return p;
 }
 
-constexpr size_t kDatasetParamsV1 = EMOPIANO_SIZE_THROUGH(emopiano_dataset_params, cancel);
-constexpr size_t kItemV1 = EMOPIANO_SIZE_THROUGH(emopiano_dataset_item, token_count);
 
 void check_fraction(double value, const char* name) {
   if (!std::isfinite(value) || value < 0 || value >= 1)

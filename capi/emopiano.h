@@ -21,6 +21,16 @@
  *  - Params structs start with uint32_t struct_size. Fill them with
  *    *_params_init(&p, sizeof p); fields are only ever appended, so a program
  *    built against an older header keeps working with a newer library.
+ *
+ * ABI rules (ABI v1, frozen for 64-bit platforms; docs/c-api.md)
+ *  - No struct has unnamed padding: every hole is a named `reserved` field.
+ *    Leave reserved fields 0 (the init functions do); this version ignores them.
+ *  - Layouts are pinned by capi/abi/layout.def and the exported functions by
+ *    capi/abi/symbols.txt; tests fail on any difference.
+ *  - Fields are appended at the end of a struct, never inserted, moved or
+ *    resized. The smallest struct_size accepted is each struct's ABI v1 size.
+ *  - Every build exports every function. Without LibTorch the model, sampler,
+ *    trainer, classifier and VAE functions fail with EMOPIANO_ERROR_UNSUPPORTED.
  *  - Callbacks take their user_data pointer last.
  *  - No exception and no abort crosses this boundary.
  */
@@ -115,6 +125,7 @@ EMOPIANO_API void emopiano_cancel_token_free(emopiano_cancel_token *token);
 /* What a progress callback is told. Valid only during the call. */
 typedef struct emopiano_progress {
   uint32_t struct_size;   /* sizeof the struct the library filled */
+  uint32_t reserved;      /* 0; names the padding before the pointers */
   const char *stage;      /* "tokenize", "train", "validate", "generate", ... */
   int64_t done;           /* units finished so far */
   int64_t total;          /* units in all; 0 when unknown */
@@ -129,7 +140,8 @@ typedef int (*emopiano_progress_fn)(const emopiano_progress *progress, void *use
 /* ---- emotion ------------------------------------------------------------ */
 
 /* EMOPIA quadrants of Russell's circumplex. 0 is deliberately not a quadrant,
- * so a zero-filled field is caught. */
+ * so a zero-filled field is caught. (The C++ API numbers them 0..3, as array
+ * indices like p[] below; docs/c-api.md has the mapping.) */
 typedef enum emopiano_quadrant {
   EMOPIANO_Q1 = 1, /* happy: high valence, high arousal */
   EMOPIANO_Q2 = 2, /* tense: low valence, high arousal */
@@ -315,6 +327,7 @@ typedef struct emopiano_render_params {
   double gain;             /* FluidSynth master gain (default 0.6) */
   double tail_seconds;     /* rendered after the last note (default 1.5) */
   int32_t program;         /* General MIDI program 0..127 (default 0, grand piano) */
+  int32_t reserved;        /* 0; names the padding before soundfont */
   const char *soundfont;   /* NULL: $EMOPIANO_SOUNDFONT, then the Debian GM SoundFont */
 } emopiano_render_params;
 
@@ -335,9 +348,10 @@ EMOPIANO_API int emopiano_render_wav_bytes(const uint8_t *midi_data, size_t midi
 
 /* A trained (or freshly initialised) Transformer with its tokenizer. Read-only
  * once loaded: one model handle may serve any number of samplers on any
- * number of threads at once. The model, sampler and trainer functions exist
- * only in builds with model support (emopiano_has_model_support() == 1);
- * the packaged library always has it. */
+ * number of threads at once. The model, sampler and trainer functions work
+ * only in builds with model support (emopiano_has_model_support() == 1; the
+ * packaged library always has it); elsewhere they fail with
+ * EMOPIANO_ERROR_UNSUPPORTED. */
 typedef struct emopiano_model emopiano_model;
 
 typedef enum emopiano_weight_storage {
@@ -389,13 +403,14 @@ typedef struct emopiano_generate_params {
   int32_t top_k;              /* keep the k most likely tokens; 0 = off (default 0) */
   float top_p;                /* nucleus; 1 = off (default 0.95) */
   uint64_t seed;              /* default 0; piece i of a batch uses seed + i */
-  int32_t max_tokens;         /* tokens to generate after the prompt (default 2048) */
+  int32_t max_tokens;         /* tokens to generate after the prompt (default 4096) */
   int32_t max_bars;           /* new bars to generate; 0 = no limit (default 0) */
   int32_t stop_at_eos;        /* 0/1: end at the end-of-sequence token (default 1) */
   int32_t constrain_grammar;  /* 0/1: sample only well-formed sequences (default 1) */
   /* Emotion: set at most one of quadrant, emotion and trajectory; none is Q1.
    * The pointers are read during the call only. */
   int32_t quadrant;                       /* EMOPIANO_Q1..Q4, or 0 (default) */
+  int32_t reserved;                       /* 0; names the padding before the pointers */
   const emopiano_emotion *emotion;        /* a mix or valence/arousal point */
   const emopiano_trajectory *trajectory;  /* emotion changing bar by bar */
   /* Primer: a MIDI file or MIDI bytes to continue (at most one). */
@@ -492,11 +507,13 @@ typedef enum emopiano_split {
 
 typedef struct emopiano_dataset_params {
   uint32_t struct_size;
+  uint32_t reserved0;                /* 0; names the padding before the pointers */
   const char *tokenizer_config_json; /* NULL: the default tokenizer */
   const char *cache_dir;             /* NULL: ~/.cache/emopiano; "none": no cache */
   int32_t threads;                   /* 0: all cores */
   int32_t apply_sustain_pedal;       /* 0/1, default 0 */
   int32_t exclude_drums;             /* 0/1, default 1 */
+  int32_t reserved1;                 /* 0; names the padding before the doubles */
   double validation_fraction;        /* layouts without a split (default 0.1) */
   double test_fraction;              /* default 0.1 */
   emopiano_progress_fn progress;     /* stage "tokenize"; NULL for none */
@@ -522,6 +539,7 @@ typedef struct emopiano_dataset_item {
   uint32_t struct_size;   /* set by the caller: sizeof(emopiano_dataset_item) */
   int32_t quadrant;       /* EMOPIANO_Q1..Q4 */
   int32_t split;          /* an emopiano_split */
+  int32_t reserved;       /* 0; names the padding before the pointers */
   const char *name;       /* file name without extension, unique in the dataset */
   const char *path;
   const int32_t *tokens;  /* BOS, emotion, piece, EOS */
@@ -536,9 +554,10 @@ EMOPIANO_API int emopiano_dataset_item_at(emopiano_dataset_item *out,
 
 /* Trains a model on a dataset (AdamW, warm-up + cosine decay, pitch
  * transposition, atomic checkpoints, exact resume). One thread drives a
- * trainer; its cancel token may be set from any thread. The model's weights
- * change in place: other handles of the same model see them, so do not
- * sample from it while it trains. */
+ * trainer; its cancel token may be set from any thread. The trainer trains
+ * its own copy of the weights: the model handle it was made from never
+ * changes, so samplers may go on using it on other threads. The trained
+ * model comes from emopiano_trainer_model. */
 typedef struct emopiano_trainer emopiano_trainer;
 
 /* Reported after every validation (each epoch and every eval_every steps). */
@@ -561,6 +580,7 @@ typedef void (*emopiano_train_metrics_fn)(const emopiano_train_metrics *metrics,
 
 typedef struct emopiano_trainer_params {
   uint32_t struct_size;
+  uint32_t reserved;  /* 0; names the padding before the pointers */
   /* TrainerConfig JSON (epochs, max_steps, batch_size, learning_rate, seed,
    * checkpoint_dir, log_path, ...); NULL for the defaults. */
   const char *config_json;
@@ -589,8 +609,8 @@ typedef struct emopiano_train_result {
 
 EMOPIANO_API int emopiano_trainer_params_init(emopiano_trainer_params *params,
                                               uint32_t struct_size);
-/* The trainer keeps its own reference to the model and the dataset handle
- * must outlive it. */
+/* The trainer copies the model's weights (the handle may be freed at once);
+ * the dataset handle must outlive it. */
 EMOPIANO_API int emopiano_trainer_create(emopiano_trainer **out, emopiano_model *model,
                                          const emopiano_dataset *dataset,
                                          const emopiano_trainer_params *params);
@@ -608,15 +628,16 @@ EMOPIANO_API int emopiano_trainer_evaluate(emopiano_train_metrics *out,
 /* Steps taken so far and planned in all; either out pointer may be NULL. */
 EMOPIANO_API int emopiano_trainer_progress(int64_t *out_step, int64_t *out_total_steps,
                                            const emopiano_trainer *trainer);
-/* A new handle of the model being trained (shares its weights). */
+/* A new model handle with a copy of the weights trained so far and the
+ * training metadata; it shares nothing with the trainer. */
 EMOPIANO_API int emopiano_trainer_model(emopiano_model **out, const emopiano_trainer *trainer);
 
 /* ---- emotion classifier ---------------------------------------------------- */
 
 /* Predicts the emotion a piece carries: the classifier that ships beside the
  * model, or one trained with `emopiano train-classifier`. Read-only once
- * loaded: one handle may classify on any number of threads at once. Exists
- * only in builds with model support. */
+ * loaded: one handle may classify on any number of threads at once. Needs
+ * model support (EMOPIANO_ERROR_UNSUPPORTED otherwise). */
 typedef struct emopiano_classifier emopiano_classifier;
 
 typedef struct emopiano_emotion_prediction {
@@ -646,7 +667,8 @@ EMOPIANO_API int emopiano_classifier_classify_midi(emopiano_emotion_prediction *
 /* The latent space of short segments (segment_bars bars) of piano music,
  * conditioned on emotion: sample, encode, decode, interpolate, transform a
  * piece to another emotion (docs/vae.md). Read-only once loaded: one handle
- * may serve several threads. Exists only in builds with model support.
+ * may serve several threads. Needs model support (EMOPIANO_ERROR_UNSUPPORTED
+ * otherwise).
  * Emotions are optional (NULL = Q1 for outputs; for inputs, NULL = Q1). */
 typedef struct emopiano_vae emopiano_vae;
 

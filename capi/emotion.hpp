@@ -8,7 +8,11 @@
 
 namespace emopiano::capi {
 
-// EMOPIANO_Q1..Q4 (1..4) <-> Quadrant; throws Error(invalid_argument) out of range.
+// The one place where the C numbering of quadrants meets the C++ one:
+// EMOPIANO_Q1..Q4 are 1..4 in C (0 is left invalid, so a zero-filled field
+// is caught), Quadrant::Q1..Q4 are 0..3 in C++ (array indices, as p[0] of
+// emopiano_emotion). Every C entry point converts through these two;
+// to_quadrant throws Error(invalid_argument) out of range.
 Quadrant to_quadrant(int32_t quadrant);
 int32_t from_quadrant(Quadrant q);
 

@@ -16,7 +16,6 @@ emopiano_midi_read_params default_read_params() {
   return p;
 }
 
-constexpr size_t kReadParamsV1 = EMOPIANO_SIZE_THROUGH(emopiano_midi_read_params, exclude_drums);
 
 void return_notes(const Score& score, emopiano_note** out_notes, size_t* out_count) {
   std::vector<emopiano_note> notes;

@@ -39,8 +39,6 @@ emopiano_generate_params default_generate_params() {
   return p;
 }
 
-constexpr size_t kGenerateParamsV1 = EMOPIANO_SIZE_THROUGH(emopiano_generate_params, cancel);
-constexpr size_t kInfoV1 = EMOPIANO_SIZE_THROUGH(emopiano_generation_info, duration_seconds);
 
 EmotionTrajectory emotion_of(const emopiano_generate_params& p) {
   const int set = (p.quadrant != 0) + (p.emotion != nullptr) + (p.trajectory != nullptr);

@@ -152,12 +152,7 @@ void emopiano_clear_last_error(void) {
 }
 
 const char* emopiano_status_name(int status) {
-  switch (status) {
-    case EMOPIANO_OK: return "ok";
-    case EMOPIANO_ERROR_OUT_OF_MEMORY: return "out of memory";
-    default: break;
-  }
-  if (status < 0 && status >= EMOPIANO_ERROR_INTERNAL)
+  if (status <= 0 && status >= EMOPIANO_ERROR_OUT_OF_MEMORY)
     return emopiano::error_code_name(static_cast<emopiano::ErrorCode>(status));
   return "unknown status";
 }

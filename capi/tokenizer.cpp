@@ -22,7 +22,6 @@ emopiano_encode_params default_encode_params() {
   return p;
 }
 
-constexpr size_t kEncodeParamsV1 = EMOPIANO_SIZE_THROUGH(emopiano_encode_params, exclude_drums);
 
 struct EncodeRequest {
   MidiReadOptions midi;

@@ -22,9 +22,6 @@ emopiano_trainer_params default_trainer_params() {
   return p;
 }
 
-constexpr size_t kTrainerParamsV1 = EMOPIANO_SIZE_THROUGH(emopiano_trainer_params, cancel);
-constexpr size_t kMetricsV1 = EMOPIANO_SIZE_THROUGH(emopiano_train_metrics, elapsed_seconds);
-constexpr size_t kResultV1 = EMOPIANO_SIZE_THROUGH(emopiano_train_result, reserved);
 
 emopiano_train_metrics to_c_metrics(const EpochMetrics& m) {
   emopiano_train_metrics out{};

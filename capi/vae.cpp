@@ -17,7 +17,6 @@ struct emopiano_vae {
 namespace emopiano::capi {
 namespace {
 
-constexpr size_t kVaeParamsV1 = EMOPIANO_SIZE_THROUGH(emopiano_vae_params, seed);
 
 emopiano_vae_params default_vae_params() {
   emopiano_vae_params p{};

@@ -32,6 +32,10 @@
 
 namespace emopiano {
 
+namespace detail {
+struct ImplAccess;  // src/core/impl_access.hpp
+}  // namespace detail
+
 struct ClassifierConfig {
   // "transformer": the encoder over tokens described above.
   // "features": multinomial logistic regression over hand-made features of
@@ -93,9 +97,9 @@ class EmotionClassifier {
   int64_t parameter_count() const;
 
   struct Impl;  // src/model/emotion_classifier.hpp
-  Impl& impl() const;
 
  private:
+  friend struct detail::ImplAccess;
   explicit EmotionClassifier(std::shared_ptr<Impl> impl);
   std::shared_ptr<Impl> impl_;
 };
@@ -118,7 +122,9 @@ struct ClassifierTrainerConfig {
   int transpose_max = 6;
   int64_t eval_every = 200;     // steps between validations (the best is kept)
   uint64_t seed = 1234;
-  int threads = 0;              // 0 = all cores
+  // LibTorch threads while training runs, then the count before is
+  // restored; 0 = the process-wide setting (set_compute_threads).
+  int threads = 0;
   Bf16Mode bf16 = Bf16Mode::automatic;
 
   std::string to_json() const;

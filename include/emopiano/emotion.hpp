@@ -13,6 +13,8 @@
 
 namespace emopiano {
 
+// 0..3, usable as indices. The C ABI numbers them 1..4 (EMOPIANO_Q1..Q4);
+// capi/emotion.hpp converts, docs/c-api.md ("Emotion") has the table.
 enum class Quadrant : int { Q1 = 0, Q2 = 1, Q3 = 2, Q4 = 3 };
 
 constexpr int kNumQuadrants = 4;

@@ -14,6 +14,10 @@
 
 namespace emopiano {
 
+namespace detail {
+struct ImplAccess;  // src/core/impl_access.hpp
+}  // namespace detail
+
 struct ModelConfig {
   int n_layers = 4;
   int d_model = 256;
@@ -52,14 +56,16 @@ class Model {
   const Tokenizer& tokenizer() const;
   // Training metadata as a JSON object (data, steps, validation loss, ...).
   std::string metadata_json() const;
-  // Throws Error(invalid_argument) when `json` is not a JSON object.
+  // Changes this Model object only: copies made before (held by samplers,
+  // perhaps on other threads) keep the metadata they had. Throws
+  // Error(invalid_argument) when `json` is not a JSON object.
   void set_metadata_json(const std::string& json);
   int64_t parameter_count() const;
 
   struct Impl;  // defined in src/model/model_impl.hpp
-  Impl& impl() const;
 
  private:
+  friend struct detail::ImplAccess;
   explicit Model(std::shared_ptr<Impl> impl);
   std::shared_ptr<Impl> impl_;  // copies share one read-only model
 };

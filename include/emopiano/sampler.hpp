@@ -28,6 +28,10 @@
 
 namespace emopiano {
 
+namespace detail {
+struct ImplAccess;  // src/core/impl_access.hpp
+}  // namespace detail
+
 struct SamplingParams {
   // Softmax temperature; 0 picks the most likely token (greedy).
   float temperature = 1.0f;
@@ -37,7 +41,7 @@ struct SamplingParams {
   float top_p = 0.95f;
   uint64_t seed = 0;
   // Tokens to generate after the prompt (BOS, emotion token, primer).
-  int max_tokens = 2048;
+  int max_tokens = 4096;  // the one default: the CLI and the C ABI take it from here
   // New bars to generate after the prompt (0 = no limit). At the limit a new
   // Bar is forbidden, so the piece ends with EOS.
   int max_bars = 0;
@@ -135,14 +139,16 @@ class Sampler {
   std::vector<GenerationResult> generate_batch(const GenerationRequest& request, int count);
 
   struct Impl;  // src/sample/sampler_impl.hpp
-  Impl& impl();
 
  private:
+  friend struct detail::ImplAccess;
   std::unique_ptr<Impl> impl_;
 };
 
-// LibTorch intra-op threads for generation (0 = all cores). Process-wide;
-// results do not depend on it.
+// LibTorch intra-op threads (0 = all cores): the one process-wide setting
+// of the library, and only ever changed by this call. Generation and, unless
+// their config names a count for the run, training use it. Results do not
+// depend on it.
 void set_compute_threads(int threads);
 
 }  // namespace emopiano

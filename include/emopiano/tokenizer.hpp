@@ -109,6 +109,8 @@ class Tokenizer {
   virtual int32_t bos_id() const = 0;
   virtual int32_t eos_id() const = 0;
   virtual int32_t emotion_id(Quadrant q) const = 0;
+  // The token that starts a bar; -1 for a scheme without bar tokens.
+  virtual int32_t bar_id() const { return -1; }
   // The quadrant an emotion token stands for, or nullopt.
   virtual std::optional<Quadrant> emotion_of(int32_t id) const = 0;
   // The Key token of a key, or nullopt when the vocabulary has none (use_key off).

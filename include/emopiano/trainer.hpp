@@ -3,7 +3,8 @@
 //   emopiano::TrainerConfig cfg = emopiano::TrainerConfig::from_json(text);
 //   emopiano::Model model = emopiano::Model::create(model_cfg, tokenizer_cfg, cfg.seed);
 //   emopiano::Trainer trainer(model, dataset, cfg);
-//   emopiano::TrainResult r = trainer.run();   // trains `model` in place
+//   emopiano::TrainResult r = trainer.run();   // trains a copy of `model`
+//   trainer.model().save("trained.pt");
 //
 // Batches are random windows of the model's context length cut from the
 // training pieces, transposed by a random number of semitones. AdamW with a
@@ -71,7 +72,9 @@ struct TrainerConfig {
   int64_t eval_every = 0;          // steps; validation also runs after every epoch
   int64_t log_every = 10;          // steps between "step" lines of the log
   uint64_t seed = 1234;
-  int threads = 0;                 // 0 = all cores
+  // LibTorch threads while run() runs, then the count before is restored;
+  // 0 = the process-wide setting (set_compute_threads).
+  int threads = 0;
   Bf16Mode bf16 = Bf16Mode::automatic;
 
   std::filesystem::path log_path;        // JSON lines; empty = no log
@@ -173,9 +176,10 @@ Model load_model_for_fine_tuning(const std::filesystem::path& path, const ModelC
 
 class Trainer {
  public:
-  // `model` is trained in place (Model copies share their weights).
-  // Throws Error(invalid_argument) when the dataset has no training pieces or
-  // its tokenizer differs from the model's.
+  // Trains its own copy of `model`'s weights: `model` itself never changes,
+  // so Samplers may keep generating from it on other threads. Throws
+  // Error(invalid_argument) when the dataset has no training pieces or its
+  // tokenizer differs from the model's.
   Trainer(Model model, const Dataset& dataset, const TrainerConfig& config,
           TrainerHooks hooks = {});
   // One rank of a data-parallel run (see DistributedConfig): meets the other
@@ -209,6 +213,9 @@ class Trainer {
   // the sums are combined, so all ranks must call it together.
   EvalMetrics evaluate();
 
+  // A copy of the weights trained so far, with the training metadata, in
+  // eval mode: it shares nothing with the trainer, so it may be sampled from
+  // on another thread while the trainer goes on.
   Model model() const;
   const TrainerConfig& config() const;
   int64_t step() const;

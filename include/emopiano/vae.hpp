@@ -38,6 +38,10 @@
 
 namespace emopiano {
 
+namespace detail {
+struct ImplAccess;  // src/core/impl_access.hpp
+}  // namespace detail
+
 struct VaeConfig {
   int encoder_layers = 2;
   int decoder_layers = 3;
@@ -146,9 +150,9 @@ class EmotionVae {
   int64_t parameter_count() const;
 
   struct Impl;  // src/vae/vae_impl.hpp
-  Impl& impl() const;
 
  private:
+  friend struct detail::ImplAccess;
   explicit EmotionVae(std::shared_ptr<Impl> impl);
   std::shared_ptr<Impl> impl_;
 };
@@ -239,7 +243,9 @@ struct VaeTrainerConfig {
   int64_t eval_every = 200;        // steps between validations
   int64_t log_every = 10;
   uint64_t seed = 1234;
-  int threads = 0;                 // 0 = all cores
+  // LibTorch threads while training runs, then the count before is
+  // restored; 0 = the process-wide setting (set_compute_threads).
+  int threads = 0;
   Bf16Mode bf16 = Bf16Mode::automatic;
   std::filesystem::path log_path;        // JSON lines; empty = none
   std::filesystem::path checkpoint_dir;  // empty = no checkpoints

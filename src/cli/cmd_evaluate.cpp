@@ -90,7 +90,7 @@ int run(int argc, char** argv) {
   args.option("seeds", "N", "with --trajectories: pieces per pair", "20");
   args.option("change-bar", "B", "with --trajectories: first bar (0-based) of the second emotion", "8");
   args.option("edge-bars", "B", "with --trajectories: bars judged at each end", "6");
-  args.option("max-tokens", "N", "token budget per piece", "4096");
+  args.option("max-tokens", "N", "token budget per piece", std::to_string(SamplingParams{}.max_tokens));
   args.option("data", "DIR", "real labelled clips (e.g. EMOPIA) to compare the metrics with");
   args.option("save", "DIR", "write the generated pieces here (Q1_000_pred-Q2.mid, ...)");
   args.option("threads", "N", "compute threads, 0 = all cores", "0");

@@ -83,7 +83,7 @@ int run(int argc, char** argv) {
   args.option("num", "N", "number of pieces, generated as one batch", "1");
   args.option("primer", "IN.mid", "continue this piece");
   args.option("model", "FILE", "model file (default: the bundled model)");
-  args.option("max-tokens", "N", "token budget per piece", "4096");
+  args.option("max-tokens", "N", "token budget per piece", std::to_string(SamplingParams{}.max_tokens));
   args.option("output", "OUT.mid", "output file (-o)", "out.mid");
   args.option("wav", "OUT.wav", "also render each piece to WAV through FluidSynth (OUT-1.wav.. with --num)");
   args.option("threads", "N", "compute threads, 0 = all cores (one is fastest for a single piece)", "1");

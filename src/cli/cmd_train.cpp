@@ -25,6 +25,7 @@
 #include "emopiano/dataset.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/model.hpp"
+#include "emopiano/sampler.hpp"
 #include "emopiano/trainer.hpp"
 #include "train/resume_point.hpp"
 
@@ -71,6 +72,26 @@ ConfigFile read_config(const fs::path& path) {
   } catch (const Error& e) {
     throw Error(e.code(), fmt::format("{}: {}", path.string(), e.what()));
   }
+  return c;
+}
+
+// Without --config: the config the bundled model was trained with, read from
+// the model itself (its architecture and vocabulary, and the trainer settings
+// its metadata records), so a first run needs no file. Paths of that run (log,
+// checkpoints, dataset name) are not carried over.
+ConfigFile bundled_model_config(bool lead) {
+  const fs::path path = bundled_model_path();
+  const Model bundled = Model::load(path);
+  ConfigFile c;
+  c.model = bundled.config();
+  c.tokenizer = bundled.tokenizer().config();
+  const auto meta = nlohmann::json::parse(bundled.metadata_json(), nullptr, false);
+  if (meta.is_object() && meta.contains("config") && meta["config"].contains("train"))
+    c.train = TrainerConfig::from_json(meta["config"]["train"].dump());
+  c.train.log_path.clear();
+  c.train.checkpoint_dir.clear();
+  c.train.dataset_name.clear();
+  if (lead) fmt::print(stderr, "no --config: the bundled model's config ({})\n", path.string());
   return c;
 }
 
@@ -142,7 +163,7 @@ int run(int argc, char** argv) {
             "\"model\", \"tokenizer\" and \"train\" sections (see models/small.json).\n"
             "Ctrl-C saves a checkpoint and exits with 130; --resume continues from it.");
   args.option("data", "DIR", "dataset folder or CSV list");
-  args.option("config", "FILE", "JSON config (model, tokenizer, train)");
+  args.option("config", "FILE", "JSON config (model, tokenizer, train); default: the bundled model's");
   args.option("out", "MODEL.pt", "where to write the trained model");
   args.option("resume", "DIR", "continue from this checkpoint directory");
   args.option("init", "MODEL.pt",
@@ -176,22 +197,22 @@ int run(int argc, char** argv) {
       return 2;
     }
   }
-  if (args.get("config").empty() && args.get("resume").empty()) {
-    fmt::print(stderr, "emopiano train: --config is required unless --resume is given\n");
-    return 2;
-  }
-
   const fs::path out = args.get("out");
   const fs::path resume = args.get("resume");
   ConfigFile cfg;
   if (!args.get("config").empty()) {
     cfg = read_config(args.get("config"));
+  } else if (resume.empty()) {
+    cfg = bundled_model_config(lead);
   } else {
     // Resuming without a config: the checkpoint's model and trainer settings.
     cfg.train = TrainerConfig::from_json(train::choose_resume_point(resume).config_json);
   }
   TrainerConfig& tc = cfg.train;
   if (args.has("threads")) tc.threads = static_cast<int>(args.get_int("threads"));
+  // The library never changes the process-wide thread count on its own; the
+  // program owns its process and sets it (0 = all cores).
+  set_compute_threads(tc.threads);
   if (args.has("max-minutes")) tc.max_minutes = args.get_double("max-minutes");
   if (args.has("max-steps")) tc.max_steps = args.get_int("max-steps");
   if (args.has("log")) tc.log_path = args.get("log");

@@ -17,6 +17,7 @@
 #include "emopiano/dataset.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/evaluation.hpp"
+#include "emopiano/sampler.hpp"
 
 namespace emopiano::cli {
 namespace {
@@ -71,6 +72,9 @@ int run(int argc, char** argv) {
     }
   }
   if (args.has("threads")) tc.threads = static_cast<int>(args.get_int("threads"));
+  // The library never changes the process-wide thread count on its own; the
+  // program owns its process and sets it (0 = all cores).
+  set_compute_threads(tc.threads);
   if (args.has("max-minutes")) tc.max_minutes = args.get_double("max-minutes");
   if (args.has("max-steps")) tc.max_steps = args.get_int("max-steps");
   if (args.has("seed")) tc.seed = static_cast<uint64_t>(args.get_int("seed"));

@@ -14,6 +14,7 @@
 #include "cli/progress_bar.hpp"
 #include "emopiano/dataset.hpp"
 #include "emopiano/error.hpp"
+#include "emopiano/sampler.hpp"
 #include "emopiano/vae.hpp"
 
 namespace emopiano::cli {
@@ -65,6 +66,9 @@ int run(int argc, char** argv) {
     if (j.contains("train")) tc = VaeTrainerConfig::from_json(j["train"].dump());
   }
   if (args.has("threads")) tc.threads = static_cast<int>(args.get_int("threads"));
+  // The library never changes the process-wide thread count on its own; the
+  // program owns its process and sets it (0 = all cores).
+  set_compute_threads(tc.threads);
   if (args.has("max-minutes")) tc.max_minutes = args.get_double("max-minutes");
   if (args.has("max-steps")) tc.max_steps = args.get_int("max-steps");
   if (args.has("seed")) tc.seed = static_cast<uint64_t>(args.get_int("seed"));

@@ -201,8 +201,6 @@ EmotionPrediction EmotionClassifier::classify(const Score& score) const {
 const ClassifierConfig& EmotionClassifier::config() const { return impl_->config; }
 const Tokenizer& EmotionClassifier::tokenizer() const { return *impl_->tokenizer; }
 std::string EmotionClassifier::metadata_json() const { return impl_->metadata_json; }
-EmotionClassifier::Impl& EmotionClassifier::impl() const { return *impl_; }
-
 void EmotionClassifier::set_metadata_json(const std::string& json) {
   nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
   if (j.is_discarded() || !j.is_object())

@@ -19,7 +19,9 @@ Model Model::create(const ModelConfig& config, const TokenizerConfig& tokenizer,
   impl->net = EmotionTransformer(config, impl->tokenizer->vocab_size(),
                                  impl->tokenizer->max_positions_per_bar());
   impl->net->init_weights(seed);
-  impl->net->eval();  // inference by default; the trainer switches to train()
+  // Eval mode once, here and at load, never switched afterwards: copies of a
+  // Model are read by samplers on many threads. Trainers train a copy.
+  impl->net->eval();
   return Model(std::move(impl));
 }
 
@@ -35,7 +37,14 @@ void Model::set_metadata_json(const std::string& json) {
     throw Error(ErrorCode::invalid_argument, fmt::format("model metadata: malformed JSON: {}", e.what()));
   }
   if (!j.is_object()) throw Error(ErrorCode::invalid_argument, "model metadata: expected a JSON object");
-  impl_->metadata_json = j.dump();
+  // Copy on write: other copies of this Model, which samplers on other
+  // threads may be reading, keep theirs. The network is shared, not copied.
+  auto impl = std::make_shared<Impl>();
+  impl->config = impl_->config;
+  impl->tokenizer = Tokenizer::create(impl_->tokenizer->config());
+  impl->net = impl_->net;
+  impl->metadata_json = j.dump();
+  impl_ = std::move(impl);
 }
 
 int64_t Model::parameter_count() const {
@@ -43,7 +52,5 @@ int64_t Model::parameter_count() const {
   for (const auto& p : impl_->net->parameters()) n += p.numel();
   return n;
 }
-
-Model::Impl& Model::impl() const { return *impl_; }
 
 }  // namespace emopiano

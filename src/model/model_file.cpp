@@ -24,6 +24,7 @@
 #include <fmt/core.h>
 
 #include "core/atomic_file.hpp"
+#include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/version.hpp"
 #include "model/model_file_format.hpp"
@@ -40,7 +41,7 @@ std::string file_label(const std::filesystem::path& path) { return "model file "
 }  // namespace
 
 std::string serialize_model(const Model& model, WeightStorage storage) {
-  auto& impl = model.impl();
+  auto& impl = impl_of(model);
   nlohmann::json header = {
       {"model", nlohmann::json::parse(impl.config.to_json())},
       {"tokenizer", nlohmann::json::parse(impl.tokenizer->config().to_json())},
@@ -64,13 +65,17 @@ Model deserialize_model(const std::string& bytes, const std::filesystem::path& p
     detail::bad_container(what, e.what());
   }
   Model model = Model::create(config, tok_config, 0);
-  auto& impl = model.impl();
+  auto& impl = impl_of(model);
   if (c.header.contains("metadata") && c.header["metadata"].is_object()) {
     impl.metadata_json = c.header["metadata"].dump();
   }
   detail::load_tensors(c, detail::named_tensors(*impl.net), what);
   impl.net->eval();
   return model;
+}
+
+Model copy_model(const Model& model) {
+  return deserialize_model(serialize_model(model, WeightStorage::f32), "copy of a model in memory");
 }
 
 void Model::save(const std::filesystem::path& path) const { save(path, WeightStorage::f32); }

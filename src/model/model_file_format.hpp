@@ -20,4 +20,9 @@ uint32_t crc32(const void* data, size_t size, uint32_t crc = 0);
 std::string serialize_model(const Model& model, WeightStorage storage);
 Model deserialize_model(const std::string& bytes, const std::filesystem::path& path);
 
+// A model with its own network: the weights (f32, exact), config, tokenizer
+// and metadata of `model`, sharing nothing with it. What a trainer trains,
+// so models that samplers are reading never change.
+Model copy_model(const Model& model);
+
 }  // namespace emopiano

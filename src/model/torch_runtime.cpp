@@ -71,6 +71,19 @@ void init_torch_threads(int threads) {
 
 int torch_threads() { return at::get_num_threads(); }
 
+ScopedTorchThreads::ScopedTorchThreads(int threads) {
+  if (threads <= 0) return;
+  std::lock_guard<std::mutex> lock(g_threads_mutex);
+  previous_ = at::get_num_threads();
+  if (previous_ != threads) at::set_num_threads(threads);
+}
+
+ScopedTorchThreads::~ScopedTorchThreads() {
+  if (previous_ <= 0) return;
+  std::lock_guard<std::mutex> lock(g_threads_mutex);
+  if (at::get_num_threads() != previous_) at::set_num_threads(previous_);
+}
+
 std::string CpuFeatures::describe() const {
   auto yn = [](bool v) { return v ? "yes" : "no"; };
   return fmt::format("avx512f={} avx512_bf16={} amx_bf16={} os_avx512={} os_amx={} onednn={}",

@@ -10,7 +10,23 @@ namespace emopiano::detail {
 // here). Idempotent and safe to call from several places. The inter-op pool
 // is set to one thread once, before any parallel work: LibTorch refuses a
 // second call, and our graphs have no independent ops worth a second pool.
+// Process-wide: only emopiano::set_compute_threads, the one documented
+// process-wide setting, calls it; library code uses ScopedTorchThreads.
 void init_torch_threads(int threads = 0);
+
+// Intra-op threads for one scope (a training run): `threads` while it lives,
+// then the count it found is put back, so a host's set_compute_threads is
+// never overridden for longer than the call. 0 leaves the setting alone.
+class ScopedTorchThreads {
+ public:
+  explicit ScopedTorchThreads(int threads);
+  ~ScopedTorchThreads();
+  ScopedTorchThreads(const ScopedTorchThreads&) = delete;
+  ScopedTorchThreads& operator=(const ScopedTorchThreads&) = delete;
+
+ private:
+  int previous_ = 0;  // 0: nothing to restore
+};
 
 // Intra-op threads currently in use.
 int torch_threads();

@@ -1,6 +1,7 @@
 #include "sample/emotion_schedule.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace emopiano::sample {
 
@@ -17,6 +18,24 @@ float emotion_valence(const EmotionTrajectory& trajectory, int32_t grammar_bar) 
 Quadrant opening_quadrant(const EmotionTrajectory& trajectory) {
   if (trajectory.empty()) return Quadrant::Q1;
   return trajectory.at(0.0).dominant();
+}
+
+EmotionSchedule::EmotionSchedule(const EmotionTrajectory& trajectory)
+    : trajectory_(trajectory), opening_(sample::opening_quadrant(trajectory)) {
+  // After the last keyframe the emotion is held, so the table ends there.
+  const double last = trajectory.empty() ? 0.0 : trajectory.keyframes().back().bar;
+  const double bars = std::ceil(last);
+  held_after_table_ = bars < double(kMaxBars);
+  const int32_t size = held_after_table_ ? int32_t(bars) + 1 : kMaxBars;
+  per_bar_.reserve(size_t(size));
+  for (int32_t bar = 0; bar < size; ++bar) per_bar_.push_back(emotion_input(trajectory, bar + 1));
+}
+
+std::array<float, 4> EmotionSchedule::input(int32_t grammar_bar) const {
+  const int32_t bar = std::max(grammar_bar - 1, 0);
+  if (bar < int32_t(per_bar_.size())) return per_bar_[size_t(bar)];
+  if (held_after_table_) return per_bar_.back();
+  return emotion_input(trajectory_, grammar_bar);  // a keyframe past kMaxBars
 }
 
 }  // namespace emopiano::sample

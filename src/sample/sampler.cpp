@@ -17,6 +17,7 @@
 
 #include <fmt/core.h>
 
+#include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
 #include "model/model_impl.hpp"
 #include "model/torch_runtime.hpp"
@@ -61,14 +62,15 @@ class Generation {
   Generation(Sampler::Impl& impl, const GenerationRequest& request, int count)
       : impl_(impl),
         request_(request),
+        schedule_(request.emotion),
         params_(request.params),
-        net_(*impl.model.impl().net),
+        net_(*impl_of(impl.model).net),
         tokenizer_(impl.model.tokenizer()),
         config_(impl.model.config()),
         vocab_(tokenizer_.vocab_size()) {
     params_.validate();
     if (count < 1) throw Error(ErrorCode::invalid_argument, fmt::format("generate: count = {} must be >= 1", count));
-    bar_token_ = find_token("Bar");
+    bar_token_ = tokenizer_.bar_id();  // -1: no bar tokens, no bar limit to enforce
     eos_ = tokenizer_.eos_id();
     const std::string metadata = impl.model.metadata_json();
     guidance_ = sample::resolve_guidance(params_.guidance, metadata);
@@ -182,16 +184,8 @@ class Generation {
   }
 
  private:
-  int32_t find_token(const char* name) const {
-    try {
-      return tokenizer_.token_from_string(name);
-    } catch (const Error&) {
-      return -1;  // a scheme without bar tokens: no bar limit to enforce
-    }
-  }
-
   std::vector<int32_t> build_prompt() const {
-    const Quadrant q = sample::opening_quadrant(request_.emotion);
+    const Quadrant q = schedule_.opening_quadrant();
     std::vector<int32_t> prompt;
     if (request_.primer) {
       prompt = tokenizer_.encode(*request_.primer, q);
@@ -212,7 +206,7 @@ class Generation {
     p.tokens.push_back(token);
     p.bars.push_back(p.grammar->bar());
     p.positions.push_back(p.grammar->position());
-    p.emotions.push_back(sample::emotion_input(request_.emotion, p.grammar->bar()));
+    p.emotions.push_back(schedule_.input(p.grammar->bar()));
     if (impl_.observer) {
       impl_.observer(FedToken{p.index, int64_t(p.tokens.size()) - 1, token, p.bars.back(),
                               p.positions.back(), p.emotions.back()});
@@ -379,6 +373,7 @@ class Generation {
 
   Sampler::Impl& impl_;
   const GenerationRequest& request_;
+  const sample::EmotionSchedule schedule_;  // the trajectory, resolved once
   SamplingParams params_;
   EmotionTransformerImpl& net_;
   const Tokenizer& tokenizer_;
@@ -399,15 +394,14 @@ class Generation {
 
 }  // namespace
 
-Sampler::Sampler(const Model& model) : impl_(std::make_unique<Impl>(Impl{model, {}})) {
-  if (model.impl().net->is_training()) model.impl().net->eval();
-}
+// The model is read-only here: it is in eval mode from the moment it is
+// loaded or created, so many samplers may share it across threads.
+Sampler::Sampler(const Model& model) : impl_(std::make_unique<Impl>(Impl{model, {}})) {}
 Sampler::~Sampler() = default;
 Sampler::Sampler(Sampler&&) noexcept = default;
 Sampler& Sampler::operator=(Sampler&&) noexcept = default;
 
 const Model& Sampler::model() const { return impl_->model; }
-Sampler::Impl& Sampler::impl() { return *impl_; }
 
 GenerationResult Sampler::generate(const GenerationRequest& request) {
   auto results = Generation(*impl_, request, 1).run();

@@ -19,6 +19,7 @@ class RemiTokenizer final : public Tokenizer {
   int32_t bos_id() const override { return vocab_->bos(); }
   int32_t eos_id() const override { return vocab_->eos(); }
   int32_t emotion_id(Quadrant q) const override;
+  int32_t bar_id() const override { return vocab_->bar(); }
   std::optional<Quadrant> emotion_of(int32_t id) const override;
   std::optional<int32_t> key_id(const MusicalKey& key) const override;
   std::optional<MusicalKey> key_of(int32_t id) const override;

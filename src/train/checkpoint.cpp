@@ -54,14 +54,8 @@ void set_mt19937_state(std::mt19937_64& rng, const std::string& state) {
   if (!s) throw Error(ErrorCode::format, "checkpoint: malformed random generator state");
 }
 
-std::string torch_generator_state() {
-  auto gen = at::detail::getDefaultCPUGenerator();
-  at::Tensor state;
-  {
-    std::lock_guard<std::mutex> lock(gen.mutex());
-    state = gen.get_state();
-  }
-  state = state.contiguous();
+std::string torch_generator_state(const detail::OwnGenerator& generator) {
+  at::Tensor state = generator.state().contiguous();
   const uint8_t* p = state.data_ptr<uint8_t>();
   static const char* digits = "0123456789abcdef";
   std::string hex;
@@ -73,7 +67,7 @@ std::string torch_generator_state() {
   return hex;
 }
 
-void set_torch_generator_state(const std::string& hex) {
+void set_torch_generator_state(detail::OwnGenerator& generator, const std::string& hex) {
   if (hex.size() % 2) throw Error(ErrorCode::format, "checkpoint: malformed LibTorch generator state");
   auto nibble = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';
@@ -84,10 +78,8 @@ void set_torch_generator_state(const std::string& hex) {
   uint8_t* p = state.data_ptr<uint8_t>();
   for (size_t i = 0; i < hex.size() / 2; ++i)
     p[i] = static_cast<uint8_t>(nibble(hex[2 * i]) * 16 + nibble(hex[2 * i + 1]));
-  auto gen = at::detail::getDefaultCPUGenerator();
-  std::lock_guard<std::mutex> lock(gen.mutex());
   try {
-    gen.set_state(state);
+    generator.set_state(state);
   } catch (const c10::Error& e) {
     throw Error(ErrorCode::format, fmt::format("checkpoint: bad LibTorch generator state: {}", e.what_without_backtrace()));
   }

@@ -21,6 +21,7 @@
 #include <string>
 
 #include "emopiano/model.hpp"
+#include "model/own_generator.hpp"
 
 namespace emopiano::train {
 
@@ -31,7 +32,7 @@ struct TrainerState {
   double best_validation_loss = 0.0;  // 0 = none yet
   int64_t last_validated_epoch = 0;
   std::string rng;           // std::mt19937_64 state (operator<< text)
-  std::string torch_rng;     // hex of the default CPU generator state
+  std::string torch_rng;     // hex of the dropout generator's state (detail::OwnGenerator)
   std::string config_json;   // TrainerConfig used (informative)
   int64_t train_pieces = 0;  // dataset fingerprint, to warn about a changed dataset
   int64_t train_targets = 0;
@@ -43,8 +44,8 @@ struct TrainerState {
 
 std::string mt19937_state(const std::mt19937_64& rng);
 void set_mt19937_state(std::mt19937_64& rng, const std::string& state);
-std::string torch_generator_state();
-void set_torch_generator_state(const std::string& hex);
+std::string torch_generator_state(const detail::OwnGenerator& generator);
+void set_torch_generator_state(detail::OwnGenerator& generator, const std::string& hex);
 
 // Writes model, optimizer and state (state.model_file/optimizer_file are set
 // here). Throws Error(io).

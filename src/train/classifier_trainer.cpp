@@ -12,6 +12,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "core/impl_access.hpp"
 #include "emopiano/classifier.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/version.hpp"
@@ -19,6 +20,7 @@
 #include "model/emotion_classifier.hpp"
 #include "model/tensor_container.hpp"
 #include "eval/emotion_features.hpp"
+#include "model/own_generator.hpp"
 #include "model/torch_runtime.hpp"
 #include "train/pitch_transposer.hpp"
 #include "train/window_batcher.hpp"
@@ -71,7 +73,7 @@ std::pair<torch::Tensor, torch::Tensor> split_features(const Dataset& dataset, S
 ClassifierTrainResult train_feature_classifier(EmotionClassifier& classifier, const Dataset& dataset,
                                                const ClassifierTrainerConfig& config,
                                                const ClassifierTrainerHooks& hooks) {
-  auto& net = *classifier.impl().feature_net;
+  auto& net = *impl_of(classifier).feature_net;
   const Tokenizer& tok = classifier.tokenizer();
   const auto started = Clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
@@ -83,7 +85,9 @@ ClassifierTrainResult train_feature_classifier(EmotionClassifier& classifier, co
   torch::NoGradGuard outer;
   net.mean.copy_(x.mean(0));
   net.scale.copy_(x.std(0, false).clamp_min(1e-6));
-  torch::manual_seed(config.seed);
+  // Random draws of this training come from a generator of its own.
+  detail::OwnGenerator own_rng(config.seed);
+  detail::OwnGenerator::Lease draws(own_rng);
 
   ClassifierTrainResult result;
   result.best_validation_accuracy = -1.0;
@@ -176,10 +180,11 @@ void ClassifierTrainerConfig::validate() const {
 ClassifierTrainResult train_classifier(EmotionClassifier& classifier, const Dataset& dataset,
                                        const ClassifierTrainerConfig& config, ClassifierTrainerHooks hooks) {
   config.validate();
-  detail::init_torch_threads(config.threads);
+  // Threads for this training only; the host's setting is back when it returns.
+  detail::ScopedTorchThreads threads(config.threads);
   if (classifier.config().architecture == "features")
     return train_feature_classifier(classifier, dataset, config, hooks);
-  auto& impl = classifier.impl();
+  auto& impl = impl_of(classifier);
   auto& net = *impl.net;
   const Tokenizer& tok = *impl.tokenizer;
   const int64_t window = impl.config.window;
@@ -217,7 +222,9 @@ ClassifierTrainResult train_classifier(EmotionClassifier& classifier, const Data
   schedule.min_lr_ratio = 0.1;
 
   std::mt19937_64 rng(config.seed);
-  torch::manual_seed(config.seed);
+  // Dropout draws from a generator of this training's own, not the host's.
+  detail::OwnGenerator dropout_rng(config.seed);
+  detail::OwnGenerator::Lease dropout_draws(dropout_rng);
 
   auto validate = [&]() {
     net.eval();

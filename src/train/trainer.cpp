@@ -15,9 +15,12 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/version.hpp"
+#include "model/model_file_format.hpp"
 #include "model/model_impl.hpp"
+#include "model/own_generator.hpp"
 #include "model/torch_runtime.hpp"
 #include "train/checkpoint.hpp"
 #include "train/resume_point.hpp"
@@ -92,6 +95,7 @@ struct Trainer::Impl {
   std::unique_ptr<train::WindowBatcher> train_batcher, validation_batcher;
   std::unique_ptr<torch::optim::AdamW> optimizer;
   std::mt19937_64 rng;
+  detail::OwnGenerator dropout_rng;  // never LibTorch's global generator
 
   int64_t step = 0;
   int64_t tokens_seen = 0;
@@ -120,7 +124,7 @@ struct Trainer::Impl {
 
   Impl(Model m, const Dataset& dataset, const TrainerConfig& cfg, TrainerHooks h,
        const DistributedConfig& dist = {})
-      : model(std::move(m)), config(cfg), hooks(std::move(h)), distributed(dist) {
+      : model(copy_model(m)), config(cfg), hooks(std::move(h)), distributed(dist) {
     // A model that was trained before (fine-tuning from it): keep what its
     // training was, beside this one's.
     {
@@ -138,7 +142,6 @@ struct Trainer::Impl {
       rank = distributed.rank;
       world_size = distributed.world_size;
     }
-    detail::init_torch_threads(config.threads);
     const Tokenizer& tok = model.tokenizer();
     const ModelConfig& mc = model.config();
     dataset_layout = dataset.layout();
@@ -172,7 +175,7 @@ struct Trainer::Impl {
     // pulled towards zero, as in GPT-2 training recipes.
     std::vector<torch::Tensor> decay, no_decay;
     std::unordered_set<const void*> seen;
-    for (auto& item : model.impl().net->named_parameters(true)) {
+    for (auto& item : impl_of(model).net->named_parameters(true)) {
       const torch::Tensor& p = item.value();
       if (!p.requires_grad() || !seen.insert(p.unsafeGetTensorImpl()).second) continue;
       const bool embedding = item.key().find("embedding") != std::string::npos;
@@ -189,8 +192,7 @@ struct Trainer::Impl {
     optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups), options);
 
     rng.seed(config.seed);
-    // Dropout draws from LibTorch's default generator.
-    torch::manual_seed(config.seed);
+    dropout_rng.seed(config.seed);
     // Only rank 0 writes the log (and the checkpoints).
     log = std::make_unique<train::TrainingLog>(rank == 0 ? config.log_path : fs::path());
 
@@ -199,7 +201,7 @@ struct Trainer::Impl {
       // rendezvous only for the time it takes them all to get here.
       group = std::make_unique<train::ProcessGroup>(distributed);
       std::vector<torch::Tensor> params;
-      for (auto& p : model.impl().net->parameters(true))
+      for (auto& p : impl_of(model).net->parameters(true))
         if (p.requires_grad()) params.push_back(p);
       reducer = std::make_unique<train::GradientReducer>(*group, std::move(params), distributed.bucket_megabytes,
                                                          distributed.overlap_backward);
@@ -228,8 +230,8 @@ struct Trainer::Impl {
                               group->describe(), step, static_cast<int64_t>(theirs[0].item<double>())));
     std::vector<torch::Tensor> tensors;
     torch::NoGradGuard no_grad;
-    for (auto& p : model.impl().net->parameters(true)) tensors.push_back(p.detach());
-    for (auto& b : model.impl().net->buffers(true)) tensors.push_back(b);
+    for (auto& p : impl_of(model).net->parameters(true)) tensors.push_back(p.detach());
+    for (auto& b : impl_of(model).net->buffers(true)) tensors.push_back(b);
     group->broadcast(tensors, 0, "broadcasting rank 0's weights");
     replicas_synchronized = true;
   }
@@ -245,7 +247,7 @@ struct Trainer::Impl {
 
   // One optimizer step; returns the mean loss over the batch's targets.
   std::pair<double, int64_t> train_step() {
-    auto& net = model.impl().net;
+    auto& net = impl_of(model).net;
     net->train();
     train::Batch b = train_batcher->sample(config.batch_size, rng);
     auto tokens = as_tensor(b.tokens, b.rows, b.length);
@@ -256,6 +258,7 @@ struct Trainer::Impl {
 
     set_learning_rate(learning_rate_at(config, step, total_steps));
     optimizer->zero_grad();
+    detail::OwnGenerator::Lease dropout_draws(dropout_rng);
     torch::Tensor logits;
     {
       detail::Bf16Autocast autocast(bf16);
@@ -284,7 +287,7 @@ struct Trainer::Impl {
   // ranks' stop requests are combined in one small all-reduce before the
   // backward pass; returns the global mean loss and the global target count.
   std::pair<double, int64_t> distributed_train_step(bool want_cancel, bool time_up) {
-    auto& net = model.impl().net;
+    auto& net = impl_of(model).net;
     net->train();
     const int64_t rows = config.batch_size;
     train::Batch b = train_batcher->sample(rows * world_size, rng);
@@ -298,7 +301,8 @@ struct Trainer::Impl {
 
     set_learning_rate(learning_rate_at(config, step, total_steps));
     optimizer->zero_grad();
-    torch::manual_seed(dropout_seed(config.seed, rank, step));
+    dropout_rng.seed(dropout_seed(config.seed, rank, step));
+    detail::OwnGenerator::Lease dropout_draws(dropout_rng);
     torch::Tensor logits;
     {
       detail::Bf16Autocast autocast(bf16);
@@ -332,7 +336,7 @@ struct Trainer::Impl {
   EvalMetrics evaluate() {
     synchronize_replicas();
     EvalMetrics m;
-    auto& net = model.impl().net;
+    auto& net = impl_of(model).net;
     const bool was_training = net->is_training();
     net->eval();
     torch::NoGradGuard no_grad;
@@ -405,7 +409,7 @@ struct Trainer::Impl {
     s.best_validation_loss = best_validation_loss;
     s.last_validated_epoch = last_validated_epoch;
     s.rng = train::mt19937_state(rng);
-    s.torch_rng = train::torch_generator_state();
+    s.torch_rng = train::torch_generator_state(dropout_rng);
     s.config_json = config.to_json();
     s.train_pieces = train_summary.pieces;
     s.train_targets = train_batcher->total_targets();
@@ -419,7 +423,7 @@ struct Trainer::Impl {
     best_validation_loss = s.best_validation_loss;
     last_validated_epoch = s.last_validated_epoch;
     train::set_mt19937_state(rng, s.rng);
-    train::set_torch_generator_state(s.torch_rng);
+    train::set_torch_generator_state(dropout_rng, s.torch_rng);
   }
 
   std::string metadata(const EvalMetrics& final_metrics, double seconds, bool finished,
@@ -545,6 +549,13 @@ TrainResult Trainer::run() {
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
   const double budget = m.config.max_minutes * 60.0;
   const ModelConfig& mc = m.model_config();
+  // Threads for this run only; the host's setting is back when it returns.
+  detail::ScopedTorchThreads threads(m.config.threads);
+  // However run() ends, the network is left in eval mode.
+  struct EvalOnExit {
+    Model& model;
+    ~EvalOnExit() { impl_of(model).net->eval(); }
+  } eval_on_exit{m.model};
   m.synchronize_replicas();
 
   m.log->write("start", {{"step", m.step},
@@ -701,7 +712,7 @@ TrainResult Trainer::run() {
 }
 
 EvalMetrics Trainer::evaluate() { return impl_->evaluate(); }
-Model Trainer::model() const { return impl_->model; }
+Model Trainer::model() const { return copy_model(impl_->model); }
 const TrainerConfig& Trainer::config() const { return impl_->config; }
 int64_t Trainer::step() const { return impl_->step; }
 int64_t Trainer::total_steps() const { return impl_->total_steps; }

@@ -83,9 +83,7 @@ std::vector<std::vector<float>> interpolate_latents(const std::vector<float>& a,
   return out;
 }
 
-EmotionVae::EmotionVae(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
-EmotionVae::Impl& EmotionVae::impl() const { return *impl_; }
-const VaeConfig& EmotionVae::config() const { return impl_->config; }
+EmotionVae::EmotionVae(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}const VaeConfig& EmotionVae::config() const { return impl_->config; }
 const Tokenizer& EmotionVae::tokenizer() const { return *impl_->tokenizer; }
 std::string EmotionVae::metadata_json() const { return impl_->metadata_json; }
 

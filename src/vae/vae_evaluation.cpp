@@ -11,6 +11,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "core/impl_access.hpp"
 #include "emopiano/classifier.hpp"
 #include "emopiano/error.hpp"
 #include "vae/segment_batch.hpp"
@@ -94,7 +95,7 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
   if (o.max_segments < 1 || o.interpolation_pairs < 0 || o.interpolation_steps < 2 || o.transform_pieces < 0)
     throw Error(ErrorCode::invalid_argument, "VAE evaluation: max_segments >= 1, interpolation_steps >= 2, counts >= 0");
   const auto started = Clock::now();
-  auto& impl = vae.impl();
+  auto& impl = impl_of(vae);
   const Tokenizer& tok = *impl.tokenizer;
   const auto pieces = dataset.split(split);
   if (pieces.empty()) throw Error(ErrorCode::invalid_argument, fmt::format("the {} split is empty", split_name(split)));

@@ -13,8 +13,10 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/version.hpp"
+#include "model/own_generator.hpp"
 #include "model/torch_runtime.hpp"
 #include "train/checkpoint.hpp"
 #include "train/resume_point.hpp"
@@ -49,6 +51,7 @@ struct VaeTrainer::Impl {
   std::unique_ptr<train::PitchTransposer> transposer;
   std::unique_ptr<torch::optim::AdamW> optimizer;
   std::mt19937_64 rng;
+  detail::OwnGenerator noise_rng;  // dropout and z noise; never LibTorch's global generator
   int64_t step = 0;
   double train_seconds = 0.0;
   bool bf16 = false;
@@ -59,8 +62,7 @@ struct VaeTrainer::Impl {
   Impl(EmotionVae v, const Dataset& dataset, const VaeTrainerConfig& cfg, VaeTrainerHooks h)
       : vae(std::move(v)), config(cfg), hooks(std::move(h)) {
     config.validate();
-    detail::init_torch_threads(config.threads);
-    auto& impl = vae.impl();
+    auto& impl = impl_of(vae);
     const Tokenizer& tok = *impl.tokenizer;
     const int32_t vocab = tok.vocab_size();
     int64_t segment_tokens = 0, segment_count = 0;
@@ -113,7 +115,7 @@ struct VaeTrainer::Impl {
     groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(no_decay_options));
     optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups), options);
     rng.seed(config.seed);
-    torch::manual_seed(config.seed);  // dropout and the reparameterisation noise
+    noise_rng.seed(config.seed);
     log = std::make_unique<train::TrainingLog>(config.log_path);
   }
 
@@ -127,7 +129,7 @@ struct VaeTrainer::Impl {
   }
 
   vae::SegmentBatch training_batch() {
-    auto& impl = vae.impl();
+    auto& impl = impl_of(vae);
     std::vector<std::vector<int32_t>> segments;
     std::vector<Quadrant> labels;
     std::uniform_int_distribution<size_t> pick(0, starts.size() - 1);
@@ -154,13 +156,14 @@ struct VaeTrainer::Impl {
   struct StepResult { double loss, reconstruction, kl; int64_t tokens; };
 
   StepResult train_step() {
-    auto& impl = vae.impl();
+    auto& impl = impl_of(vae);
     auto& net = *impl.net;
     net.train();
     vae::SegmentBatch b = training_batch();
     const double lr = learning_rate(step);
     for (auto& group : optimizer->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     optimizer->zero_grad();
+    detail::OwnGenerator::Lease noise_draws(noise_rng);
     vae::Losses l = vae::forward(net, b, /*sample_z=*/true, bf16, impl.tokenizer->pad_id());
     const double beta = vae_beta_at(config, step);
     auto kl_cost = torch::clamp_min(l.kl - config.free_bits, 0.0);
@@ -175,7 +178,7 @@ struct VaeTrainer::Impl {
   }
 
   VaeMetrics evaluate() {
-    auto& impl = vae.impl();
+    auto& impl = impl_of(vae);
     auto& net = *impl.net;
     const bool was_training = net.is_training();
     net.eval();
@@ -227,7 +230,7 @@ struct VaeTrainer::Impl {
 
   // Mean posterior mean of each quadrant's training segments (untransposed).
   void store_quadrant_means() {
-    auto& impl = vae.impl();
+    auto& impl = impl_of(vae);
     auto& net = *impl.net;
     net.eval();
     torch::NoGradGuard no_grad;
@@ -275,7 +278,7 @@ struct VaeTrainer::Impl {
     s.step = step;
     s.train_seconds = seconds;
     s.rng = train::mt19937_state(rng);
-    s.torch_rng = train::torch_generator_state();
+    s.torch_rng = train::torch_generator_state(noise_rng);
     s.config_json = config.to_json();
     s.train_pieces = train_piece_count;
     s.train_targets = int64_t(starts.size());
@@ -321,7 +324,7 @@ VaeTrainer VaeTrainer::resume(const fs::path& dir, const Dataset& dataset, const
   impl->step = s.step;
   impl->train_seconds = s.train_seconds;
   train::set_mt19937_state(impl->rng, s.rng);
-  train::set_torch_generator_state(s.torch_rng);
+  train::set_torch_generator_state(impl->noise_rng, s.torch_rng);
   impl->last_checkpoint = dir;
   if (!point.fallback_reason.empty()) impl->log->write("warning", {{"message", point.fallback_reason}});
   impl->log->write("resume", {{"step", impl->step}, {"dir", dir.string()}});
@@ -337,6 +340,13 @@ VaeTrainResult VaeTrainer::run() {
   const auto started = Clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
   const double budget = m.config.max_minutes * 60.0;
+  // Threads for this run only; the host's setting is back when it returns.
+  detail::ScopedTorchThreads threads(m.config.threads);
+  // However run() ends, the network is left in eval mode.
+  struct EvalOnExit {
+    EmotionVae& vae;
+    ~EvalOnExit() { impl_of(vae).net->eval(); }
+  } eval_on_exit{m.vae};
   m.log->write("start", {{"step", m.step},
                          {"max_steps", m.config.max_steps},
                          {"train_pieces", m.train_piece_count},

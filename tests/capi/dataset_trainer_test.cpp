@@ -190,18 +190,23 @@ TEST(CapiTrainer, RunReportsAndTrainsTheModelInPlace) {
   EXPECT_EQ(step, 12);
   EXPECT_EQ(total, 12);
 
-  // Evaluating again gives the final validation loss; the caller's model
-  // handle holds the trained weights (metadata records the run).
+  // Evaluating again gives the final validation loss. The trainer trained
+  // its own copy: the caller's handle is untouched (samplers may go on using
+  // it), and emopiano_trainer_model gives the trained weights with the
+  // metadata of the run.
   emopiano_train_metrics after{};
   after.struct_size = sizeof after;
   ASSERT_C_OK(emopiano_trainer_evaluate(&after, trainer));
   EXPECT_NEAR(after.validation_loss, result.validation_loss, 1e-9);
   char* meta = nullptr;
   ASSERT_C_OK(emopiano_model_metadata_json(&meta, model));
-  EXPECT_NE(std::string(meta), "{}");
+  EXPECT_EQ(std::string(meta), "{}");
   emopiano_free(meta);
   emopiano_model* trained = nullptr;
   ASSERT_C_OK(emopiano_trainer_model(&trained, trainer));
+  ASSERT_C_OK(emopiano_model_metadata_json(&meta, trained));
+  EXPECT_NE(std::string(meta).find("\"training\""), std::string::npos) << meta;
+  emopiano_free(meta);
   int64_t pc = 0, pc2 = 0;
   ASSERT_C_OK(emopiano_model_parameter_count(&pc, trained));
   ASSERT_C_OK(emopiano_model_parameter_count(&pc2, model));

@@ -6,6 +6,8 @@
 #include <thread>
 
 #include "capi/capi_fixtures.hpp"
+#include "capi_support.hpp"
+#include "emopiano/error.hpp"
 #include "emopiano/version.hpp"
 
 namespace {
@@ -36,7 +38,17 @@ TEST(CapiStatus, NamesCoverEveryCode) {
   for (int s = EMOPIANO_ERROR_OUT_OF_MEMORY; s <= EMOPIANO_OK; ++s) {
     ASSERT_NE(emopiano_status_name(s), nullptr);
     EXPECT_STRNE(emopiano_status_name(s), "unknown status") << s;
+    // Every C status is a C++ ErrorCode of the same value and name.
+    EXPECT_STREQ(emopiano::error_code_name(static_cast<emopiano::ErrorCode>(s)),
+                 emopiano_status_name(s));
   }
+}
+
+TEST(CapiStatus, AnOutOfMemoryErrorKeepsItsCode) {
+  const int status = emopiano::capi::guarded(
+      [] { throw emopiano::Error(emopiano::ErrorCode::out_of_memory, "no room for the cache"); });
+  EXPECT_EQ(status, EMOPIANO_ERROR_OUT_OF_MEMORY);
+  EXPECT_STREQ(emopiano_last_error(), "no room for the cache");
 }
 
 TEST(CapiLastError, NeverNullAndKeptUntilTheNextFailure) {

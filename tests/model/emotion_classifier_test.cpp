@@ -7,6 +7,7 @@
 #include <fstream>
 #include <numeric>
 
+#include "core/impl_access.hpp"
 #include "emopiano/classifier.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/model.hpp"
@@ -54,7 +55,7 @@ double sum(const std::array<double, 4>& p) { return p[0] + p[1] + p[2] + p[3]; }
 
 TEST(EmotionClassifier, ForwardGivesFourLogitsPerRow) {
   auto c = EmotionClassifier::create(tiny_config(), {}, 1);
-  auto& net = *c.impl().net;
+  auto& net = *impl_of(c).net;
   auto tokens = torch::randint(0, c.tokenizer().vocab_size(), {3, 17}, torch::kLong);
   auto positions = torch::randint(0, 16, {3, 17}, torch::kLong);
   auto mask = torch::ones({3, 17});
@@ -70,7 +71,7 @@ TEST(EmotionClassifier, PaddingDoesNotChangeTheResult) {
   // Causal attention and the masked mean: a row padded to a longer batch
   // gets the same logits as the row alone.
   auto c = EmotionClassifier::create(tiny_config(), {}, 2);
-  auto& net = *c.impl().net;
+  auto& net = *impl_of(c).net;
   torch::NoGradGuard no_grad;
   auto tokens = torch::randint(4, c.tokenizer().vocab_size(), {1, 10}, torch::kLong);
   auto positions = torch::randint(0, 16, {1, 10}, torch::kLong);
@@ -115,7 +116,7 @@ TEST(EmotionClassifier, LongPiecesAverageTheirWindows) {
   auto starts = detail::inference_window_starts(int64_t(input.tokens.size()), 24, 4);
   ASSERT_EQ(starts.size(), 4u);
   // Each window on its own, then the mean.
-  auto& net = *c.impl().net;
+  auto& net = *impl_of(c).net;
   torch::NoGradGuard no_grad;
   std::array<double, 4> mean{};
   for (int64_t s : starts) {
@@ -182,7 +183,7 @@ TEST(EmotionClassifierFile, FeatureClassifierRoundTrip) {
   auto c = EmotionClassifier::create(config, {}, 1);
   {
     torch::NoGradGuard no_grad;
-    auto& net = *c.impl().feature_net;
+    auto& net = *impl_of(c).feature_net;
     net.head->weight.normal_(0.0, 1.0);
     net.mean.normal_(0.0, 1.0);
     net.scale.uniform_(0.5, 2.0);

@@ -10,6 +10,7 @@
 #include <fmt/core.h>
 #include <fstream>
 
+#include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/model.hpp"
 #include "model/model_file_format.hpp"
@@ -48,7 +49,7 @@ torch::Tensor logits_of(const Model& model) {
   auto bars = torch::arange(T, torch::kLong).div(4, "floor").unsqueeze(0);
   auto positions = torch::arange(T, torch::kLong).remainder(4).unsqueeze(0);
   auto emotion = torch::tensor({0.1f, 0.2f, 0.3f, 0.4f}).view({1, 1, 4}).repeat({1, T, 1});
-  return model.impl().net->forward(tokens, bars, positions, emotion);
+  return impl_of(model).net->forward(tokens, bars, positions, emotion);
 }
 
 // The parts of a saved file, so tests can damage the header and re-seal it.
@@ -116,7 +117,7 @@ TEST_F(ModelFileTest, RoundTripGivesIdenticalLogitsConfigAndMetadata) {
             nlohmann::json::parse(R"({"steps": 12, "val_loss": 3.5})"));
   EXPECT_EQ(loaded.parameter_count(), model_->parameter_count());
   EXPECT_TRUE(torch::equal(logits_of(loaded), logits_of(*model_)));
-  EXPECT_FALSE(loaded.impl().net->is_training());
+  EXPECT_FALSE(impl_of(loaded).net->is_training());
   // Saving the loaded model again gives the same bytes.
   loaded.save(dir_ / "again.pt");
   EXPECT_EQ(read_bytes(dir_ / "again.pt"), bytes_);

@@ -8,6 +8,7 @@
 #include <thread>
 #include <tuple>
 
+#include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/sampler.hpp"
 #include "model/model_impl.hpp"
@@ -194,13 +195,13 @@ TEST(Sampler, EmotionInputFollowsTheTrajectoryBarByBar) {
   const Tokenizer& tok = tiny_model().tokenizer();
   const auto trajectory = EmotionTrajectory::parse("Q3@0,Q3@1,Q1@3");
   std::vector<FedToken> fed;
-  s.impl().observer = [&](const FedToken& t) { fed.push_back(t); };
+  impl_of(s).observer = [&](const FedToken& t) { fed.push_back(t); };
   auto r = request(5, 3000);
   r.emotion = trajectory;
   r.params.max_bars = 5;
   r.params.stop_at_eos = false;
   auto result = s.generate(r);
-  s.impl().observer = nullptr;
+  impl_of(s).observer = nullptr;
   EXPECT_EQ(result.tokens[1], tok.emotion_id(Quadrant::Q3));
   ASSERT_EQ(result.stop_reason, StopReason::eos);
   ASSERT_EQ(fed.size(), result.tokens.size());  // the closing EOS is fed too
@@ -229,6 +230,21 @@ TEST(EmotionSchedule, BarsMapToTheTrajectory) {
                                              .probabilities());
   EXPECT_EQ(sample::emotion_input(EmotionTrajectory(), 3), EmotionMix().probabilities());
   EXPECT_EQ(sample::opening_quadrant(t), Quadrant::Q2);
+}
+
+TEST(EmotionSchedule, TheResolvedTableEqualsTheTrajectory) {
+  // Fractional keyframes, a hold after the last, one far past the table,
+  // and the empty trajectory: the table agrees with emotion_input everywhere.
+  for (const char* text : {"Q2@0,Q4@4", "Q3@0.5,Q1@2.25,Q2@7", "Q1@0,Q4@5000", "Q3@0"}) {
+    const auto t = EmotionTrajectory::parse(text);
+    const sample::EmotionSchedule schedule(t);
+    EXPECT_EQ(schedule.opening_quadrant(), sample::opening_quadrant(t)) << text;
+    for (int32_t bar : {0, 1, 2, 3, 4, 5, 8, 9, 100, 4095, 4096, 4097, 4999, 5001, 6000})
+      EXPECT_EQ(schedule.input(bar), sample::emotion_input(t, bar)) << text << " bar " << bar;
+  }
+  const sample::EmotionSchedule empty{EmotionTrajectory()};
+  EXPECT_EQ(empty.input(7), EmotionMix().probabilities());
+  EXPECT_EQ(empty.opening_quadrant(), Quadrant::Q1);
 }
 
 TEST(Sampler, CancelFromAnotherThreadStopsGeneration) {

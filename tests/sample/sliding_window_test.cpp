@@ -4,6 +4,7 @@
 
 #include <torch/torch.h>
 
+#include "core/impl_access.hpp"
 #include "emopiano/sampler.hpp"
 #include "model/model_impl.hpp"
 #include "sample/emotion_schedule.hpp"
@@ -41,7 +42,7 @@ TEST(SlidingWindow, GreedyCachedDecodingEqualsFullRecomputation) {
   size_t window_start = 0;
   std::vector<uint8_t> mask(size_t(tok.vocab_size()));
   torch::NoGradGuard no_grad;
-  auto& net = *model.impl().net;
+  auto& net = *impl_of(model).net;
   for (int step = 0; step < kTokens; ++step) {
     if (seq.size() - window_start > size_t(c.context_length)) window_start = seq.size() - size_t(c.context_length / 2);
     std::vector<int32_t> bars(seq.size()), positions(seq.size());

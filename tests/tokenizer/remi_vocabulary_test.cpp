@@ -82,6 +82,13 @@ TEST(RemiVocabulary, EmotionIdsMapBothWays) {
   EXPECT_FALSE(tok->emotion_of(-3).has_value());
 }
 
+TEST(RemiVocabulary, TheBarTokenIsNamedBar) {
+  auto tok = Tokenizer::create();
+  ASSERT_GE(tok->bar_id(), 0);
+  EXPECT_EQ(tok->token_to_string(tok->bar_id()), "Bar");
+  EXPECT_EQ(tok->bar_id(), tok->token_from_string("Bar"));
+}
+
 TEST(RemiVocabulary, VelocityBinsAreUniformAndRepresentativesStayInTheirBin) {
   for (int bins : {1, 8, 32, 127}) {
     TokenizerConfig c;

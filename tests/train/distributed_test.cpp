@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/trainer.hpp"
 #include "model/model_impl.hpp"
@@ -123,8 +124,8 @@ std::string message_of(const std::exception_ptr& e) {
 }
 
 double max_difference(const Model& a, const Model& b) {
-  auto pa = a.impl().net->named_parameters();
-  auto pb = b.impl().net->named_parameters();
+  auto pa = impl_of(a).net->named_parameters();
+  auto pb = impl_of(b).net->named_parameters();
   EXPECT_EQ(pa.size(), pb.size());
   double worst = 0.0;
   for (const auto& item : pa)
@@ -135,8 +136,9 @@ double max_difference(const Model& a, const Model& b) {
 TEST(Distributed, TwoRanksWithBatchBEqualOneProcessWithBatch2B) {
   Dataset ds = test::load_corpus(corpus());
   const int64_t steps = 6;
-  Model reference = Model::create(tiny_model(), TokenizerConfig{}, 3);
-  TrainResult expected = Trainer(reference, ds, quick_config(8, steps)).run();
+  Trainer single(Model::create(tiny_model(), TokenizerConfig{}, 3), ds, quick_config(8, steps));
+  TrainResult expected = single.run();
+  Model reference = single.model();
 
   // Rank 1 starts from other weights: rank 0's are broadcast to it.
   std::vector<Model> models = {Model::create(tiny_model(), TokenizerConfig{}, 3),
@@ -150,6 +152,7 @@ TEST(Distributed, TwoRanksWithBatchBEqualOneProcessWithBatch2B) {
     EXPECT_EQ(t.world_size(), 2);
     EXPECT_EQ(t.total_steps(), steps);
     results[static_cast<size_t>(r)] = t.run();
+    models[static_cast<size_t>(r)] = t.model();  // each rank trained its own copy
   });
   for (auto& e : errors) ASSERT_FALSE(e) << message_of(e);
 
@@ -178,8 +181,9 @@ TEST(Distributed, WithoutOverlapTheResultIsTheSame) {
   // All-reducing after the backward pass instead of during it changes when
   // the sums are made, not what they are.
   Dataset ds = test::load_corpus(corpus());
-  Model reference = Model::create(tiny_model(), TokenizerConfig{}, 4);
-  Trainer(reference, ds, quick_config(6, 3)).run();
+  Trainer single(Model::create(tiny_model(), TokenizerConfig{}, 4), ds, quick_config(6, 3));
+  single.run();
+  Model reference = single.model();
   std::vector<Model> models = {Model::create(tiny_model(), TokenizerConfig{}, 4),
                                Model::create(tiny_model(), TokenizerConfig{}, 4)};
   const int port = free_port();
@@ -187,7 +191,9 @@ TEST(Distributed, WithoutOverlapTheResultIsTheSame) {
     DistributedConfig d = rank_config(r, 2, port, 30);
     d.overlap_backward = false;
     d.bucket_megabytes = 100;  // and one bucket
-    Trainer(models[static_cast<size_t>(r)], ds, quick_config(3, 3), {}, d).run();
+    Trainer t(models[static_cast<size_t>(r)], ds, quick_config(3, 3), {}, d);
+    t.run();
+    models[static_cast<size_t>(r)] = t.model();
   });
   for (auto& e : errors) ASSERT_FALSE(e) << message_of(e);
   EXPECT_EQ(max_difference(models[0], models[1]), 0.0);
@@ -197,8 +203,9 @@ TEST(Distributed, WithoutOverlapTheResultIsTheSame) {
 TEST(Distributed, OnlyRankZeroWritesAndAllRanksResumeFromItsCheckpoint) {
   Dataset ds = test::load_corpus(corpus());
   const int64_t steps = 8;
-  Model reference = Model::create(tiny_model(), TokenizerConfig{}, 5);
-  Trainer(reference, ds, quick_config(8, steps)).run();
+  Trainer single(Model::create(tiny_model(), TokenizerConfig{}, 5), ds, quick_config(8, steps));
+  single.run();
+  Model reference = single.model();
 
   const auto dir = test::temp_dir("dist-resume");
   std::vector<Model> models = {Model::create(tiny_model(), TokenizerConfig{}, 5),

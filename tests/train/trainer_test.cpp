@@ -12,7 +12,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
+#include "emopiano/sampler.hpp"
 #include "emopiano/trainer.hpp"
 #include "model/model_impl.hpp"
 #include "model/torch_runtime.hpp"
@@ -105,8 +107,11 @@ TEST(Trainer, MetadataRecordsTheRun) {
   Model model = Model::create(tiny_model(0.1f), TokenizerConfig{}, 2);
   TrainerConfig cfg = quick_config(12);
   cfg.dataset_name = "tiny";
-  TrainResult r = Trainer(model, ds, cfg).run();
-  auto meta = nlohmann::json::parse(model.metadata_json());
+  Trainer trainer(model, ds, cfg);
+  TrainResult r = trainer.run();
+  EXPECT_EQ(model.metadata_json(), "{}");  // the trainer trained its own copy
+  Model trained = trainer.model();
+  auto meta = nlohmann::json::parse(trained.metadata_json());
   EXPECT_EQ(meta["dataset"]["name"], "tiny");
   EXPECT_EQ(meta["dataset"]["train_pieces"], 2);
   EXPECT_EQ(meta["dataset"]["validation_pieces"], 1);
@@ -117,7 +122,7 @@ TEST(Trainer, MetadataRecordsTheRun) {
   EXPECT_EQ(meta["config"]["train"]["max_steps"], 12);
   // The metadata travels with the model file.
   auto path = test::temp_dir("train-meta") / "m.pt";
-  model.save(path);
+  trained.save(path);
   auto loaded = nlohmann::json::parse(Model::load(path).metadata_json());
   EXPECT_EQ(loaded["training"]["steps"], 12);
 }
@@ -129,10 +134,11 @@ TEST(Trainer, ResumeGivesTheSameWeightsAsAStraightRun) {
   cfg.transpose_max = 3;
   cfg.eval_every = 7;      // validation in between must not disturb anything
 
-  Model straight = Model::create(tiny_model(0.1f), TokenizerConfig{}, 3);  // dropout: LibTorch's generator too
   TrainerConfig a = cfg;
   a.checkpoint_dir = test::temp_dir("train-straight");
-  Trainer(straight, ds, a).run();
+  Trainer straight_run(Model::create(tiny_model(0.1f), TokenizerConfig{}, 3), ds, a);  // dropout too
+  straight_run.run();
+  Model straight = straight_run.model();
 
   Model interrupted = Model::create(tiny_model(0.1f), TokenizerConfig{}, 3);
   TrainerConfig b = cfg;
@@ -153,8 +159,8 @@ TEST(Trainer, ResumeGivesTheSameWeightsAsAStraightRun) {
   TrainResult r = resumed.run();
   EXPECT_EQ(r.steps, 30);
 
-  auto p1 = straight.impl().net->named_parameters();
-  auto p2 = resumed.model().impl().net->named_parameters();
+  auto p1 = impl_of(straight).net->named_parameters();
+  auto p2 = impl_of(resumed.model()).net->named_parameters();
   ASSERT_EQ(p1.size(), p2.size());
   for (size_t i = 0; i < p1.size(); ++i) {
     EXPECT_TRUE(torch::allclose(p1[i].value(), p2[i].value(), 0.0, 1e-6)) << p1.keys()[i];
@@ -162,7 +168,7 @@ TEST(Trainer, ResumeGivesTheSameWeightsAsAStraightRun) {
   }
   // And a resumed run is not trivially equal to a run that ignored the checkpoint.
   Model fresh = Model::create(tiny_model(0.1f), TokenizerConfig{}, 3);
-  EXPECT_FALSE(torch::equal(fresh.impl().net->parameters()[0], p2[0].value()));
+  EXPECT_FALSE(torch::equal(impl_of(fresh).net->parameters()[0], p2[0].value()));
 }
 
 TEST(Trainer, CancelSavesACheckpointAndThrowsCancelled) {
@@ -189,7 +195,8 @@ TEST(Trainer, CancelSavesACheckpointAndThrowsCancelled) {
   EXPECT_EQ(s.step, 3);
   EXPECT_TRUE(std::filesystem::exists(cfg.checkpoint_dir / s.optimizer_file));
   Model saved = Model::load(cfg.checkpoint_dir / s.model_file);
-  auto a = model.impl().net->parameters(), b = saved.impl().net->parameters();
+  Model trained = trainer.model();
+  auto a = impl_of(trained).net->parameters(), b = impl_of(saved).net->parameters();
   for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i]));
   // The log has one JSON object per line, ending with the cancellation.
   std::ifstream log(cfg.log_path);
@@ -230,14 +237,47 @@ TEST(Trainer, StopsAtTheTimeBudget) {
   cfg.max_minutes = 0.5 / 60.0;  // half a second
   cfg.checkpoint_dir = test::temp_dir("train-budget");
   auto start = std::chrono::steady_clock::now();
-  TrainResult r = Trainer(model, ds, cfg).run();
+  Trainer trainer(model, ds, cfg);
+  TrainResult r = trainer.run();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_TRUE(r.stopped_by_time);
   EXPECT_GT(r.steps, 0);
   EXPECT_LT(r.steps, 1000000);
   EXPECT_LT(seconds, 10.0);
   EXPECT_EQ(train::read_checkpoint_state(cfg.checkpoint_dir).step, r.steps);
-  EXPECT_EQ(nlohmann::json::parse(model.metadata_json())["training"]["stopped_by_time"], true);
+  EXPECT_EQ(nlohmann::json::parse(trainer.model().metadata_json())["training"]["stopped_by_time"], true);
+}
+
+TEST(Trainer, TrainsItsOwnCopyAndLeavesItInEvalMode) {
+  Dataset ds = test::load_corpus(two_piece_corpus());
+  Model model = Model::create(tiny_model(0.1f), TokenizerConfig{}, 6);
+  std::vector<torch::Tensor> before;
+  for (const auto& p : impl_of(model).net->parameters()) before.push_back(p.detach().clone());
+  Trainer trainer(model, ds, quick_config(5));
+  trainer.run();
+  // The caller's model, which samplers may be reading, did not change.
+  const auto after = impl_of(model).net->parameters();
+  for (size_t i = 0; i < before.size(); ++i) EXPECT_TRUE(torch::equal(before[i], after[i])) << i;
+  EXPECT_FALSE(impl_of(model).net->is_training());
+  // The trained copy moved, and is handed out in eval mode.
+  Model trained = trainer.model();
+  EXPECT_FALSE(impl_of(trained).net->is_training());
+  EXPECT_FALSE(torch::equal(before[0], impl_of(trained).net->parameters()[0]));
+}
+
+TEST(Trainer, LeavesTheHostsRandomGeneratorAndThreadCountAlone) {
+  Dataset ds = test::load_corpus(two_piece_corpus());
+  Model model = Model::create(tiny_model(0.1f), TokenizerConfig{}, 7);  // dropout draws
+  set_compute_threads(1);
+  TrainerConfig cfg = quick_config(4);
+  cfg.threads = 2;
+  torch::manual_seed(42);
+  const torch::Tensor expected = torch::rand({8});
+  torch::manual_seed(42);
+  Trainer(model, ds, cfg).run();
+  // The host's next draws are what they would have been without training.
+  EXPECT_TRUE(torch::equal(torch::rand({8}), expected));
+  EXPECT_EQ(at::get_num_threads(), 1);
 }
 
 TEST(Trainer, RefusesADatasetWithoutTrainingPieces) {
@@ -277,7 +317,7 @@ TEST(Bf16, AutocastLossMatchesFloat32) {
   train::Batch b = batcher.make_batch(batcher.evaluation_windows());
   auto t = [&](std::vector<int64_t>& v) { return torch::from_blob(v.data(), {b.rows, b.length}, torch::kLong); };
   auto emotion = torch::from_blob(b.emotion.data(), {b.rows, b.length, 4}, torch::kFloat);
-  auto& net = model.impl().net;
+  auto& net = impl_of(model).net;
   net->eval();
   torch::NoGradGuard no_grad;
   auto loss_of = [&](const torch::Tensor& logits) {
@@ -312,7 +352,8 @@ TEST(Bf16, TrainingWithAutocastLearns) {
   EXPECT_TRUE(r.bf16);
   EXPECT_LT(r.validation.loss, 0.5 * before);
   // Weights stay float32: autocast casts copies.
-  for (auto& p : model.impl().net->parameters()) EXPECT_EQ(p.scalar_type(), torch::kFloat);
+  Model trained = trainer.model();
+  for (auto& p : impl_of(trained).net->parameters()) EXPECT_EQ(p.scalar_type(), torch::kFloat);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include <fstream>
 
+#include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/model.hpp"
 #include "emopiano/vae.hpp"
@@ -65,7 +66,7 @@ std::filesystem::path corpus() {
 
 // The training segments the test expects back: the walk from each bar.
 std::vector<std::vector<int32_t>> walk_segments(const EmotionVae& vae, const Dataset& data) {
-  const auto& impl = vae.impl();
+  const auto& impl = impl_of(vae);
   for (const auto& item : data.items()) {
     if (item.name.find("walk") == 0 && item.split == Split::train) {
       const auto bars = impl.cutter->bar_starts(item.tokens);
@@ -131,7 +132,7 @@ TEST(EmotionVae, DecodedSegmentsFollowTheGrammarAndTheBarLimit) {
     EXPECT_LE(int(s.tokens.size()), vae.config().max_segment_tokens);
     EXPECT_EQ(s.tokens.front(), vae.tokenizer().bos_id());
     EXPECT_EQ(s.tokens.back(), vae.tokenizer().eos_id());
-    EXPECT_NO_THROW(vae.impl().cutter->inputs(s.tokens));
+    EXPECT_NO_THROW(impl_of(vae).cutter->inputs(s.tokens));
     int bars = 0;
     for (int32_t t : s.tokens) bars += vae.tokenizer().token_to_string(t) == "Bar";
     EXPECT_LE(bars, vae.config().segment_bars);
@@ -153,7 +154,7 @@ TEST(EmotionVae, FileRoundTripsAndRefusesOtherFiles) {
   EmotionVae back = EmotionVae::load(dir / "v.pt");
   EXPECT_EQ(back.config(), vae.config());
   EXPECT_EQ(back.metadata_json(), vae.metadata_json());
-  auto pa = vae.impl().net->named_parameters(), pb = back.impl().net->named_parameters();
+  auto pa = impl_of(vae).net->named_parameters(), pb = impl_of(back).net->named_parameters();
   for (const auto& item : pa) EXPECT_TRUE(torch::equal(item.value(), pb[item.key()])) << item.key();
 
   // Truncated: a clear format error, never a crash.
@@ -218,8 +219,8 @@ TEST(VaeTrainer, ResumesExactlyAndCheckpointsOnCancel) {
   VaeTrainer again = VaeTrainer::resume(dir, data, first);
   EXPECT_EQ(again.step(), 3);
   again.run();
-  auto pa = straight.impl().net->named_parameters();
-  auto pb = again.vae().impl().net->named_parameters();
+  auto pa = impl_of(straight).net->named_parameters();
+  auto pb = impl_of(again.vae()).net->named_parameters();
   for (const auto& item : pa) EXPECT_TRUE(torch::allclose(item.value(), pb[item.key()], 1e-5, 1e-6)) << item.key();
   const VaeMetrics m = again.evaluate();
   EXPECT_GT(m.segments, 0);

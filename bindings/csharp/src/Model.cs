@@ -104,6 +104,11 @@ namespace Emopiano
         public Emotion? Emotion;
         public Trajectory Trajectory;
         public float? Temperature, TopP;
+        /// Classifier-free guidance weight: 1 = the conditional model alone, larger = the
+        /// emotion more strongly heard; null = the model's default.
+        public float? Guidance;
+        /// "A minor", "Eb major", "F#m" for models with key tokens; null = drawn from the emotion.
+        public string Key;
         public int? TopK, MaxTokens, MaxBars;
         public bool? StopAtEos, ConstrainGrammar;
         public ulong Seed;
@@ -217,6 +222,7 @@ namespace Emopiano
             if (o.Temperature.HasValue) p.Temperature = o.Temperature.Value;
             if (o.TopK.HasValue) p.TopK = o.TopK.Value;
             if (o.TopP.HasValue) p.TopP = o.TopP.Value;
+            if (o.Guidance.HasValue) p.Guidance = o.Guidance.Value;
             if (o.MaxTokens.HasValue) p.MaxTokens = o.MaxTokens.Value;
             if (o.MaxBars.HasValue) p.MaxBars = o.MaxBars.Value;
             if (o.StopAtEos.HasValue) p.StopAtEos = o.StopAtEos.Value ? 1 : 0;
@@ -257,6 +263,8 @@ namespace Emopiano
             IntPtr emotion = IntPtr.Zero, primer = IntPtr.Zero;
             byte[] primerPath = Utf8.Encode(o.PrimerPath);
             GCHandle primerPathPin = default(GCHandle);
+            byte[] key = Utf8.Encode(o.Key);
+            GCHandle keyPin = default(GCHandle);
             bool trajectoryRef = false, cancelRef = false;
             try
             {
@@ -277,6 +285,11 @@ namespace Emopiano
                 {
                     primerPathPin = GCHandle.Alloc(primerPath, GCHandleType.Pinned);
                     p.PrimerPath = primerPathPin.AddrOfPinnedObject();
+                }
+                if (key != null)
+                {
+                    keyPin = GCHandle.Alloc(key, GCHandleType.Pinned);
+                    p.Key = keyPin.AddrOfPinnedObject();
                 }
                 // Handles referenced from the struct must stay alive for the whole call.
                 if (o.Trajectory != null)
@@ -306,6 +319,7 @@ namespace Emopiano
                 if (emotion != IntPtr.Zero) Marshal.FreeHGlobal(emotion);
                 if (primer != IntPtr.Zero) Marshal.FreeHGlobal(primer);
                 if (primerPathPin.IsAllocated) primerPathPin.Free();
+                if (keyPin.IsAllocated) keyPin.Free();
                 if (trajectoryRef) o.Trajectory.Handle.DangerousRelease();
                 if (cancelRef) o.Cancel.Handle.DangerousRelease();
             }

@@ -2,7 +2,11 @@
 // SafeHandle types (Handles.cs); strings go in as NUL-terminated UTF-8 bytes
 // and come back as IntPtr, decoded by Utf8.
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+
+// The test program checks these structs against the C layouts.
+[assembly: InternalsVisibleTo("EmopianoTests")]
 
 namespace Emopiano
 {
@@ -23,7 +27,7 @@ namespace Emopiano
     [StructLayout(LayoutKind.Sequential)]
     internal struct ProgressStruct
     {
-        public uint StructSize;
+        public uint StructSize, Reserved;
         public IntPtr Stage;
         public long Done, Total;
         public double ElapsedSeconds;
@@ -45,10 +49,13 @@ namespace Emopiano
         public int TopK;
         public float TopP;
         public ulong Seed;
-        public int MaxTokens, MaxBars, StopAtEos, ConstrainGrammar, Quadrant;
+        public int MaxTokens, MaxBars, StopAtEos, ConstrainGrammar, Quadrant, Reserved;
         public IntPtr Emotion, Trajectory, PrimerPath, PrimerData;
         public UIntPtr PrimerSize;
         public IntPtr OnNote, NoteUserData, Progress, ProgressUserData, Cancel;
+        public float Guidance;
+        public int ReservedGuidance;
+        public IntPtr Key;
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -4,6 +4,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Threading;
 using Emopiano;
 
@@ -213,6 +214,54 @@ static class BindingTests
         using (var loaded = new Model(path)) Assert(loaded.ParameterCount > 0, "saved model loads");
     }
 
+    /// "struct_size" -> "StructSize": the C# name of a C field.
+    static string PascalCase(string snake)
+    {
+        return string.Concat(snake.Split('_').Select(w => char.ToUpperInvariant(w[0]) + w.Substring(1)));
+    }
+
+    /// Every bound struct against capi/abi/layout.def (path in
+    /// $EMOPIANO_ABI_LAYOUT): the same size, every C field present at the
+    /// same offset, so the binding cannot drift from the header.
+    static void StructsHaveTheCLayout()
+    {
+        if (IntPtr.Size != 8) return;  // ABI v1 layouts are frozen for 64-bit
+        var bound = new Dictionary<string, Type>
+        {
+            { "emopiano_emotion", typeof(EmotionStruct) },
+            { "emopiano_note", typeof(NoteStruct) },
+            { "emopiano_progress", typeof(ProgressStruct) },
+            { "emopiano_encode_params", typeof(EncodeParams) },
+            { "emopiano_generate_params", typeof(GenerateParams) },
+            { "emopiano_generation_info", typeof(GenerationInfoStruct) },
+        };
+        string path = Environment.GetEnvironmentVariable("EMOPIANO_ABI_LAYOUT");
+        Assert(path != null && File.Exists(path), "EMOPIANO_ABI_LAYOUT names capi/abi/layout.def");
+        int checkedFields = 0;
+        foreach (string line in File.ReadAllLines(path))
+        {
+            bool isStruct = line.StartsWith("ABI_STRUCT(");
+            if (!isStruct && !line.StartsWith("ABI_FIELD(")) continue;
+            string[] args = line.Substring(line.IndexOf('(') + 1).TrimEnd(')').Split(',')
+                .Select(a => a.Trim()).ToArray();
+            Type type;
+            if (!bound.TryGetValue(args[0], out type)) continue;
+            if (isStruct)
+            {
+                Assert(Marshal.SizeOf(type) == int.Parse(args[1]),
+                       "Marshal.SizeOf(" + type.Name + ") is " + Marshal.SizeOf(type) + ", C says " + args[1]);
+                continue;
+            }
+            // emopiano_emotion's float p[4] is bound as four named floats.
+            string field = type == typeof(EmotionStruct) ? "Q1" : PascalCase(args[1]);
+            int offset = Marshal.OffsetOf(type, field).ToInt32();
+            Assert(offset == int.Parse(args[2]),
+                   type.Name + "." + field + " is at " + offset + ", C says " + args[2]);
+            ++checkedFields;
+        }
+        Assert(checkedFields > 40, "layout.def lists the bound structs' fields");
+    }
+
     static int Main()
     {
         tempDir = Path.Combine(Path.GetTempPath(), "emopiano-cs-" + System.Diagnostics.Process.GetCurrentProcess().Id);
@@ -220,6 +269,7 @@ static class BindingTests
         var tests = new List<KeyValuePair<string, Action>>
         {
             new KeyValuePair<string, Action>("VersionMatchesItsNumber", VersionMatchesItsNumber),
+            new KeyValuePair<string, Action>("StructsHaveTheCLayout", StructsHaveTheCLayout),
             new KeyValuePair<string, Action>("ErrorsMapToExceptions", ErrorsMapToExceptions),
             new KeyValuePair<string, Action>("EmotionsParseAndMix", EmotionsParseAndMix),
             new KeyValuePair<string, Action>("TokenizerRoundTrip", TokenizerRoundTrip),

@@ -83,7 +83,7 @@ class EmotionStruct(ctypes.Structure):
 
 class Progress(ctypes.Structure):
     _fields_ = [
-        ("struct_size", u32), ("stage", char_p), ("done", i64), ("total", i64),
+        ("struct_size", u32), ("reserved", u32), ("stage", char_p), ("done", i64), ("total", i64),
         ("elapsed_seconds", f64), ("detail", char_p),
     ]
 
@@ -107,12 +107,13 @@ class GenerateParams(ctypes.Structure):
     _fields_ = [
         ("struct_size", u32), ("temperature", f32), ("top_k", i32), ("top_p", f32),
         ("seed", u64), ("max_tokens", i32), ("max_bars", i32), ("stop_at_eos", i32),
-        ("constrain_grammar", i32), ("quadrant", i32),
+        ("constrain_grammar", i32), ("quadrant", i32), ("reserved", i32),
         ("emotion", P(EmotionStruct)), ("trajectory", void_p),
         ("primer_path", char_p), ("primer_data", void_p), ("primer_size", size_t),
         ("on_note", NOTE_FN), ("note_user_data", void_p),
         ("progress", PROGRESS_FN), ("progress_user_data", void_p),
         ("cancel", void_p),
+        ("guidance", f32), ("reserved_guidance", i32), ("key", char_p),
     ]
 
 

@@ -211,8 +211,13 @@ class Sampler(Handle):
     def generate_batch(self, count, emotion=None, *, temperature=None, top_k=None, top_p=None,
                        seed=0, max_tokens=None, max_bars=None, stop_at_eos=None,
                        constrain_grammar=None, primer=None, on_note=None, progress=None,
-                       cancel=None):
+                       cancel=None, guidance=None, key=None):
         """count pieces decoded together; piece i uses seed + i.
+
+        guidance: classifier-free guidance weight (1 = the conditional model
+        alone, larger = the emotion more strongly heard; None = the model's
+        default). key: "A minor", "Eb major", "F#m" for models with key tokens
+        (None = drawn from the emotion).
 
         emotion: an Emotion, a Quadrant, a string ("sad", "Q2", "0.1,0.6,0.2,0.1",
         "va:0.7,-0.3") or a Trajectory; None is Q1. primer: a MIDI path or bytes
@@ -227,19 +232,24 @@ class Sampler(Handle):
         try:
             return self._generate(count, emotion, temperature, top_k, top_p, seed, max_tokens,
                                   max_bars, stop_at_eos, constrain_grammar, primer, on_note,
-                                  progress, cancel)
+                                  progress, cancel, guidance, key)
         finally:
             self._callbacks = ()
             self._busy.release()
 
     def _generate(self, count, emotion, temperature, top_k, top_p, seed, max_tokens, max_bars,
-                  stop_at_eos, constrain_grammar, primer, on_note, progress, cancel):
+                  stop_at_eos, constrain_grammar, primer, on_note, progress, cancel, guidance=None,
+                  key=None):
         params = GenerateParams()
         check(lib.emopiano_generate_params_init(ctypes.byref(params), ctypes.sizeof(params)))
         for name, value in (("temperature", temperature), ("top_k", top_k), ("top_p", top_p),
                             ("seed", seed), ("max_tokens", max_tokens), ("max_bars", max_bars)):
             if value is not None:
                 setattr(params, name, value)
+        if guidance is not None:
+            params.guidance = float(guidance)
+        if key is not None:
+            params.key = encode_str(key, "key")
         if stop_at_eos is not None:
             params.stop_at_eos = int(bool(stop_at_eos))
         if constrain_grammar is not None:

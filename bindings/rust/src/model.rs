@@ -216,6 +216,11 @@ pub struct GenerateOptions<'a> {
     pub temperature: Option<f32>,
     pub top_k: Option<i32>,
     pub top_p: Option<f32>,
+    /// Classifier-free guidance weight: 1 = the conditional model alone,
+    /// larger = the emotion more strongly heard; `None` = the model's default.
+    pub guidance: Option<f32>,
+    /// "A minor", "Eb major", "F#m" for models with key tokens; `None` = drawn from the emotion.
+    pub key: Option<&'a str>,
     pub seed: u64,
     pub max_tokens: Option<i32>,
     pub max_bars: Option<i32>,
@@ -243,6 +248,14 @@ impl<'a> GenerateOptions<'a> {
     }
     pub fn trajectory(mut self, trajectory: &'a Trajectory) -> Self {
         self.emotion = EmotionSpec::Trajectory(trajectory);
+        self
+    }
+    pub fn guidance(mut self, guidance: f32) -> Self {
+        self.guidance = Some(guidance);
+        self
+    }
+    pub fn key(mut self, key: &'a str) -> Self {
+        self.key = Some(key);
         self
     }
     pub fn seed(mut self, seed: u64) -> Self {
@@ -389,6 +402,14 @@ impl Sampler {
         }
         if let Some(v) = options.top_p {
             params.top_p = v;
+        }
+        if let Some(v) = options.guidance {
+            params.guidance = v;
+        }
+        let key;
+        if let Some(text) = options.key {
+            key = c_string(text, "key")?;
+            params.key = key.as_ptr();
         }
         params.seed = options.seed;
         if let Some(v) = options.max_tokens {

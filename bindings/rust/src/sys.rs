@@ -66,6 +66,7 @@ pub struct emopiano_note {
 #[repr(C)]
 pub struct emopiano_progress {
     pub struct_size: u32,
+    pub reserved: u32,
     pub stage: *const c_char,
     pub done: i64,
     pub total: i64,
@@ -106,6 +107,7 @@ pub struct emopiano_generate_params {
     pub stop_at_eos: i32,
     pub constrain_grammar: i32,
     pub quadrant: i32,
+    pub reserved: i32,
     pub emotion: *const emopiano_emotion,
     pub trajectory: *const emopiano_trajectory,
     pub primer_path: *const c_char,
@@ -116,6 +118,9 @@ pub struct emopiano_generate_params {
     pub progress: emopiano_progress_fn,
     pub progress_user_data: *mut c_void,
     pub cancel: *mut emopiano_cancel_token,
+    pub guidance: f32,
+    pub reserved_guidance: i32,
+    pub key: *const c_char,
 }
 
 #[repr(C)]

@@ -115,7 +115,7 @@ impl Tokenizer {
         Ok(params)
     }
 
-    /// BOS, [emotion], the piece, EOS from MIDI bytes.
+    /// BOS, \[emotion\], the piece, EOS from MIDI bytes.
     pub fn encode(&self, midi: &[u8], quadrant: Option<Quadrant>) -> Result<Vec<i32>> {
         let params = Tokenizer::encode_params(quadrant)?;
         let (mut tokens, mut count) = (std::ptr::null_mut(), 0usize);
@@ -132,7 +132,7 @@ impl Tokenizer {
         Ok(unsafe { take_array(tokens, count) })
     }
 
-    /// BOS, [emotion], the piece, EOS from a MIDI file.
+    /// BOS, \[emotion\], the piece, EOS from a MIDI file.
     pub fn encode_file(
         &self,
         path: impl AsRef<Path>,
