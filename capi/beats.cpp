@@ -6,6 +6,7 @@
 #include "emopiano/beats.hpp"
 #include "emopiano/midi.hpp"
 #include "midi.hpp"
+#include "struct_sizes_v1.hpp"
 
 using namespace emopiano;
 using namespace emopiano::capi;
@@ -25,7 +26,6 @@ emopiano_beat_params default_beat_params() {
   return p;
 }
 
-constexpr size_t kBeatParamsV1 = EMOPIANO_SIZE_THROUGH(emopiano_beat_params, tightness);
 
 BeatTrackingOptions to_options(const emopiano_beat_params* params) {
   const auto p = read_params(params, kBeatParamsV1, default_beat_params(), "beat params");

@@ -25,6 +25,7 @@ inline constexpr size_t kTrainerParamsV1 = 56;
 inline constexpr size_t kResultV1 = 88;
 inline constexpr size_t kPredictionV1 = 64;
 inline constexpr size_t kVaeParamsV1 = 24;
+inline constexpr size_t kBeatParamsV1 = 48;
 #else
 // Other pointer widths are not frozen: the size through each struct's last
 // v1 field in this header.
@@ -41,6 +42,7 @@ inline constexpr size_t kTrainerParamsV1 = EMOPIANO_SIZE_THROUGH(emopiano_traine
 inline constexpr size_t kResultV1 = EMOPIANO_SIZE_THROUGH(emopiano_train_result, reserved);
 inline constexpr size_t kPredictionV1 = EMOPIANO_SIZE_THROUGH(emopiano_emotion_prediction, reserved);
 inline constexpr size_t kVaeParamsV1 = EMOPIANO_SIZE_THROUGH(emopiano_vae_params, seed);
+inline constexpr size_t kBeatParamsV1 = EMOPIANO_SIZE_THROUGH(emopiano_beat_params, tightness);
 #undef EMOPIANO_SIZE_THROUGH
 #endif
 

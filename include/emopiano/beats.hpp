@@ -51,7 +51,9 @@ struct BeatMap {
 
 // Beats, downbeats and metre of a performance from its notes' sounding times
 // (seconds through its tempo map) and its pedal. A score with fewer than two
-// onsets gives an empty map. Throws Error(invalid_argument) on bad options.
+// onsets gives an empty map. Throws Error(invalid_argument) on bad options
+// and for pieces longer than six hours (time and memory are linear in the
+// length: about 40 bytes per 10 ms).
 BeatMap track_beats(const Score& score, const BeatTrackingOptions& options = {});
 
 // The score written onto the beat map's grid: one quarter note per tracked

@@ -14,6 +14,12 @@
 
 namespace emopiano {
 
+namespace {
+
+constexpr double kMaxTrackedSeconds = 6 * 3600.0;
+
+}  // namespace
+
 void BeatTrackingOptions::validate() const {
   auto bad = [](const std::string& what) {
     throw Error(ErrorCode::invalid_argument, "beat tracking options: " + what);
@@ -51,6 +57,14 @@ BeatMap track_beats(const Score& input, const BeatTrackingOptions& options) {
   score.update_seconds();
 
   BeatMap map;
+  // The tracker keeps a few values per 10 ms frame: a corrupt tick far out
+  // must not make it allocate gigabytes.
+  double last_onset = 0;
+  for (const auto& n : score.notes) last_onset = std::max(last_onset, n.start_seconds);
+  if (last_onset > kMaxTrackedSeconds)
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("track_beats: the piece is {:.0f} hours long; at most {:.0f} are tracked",
+                            last_onset / 3600, kMaxTrackedSeconds / 3600));
   const beat::OnsetEnvelope env = beat::onset_envelope(score);
   if (env.impulses.size() < 2) return map;
   const beat::TempoCurve tempo = beat::estimate_tempo(env, options);

@@ -76,6 +76,19 @@ TEST(BeatTracker, ScoresWithoutBeatsGiveAnEmptyMap) {
   EXPECT_EQ(track_beats(one).to_json(), R"({"metre":4,"pickup_beats":0,"beats":[],"bpm":[],"downbeats":[]})");
 }
 
+TEST(BeatTracker, RefusesPiecesLongerThanSixHours) {
+  auto p = perform(steady_beats(100, 16), 4);
+  p.score.notes.push_back(test::timed_note(60, 80, 7 * 3600.0, 7 * 3600.0 + 1));
+  p.score.normalize();
+  try {
+    track_beats(p.score);
+    ADD_FAILURE() << "tracked a seven-hour piece";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    EXPECT_NE(std::string(e.what()).find("hours"), std::string::npos) << e.what();
+  }
+}
+
 TEST(BeatTracker, RejectsBadOptions) {
   auto p = perform(steady_beats(100, 16), 4);
   for (auto change : {+[](BeatTrackingOptions& o) { o.min_bpm = 0; },
