@@ -6,6 +6,7 @@
 
 #include "emopiano/error.hpp"
 #include "model/model_impl.hpp"
+#include "model/own_generator.hpp"
 
 namespace emopiano {
 
@@ -16,8 +17,15 @@ Model Model::create(const ModelConfig& config, const TokenizerConfig& tokenizer,
   auto impl = std::make_shared<Impl>();
   impl->config = config;
   impl->tokenizer = Tokenizer::create(tokenizer);
-  impl->net = EmotionTransformer(config, impl->tokenizer->vocab_size(),
-                                 impl->tokenizer->max_positions_per_bar());
+  {
+    // LibTorch's module constructors draw a default initialisation from the
+    // global generator; init_weights replaces it, so they draw from a scratch
+    // generator and creating or loading a model leaves the host's draws alone.
+    detail::OwnGenerator scratch;
+    detail::OwnGenerator::Lease construction_draws(scratch);
+    impl->net = EmotionTransformer(config, impl->tokenizer->vocab_size(),
+                                   impl->tokenizer->max_positions_per_bar());
+  }
   impl->net->init_weights(seed);
   // Eval mode once, here and at load, never switched afterwards: copies of a
   // Model are read by samplers on many threads. Trainers train a copy.

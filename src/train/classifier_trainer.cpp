@@ -22,6 +22,7 @@
 #include "eval/emotion_features.hpp"
 #include "model/own_generator.hpp"
 #include "model/torch_runtime.hpp"
+#include "train/optimizer_step.hpp"
 #include "train/pitch_transposer.hpp"
 #include "train/window_batcher.hpp"
 
@@ -202,18 +203,11 @@ ClassifierTrainResult train_classifier(EmotionClassifier& classifier, const Data
 
   const bool bf16 = config.bf16 == Bf16Mode::on || (config.bf16 == Bf16Mode::automatic && detail::cpu_has_fast_bf16());
 
-  std::vector<torch::Tensor> decay, no_decay;
-  for (auto& item : net.named_parameters(true)) {
-    const bool embedding = item.key().find("embedding") != std::string::npos;
-    (item.value().dim() >= 2 && !embedding ? decay : no_decay).push_back(item.value());
-  }
-  auto options = torch::optim::AdamWOptions(config.learning_rate).betas({0.9, 0.98}).weight_decay(config.weight_decay);
-  auto no_decay_options = options;
-  no_decay_options.weight_decay(0.0);
-  std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(options));
-  groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(no_decay_options));
-  torch::optim::AdamW optimizer(std::move(groups), options);
+  auto adamw = train::make_adamw(
+      net.named_parameters(true),
+      torch::optim::AdamWOptions(config.learning_rate).betas({0.9, 0.98}).weight_decay(config.weight_decay),
+      {"embedding"});
+  torch::optim::AdamW& optimizer = *adamw;
 
   // The generator's schedule: linear warm-up, cosine decay to a tenth.
   TrainerConfig schedule;
@@ -308,11 +302,7 @@ ClassifierTrainResult train_classifier(EmotionClassifier& classifier, const Data
     }
     auto loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat), target);
     const double value = loss.item<double>();
-    if (!std::isfinite(value))
-      throw Error(ErrorCode::internal, fmt::format("classifier training diverged at step {}: loss is {}", step, value));
-    loss.backward();
-    if (config.grad_clip > 0) torch::nn::utils::clip_grad_norm_(net.parameters(), config.grad_clip);
-    optimizer.step();
+    train::finish_step(loss, value, "classifier training", step, net.parameters(), config.grad_clip, optimizer);
     loss_sum += value;
     ++loss_count;
 

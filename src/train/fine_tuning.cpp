@@ -8,6 +8,7 @@
 
 #include "emopiano/error.hpp"
 #include "emopiano/trainer.hpp"
+#include "core/impl_access.hpp"
 #include "model/model_impl.hpp"
 
 namespace emopiano {
@@ -49,8 +50,8 @@ Model load_model_for_fine_tuning(const std::filesystem::path& path, const ModelC
     // Only the grid differs: the same weights under the run's tokenizer config.
     Model moved = Model::create(model.config(), *expected_tokenizer);
     torch::NoGradGuard no_grad;
-    auto from = model.impl().net->named_parameters(true);
-    for (auto& p : moved.impl().net->named_parameters(true)) p.value().copy_(from[p.key()]);
+    auto from = impl_of(model).net->named_parameters(true);
+    for (auto& p : impl_of(moved).net->named_parameters(true)) p.value().copy_(from[p.key()]);
     moved.set_metadata_json(model.metadata_json());
     return moved;
   }

@@ -10,7 +10,6 @@
 #include <ctime>
 #include <limits>
 #include <random>
-#include <unordered_set>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -26,6 +25,7 @@
 #include "train/resume_point.hpp"
 #include "train/distributed_gradient_reducer.hpp"
 #include "train/distributed_process_group.hpp"
+#include "train/optimizer_step.hpp"
 #include "train/pitch_transposer.hpp"
 #include "train/training_log.hpp"
 #include "train/window_batcher.hpp"
@@ -170,26 +170,11 @@ struct Trainer::Impl {
     bf16 = config.bf16 == Bf16Mode::on ||
            (config.bf16 == Bf16Mode::automatic && detail::cpu_has_fast_bf16());
 
-    // Weight decay on matrices only: biases, LayerNorm gains and the
-    // embedding tables (whose rows are looked up, not multiplied) are not
-    // pulled towards zero, as in GPT-2 training recipes.
-    std::vector<torch::Tensor> decay, no_decay;
-    std::unordered_set<const void*> seen;
-    for (auto& item : impl_of(model).net->named_parameters(true)) {
-      const torch::Tensor& p = item.value();
-      if (!p.requires_grad() || !seen.insert(p.unsafeGetTensorImpl()).second) continue;
-      const bool embedding = item.key().find("embedding") != std::string::npos;
-      (p.dim() >= 2 && !embedding ? decay : no_decay).push_back(p);
-    }
-    auto options = torch::optim::AdamWOptions(config.learning_rate)
-                       .betas(std::make_tuple(config.adam_beta1, config.adam_beta2))
-                       .weight_decay(config.weight_decay);
-    std::vector<torch::optim::OptimizerParamGroup> groups;
-    groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(options));
-    auto no_decay_options = options;
-    no_decay_options.weight_decay(0.0);
-    groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(no_decay_options));
-    optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups), options);
+    optimizer = train::make_adamw(impl_of(model).net->named_parameters(true),
+                                  torch::optim::AdamWOptions(config.learning_rate)
+                                      .betas(std::make_tuple(config.adam_beta1, config.adam_beta2))
+                                      .weight_decay(config.weight_decay),
+                                  {"embedding"});
 
     rng.seed(config.seed);
     dropout_rng.seed(config.seed);
@@ -269,12 +254,7 @@ struct Trainer::Impl {
         logits.reshape({-1, logits.size(-1)}).to(torch::kFloat), targets.reshape({-1}),
         torch::nn::functional::CrossEntropyFuncOptions().ignore_index(model.tokenizer().pad_id()));
     const double value = loss.item<double>();
-    if (!std::isfinite(value))
-      throw Error(ErrorCode::internal,
-                  fmt::format("training diverged at step {}: loss is {} (lower learning_rate?)", step, value));
-    loss.backward();
-    if (config.grad_clip > 0.0) torch::nn::utils::clip_grad_norm_(net->parameters(), config.grad_clip);
-    optimizer->step();
+    train::finish_step(loss, value, "training", step, net->parameters(), config.grad_clip, *optimizer);
     return {value, b.target_count};
   }
 
@@ -321,15 +301,13 @@ struct Trainer::Impl {
     const double value = shared[0].item<double>();
     agreed_cancel = shared[1].item<double>() > 0.0;
     agreed_time_up = shared[2].item<double>() > 0.0;
-    if (!std::isfinite(value))
-      throw Error(ErrorCode::internal,
-                  fmt::format("training diverged at step {}: loss is {} (lower learning_rate?)", step, value));
-    reducer->prepare();
-    loss.backward();
-    reducer->finish();
-    allreduce_wait_seconds += reducer->last_wait_seconds();
-    if (config.grad_clip > 0.0) torch::nn::utils::clip_grad_norm_(net->parameters(), config.grad_clip);
-    optimizer->step();
+    // The gradients are all-reduced during the backward pass.
+    train::finish_step(loss, value, "training", step, net->parameters(), config.grad_clip, *optimizer, [&] {
+      reducer->prepare();
+      loss.backward();
+      reducer->finish();
+      allreduce_wait_seconds += reducer->last_wait_seconds();
+    });
     return {value, b.target_count};
   }
 

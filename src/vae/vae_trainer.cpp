@@ -20,6 +20,7 @@
 #include "model/torch_runtime.hpp"
 #include "train/checkpoint.hpp"
 #include "train/resume_point.hpp"
+#include "train/optimizer_step.hpp"
 #include "train/pitch_transposer.hpp"
 #include "train/training_log.hpp"
 #include "vae/segment_batch.hpp"
@@ -99,21 +100,10 @@ struct VaeTrainer::Impl {
       transposer = std::make_unique<train::PitchTransposer>(tok, config.transpose_min, config.transpose_max);
     bf16 = config.bf16 == Bf16Mode::on || (config.bf16 == Bf16Mode::automatic && detail::cpu_has_fast_bf16());
 
-    std::vector<torch::Tensor> decay, no_decay;
-    for (auto& item : impl.net->named_parameters(true)) {
-      const torch::Tensor& p = item.value();
-      const bool embedding_like = item.key().find("embedding") != std::string::npos ||
-                                  item.key().find("tokens") != std::string::npos ||
-                                  item.key().find("emotion") != std::string::npos;
-      (p.dim() >= 2 && !embedding_like ? decay : no_decay).push_back(p);
-    }
-    auto options = torch::optim::AdamWOptions(config.learning_rate).betas({0.9, 0.98}).weight_decay(config.weight_decay);
-    std::vector<torch::optim::OptimizerParamGroup> groups;
-    groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(options));
-    auto no_decay_options = options;
-    no_decay_options.weight_decay(0.0);
-    groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(no_decay_options));
-    optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups), options);
+    optimizer = train::make_adamw(
+        impl.net->named_parameters(true),
+        torch::optim::AdamWOptions(config.learning_rate).betas({0.9, 0.98}).weight_decay(config.weight_decay),
+        {"embedding", "tokens", "emotion"});
     rng.seed(config.seed);
     noise_rng.seed(config.seed);
     log = std::make_unique<train::TrainingLog>(config.log_path);
@@ -169,11 +159,7 @@ struct VaeTrainer::Impl {
     auto kl_cost = torch::clamp_min(l.kl - config.free_bits, 0.0);
     auto loss = (l.reconstruction.mean() + beta * kl_cost.mean()) / mean_segment_tokens;
     const double value = loss.item<double>();
-    if (!std::isfinite(value))
-      throw Error(ErrorCode::internal, fmt::format("VAE training diverged at step {}: loss is {} (lower learning_rate?)", step, value));
-    loss.backward();
-    if (config.grad_clip > 0.0) torch::nn::utils::clip_grad_norm_(net.parameters(), config.grad_clip);
-    optimizer->step();
+    train::finish_step(loss, value, "VAE training", step, net.parameters(), config.grad_clip, *optimizer);
     return {value, l.reconstruction.mean().item<double>(), l.kl.mean().item<double>(), b.target_tokens};
   }
 

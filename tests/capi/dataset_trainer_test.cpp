@@ -145,7 +145,7 @@ std::string train_config(int64_t steps, const std::filesystem::path& checkpoints
   return j.dump();
 }
 
-TEST(CapiTrainer, RunReportsAndTrainsTheModelInPlace) {
+TEST(CapiTrainer, RunReportsAndTrainsItsOwnCopy) {
   const auto csv = corpus();
   auto dp = quiet_params();
   emopiano_dataset* d = nullptr;

@@ -24,6 +24,7 @@
 
 #include "emopiano/error.hpp"
 #include "emopiano/trainer.hpp"
+#include "core/impl_access.hpp"
 #include "model/model_impl.hpp"
 #include "train/resume_point.hpp"
 #include "train/tiny_corpus.hpp"
@@ -103,7 +104,7 @@ int wait_for(pid_t pid) {
 
 void expect_same_weights(const fs::path& a, const fs::path& b) {
   const Model x = Model::load(a), y = Model::load(b);
-  auto p = x.impl().net->named_parameters(), q = y.impl().net->named_parameters();
+  auto p = impl_of(x).net->named_parameters(), q = impl_of(y).net->named_parameters();
   ASSERT_EQ(p.size(), q.size());
   for (size_t i = 0; i < p.size(); ++i) EXPECT_TRUE(torch::equal(p[i].value(), q[i].value())) << p.keys()[i];
 }

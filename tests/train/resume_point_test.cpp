@@ -11,6 +11,7 @@
 
 #include "emopiano/error.hpp"
 #include "emopiano/trainer.hpp"
+#include "core/impl_access.hpp"
 #include "model/model_impl.hpp"
 #include "train/checkpoint.hpp"
 #include "train/resume_point.hpp"
@@ -106,7 +107,7 @@ TEST(ResumePoint, TruncatedNewestModelFallsBackToThePreviousAndSaysSo) {
 
   Model straight = Model::create(small_net(), TokenizerConfig{}, 2);
   Trainer(straight, corpus(), nine_steps(test::temp_dir("straight") / "ck")).run();
-  auto a = straight.impl().net->named_parameters(), b = resumed.model().impl().net->named_parameters();
+  auto a = impl_of(straight).net->named_parameters(), b = impl_of(resumed.model()).net->named_parameters();
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i].value(), b[i].value())) << a.keys()[i];
 }
