@@ -62,6 +62,21 @@ BENCHMARK(BM_Generate16Bars)->ArgNames({"batch", "threads"})
     ->Args({1, 1})->Args({1, 2})->Args({8, 1})->Args({8, 2})
     ->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
 
+// The same 500 tokens with classifier-free guidance at weight `guidance`/10
+// (1 = one row, no guidance): every step runs a null-emotion row beside each
+// piece in the same batched call, so the weights are read once for both.
+void BM_Generate500TokensGuided(benchmark::State& state) {
+  GenerationRequest r = sixteen_bars();
+  r.params.max_bars = 0;
+  r.params.max_tokens = 500;
+  r.params.stop_at_eos = false;
+  r.params.guidance = float(state.range(2)) / 10.0f;
+  generate(state, r);
+}
+BENCHMARK(BM_Generate500TokensGuided)->ArgNames({"batch", "threads", "guidance_x10"})
+    ->Args({1, 1, 10})->Args({1, 1, 20})->Args({8, 1, 10})->Args({8, 1, 20})
+    ->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+
 // A fixed budget of 500 tokens (no EOS, no bar limit): the figure the
 // Python comparison uses, inside the 512-token context.
 void BM_Generate500Tokens(benchmark::State& state) {

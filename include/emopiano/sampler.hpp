@@ -57,16 +57,12 @@ struct SamplingParams {
   // batch, with the emotion and with the null emotion, and samples from
   // uncond + w * (cond - uncond). 1 = the conditional model alone (one row),
   // 0 = unconditional, > 1 = the emotion more strongly heard. Negative: the
-  // model's default (kDefaultGuidance for models trained with a null emotion,
-  // 1 for others).
+  // model's default (for models trained with a null emotion the weight chosen
+  // by measurement, docs/evaluation.md; 1 for others).
   float guidance = -1.0f;
 
   void validate() const;  // throws Error(invalid_argument)
 };
-
-// The guidance used when SamplingParams::guidance is negative, for models that
-// learned the null emotion (chosen by measurement, docs/evaluation.md).
-constexpr float kDefaultGuidance = 2.0f;
 
 // Called for each note as soon as its last token is sampled (and, first, for
 // every note of the primer), with the index of the piece in a batch.

@@ -2,7 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "emopiano/sampler.hpp"
 
 namespace emopiano::sample {
 

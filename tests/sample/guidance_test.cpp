@@ -59,7 +59,7 @@ TEST(Guidance, ArithmeticOfOneRow) {
 TEST(Guidance, DefaultDependsOnWhetherTheModelLearnedTheNullEmotion) {
   EXPECT_EQ(sample::resolve_guidance(-1.0f, "{}"), 1.0f);
   EXPECT_EQ(sample::resolve_guidance(-1.0f, R"({"null_emotion": false})"), 1.0f);
-  EXPECT_EQ(sample::resolve_guidance(-1.0f, R"({"null_emotion": true})"), kDefaultGuidance);
+  EXPECT_EQ(sample::resolve_guidance(-1.0f, R"({"null_emotion": true})"), sample::kDefaultGuidance);
   EXPECT_EQ(sample::resolve_guidance(2.5f, "{}"), 2.5f);
   EXPECT_EQ(sample::resolve_guidance(0.0f, R"({"null_emotion": true})"), 0.0f);
 }
