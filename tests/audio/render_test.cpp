@@ -33,11 +33,11 @@ double rms(const std::vector<float>& x, size_t from, size_t to) {
 class Render : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!audio_rendering_available()) GTEST_SKIP() << "built without FluidSynth";
+    if (!audio_rendering_available()) EMOPIANO_MISSING("FluidSynth (this build has no audio)");
     try {
       find_soundfont();
     } catch (const Error&) {
-      GTEST_SKIP() << "no SoundFont installed";
+      EMOPIANO_MISSING("a General MIDI SoundFont");
     }
   }
 };

@@ -22,7 +22,7 @@ std::string bundled_classifier_or_empty() {
 
 TEST(CapiClassifier, AgreesWithTheCppClassifierOnFilesAndBytes) {
   const std::string path = bundled_classifier_or_empty();
-  if (path.empty()) GTEST_SKIP() << "no bundled classifier";
+  if (path.empty()) EMOPIANO_MISSING("the bundled classifier");
   emopiano_classifier* c = nullptr;
   ASSERT_EQ(emopiano_classifier_load(&c, path.c_str()), EMOPIANO_OK) << emopiano_last_error();
 
@@ -64,7 +64,7 @@ TEST(CapiClassifier, Errors) {
   EXPECT_EQ(c, nullptr);
 
   const std::string path = bundled_classifier_or_empty();
-  if (path.empty()) GTEST_SKIP() << "no bundled classifier";
+  if (path.empty()) EMOPIANO_MISSING("the bundled classifier");
   ASSERT_EQ(emopiano_classifier_load(&c, path.c_str()), EMOPIANO_OK);
   emopiano_emotion_prediction out{};
   out.struct_size = sizeof out;

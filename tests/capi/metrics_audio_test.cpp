@@ -77,14 +77,14 @@ TEST(CapiAudio, ParamsDefaultsAndChecks) {
 }
 
 TEST(CapiAudio, RendersAWavFile) {
-  if (!emopiano_audio_available()) GTEST_SKIP() << "built without FluidSynth";
+  if (!emopiano_audio_available()) EMOPIANO_MISSING("FluidSynth (this build has no audio)");
   bool have_soundfont = true;
   try {
     emopiano::find_soundfont();
   } catch (const emopiano::Error&) {
     have_soundfont = false;
   }
-  if (!have_soundfont) GTEST_SKIP() << "no General MIDI SoundFont installed";
+  if (!have_soundfont) EMOPIANO_MISSING("a General MIDI SoundFont");
   const auto bytes = small_piece_bytes();
   const auto dir = emopiano::test::temp_dir("capi-audio");
   const auto midi = dir / "piece.mid";

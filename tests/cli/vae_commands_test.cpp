@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <tuple>
+#include <vector>
 
 #include "emopiano/midi.hpp"
 #include "emopiano/vae.hpp"
@@ -17,6 +19,26 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string all_output(const test::ProgramRun& r) { return r.out + r.err; }
+
+// A score's notes as (start, end, pitch, velocity), after a trip through
+// MIDI bytes, so the library's result compares with a file the program wrote.
+std::vector<std::tuple<int64_t, int64_t, int, int>> notes_of(const Score& score) {
+  const auto bytes = write_midi_bytes(score);
+  std::vector<std::tuple<int64_t, int64_t, int, int>> notes;
+  for (const auto& n : read_midi_bytes(bytes.data(), bytes.size()).notes)
+    notes.emplace_back(n.start_tick, n.end_tick, n.pitch, n.velocity);
+  return notes;
+}
+auto notes_of(const fs::path& file) { return notes_of(read_midi_file(file)); }
+
+// What the commands use with --seed 3 and their default temperature and top-p.
+SamplingParams command_sampling() {
+  SamplingParams p;
+  p.seed = 3;
+  p.temperature = 0.8f;
+  p.top_p = 0.95f;
+  return p;
+}
 
 // One tiny VAE trained once for every test of this file.
 class VaeCommands : public ::testing::Test {
@@ -81,7 +103,11 @@ TEST_F(VaeCommands, SampleEncodeDecodeInterpolateVariationsTransform) {
   EXPECT_EQ(z["emotion"], "Q1");
   r = test::run_emopiano(with_vae({"decode", (dir_ / "z.json").string(), "-o", (dir_ / "d.mid").string()}));
   ASSERT_EQ(r.code, 0) << all_output(r);
-  EXPECT_NO_THROW(read_midi_file(dir_ / "d.mid"));
+  // The program did decode that latent: the library gives the same piece.
+  const EmotionVae vae = EmotionVae::load(dir_ / "vae.pt");
+  std::vector<float> latent = z["segments"][0]["mean"].get<std::vector<float>>();
+  const auto decoded = vae.decode(latent, EmotionMix::from_quadrant(Quadrant::Q1), command_sampling());
+  EXPECT_EQ(notes_of(dir_ / "d.mid"), notes_of(vae.join({decoded})));
 
   r = test::run_emopiano(with_vae({"interpolate", piece("test0").string(), piece("test2").string(), "--emotion-a", "Q1",
                                    "--emotion-b", "Q3", "--steps", "3", "-o", (dir_ / "i.mid").string()}));
@@ -96,12 +122,22 @@ TEST_F(VaeCommands, SampleEncodeDecodeInterpolateVariationsTransform) {
   r = test::run_emopiano(with_vae({"variations", piece("test1").string(), "--emotion", "Q2", "--num", "2",
                                    "--similarity", "0.5", "-o", (dir_ / "v.mid").string()}));
   ASSERT_EQ(r.code, 0) << all_output(r);
-  EXPECT_TRUE(fs::exists(dir_ / "v-2.mid"));
+  const auto variations = vae.variations(read_midi_file(piece("test1")), EmotionMix::from_quadrant(Quadrant::Q2),
+                                         0.5f, 2, command_sampling());
+  ASSERT_EQ(variations.size(), 2u);
+  for (int i = 0; i < 2; ++i) {
+    const fs::path file = dir_ / fmt_name("v-", i + 1).append(".mid");
+    EXPECT_EQ(notes_of(file), notes_of(variations[size_t(i)].score)) << file;
+    EXPECT_NE(notes_of(file), notes_of(piece("test1"))) << file << " is the input unchanged";
+  }
 
   r = test::run_emopiano(with_vae({"transform", piece("test0").string(), "--from", "happy", "--to", "sad", "-o",
                                    (dir_ / "t.mid").string()}));
   ASSERT_EQ(r.code, 0) << all_output(r);
-  EXPECT_NO_THROW(read_midi_file(dir_ / "t.mid"));
+  const Score transformed =
+      vae.transform(read_midi_file(piece("test0")), Quadrant::Q1, Quadrant::Q3, 1.0f, command_sampling());
+  EXPECT_EQ(notes_of(dir_ / "t.mid"), notes_of(transformed));
+  EXPECT_NE(notes_of(dir_ / "t.mid"), notes_of(piece("test0"))) << "transform returned its input unchanged";
 }
 
 TEST_F(VaeCommands, EvaluateVaePrintsAndWritesTheFigures) {

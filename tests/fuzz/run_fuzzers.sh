@@ -21,13 +21,14 @@ jobs="${EMOPIANO_FUZZ_JOBS:-1}"
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DEMOPIANO_WITH_TORCH=OFF -DEMOPIANO_BUILD_FUZZ=ON -DEMOPIANO_BUILD_TESTS=ON \
   -DEMOPIANO_BUILD_BENCH=OFF >/dev/null
-cmake --build "$build" -j 2 --target fuzz_midi_reader fuzz_token_decode fuzz_seed_tokens
+cmake --build "$build" -j 2 --target fuzz_midi_reader fuzz_token_decode fuzz_capi_params fuzz_seed_tokens
 bin="$build/tests/fuzz"
 
 work="$(mktemp -d /tmp/emopiano-fuzz.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 corpus="${EMOPIANO_FUZZ_CORPUS:-$work}"
-mkdir -p "$work/seeds_midi" "$work/seeds_tokens" "$corpus/corpus_midi" "$corpus/corpus_tokens" "$build/artifacts"
+mkdir -p "$work/seeds_midi" "$work/seeds_tokens" "$work/seeds_capi" "$corpus/corpus_midi" "$corpus/corpus_tokens" \
+  "$corpus/corpus_capi" "$build/artifacts"
 
 # Real files: every 50th EMOPIA clip (about 20), copied to the temp folder.
 if [ -d "$emopia" ]; then
@@ -42,6 +43,13 @@ printf 'MThd\0\0\0\6\0\0\0\1\1\340MTrk\0\0\0\23\0\377\121\3\7\241\40\0\220\74\10
 printf 'MThd\0\0\0\6\0\1\0\2\0\140MTrk\0\0\0\14\0\377\130\4\3\2\30\10\0\377\57\0MTrk\0\0\0\24\0\260\100\177\0\220\100\120\140\200\100\100\0\260\100\0\0\377\57\0' \
   > "$work/seeds_midi/format1.mid"
 "$bin/fuzz_seed_tokens" "$work/seeds_tokens" 1500 "$work"/seeds_midi/*.mid
+# C ABI scripts: every kind of call once with real sizes, then once with
+# NULLs; then two random scripts of 64 and 512 bytes.
+for op in 0 1 2 3 4 5 6 7 8 9; do
+  printf "\\001\\$(printf %03o $op)" > "$work/seeds_capi/op$op"
+  printf "\\000\\$(printf %03o $op)" > "$work/seeds_capi/op$op-null"
+done
+for n in 64 512; do head -c "$n" /dev/urandom > "$work/seeds_capi/random-$n"; done
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:symbolize=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
@@ -64,4 +72,5 @@ run() {
 }
 run fuzz_midi_reader "$corpus/corpus_midi" "$work/seeds_midi" 65536
 run fuzz_token_decode "$corpus/corpus_tokens" "$work/seeds_tokens" 4096
+run fuzz_capi_params "$corpus/corpus_capi" "$work/seeds_capi" 4096
 exit "$status"

@@ -52,7 +52,7 @@ TEST(MidiEmopia, EveryFileReads) {
 
 TEST(MidiEmopia, NotesMatchMido) {
   EMOPIANO_NEED_EMOPIA();
-  if (test::mido_python().empty()) GTEST_SKIP() << "python3 with mido not available";
+  if (test::mido_python().empty()) EMOPIANO_MISSING("python3 with mido");
   const auto files = emopia_files();
   for (size_t i = 0; i < files.size(); i += files.size() / 5) {
     const Score s = read_midi_file(files[i]);

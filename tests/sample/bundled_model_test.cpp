@@ -5,6 +5,7 @@
 
 #include "emopiano/error.hpp"
 #include "emopiano/sampler.hpp"
+#include "support/test_support.hpp"
 
 namespace emopiano {
 namespace {
@@ -31,7 +32,7 @@ TEST(BundledModel, PiecesEndWhereTheModelWouldStartANewBar) {
   try {
     path = bundled_model_path();
   } catch (const Error&) {
-    GTEST_SKIP() << "no bundled model";
+    EMOPIANO_MISSING("the bundled model");
   }
   Model model = Model::load(path);
   Sampler sampler(model);

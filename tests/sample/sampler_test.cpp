@@ -8,8 +8,12 @@
 #include <thread>
 #include <tuple>
 
+#include <ATen/Parallel.h>
+#include <ATen/TensorIterator.h>
+
 #include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
+#include "emopiano/model.hpp"
 #include "emopiano/sampler.hpp"
 #include "model/model_impl.hpp"
 #include "sample/emotion_schedule.hpp"
@@ -338,12 +342,42 @@ TEST(Sampler, BatchPiecesMatchSingleGenerations) {
   }
 }
 
+// The bundled model (4 x 256) with an eight-bar primer: the prompt of a few
+// hundred tokens is fed at once, so its matrix products (T x 256 by 256 x 1024)
+// and its softmax over 4 x T x T scores are large enough for LibTorch to split
+// them across threads (at::internal::GRAIN_SIZE elements per chunk); a tiny
+// model never leaves one thread. The thread count is restored afterwards.
 TEST(Sampler, TorchThreadCountDoesNotChangeTheResult) {
-  Sampler s(tiny_model());
+  struct RestoreThreads {
+    int threads = at::get_num_threads();
+    ~RestoreThreads() { set_compute_threads(threads); }
+  } restore;
+  const Model model = Model::load(bundled_model_path());
+  Score primer;
+  primer.ticks_per_beat = 480;
+  primer.tempos = {{0, 0.0, 100.0}};
+  primer.time_signatures = {{0, 4, 4}};
+  for (int i = 0; i < 64; ++i) {
+    Note n;
+    n.pitch = 48 + (i * 7) % 36;
+    n.velocity = 50 + (i * 13) % 60;
+    n.start_tick = i * 240;
+    n.end_tick = n.start_tick + 360;
+    primer.notes.push_back(n);
+  }
+  primer.normalize();
+  // The prompt is what is split; a few tokens after it suffice (each step with
+  // two threads waits for a second core, which on a busy machine takes long).
+  GenerationRequest r = request(77, 8);
+  r.primer = primer;
+  Sampler s(model);
   set_compute_threads(1);
-  auto one = s.generate(request(77, 300));
+  auto one = s.generate(r);
   set_compute_threads(2);
-  auto two = s.generate(request(77, 300));
+  ASSERT_EQ(at::get_num_threads(), 2);
+  auto two = s.generate(r);
+  const int64_t scores = int64_t(model.config().n_heads) * one.prompt_tokens * one.prompt_tokens;
+  EXPECT_GT(scores, 4 * at::internal::GRAIN_SIZE) << "the prompt is too short to be split across threads";
   EXPECT_EQ(one.tokens, two.tokens);
 }
 

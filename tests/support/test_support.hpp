@@ -1,6 +1,7 @@
 // Helpers shared by the test folders: where the real data is, temporary dirs.
 #pragma once
 
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -24,12 +25,19 @@ ProgramRun run_emopiano(const std::vector<std::string>& args);
 
 }  // namespace emopiano::test
 
-// Skips the current test when the EMOPIA data is missing (never in CI, where
-// ../shared/data is always present: EMOPIANO_REQUIRE_DATA=1 turns the skip into a failure).
+// Skips the current test because something that setup installs (a data set,
+// the bundled model or classifier, mido, the SoundFont, FluidSynth) is
+// missing. Under EMOPIANO_REQUIRE_DATA=1 (the test command, where setup has
+// installed everything) a missing item is a failure, never a silent skip.
+#define EMOPIANO_MISSING(what)                                                         \
+  do {                                                                                 \
+    if (std::getenv("EMOPIANO_REQUIRE_DATA")) FAIL() << what << " is missing";         \
+    GTEST_SKIP() << what << " not found";                                              \
+  } while (0)
+
+// Skips the current test when the EMOPIA data is missing (a failure under
+// EMOPIANO_REQUIRE_DATA, as in CI, where ../shared/data is always present).
 #define EMOPIANO_NEED_EMOPIA()                                                     \
   do {                                                                             \
-    if (::emopiano::test::emopia_midis().empty()) {                                \
-      if (std::getenv("EMOPIANO_REQUIRE_DATA")) FAIL() << "EMOPIA data missing";   \
-      GTEST_SKIP() << "EMOPIA data not found";                                     \
-    }                                                                              \
+    if (::emopiano::test::emopia_midis().empty()) EMOPIANO_MISSING("EMOPIA data"); \
   } while (0)

@@ -29,7 +29,7 @@ TEST(BundledVae, LoadsAndEveryOperationGivesAWellFormedPiece) {
   const Score joined = vae.join(samples);
   EXPECT_GE(joined.notes.size(), samples[0].score.notes.size() + samples[1].score.notes.size());
 
-  if (test::emopia_midis().empty()) return;
+  EMOPIANO_NEED_EMOPIA();  // a skip only outside the test command
   const Score piece = read_midi_file(test::emopia_midis() / "Q1_0vLPYiPN7qY_0.mid");
   const Score sad = vae.transform(piece, Quadrant::Q1, Quadrant::Q3, 1.0f, p);
   EXPECT_FALSE(sad.notes.empty());
