@@ -50,6 +50,8 @@ fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+# Paths relative to the checkout, so a clone elsewhere (CI) reuses the cache.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 if [ "$run_tests" -eq 1 ]; then

@@ -12,6 +12,7 @@
 #include "emopiano/classifier.hpp"
 #include "emopiano/midi.hpp"
 #include "emopiano/model.hpp"
+#include "emopiano/evaluation.hpp"
 #include "support/test_support.hpp"
 
 namespace emopiano {
@@ -130,6 +131,70 @@ TEST(CliEvaluate, ConfusionMatrixOfRequestedAgainstPredicted) {
   EXPECT_EQ(text.code, 0) << text.err;
   EXPECT_NE(text.out.find("requested"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("Q4 generated"), std::string::npos) << text.out;
+}
+
+TEST(CliEvaluate, TrajectoriesJudgeTheOpeningAndClosingBarsApart) {
+  auto dir = test::temp_dir("cli_evaluate_trajectories");
+  auto classifier = tiny_classifier(dir);
+  ModelConfig mc;
+  mc.n_layers = 1;
+  mc.d_model = 16;
+  mc.n_heads = 2;
+  mc.d_ff = 16;
+  mc.context_length = 128;
+  mc.max_bars = 8;
+  TokenizerConfig keys;
+  keys.use_key = true;
+  keys.emotion_token = false;
+  Model::create(mc, keys, 2).save(dir / "model.pt");
+  Outcome r = run({"evaluate", "--trajectories", "--model", (dir / "model.pt").string(), "--classifier",
+                   classifier.string(), "--seeds", "3", "--bars", "4", "--change-bar", "2", "--edge-bars", "2",
+                   "--max-tokens", "400", "--guidance", "2", "--threads", "1", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["pairs"].size(), 4u);
+  EXPECT_EQ(j["pairs"][0]["from"], "Q1");
+  EXPECT_EQ(j["pairs"][0]["to"], "Q3");
+  for (const auto& p : j["pairs"]) {
+    EXPECT_EQ(p["pieces"], 3);
+    EXPECT_EQ(p["first"]["accuracy"]["total"], 3);
+    EXPECT_EQ(p["last"]["accuracy"]["total"], 3);
+    // Judged against the requested quadrant: the row of `from` for the first bars, of `to` for the last.
+    const int from = std::stoi(p["from"].get<std::string>().substr(1)) - 1;
+    const int to = std::stoi(p["to"].get<std::string>().substr(1)) - 1;
+    int64_t first_row = 0, last_row = 0;
+    for (const auto& c : p["first"]["accuracy"]["confusion"][from]) first_row += c.get<int64_t>();
+    for (const auto& c : p["last"]["accuracy"]["confusion"][to]) last_row += c.get<int64_t>();
+    EXPECT_EQ(first_row, 3);
+    EXPECT_EQ(last_row, 3);
+    EXPECT_GT(p["last"]["notes_per_bar"].get<double>(), 0.0);
+  }
+  Outcome bad = run({"evaluate", "--trajectories", "--model", (dir / "model.pt").string(), "--classifier",
+                     classifier.string(), "--bars", "4", "--change-bar", "2", "--edge-bars", "3"});
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find("cannot hold 3 bars at each end"), std::string::npos) << bad.err;
+}
+
+TEST(ScoreBars, CutsBarsWithTheTempoPedalAndKeyInForce) {
+  Score s;
+  s.ticks_per_beat = 480;
+  for (int i = 0; i < 16; ++i) s.notes.push_back({60 + i, 70, i * 480, i * 480 + 240, 0, 0, 0});
+  s.tempos = {{0, 0.0, 100.0}, {1920 + 960, 0.0, 140.0}};
+  s.pedal = {{1800, 0.0, true, 127}, {4000, 0.0, false, 0}};
+  s.keys = {{0, 0, true}, {3840, 9, false}};
+  s.normalize();
+  Score mid = score_bars(s, 1, 3);  // bars 2 and 3
+  ASSERT_EQ(mid.notes.size(), 8u);
+  EXPECT_EQ(mid.notes[0].pitch, 64);
+  EXPECT_EQ(mid.notes[0].start_tick, 0);
+  EXPECT_EQ(mid.tempos[0].bpm, 100.0);
+  EXPECT_EQ(mid.tempos[1].tick, 960);
+  ASSERT_GE(mid.pedal.size(), 2u);
+  EXPECT_TRUE(mid.pedal[0].down);  // held over the cut
+  EXPECT_EQ(mid.pedal[0].tick, 0);
+  ASSERT_EQ(mid.keys.size(), 2u);
+  EXPECT_TRUE(mid.keys[0].major);
+  EXPECT_EQ(mid.keys[1].tick, 1920);
 }
 
 }  // namespace

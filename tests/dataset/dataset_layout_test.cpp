@@ -190,7 +190,7 @@ TEST(DatasetLayout, MissingRootOrNoLayoutIsNotFound) {
     EXPECT_EQ(e.code(), ErrorCode::not_found);
     EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos) << e.what();
   }
-  touch(root / "stray.mid");
+  touch(root / "notes.txt");
   try {
     scan_dataset_layout(root);
     FAIL() << "no error";
@@ -198,6 +198,12 @@ TEST(DatasetLayout, MissingRootOrNoLayoutIsNotFound) {
     EXPECT_EQ(e.code(), ErrorCode::not_found);
     EXPECT_NE(std::string(e.what()).find("no recognised dataset layout"), std::string::npos) << e.what();
   }
+  // Any MIDI file makes the folder an unlabelled collection.
+  touch(root / "stray.mid");
+  auto layout = scan_dataset_layout(root);
+  EXPECT_EQ(layout.kind, "unlabelled");
+  ASSERT_EQ(layout.entries.size(), 1u);
+  EXPECT_FALSE(layout.entries[0].labelled);
 }
 
 TEST(DatasetLayout, SplitByNameIsStableAndFollowsFractions) {
