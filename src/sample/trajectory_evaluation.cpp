@@ -63,7 +63,9 @@ struct SegmentTotals {
       ++velocity_count;
     }
     major += estimate_key(segment).major ? 1.0 : 0.0;
-    tempo += segment.tempos.empty() ? 120.0 : segment.tempos.front().bpm;
+    // The time-weighted mean over the bars, not the first tempo event: a
+    // piece may open with a fast lead-in to its first downbeat.
+    tempo += compute_metrics(segment).tempo_bpm;
     ++pieces;
   }
   SegmentSummary finish() const {
