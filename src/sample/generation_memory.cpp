@@ -50,15 +50,17 @@ int64_t usable_memory_bytes() {
   return usable;
 }
 
-void check_generation_memory(const ModelConfig& config, int64_t count) {
-  const int64_t needed = generation_memory_bytes(config, count);
+void check_generation_memory(const ModelConfig& config, int64_t count, int rows_per_piece) {
+  rows_per_piece = std::max(1, rows_per_piece);
+  const int64_t needed = generation_memory_bytes(config, count * rows_per_piece);
   const int64_t usable = usable_memory_bytes();
   if (needed <= usable) return;
-  const int64_t fits = usable / std::max<int64_t>(1, per_piece_bytes(config));
+  const int64_t fits = usable / std::max<int64_t>(1, per_piece_bytes(config) * rows_per_piece);
   throw Error(ErrorCode::out_of_memory,
-              fmt::format("{} pieces at once need about {:.1f} GiB (K/V caches of {} layers x {} tokens x {} wide), "
+              fmt::format("{} pieces at once need about {:.1f} GiB (K/V caches of {} layers x {} tokens x {} wide{}), "
                           "more than the {:.1f} GiB of memory here: generate at most {} at once",
-                          count, gib(needed), config.n_layers, config.context_length, config.d_model, gib(usable),
+                          count, gib(needed), config.n_layers, config.context_length, config.d_model,
+                          rows_per_piece > 1 ? ", a second row per piece for guidance" : "", gib(usable),
                           std::max<int64_t>(1, fits)));
 }
 

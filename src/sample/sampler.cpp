@@ -412,7 +412,7 @@ std::vector<GenerationResult> Sampler::generate_batch(const GenerationRequest& r
   // Before anything is allocated; with guidance every piece runs as two rows.
   const bool guided = count >= 1 && request.params.guidance != 1.0f &&
                       sample::resolve_guidance(request.params.guidance, impl_->model.metadata_json()) != 1.0f;
-  sample::check_generation_memory(impl_->model.config(), int64_t(count) * (guided ? 2 : 1));
+  sample::check_generation_memory(impl_->model.config(), count, guided ? 2 : 1);
   return Generation(*impl_, request, count).run();
 }
 

@@ -71,13 +71,22 @@ TEST(CliGenerate, ABatchThatCannotFitIsRefusedByTheMemoryEstimate) {
   limited.rlim_cur = rlim_t(8) << 30;
   if (before.rlim_max != RLIM_INFINITY && before.rlim_max < limited.rlim_cur) limited.rlim_cur = before.rlim_max;
   ASSERT_EQ(setrlimit(RLIMIT_AS, &limited), 0);
-  auto r = test::run_emopiano({"generate", "--num", "4096", "--bars", "2", "-o", (dir / "x.mid").string()});
+  auto r = test::run_emopiano(
+      {"generate", "--num", "4096", "--bars", "2", "--guidance", "1", "-o", (dir / "x.mid").string()});
   setrlimit(RLIMIT_AS, &before);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("4096 pieces at once need about 40.0 GiB"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("more than the 8.0 GiB of memory here"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("frame #"), std::string::npos) << "a backtrace in the message: " << r.err;
   EXPECT_FALSE(fs::exists(dir / "x-1.mid"));
+  // With guidance every piece runs as two rows: twice the memory, and the message says why.
+  ASSERT_EQ(setrlimit(RLIMIT_AS, &limited), 0);
+  auto guided = test::run_emopiano(
+      {"generate", "--num", "4096", "--bars", "2", "--guidance", "2", "-o", (dir / "x.mid").string()});
+  setrlimit(RLIMIT_AS, &before);
+  EXPECT_EQ(guided.code, 1);
+  EXPECT_NE(guided.err.find("4096 pieces at once need about 80.0 GiB"), std::string::npos) << guided.err;
+  EXPECT_NE(guided.err.find("a second row per piece for guidance"), std::string::npos) << guided.err;
 }
 
 }  // namespace
