@@ -93,9 +93,8 @@ TEST(CliClassify, MissingFileAndGeneratorFileAreErrors) {
   EXPECT_NE(wrong.err.find("classifier file"), std::string::npos) << wrong.err;
 }
 
-TEST(CliEvaluate, ConfusionMatrixOfRequestedAgainstPredicted) {
-  auto dir = test::temp_dir("cli_evaluate");
-  auto classifier = tiny_classifier(dir);
+// A one-layer generator: enough for the commands to run, not to make music.
+ModelConfig tiny_generator() {
   ModelConfig mc;
   mc.n_layers = 1;
   mc.d_model = 16;
@@ -103,6 +102,13 @@ TEST(CliEvaluate, ConfusionMatrixOfRequestedAgainstPredicted) {
   mc.d_ff = 16;
   mc.context_length = 128;
   mc.max_bars = 8;
+  return mc;
+}
+
+TEST(CliEvaluate, ConfusionMatrixOfRequestedAgainstPredicted) {
+  auto dir = test::temp_dir("cli_evaluate");
+  auto classifier = tiny_classifier(dir);
+  const ModelConfig mc = tiny_generator();
   Model::create(mc, {}, 2).save(dir / "model.pt");
   fs::create_directories(dir / "real");
   write_midi_file(scale(60), dir / "real" / "Q1_a_0.mid");
@@ -136,13 +142,7 @@ TEST(CliEvaluate, ConfusionMatrixOfRequestedAgainstPredicted) {
 TEST(CliEvaluate, TrajectoriesJudgeTheOpeningAndClosingBarsApart) {
   auto dir = test::temp_dir("cli_evaluate_trajectories");
   auto classifier = tiny_classifier(dir);
-  ModelConfig mc;
-  mc.n_layers = 1;
-  mc.d_model = 16;
-  mc.n_heads = 2;
-  mc.d_ff = 16;
-  mc.context_length = 128;
-  mc.max_bars = 8;
+  const ModelConfig mc = tiny_generator();
   TokenizerConfig keys;
   keys.use_key = true;
   keys.emotion_token = false;
