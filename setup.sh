@@ -27,6 +27,7 @@ packages=(
   libsmf-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libfluidsynth-dev fluid-soundfont-gm
+  libasound2-dev
   clang libclang-rt-14-dev
   python3 python3-torch python3-mido python3-pip python3-setuptools
   mono-mcs mono-runtime

@@ -492,6 +492,84 @@ EMOPIANO_API int emopiano_generation_write_midi(const emopiano_generation *piece
                                                 const char *path);
 EMOPIANO_API void emopiano_generation_free(emopiano_generation *piece);
 
+/* ---- live session ------------------------------------------------------- */
+
+/* Music one bar at a time while the host changes the emotion (a game's
+ * state, an affect recogniser's output): docs/live.md.
+ *  - emopiano_session_set_emotion takes effect from the next bar asked for.
+ *  - A session never ends by itself; its memory stays flat (the context
+ *    slides) unless `record` keeps every bar for emopiano_session_write_midi.
+ *  - Bars depend only on the model, the params and the sequence of
+ *    set_emotion calls with the bar before which each came.
+ *  - Threads: a session is used by one thread at a time, except
+ *    emopiano_session_cancel, which any thread may call at any moment. Many
+ *    sessions may share one model on many threads. */
+typedef struct emopiano_session emopiano_session;
+
+typedef struct emopiano_session_params {
+  uint32_t struct_size;
+  float temperature;         /* default 1 */
+  int32_t top_k;             /* 0 = off (default) */
+  float top_p;               /* 1 = off (default 0.95) */
+  uint64_t seed;             /* default 0 */
+  float guidance;            /* as in emopiano_generate_params (default -1: the model's) */
+  int32_t constrain_grammar; /* 0/1 (default 1) */
+  /* The emotion of the first bar; NULL = Q1. The pointers below are read
+   * during emopiano_session_create only. */
+  const emopiano_emotion *emotion;
+  const char *key;           /* "A minor", ...; NULL = drawn for the emotion */
+  /* Primer to continue (at most one of path and data); its notes are not returned. */
+  const char *primer_path;
+  const uint8_t *primer_data;
+  size_t primer_size;
+  int32_t record;            /* 0/1: keep every bar for emopiano_session_write_midi (default 0) */
+  int32_t reserved;          /* 0 */
+} emopiano_session_params;
+
+/* One bar, filled by emopiano_session_next_bar. Times are absolute from the
+ * start of the session's music (the primer's start when there is one). */
+typedef struct emopiano_session_bar {
+  uint32_t struct_size;     /* set by the caller: sizeof(emopiano_session_bar) */
+  int32_t ticks_per_beat;
+  int64_t index;            /* 0 for the first bar written */
+  int64_t start_tick;
+  int64_t end_tick;
+  double start_seconds;
+  double end_seconds;
+  double bpm;               /* the tempo at the bar's first beat */
+  emopiano_emotion emotion; /* the emotion the bar was written with */
+  int32_t key_tonic;        /* pitch class 0..11 of the key in force, -1 without key tokens */
+  int32_t key_major;        /* 1 major, 0 minor */
+  int64_t tokens;           /* tokens the bar took */
+} emopiano_session_bar;
+
+EMOPIANO_API int emopiano_session_params_init(emopiano_session_params *params,
+                                              uint32_t struct_size);
+/* The session keeps the model's network alive: the model handle may be freed
+ * first. params may be NULL for the defaults (Q1, seed 0). */
+EMOPIANO_API int emopiano_session_create(emopiano_session **out, const emopiano_model *model,
+                                         const emopiano_session_params *params);
+EMOPIANO_API void emopiano_session_free(emopiano_session *session);
+/* The next bar: *out_bar filled (its struct_size set by the caller), its
+ * notes in *out_notes (freed with emopiano_free; NULL with *out_count 0 for a
+ * silent bar). EMOPIANO_ERROR_CANCELLED when emopiano_session_cancel was
+ * called before or during it: the partial bar is discarded, the session is as
+ * it was, and the next call writes that bar afresh. */
+EMOPIANO_API int emopiano_session_next_bar(emopiano_session_bar *out_bar, emopiano_note **out_notes,
+                                           size_t *out_count, emopiano_session *session);
+/* The emotion of the bars from the next one on. */
+EMOPIANO_API int emopiano_session_set_emotion(emopiano_session *session,
+                                              const emopiano_emotion *emotion);
+/* Stops the bar in progress; thread-safe, callable from any thread. */
+EMOPIANO_API int emopiano_session_cancel(const emopiano_session *session);
+/* Back to the state after create: the same bars again from bar 0, the
+ * opening emotion, an empty recording. */
+EMOPIANO_API int emopiano_session_reset(emopiano_session *session);
+/* The bars written so far as a MIDI file, written atomically: a file that
+ * is valid after every bar. Needs params.record = 1 (EMOPIANO_ERROR_INVALID_ARGUMENT
+ * otherwise). */
+EMOPIANO_API int emopiano_session_write_midi(const emopiano_session *session, const char *path);
+
 /* ---- dataset ------------------------------------------------------------ */
 
 /* A labelled MIDI collection, read and tokenized (EMOPIA, Q1..Q4 folders or

@@ -3,7 +3,7 @@
 // libemopiano.so.1 loads with either, and every call fails with
 // EMOPIANO_ERROR_UNSUPPORTED, as audio rendering does without FluidSynth.
 // Out handles are set to NULL as on any failure. A new entry point in
-// model.cpp, sampler.cpp, trainer.cpp, classifier.cpp or vae.cpp needs its
+// model.cpp, sampler.cpp, session.cpp, trainer.cpp, classifier.cpp or vae.cpp needs its
 // line here too (the symbol test of the build without LibTorch says so).
 #include "emopiano.h"
 
@@ -73,6 +73,34 @@ int emopiano_bundled_model_path(char** out_path) {
 
 int emopiano_generate_params_init(emopiano_generate_params*, uint32_t) {
   return without_model("emopiano_generate_params_init");
+}
+
+int emopiano_session_params_init(emopiano_session_params*, uint32_t) {
+  return without_model("emopiano_session_params_init");
+}
+
+int emopiano_session_create(emopiano_session** out, const emopiano_model*, const emopiano_session_params*) {
+  if (out) *out = nullptr;
+  return without_model("emopiano_session_create");
+}
+
+void emopiano_session_free(emopiano_session*) {}
+
+int emopiano_session_next_bar(emopiano_session_bar*, emopiano_note** out_notes, size_t*, emopiano_session*) {
+  if (out_notes) *out_notes = nullptr;
+  return without_model("emopiano_session_next_bar");
+}
+
+int emopiano_session_set_emotion(emopiano_session*, const emopiano_emotion*) {
+  return without_model("emopiano_session_set_emotion");
+}
+
+int emopiano_session_cancel(const emopiano_session*) { return without_model("emopiano_session_cancel"); }
+
+int emopiano_session_reset(emopiano_session*) { return without_model("emopiano_session_reset"); }
+
+int emopiano_session_write_midi(const emopiano_session*, const char*) {
+  return without_model("emopiano_session_write_midi");
 }
 
 int emopiano_sampler_create(emopiano_sampler** out, const emopiano_model*) {

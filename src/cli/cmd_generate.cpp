@@ -10,14 +10,17 @@
 #include <fmt/core.h>
 
 #include "cli/args.hpp"
+#include "cli/capsule_piece.hpp"
 #include "cli/command.hpp"
 #include "cli/output_path.hpp"
 #include "cli/progress_bar.hpp"
 #include "emopiano/audio.hpp"
+#include "emopiano/capsule.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/midi.hpp"
 #include "emopiano/model.hpp"
 #include "emopiano/sampler.hpp"
+#include "emopiano/session.hpp"
 
 namespace emopiano::cli {
 namespace {
@@ -61,6 +64,48 @@ std::string describe_emotion(const EmotionTrajectory& t) {
   return s;
 }
 
+// One piece that follows a capsule file, through a live session.
+int generate_from_capsule(const Args& args, const Model& model, const GenerationRequest& request,
+                          const fs::path& output, const fs::path& wav, bool quiet) {
+  const Capsule capsule = read_capsule_file(args.get("capsule"));
+  SmoothingParams smoothing;
+  smoothing.half_life = args.get_double("half-life");
+  smoothing.hysteresis = args.get_double("hysteresis");
+  smoothing.validate();
+  SessionOptions options;
+  options.emotion = capsule.rows.front().emotion;
+  options.params = request.params;
+  options.primer = request.primer;
+  options.key = request.key;
+  GenerationSession session(model, options);
+  CancelToken cancel = session.cancel_token();
+  g_cancel = &cancel;
+  struct sigaction sa {};
+  sa.sa_handler = on_generate_interrupt;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND;
+  sigaction(SIGINT, &sa, nullptr);
+  if (!quiet)
+    fmt::print(stderr, "capsule {}: {} rows over {:g} {}, seed {}\n", args.get("capsule"), capsule.rows.size(),
+               capsule.rows.back().time, capsule.clock == CapsuleClock::bars ? "bars" : "s", request.params.seed);
+  const auto start = std::chrono::steady_clock::now();
+  const CapsulePiece piece = follow_capsule(session, capsule, smoothing, request.params.max_bars,
+                                            request.primer ? &*request.primer : nullptr);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  g_cancel = nullptr;
+  write_midi_file(piece.score, output);
+  if (!wav.empty()) {
+    render_wav_file(piece.score, wav);
+    if (!quiet) fmt::print("wrote {}\n", wav.string());
+  }
+  if (!quiet) {
+    fmt::print("wrote {}: {} bars, {} notes, {:.1f} s, seed {}\n", output.string(), piece.bars,
+               piece.score.notes.size(), piece.score.duration_seconds(), request.params.seed);
+    fmt::print(stderr, "{} bars in {:.1f} s\n", piece.bars, seconds);
+  }
+  return 0;
+}
+
 int run(int argc, char** argv) {
   Args args("generate", "",
             "Generate solo piano MIDI in a chosen emotion (EMOPIA quadrants: Q1 happy, Q2 tense,\n"
@@ -68,10 +113,17 @@ int run(int argc, char** argv) {
             "\"0.1,0.6,0.2,0.1\" or a valence/arousal point \"va:0.7,-0.3\"; --trajectory changes the\n"
             "emotion over the piece: \"Q3@0,Q3@8,Q1@16\" (emotion@bar, blended between keyframes).\n"
             "With --num N > 1 the pieces are written to OUT-1.mid .. OUT-N.mid and use seeds\n"
-            "SEED, SEED+1, ...");
+            "SEED, SEED+1, ...\n"
+            "--capsule FILE follows an emotion capsule (CSV or JSON lines of times in seconds or bars\n"
+            "with four probabilities or valence/arousal; docs/live.md), smoothed by --half-life and\n"
+            "--hysteresis, until its last row.");
   args.option("emotion", "E", "target emotion", "happy");
   args.option("trajectory", "T", "emotion keyframes over bars (instead of --emotion)");
-  args.option("bars", "N", "bars to generate (0 = until the model ends the piece)", "16");
+  args.option("capsule", "FILE", "follow an emotion capsule file (instead of --emotion)");
+  args.option("half-life", "H", "capsule smoothing: a change is half heard after H seconds (or bars)", "0");
+  args.option("hysteresis", "D", "capsule: change the dominant quadrant only when another leads by more than D", "0");
+  args.option("bars", "N",
+              "bars to generate (0 = until the model ends the piece; default 16, with --capsule until it ends)");
   args.option("temperature", "T", "sampling temperature (0 = greedy)", "1.0");
   args.option("top-p", "P", "nucleus sampling threshold (1 = off)", "0.95");
   args.option("top-k", "K", "keep only the K most likely tokens (0 = off)", "0");
@@ -99,7 +151,8 @@ int run(int argc, char** argv) {
     request.emotion = EmotionTrajectory(EmotionMix::parse(args.get("emotion")));
   }
   SamplingParams& params = request.params;
-  params.max_bars = int_option(args, "bars", 0, 100000);
+  const bool capsule = args.has("capsule") && args.get("capsule") != "";
+  params.max_bars = args.has("bars") ? int_option(args, "bars", 0, 100000) : capsule ? 0 : 16;
   params.temperature = float(args.get_double("temperature"));
   params.top_p = float(args.get_double("top-p"));
   params.top_k = int_option(args, "top-k", 0, 1 << 20);
@@ -129,6 +182,12 @@ int run(int argc, char** argv) {
   const fs::path model_path = args.has("model") && args.get("model") != "" ? fs::path(args.get("model"))
                                                                            : bundled_model_path();
   const Model model = Model::load(model_path);
+  if (capsule) {
+    if (count != 1) throw Error(ErrorCode::invalid_argument, "--capsule writes one piece: leave out --num");
+    if (args.has("trajectory") && args.get("trajectory") != "")
+      throw Error(ErrorCode::invalid_argument, "--capsule and --trajectory both set the emotion: choose one");
+    return generate_from_capsule(args, model, request, output, wav, quiet);
+  }
   Sampler sampler(model);
 
   if (!quiet) {

@@ -8,6 +8,7 @@
 
 #include <fmt/core.h>
 
+#include "core/text.hpp"
 #include "emopiano/error.hpp"
 
 namespace emopiano {
@@ -18,17 +19,8 @@ namespace {
 constexpr std::array<float, 4> kCornerValence = {+1.0f, -1.0f, -1.0f, +1.0f};
 constexpr std::array<float, 4> kCornerArousal = {+1.0f, +1.0f, -1.0f, -1.0f};
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using text::lower;
+using text::trim;
 
 // Parses the whole of `text` as a number; nullopt when anything is left over.
 std::optional<double> parse_number(std::string_view text) {

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sample/random.hpp"
+
 namespace emopiano::sample {
 
 namespace {
@@ -72,6 +74,22 @@ std::optional<MusicalKey> modulation(const MusicalKey& current, float before, fl
   if (!flipped) return std::nullopt;
   if (is_positive == current.major) return std::nullopt;  // the mode already fits
   return current.parallel();
+}
+
+MusicalKey opening_key(const std::optional<MusicalKey>& requested, const KeyDistribution& keys,
+                       const EmotionMix& emotion, uint64_t seed) {
+  Random key_random(seed ^ 0x6b65795f63686f69ULL);
+  const double u = key_random.uniform();  // drawn either way: the stream is the key's alone
+  return requested ? *requested : keys.draw(emotion, u);
+}
+
+std::optional<MusicalKey> key_change_at_bar(const MusicalKey& current, float& key_valence, float now) {
+  if (auto k = modulation(current, key_valence, now)) {
+    key_valence = now;
+    return k;
+  }
+  if ((now > 0) == current.major) key_valence = now;
+  return std::nullopt;
 }
 
 }  // namespace emopiano::sample

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -34,5 +35,17 @@ class KeyDistribution {
 // `before` to `now`: the parallel key, when the sign of the valence changes by
 // more than a dead band and the mode does not already fit. nullopt: stay.
 std::optional<MusicalKey> modulation(const MusicalKey& current, float before, float now);
+
+// The opening key of a piece with seed `seed`: `requested` when set, else
+// drawn for `emotion`. The draw has its own random stream, so the notes a
+// seed gives do not depend on whether the key was drawn or named.
+MusicalKey opening_key(const std::optional<MusicalKey>& requested, const KeyDistribution& keys,
+                       const EmotionMix& emotion, uint64_t seed);
+
+// At a new bar whose emotion has valence `now`, in key `current` set where
+// the valence was `key_valence`: the key to modulate to, or nullopt.
+// `key_valence` follows: it moves to `now` on a modulation, and while the
+// mode already fits the valence.
+std::optional<MusicalKey> key_change_at_bar(const MusicalKey& current, float& key_valence, float now);
 
 }  // namespace emopiano::sample

@@ -25,9 +25,11 @@
 #include "sample/generation_memory.hpp"
 #include "sample/guidance.hpp"
 #include "sample/key_choice.hpp"
+#include "sample/next_token.hpp"
 #include "sample/random.hpp"
 #include "sample/sampler_impl.hpp"
 #include "sample/token_choice.hpp"
+#include "sample/token_inputs.hpp"
 
 namespace emopiano {
 
@@ -38,8 +40,7 @@ using Clock = std::chrono::steady_clock;
 struct Piece {
   int index = 0;
   std::unique_ptr<TokenGrammar> grammar;
-  std::vector<int32_t> tokens, bars, positions;
-  std::vector<std::array<float, 4>> emotions;
+  sample::TokenInputs inputs;  // the whole sequence and what each token is fed with
   sample::Random random{0};
   uint64_t seed = 0;
   int64_t generated = 0;
@@ -89,11 +90,8 @@ class Generation {
       p.grammar = tokenizer_.grammar();
       auto prompt = base_prompt;
       if (keys_enabled_ && !request_.primer) {
-        // The key gets its own random stream, so the notes a seed gives do
-        // not depend on whether the key was drawn or named.
-        sample::Random key_random(p.seed ^ 0x6b65795f63686f69ULL);
         const EmotionMix opening = request_.emotion.empty() ? EmotionMix() : request_.emotion.at(0.0);
-        const MusicalKey key = request_.key ? *request_.key : key_distribution_.draw(opening, key_random.uniform());
+        const MusicalKey key = sample::opening_key(request_.key, key_distribution_, opening, p.seed);
         prompt.push_back(key_tokens_[size_t(key_index(key))]);
       }
       for (int32_t t : prompt) append(p, t, /*stream=*/true);
@@ -103,8 +101,8 @@ class Generation {
       p.bar_limit = params_.max_bars > 0 ? p.prompt_bars + params_.max_bars : INT32_MAX;
       pieces_.push_back(std::move(p));
     }
-    for (const auto& p : pieces_) same_prompt_ = same_prompt_ && p.tokens == pieces_.front().tokens;
-    prompt_length_ = int64_t(pieces_.front().tokens.size());
+    for (const auto& p : pieces_) same_prompt_ = same_prompt_ && p.inputs.tokens == pieces_.front().inputs.tokens;
+    prompt_length_ = int64_t(pieces_.front().inputs.size());
   }
 
   std::vector<GenerationResult> run() {
@@ -120,7 +118,7 @@ class Generation {
 
     while (!active.empty()) {
       if (request_.cancel.cancelled()) throw Error(ErrorCode::cancelled, "generation cancelled");
-      const size_t n = pieces_[active[0]].tokens.size();  // equal for every active piece
+      const size_t n = pieces_[active[0]].inputs.size();  // equal for every active piece
       if (int64_t(n - window_start) > config_.context_length) {  // the window would overflow
         window_start = n - size_t(std::max(1, config_.context_length / 2));
         cache.clear();
@@ -166,7 +164,7 @@ class Generation {
     const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
     for (auto& p : pieces_) {
       GenerationResult r;
-      r.tokens = std::move(p.tokens);
+      r.tokens = std::move(p.inputs.tokens);
       r.prompt_tokens = prompt_length_;
       r.generated_tokens = p.generated;
       r.score = tokenizer_.decode(r.tokens);
@@ -203,13 +201,11 @@ class Generation {
     if (keys_enabled_) {
       if (auto k = tokenizer_.key_of(token)) p.key = *k;
     }
-    p.tokens.push_back(token);
-    p.bars.push_back(p.grammar->bar());
-    p.positions.push_back(p.grammar->position());
-    p.emotions.push_back(schedule_.input(p.grammar->bar()));
+    auto& in = p.inputs;
+    in.push(token, p.grammar->bar(), p.grammar->position(), schedule_.input(p.grammar->bar()));
     if (impl_.observer) {
-      impl_.observer(FedToken{p.index, int64_t(p.tokens.size()) - 1, token, p.bars.back(),
-                              p.positions.back(), p.emotions.back()});
+      impl_.observer(FedToken{p.index, int64_t(in.size()) - 1, token, in.bars.back(), in.positions.back(),
+                              in.emotions.back()});
     }
     Note note;
     if (p.grammar->completed_note(&note)) {
@@ -222,45 +218,22 @@ class Generation {
   // the last logits, [active, vocab]. The very first step feeds the shared
   // prompt once and copies its cache to every piece.
   torch::Tensor feed(const std::vector<int>& active, size_t from, size_t to, KVCache& cache, bool first) {
-    const int64_t L = int64_t(to - from);
     const int64_t A = int64_t(active.size());
-    // With guidance, rows A..2A-1 repeat the pieces with the null emotion:
-    // one batched step reads the weights once for both.
-    const int64_t copies = guided_ ? 2 : 1;
     const bool shared = first && A > 1 && same_prompt_;
-    const int64_t pieces_fed = shared ? 1 : A;
-    const int64_t B = pieces_fed * copies;
-    auto tokens = torch::empty({B, L}, torch::kLong);
-    auto bars = torch::empty({B, L}, torch::kLong);
-    auto positions = torch::empty({B, L}, torch::kLong);
-    auto emotion = torch::zeros({B, L, 4}, torch::kFloat);
-    auto tok = tokens.accessor<int64_t, 2>();
-    auto bar = bars.accessor<int64_t, 2>();
-    auto pos = positions.accessor<int64_t, 2>();
-    auto emo = emotion.accessor<float, 3>();
-    for (int64_t b = 0; b < B; ++b) {
-      const Piece& p = pieces_[active[size_t(b % pieces_fed)]];
-      const bool conditional = b < pieces_fed;
-      for (int64_t t = 0; t < L; ++t) {
-        const size_t i = from + size_t(t);
-        tok[b][t] = p.tokens[i];
-        bar[b][t] = p.bars[i];
-        pos[b][t] = p.positions[i];
-        if (conditional)
-          for (int k = 0; k < 4; ++k) emo[b][t][k] = p.emotions[i][size_t(k)];
-      }
-    }
-    auto logits = net_.forward_cached(tokens, bars, positions, emotion, cache).select(1, L - 1);
+    std::vector<const sample::TokenInputs*> rows;
+    for (int64_t r = 0; r < (shared ? 1 : A); ++r) rows.push_back(&pieces_[active[size_t(r)]].inputs);
+    auto logits = sample::next_logits(net_, rows, from, to, guided_, cache);
     if (shared) {
       // Rows [cond, (uncond)] -> [cond x A, (uncond x A)].
+      const int64_t copies = guided_ ? 2 : 1;
       auto index = torch::arange(copies, torch::kLong).repeat_interleave(A);
       for (size_t l = 0; l < cache.keys.size(); ++l) {
         cache.keys[l] = cache.keys[l].index_select(0, index).contiguous();
         cache.values[l] = cache.values[l].index_select(0, index).contiguous();
       }
-      logits = logits.index_select(0, index);
+      logits = logits.index_select(0, index).contiguous();
     }
-    return logits.to(torch::kFloat).contiguous();
+    return logits;
   }
 
   // Chooses and appends one token for a piece.
@@ -274,16 +247,11 @@ class Generation {
       if (p.generated >= params_.max_tokens) stop_at_max_tokens(p, mask);
       return;
     }
-    p.grammar->allowed(mask);
-    const bool eos_allowed = mask[eos_] != 0;
+    // Keys are the request's to choose (and the trajectory's to change), never sampled.
+    const bool eos_allowed = sample::allowed_next(*p.grammar, tokenizer_, params_.constrain_grammar, key_tokens_, mask);
     if (eos_allowed) {
-      p.last_complete = p.tokens.size();
+      p.last_complete = p.inputs.size();
       p.last_complete_bar = p.grammar->bar();
-    }
-    if (!params_.constrain_grammar) {
-      std::fill(mask, mask + vocab_, uint8_t(1));
-      mask[tokenizer_.pad_id()] = 0;
-      mask[tokenizer_.bos_id()] = 0;
     }
     const bool at_bar_limit = p.grammar->bar() >= p.bar_limit;
     if (at_bar_limit && bar_token_ >= 0) {
@@ -300,8 +268,6 @@ class Generation {
     }
     if (!params_.stop_at_eos && !at_bar_limit) mask[eos_] = 0;
     if (!p.has_note) mask[eos_] = 0;  // an empty piece is never what was asked for
-    // Keys are the request's to choose (and the trajectory's to change), never sampled.
-    for (int32_t k : key_tokens_) mask[k] = 0;
 
     int32_t token = sample::choose_token(logits, mask, vocab_, params_, p.random);
     if (token < 0 && eos_allowed) token = eos_;  // EOS was held back, but nothing else fits
@@ -316,12 +282,8 @@ class Generation {
       // A new bar: where the trajectory's valence has changed sign since the
       // key was set, the next token modulates to the parallel key.
       const float valence = sample::emotion_valence(request_.emotion, p.grammar->bar());
-      if (auto k = sample::modulation(*p.key, p.key_valence, valence)) {
+      if (auto k = sample::key_change_at_bar(*p.key, p.key_valence, valence))
         p.forced.push_back(key_tokens_[size_t(key_index(*k))]);
-        p.key_valence = valence;
-      } else if ((valence > 0) == p.key->major) {
-        p.key_valence = valence;
-      }
     }
     if (token == eos_) {  // only let through when the piece may end here
       p.done = true;
@@ -338,11 +300,11 @@ class Generation {
       // Close the piece where it last could end, so it decodes cleanly.
       p.grammar->allowed(mask);
       if (mask[eos_]) {
-        p.last_complete = p.tokens.size();
+        p.last_complete = p.inputs.size();
         p.last_complete_bar = p.grammar->bar();
       }
-      p.tokens.resize(p.last_complete);
-      p.tokens.push_back(eos_);
+      p.inputs.tokens.resize(p.last_complete);
+      p.inputs.tokens.push_back(eos_);
     }
   }
 

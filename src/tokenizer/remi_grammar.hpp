@@ -51,6 +51,13 @@ class RemiGrammar final : public TokenGrammar {
   // Index (key_index) of the last Key token, or -1 before any.
   int key() const { return key_; }
   int ticks_per_beat() const { return vocab_->config().positions_per_beat * kTicksPerStep; }
+  // Tick where the current bar ends (the next bar's first cell).
+  int64_t bar_end_tick() const { return (bar_start_step_ + positions_in_bar_) * kTicksPerStep; }
+  // The tempo in force and the state of the sustain pedal after the last token.
+  double bpm() const { return bpm_; }
+  bool pedal_down() const { return pedal_down_; }
+  // Seconds through the tempo tokens seen so far: exact up to the next tempo change.
+  double seconds_at(int64_t tick) const;
 
  private:
   enum class Stage : uint8_t {
@@ -60,7 +67,6 @@ class RemiGrammar final : public TokenGrammar {
   };
   struct Tables;  // per-stage masks, shared by every copy
   static std::shared_ptr<const Tables> build_tables(const RemiVocabulary& vocab);
-  double seconds_at(int64_t tick) const;
 
   std::shared_ptr<const RemiVocabulary> vocab_;
   std::shared_ptr<const Tables> tables_;

@@ -6,6 +6,7 @@
 
 #include <fmt/core.h>
 
+#include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/trainer.hpp"
 #include "core/impl_access.hpp"

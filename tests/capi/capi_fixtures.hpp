@@ -64,6 +64,20 @@ inline void write_bytes(const std::filesystem::path& path, const std::vector<uin
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
 }
 
+// The tiny untrained model the generation tests share (context 64, so long
+// pieces slide the window), created once per process.
+constexpr const char* kTinyModel =
+    R"({"n_layers": 2, "d_model": 32, "n_heads": 2, "d_ff": 64, "context_length": 64, "max_bars": 16})";
+
+inline emopiano_model* tiny_model() {
+  static emopiano_model* model = [] {
+    emopiano_model* m = nullptr;
+    EXPECT_EQ(emopiano_model_create(&m, kTinyModel, nullptr, 5), EMOPIANO_OK) << emopiano_last_error();
+    return m;
+  }();
+  return model;
+}
+
 }  // namespace emopiano::capi_test
 
 #define EXPECT_C_OK(call)                                                           \

@@ -18,17 +18,8 @@ namespace {
 
 using emopiano::capi_test::Owned;
 
-constexpr const char* kTinyModel =
-    R"({"n_layers": 2, "d_model": 32, "n_heads": 2, "d_ff": 64, "context_length": 64, "max_bars": 16})";
-
-emopiano_model* tiny_model() {
-  static emopiano_model* model = [] {
-    emopiano_model* m = nullptr;
-    EXPECT_EQ(emopiano_model_create(&m, kTinyModel, nullptr, 5), EMOPIANO_OK) << emopiano_last_error();
-    return m;
-  }();
-  return model;
-}
+using emopiano::capi_test::kTinyModel;
+using emopiano::capi_test::tiny_model;
 
 emopiano_generate_params params(uint64_t seed, int32_t max_tokens = 150) {
   emopiano_generate_params p;

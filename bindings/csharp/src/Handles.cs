@@ -37,6 +37,11 @@ namespace Emopiano
         protected override bool ReleaseHandle() { Native.emopiano_sampler_free(handle); return true; }
     }
 
+    public sealed class SessionHandle : EmopianoHandle
+    {
+        protected override bool ReleaseHandle() { Native.emopiano_session_free(handle); return true; }
+    }
+
     public sealed class GenerationHandle : EmopianoHandle
     {
         protected override bool ReleaseHandle() { Native.emopiano_generation_free(handle); return true; }

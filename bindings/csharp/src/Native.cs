@@ -69,6 +69,33 @@ namespace Emopiano
         public double Seconds, DurationSeconds;
     }
 
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct SessionParams
+    {
+        public uint StructSize;
+        public float Temperature;
+        public int TopK;
+        public float TopP;
+        public ulong Seed;
+        public float Guidance;
+        public int ConstrainGrammar;
+        public IntPtr Emotion, Key, PrimerPath, PrimerData;
+        public UIntPtr PrimerSize;
+        public int Record, Reserved;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct SessionBarStruct
+    {
+        public uint StructSize;
+        public int TicksPerBeat;
+        public long Index, StartTick, EndTick;
+        public double StartSeconds, EndSeconds, Bpm;
+        public EmotionStruct Emotion;
+        public int KeyTonic, KeyMajor;
+        public long Tokens;
+    }
+
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     internal delegate void NoteCallback(IntPtr note, int piece, IntPtr userData);
 
@@ -134,6 +161,14 @@ namespace Emopiano
         [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_model_tokenizer(out TokenizerHandle handle, ModelHandle model);
         [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_bundled_model_path(out IntPtr path);
 
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_session_params_init(ref SessionParams parameters, uint structSize);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_session_create(out SessionHandle handle, ModelHandle model, ref SessionParams parameters);
+        [DllImport(Lib, CallingConvention = C)] public static extern void emopiano_session_free(IntPtr session);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_session_next_bar(ref SessionBarStruct bar, out IntPtr notes, out UIntPtr count, SessionHandle session);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_session_set_emotion(SessionHandle session, ref EmotionStruct emotion);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_session_cancel(SessionHandle session);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_session_reset(SessionHandle session);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_session_write_midi(SessionHandle session, byte[] path);
         [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_generate_params_init(ref GenerateParams parameters, uint structSize);
         [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_sampler_create(out SamplerHandle handle, ModelHandle model);
         [DllImport(Lib, CallingConvention = C)] public static extern void emopiano_sampler_free(IntPtr sampler);

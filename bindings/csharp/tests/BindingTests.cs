@@ -218,6 +218,80 @@ static class BindingTests
         using (var loaded = new Model(path)) Assert(loaded.ParameterCount > 0, "saved model loads");
     }
 
+    static Bar[] Play(Model small, ulong seed, int changeAt)
+    {
+        using (var session = new Session(small, new SessionOptions { Emotion = Emotion.Parse("calm"), Seed = seed, TopP = 1.0f }))
+        {
+            var bars = new Bar[8];
+            for (int b = 0; b < bars.Length; ++b)
+            {
+                if (b == changeAt) session.SetEmotion(Emotion.Parse("sad"));
+                bars[b] = session.NextBar();
+            }
+            return bars;
+        }
+    }
+
+    static bool SameNotes(Bar[] a, Bar[] b, int count)
+    {
+        for (int i = 0; i < count; ++i)
+            if (!a[i].Notes.SequenceEqual(b[i].Notes)) return false;
+        return true;
+    }
+
+    /// A live session: the emotion from the next bar on, replays, cancelling
+    /// from another thread, the recording.
+    static void SessionFollowsTheEmotionReplaysAndCancels()
+    {
+        using (var small = Model.Create("{\"n_layers\": 2, \"d_model\": 32, \"n_heads\": 2, \"d_ff\": 64, \"context_length\": 64}", null, 4))
+        {
+            var a = Play(small, 3, 3);
+            for (int b = 0; b < a.Length; ++b) Assert(a[b].Index == b, "bar index");
+            for (int b = 1; b < a.Length; ++b) Assert(a[b].StartTick == a[b - 1].EndTick, "bars follow one another");
+            Assert(a[2].Emotion[3] == 1.0f && a[3].Emotion[2] == 1.0f, "the emotion changes at the next bar");
+            Assert(a.Any(b => b.Notes.Length > 0), "some notes");
+            Assert(SameNotes(a, Play(small, 3, 3), 8), "a replay gives the same bars");
+            var later = Play(small, 3, 4);
+            Assert(SameNotes(a, later, 3) && !SameNotes(a, later, 8), "a later change changes only later bars");
+
+            using (var session = new Session(small, new SessionOptions { Seed = 1, Record = true }))
+            {
+                bool stop = false;
+                var canceller = new Thread(() =>
+                {
+                    Thread.Sleep(50);
+                    while (!Volatile.Read(ref stop)) { session.Cancel(); Thread.Sleep(1); }
+                });
+                canceller.Start();
+                bool cancelled = false;
+                try
+                {
+                    for (int i = 0; i < 20000 && !cancelled; ++i)
+                    {
+                        try { session.NextBar(); }
+                        catch (CancelledException) { cancelled = true; }
+                    }
+                }
+                finally
+                {
+                    Volatile.Write(ref stop, true);
+                    canceller.Join();
+                }
+                Assert(cancelled, "cancelled from another thread");
+                Bar bar;
+                try { bar = session.NextBar(); }
+                catch (CancelledException) { bar = session.NextBar(); }  // a cancel after the first
+                Assert(bar.Index >= 0, "usable after a cancel");
+                string path = Path.Combine(tempDir, "live.mid");
+                session.WriteMidi(path);
+                Assert(Midi.ReadNotesFile(path).Length >= bar.Notes.Length, "the recording holds the bars");
+                session.Reset();
+                Assert(session.NextBar().Index == 0, "reset starts again");
+            }
+            Throws<InvalidArgumentException>(() => new Session(small, new SessionOptions { Key = "H major" }), "bad key");
+        }
+    }
+
     /// "struct_size" -> "StructSize": the C# name of a C field.
     static string PascalCase(string snake)
     {
@@ -238,6 +312,8 @@ static class BindingTests
             { "emopiano_encode_params", typeof(EncodeParams) },
             { "emopiano_generate_params", typeof(GenerateParams) },
             { "emopiano_generation_info", typeof(GenerationInfoStruct) },
+            { "emopiano_session_params", typeof(SessionParams) },
+            { "emopiano_session_bar", typeof(SessionBarStruct) },
         };
         string path = Environment.GetEnvironmentVariable("EMOPIANO_ABI_LAYOUT");
         Assert(path != null && File.Exists(path), "EMOPIANO_ABI_LAYOUT names capi/abi/layout.def");
@@ -286,6 +362,7 @@ static class BindingTests
             tests.Add(new KeyValuePair<string, Action>("GenerateStreamsNotesAndWritesMidi", GenerateStreamsNotesAndWritesMidi));
             tests.Add(new KeyValuePair<string, Action>("CancelFromCallbackProgressAndThread", CancelFromCallbackProgressAndThread));
             tests.Add(new KeyValuePair<string, Action>("DisposeTwiceAndOrder", DisposeTwiceAndOrder));
+            tests.Add(new KeyValuePair<string, Action>("SessionFollowsTheEmotionReplaysAndCancels", SessionFollowsTheEmotionReplaysAndCancels));
         }
         int failed = 0;
         foreach (var test in tests)

@@ -16,6 +16,7 @@ from .errors import (BufferTooSmallError, CancelledError, EmopianoError, FileIOE
 from .midi import Note, metrics, normalize, read_notes, validate
 from .model import (CancelToken, Generation, GenerationInfo, Model, Progress, Sampler,
                     WeightStorage, bundled_model_path, set_compute_threads)
+from .session import Bar, Session
 from .tokenizer import SpecialToken, Tokenizer
 
 __version__ = "0.1.0"
@@ -36,7 +37,7 @@ def abi_version():
 
 
 __all__ = [
-    "BufferTooSmallError", "CancelToken", "CancelledError", "Emotion", "EmopianoError",
+    "Bar", "Session", "BufferTooSmallError", "CancelToken", "CancelledError", "Emotion", "EmopianoError",
     "FileIOError", "FormatError", "Generation", "GenerationInfo", "InternalError",
     "InvalidArgumentError", "Model", "Note", "NotFoundError", "OutOfMemoryError", "Progress",
     "Quadrant", "Sampler", "SpecialToken", "Tokenizer", "Trajectory", "UnsupportedError",

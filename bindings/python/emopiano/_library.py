@@ -125,6 +125,25 @@ class GenerationInfo(ctypes.Structure):
     ]
 
 
+class SessionParams(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", u32), ("temperature", f32), ("top_k", i32), ("top_p", f32),
+        ("seed", u64), ("guidance", f32), ("constrain_grammar", i32),
+        ("emotion", P(EmotionStruct)), ("key", char_p),
+        ("primer_path", char_p), ("primer_data", void_p), ("primer_size", size_t),
+        ("record", i32), ("reserved", i32),
+    ]
+
+
+class SessionBar(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", u32), ("ticks_per_beat", i32), ("index", i64),
+        ("start_tick", i64), ("end_tick", i64), ("start_seconds", f64), ("end_seconds", f64),
+        ("bpm", f64), ("emotion", EmotionStruct), ("key_tonic", i32), ("key_major", i32),
+        ("tokens", i64),
+    ]
+
+
 def _declare(name, restype, *argtypes):
     fn = getattr(lib, name)
     fn.restype = restype
@@ -215,6 +234,14 @@ if HAS_MODEL:
     _declare("emopiano_generation_midi_bytes", c_int, P(void_p), P(size_t), void_p)
     _declare("emopiano_generation_write_midi", c_int, void_p, char_p)
     _declare("emopiano_generation_free", None, void_p)
+    _declare("emopiano_session_params_init", c_int, P(SessionParams), u32)
+    _declare("emopiano_session_create", c_int, P(void_p), void_p, P(SessionParams))
+    _declare("emopiano_session_free", None, void_p)
+    _declare("emopiano_session_next_bar", c_int, P(SessionBar), P(P(Note)), P(size_t), void_p)
+    _declare("emopiano_session_set_emotion", c_int, void_p, P(EmotionStruct))
+    _declare("emopiano_session_cancel", c_int, void_p)
+    _declare("emopiano_session_reset", c_int, void_p)
+    _declare("emopiano_session_write_midi", c_int, void_p, char_p)
 
 
 def encode_str(text, what="text"):
@@ -251,3 +278,14 @@ def bytes_arg(data):
     return buffer, (ctypes.cast(buffer, void_p) if buffer is not None else None), len(data)
 
 
+def set_primer(params, primer, keep):
+    """Points a params struct's primer fields at a MIDI path or MIDI bytes;
+    what they point into is appended to `keep`, to live until the call returns."""
+    if primer is None:
+        return
+    if isinstance(primer, (bytes, bytearray, memoryview)):
+        buffer, pointer, size = bytes_arg(primer)
+        keep.append(buffer)
+        params.primer_data, params.primer_size = pointer, size
+    else:
+        params.primer_path = encode_str(os.fspath(primer), "primer path")

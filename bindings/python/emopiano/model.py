@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from ._handle import Handle
 from ._library import (HAS_MODEL, NOTE_FN, PROGRESS_FN, GenerateParams, GenerationInfo as InfoStruct,
-                       Note as NoteStruct, P, bytes_arg, encode_str, i32, i64, lib, size_t,
+                       Note as NoteStruct, P, encode_str, i32, i64, lib, set_primer, size_t,
                        take_bytes, take_string, void_p)
 from .emotion import Emotion, Trajectory
 from .errors import CancelledError, InvalidArgumentError, UnsupportedError, check
@@ -266,13 +266,7 @@ class Sampler(Handle):
             struct = emotion._struct
             keep.append(struct)
             params.emotion = ctypes.pointer(struct)
-        if primer is not None:
-            if isinstance(primer, (bytes, bytearray, memoryview)):
-                buffer, pointer, size = bytes_arg(primer)
-                keep.append(buffer)
-                params.primer_data, params.primer_size = pointer, size
-            else:
-                params.primer_path = encode_str(os.fspath(primer), "primer path")
+        set_primer(params, primer, keep)
         if cancel is not None:
             params.cancel = cancel._as_parameter_
 

@@ -20,6 +20,8 @@ BOUND = {
     "emopiano_encode_params": _library.EncodeParams,
     "emopiano_generate_params": _library.GenerateParams,
     "emopiano_generation_info": _library.GenerationInfo,
+    "emopiano_session_params": _library.SessionParams,
+    "emopiano_session_bar": _library.SessionBar,
 }
 
 

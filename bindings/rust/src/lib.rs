@@ -24,6 +24,7 @@ mod emotion;
 mod error;
 mod midi;
 mod model;
+mod session;
 mod tokenizer;
 
 pub use emotion::{Emotion, Quadrant, Trajectory};
@@ -33,6 +34,7 @@ pub use model::{
     bundled_model_path, has_model_support, CancelToken, EmotionSpec, GenerateOptions, Generation,
     GenerationInfo, Model, Primer, Progress, Sampler, StopReason, WeightStorage,
 };
+pub use session::{Bar, Session, SessionOptions};
 pub use tokenizer::{SpecialToken, Tokenizer};
 
 use std::ffi::CStr;

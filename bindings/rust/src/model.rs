@@ -160,6 +160,10 @@ impl Model {
         Ok(Tokenizer::from_raw(out))
     }
 
+    pub(crate) fn as_ptr(&self) -> *const sys::emopiano_model {
+        self.ptr.as_ptr()
+    }
+
     /// A sampler; it keeps the network alive, so the model may be dropped first.
     pub fn sampler(&self) -> Result<Sampler> {
         let mut out = std::ptr::null_mut();

@@ -41,7 +41,8 @@ opaque!(
     emopiano_tokenizer,
     emopiano_model,
     emopiano_sampler,
-    emopiano_generation
+    emopiano_generation,
+    emopiano_session
 );
 
 #[repr(C)]
@@ -136,6 +137,41 @@ pub struct emopiano_generation_info {
     pub seed: u64,
     pub seconds: f64,
     pub duration_seconds: f64,
+}
+
+#[repr(C)]
+pub struct emopiano_session_params {
+    pub struct_size: u32,
+    pub temperature: f32,
+    pub top_k: i32,
+    pub top_p: f32,
+    pub seed: u64,
+    pub guidance: f32,
+    pub constrain_grammar: i32,
+    pub emotion: *const emopiano_emotion,
+    pub key: *const c_char,
+    pub primer_path: *const c_char,
+    pub primer_data: *const u8,
+    pub primer_size: usize,
+    pub record: i32,
+    pub reserved: i32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct emopiano_session_bar {
+    pub struct_size: u32,
+    pub ticks_per_beat: i32,
+    pub index: i64,
+    pub start_tick: i64,
+    pub end_tick: i64,
+    pub start_seconds: f64,
+    pub end_seconds: f64,
+    pub bpm: f64,
+    pub emotion: emopiano_emotion,
+    pub key_tonic: i32,
+    pub key_major: i32,
+    pub tokens: i64,
 }
 
 extern "C" {
@@ -354,6 +390,32 @@ extern "C" {
         out_bytes: *mut *mut u8,
         out_size: *mut usize,
         piece: *const emopiano_generation,
+    ) -> c_int;
+    pub fn emopiano_session_params_init(
+        params: *mut emopiano_session_params,
+        struct_size: u32,
+    ) -> c_int;
+    pub fn emopiano_session_create(
+        out: *mut *mut emopiano_session,
+        model: *const emopiano_model,
+        params: *const emopiano_session_params,
+    ) -> c_int;
+    pub fn emopiano_session_free(session: *mut emopiano_session);
+    pub fn emopiano_session_next_bar(
+        out_bar: *mut emopiano_session_bar,
+        out_notes: *mut *mut emopiano_note,
+        out_count: *mut usize,
+        session: *mut emopiano_session,
+    ) -> c_int;
+    pub fn emopiano_session_set_emotion(
+        session: *mut emopiano_session,
+        emotion: *const emopiano_emotion,
+    ) -> c_int;
+    pub fn emopiano_session_cancel(session: *const emopiano_session) -> c_int;
+    pub fn emopiano_session_reset(session: *mut emopiano_session) -> c_int;
+    pub fn emopiano_session_write_midi(
+        session: *const emopiano_session,
+        path: *const c_char,
     ) -> c_int;
     pub fn emopiano_generation_write_midi(
         piece: *const emopiano_generation,

@@ -71,6 +71,14 @@ fn every_bound_struct_has_the_c_layout() {
             struct_size, stop_reason, prompt_tokens, generated_tokens, notes, bars, reserved, seed,
             seconds, duration_seconds
         }),
+        layout!(emopiano_session_params {
+            struct_size, temperature, top_k, top_p, seed, guidance, constrain_grammar, emotion, key,
+            primer_path, primer_data, primer_size, record, reserved
+        }),
+        layout!(emopiano_session_bar {
+            struct_size, ticks_per_beat, index, start_tick, end_tick, start_seconds, end_seconds, bpm,
+            emotion, key_tonic, key_major, tokens
+        }),
     ];
     for (name, size, fields) in bound {
         let (frozen_size, frozen_fields) = frozen(name);

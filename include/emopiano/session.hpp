@@ -1,0 +1,130 @@
+// Live generation: a session that writes music one bar at a time while its
+// host changes the emotion (a game's state, an affect recogniser's output).
+//
+//   emopiano::Model model = emopiano::Model::load(emopiano::bundled_model_path());
+//   emopiano::SessionOptions options;
+//   options.emotion = emopiano::EmotionMix::parse("calm");
+//   options.params.seed = 7;
+//   emopiano::GenerationSession session(model, options);
+//   for (;;) {
+//     emopiano::SessionBar bar = session.next_bar();  // ~20 ms with the bundled model
+//     play(bar.notes);                                // absolute times
+//     if (battle_started()) session.set_emotion(emopiano::EmotionMix::parse("tense"));
+//   }
+//
+// A session runs for as long as it is asked: the network's context slides
+// (when the sequence fills it, the K/V cache is rebuilt from the last half of
+// it, as Sampler does) and only that context is kept, so memory stays flat.
+//
+// Determinism: the bars depend only on the model, the options and the
+// sequence of set_emotion() calls with the bar before which each came (and
+// reset() and cancelled bars, which take nothing back from that).
+//
+// Thread safety: a session is used by one thread at a time, except for
+// cancel(), which any thread may call at any moment. Any number of sessions
+// may share one Model on any number of threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "emopiano/emotion.hpp"
+#include "emopiano/key.hpp"
+#include "emopiano/model.hpp"
+#include "emopiano/progress.hpp"
+#include "emopiano/sampler.hpp"
+#include "emopiano/score.hpp"
+
+namespace emopiano {
+
+namespace detail {
+struct ImplAccess;  // src/core/impl_access.hpp
+}  // namespace detail
+
+struct SessionOptions {
+  // The emotion of the first bar; set_emotion() changes it later.
+  EmotionMix emotion;
+  // temperature, top_k, top_p, seed, constrain_grammar and guidance apply.
+  // max_tokens, max_bars and stop_at_eos do not: a session never ends by
+  // itself (EOS is never sampled).
+  SamplingParams params;
+  // Music to continue: its tokens are the opening context, and the first bar
+  // the session writes starts after its end. Its notes are not returned.
+  std::optional<Score> primer;
+  // The opening key, for models with Key tokens; unset: drawn for the
+  // opening emotion (a primer keeps its own key). Where the valence of the
+  // emotion changes sign, the session modulates to the parallel key.
+  std::optional<MusicalKey> key;
+};
+
+// One bar as it comes out of the session. Times are absolute: tick 0 and
+// second 0 are the start of the session's music (the primer's start when
+// there is one), at the model's resolution (ticks_per_beat).
+struct SessionBar {
+  int64_t index = 0;  // 0 for the first bar the session writes
+  int ticks_per_beat = 480;
+  int64_t start_tick = 0, end_tick = 0;
+  double start_seconds = 0.0, end_seconds = 0.0;
+  // The tempo at the bar's first beat, then every change inside the bar.
+  double bpm = 120.0;
+  std::vector<TempoChange> tempos;
+  std::vector<Note> notes;        // in the order they were written: by onset
+  std::vector<PedalEvent> pedal;  // sustain pedal changes inside the bar
+  EmotionMix emotion;             // the emotion input of this bar's tokens
+  std::optional<MusicalKey> key;  // the key in force at the bar's end (models with Key tokens)
+  int64_t tokens = 0;             // tokens the bar took
+};
+
+// Appends a bar to `score` (its notes, pedal and tempo changes; the score
+// takes the bar's ticks_per_beat), e.g. to keep what a session writes as a
+// MIDI file that grows bar by bar.
+void append_bar(Score& score, const SessionBar& bar);
+
+class GenerationSession {
+ public:
+  // Keeps a reference to the shared, read-only model. Throws
+  // Error(invalid_argument) for bad params, Error(unsupported) for a model
+  // whose tokens have no bars.
+  GenerationSession(const Model& model, const SessionOptions& options);
+  ~GenerationSession();
+  GenerationSession(GenerationSession&&) noexcept;
+  GenerationSession& operator=(GenerationSession&&) noexcept;
+  GenerationSession(const GenerationSession&) = delete;
+  GenerationSession& operator=(const GenerationSession&) = delete;
+
+  // Generates the next bar. Throws Error(cancelled) when cancel() was called
+  // before or during it: the partial bar is discarded, the session is as it
+  // was before the call (its random stream too), the cancel flag is cleared,
+  // and the next call writes that bar afresh.
+  SessionBar next_bar();
+
+  // The emotion of the bars from the next one on (the bar in progress, on
+  // another thread, is not changed: call it between next_bar() calls).
+  void set_emotion(const EmotionMix& emotion);
+  const EmotionMix& emotion() const;
+
+  // Stops the bar in progress from any thread (see next_bar()).
+  void cancel() const noexcept;
+  // The flag cancel() sets, for hosts that hold a CancelToken already.
+  const CancelToken& cancel_token() const noexcept;
+
+  // Back to the state just after opening: same options, same seed, the
+  // opening emotion; the next bar is bar 0 again, and identical to it.
+  void reset();
+
+  const Model& model() const;
+  int64_t bars_written() const;  // bars returned since opening or reset()
+  // Tokens held as the network's context (never more than the model's
+  // context_length): what bounds the session's memory.
+  int64_t context_tokens() const;
+
+  struct Impl;  // src/sample/session_impl.hpp
+
+ private:
+  friend struct detail::ImplAccess;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace emopiano

@@ -1,0 +1,57 @@
+#include "sample/token_inputs.hpp"
+
+namespace emopiano::sample {
+
+void TokenInputs::push(int32_t token, int32_t bar, int32_t position, const std::array<float, 4>& emotion) {
+  tokens.push_back(token);
+  bars.push_back(bar);
+  positions.push_back(position);
+  emotions.push_back(emotion);
+}
+
+void TokenInputs::erase_front(size_t count) {
+  count = std::min(count, size());
+  const auto n = std::ptrdiff_t(count);
+  tokens.erase(tokens.begin(), tokens.begin() + n);
+  bars.erase(bars.begin(), bars.begin() + n);
+  positions.erase(positions.begin(), positions.begin() + n);
+  emotions.erase(emotions.begin(), emotions.begin() + n);
+}
+
+void TokenInputs::truncate(size_t count) {
+  if (count >= size()) return;
+  tokens.resize(count);
+  bars.resize(count);
+  positions.resize(count);
+  emotions.resize(count);
+}
+
+torch::Tensor next_logits(EmotionTransformerImpl& net, const std::vector<const TokenInputs*>& rows,
+                          size_t from, size_t to, bool guided, KVCache& cache) {
+  const int64_t L = int64_t(to - from);
+  const int64_t R = int64_t(rows.size());
+  const int64_t B = R * (guided ? 2 : 1);
+  auto tokens = torch::empty({B, L}, torch::kLong);
+  auto bars = torch::empty({B, L}, torch::kLong);
+  auto positions = torch::empty({B, L}, torch::kLong);
+  auto emotion = torch::zeros({B, L, 4}, torch::kFloat);  // the null emotion is all zeros
+  auto tok = tokens.accessor<int64_t, 2>();
+  auto bar = bars.accessor<int64_t, 2>();
+  auto pos = positions.accessor<int64_t, 2>();
+  auto emo = emotion.accessor<float, 3>();
+  for (int64_t b = 0; b < B; ++b) {
+    const TokenInputs& s = *rows[size_t(b % R)];
+    const bool conditional = b < R;
+    for (int64_t t = 0; t < L; ++t) {
+      const size_t i = from + size_t(t);
+      tok[b][t] = s.tokens[i];
+      bar[b][t] = s.bars[i];
+      pos[b][t] = s.positions[i];
+      if (conditional)
+        for (int k = 0; k < 4; ++k) emo[b][t][k] = s.emotions[i][size_t(k)];
+    }
+  }
+  return net.forward_cached(tokens, bars, positions, emotion, cache).select(1, L - 1).to(torch::kFloat).contiguous();
+}
+
+}  // namespace emopiano::sample
