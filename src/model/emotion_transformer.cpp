@@ -122,6 +122,7 @@ EmotionTransformerImpl::EmotionTransformerImpl(const ModelConfig& cfg, int64_t v
   bar_position_embedding =
       register_module("bar_position_embedding", torch::nn::Embedding(positions_per_bar, d));
   emotion_embedding = register_parameter("emotion_embedding", torch::zeros({4, d}));
+  key_embedding = register_parameter("key_embedding", torch::zeros({kKeyCodes, d}));
   embedding_dropout = register_module("embedding_dropout", torch::nn::Dropout(config.dropout));
   blocks = register_module("blocks", torch::nn::ModuleList());
   for (int i = 0; i < config.n_layers; ++i) {
@@ -161,7 +162,8 @@ void EmotionTransformerImpl::init_weights(uint64_t seed) {
 
 torch::Tensor EmotionTransformerImpl::embed(const torch::Tensor& tokens, const torch::Tensor& bars,
                                             const torch::Tensor& positions,
-                                            const torch::Tensor& emotion, int64_t start) {
+                                            const torch::Tensor& emotion, const torch::Tensor& keys,
+                                            int64_t start) {
   if (tokens.dim() != 2 || bars.sizes() != tokens.sizes() || positions.sizes() != tokens.sizes()) {
     throw Error(ErrorCode::invalid_argument,
                 "EmotionTransformer: tokens, bars and positions must all be [B, T]");
@@ -169,6 +171,9 @@ torch::Tensor EmotionTransformerImpl::embed(const torch::Tensor& tokens, const t
   const int64_t B = tokens.size(0), T = tokens.size(1);
   if (emotion.dim() != 3 || emotion.size(0) != B || emotion.size(1) != T || emotion.size(2) != 4) {
     throw Error(ErrorCode::invalid_argument, "EmotionTransformer: emotion must be [B, T, 4]");
+  }
+  if (keys.defined() && keys.sizes() != tokens.sizes()) {
+    throw Error(ErrorCode::invalid_argument, "EmotionTransformer: keys must be [B, T] like the tokens");
   }
   if (T == 0) throw Error(ErrorCode::invalid_argument, "EmotionTransformer: no tokens");
   if (start + T > config.context_length) {
@@ -181,6 +186,11 @@ torch::Tensor EmotionTransformerImpl::embed(const torch::Tensor& tokens, const t
            bar_embedding(bars.clamp(0, config.max_bars - 1)) +
            bar_position_embedding(positions.clamp(0, positions_per_bar - 1)) +
            torch::matmul(emotion.to(torch::kFloat), emotion_embedding);
+  if (keys.defined()) {
+    x = x + torch::embedding(key_embedding, keys.clamp(0, kKeyCodes - 1));
+  } else {
+    x = x + key_embedding[0];
+  }
   return embedding_dropout(x);
 }
 
@@ -203,20 +213,21 @@ torch::Tensor EmotionTransformerImpl::run(torch::Tensor x, KVCache* cache) {
 
 torch::Tensor EmotionTransformerImpl::forward(const torch::Tensor& tokens, const torch::Tensor& bars,
                                               const torch::Tensor& positions,
-                                              const torch::Tensor& emotion) {
-  return run(embed(tokens, bars, positions, emotion, 0), nullptr);
+                                              const torch::Tensor& emotion, const torch::Tensor& keys) {
+  return run(embed(tokens, bars, positions, emotion, keys, 0), nullptr);
 }
 
 torch::Tensor EmotionTransformerImpl::forward_cached(const torch::Tensor& tokens,
                                                      const torch::Tensor& bars,
                                                      const torch::Tensor& positions,
-                                                     const torch::Tensor& emotion, KVCache& cache) {
+                                                     const torch::Tensor& emotion, KVCache& cache,
+                                                     const torch::Tensor& keys) {
   if (!cache.keys.empty() && cache.keys[0].defined() && cache.keys[0].size(0) != tokens.size(0)) {
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("EmotionTransformer: batch of {} does not match the cache's {}",
                             tokens.size(0), cache.keys[0].size(0)));
   }
-  auto logits = run(embed(tokens, bars, positions, emotion, cache.length), &cache);
+  auto logits = run(embed(tokens, bars, positions, emotion, keys, cache.length), &cache);
   cache.length += tokens.size(1);
   return logits;
 }

@@ -1,11 +1,14 @@
 // The network: a decoder-only, pre-LayerNorm Transformer over REMI tokens,
-// conditioned on emotion by an embedding added at every position.
+// conditioned on emotion and on the key in force by embeddings added at
+// every position.
 #pragma once
 
 #include <torch/torch.h>
 
 #include <cstdint>
 #include <vector>
+
+#include "core/key_code.hpp"
 
 #include "emopiano/model.hpp"
 
@@ -39,15 +42,18 @@ TORCH_MODULE(TransformerBlock);
 
 struct EmotionTransformerImpl : torch::nn::Module {
   EmotionTransformerImpl(const ModelConfig& config, int64_t vocab_size, int64_t positions_per_bar);
-  // tokens, bars, positions: int64 [B, T]; emotion: float [B, T, 4], a probability mix per token.
+  // tokens, bars, positions: int64 [B, T]; emotion: float [B, T, 4], a probability mix per token;
+  // keys: int64 [B, T], the key in force after each token as key_code(), or
+  // undefined for "no key" at every position.
   // Returns logits float [B, T, vocab]. Causal. Used by the trainer (train mode) and for tests.
   torch::Tensor forward(const torch::Tensor& tokens, const torch::Tensor& bars,
-                        const torch::Tensor& positions, const torch::Tensor& emotion);
+                        const torch::Tensor& positions, const torch::Tensor& emotion,
+                        const torch::Tensor& keys = {});
   // Same for T new tokens that follow the cached prefix; appends to the cache.
   // The absolute position of the first new token is cache.length.
   torch::Tensor forward_cached(const torch::Tensor& tokens, const torch::Tensor& bars,
                                const torch::Tensor& positions, const torch::Tensor& emotion,
-                               KVCache& cache);
+                               KVCache& cache, const torch::Tensor& keys = {});
 
   // Deterministic initialisation from `seed` (Model::create calls it).
   void init_weights(uint64_t seed);
@@ -57,6 +63,10 @@ struct EmotionTransformerImpl : torch::nn::Module {
   torch::nn::Embedding token_embedding{nullptr}, position_embedding{nullptr},
       bar_embedding{nullptr}, bar_position_embedding{nullptr};
   torch::Tensor emotion_embedding;  // [4, d_model]: mix @ this
+  // [kKeyCodes, d_model]: row 0 is "no key" (the null condition), row
+  // 1 + key_index(k) the key k. Model files written before it existed load
+  // with it all zero, which leaves their output unchanged.
+  torch::Tensor key_embedding;
   torch::nn::Dropout embedding_dropout{nullptr};
   torch::nn::ModuleList blocks{nullptr};
   torch::nn::LayerNorm final_ln{nullptr};
@@ -65,7 +75,7 @@ struct EmotionTransformerImpl : torch::nn::Module {
  private:
   torch::Tensor embed(const torch::Tensor& tokens, const torch::Tensor& bars,
                       const torch::Tensor& positions, const torch::Tensor& emotion,
-                      int64_t start);
+                      const torch::Tensor& keys, int64_t start);
   torch::Tensor run(torch::Tensor x, KVCache* cache);
 };
 TORCH_MODULE(EmotionTransformer);

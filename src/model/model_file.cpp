@@ -69,7 +69,9 @@ Model deserialize_model(const std::string& bytes, const std::filesystem::path& p
   if (c.header.contains("metadata") && c.header["metadata"].is_object()) {
     impl.metadata_json = c.header["metadata"].dump();
   }
-  detail::load_tensors(c, detail::named_tensors(*impl.net), what);
+  // Files from before key conditioning have no key embedding: zero keeps
+  // their output as it was.
+  detail::load_tensors(c, detail::named_tensors(*impl.net), what, {"key_embedding"});
   impl.net->eval();
   return model;
 }

@@ -1,6 +1,8 @@
 // The weight-file container shared by the generator and the classifier.
 #include "model/tensor_container.hpp"
 
+#include <algorithm>
+
 #include <array>
 #include <cstring>
 #include <map>
@@ -174,7 +176,8 @@ TensorContainer read_tensor_container(const std::string& bytes, const std::strin
   return c;
 }
 
-void load_tensors(const TensorContainer& c, const NamedTensors& into, const std::string& what) {
+void load_tensors(const TensorContainer& c, const NamedTensors& into, const std::string& what,
+                  const std::vector<std::string>& absent_as_zero) {
   std::map<std::string, const nlohmann::json*> entries;
   for (const auto& e : c.header["tensors"]) {
     if (!e.is_object() || !e.contains("name") || !e["name"].is_string()) {
@@ -187,6 +190,11 @@ void load_tensors(const TensorContainer& c, const NamedTensors& into, const std:
   try {
     for (auto& [name, tensor] : into) {
       auto it = entries.find(name);
+      if (it == entries.end() &&
+          std::find(absent_as_zero.begin(), absent_as_zero.end(), name) != absent_as_zero.end()) {
+        tensor.zero_();
+        continue;
+      }
       if (it == entries.end()) bad_container(what, fmt::format("tensor '{}' is missing", name));
       const auto& e = *it->second;
       used.insert(name);

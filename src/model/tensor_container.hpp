@@ -42,8 +42,11 @@ TensorContainer read_tensor_container(const std::string& bytes, const std::strin
                                       const std::vector<std::string>& required);
 
 // Copies the stored tensors into `into` (converting to its dtype). Every
-// tensor must be present with the same shape, and no other may be stored.
-void load_tensors(const TensorContainer& container, const NamedTensors& into, const std::string& what);
+// tensor must be present with the same shape, and no other may be stored,
+// except the `absent_as_zero` ones, which files written before they existed
+// lack: those are set to zero.
+void load_tensors(const TensorContainer& container, const NamedTensors& into, const std::string& what,
+                  const std::vector<std::string>& absent_as_zero = {});
 
 [[noreturn]] void bad_container(const std::string& what, const std::string& why);
 

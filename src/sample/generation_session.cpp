@@ -101,7 +101,7 @@ void GenerationSession::Impl::append(int32_t token, SessionBar* bar) {
   c.grammar->advance(token);
   if (!key_tokens_.empty())
     if (auto k = tokenizer_.key_of(token)) c.key = *k;
-  c.inputs.push(token, c.grammar->bar() - c.bar_offset, c.grammar->position(), emotion.probabilities());
+  c.inputs.push(token, c.grammar->bar() - c.bar_offset, c.grammar->position(), emotion.probabilities(), c.key);
   if (observer) {
     observer(FedToken{0, c.sequence_length, token, c.inputs.bars.back(), c.inputs.positions.back(),
                       c.inputs.emotions.back()});

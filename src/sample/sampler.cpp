@@ -202,7 +202,7 @@ class Generation {
       if (auto k = tokenizer_.key_of(token)) p.key = *k;
     }
     auto& in = p.inputs;
-    in.push(token, p.grammar->bar(), p.grammar->position(), schedule_.input(p.grammar->bar()));
+    in.push(token, p.grammar->bar(), p.grammar->position(), schedule_.input(p.grammar->bar()), p.key);
     if (impl_.observer) {
       impl_.observer(FedToken{p.index, int64_t(in.size()) - 1, token, in.bars.back(), in.positions.back(),
                               in.emotions.back()});

@@ -2,11 +2,13 @@
 
 namespace emopiano::sample {
 
-void TokenInputs::push(int32_t token, int32_t bar, int32_t position, const std::array<float, 4>& emotion) {
+void TokenInputs::push(int32_t token, int32_t bar, int32_t position, const std::array<float, 4>& emotion,
+                       const std::optional<MusicalKey>& key) {
   tokens.push_back(token);
   bars.push_back(bar);
   positions.push_back(position);
   emotions.push_back(emotion);
+  keys.push_back(static_cast<int8_t>(key_code(key)));
 }
 
 void TokenInputs::erase_front(size_t count) {
@@ -16,6 +18,7 @@ void TokenInputs::erase_front(size_t count) {
   bars.erase(bars.begin(), bars.begin() + n);
   positions.erase(positions.begin(), positions.begin() + n);
   emotions.erase(emotions.begin(), emotions.begin() + n);
+  keys.erase(keys.begin(), keys.begin() + n);
 }
 
 void TokenInputs::truncate(size_t count) {
@@ -24,6 +27,7 @@ void TokenInputs::truncate(size_t count) {
   bars.resize(count);
   positions.resize(count);
   emotions.resize(count);
+  keys.resize(count);
 }
 
 torch::Tensor next_logits(EmotionTransformerImpl& net, const std::vector<const TokenInputs*>& rows,
@@ -35,10 +39,12 @@ torch::Tensor next_logits(EmotionTransformerImpl& net, const std::vector<const T
   auto bars = torch::empty({B, L}, torch::kLong);
   auto positions = torch::empty({B, L}, torch::kLong);
   auto emotion = torch::zeros({B, L, 4}, torch::kFloat);  // the null emotion is all zeros
+  auto keys = torch::zeros({B, L}, torch::kLong);        // and the null key code is 0
   auto tok = tokens.accessor<int64_t, 2>();
   auto bar = bars.accessor<int64_t, 2>();
   auto pos = positions.accessor<int64_t, 2>();
   auto emo = emotion.accessor<float, 3>();
+  auto key = keys.accessor<int64_t, 2>();
   for (int64_t b = 0; b < B; ++b) {
     const TokenInputs& s = *rows[size_t(b % R)];
     const bool conditional = b < R;
@@ -47,11 +53,13 @@ torch::Tensor next_logits(EmotionTransformerImpl& net, const std::vector<const T
       tok[b][t] = s.tokens[i];
       bar[b][t] = s.bars[i];
       pos[b][t] = s.positions[i];
-      if (conditional)
+      if (conditional) {
         for (int k = 0; k < 4; ++k) emo[b][t][k] = s.emotions[i][size_t(k)];
+        key[b][t] = s.keys[i];
+      }
     }
   }
-  return net.forward_cached(tokens, bars, positions, emotion, cache).select(1, L - 1).to(torch::kFloat).contiguous();
+  return net.forward_cached(tokens, bars, positions, emotion, cache, keys).select(1, L - 1).to(torch::kFloat).contiguous();
 }
 
 }  // namespace emopiano::sample

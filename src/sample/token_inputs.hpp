@@ -1,10 +1,11 @@
 // What the network is fed for one sequence (each token with its bar,
-// position-in-bar and emotion inputs), and one cached forward step over rows
+// position-in-bar, emotion and key inputs), and one cached forward step over rows
 // of such sequences: shared by the sampler's batches and the live session.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include <torch/torch.h>
@@ -16,9 +17,11 @@ namespace emopiano::sample {
 struct TokenInputs {
   std::vector<int32_t> tokens, bars, positions;
   std::vector<std::array<float, 4>> emotions;
+  std::vector<int8_t> keys;  // key_code() of the key in force after each token
 
   size_t size() const { return tokens.size(); }
-  void push(int32_t token, int32_t bar, int32_t position, const std::array<float, 4>& emotion);
+  void push(int32_t token, int32_t bar, int32_t position, const std::array<float, 4>& emotion,
+            const std::optional<MusicalKey>& key);
   // Drops the first `count` tokens (a window that slides) or everything
   // after the first `count` (a bar taken back).
   void erase_front(size_t count);
@@ -27,8 +30,9 @@ struct TokenInputs {
 
 // Runs tokens [from, to) of every row through the network, continuing the
 // cache, and returns the logits after the last of them as float [rows, vocab]
-// (or [2 * rows, vocab] when guided: rows repeated with the null emotion
-// after the conditional ones, in the same batch so the weights are read once).
+// (or [2 * rows, vocab] when guided: rows repeated with the null condition,
+// no emotion and no key, after the conditional ones, in the same batch so
+// the weights are read once).
 torch::Tensor next_logits(EmotionTransformerImpl& net, const std::vector<const TokenInputs*>& rows,
                           size_t from, size_t to, bool guided, KVCache& cache);
 

@@ -240,6 +240,7 @@ struct Trainer::Impl {
     auto positions = as_tensor(b.positions, b.rows, b.length);
     auto targets = as_tensor(b.targets, b.rows, b.length);
     auto emotion = torch::from_blob(b.emotion.data(), {b.rows, b.length, kNumQuadrants}, torch::kFloat);
+    auto keys = as_tensor(b.keys, b.rows, b.length);
 
     set_learning_rate(learning_rate_at(config, step, total_steps));
     optimizer->zero_grad();
@@ -247,7 +248,7 @@ struct Trainer::Impl {
     torch::Tensor logits;
     {
       detail::Bf16Autocast autocast(bf16);
-      logits = net->forward(tokens, bars, positions, emotion);
+      logits = net->forward(tokens, bars, positions, emotion, keys);
     }
     // The loss in float32 whatever the forward precision.
     auto loss = torch::nn::functional::cross_entropy(
@@ -278,6 +279,7 @@ struct Trainer::Impl {
     auto targets = slice(b.targets);
     auto emotion = torch::from_blob(b.emotion.data(), {b.rows, b.length, kNumQuadrants}, torch::kFloat)
                        .narrow(0, rank * rows, rows);
+    auto keys = slice(b.keys);
 
     set_learning_rate(learning_rate_at(config, step, total_steps));
     optimizer->zero_grad();
@@ -286,7 +288,7 @@ struct Trainer::Impl {
     torch::Tensor logits;
     {
       detail::Bf16Autocast autocast(bf16);
-      logits = net->forward(tokens, bars, positions, emotion);
+      logits = net->forward(tokens, bars, positions, emotion, keys);
     }
     auto loss = torch::nn::functional::cross_entropy(
                     logits.reshape({-1, logits.size(-1)}).to(torch::kFloat), targets.reshape({-1}),
@@ -345,7 +347,8 @@ struct Trainer::Impl {
         detail::Bf16Autocast autocast(bf16);
         logits = net->forward(as_tensor(b.tokens, b.rows, b.length), as_tensor(b.bars, b.rows, b.length),
                                  as_tensor(b.positions, b.rows, b.length),
-                                 torch::from_blob(b.emotion.data(), {b.rows, b.length, kNumQuadrants}, torch::kFloat));
+                                 torch::from_blob(b.emotion.data(), {b.rows, b.length, kNumQuadrants}, torch::kFloat),
+                                 as_tensor(b.keys, b.rows, b.length));
       }
       logits = logits.reshape({-1, model.tokenizer().vocab_size()}).to(torch::kFloat);
       auto mask = targets.ne(pad);

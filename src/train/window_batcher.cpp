@@ -1,10 +1,14 @@
 #include "train/window_batcher.hpp"
 
+#include <optional>
+
 #include <algorithm>
 
 #include <fmt/core.h>
 
 #include "emopiano/error.hpp"
+#include "emopiano/key.hpp"
+#include "core/key_code.hpp"
 
 namespace emopiano::train {
 
@@ -50,8 +54,12 @@ TrainingPiece make_training_piece(const Tokenizer& tokenizer, const std::vector<
   const int32_t pedal_on = find_token(tokenizer, "Pedal_On");
   const int32_t pedal_off = find_token(tokenizer, "Pedal_Off");
   bool pedal_down = false;
+  std::optional<MusicalKey> key;
+  p.keys.resize(tokens.size());
   for (size_t i = 0; i < tokens.size(); ++i) {
     const int32_t id = tokens[i];
+    if (auto k = tokenizer.key_of(id)) key = *k;
+    p.keys[i] = static_cast<int8_t>(key_code(key));
     if (id == bar) {
       if (p.first_bar < 0) {
         p.first_bar = static_cast<int32_t>(i);
@@ -113,38 +121,50 @@ bool WindowBatcher::choose_join(WindowSpec& w, std::mt19937_64& rng) const {
   return true;
 }
 
+namespace {
+// A piece's key input at token i (pieces built by hand may have no track).
+int8_t key_at(const TrainingPiece& p, int64_t i) {
+  return i >= 0 && static_cast<size_t>(i) < p.keys.size() ? p.keys[static_cast<size_t>(i)] : int8_t(0);
+}
+}  // namespace
+
 WindowBatcher::RowTokens WindowBatcher::row_tokens(const WindowSpec& w) const {
   RowTokens r;
   const size_t limit = static_cast<size_t>(context_ + 1);
   const auto& a = pieces_.at(w.piece);
   const int8_t qa = (w.null_emotion || !a.labelled) ? int8_t(-1) : static_cast<int8_t>(a.label);
-  auto push = [&](int32_t token, int32_t bar, int32_t position, int8_t q) {
+  auto push = [&](int32_t token, int32_t bar, int32_t position, int8_t q, int8_t key) {
     if (r.tokens.size() >= limit) return;
     r.tokens.push_back(token);
     r.bars.push_back(bar);
     r.positions.push_back(position);
     r.quadrant.push_back(q);
+    r.keys.push_back(w.null_key ? int8_t(0) : key);
   };
   const int64_t n = static_cast<int64_t>(a.tokens.size());
   const int64_t end = w.joined ? w.cut : std::min<int64_t>(n, w.start + context_ + 1);
   for (int64_t i = w.start; i < end; ++i) {
     const size_t k = static_cast<size_t>(i);
-    push(a.tokens[k], a.bars[k], a.positions[k], qa);
+    push(a.tokens[k], a.bars[k], a.positions[k], qa, key_at(a, i));
   }
   if (!w.joined) return r;
 
   const auto& b = pieces_.at(w.second);
   const int8_t qb = w.null_emotion ? int8_t(-1) : static_cast<int8_t>(b.label);
   const int32_t offset = w.cut > 0 ? a.bars[static_cast<size_t>(w.cut - 1)] : 0;  // bars of A before the cut
-  // The key in force in A at the cut, to restate B's key only where it differs.
+  // The key in force in A at the cut, to restate B's key only where it
+  // differs; until B's key is restated, A's key is the one in force.
   int32_t key_a = -1;
   for (const auto& [index, id] : a.key_changes)
     if (index < w.cut) key_a = id;
+  const int8_t code_a = key_at(a, w.cut - 1);
   const size_t body = static_cast<size_t>(b.first_bar_body);
   for (size_t i = static_cast<size_t>(b.first_bar); i < body; ++i)
-    push(b.tokens[i], offset + b.bars[i], b.positions[i], qb);
-  if (b.opening_key >= 0 && b.opening_key != key_a) push(b.opening_key, offset + 1, 0, qb);
-  for (size_t i = body; i < b.tokens.size(); ++i) push(b.tokens[i], offset + b.bars[i], b.positions[i], qb);
+    push(b.tokens[i], offset + b.bars[i], b.positions[i], qb, code_a);
+  if (b.opening_key >= 0 && b.opening_key != key_a)
+    push(b.opening_key, offset + 1, 0, qb, key_at(b, b.first_bar));
+  for (size_t i = body; i < b.tokens.size(); ++i)
+    push(b.tokens[i], offset + b.bars[i], b.positions[i], qb, key_at(b, static_cast<int64_t>(i)));
   return r;
 }
 
@@ -166,7 +186,11 @@ Batch WindowBatcher::sample(int64_t rows, std::mt19937_64& rng, std::vector<Wind
       const int64_t starts = std::max<int64_t>(1, n - context_);  // windows of context_+1 tokens
       w.start = static_cast<int64_t>(uniform_below(rng, static_cast<uint64_t>(starts)));
     }
-    w.null_emotion = !p.labelled || draw(rng, options_.emotion_dropout);
+    // Dropout drops the whole condition, so that the null row of guidance
+    // (no emotion, no key) is one the model has seen, unlabelled pieces
+    // included.
+    w.null_key = draw(rng, options_.emotion_dropout);
+    w.null_emotion = !p.labelled || w.null_key;
     w.shift = 0;
     if (transposer_) {
       int lo = 128, hi = -1;
@@ -209,6 +233,7 @@ Batch WindowBatcher::make_batch(const std::vector<WindowSpec>& specs) const {
   b.targets.assign(cells, pad_);
   b.bars.assign(cells, 0);
   b.positions.assign(cells, 0);
+  b.keys.assign(cells, 0);
   b.emotion.assign(cells * kNumQuadrants, 0.0f);
   for (int64_t r = 0; r < b.rows; ++r) fill_row(b, r, specs[static_cast<size_t>(r)]);
   return b;
@@ -220,6 +245,10 @@ void WindowBatcher::fill_row(Batch& b, int64_t row, const WindowSpec& w) const {
   const int64_t base = row * context_;
   const int64_t inputs = std::min(context_, n - 1);  // rows end where targets do
   auto shifted = [&](int32_t id) { return transposer_ ? transposer_->transpose(id, w.shift) : id; };
+  auto shifted_key = [&](int8_t code) -> int64_t {
+    if (code <= 0 || w.shift == 0) return code;
+    return key_code(key_from_index(code - 1).transposed(w.shift));
+  };
   for (int64_t t = 0; t < inputs; ++t) {
     const size_t i = static_cast<size_t>(t);
     const size_t c = static_cast<size_t>(base + t);
@@ -227,6 +256,7 @@ void WindowBatcher::fill_row(Batch& b, int64_t row, const WindowSpec& w) const {
     b.targets[c] = shifted(r.tokens[i + 1]);
     b.bars[c] = std::min(r.bars[i], max_bar_);
     b.positions[c] = r.positions[i];
+    b.keys[c] = shifted_key(r.keys[i]);
     if (b.targets[c] != pad_) ++b.target_count;
   }
   // Every position, padding included, carries an emotion (the window may

@@ -4,7 +4,7 @@
 // PAD targets are excluded from the loss.
 //
 // Two options shape what the emotion input teaches: emotion dropout (a row
-// gets the null, all-zero emotion) and joined windows (the end of one piece,
+// gets the null condition: the all-zero emotion and no key input) and joined windows (the end of one piece,
 // cut at a bar line, followed by the start of a piece of another quadrant,
 // with the emotion input switching at the join).
 #pragma once
@@ -37,6 +37,9 @@ struct TrainingPiece {
   int32_t first_bar_body = -1;  // index after that Bar and its TimeSig, if any
   int32_t opening_key = -1;     // the Key token after BOS, or -1
   std::vector<std::pair<int32_t, int32_t>> key_changes;  // (index, Key token id), in order
+  // key_code() of the key in force after each token (0 before the first
+  // Key token, or without Key tokens): the model's per-position key input.
+  std::vector<int8_t> keys;
 };
 
 TrainingPiece make_training_piece(const Tokenizer& tokenizer, const std::vector<int32_t>& tokens,
@@ -45,7 +48,7 @@ TrainingPiece make_training_piece(const Tokenizer& tokenizer, const std::vector<
 // Row-major [rows, length] arrays (emotion: [rows, length, 4]).
 struct Batch {
   int64_t rows = 0, length = 0;
-  std::vector<int64_t> tokens, bars, positions, targets;
+  std::vector<int64_t> tokens, bars, positions, targets, keys;
   std::vector<float> emotion;
   int64_t target_count = 0;  // targets that are not PAD
 };
@@ -56,6 +59,7 @@ struct WindowSpec {
   int64_t start = 0;
   int shift = 0;
   bool null_emotion = false;  // emotion dropout (or an unlabelled piece)
+  bool null_key = false;      // emotion dropout: no key input either
   // Joined windows: piece's tokens [start, cut) then `second` from its first
   // Bar, with second's opening key restated after that Bar.
   bool joined = false;
@@ -95,11 +99,11 @@ class WindowBatcher {
   // Chooses a joined window for a row whose first piece is `w.piece`; false
   // when no piece of another quadrant or no cut point fits.
   bool choose_join(WindowSpec& w, std::mt19937_64& rng) const;
-  // The tokens, bars, positions and emotion index (-1 null) of a row's
-  // context_ + 1 tokens (fewer at the end of a piece).
+  // The tokens, bars, positions, emotion index (-1 null) and key code of a
+  // row's context_ + 1 tokens (fewer at the end of a piece).
   struct RowTokens {
     std::vector<int32_t> tokens, bars, positions;
-    std::vector<int8_t> quadrant;
+    std::vector<int8_t> quadrant, keys;
   };
   RowTokens row_tokens(const WindowSpec& w) const;
 

@@ -160,6 +160,38 @@ TEST(EmotionTransformer, PureQuadrantMixEqualsOneHot) {
   EXPECT_TRUE(torch::equal(run(net, one_hot), run(net, from_mix)));
 }
 
+// The key in force enters every position: each key gives its own logits,
+// code 0 (no key) equals leaving the keys out, and the cached path takes
+// the keys as the full forward does.
+TEST(EmotionTransformer, KeyInputChangesOutputAndCachedPathAgrees) {
+  auto net = tiny_net();
+  const Inputs in = random_inputs(1, 10, 5);
+  auto none = torch::zeros({1, 10}, torch::kLong);
+  auto c_major = torch::full({1, 10}, key_code(MusicalKey{0, true}), torch::kLong);
+  auto c_minor = torch::full({1, 10}, key_code(MusicalKey{0, false}), torch::kLong);
+  torch::NoGradGuard no_grad;
+  auto l0 = net->forward(in.tokens, in.bars, in.positions, in.emotion);
+  EXPECT_TRUE(torch::allclose(net->forward(in.tokens, in.bars, in.positions, in.emotion, none), l0));
+  auto lmaj = net->forward(in.tokens, in.bars, in.positions, in.emotion, c_major);
+  auto lmin = net->forward(in.tokens, in.bars, in.positions, in.emotion, c_minor);
+  EXPECT_FALSE(torch::allclose(lmaj, l0, 1e-4, 1e-4));
+  EXPECT_FALSE(torch::allclose(lmaj, lmin, 1e-4, 1e-4));
+  // A key that changes half way: the first half is unaffected by the change.
+  auto change = c_major.clone();
+  change.slice(1, 5, 10).fill_(key_code(MusicalKey{0, false}));
+  auto lchange = net->forward(in.tokens, in.bars, in.positions, in.emotion, change);
+  EXPECT_TRUE(torch::allclose(lchange.slice(1, 0, 5), lmaj.slice(1, 0, 5), 1e-5, 1e-5));
+  EXPECT_FALSE(torch::allclose(lchange.slice(1, 5, 10), lmaj.slice(1, 5, 10), 1e-4, 1e-4));
+  KVCache cache;
+  auto first = net->forward_cached(in.tokens.slice(1, 0, 6), in.bars.slice(1, 0, 6), in.positions.slice(1, 0, 6),
+                                   in.emotion.slice(1, 0, 6), cache, change.slice(1, 0, 6));
+  auto second = net->forward_cached(in.tokens.slice(1, 6, 10), in.bars.slice(1, 6, 10),
+                                    in.positions.slice(1, 6, 10), in.emotion.slice(1, 6, 10), cache,
+                                    change.slice(1, 6, 10));
+  EXPECT_TRUE(torch::allclose(torch::cat({first, second}, 1), lchange, 1e-4, 1e-4));
+  EXPECT_THROW(net->forward(in.tokens, in.bars, in.positions, in.emotion, none.slice(1, 0, 5)), Error);
+}
+
 TEST(EmotionTransformer, BarsBeyondTheTableAreClamped) {
   auto net = tiny_net();
   auto in = random_inputs(1, 8, 29);

@@ -206,6 +206,43 @@ TEST_F(ModelFileTest, MissingTensorIsNamed) {
   EXPECT_NE(std::string(e.what()).find("'blocks.1.ff1.weight' is missing"), std::string::npos) << e.what();
 }
 
+// Files written before key conditioning have no key embedding: they load
+// with it zero, which gives exactly the logits they gave before, whatever the
+// key input.
+TEST_F(ModelFileTest, FileWithoutTheKeyEmbeddingLoadsWithItZero) {
+  auto parts = split(bytes_);
+  auto& table = parts.header["tensors"];
+  bool removed = false;
+  for (size_t i = 0; i < table.size(); ++i) {
+    if (table[i]["name"] == "key_embedding") {
+      table.erase(i);
+      removed = true;
+      break;
+    }
+  }
+  ASSERT_TRUE(removed);
+  const fs::path path = dir_ / "before_keys.pt";
+  write_bytes(path, seal(parts));
+  Model old = Model::load(path);
+  EXPECT_EQ(impl_of(old).net->key_embedding.abs().sum().item<double>(), 0.0);
+  // The same weights with a zero key embedding give the same logits, and
+  // the key input then changes nothing.
+  Model zeroed = Model::load(path_);
+  EXPECT_GT(impl_of(zeroed).net->key_embedding.abs().sum().item<double>(), 0.0);
+  {
+    torch::NoGradGuard no_grad;
+    impl_of(zeroed).net->key_embedding.zero_();
+  }
+  EXPECT_TRUE(torch::equal(logits_of(old), logits_of(zeroed)));
+  torch::NoGradGuard no_grad;
+  auto tokens = torch::arange(12, torch::kLong).unsqueeze(0);
+  auto bars = torch::zeros({1, 12}, torch::kLong);
+  auto emotion = torch::zeros({1, 12, 4});
+  auto keys = torch::arange(12, torch::kLong).unsqueeze(0);
+  EXPECT_TRUE(torch::equal(impl_of(old).net->forward(tokens, bars, bars, emotion, keys),
+                           impl_of(old).net->forward(tokens, bars, bars, emotion)));
+}
+
 TEST_F(ModelFileTest, ShapeThatDoesNotMatchTheConfigIsRejected) {
   auto parts = split(bytes_);
   parts.header["model"]["d_ff"] = 64;
@@ -267,7 +304,7 @@ TEST(Model, ParameterCountMatchesTheArchitecture) {
   const int64_t V = m.tokenizer().vocab_size(), d = c.d_model, f = c.d_ff;
   const int64_t P = m.tokenizer().max_positions_per_bar();
   const int64_t per_layer = 2 * 2 * d + (d * 3 * d + 3 * d) + (d * d + d) + (d * f + f) + (f * d + d);
-  const int64_t expected = V * d + c.context_length * d + c.max_bars * d + P * d + 4 * d +
+  const int64_t expected = V * d + c.context_length * d + c.max_bars * d + P * d + 4 * d + 25 * d +
                            c.n_layers * per_layer + 2 * d + (d * V + V);
   EXPECT_EQ(m.parameter_count(), expected);
 }

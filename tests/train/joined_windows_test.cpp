@@ -9,6 +9,7 @@
 #include "emopiano/tokenizer.hpp"
 #include "train/pitch_transposer.hpp"
 #include "train/window_batcher.hpp"
+#include "core/key_code.hpp"
 
 namespace emopiano::train {
 namespace {
@@ -187,6 +188,64 @@ TEST(KeyTransposition, KeyTokensMoveWithThePitches) {
   t.transpose(ids.data(), ids.size(), 3);
   EXPECT_EQ(ids, tok->encode(up));
   EXPECT_EQ(tok->token_to_string(ids[1]), "Key_C_minor");
+}
+
+// The key input at each position of a row is the key of the last Key token
+// at or before it in the piece (transposed with the row), so that a model
+// always knows the key, also in windows that start after the Key token.
+// Rows that drop the emotion drop the key too (the null condition).
+int64_t key_in_force(const Tokenizer& tok, const std::vector<int64_t>& row, size_t t, int64_t before) {
+  int64_t code = before;
+  for (size_t i = 0; i <= t; ++i)
+    if (auto k = tok.key_of(static_cast<int32_t>(row[i]))) code = key_code(*k);
+  return code;
+}
+
+TEST(KeyInput, FollowsTheKeyTokensThroughTranspositionJoinsAndDropout) {
+  Corpus c;
+  // A piece that modulates half way, so that a window can start in either key.
+  Score s = piece(12, 60, {0, true});
+  s.keys.push_back(KeySignature{6 * 1536, 7, false});
+  s.normalize();
+  c.pieces.push_back(make_training_piece(*c.tok, c.tok->encode(s), Quadrant::Q1));
+  PitchTransposer transposer(*c.tok, -5, 6);
+  WindowOptions options;
+  options.emotion_dropout = 0.2;
+  options.join_probability = 0.5;
+  const int64_t context = 48;
+  WindowBatcher b(c.pieces, context, c.tok->pad_id(), 255, &transposer, options);
+  std::mt19937_64 rng(11);
+  int joined = 0, dropped = 0, late_start = 0;
+  for (int trial = 0; trial < 400; ++trial) {
+    std::vector<WindowSpec> specs;
+    Batch batch = b.sample(1, rng, &specs);
+    const WindowSpec& w = specs[0];
+    const auto& a = c.pieces[w.piece];
+    if (w.null_key) {
+      ++dropped;
+      for (int64_t x : batch.keys) EXPECT_EQ(x, 0);
+      continue;
+    }
+    // The key in force before the row's first token, transposed by the row's shift.
+    int64_t before = 0;
+    if (w.start > 0 && a.keys[static_cast<size_t>(w.start - 1)] > 0)
+      before = key_code(key_from_index(a.keys[static_cast<size_t>(w.start - 1)] - 1).transposed(w.shift));
+    if (before > 0) ++late_start;
+    joined += w.joined;
+    for (size_t t = 0; t < static_cast<size_t>(context); ++t) {
+      if (batch.tokens[t] == c.tok->pad_id()) break;
+      ASSERT_EQ(batch.keys[t], key_in_force(*c.tok, batch.tokens, t, before))
+          << "trial " << trial << " t " << t << (w.joined ? " joined" : "");
+    }
+  }
+  EXPECT_GT(joined, 50);
+  EXPECT_GT(dropped, 30);
+  EXPECT_GT(late_start, 100);
+  // make_training_piece's track itself.
+  const auto& m = c.pieces.back();
+  EXPECT_EQ(m.keys.front(), 0);  // BOS: before any Key token
+  EXPECT_EQ(m.keys.back(), key_code(MusicalKey{7, false}));
+  EXPECT_EQ(m.keys[2], key_code(MusicalKey{0, true}));
 }
 
 }  // namespace
