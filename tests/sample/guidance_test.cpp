@@ -10,6 +10,9 @@
 
 #include "emopiano/error.hpp"
 #include "emopiano/sampler.hpp"
+#include "core/impl_access.hpp"
+#include "core/key_code.hpp"
+#include "model/model_impl.hpp"
 #include "sample/guidance.hpp"
 #include "sample/key_choice.hpp"
 
@@ -99,6 +102,27 @@ TEST(Guidance, BatchOfGuidedPiecesMatchesPiecesOneByOne) {
     one.params.seed = 21 + uint64_t(i);
     EXPECT_EQ(s.generate(one).tokens, batch[size_t(i)].tokens) << "piece " << i;
   }
+}
+
+// The network's key input is the key in force: only the named key's row of
+// the key embedding matters, and the null row of guidance has no key.
+TEST(Keys, TheKeyInForceIsTheNetworksKeyInputAndTheNullRowHasNone) {
+  auto with_key_row = [](int code) {
+    Model m = key_model();
+    torch::NoGradGuard no_grad;
+    auto& table = impl_of(m).net->key_embedding;
+    table.zero_();
+    // Not a constant vector: LayerNorm would take that away.
+    if (code >= 0) table[code].copy_(torch::linspace(-1.0, 1.0, table.size(1)));
+    return m;
+  };
+  const int d_major = int(key_code(MusicalKey{2, true}));  // request() names D major
+  Model none = with_key_row(-1), d = with_key_row(d_major), other = with_key_row(d_major + 1);
+  auto tokens = [](Model& m, float w) { return Sampler(m).generate(request(Quadrant::Q1, w)).tokens; };
+  EXPECT_NE(tokens(none, 1.0f), tokens(d, 1.0f));
+  EXPECT_EQ(tokens(none, 1.0f), tokens(other, 1.0f));
+  // w = 0 is the null row alone: neither emotion nor key.
+  EXPECT_EQ(tokens(none, 0.0f), tokens(d, 0.0f));
 }
 
 TEST(Keys, TheNamedKeyOpensThePieceAndIsNeverSampledAgain) {
