@@ -8,7 +8,9 @@
 //     the song number). The tracker then finds its beats and downbeats, which
 //     are scored against beat_midi.txt (moved by the same drift) with the
 //     beat F-measure of mir_eval (+-70 ms, first 5 s left out), for beats and
-//     for downbeats. Prints mean and median over the songs.
+//     for downbeats. Prints mean and median over the songs, and the means
+//     over the development songs 001-300 (the beat level was fitted on them)
+//     and the held-out songs 301-909.
 //
 //   beat_tracking_eval emopia MIDIS_DIR
 //     Tracks every clip: tempo per quadrant, metre, and the concentration of
@@ -41,6 +43,7 @@ constexpr double kNominalBpm = 120.0;
 constexpr double kDrift = 0.08;
 constexpr double kJitter = 0.015;
 constexpr double kSkip = 5.0;  // mir_eval.beat.evaluate leaves out the first 5 s
+constexpr unsigned kLastDevelopmentSong = 300;
 
 double mean(const std::vector<double>& v) {
   return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
@@ -118,6 +121,8 @@ int run_pop909(const fs::path& root, int max_songs, const std::string& per_song_
   if (!per_song_path.empty()) per_song.open(per_song_path);
 
   std::vector<double> beat_f, downbeat_f, nominal_f, tempo_ratio;
+  // The beat level's weights were fitted on songs 001-300 (src/beat/beat_level.cpp).
+  std::vector<double> dev_beat_f, dev_downbeat_f, held_beat_f, held_downbeat_f;
   int triple = 0, octave_errors = 0;
   double tracking_seconds = 0, music_seconds = 0;
   for (const auto& dir : songs) {
@@ -149,6 +154,8 @@ int run_pop909(const fs::path& root, int max_songs, const std::string& per_song_
     beat_f.push_back(beat::beat_f_measure(beats, map.beats, 0.07, kSkip));
     downbeat_f.push_back(beat::beat_f_measure(downbeats, map.downbeat_times(), 0.07, kSkip));
     nominal_f.push_back(beat::beat_f_measure(beats, nominal, 0.07, kSkip));
+    (seed <= kLastDevelopmentSong ? dev_beat_f : held_beat_f).push_back(beat_f.back());
+    (seed <= kLastDevelopmentSong ? dev_downbeat_f : held_downbeat_f).push_back(downbeat_f.back());
     const double true_bpm = 60.0 / median([&] {
       std::vector<double> d;
       for (size_t i = 1; i < beats.size(); ++i) d.push_back(beats[i] - beats[i - 1]);
@@ -176,6 +183,11 @@ int run_pop909(const fs::path& root, int max_songs, const std::string& per_song_
   fmt::print("| beat F-measure of the nominal 120 BPM grid (no tracking) | {:.3f} | {:.3f} |\n", mean(nominal_f),
              median(nominal_f));
   fmt::print("| tracked / true tempo | {:.3f} | {:.3f} |\n\n", mean(tempo_ratio), median(tempo_ratio));
+  fmt::print("| songs | count | beat F mean | downbeat F mean |\n|---|---|---|---|\n");
+  fmt::print("| 001-{:03d} (development: the beat level was fitted on these) | {} | {:.3f} | {:.3f} |\n",
+             kLastDevelopmentSong, dev_beat_f.size(), mean(dev_beat_f), mean(dev_downbeat_f));
+  fmt::print("| {:03d}-909 (held out) | {} | {:.3f} | {:.3f} |\n\n", kLastDevelopmentSong + 1, held_beat_f.size(),
+             mean(held_beat_f), mean(held_downbeat_f));
   fmt::print("songs with beat F >= 0.85: {}; tempo off by an octave or more (x2, /2, x1.5): {}; metre 3 found: {}\n",
              std::count_if(beat_f.begin(), beat_f.end(), [](double f) { return f >= 0.85; }), octave_errors, triple);
   fmt::print("tracking time: {:.2f} s for {:.0f} s of music\n", tracking_seconds, music_seconds);

@@ -16,7 +16,7 @@ namespace emopiano {
 
 // Changes whenever the tracker may place beats differently: caches of data
 // derived from tracked beats (token caches) include it in their keys.
-constexpr int kBeatTrackerVersion = 2;
+constexpr int kBeatTrackerVersion = 4;
 
 struct BeatTrackingOptions {
   double min_bpm = 40.0;       // tempo range searched

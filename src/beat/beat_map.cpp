@@ -1,10 +1,12 @@
-// track_beats: the onset envelope, its local tempo, the beats on it, the bars
-// on the beats. Also the BeatMap's JSON and the options' checks.
+// track_beats: the onset envelope, its local tempo, the beats at the pulse
+// level that suits the notes best, the bars on the beats.
+// Also the BeatMap's JSON and the options' checks.
 #include <algorithm>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "beat/beat_level.hpp"
 #include "beat/beat_tracker.hpp"
 #include "beat/downbeat.hpp"
 #include "beat/onset_envelope.hpp"
@@ -68,7 +70,7 @@ BeatMap track_beats(const Score& input, const BeatTrackingOptions& options) {
   const beat::OnsetEnvelope env = beat::onset_envelope(score);
   if (env.impulses.size() < 2) return map;
   const beat::TempoCurve tempo = beat::estimate_tempo(env, options);
-  const beat::BeatTrack track = beat::track_beat_times(env, tempo, options.tightness);
+  const beat::BeatTrack track = beat::choose_beat_level(score, env, tempo, options);
   map.work = tempo.work + track.work;
   map.beats = track.seconds;
   if (map.beats.size() < 2) {

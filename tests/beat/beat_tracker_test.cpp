@@ -56,6 +56,37 @@ TEST(BeatTracker, SwungEighthsKeepTheBeat) {
   EXPECT_GE(beat::beat_f_measure(p.beats, map.beats), 0.95);
 }
 
+// The pulse level: a fast piece's beat is not taken for half notes, and the
+// running sixteenths of a slow piece are not taken for its beat's halves.
+// The fast pieces' left hand plays every beat, as fast accompaniments do.
+TEST(BeatTracker, AFastPieceKeepsItsFastTempo) {
+  struct Case {
+    double bpm;
+    int melody_per_beat;
+  };
+  for (Case c : {Case{150, 2}, Case{168, 2}, Case{184, 2}, Case{140, 4}}) {
+    auto p = perform(steady_beats(c.bpm, 160, 0.5), 4, 0, false, 3, 0.01, c.melody_per_beat);
+    for (size_t i = 0; i + 1 < p.beats.size(); ++i)
+      p.score.notes.push_back(test::timed_note(43, 80, p.beats[i], p.beats[i] + 0.45 * (p.beats[i + 1] - p.beats[i])));
+    p.score.normalize();
+    p.score.update_seconds();
+    BeatMap map = track_beats(p.score);
+    ASSERT_GE(map.beats.size(), 2u) << c.bpm;
+    EXPECT_NEAR(median_bpm(map), c.bpm, c.bpm * 0.03) << c.bpm;
+    EXPECT_GE(beat::beat_f_measure(p.beats, map.beats), 0.95) << c.bpm;
+  }
+}
+
+TEST(BeatTracker, ASlowPieceWithRunningSixteenthsIsNotDoubled) {
+  for (double bpm : {52.0, 60.0, 68.0}) {
+    auto p = perform(steady_beats(bpm, 48, 0.5), 4, 0, false, 5, 0.01, /*melody_per_beat=*/4);
+    BeatMap map = track_beats(p.score);
+    ASSERT_GE(map.beats.size(), 2u) << bpm;
+    EXPECT_NEAR(median_bpm(map), bpm, bpm * 0.03) << bpm;
+    EXPECT_GE(beat::beat_f_measure(p.beats, map.beats), 0.95) << bpm;
+  }
+}
+
 TEST(BeatTracker, TellsThreeFromFour) {
   auto waltz = perform(steady_beats(120, 96, 0.5), 3);
   BeatMap map = track_beats(waltz.score);

@@ -44,9 +44,11 @@ inline Note timed_note(int pitch, int velocity, double start, double end) {
   return n;
 }
 
-// `pickup` beats of melody alone come before the first downbeat.
+// `pickup` beats of melody alone come before the first downbeat. The melody
+// plays `melody_per_beat` notes a beat (2: eighths, swung if `swing`; 4:
+// sixteenths).
 inline Performance perform(const std::vector<double>& beats, int metre, int pickup = 0, bool swing = false,
-                           unsigned seed = 1, double jitter = 0.01) {
+                           unsigned seed = 1, double jitter = 0.01, int melody_per_beat = 2) {
   std::mt19937 rng(seed);
   std::normal_distribution<double> noise(0.0, jitter);
   std::uniform_int_distribution<int> melody(64, 79);
@@ -70,9 +72,16 @@ inline Performance perform(const std::vector<double>& beats, int metre, int pick
     } else if (!in_pickup) {
       for (int k : {52, 55}) p.score.notes.push_back(timed_note(k + root, 50, at(t), t + period * 0.5));
     }
-    const double off = swing ? 2.0 / 3.0 : 0.5;
-    p.score.notes.push_back(timed_note(melody(rng), 70, at(t), t + off * period));
-    p.score.notes.push_back(timed_note(melody(rng), 55, at(t + off * period), t + period * 0.95));
+    if (melody_per_beat == 2) {
+      const double off = swing ? 2.0 / 3.0 : 0.5;
+      p.score.notes.push_back(timed_note(melody(rng), 70, at(t), t + off * period));
+      p.score.notes.push_back(timed_note(melody(rng), 55, at(t + off * period), t + period * 0.95));
+    } else {
+      for (int k = 0; k < melody_per_beat; ++k) {
+        const double from = t + k * period / melody_per_beat;
+        p.score.notes.push_back(timed_note(melody(rng), k == 0 ? 70 : 55, at(from), from + 0.9 * period / melody_per_beat));
+      }
+    }
   }
   p.score.normalize();
   p.score.update_seconds();
