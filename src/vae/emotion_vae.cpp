@@ -33,8 +33,8 @@ std::vector<float> normal_vector(size_t n, uint64_t seed) {
   for (size_t i = 0; i < n; i += 2) {
     const double u1 = std::max(random.uniform(), 1e-300), u2 = random.uniform();
     const double r = std::sqrt(-2.0 * std::log(u1));
-    v[i] = float(r * std::cos(2.0 * M_PI * u2));
-    if (i + 1 < n) v[i + 1] = float(r * std::sin(2.0 * M_PI * u2));
+    v[i] = static_cast<float>(r * std::cos(2.0 * M_PI * u2));
+    if (i + 1 < n) v[i + 1] = static_cast<float>(r * std::sin(2.0 * M_PI * u2));
   }
   return v;
 }
@@ -56,9 +56,9 @@ std::vector<std::vector<float>> interpolate_latents(const std::vector<float>& a,
                 fmt::format("interpolation: latents of {} and {} dimensions", a.size(), b.size()));
   double na = 0, nb = 0, dot = 0;
   for (size_t i = 0; i < a.size(); ++i) {
-    na += double(a[i]) * a[i];
-    nb += double(b[i]) * b[i];
-    dot += double(a[i]) * b[i];
+    na += static_cast<double>(a[i]) * a[i];
+    nb += static_cast<double>(b[i]) * b[i];
+    dot += static_cast<double>(a[i]) * b[i];
   }
   na = std::sqrt(na);
   nb = std::sqrt(nb);
@@ -66,14 +66,14 @@ std::vector<std::vector<float>> interpolate_latents(const std::vector<float>& a,
   const double omega = std::acos(cos_omega);
   std::vector<std::vector<float>> out;
   for (int s = 0; s < steps; ++s) {
-    const double t = double(s) / double(steps - 1);
+    const double t = static_cast<double>(s) / static_cast<double>(steps - 1);
     std::vector<float> z(a.size());
     if (mode == Interpolation::spherical && omega > 1e-6 && std::sin(omega) > 1e-6) {
       // Slerp: the great circle between the two directions (MusicVAE).
       const double sa = std::sin((1.0 - t) * omega) / std::sin(omega), sb = std::sin(t * omega) / std::sin(omega);
-      for (size_t i = 0; i < z.size(); ++i) z[i] = float(sa * a[i] + sb * b[i]);
+      for (size_t i = 0; i < z.size(); ++i) z[i] = static_cast<float>(sa * a[i] + sb * b[i]);
     } else {
-      for (size_t i = 0; i < z.size(); ++i) z[i] = float((1.0 - t) * a[i] + t * b[i]);
+      for (size_t i = 0; i < z.size(); ++i) z[i] = static_cast<float>((1.0 - t) * a[i] + t * b[i]);
     }
     out.push_back(std::move(z));
   }
@@ -157,7 +157,7 @@ LatentCode EmotionVae::encode_tokens(const std::vector<int32_t>& segment, const 
   const Tokenizer& tok = *impl_->tokenizer;
   if (segment.size() < 3 || segment[0] != tok.bos_id() || !tok.emotion_of(segment[1]))
     throw Error(ErrorCode::invalid_argument, "encode: a segment starts with BOS and an emotion token");
-  if (int64_t(segment.size()) > impl_->config.max_segment_tokens)
+  if (static_cast<int64_t>(segment.size()) > impl_->config.max_segment_tokens)
     throw Error(ErrorCode::invalid_argument, fmt::format("encode: a segment of {} tokens is longer than the model's {}",
                                                          segment.size(), impl_->config.max_segment_tokens));
   c10::InferenceMode inference;
@@ -197,7 +197,7 @@ VaeSegment EmotionVae::decode(const std::vector<float>& z, const EmotionMix& emo
 std::vector<float> EmotionVae::sample_latent(float temperature, uint64_t seed) const {
   if (!(temperature >= 0.0f && std::isfinite(temperature)))
     throw Error(ErrorCode::invalid_argument, fmt::format("sample: temperature = {} must be >= 0", temperature));
-  auto z = normal_vector(size_t(impl_->config.latent_dim), seed);
+  auto z = normal_vector(static_cast<size_t>(impl_->config.latent_dim), seed);
   for (auto& v : z) v *= temperature;
   return z;
 }
@@ -207,8 +207,8 @@ std::vector<VaeSegment> EmotionVae::sample(const EmotionMix& emotion, int count,
   if (count < 1) throw Error(ErrorCode::invalid_argument, fmt::format("sample: count = {} must be >= 1", count));
   std::vector<std::vector<float>> z;
   // Latent seeds apart from the decoding streams (params.seed + i).
-  for (int i = 0; i < count; ++i) z.push_back(sample_latent(temperature, params.seed * 7919u + 0x5eedu + uint64_t(i)));
-  return decode(z, std::vector<EmotionMix>(size_t(count), emotion), params);
+  for (int i = 0; i < count; ++i) z.push_back(sample_latent(temperature, params.seed * 7919u + 0x5eedu + static_cast<uint64_t>(i)));
+  return decode(z, std::vector<EmotionMix>(static_cast<size_t>(count), emotion), params);
 }
 
 VaeSegment EmotionVae::reconstruct(const Score& piece, const EmotionMix& emotion, const SamplingParams& params) const {
@@ -220,10 +220,10 @@ std::vector<VaeSegment> EmotionVae::interpolate(const Score& a, const EmotionMix
                                                 const SamplingParams& params) const {
   auto path = interpolate_latents(encode(a, emotion_a).mean, encode(b, emotion_b).mean, steps, mode);
   std::vector<EmotionMix> emotions;
-  for (int s = 0; s < steps; ++s) emotions.push_back(EmotionMix::lerp(emotion_a, emotion_b, float(s) / float(steps - 1)));
+  for (int s = 0; s < steps; ++s) emotions.push_back(EmotionMix::lerp(emotion_a, emotion_b, static_cast<float>(s) / static_cast<float>(steps - 1)));
   // One random stream for every step, so the path varies only with z.
   std::vector<VaeSegment> out;
-  for (int s = 0; s < steps; ++s) out.push_back(decode(path[size_t(s)], emotions[size_t(s)], params));
+  for (int s = 0; s < steps; ++s) out.push_back(decode(path[static_cast<size_t>(s)], emotions[static_cast<size_t>(s)], params));
   return out;
 }
 
@@ -235,12 +235,12 @@ std::vector<VaeSegment> EmotionVae::variations(const Score& piece, const Emotion
   const auto mean = encode(piece, emotion).mean;
   std::vector<std::vector<float>> z;
   for (int i = 0; i < count; ++i) {
-    auto noise = normal_vector(mean.size(), params.seed * 7919u + 0xa11u + uint64_t(i));
+    auto noise = normal_vector(mean.size(), params.seed * 7919u + 0xa11u + static_cast<uint64_t>(i));
     std::vector<float> v(mean.size());
     for (size_t d = 0; d < v.size(); ++d) v[d] = mean[d] * similarity + noise[d] * (1.0f - similarity);
     z.push_back(std::move(v));
   }
-  return decode(z, std::vector<EmotionMix>(size_t(count), emotion), params);
+  return decode(z, std::vector<EmotionMix>(static_cast<size_t>(count), emotion), params);
 }
 
 bool EmotionVae::has_attribute_vectors() const {
@@ -253,12 +253,12 @@ std::vector<float> EmotionVae::attribute_vector(Quadrant from, Quadrant to) cons
                 "this VAE has no quadrant means (it was not trained with emopiano's VAE trainer to the end)");
   auto& counts = impl_->net->quadrant_counts;
   for (Quadrant q : {from, to})
-    if (!(counts[int64_t(q)].item<float>() > 0.0f))
+    if (!(counts[static_cast<int64_t>(q)].item<float>() > 0.0f))
       throw Error(ErrorCode::unsupported,
                   fmt::format("this VAE saw no training segments of {}, so it has no attribute vector for it",
                               quadrant_name(q)));
   auto& means = impl_->net->quadrant_means;
-  return to_vector(means[int64_t(to)] - means[int64_t(from)]);
+  return to_vector(means[static_cast<int64_t>(to)] - means[static_cast<int64_t>(from)]);
 }
 
 Score EmotionVae::transform(const Score& piece, Quadrant from, Quadrant to, float strength,
