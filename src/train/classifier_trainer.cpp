@@ -178,13 +178,12 @@ void ClassifierTrainerConfig::validate() const {
   if (threads < 0) bad("threads must be >= 0");
 }
 
-ClassifierTrainResult train_classifier(EmotionClassifier& classifier, const Dataset& dataset,
-                                       const ClassifierTrainerConfig& config, ClassifierTrainerHooks hooks) {
-  config.validate();
-  // Threads for this training only; the host's setting is back when it returns.
-  detail::ScopedTorchThreads threads(config.threads);
-  if (classifier.config().architecture == "features")
-    return train_feature_classifier(classifier, dataset, config, hooks);
+namespace {
+
+// The Transformer: minibatches of random windows, the best weights kept.
+ClassifierTrainResult train_transformer_classifier(EmotionClassifier& classifier, const Dataset& dataset,
+                                                   const ClassifierTrainerConfig& config,
+                                                   const ClassifierTrainerHooks& hooks) {
   auto& impl = impl_of(classifier);
   auto& net = *impl.net;
   const Tokenizer& tok = *impl.tokenizer;
@@ -336,6 +335,24 @@ ClassifierTrainResult train_classifier(EmotionClassifier& classifier, const Data
       {"config", nlohmann::json::parse(config.to_json())},
   };
   classifier.set_metadata_json(meta.dump());
+  return result;
+}
+
+}  // namespace
+
+ClassifierTrainResult train_classifier(EmotionClassifier& classifier, const Dataset& dataset,
+                                       const ClassifierTrainerConfig& config, ClassifierTrainerHooks hooks) {
+  config.validate();
+  // Threads for this training only; the host's setting is back when it returns.
+  detail::ScopedTorchThreads threads(config.threads);
+  // Training writes to a copy of its own: other copies of the handle, which
+  // may be classifying on other threads, never see a weight change, and
+  // `classifier` takes the trained weights only when training succeeds.
+  EmotionClassifier trained = detail::copy_classifier(classifier);
+  const ClassifierTrainResult result = trained.config().architecture == "features"
+                                           ? train_feature_classifier(trained, dataset, config, hooks)
+                                           : train_transformer_classifier(trained, dataset, config, hooks);
+  classifier = std::move(trained);
   return result;
 }
 

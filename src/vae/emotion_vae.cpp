@@ -8,7 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
+#include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
+#include "model/own_generator.hpp"
 #include "model/tensor_container.hpp"
 #include "sample/random.hpp"
 #include "tokenizer/saved_tokenizer_config.hpp"
@@ -90,7 +92,16 @@ std::string EmotionVae::metadata_json() const { return impl_->metadata_json; }
 void EmotionVae::set_metadata_json(const std::string& json) {
   nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
   if (j.is_discarded() || !j.is_object()) throw Error(ErrorCode::invalid_argument, "VAE metadata: expected a JSON object");
-  impl_->metadata_json = j.dump();
+  // Copy on write: other copies of this VAE, which other threads may be
+  // reading, keep theirs. The network is shared, not copied.
+  auto impl = std::make_shared<Impl>();
+  impl->config = impl_->config;
+  impl->tokenizer = Tokenizer::create(impl_->tokenizer->config());
+  impl->cutter = std::make_unique<vae::SegmentCutter>(*impl->tokenizer, impl->config.segment_bars,
+                                                      impl->config.max_segment_tokens);
+  impl->net = impl_->net;
+  impl->metadata_json = j.dump();
+  impl_ = std::move(impl);
 }
 
 int64_t EmotionVae::parameter_count() const {
@@ -105,10 +116,29 @@ EmotionVae EmotionVae::create(const VaeConfig& config, const TokenizerConfig& to
   impl->config = config;
   impl->tokenizer = Tokenizer::create(tokenizer);
   impl->cutter = std::make_unique<vae::SegmentCutter>(*impl->tokenizer, config.segment_bars, config.max_segment_tokens);
-  impl->net = VaeNetwork(config, impl->tokenizer->vocab_size(), impl->tokenizer->max_positions_per_bar());
+  {
+    // LibTorch's module constructors draw a default initialisation from the
+    // global generator; init_weights replaces it, so they draw from a scratch
+    // generator and creating or loading a VAE leaves the host's draws alone.
+    detail::OwnGenerator scratch;
+    detail::OwnGenerator::Lease construction_draws(scratch);
+    impl->net = VaeNetwork(config, impl->tokenizer->vocab_size(), impl->tokenizer->max_positions_per_bar());
+  }
   impl->net->init_weights(seed);
   impl->net->eval();
   return EmotionVae(std::move(impl));
+}
+
+EmotionVae detail::copy_vae(const EmotionVae& vae) {
+  const auto& from = impl_of(vae);
+  EmotionVae copy = EmotionVae::create(from.config, from.tokenizer->config(), 0);
+  auto& to = impl_of(copy);
+  to.metadata_json = from.metadata_json;
+  torch::NoGradGuard no_grad;
+  const NamedTensors source = named_tensors(*from.net.ptr());  // read only
+  NamedTensors target = named_tensors(*to.net);
+  for (size_t i = 0; i < target.size(); ++i) target[i].second.copy_(source[i].second);
+  return copy;
 }
 
 void EmotionVae::save(const std::filesystem::path& path, WeightStorage storage) const {

@@ -61,7 +61,7 @@ struct VaeTrainer::Impl {
   int64_t train_piece_count = 0, validation_piece_count = 0;
 
   Impl(EmotionVae v, const Dataset& dataset, const VaeTrainerConfig& cfg, VaeTrainerHooks h)
-      : vae(std::move(v)), config(cfg), hooks(std::move(h)) {
+      : vae(detail::copy_vae(v)), config(cfg), hooks(std::move(h)) {
     config.validate();
     auto& impl = impl_of(vae);
     const Tokenizer& tok = *impl.tokenizer;
@@ -318,7 +318,8 @@ VaeTrainer VaeTrainer::resume(const fs::path& dir, const Dataset& dataset, const
 }
 
 VaeMetrics VaeTrainer::evaluate() { return impl_->evaluate(); }
-EmotionVae VaeTrainer::vae() const { return impl_->vae; }
+// A copy: the trainer's own weights change with every further step.
+EmotionVae VaeTrainer::vae() const { return detail::copy_vae(impl_->vae); }
 int64_t VaeTrainer::step() const { return impl_->step; }
 
 VaeTrainResult VaeTrainer::run() {
