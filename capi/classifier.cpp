@@ -22,7 +22,7 @@ const EmotionClassifier& classifier_of(const emopiano_classifier* handle) {
 void fill_prediction(emopiano_emotion_prediction* out, const EmotionPrediction& p) {
   emopiano_emotion_prediction value{};
   value.quadrant = from_quadrant(p.quadrant);
-  for (int i = 0; i < 4; ++i) value.probabilities[i] = p.probabilities[size_t(i)];
+  for (int i = 0; i < 4; ++i) value.probabilities[i] = p.probabilities[static_cast<size_t>(i)];
   value.arousal = p.arousal;
   value.valence = p.valence;
   value.windows = p.windows;

@@ -75,7 +75,7 @@ emopiano_session_bar to_c_bar(const SessionBar& bar) {
   c.start_seconds = bar.start_seconds;
   c.end_seconds = bar.end_seconds;
   c.bpm = bar.bpm;
-  for (int k = 0; k < 4; ++k) c.emotion.p[k] = bar.emotion.probabilities()[size_t(k)];
+  for (int k = 0; k < 4; ++k) c.emotion.p[k] = bar.emotion.probabilities()[static_cast<size_t>(k)];
   c.key_tonic = bar.key ? bar.key->tonic : -1;
   c.key_major = bar.key && bar.key->major ? 1 : 0;
   c.tokens = bar.tokens;

@@ -49,7 +49,7 @@ EmotionMix mix_or_q1(const emopiano_emotion* emotion) {
 }
 
 void check_dim(const EmotionVae& vae, size_t dim) {
-  if (dim != size_t(vae.config().latent_dim))
+  if (dim != static_cast<size_t>(vae.config().latent_dim))
     throw Error(ErrorCode::invalid_argument,
                 "dim = " + std::to_string(dim) + " but the VAE's latent has " + std::to_string(vae.config().latent_dim) +
                     " dimensions");

@@ -30,7 +30,7 @@ struct AudioBuffer {
   int channels = 2;
   std::vector<float> samples;  // interleaved
   double seconds() const noexcept {
-    return channels > 0 && sample_rate > 0 ? double(samples.size()) / channels / sample_rate : 0.0;
+    return channels > 0 && sample_rate > 0 ? static_cast<double>(samples.size()) / channels / sample_rate : 0.0;
   }
 };
 

@@ -154,10 +154,13 @@ struct ClassifierTrainerHooks {
   CancelToken cancel;         // cancelling throws Error(cancelled)
 };
 
-// Trains `classifier` in place on the dataset's train split, validating on
+// Trains a copy of `classifier` on the dataset's train split, validating on
 // its validation split (or the train split when it has none) and keeping the
-// weights with the best validation accuracy. The dataset must be tokenized
-// with the classifier's tokenizer. Records the run in the metadata.
+// weights with the best validation accuracy, then sets `classifier` to the
+// trained copy. Other copies of the handle (which other threads may be
+// classifying with) keep the weights they had, and a failed or cancelled run
+// leaves `classifier` as it was. The dataset must be tokenized with the
+// classifier's tokenizer. Records the run in the metadata.
 ClassifierTrainResult train_classifier(EmotionClassifier& classifier, const Dataset& dataset,
                                        const ClassifierTrainerConfig& config,
                                        ClassifierTrainerHooks hooks = {});

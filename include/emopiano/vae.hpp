@@ -293,9 +293,11 @@ struct VaeTrainResult {
 
 class VaeTrainer {
  public:
-  // Trains `vae` in place on the dataset's train split (segments of every
-  // piece), validating on its validation split. The dataset must be tokenized
-  // with the VAE's tokenizer (labelled pieces: the label is the emotion).
+  // Trains a copy of `vae`'s weights on the dataset's train split (segments
+  // of every piece), validating on its validation split: `vae` and its other
+  // copies never change, so other threads may go on using them. The dataset
+  // must be tokenized with the VAE's tokenizer (labelled pieces: the label is
+  // the emotion).
   VaeTrainer(EmotionVae vae, const Dataset& dataset, const VaeTrainerConfig& config, VaeTrainerHooks hooks = {});
   // Continues from a checkpoint directory written by run().
   static VaeTrainer resume(const std::filesystem::path& checkpoint_dir, const Dataset& dataset,
@@ -309,7 +311,7 @@ class VaeTrainer {
   // run in the metadata, and checkpoints.
   VaeTrainResult run();
   VaeMetrics evaluate();  // on the validation split
-  EmotionVae vae() const;
+  EmotionVae vae() const;  // a copy of the weights trained so far
   int64_t step() const;
 
  private:

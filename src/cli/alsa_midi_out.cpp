@@ -31,7 +31,7 @@ struct AlsaMidiOut::Impl {
   void at(snd_seq_event_t& ev, double seconds) {
     snd_seq_real_time_t t;
     t.tv_sec = static_cast<unsigned>(seconds);
-    t.tv_nsec = static_cast<unsigned>((seconds - double(t.tv_sec)) * 1e9);
+    t.tv_nsec = static_cast<unsigned>((seconds - static_cast<double>(t.tv_sec)) * 1e9);
     snd_seq_ev_schedule_real(&ev, queue, 0, &t);
   }
 };

@@ -14,7 +14,7 @@ namespace emopiano::cli {
 // The moment a bar starts on a capsule's clock.
 inline double capsule_time(CapsuleClock clock, const SessionBar* previous) {
   if (!previous) return 0.0;
-  return clock == CapsuleClock::bars ? double(previous->index + 1) : previous->end_seconds;
+  return clock == CapsuleClock::bars ? static_cast<double>(previous->index + 1) : previous->end_seconds;
 }
 
 struct CapsulePiece {

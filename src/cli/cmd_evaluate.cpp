@@ -66,7 +66,7 @@ int run_trajectories(const Args& args, const Model& model, const EmotionClassifi
   }
   fmt::print("(in quad / arousal / valence: share of pieces whose bars the classifier puts in the requested\n"
              " quadrant / arousal half / valence half: the first emotion for 'first', the second for 'last')\n");
-  fmt::print("{} pieces in {:.1f} min\n", int64_t(result.pairs.size()) * options.seeds, result.seconds / 60.0);
+  fmt::print("{} pieces in {:.1f} min\n", static_cast<int64_t>(result.pairs.size()) * options.seeds, result.seconds / 60.0);
   return 0;
 }
 

@@ -59,11 +59,11 @@ int run(int argc, char** argv) {
 
   install_interrupt_handlers();
   VaeEvaluationOptions o;
-  o.max_segments = int(args.get_int("segments"));
-  o.interpolation_pairs = int(args.get_int("pairs"));
-  o.transform_pieces = int(args.get_int("transform-pieces"));
-  o.transform_strength = float(args.get_double("strength"));
-  o.temperature = float(args.get_double("temperature"));
+  o.max_segments = static_cast<int>(args.get_int("segments"));
+  o.interpolation_pairs = static_cast<int>(args.get_int("pairs"));
+  o.transform_pieces = static_cast<int>(args.get_int("transform-pieces"));
+  o.transform_strength = static_cast<float>(args.get_double("strength"));
+  o.temperature = static_cast<float>(args.get_double("temperature"));
   o.progress = [&bar](const ProgressInfo& info) {
     bar.update(info);
     return !interrupted();
@@ -92,7 +92,7 @@ int run(int argc, char** argv) {
     fmt::print("                from\\to    Q1    Q2    Q3    Q4\n");
     for (int f = 0; f < 4; ++f) {
       std::string row;
-      for (int t = 0; t < 4; ++t) row += f == t ? "     -" : fmt::format(" {:5.2f}", r.transform_matrix[size_t(f)][size_t(t)]);
+      for (int t = 0; t < 4; ++t) row += f == t ? "     -" : fmt::format(" {:5.2f}", r.transform_matrix[static_cast<size_t>(f)][static_cast<size_t>(t)]);
       fmt::print("                Q{}     {}\n", f + 1, row);
     }
   }

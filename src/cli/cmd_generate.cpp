@@ -49,7 +49,7 @@ int int_option(const Args& args, const std::string& name, long long min, long lo
   if (v < min || v > max) {
     throw Error(ErrorCode::invalid_argument, fmt::format("--{}: {} is outside {}..{}", name, v, min, max));
   }
-  return int(v);
+  return static_cast<int>(v);
 }
 
 std::string describe_emotion(const EmotionTrajectory& t) {
@@ -153,12 +153,12 @@ int run(int argc, char** argv) {
   SamplingParams& params = request.params;
   const bool capsule = args.has("capsule") && args.get("capsule") != "";
   params.max_bars = args.has("bars") ? int_option(args, "bars", 0, 100000) : capsule ? 0 : 16;
-  params.temperature = float(args.get_double("temperature"));
-  params.top_p = float(args.get_double("top-p"));
+  params.temperature = static_cast<float>(args.get_double("temperature"));
+  params.top_p = static_cast<float>(args.get_double("top-p"));
   params.top_k = int_option(args, "top-k", 0, 1 << 20);
   params.max_tokens = int_option(args, "max-tokens", 1, 1 << 24);
   if (args.has("guidance")) {
-    params.guidance = float(args.get_double("guidance"));
+    params.guidance = static_cast<float>(args.get_double("guidance"));
     if (params.guidance < 0.0f)
       throw Error(ErrorCode::invalid_argument, fmt::format("--guidance: {} must be >= 0", params.guidance));
   }
@@ -168,7 +168,7 @@ int run(int argc, char** argv) {
       throw Error(ErrorCode::invalid_argument,
                   fmt::format("--key: '{}' is not a key (e.g. \"A minor\", \"Eb major\", \"F#m\")", args.get("key")));
   }
-  params.seed = args.has("seed") ? parse_seed(args.get("seed")) : (uint64_t(std::random_device{}()) << 32 | std::random_device{}());
+  params.seed = args.has("seed") ? parse_seed(args.get("seed")) : (static_cast<uint64_t>(std::random_device{}()) << 32 | std::random_device{}());
   params.validate();
   const int count = int_option(args, "num", 1, 4096);
   const fs::path output = args.get("output");
@@ -215,7 +215,7 @@ int run(int argc, char** argv) {
 
   int64_t tokens = 0;
   for (int i = 0; i < count; ++i) {
-    const GenerationResult& r = results[size_t(i)];
+    const GenerationResult& r = results[static_cast<size_t>(i)];
     const fs::path path = numbered_path(output, i, count);
     write_midi_file(r.score, path);
     if (!wav.empty()) {
@@ -232,7 +232,7 @@ int run(int argc, char** argv) {
   }
   if (!quiet) {
     fmt::print(stderr, "{} tokens in {:.1f} s ({:.0f} tokens/s)\n", tokens, seconds,
-               seconds > 0 ? double(tokens) / seconds : 0.0);
+               seconds > 0 ? static_cast<double>(tokens) / seconds : 0.0);
   }
   return 0;
 }

@@ -38,14 +38,14 @@ int run(int argc, char** argv) {
   EmotionVae vae = load_vae(args, quiet);
   const EmotionMix ea = piece_emotion(args, "emotion-a", a, pa, quiet);
   const EmotionMix eb = piece_emotion(args, "emotion-b", b, pb, quiet);
-  auto path = vae.interpolate(a, ea, b, eb, int(steps), mode, params);
+  auto path = vae.interpolate(a, ea, b, eb, static_cast<int>(steps), mode, params);
   if (args.has("join")) {
     write_midi_file(vae.join(path), args.get("output"));
     if (!quiet) fmt::print("wrote {}: {} steps, seed {}\n", args.get("output"), path.size(), params.seed);
     return 0;
   }
   for (size_t i = 0; i < path.size(); ++i) {
-    const auto out = numbered_path(args.get("output"), int(i), int(path.size()));
+    const auto out = numbered_path(args.get("output"), static_cast<int>(i), static_cast<int>(path.size()));
     write_midi_file(path[i].score, out);
     if (!quiet) fmt::print("wrote {}: step {}/{}, {} notes\n", out.string(), i + 1, path.size(), path[i].score.notes.size());
   }

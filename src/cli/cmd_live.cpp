@@ -90,10 +90,10 @@ struct CapsuleInput {
 };
 
 uint64_t seed_option(const Args& args) {
-  if (!args.has("seed")) return uint64_t(std::random_device{}()) << 32 | std::random_device{}();
+  if (!args.has("seed")) return static_cast<uint64_t>(std::random_device{}()) << 32 | std::random_device{}();
   const long long v = args.get_int("seed");
   if (v < 0) throw Error(ErrorCode::invalid_argument, "--seed: must be >= 0");
-  return uint64_t(v);
+  return static_cast<uint64_t>(v);
 }
 
 void print_bar(const SessionBar& bar) {
@@ -151,10 +151,10 @@ int run(int argc, char** argv) {
 
   SessionOptions options;
   options.emotion = EmotionMix::parse(args.get("emotion"));
-  options.params.temperature = float(args.get_double("temperature"));
-  options.params.top_p = float(args.get_double("top-p"));
-  options.params.top_k = int(args.get_int("top-k"));
-  if (args.has("guidance")) options.params.guidance = float(args.get_double("guidance"));
+  options.params.temperature = static_cast<float>(args.get_double("temperature"));
+  options.params.top_p = static_cast<float>(args.get_double("top-p"));
+  options.params.top_k = static_cast<int>(args.get_int("top-k"));
+  if (args.has("guidance")) options.params.guidance = static_cast<float>(args.get_double("guidance"));
   options.params.seed = seed_option(args);
   options.params.validate();
   if (args.has("key") && args.get("key") != "") {
@@ -174,7 +174,7 @@ int run(int argc, char** argv) {
   std::unique_ptr<AlsaMidiOut> alsa;
   if (args.has("alsa")) alsa = std::make_unique<AlsaMidiOut>(args.get("alsa") == "-" ? "" : args.get("alsa"));
 
-  set_compute_threads(int(args.get_int("threads")));
+  set_compute_threads(static_cast<int>(args.get_int("threads")));
   const Model model = Model::load(args.has("model") && args.get("model") != "" ? fs::path(args.get("model"))
                                                                                 : bundled_model_path());
   GenerationSession session(model, options);

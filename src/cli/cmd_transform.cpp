@@ -29,7 +29,7 @@ int run(int argc, char** argv) {
   const SamplingParams params = vae_sampling(args);
   EmotionVae vae = load_vae(args, quiet);
   const Quadrant from = piece_emotion(args, "from", piece, in, quiet).dominant();
-  const Score out = vae.transform(piece, from, to, float(args.get_double("strength")), params);
+  const Score out = vae.transform(piece, from, to, static_cast<float>(args.get_double("strength")), params);
   write_midi_file(out, args.get("output"));
   if (!quiet)
     fmt::print("wrote {}: {} -> {} ({}), {} notes, seed {}\n", args.get("output"), quadrant_name(from), quadrant_name(to),

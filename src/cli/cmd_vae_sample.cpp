@@ -28,14 +28,14 @@ int run(int argc, char** argv) {
   const EmotionMix emotion = EmotionMix::parse(args.get("emotion"));
   const SamplingParams params = vae_sampling(args);
   EmotionVae vae = load_vae(args, quiet);
-  auto segments = vae.sample(emotion, int(num), float(args.get_double("latent-temperature")), params);
+  auto segments = vae.sample(emotion, static_cast<int>(num), static_cast<float>(args.get_double("latent-temperature")), params);
   if (args.has("join")) {
     write_midi_file(vae.join(segments), args.get("output"));
     if (!quiet) fmt::print("wrote {}: {} segments, seed {}\n", args.get("output"), segments.size(), params.seed);
     return 0;
   }
   for (size_t i = 0; i < segments.size(); ++i) {
-    const auto path = numbered_path(args.get("output"), int(i), int(segments.size()));
+    const auto path = numbered_path(args.get("output"), static_cast<int>(i), static_cast<int>(segments.size()));
     write_midi_file(segments[i].score, path);
     if (!quiet) fmt::print("wrote {}: {} notes, seed {}\n", path.string(), segments[i].score.notes.size(), params.seed);
   }

@@ -22,25 +22,25 @@ void add_vae_options(Args& args) {
 EmotionVae load_vae(const Args& args, bool quiet) {
   const long long threads = args.get_int("threads");
   if (threads < 0 || threads > 1024) throw Error(ErrorCode::invalid_argument, "--threads: must be in 0..1024");
-  set_compute_threads(int(threads));
+  set_compute_threads(static_cast<int>(threads));
   const std::filesystem::path path = args.get("vae").empty() ? bundled_vae_path() : std::filesystem::path(args.get("vae"));
   EmotionVae vae = EmotionVae::load(path);
   if (!quiet)
     fmt::print(stderr, "VAE {} ({:.1f}M parameters, latent {}, {} bars per segment)\n", path.string(),
-               double(vae.parameter_count()) / 1e6, vae.config().latent_dim, vae.config().segment_bars);
+               static_cast<double>(vae.parameter_count()) / 1e6, vae.config().latent_dim, vae.config().segment_bars);
   return vae;
 }
 
 SamplingParams vae_sampling(const Args& args) {
   SamplingParams p;
-  p.temperature = float(args.get_double("temperature"));
-  p.top_p = float(args.get_double("top-p"));
+  p.temperature = static_cast<float>(args.get_double("temperature"));
+  p.top_p = static_cast<float>(args.get_double("top-p"));
   if (args.has("seed") && !args.get("seed").empty()) {
     const long long s = args.get_int("seed");
     if (s < 0) throw Error(ErrorCode::invalid_argument, "--seed: must be >= 0");
-    p.seed = uint64_t(s);
+    p.seed = static_cast<uint64_t>(s);
   } else {
-    p.seed = uint64_t(std::random_device{}()) << 32 | std::random_device{}();
+    p.seed = static_cast<uint64_t>(std::random_device{}()) << 32 | std::random_device{}();
   }
   p.validate();
   return p;
@@ -60,7 +60,7 @@ EmotionMix piece_emotion(const Args& args, const std::string& option, const Scor
   const EmotionPrediction p = classifier.classify(piece);
   if (!quiet)
     fmt::print(stderr, "{}: predicted {} ({}, p = {:.2f}); --{} overrides\n", name, quadrant_name(p.quadrant),
-               quadrant_mood(p.quadrant), p.probabilities[size_t(p.quadrant)], option);
+               quadrant_mood(p.quadrant), p.probabilities[static_cast<size_t>(p.quadrant)], option);
   return EmotionMix::from_quadrant(p.quadrant);
 }
 

@@ -43,18 +43,18 @@ std::optional<CapsuleClock> clock_of(const std::string& column) {
 EmotionMix probabilities(const std::array<double, 4>& p, int64_t line) {
   double sum = 0.0;
   for (int k = 0; k < 4; ++k) {
-    if (p[size_t(k)] < 0.0) fail(line, fmt::format("q{} = {:g} is negative", k + 1, p[size_t(k)]));
-    sum += p[size_t(k)];
+    if (p[static_cast<size_t>(k)] < 0.0) fail(line, fmt::format("q{} = {:g} is negative", k + 1, p[static_cast<size_t>(k)]));
+    sum += p[static_cast<size_t>(k)];
   }
   if (std::abs(sum - 1.0) > kCapsuleSumTolerance)
     fail(line, fmt::format("the probabilities sum to {:.3f}, not 1 (+-{:g})", sum, kCapsuleSumTolerance));
-  return EmotionMix::from_probabilities({float(p[0]), float(p[1]), float(p[2]), float(p[3])});
+  return EmotionMix::from_probabilities({static_cast<float>(p[0]), static_cast<float>(p[1]), static_cast<float>(p[2]), static_cast<float>(p[3])});
 }
 
 EmotionMix valence_arousal(double valence, double arousal, int64_t line) {
   if (valence < -1.0 || valence > 1.0) fail(line, fmt::format("valence {:g} is outside -1..1", valence));
   if (arousal < -1.0 || arousal > 1.0) fail(line, fmt::format("arousal {:g} is outside -1..1", arousal));
-  return EmotionMix::from_valence_arousal(float(valence), float(arousal));
+  return EmotionMix::from_valence_arousal(static_cast<float>(valence), static_cast<float>(arousal));
 }
 
 }  // namespace
@@ -125,7 +125,7 @@ std::optional<CapsuleRow> CapsuleReader::read_csv(std::string_view line) {
     if (clock_of(c)) {
       time = number(fields[i], line_, c);
     } else if (c.size() == 2 && c[0] == 'q' && c[1] >= '1' && c[1] <= '4') {
-      p[size_t(c[1] - '1')] = number(fields[i], line_, c);
+      p[static_cast<size_t>(c[1] - '1')] = number(fields[i], line_, c);
       quadrants = true;
     } else if (c == "valence") {
       valence = number(fields[i], line_, c);
@@ -173,7 +173,7 @@ std::optional<CapsuleRow> CapsuleReader::read_json(std::string_view line) {
     for (int k = 0; k < 4; ++k) {
       const std::string key = fmt::format("q{}", k + 1);
       if (!j.contains(key)) fail(line_, fmt::format("missing key '{}'", key));
-      p[size_t(k)] = value(key.c_str());
+      p[static_cast<size_t>(k)] = value(key.c_str());
     }
     emotion = probabilities(p, line_);
   } else if (j.contains("valence") || j.contains("arousal")) {

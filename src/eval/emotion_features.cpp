@@ -26,15 +26,15 @@ std::vector<double> emotion_features(const Score& score) {
   std::vector<double> pc(12, 0.0);
   for (const Note& n : score.notes) {
     pitch_sum += n.pitch;
-    pitch_sq += double(n.pitch) * n.pitch;
-    pc[size_t(((n.pitch - m.key.tonic) % 12 + 12) % 12)] += 1.0;
+    pitch_sq += static_cast<double>(n.pitch) * n.pitch;
+    pc[static_cast<size_t>(((n.pitch - m.key.tonic) % 12 + 12) % 12)] += 1.0;
   }
-  const double count = double(score.notes.size());
+  const double count = static_cast<double>(score.notes.size());
   const double pitch_mean = count > 0 ? pitch_sum / count : 0.0;
   const double pitch_std = count > 0 ? std::sqrt(std::max(0.0, pitch_sq / count - pitch_mean * pitch_mean)) : 0.0;
   std::vector<double> f = {m.notes_per_second,  m.notes_per_bar,       m.velocity_mean,
-                           m.velocity_std,      m.note_duration_mean_seconds, double(m.pitch_range),
-                           double(m.pitches_used), double(m.pitch_classes_used), m.polyphony,
+                           m.velocity_std,      m.note_duration_mean_seconds, static_cast<double>(m.pitch_range),
+                           static_cast<double>(m.pitches_used), static_cast<double>(m.pitch_classes_used), m.polyphony,
                            m.polyphony_rate,    m.pitch_entropy,       m.pitch_class_entropy,
                            m.scale_consistency, m.groove_consistency,  m.empty_beat_rate,
                            m.tempo_bpm,         m.key.correlation,     m.key.major ? 1.0 : 0.0,

@@ -30,7 +30,7 @@ std::vector<std::pair<fs::path, Quadrant>> labelled_midi_files(const fs::path& r
   for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it); it.increment(ec)) {
     if (!it->is_regular_file()) continue;
     std::string ext = it->path().extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (ext != ".mid" && ext != ".midi") continue;
     if (auto q = quadrant_from_path(it->path())) out.emplace_back(it->path(), *q);
   }
@@ -59,7 +59,7 @@ std::array<MetricsSummary, 4> reference_metrics(const fs::path& root, const Prog
       // An unreadable clip is left out of the reference, as 'emopiano metrics' does.
     }
     if (progress) {
-      ProgressInfo info{"reference", int64_t(i + 1), int64_t(files.size()),
+      ProgressInfo info{"reference", static_cast<int64_t>(i + 1), static_cast<int64_t>(files.size()),
                         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), ""};
       if (!progress(info)) throw Error(ErrorCode::cancelled, "reference metrics cancelled");
     }

@@ -10,9 +10,11 @@
 #include <fmt/core.h>
 
 #include "core/atomic_file.hpp"
+#include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/midi.hpp"
 #include "eval/emotion_features.hpp"
+#include "model/own_generator.hpp"
 #include "model/tensor_container.hpp"
 #include "tokenizer/saved_tokenizer_config.hpp"
 
@@ -162,6 +164,11 @@ EmotionClassifier EmotionClassifier::create(const ClassifierConfig& config, cons
   auto impl = std::make_shared<Impl>();
   impl->config = config;
   impl->tokenizer = Tokenizer::create(tokenizer);
+  // LibTorch's module constructors draw a default initialisation from the
+  // global generator; they draw from a scratch one, so creating or loading a
+  // classifier leaves the host's draws alone.
+  detail::OwnGenerator scratch;
+  detail::OwnGenerator::Lease construction_draws(scratch);
   if (config.architecture == "features") {
     impl->feature_net = EmotionFeatureNet(static_cast<int64_t>(detail::emotion_feature_names().size()));
     impl->feature_net->eval();
@@ -171,6 +178,18 @@ EmotionClassifier EmotionClassifier::create(const ClassifierConfig& config, cons
     impl->net->eval();
   }
   return EmotionClassifier(std::move(impl));
+}
+
+EmotionClassifier detail::copy_classifier(const EmotionClassifier& classifier) {
+  const auto& from = impl_of(classifier);
+  EmotionClassifier copy = EmotionClassifier::create(from.config, from.tokenizer->config(), 0);
+  auto& to = impl_of(copy);
+  to.metadata_json = from.metadata_json;
+  torch::NoGradGuard no_grad;
+  const NamedTensors source = named_tensors(from.module());
+  NamedTensors target = named_tensors(to.module());
+  for (size_t i = 0; i < target.size(); ++i) target[i].second.copy_(source[i].second);
+  return copy;
 }
 
 EmotionPrediction EmotionClassifier::classify_tokens(const std::vector<int32_t>& tokens) const {
@@ -205,7 +224,15 @@ void EmotionClassifier::set_metadata_json(const std::string& json) {
   nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     throw Error(ErrorCode::invalid_argument, "classifier metadata: expected a JSON object");
-  impl_->metadata_json = j.dump();
+  // Copy on write: other copies of this classifier, which other threads may
+  // be reading, keep theirs. The network is shared, not copied.
+  auto impl = std::make_shared<Impl>();
+  impl->config = impl_->config;
+  impl->tokenizer = Tokenizer::create(impl_->tokenizer->config());
+  impl->net = impl_->net;
+  impl->feature_net = impl_->feature_net;
+  impl->metadata_json = j.dump();
+  impl_ = std::move(impl);
 }
 
 int64_t EmotionClassifier::parameter_count() const {

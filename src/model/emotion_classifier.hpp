@@ -57,6 +57,11 @@ struct EmotionClassifier::Impl {
 
 namespace detail {
 
+// A classifier with a copy of the weights and metadata of `classifier`,
+// sharing nothing with it: what a trainer trains, so that copies of the
+// handle other threads classify with never change.
+EmotionClassifier copy_classifier(const EmotionClassifier& classifier);
+
 // Padded [rows, T] arrays of the windows (start, length) of one input.
 struct WindowBatch {
   torch::Tensor tokens, positions, mask;

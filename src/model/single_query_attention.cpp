@@ -55,15 +55,15 @@ void weighted_rows(const float* weights, const float* values, int64_t S, int64_t
 void single_query_attention(const float* qkv, int64_t B, int64_t H, int64_t D, float* key_cache,
                             float* value_cache, int64_t capacity, int64_t past, float* out) {
   const int64_t C = H * D, S = past + 1;
-  const float scale = float(1.0 / std::sqrt(double(D)));
-  std::vector<float> scores(size_t(S), 0.0f);
+  const float scale = static_cast<float>(1.0 / std::sqrt(double(D)));
+  std::vector<float> scores(static_cast<size_t>(S), 0.0f);
   for (int64_t b = 0; b < B; ++b) {
     const float* row = qkv + b * 3 * C;
     for (int64_t h = 0; h < H; ++h) {
       float* keys = key_cache + ((b * H + h) * capacity) * D;
       float* values = value_cache + ((b * H + h) * capacity) * D;
-      std::memcpy(keys + past * D, row + C + h * D, sizeof(float) * size_t(D));
-      std::memcpy(values + past * D, row + 2 * C + h * D, sizeof(float) * size_t(D));
+      std::memcpy(keys + past * D, row + C + h * D, sizeof(float) * static_cast<size_t>(D));
+      std::memcpy(values + past * D, row + 2 * C + h * D, sizeof(float) * static_cast<size_t>(D));
       dot_rows(row + h * D, keys, S, D, scale, scores.data());
       const float top = *std::max_element(scores.begin(), scores.end());
       float total = 0.0f;

@@ -39,13 +39,13 @@ constexpr size_t kFixedPrefix = 8 + 4 + 8;
 constexpr size_t kAlignment = 64;
 
 void put_u32(std::string& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(char((v >> (8 * i)) & 0xff));
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 void put_u64(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(char((v >> (8 * i)) & 0xff));
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 uint32_t get_u32(const unsigned char* p) {
-  return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+  return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 | static_cast<uint32_t>(p[3]) << 24;
 }
 uint64_t get_u64(const unsigned char* p) {
   uint64_t v = 0;
@@ -89,7 +89,7 @@ std::string write_tensor_container(nlohmann::json header, const NamedTensors& te
   uint64_t offset = 0;
   for (auto& [name, tensor] : tensors) {
     auto t = tensor.detach().to(torch::kCPU).to(torch_dtype(storage)).contiguous();
-    const uint64_t size = uint64_t(t.numel()) * t.element_size();
+    const uint64_t size = static_cast<uint64_t>(t.numel()) * t.element_size();
     offset = (offset + kAlignment - 1) / kAlignment * kAlignment;
     table.push_back({{"name", name},
                      {"dtype", dtype_name(storage)},
@@ -162,7 +162,7 @@ TensorContainer read_tensor_container(const std::string& bytes, const std::strin
   if (!complete) bad_container(what, fmt::format("corrupt header: missing {}data_size or tensors", names));
   c.data_size = c.header["data_size"].get<uint64_t>();
   const uint64_t data_start = kFixedPrefix + header_size;
-  if (c.data_size > (uint64_t(1) << 40)) bad_container(what, "corrupt header: absurd data_size");
+  if (c.data_size > (static_cast<uint64_t>(1) << 40)) bad_container(what, "corrupt header: absurd data_size");
   const uint64_t expected = data_start + c.data_size + 4;
   if (n < expected) bad_container(what, fmt::format("truncated: {} bytes, expected {}", n, expected));
   if (n > expected) bad_container(what, fmt::format("{} unexpected bytes after the end of the model", n - expected));
@@ -221,7 +221,7 @@ void load_tensors(const TensorContainer& c, const NamedTensors& into, const std:
       }
       const uint64_t off = e["offset"].get<uint64_t>();
       const uint64_t size = e["size"].get<uint64_t>();
-      if (size != uint64_t(tensor.numel() * element)) {
+      if (size != static_cast<uint64_t>(tensor.numel() * element)) {
         bad_container(what, fmt::format("tensor '{}' has {} bytes, expected {}", name, size, tensor.numel() * element));
       }
       if (off > c.data_size || size > c.data_size - off) {

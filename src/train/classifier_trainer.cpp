@@ -178,13 +178,12 @@ void ClassifierTrainerConfig::validate() const {
   if (threads < 0) bad("threads must be >= 0");
 }
 
-ClassifierTrainResult train_classifier(EmotionClassifier& classifier, const Dataset& dataset,
-                                       const ClassifierTrainerConfig& config, ClassifierTrainerHooks hooks) {
-  config.validate();
-  // Threads for this training only; the host's setting is back when it returns.
-  detail::ScopedTorchThreads threads(config.threads);
-  if (classifier.config().architecture == "features")
-    return train_feature_classifier(classifier, dataset, config, hooks);
+namespace {
+
+// The Transformer: minibatches of random windows, the best weights kept.
+ClassifierTrainResult train_transformer_classifier(EmotionClassifier& classifier, const Dataset& dataset,
+                                                   const ClassifierTrainerConfig& config,
+                                                   const ClassifierTrainerHooks& hooks) {
   auto& impl = impl_of(classifier);
   auto& net = *impl.net;
   const Tokenizer& tok = *impl.tokenizer;
@@ -232,7 +231,7 @@ ClassifierTrainResult train_classifier(EmotionClassifier& classifier, const Data
       correct += best == v.label;
       loss -= std::log(std::max(p[v.label], 1e-9));
     }
-    return std::make_pair(double(correct) / double(val.size()), loss / double(val.size()));
+    return std::make_pair(static_cast<double>(correct) / static_cast<double>(val.size()), loss / static_cast<double>(val.size()));
   };
 
   ClassifierTrainResult result;
@@ -246,7 +245,7 @@ ClassifierTrainResult train_classifier(EmotionClassifier& classifier, const Data
 
   auto checkpoint_best = [&](int64_t step) {
     auto [accuracy, vloss] = validate();
-    ClassifierValidation v{step, loss_count ? loss_sum / double(loss_count) : 0.0, accuracy, vloss, elapsed()};
+    ClassifierValidation v{step, loss_count ? loss_sum / static_cast<double>(loss_count) : 0.0, accuracy, vloss, elapsed()};
     loss_sum = 0.0;
     loss_count = 0;
     if (accuracy > result.best_validation_accuracy) {
@@ -272,7 +271,7 @@ ClassifierTrainResult train_classifier(EmotionClassifier& classifier, const Data
     for (auto& row : rows) {
       const auto& piece = train[train::uniform_below(rng, train.size())];
       const int64_t n = static_cast<int64_t>(piece.input.tokens.size());
-      const int64_t start = n > window ? static_cast<int64_t>(train::uniform_below(rng, uint64_t(n - window + 1))) : 0;
+      const int64_t start = n > window ? static_cast<int64_t>(train::uniform_below(rng, static_cast<uint64_t>(n - window + 1))) : 0;
       const int64_t len = std::min(window, n);
       row.tokens.assign(piece.input.tokens.begin() + start, piece.input.tokens.begin() + start + len);
       row.positions.assign(piece.input.positions.begin() + start, piece.input.positions.begin() + start + len);
@@ -281,7 +280,7 @@ ClassifierTrainResult train_classifier(EmotionClassifier& classifier, const Data
         for (int32_t id : row.tokens)
           if (int p = transposer->pitch_of(id); p >= 0) lo = std::min(lo, p), hi = std::max(hi, p);
         auto [smin, smax] = transposer->allowed_shifts(lo, hi);
-        const int shift = smin + static_cast<int>(train::uniform_below(rng, uint64_t(smax - smin + 1)));
+        const int shift = smin + static_cast<int>(train::uniform_below(rng, static_cast<uint64_t>(smax - smin + 1)));
         if (shift != 0) transposer->transpose(row.tokens.data(), row.tokens.size(), shift);
       }
       labels.push_back(piece.label);
@@ -336,6 +335,24 @@ ClassifierTrainResult train_classifier(EmotionClassifier& classifier, const Data
       {"config", nlohmann::json::parse(config.to_json())},
   };
   classifier.set_metadata_json(meta.dump());
+  return result;
+}
+
+}  // namespace
+
+ClassifierTrainResult train_classifier(EmotionClassifier& classifier, const Dataset& dataset,
+                                       const ClassifierTrainerConfig& config, ClassifierTrainerHooks hooks) {
+  config.validate();
+  // Threads for this training only; the host's setting is back when it returns.
+  detail::ScopedTorchThreads threads(config.threads);
+  // Training writes to a copy of its own: other copies of the handle, which
+  // may be classifying on other threads, never see a weight change, and
+  // `classifier` takes the trained weights only when training succeeds.
+  EmotionClassifier trained = detail::copy_classifier(classifier);
+  const ClassifierTrainResult result = trained.config().architecture == "features"
+                                           ? train_feature_classifier(trained, dataset, config, hooks)
+                                           : train_transformer_classifier(trained, dataset, config, hooks);
+  classifier = std::move(trained);
   return result;
 }
 

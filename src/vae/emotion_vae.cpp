@@ -8,7 +8,9 @@
 #include <nlohmann/json.hpp>
 
 #include "core/atomic_file.hpp"
+#include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
+#include "model/own_generator.hpp"
 #include "model/tensor_container.hpp"
 #include "sample/random.hpp"
 #include "tokenizer/saved_tokenizer_config.hpp"
@@ -33,8 +35,8 @@ std::vector<float> normal_vector(size_t n, uint64_t seed) {
   for (size_t i = 0; i < n; i += 2) {
     const double u1 = std::max(random.uniform(), 1e-300), u2 = random.uniform();
     const double r = std::sqrt(-2.0 * std::log(u1));
-    v[i] = float(r * std::cos(2.0 * M_PI * u2));
-    if (i + 1 < n) v[i + 1] = float(r * std::sin(2.0 * M_PI * u2));
+    v[i] = static_cast<float>(r * std::cos(2.0 * M_PI * u2));
+    if (i + 1 < n) v[i + 1] = static_cast<float>(r * std::sin(2.0 * M_PI * u2));
   }
   return v;
 }
@@ -56,9 +58,9 @@ std::vector<std::vector<float>> interpolate_latents(const std::vector<float>& a,
                 fmt::format("interpolation: latents of {} and {} dimensions", a.size(), b.size()));
   double na = 0, nb = 0, dot = 0;
   for (size_t i = 0; i < a.size(); ++i) {
-    na += double(a[i]) * a[i];
-    nb += double(b[i]) * b[i];
-    dot += double(a[i]) * b[i];
+    na += static_cast<double>(a[i]) * a[i];
+    nb += static_cast<double>(b[i]) * b[i];
+    dot += static_cast<double>(a[i]) * b[i];
   }
   na = std::sqrt(na);
   nb = std::sqrt(nb);
@@ -66,14 +68,14 @@ std::vector<std::vector<float>> interpolate_latents(const std::vector<float>& a,
   const double omega = std::acos(cos_omega);
   std::vector<std::vector<float>> out;
   for (int s = 0; s < steps; ++s) {
-    const double t = double(s) / double(steps - 1);
+    const double t = static_cast<double>(s) / static_cast<double>(steps - 1);
     std::vector<float> z(a.size());
     if (mode == Interpolation::spherical && omega > 1e-6 && std::sin(omega) > 1e-6) {
       // Slerp: the great circle between the two directions (MusicVAE).
       const double sa = std::sin((1.0 - t) * omega) / std::sin(omega), sb = std::sin(t * omega) / std::sin(omega);
-      for (size_t i = 0; i < z.size(); ++i) z[i] = float(sa * a[i] + sb * b[i]);
+      for (size_t i = 0; i < z.size(); ++i) z[i] = static_cast<float>(sa * a[i] + sb * b[i]);
     } else {
-      for (size_t i = 0; i < z.size(); ++i) z[i] = float((1.0 - t) * a[i] + t * b[i]);
+      for (size_t i = 0; i < z.size(); ++i) z[i] = static_cast<float>((1.0 - t) * a[i] + t * b[i]);
     }
     out.push_back(std::move(z));
   }
@@ -90,7 +92,16 @@ std::string EmotionVae::metadata_json() const { return impl_->metadata_json; }
 void EmotionVae::set_metadata_json(const std::string& json) {
   nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
   if (j.is_discarded() || !j.is_object()) throw Error(ErrorCode::invalid_argument, "VAE metadata: expected a JSON object");
-  impl_->metadata_json = j.dump();
+  // Copy on write: other copies of this VAE, which other threads may be
+  // reading, keep theirs. The network is shared, not copied.
+  auto impl = std::make_shared<Impl>();
+  impl->config = impl_->config;
+  impl->tokenizer = Tokenizer::create(impl_->tokenizer->config());
+  impl->cutter = std::make_unique<vae::SegmentCutter>(*impl->tokenizer, impl->config.segment_bars,
+                                                      impl->config.max_segment_tokens);
+  impl->net = impl_->net;
+  impl->metadata_json = j.dump();
+  impl_ = std::move(impl);
 }
 
 int64_t EmotionVae::parameter_count() const {
@@ -105,10 +116,29 @@ EmotionVae EmotionVae::create(const VaeConfig& config, const TokenizerConfig& to
   impl->config = config;
   impl->tokenizer = Tokenizer::create(tokenizer);
   impl->cutter = std::make_unique<vae::SegmentCutter>(*impl->tokenizer, config.segment_bars, config.max_segment_tokens);
-  impl->net = VaeNetwork(config, impl->tokenizer->vocab_size(), impl->tokenizer->max_positions_per_bar());
+  {
+    // LibTorch's module constructors draw a default initialisation from the
+    // global generator; init_weights replaces it, so they draw from a scratch
+    // generator and creating or loading a VAE leaves the host's draws alone.
+    detail::OwnGenerator scratch;
+    detail::OwnGenerator::Lease construction_draws(scratch);
+    impl->net = VaeNetwork(config, impl->tokenizer->vocab_size(), impl->tokenizer->max_positions_per_bar());
+  }
   impl->net->init_weights(seed);
   impl->net->eval();
   return EmotionVae(std::move(impl));
+}
+
+EmotionVae detail::copy_vae(const EmotionVae& vae) {
+  const auto& from = impl_of(vae);
+  EmotionVae copy = EmotionVae::create(from.config, from.tokenizer->config(), 0);
+  auto& to = impl_of(copy);
+  to.metadata_json = from.metadata_json;
+  torch::NoGradGuard no_grad;
+  const NamedTensors source = named_tensors(*from.net.ptr());  // read only
+  NamedTensors target = named_tensors(*to.net);
+  for (size_t i = 0; i < target.size(); ++i) target[i].second.copy_(source[i].second);
+  return copy;
 }
 
 void EmotionVae::save(const std::filesystem::path& path, WeightStorage storage) const {
@@ -157,7 +187,7 @@ LatentCode EmotionVae::encode_tokens(const std::vector<int32_t>& segment, const 
   const Tokenizer& tok = *impl_->tokenizer;
   if (segment.size() < 3 || segment[0] != tok.bos_id() || !tok.emotion_of(segment[1]))
     throw Error(ErrorCode::invalid_argument, "encode: a segment starts with BOS and an emotion token");
-  if (int64_t(segment.size()) > impl_->config.max_segment_tokens)
+  if (static_cast<int64_t>(segment.size()) > impl_->config.max_segment_tokens)
     throw Error(ErrorCode::invalid_argument, fmt::format("encode: a segment of {} tokens is longer than the model's {}",
                                                          segment.size(), impl_->config.max_segment_tokens));
   c10::InferenceMode inference;
@@ -197,7 +227,7 @@ VaeSegment EmotionVae::decode(const std::vector<float>& z, const EmotionMix& emo
 std::vector<float> EmotionVae::sample_latent(float temperature, uint64_t seed) const {
   if (!(temperature >= 0.0f && std::isfinite(temperature)))
     throw Error(ErrorCode::invalid_argument, fmt::format("sample: temperature = {} must be >= 0", temperature));
-  auto z = normal_vector(size_t(impl_->config.latent_dim), seed);
+  auto z = normal_vector(static_cast<size_t>(impl_->config.latent_dim), seed);
   for (auto& v : z) v *= temperature;
   return z;
 }
@@ -207,8 +237,8 @@ std::vector<VaeSegment> EmotionVae::sample(const EmotionMix& emotion, int count,
   if (count < 1) throw Error(ErrorCode::invalid_argument, fmt::format("sample: count = {} must be >= 1", count));
   std::vector<std::vector<float>> z;
   // Latent seeds apart from the decoding streams (params.seed + i).
-  for (int i = 0; i < count; ++i) z.push_back(sample_latent(temperature, params.seed * 7919u + 0x5eedu + uint64_t(i)));
-  return decode(z, std::vector<EmotionMix>(size_t(count), emotion), params);
+  for (int i = 0; i < count; ++i) z.push_back(sample_latent(temperature, params.seed * 7919u + 0x5eedu + static_cast<uint64_t>(i)));
+  return decode(z, std::vector<EmotionMix>(static_cast<size_t>(count), emotion), params);
 }
 
 VaeSegment EmotionVae::reconstruct(const Score& piece, const EmotionMix& emotion, const SamplingParams& params) const {
@@ -220,10 +250,10 @@ std::vector<VaeSegment> EmotionVae::interpolate(const Score& a, const EmotionMix
                                                 const SamplingParams& params) const {
   auto path = interpolate_latents(encode(a, emotion_a).mean, encode(b, emotion_b).mean, steps, mode);
   std::vector<EmotionMix> emotions;
-  for (int s = 0; s < steps; ++s) emotions.push_back(EmotionMix::lerp(emotion_a, emotion_b, float(s) / float(steps - 1)));
+  for (int s = 0; s < steps; ++s) emotions.push_back(EmotionMix::lerp(emotion_a, emotion_b, static_cast<float>(s) / static_cast<float>(steps - 1)));
   // One random stream for every step, so the path varies only with z.
   std::vector<VaeSegment> out;
-  for (int s = 0; s < steps; ++s) out.push_back(decode(path[size_t(s)], emotions[size_t(s)], params));
+  for (int s = 0; s < steps; ++s) out.push_back(decode(path[static_cast<size_t>(s)], emotions[static_cast<size_t>(s)], params));
   return out;
 }
 
@@ -235,12 +265,12 @@ std::vector<VaeSegment> EmotionVae::variations(const Score& piece, const Emotion
   const auto mean = encode(piece, emotion).mean;
   std::vector<std::vector<float>> z;
   for (int i = 0; i < count; ++i) {
-    auto noise = normal_vector(mean.size(), params.seed * 7919u + 0xa11u + uint64_t(i));
+    auto noise = normal_vector(mean.size(), params.seed * 7919u + 0xa11u + static_cast<uint64_t>(i));
     std::vector<float> v(mean.size());
     for (size_t d = 0; d < v.size(); ++d) v[d] = mean[d] * similarity + noise[d] * (1.0f - similarity);
     z.push_back(std::move(v));
   }
-  return decode(z, std::vector<EmotionMix>(size_t(count), emotion), params);
+  return decode(z, std::vector<EmotionMix>(static_cast<size_t>(count), emotion), params);
 }
 
 bool EmotionVae::has_attribute_vectors() const {
@@ -253,12 +283,12 @@ std::vector<float> EmotionVae::attribute_vector(Quadrant from, Quadrant to) cons
                 "this VAE has no quadrant means (it was not trained with emopiano's VAE trainer to the end)");
   auto& counts = impl_->net->quadrant_counts;
   for (Quadrant q : {from, to})
-    if (!(counts[int64_t(q)].item<float>() > 0.0f))
+    if (!(counts[static_cast<int64_t>(q)].item<float>() > 0.0f))
       throw Error(ErrorCode::unsupported,
                   fmt::format("this VAE saw no training segments of {}, so it has no attribute vector for it",
                               quadrant_name(q)));
   auto& means = impl_->net->quadrant_means;
-  return to_vector(means[int64_t(to)] - means[int64_t(from)]);
+  return to_vector(means[static_cast<int64_t>(to)] - means[static_cast<int64_t>(from)]);
 }
 
 Score EmotionVae::transform(const Score& piece, Quadrant from, Quadrant to, float strength,

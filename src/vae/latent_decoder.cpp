@@ -21,19 +21,19 @@ EncoderBatch encoder_batch(const SegmentCutter& cutter, const std::vector<std::v
   for (const auto& s : segments) {
     if (s.size() < 3) throw Error(ErrorCode::invalid_argument, "a VAE segment needs BOS, its emotion and at least EOS");
     inputs.push_back(cutter.inputs(s));
-    length = std::max<int64_t>(length, int64_t(s.size()) - 2);
+    length = std::max<int64_t>(length, static_cast<int64_t>(s.size()) - 2);
   }
-  const int64_t B = int64_t(segments.size());
+  const int64_t B = static_cast<int64_t>(segments.size());
   EncoderBatch b;
-  b.tokens = torch::full({B, length}, int64_t(pad_id), torch::kLong);
+  b.tokens = torch::full({B, length}, static_cast<int64_t>(pad_id), torch::kLong);
   b.bars = torch::zeros({B, length}, torch::kLong);
   b.positions = torch::zeros({B, length}, torch::kLong);
   b.padding = torch::ones({B, length}, torch::kBool);
   for (int64_t r = 0; r < B; ++r) {
-    const auto& in = inputs[size_t(r)];
-    const int64_t n = int64_t(in.tokens.size()) - 2;
+    const auto& in = inputs[static_cast<size_t>(r)];
+    const int64_t n = static_cast<int64_t>(in.tokens.size()) - 2;
     auto copy = [&](const std::vector<int64_t>& v, torch::Tensor& t) {
-      std::memcpy(t[r].data_ptr<int64_t>(), v.data() + 2, size_t(n) * sizeof(int64_t));
+      std::memcpy(t[r].data_ptr<int64_t>(), v.data() + 2, static_cast<size_t>(n) * sizeof(int64_t));
     };
     copy(in.tokens, b.tokens);
     copy(in.bars, b.bars);
@@ -65,18 +65,18 @@ std::vector<std::vector<int32_t>> decode_latents(EmotionVae::Impl& vae, const st
   if (z.empty()) return {};
   if (emotion.size() != z.size())
     throw Error(ErrorCode::invalid_argument, fmt::format("decode: {} latents but {} emotions", z.size(), emotion.size()));
-  const int64_t B = int64_t(z.size()), Z = cfg.latent_dim;
+  const int64_t B = static_cast<int64_t>(z.size()), Z = cfg.latent_dim;
   auto zt = torch::empty({B, Z}, torch::kFloat);
   auto et = torch::empty({B, 4}, torch::kFloat);
   for (int64_t r = 0; r < B; ++r) {
-    if (int64_t(z[size_t(r)].size()) != Z)
+    if (static_cast<int64_t>(z[size_t(r)].size()) != Z)
       throw Error(ErrorCode::invalid_argument, fmt::format("decode: latent {} has {} dimensions, the model has {}", r,
-                                                           z[size_t(r)].size(), Z));
-    for (float v : z[size_t(r)])
+                                                           z[static_cast<size_t>(r)].size(), Z));
+    for (float v : z[static_cast<size_t>(r)])
       if (!std::isfinite(v)) throw Error(ErrorCode::invalid_argument, fmt::format("decode: latent {} is not finite", r));
-    std::memcpy(zt[r].data_ptr<float>(), z[size_t(r)].data(), size_t(Z) * sizeof(float));
-    const auto& p = emotion[size_t(r)].probabilities();
-    for (int k = 0; k < 4; ++k) et[r][k] = p[size_t(k)];
+    std::memcpy(zt[r].data_ptr<float>(), z[static_cast<size_t>(r)].data(), static_cast<size_t>(Z) * sizeof(float));
+    const auto& p = emotion[static_cast<size_t>(r)].probabilities();
+    for (int k = 0; k < 4; ++k) et[r][k] = p[static_cast<size_t>(k)];
   }
 
   auto push = [](Row& row, int32_t t) {
@@ -92,47 +92,47 @@ std::vector<std::vector<int32_t>> decode_latents(EmotionVae::Impl& vae, const st
   const int32_t bar_token = tok.token_from_string("Bar");
   std::vector<Row> rows(static_cast<size_t>(B));
   for (int64_t r = 0; r < B; ++r) {
-    Row& row = rows[size_t(r)];
+    Row& row = rows[static_cast<size_t>(r)];
     row.grammar = tok.grammar();
-    row.random = sample::Random(params.seed + uint64_t(r));
-    for (int32_t t : {tok.bos_id(), tok.emotion_id(emotion[size_t(r)].dominant())}) push(row, t);
+    row.random = sample::Random(params.seed + static_cast<uint64_t>(r));
+    for (int32_t t : {tok.bos_id(), tok.emotion_id(emotion[static_cast<size_t>(r)].dominant())}) push(row, t);
   }
   KVCache cache;
   std::vector<uint8_t> mask(static_cast<size_t>(vocab));
   std::vector<float> logits_row(static_cast<size_t>(vocab));
   // Room for EOS: a segment never passes max_segment_tokens.
-  const size_t limit = size_t(cfg.max_segment_tokens) - 1;
+  const size_t limit = static_cast<size_t>(cfg.max_segment_tokens) - 1;
   size_t fed = 0;
   while (true) {
     const size_t n = rows[0].tokens.size();  // every row has the same length (finished rows repeat EOS)
-    const int64_t L = int64_t(n - fed);
+    const int64_t L = static_cast<int64_t>(n - fed);
     auto tokens = torch::empty({B, L}, torch::kLong);
     auto bars = torch::empty({B, L}, torch::kLong);
     auto positions = torch::empty({B, L}, torch::kLong);
     for (int64_t r = 0; r < B; ++r) {
-      const Row& row = rows[size_t(r)];
+      const Row& row = rows[static_cast<size_t>(r)];
       for (size_t i = fed; i < n; ++i) {
-        tokens[r][int64_t(i - fed)] = int64_t(row.tokens[i]);
-        bars[r][int64_t(i - fed)] = row.bars[i];
-        positions[r][int64_t(i - fed)] = row.positions[i];
+        tokens[r][static_cast<int64_t>(i - fed)] = static_cast<int64_t>(row.tokens[i]);
+        bars[r][static_cast<int64_t>(i - fed)] = row.bars[i];
+        positions[r][static_cast<int64_t>(i - fed)] = row.positions[i];
       }
     }
     auto logits = net.decode_cached(tokens, bars, positions, et, zt, cache).select(1, L - 1).to(torch::kFloat).contiguous();
     fed = n;
     bool all_done = true;
     for (int64_t r = 0; r < B; ++r) {
-      Row& row = rows[size_t(r)];
+      Row& row = rows[static_cast<size_t>(r)];
       if (row.done) {
         push(row, eos);  // padding for the batch; removed below
         continue;
       }
-      std::memcpy(logits_row.data(), logits[r].data_ptr<float>(), sizeof(float) * size_t(vocab));
+      std::memcpy(logits_row.data(), logits[r].data_ptr<float>(), sizeof(float) * static_cast<size_t>(vocab));
       row.grammar->allowed(mask.data());
-      if (mask[size_t(eos)]) row.last_complete = row.tokens.size();
-      if (row.grammar->bar() >= cfg.segment_bars && mask[size_t(bar_token)]) {
+      if (mask[static_cast<size_t>(eos)]) row.last_complete = row.tokens.size();
+      if (row.grammar->bar() >= cfg.segment_bars && mask[static_cast<size_t>(bar_token)]) {
         // The segment has its bars: where the model would start another, it ends.
-        if (mask[size_t(eos)]) sample::fold_probability(logits_row.data(), bar_token, eos);
-        mask[size_t(bar_token)] = 0;
+        if (mask[static_cast<size_t>(eos)]) sample::fold_probability(logits_row.data(), bar_token, eos);
+        mask[static_cast<size_t>(bar_token)] = 0;
       }
       int32_t t = sample::choose_token(logits_row.data(), mask.data(), vocab, params, row.random);
       if (t < 0) t = eos;

@@ -11,11 +11,11 @@ SegmentBatch make_batch(const SegmentCutter& cutter, const std::vector<std::vect
                         const std::vector<Quadrant>& labels, int32_t pad) {
   SegmentBatch b;
   b.encoder = encoder_batch(cutter, segments, pad);
-  const int64_t B = int64_t(segments.size());
+  const int64_t B = static_cast<int64_t>(segments.size());
   int64_t T = 1;
-  for (const auto& s : segments) T = std::max<int64_t>(T, int64_t(s.size()) - 1);
-  b.tokens = torch::full({B, T}, int64_t(pad), torch::kLong);
-  b.targets = torch::full({B, T}, int64_t(pad), torch::kLong);
+  for (const auto& s : segments) T = std::max<int64_t>(T, static_cast<int64_t>(s.size()) - 1);
+  b.tokens = torch::full({B, T}, static_cast<int64_t>(pad), torch::kLong);
+  b.targets = torch::full({B, T}, static_cast<int64_t>(pad), torch::kLong);
   b.bars = torch::zeros({B, T}, torch::kLong);
   b.positions = torch::zeros({B, T}, torch::kLong);
   b.emotion = torch::zeros({B, 4}, torch::kFloat);
@@ -24,16 +24,16 @@ SegmentBatch make_batch(const SegmentCutter& cutter, const std::vector<std::vect
   auto bar = b.bars.accessor<int64_t, 2>();
   auto pos = b.positions.accessor<int64_t, 2>();
   for (int64_t r = 0; r < B; ++r) {
-    const auto in = cutter.inputs(segments[size_t(r)]);
-    const int64_t n = int64_t(in.tokens.size()) - 1;
+    const auto in = cutter.inputs(segments[static_cast<size_t>(r)]);
+    const int64_t n = static_cast<int64_t>(in.tokens.size()) - 1;
     for (int64_t t = 0; t < n; ++t) {
-      tok[r][t] = in.tokens[size_t(t)];
-      bar[r][t] = in.bars[size_t(t)];
-      pos[r][t] = in.positions[size_t(t)];
-      tgt[r][t] = in.tokens[size_t(t + 1)];
+      tok[r][t] = in.tokens[static_cast<size_t>(t)];
+      bar[r][t] = in.bars[static_cast<size_t>(t)];
+      pos[r][t] = in.positions[static_cast<size_t>(t)];
+      tgt[r][t] = in.tokens[static_cast<size_t>(t + 1)];
     }
     b.target_tokens += n;
-    b.emotion[r][int64_t(labels[size_t(r)])] = 1.0f;
+    b.emotion[r][static_cast<int64_t>(labels[size_t(r)])] = 1.0f;
   }
   return b;
 }

@@ -21,14 +21,14 @@ bool starts_with(const std::string& s, const char* prefix) { return s.rfind(pref
 SegmentCutter::SegmentCutter(const Tokenizer& tokenizer, int segment_bars, int max_tokens)
     : tokenizer_(tokenizer), segment_bars_(segment_bars), max_tokens_(max_tokens) {
   const int32_t vocab = tokenizer.vocab_size();
-  is_tempo_.assign(size_t(vocab), 0);
-  is_position_.assign(size_t(vocab), 0);
-  starts_note_.assign(size_t(vocab), 0);
+  is_tempo_.assign(static_cast<size_t>(vocab), 0);
+  is_position_.assign(static_cast<size_t>(vocab), 0);
+  starts_note_.assign(static_cast<size_t>(vocab), 0);
   for (int32_t id = 0; id < vocab; ++id) {
     const std::string name = tokenizer.token_to_string(id);
-    is_tempo_[size_t(id)] = starts_with(name, "Tempo_");
-    is_position_[size_t(id)] = starts_with(name, "Position_");
-    starts_note_[size_t(id)] = starts_with(name, "Pitch_");
+    is_tempo_[static_cast<size_t>(id)] = starts_with(name, "Tempo_");
+    is_position_[static_cast<size_t>(id)] = starts_with(name, "Position_");
+    starts_note_[static_cast<size_t>(id)] = starts_with(name, "Pitch_");
     if (name == "Bar") bar_ = id;
     if (name == "Pedal_On") pedal_on_ = id;
     if (name == "Pedal_Off") pedal_off_ = id;
@@ -48,14 +48,14 @@ std::vector<int32_t> SegmentCutter::segment(const std::vector<int32_t>& piece, c
   if (first >= bars.size())
     throw Error(ErrorCode::invalid_argument, fmt::format("segment: bar {} of a piece of {} bars", first, bars.size()));
   const size_t begin = bars[first];
-  const size_t last_bar = std::min(bars.size(), first + size_t(segment_bars_));
+  const size_t last_bar = std::min(bars.size(), first + static_cast<size_t>(segment_bars_));
   size_t end = last_bar < bars.size() ? bars[last_bar] : piece.size();
   while (end > begin && piece[end - 1] == tokenizer_.eos_id()) --end;
 
   int32_t tempo = -1;  // the tempo in force at the segment's start
   bool pedal_down = false;  // and the sustain pedal
   for (size_t i = 0; i < begin; ++i) {
-    if (is_tempo_[size_t(piece[i])]) tempo = piece[i];
+    if (is_tempo_[static_cast<size_t>(piece[i])]) tempo = piece[i];
     if (piece[i] == pedal_on_) pedal_down = true;
     if (piece[i] == pedal_off_) pedal_down = false;
   }
@@ -64,18 +64,18 @@ std::vector<int32_t> SegmentCutter::segment(const std::vector<int32_t>& piece, c
   bool restated = tempo < 0;
   for (size_t i = begin; i < end; ++i) {
     out.push_back(piece[i]);
-    if (!restated && is_position_[size_t(piece[i])]) {
+    if (!restated && is_position_[static_cast<size_t>(piece[i])]) {
       restated = true;
-      if (i + 1 >= end || !is_tempo_[size_t(piece[i + 1])]) out.push_back(tempo);
+      if (i + 1 >= end || !is_tempo_[static_cast<size_t>(piece[i + 1])]) out.push_back(tempo);
     }
   }
   // A pedal held over the segment's start is pressed again on its first grid
   // position (after the tempo), as the grammar wants each release to follow a press.
   if (pedal_down && pedal_on_ >= 0) {
-    auto first = std::find_if(out.begin() + 2, out.end(), [&](int32_t t) { return is_position_[size_t(t)] != 0; });
+    auto first = std::find_if(out.begin() + 2, out.end(), [&](int32_t t) { return is_position_[static_cast<size_t>(t)] != 0; });
     if (first != out.end()) {
       auto at = first + 1;
-      if (at != out.end() && is_tempo_[size_t(*at)]) ++at;
+      if (at != out.end() && is_tempo_[static_cast<size_t>(*at)]) ++at;
       if (at == out.end() || (*at != pedal_on_ && *at != pedal_off_)) out.insert(at, pedal_on_);
     }
   }
@@ -91,7 +91,7 @@ std::vector<int32_t> SegmentCutter::segment(const std::vector<int32_t>& piece, c
   }
   // Too long: drop whole bars from the end while more than one is left,
   // then cut the last one before a grid position or a note.
-  const size_t limit = size_t(std::max(4, max_tokens_)) - 1;  // room for EOS
+  const size_t limit = static_cast<size_t>(std::max(4, max_tokens_)) - 1;  // room for EOS
   if (out.size() > limit) {
     size_t cut = out.size();
     for (size_t i = out.size(); i-- > 3;) {
@@ -99,7 +99,7 @@ std::vector<int32_t> SegmentCutter::segment(const std::vector<int32_t>& piece, c
     }
     if (cut > limit) {
       cut = limit;
-      while (cut > 3 && !is_position_[size_t(out[cut])] && !starts_note_[size_t(out[cut])]) --cut;
+      while (cut > 3 && !is_position_[static_cast<size_t>(out[cut])] && !starts_note_[static_cast<size_t>(out[cut])]) --cut;
     }
     out.resize(cut);
   }
@@ -110,7 +110,7 @@ std::vector<int32_t> SegmentCutter::segment(const std::vector<int32_t>& piece, c
 std::vector<std::vector<int32_t>> SegmentCutter::all(const std::vector<int32_t>& piece, Quadrant emotion) const {
   const auto bars = bar_starts(piece);
   std::vector<std::vector<int32_t>> out;
-  for (size_t b = 0; b < bars.size(); b += size_t(segment_bars_)) out.push_back(segment(piece, bars, b, emotion));
+  for (size_t b = 0; b < bars.size(); b += static_cast<size_t>(segment_bars_)) out.push_back(segment(piece, bars, b, emotion));
   return out;
 }
 

@@ -193,7 +193,7 @@ void VaeTrainerConfig::validate() const {
 }
 
 double vae_beta_at(const VaeTrainerConfig& config, int64_t step) {
-  return config.max_beta * (1.0 - std::pow(config.beta_rate, double(std::max<int64_t>(step, 0))));
+  return config.max_beta * (1.0 - std::pow(config.beta_rate, static_cast<double>(std::max<int64_t>(step, 0))));
 }
 
 std::vector<double> kl_per_dimension(const LatentCode& code) {

@@ -33,15 +33,15 @@ double note_f1(const std::set<NoteKey>& got, const std::set<NoteKey>& want) {
   if (got.empty() && want.empty()) return 1.0;
   size_t common = 0;
   for (const auto& k : got) common += want.count(k);
-  return got.size() + want.size() > 0 ? 2.0 * double(common) / double(got.size() + want.size()) : 0.0;
+  return got.size() + want.size() > 0 ? 2.0 * static_cast<double>(common) / static_cast<double>(got.size() + want.size()) : 0.0;
 }
 
 // Overlap of two pieces' pitch histograms: sum over pitches of the smaller share.
 double pitch_overlap(const Score& a, const Score& b) {
   if (a.notes.empty() || b.notes.empty()) return a.notes.empty() && b.notes.empty() ? 1.0 : 0.0;
   std::array<double, 128> ha{}, hb{};
-  for (const auto& n : a.notes) ha[size_t(n.pitch & 127)] += 1.0 / double(a.notes.size());
-  for (const auto& n : b.notes) hb[size_t(n.pitch & 127)] += 1.0 / double(b.notes.size());
+  for (const auto& n : a.notes) ha[static_cast<size_t>(n.pitch & 127)] += 1.0 / static_cast<double>(a.notes.size());
+  for (const auto& n : b.notes) hb[static_cast<size_t>(n.pitch & 127)] += 1.0 / static_cast<double>(b.notes.size());
   double s = 0;
   for (size_t i = 0; i < 128; ++i) s += std::min(ha[i], hb[i]);
   return s;
@@ -51,7 +51,7 @@ double note_distance(const std::set<NoteKey>& a, const std::set<NoteKey>& b) {
   if (a.empty() && b.empty()) return 0.0;
   size_t common = 0;
   for (const auto& k : a) common += b.count(k);
-  return 1.0 - double(common) / double(a.size() + b.size() - common);
+  return 1.0 - static_cast<double>(common) / static_cast<double>(a.size() + b.size() - common);
 }
 
 void report(const VaeEvaluationOptions& o, const char* stage, int64_t done, int64_t total, Clock::time_point started) {
@@ -108,9 +108,9 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
   {
     std::vector<std::vector<std::vector<int32_t>>> per_piece;
     for (const DatasetItem* item : pieces) per_piece.push_back(impl.cutter->all(item->tokens, item->label));
-    for (size_t round = 0; int(segments.size()) < o.max_segments; ++round) {
+    for (size_t round = 0; static_cast<int>(segments.size()) < o.max_segments; ++round) {
       bool any = false;
-      for (size_t p = 0; p < pieces.size() && int(segments.size()) < o.max_segments; ++p) {
+      for (size_t p = 0; p < pieces.size() && static_cast<int>(segments.size()) < o.max_segments; ++p) {
         if (round < per_piece[p].size()) {
           segments.push_back(per_piece[p][round]);
           labels.push_back(pieces[p]->label);
@@ -120,7 +120,7 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
       if (!any) break;
     }
   }
-  r.segments = int64_t(segments.size());
+  r.segments = static_cast<int64_t>(segments.size());
   auto& net = *impl.net;
   net.eval();
   const int32_t pad = tok.pad_id();
@@ -152,8 +152,8 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
       for (int64_t row = 0; row < l.mean.size(0); ++row) {
         auto m = l.mean[row].contiguous();
         z.emplace_back(m.data_ptr<float>(), m.data_ptr<float>() + m.numel());
-        prior.push_back(vae.sample_latent(1.0f, o.seed * 1000003u + i + uint64_t(row)));
-        emotions.push_back(EmotionMix::from_quadrant(batch_labels[size_t(row)]));
+        prior.push_back(vae.sample_latent(1.0f, o.seed * 1000003u + i + static_cast<uint64_t>(row)));
+        emotions.push_back(EmotionMix::from_quadrant(batch_labels[static_cast<size_t>(row)]));
       }
     }
     auto decoded = vae.decode(z, emotions, greedy);
@@ -165,7 +165,7 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
       const auto& got = decoded[k].tokens;
       // Token by token over the original's length, after BOS and the emotion (MusicVAE's sampled accuracy).
       for (size_t t = 2; t < want.size(); ++t) sampled_hits += (t < got.size() && got[t] == want[t]) ? 1 : 0;
-      sampled_total += double(want.size() - 2);
+      sampled_total += static_cast<double>(want.size() - 2);
       const auto want_notes = note_set(tok.decode(want));
       f1 += note_f1(note_set(decoded[k].score), want_notes);
       prior_f1 += note_f1(note_set(from_prior[k].score), want_notes);
@@ -173,12 +173,12 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
       overlap += pitch_overlap(sampled[k].score, original);
       prior_overlap += pitch_overlap(sampled_prior[k].score, original);
     }
-    report(o, "reconstruct", int64_t(end), int64_t(segments.size()), started);
+    report(o, "reconstruct", static_cast<int64_t>(end), static_cast<int64_t>(segments.size()), started);
   }
-  const double n = double(std::max<int64_t>(r.segments, 1));
+  const double n = static_cast<double>(std::max<int64_t>(r.segments, 1));
   r.reconstruction = rec / n;
   r.kl = kl / n;
-  r.teacher_forced_accuracy = double(correct) / double(std::max<int64_t>(tokens, 1));
+  r.teacher_forced_accuracy = static_cast<double>(correct) / static_cast<double>(std::max<int64_t>(tokens, 1));
   r.sampled_accuracy = sampled_hits / std::max(sampled_total, 1.0);
   r.sampled_note_f1 = f1 / n;
   r.prior_note_f1 = prior_f1 / n;
@@ -186,7 +186,7 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
   r.prior_pitch_overlap = prior_overlap / n;
   {
     auto all = torch::cat(means, 0);
-    r.active_dimensions = int(all.var(0, /*unbiased=*/false).gt(0.01).sum().item<int64_t>());
+    r.active_dimensions = static_cast<int>(all.var(0, /*unbiased=*/false).gt(0.01).sum().item<int64_t>());
     auto per_dim = torch::cat(kl_dims, 0).mean(0).to(torch::kDouble).contiguous();
     r.kl_per_dimension.assign(per_dim.data_ptr<double>(), per_dim.data_ptr<double>() + per_dim.numel());
   }
@@ -195,12 +195,12 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
   std::vector<const DatasetItem*> with_notes;
   for (const DatasetItem* item : pieces)
     if (item->tokens.size() > 8) with_notes.push_back(item);
-  const int pairs = std::min<int>(o.interpolation_pairs, int(with_notes.size() / 2));
-  r.distance_to_a.assign(size_t(o.interpolation_steps), 0.0);
+  const int pairs = std::min<int>(o.interpolation_pairs, static_cast<int>(with_notes.size() / 2));
+  r.distance_to_a.assign(static_cast<size_t>(o.interpolation_steps), 0.0);
   int monotonic = 0;
   for (int p = 0; p < pairs; ++p) {
-    const DatasetItem* a = with_notes[size_t(p)];
-    const DatasetItem* b = with_notes[with_notes.size() / 2 + size_t(p)];
+    const DatasetItem* a = with_notes[static_cast<size_t>(p)];
+    const DatasetItem* b = with_notes[with_notes.size() / 2 + static_cast<size_t>(p)];
     const auto ea = EmotionMix::from_quadrant(a->label), eb = EmotionMix::from_quadrant(b->label);
     auto path = vae.interpolate(tok.decode(a->tokens), ea, tok.decode(b->tokens), eb, o.interpolation_steps,
                                 Interpolation::spherical, greedy);
@@ -219,7 +219,7 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
   r.interpolation_pairs = pairs;
   if (pairs > 0) {
     for (auto& d : r.distance_to_a) d /= pairs;
-    r.monotonic_fraction = double(monotonic) / pairs;
+    r.monotonic_fraction = static_cast<double>(monotonic) / pairs;
   } else {
     r.distance_to_a.clear();
   }
@@ -228,15 +228,15 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
   if (classifier && o.transform_pieces > 0 && vae.has_attribute_vectors()) {
     std::array<std::vector<const DatasetItem*>, 4> by_quadrant;
     for (const DatasetItem* item : with_notes)
-      if (int(by_quadrant[size_t(item->label)].size()) < o.transform_pieces) by_quadrant[size_t(item->label)].push_back(item);
+      if (static_cast<int>(by_quadrant[size_t(item->label)].size()) < o.transform_pieces) by_quadrant[static_cast<size_t>(item->label)].push_back(item);
     int total = 0, done = 0;
-    for (const auto& q : by_quadrant) total += int(q.size()) * 3;
+    for (const auto& q : by_quadrant) total += static_cast<int>(q.size()) * 3;
     std::array<std::array<int, 4>, 4> hits{}, cases{};
     int with_vector = 0, condition_only = 0, baseline = 0;
     SamplingParams params;
     params.temperature = 0.0f;
     for (int from = 0; from < 4; ++from) {
-      for (const DatasetItem* item : by_quadrant[size_t(from)]) {
+      for (const DatasetItem* item : by_quadrant[static_cast<size_t>(from)]) {
         const Score original = tok.decode(item->tokens);
         const EmotionPrediction before = classifier->classify(original);
         for (int to = 0; to < 4; ++to) {
@@ -247,20 +247,20 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
           with_vector += moved;
           condition_only += moved_by_condition;
           baseline += before.quadrant == qt;
-          hits[size_t(from)][size_t(to)] += moved;
-          cases[size_t(from)][size_t(to)] += 1;
+          hits[static_cast<size_t>(from)][static_cast<size_t>(to)] += moved;
+          cases[static_cast<size_t>(from)][static_cast<size_t>(to)] += 1;
           report(o, "transform", ++done, total, started);
         }
       }
     }
     r.transform_cases = done;
     if (done > 0) {
-      r.transform_success = double(with_vector) / done;
-      r.condition_only_success = double(condition_only) / done;
-      r.baseline_success = double(baseline) / done;
+      r.transform_success = static_cast<double>(with_vector) / done;
+      r.condition_only_success = static_cast<double>(condition_only) / done;
+      r.baseline_success = static_cast<double>(baseline) / done;
       for (size_t f = 0; f < 4; ++f)
         for (size_t t = 0; t < 4; ++t)
-          r.transform_matrix[f][t] = cases[f][t] ? double(hits[f][t]) / cases[f][t] : 0.0;
+          r.transform_matrix[f][t] = cases[f][t] ? static_cast<double>(hits[f][t]) / cases[f][t] : 0.0;
     }
   }
   r.seconds = std::chrono::duration<double>(Clock::now() - started).count();

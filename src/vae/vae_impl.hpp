@@ -21,6 +21,15 @@ struct EmotionVae::Impl {
   std::string metadata_json = "{}";
 };
 
+namespace detail {
+
+// A VAE with a copy of the weights and metadata of `vae`, sharing nothing
+// with it: what the trainer trains, so that copies of the handle other
+// threads decode with never change.
+EmotionVae copy_vae(const EmotionVae& vae);
+
+}  // namespace detail
+
 namespace vae {
 
 // The encoder's tensors for a batch of segments (each BOS, emotion, ..., EOS):

@@ -33,7 +33,7 @@ EncoderBlockImpl::EncoderBlockImpl(int64_t d_model, int64_t heads, int64_t d_ff,
 torch::Tensor EncoderBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& key_bias) {
   const int64_t B = x.size(0), S = x.size(1), C = x.size(2);
   auto qkv_out = qkv(ln1(x)).view({B, S, 3, n_heads, head_dim}).permute({2, 0, 3, 1, 4});
-  auto scores = torch::matmul(qkv_out[0], qkv_out[1].transpose(-2, -1)) * (1.0 / std::sqrt(double(head_dim)));
+  auto scores = torch::matmul(qkv_out[0], qkv_out[1].transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(head_dim)));
   // Adding the float bias (not masked_fill) also works under bf16 autocast.
   auto attn = dropout(torch::softmax(scores.to(torch::kFloat) + key_bias, -1));
   auto y = torch::matmul(attn, qkv_out[2].to(attn.scalar_type())).transpose(1, 2).reshape({B, S, C});

@@ -61,7 +61,7 @@ struct VaeTrainer::Impl {
   int64_t train_piece_count = 0, validation_piece_count = 0;
 
   Impl(EmotionVae v, const Dataset& dataset, const VaeTrainerConfig& cfg, VaeTrainerHooks h)
-      : vae(std::move(v)), config(cfg), hooks(std::move(h)) {
+      : vae(detail::copy_vae(v)), config(cfg), hooks(std::move(h)) {
     config.validate();
     auto& impl = impl_of(vae);
     const Tokenizer& tok = *impl.tokenizer;
@@ -77,10 +77,10 @@ struct VaeTrainer::Impl {
       Piece p{&item, impl.cutter->bar_starts(item.tokens)};
       if (p.bars.empty()) continue;
       if (item.split == Split::train) {
-        const size_t last = p.bars.size() > size_t(impl.config.segment_bars) ? p.bars.size() - size_t(impl.config.segment_bars) : 0;
+        const size_t last = p.bars.size() > static_cast<size_t>(impl.config.segment_bars) ? p.bars.size() - static_cast<size_t>(impl.config.segment_bars) : 0;
         for (size_t b = 0; b <= last; ++b) starts.emplace_back(train_pieces.size(), b);
         for (const auto& s : impl.cutter->all(item.tokens, item.label)) {
-          segment_tokens += int64_t(s.size());
+          segment_tokens += static_cast<int64_t>(s.size());
           ++segment_count;
         }
         train_pieces.push_back(std::move(p));
@@ -95,7 +95,7 @@ struct VaeTrainer::Impl {
     }
     if (train_pieces.empty())
       throw Error(ErrorCode::invalid_argument, "the dataset has no training pieces with bars (split \"train\" is empty)");
-    mean_segment_tokens = double(segment_tokens) / double(std::max<int64_t>(segment_count, 1));
+    mean_segment_tokens = static_cast<double>(segment_tokens) / static_cast<double>(std::max<int64_t>(segment_count, 1));
     if (!tok.config().use_chords && (config.transpose_min != 0 || config.transpose_max != 0))
       transposer = std::make_unique<train::PitchTransposer>(tok, config.transpose_min, config.transpose_max);
     bf16 = config.bf16 == Bf16Mode::on || (config.bf16 == Bf16Mode::automatic && detail::cpu_has_fast_bf16());
@@ -111,9 +111,9 @@ struct VaeTrainer::Impl {
 
   double learning_rate(int64_t s) const {
     if (config.warmup_steps > 0 && s < config.warmup_steps)
-      return config.learning_rate * double(s + 1) / double(config.warmup_steps);
-    const double span = double(std::max<int64_t>(1, config.max_steps - config.warmup_steps));
-    const double progress = std::clamp(double(s - config.warmup_steps) / span, 0.0, 1.0);
+      return config.learning_rate * static_cast<double>(s + 1) / static_cast<double>(config.warmup_steps);
+    const double span = static_cast<double>(std::max<int64_t>(1, config.max_steps - config.warmup_steps));
+    const double progress = std::clamp(static_cast<double>(s - config.warmup_steps) / span, 0.0, 1.0);
     const double floor = config.learning_rate * config.min_lr_ratio;
     return floor + (config.learning_rate - floor) * 0.5 * (1.0 + std::cos(M_PI * progress));
   }
@@ -176,7 +176,7 @@ struct VaeTrainer::Impl {
     double rec = 0, kl = 0;
     int64_t correct = 0, tokens = 0;
     std::vector<torch::Tensor> means, kl_dims;
-    const size_t rows = size_t(std::max(1, config.batch_size));
+    const size_t rows = static_cast<size_t>(std::max(1, config.batch_size));
     const auto started = Clock::now();
     for (size_t i = 0; i < validation_segments.size(); i += rows) {
       const size_t end = std::min(validation_segments.size(), i + rows);
@@ -194,21 +194,21 @@ struct VaeTrainer::Impl {
       means.push_back(l.mean);
       kl_dims.push_back(l.kl_dims);
       if (hooks.progress) {
-        ProgressInfo info{"validate", int64_t(end), int64_t(validation_segments.size()),
+        ProgressInfo info{"validate", static_cast<int64_t>(end), static_cast<int64_t>(validation_segments.size()),
                           std::chrono::duration<double>(Clock::now() - started).count(), ""};
         if (!hooks.progress(info)) hooks.cancel.cancel();
       }
     }
     if (was_training) net.train();
-    m.segments = int64_t(validation_segments.size());
+    m.segments = static_cast<int64_t>(validation_segments.size());
     if (m.segments == 0) return m;
-    m.reconstruction = rec / double(m.segments);
-    m.kl = kl / double(m.segments);
-    m.token_loss = rec / double(std::max<int64_t>(tokens, 1));
-    m.accuracy = double(correct) / double(std::max<int64_t>(tokens, 1));
+    m.reconstruction = rec / static_cast<double>(m.segments);
+    m.kl = kl / static_cast<double>(m.segments);
+    m.token_loss = rec / static_cast<double>(std::max<int64_t>(tokens, 1));
+    m.accuracy = static_cast<double>(correct) / static_cast<double>(std::max<int64_t>(tokens, 1));
     auto all_means = torch::cat(means, 0);
     auto variance = all_means.var(0, /*unbiased=*/false);
-    m.active_dimensions = int(variance.gt(0.01).sum().item<int64_t>());
+    m.active_dimensions = static_cast<int>(variance.gt(0.01).sum().item<int64_t>());
     auto per_dim = torch::cat(kl_dims, 0).mean(0).to(torch::kDouble).contiguous();
     m.kl_per_dimension.assign(per_dim.data_ptr<double>(), per_dim.data_ptr<double>() + per_dim.numel());
     return m;
@@ -234,8 +234,8 @@ struct VaeTrainer::Impl {
       }
       mean = mean.to(torch::kDouble);
       for (size_t r = 0; r < labels.size(); ++r) {
-        sums[int64_t(labels[r])] += mean[int64_t(r)];
-        counts[int64_t(labels[r])] += 1.0;
+        sums[static_cast<int64_t>(labels[r])] += mean[static_cast<int64_t>(r)];
+        counts[static_cast<int64_t>(labels[r])] += 1.0;
       }
       segs.clear();
       labels.clear();
@@ -246,10 +246,10 @@ struct VaeTrainer::Impl {
       for (auto& s : impl.cutter->all(item->tokens, item->label)) {
         segs.push_back(std::move(s));
         labels.push_back(item->label);
-        if (int(segs.size()) >= config.batch_size) flush();
+        if (static_cast<int>(segs.size()) >= config.batch_size) flush();
       }
       if (hooks.progress) {
-        ProgressInfo info{"latent means", int64_t(i + 1), int64_t(train_pieces.size()),
+        ProgressInfo info{"latent means", static_cast<int64_t>(i + 1), static_cast<int64_t>(train_pieces.size()),
                           std::chrono::duration<double>(Clock::now() - started).count(), ""};
         if (!hooks.progress(info)) hooks.cancel.cancel();
       }
@@ -267,7 +267,7 @@ struct VaeTrainer::Impl {
     s.torch_rng = train::torch_generator_state(noise_rng);
     s.config_json = config.to_json();
     s.train_pieces = train_piece_count;
-    s.train_targets = int64_t(starts.size());
+    s.train_targets = static_cast<int64_t>(starts.size());
     return s;
   }
 
@@ -318,7 +318,8 @@ VaeTrainer VaeTrainer::resume(const fs::path& dir, const Dataset& dataset, const
 }
 
 VaeMetrics VaeTrainer::evaluate() { return impl_->evaluate(); }
-EmotionVae VaeTrainer::vae() const { return impl_->vae; }
+// A copy: the trainer's own weights change with every further step.
+EmotionVae VaeTrainer::vae() const { return detail::copy_vae(impl_->vae); }
 int64_t VaeTrainer::step() const { return impl_->step; }
 
 VaeTrainResult VaeTrainer::run() {
@@ -336,8 +337,8 @@ VaeTrainResult VaeTrainer::run() {
   m.log->write("start", {{"step", m.step},
                          {"max_steps", m.config.max_steps},
                          {"train_pieces", m.train_piece_count},
-                         {"train_segment_starts", int64_t(m.starts.size())},
-                         {"validation_segments", int64_t(m.validation_segments.size())},
+                         {"train_segment_starts", static_cast<int64_t>(m.starts.size())},
+                         {"validation_segments", static_cast<int64_t>(m.validation_segments.size())},
                          {"mean_segment_tokens", m.mean_segment_tokens},
                          {"parameters", m.vae.parameter_count()},
                          {"bf16", m.bf16},
@@ -353,7 +354,7 @@ VaeTrainResult VaeTrainer::run() {
 
   auto validate = [&] {
     VaeMetrics v = m.evaluate();
-    v.train_loss = report_steps ? report_loss / double(report_steps) : 0.0;
+    v.train_loss = report_steps ? report_loss / static_cast<double>(report_steps) : 0.0;
     v.elapsed_seconds = m.train_seconds + elapsed();
     auto j = m.metrics_json(v);
     j["train_loss"] = v.train_loss;
@@ -391,12 +392,12 @@ VaeTrainResult VaeTrainer::run() {
     if (m.step % m.config.log_every == 0 || m.step == m.config.max_steps) {
       const double window = std::chrono::duration<double>(Clock::now() - log_started).count();
       m.log->write("step", {{"step", m.step},
-                            {"loss", loss_sum / double(log_steps)},
-                            {"reconstruction", rec_sum / double(log_steps)},
-                            {"kl", kl_sum / double(log_steps)},
+                            {"loss", loss_sum / static_cast<double>(log_steps)},
+                            {"reconstruction", rec_sum / static_cast<double>(log_steps)},
+                            {"kl", kl_sum / static_cast<double>(log_steps)},
                             {"beta", vae_beta_at(m.config, m.step - 1)},
                             {"lr", m.learning_rate(m.step - 1)},
-                            {"tok_per_s", window > 0 ? double(log_tokens) / window : 0.0},
+                            {"tok_per_s", window > 0 ? static_cast<double>(log_tokens) / window : 0.0},
                             {"elapsed", m.train_seconds + elapsed()}});
       loss_sum = rec_sum = kl_sum = 0;
       log_steps = log_tokens = 0;

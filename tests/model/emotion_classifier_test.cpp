@@ -176,6 +176,23 @@ TEST(EmotionClassifierFile, RoundTripKeepsPredictionsAndMetadata) {
   EXPECT_LT(fs::file_size(dir / "c16.pt"), fs::file_size(dir / "c.pt") * 6 / 10);
 }
 
+TEST(EmotionClassifier, SetMetadataLeavesOtherCopiesAlone) {
+  const auto c = EmotionClassifier::create(tiny_config(), {}, 2);
+  auto renamed = c;
+  renamed.set_metadata_json(R"({"name": "x"})");
+  EXPECT_EQ(c.metadata_json(), "{}");
+  EXPECT_EQ(renamed.metadata_json(), R"({"name":"x"})");
+  EXPECT_EQ(impl_of(renamed).net.get(), impl_of(c).net.get()) << "the network is shared, not copied";
+}
+
+TEST(EmotionClassifier, CreatingLeavesTheHostsRandomDrawsAlone) {
+  torch::manual_seed(5);
+  const torch::Tensor expected = torch::rand({8});
+  torch::manual_seed(5);
+  EmotionClassifier::create(tiny_config(), {}, 1);
+  EXPECT_TRUE(torch::equal(torch::rand({8}), expected));
+}
+
 TEST(EmotionClassifierFile, FeatureClassifierRoundTrip) {
   auto dir = test::temp_dir("classifier_features_file");
   ClassifierConfig config;

@@ -7,6 +7,8 @@
 #include "emopiano/classifier.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/evaluation.hpp"
+#include "core/impl_access.hpp"
+#include "model/emotion_classifier.hpp"
 #include "support/test_support.hpp"
 #include "train/tiny_corpus.hpp"
 
@@ -95,6 +97,42 @@ TEST(ClassifierTrainer, FeatureClassifierSeparatesHighFromLowPieces) {
   }
 }
 
+// Training works on a copy: a copy of the handle made before (as another
+// thread classifying with it would hold) keeps its weights and metadata, and
+// the trained classifier is left in eval mode.
+TEST(ClassifierTrainer, TrainsACopyAndLeavesOtherHandlesAlone) {
+  Dataset data = test::load_corpus(test::write_corpus("cls_copy", high_and_low(2)));
+  ClassifierConfig cc;
+  cc.n_layers = 1;
+  cc.d_model = 16;
+  cc.n_heads = 2;
+  cc.d_ff = 16;
+  cc.window = 16;
+  cc.dropout = 0.1f;
+  EmotionClassifier classifier = EmotionClassifier::create(cc, {}, 3);
+  const EmotionClassifier shared = classifier;
+  const std::vector<int32_t>& tokens = data.items().front().tokens;
+  const EmotionPrediction before = shared.classify_tokens(tokens);
+  ClassifierTrainerConfig tc;
+  tc.max_steps = 4;
+  tc.batch_size = 2;
+  tc.learning_rate = 1e-2;
+  tc.warmup_steps = 0;
+  tc.eval_every = 2;
+  tc.threads = 1;
+  tc.bf16 = Bf16Mode::off;
+  train_classifier(classifier, data, tc);
+
+  const EmotionPrediction after_shared = shared.classify_tokens(tokens);
+  const EmotionPrediction trained = classifier.classify_tokens(tokens);
+  for (int q = 0; q < 4; ++q) EXPECT_EQ(after_shared.probabilities[q], before.probabilities[q]) << q;
+  EXPECT_NE(trained.probabilities, before.probabilities) << "training changed nothing";
+  EXPECT_EQ(shared.metadata_json(), "{}");
+  EXPECT_TRUE(nlohmann::json::parse(classifier.metadata_json()).contains("training"));
+  EXPECT_FALSE(impl_of(classifier).module().is_training());
+  EXPECT_FALSE(impl_of(shared).module().is_training());
+}
+
 TEST(ClassifierTrainer, CancelStopsTraining) {
   Dataset data = test::load_corpus(test::write_corpus("cls_cancel", high_and_low(2)));
   ClassifierConfig cc;
@@ -117,6 +155,8 @@ TEST(ClassifierTrainer, CancelStopsTraining) {
     EXPECT_EQ(e.code(), ErrorCode::cancelled);
   }
   EXPECT_EQ(calls, 5);
+  // A cancelled run leaves the handle as it was.
+  EXPECT_EQ(classifier.metadata_json(), "{}");
 }
 
 TEST(ClassifierTrainer, ConfigIsValidated) {

@@ -85,6 +85,7 @@ TEST(EmotionVae, OverfittedModelDecodesSegmentsBackFromTheirLatents) {
   // reparameterisation noise: a few hundred steps are too few (checked).
   VaeTrainer trainer(vae, data, quick(800));
   trainer.run();
+  vae = trainer.vae();
   const auto segments = walk_segments(vae, data);
   ASSERT_GE(segments.size(), 3u);
   // The walk's segments differ only by the bar they start at, under the
@@ -193,8 +194,8 @@ TEST(VaeTrainer, ResumesExactlyAndCheckpointsOnCancel) {
   config.free_bits = 0.1;
   config.transpose_min = -2;
   config.transpose_max = 2;
-  EmotionVae straight = EmotionVae::create(tiny_vae(), TokenizerConfig{}, 4);
-  VaeTrainer(straight, data, config).run();
+  VaeTrainer straight(EmotionVae::create(tiny_vae(), TokenizerConfig{}, 4), data, config);
+  straight.run();
 
   const auto dir = test::temp_dir("vae-resume");
   auto first = config;
@@ -219,7 +220,7 @@ TEST(VaeTrainer, ResumesExactlyAndCheckpointsOnCancel) {
   VaeTrainer again = VaeTrainer::resume(dir, data, first);
   EXPECT_EQ(again.step(), 3);
   again.run();
-  auto pa = impl_of(straight).net->named_parameters();
+  auto pa = impl_of(straight.vae()).net->named_parameters();
   auto pb = impl_of(again.vae()).net->named_parameters();
   for (const auto& item : pa) EXPECT_TRUE(torch::equal(item.value(), pb[item.key()])) << item.key() << " differs (not bitwise)";
   const VaeMetrics m = again.evaluate();
@@ -227,6 +228,56 @@ TEST(VaeTrainer, ResumesExactlyAndCheckpointsOnCancel) {
   EXPECT_EQ(int(m.kl_per_dimension.size()), 8);
   EXPECT_GE(m.active_dimensions, 0);
   EXPECT_LE(m.active_dimensions, 8);
+}
+
+// The trainer trains a copy: a handle made before (as another thread decoding
+// with it would hold) keeps its weights, vae() hands out copies that further
+// steps do not change, and every network is left in eval mode.
+TEST(VaeTrainer, TrainsACopyAndLeavesOtherHandlesAlone) {
+  const Dataset data = test::load_corpus(corpus());
+  const EmotionVae vae = EmotionVae::create(tiny_vae(), TokenizerConfig{}, 6);
+  auto weights = [](const EmotionVae& v) {
+    std::vector<torch::Tensor> out;
+    for (const auto& p : impl_of(v).net->parameters()) out.push_back(p.detach().clone());
+    return out;
+  };
+  auto same = [](const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (!torch::equal(a[i], b[i])) return false;
+    return true;
+  };
+  const auto before = weights(vae);
+  auto config = quick(2);
+  config.warmup_steps = 0;
+  VaeTrainer trainer(vae, data, config);
+  const EmotionVae handed_out = trainer.vae();
+  trainer.run();
+  const EmotionVae trained = trainer.vae();
+  EXPECT_TRUE(same(weights(vae), before)) << "training changed the handle it was given";
+  EXPECT_TRUE(same(weights(handed_out), before)) << "steps after vae() changed its copy";
+  EXPECT_FALSE(same(weights(trained), before)) << "training changed nothing";
+  EXPECT_EQ(vae.metadata_json(), "{}");
+  EXPECT_NE(trained.metadata_json(), "{}");
+  EXPECT_FALSE(impl_of(vae).net->is_training());
+  EXPECT_FALSE(impl_of(trained).net->is_training());
+}
+
+TEST(EmotionVae, SetMetadataLeavesOtherCopiesAlone) {
+  const EmotionVae vae = EmotionVae::create(tiny_vae(), TokenizerConfig{}, 2);
+  EmotionVae renamed = vae;
+  renamed.set_metadata_json(R"({"name": "x"})");
+  EXPECT_EQ(vae.metadata_json(), "{}");
+  EXPECT_EQ(renamed.metadata_json(), R"({"name":"x"})");
+  EXPECT_EQ(impl_of(renamed).net.get(), impl_of(vae).net.get()) << "the network is shared, not copied";
+}
+
+TEST(EmotionVae, CreatingLeavesTheHostsRandomDrawsAlone) {
+  torch::manual_seed(5);
+  const torch::Tensor expected = torch::rand({8});
+  torch::manual_seed(5);
+  EmotionVae::create(tiny_vae(), TokenizerConfig{}, 1);
+  EXPECT_TRUE(torch::equal(torch::rand({8}), expected));
 }
 
 }  // namespace

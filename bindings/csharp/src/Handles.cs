@@ -42,6 +42,47 @@ namespace Emopiano
         protected override bool ReleaseHandle() { Native.emopiano_session_free(handle); return true; }
     }
 
+    public sealed class DatasetHandle : EmopianoHandle
+    {
+        protected override bool ReleaseHandle() { Native.emopiano_dataset_free(handle); return true; }
+    }
+
+    /// A trainer reads its dataset and cancel token until it is freed: it
+    /// holds a reference to their handles, released after the trainer's own.
+    public sealed class TrainerHandle : EmopianoHandle
+    {
+        SafeHandle dataset, cancel;
+
+        internal void Hold(SafeHandle datasetHandle, SafeHandle cancelHandle)
+        {
+            bool added = false;
+            datasetHandle.DangerousAddRef(ref added);
+            dataset = datasetHandle;
+            if (cancelHandle == null) return;
+            added = false;
+            cancelHandle.DangerousAddRef(ref added);
+            cancel = cancelHandle;
+        }
+
+        protected override bool ReleaseHandle()
+        {
+            Native.emopiano_trainer_free(handle);
+            if (dataset != null) dataset.DangerousRelease();
+            if (cancel != null) cancel.DangerousRelease();
+            return true;
+        }
+    }
+
+    public sealed class ClassifierHandle : EmopianoHandle
+    {
+        protected override bool ReleaseHandle() { Native.emopiano_classifier_free(handle); return true; }
+    }
+
+    public sealed class VaeHandle : EmopianoHandle
+    {
+        protected override bool ReleaseHandle() { Native.emopiano_vae_free(handle); return true; }
+    }
+
     public sealed class GenerationHandle : EmopianoHandle
     {
         protected override bool ReleaseHandle() { Native.emopiano_generation_free(handle); return true; }

@@ -53,7 +53,7 @@ namespace Emopiano
 
         public Model(string path) { Check.Status(Native.emopiano_model_load(out Handle, Utf8.Encode(path))); }
 
-        Model(ModelHandle handle) { Handle = handle; }
+        internal Model(ModelHandle handle) { Handle = handle; }
 
         public static Model Bundled() { return new Model(Library.BundledModelPath()); }
 
@@ -70,6 +70,18 @@ namespace Emopiano
         public void Save(string path, WeightStorage storage = WeightStorage.F32)
         {
             Check.Status(Native.emopiano_model_save(Handle, Utf8.Encode(path), (int)storage));
+        }
+
+        /// The metadata JSON (training run, dataset, version); "{}" for a fresh model.
+        public string MetadataJson
+        {
+            get
+            {
+                IntPtr json;
+                Check.Status(Native.emopiano_model_metadata_json(out json, Handle));
+                try { return Utf8.Decode(json); }
+                finally { Native.emopiano_free(json); }
+            }
         }
 
         public long ParameterCount

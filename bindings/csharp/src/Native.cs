@@ -96,8 +96,92 @@ namespace Emopiano
         public long Tokens;
     }
 
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct RenderParams
+    {
+        public uint StructSize;
+        public int SampleRate;
+        public double Gain, TailSeconds;
+        public int Program, Reserved;
+        public IntPtr Soundfont;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct DatasetParams
+    {
+        public uint StructSize, Reserved0;
+        public IntPtr TokenizerConfigJson, CacheDir;
+        public int Threads, ApplySustainPedal, ExcludeDrums, Reserved1;
+        public double ValidationFraction, TestFraction;
+        public IntPtr Progress, ProgressUserData, Cancel;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct DatasetItemStruct
+    {
+        public uint StructSize;
+        public int Quadrant, Split, Reserved;
+        public IntPtr Name, Path, Tokens;
+        public UIntPtr TokenCount;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct TrainMetricsStruct
+    {
+        public uint StructSize;
+        public int Epoch;
+        public long Step;
+        public double TrainLoss, ValidationLoss, ValidationPerplexity, ValidationAccuracy;
+        public long ValidationTokens;
+        public double LearningRate, TokensPerSecond, ElapsedSeconds;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct TrainerParams
+    {
+        public uint StructSize, Reserved;
+        public IntPtr ConfigJson, Progress, ProgressUserData, OnMetrics, MetricsUserData, Cancel;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct TrainResultStruct
+    {
+        public uint StructSize;
+        public int Bf16;
+        public long Steps;
+        public double Epochs;
+        public long TokensSeen;
+        public double TrainSeconds, ValidationLoss, ValidationPerplexity, ValidationAccuracy;
+        public long ValidationTokens;
+        public double BestValidationLoss;
+        public int StoppedByTime, Reserved;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct EmotionPredictionStruct
+    {
+        public uint StructSize;
+        public int Quadrant;
+        [MarshalAs(UnmanagedType.ByValArray, SizeConst = 4)] public double[] Probabilities;
+        public double Arousal, Valence;
+        public int Windows, Reserved;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct VaeParams
+    {
+        public uint StructSize;
+        public float Temperature;
+        public int TopK;
+        public float TopP;
+        public ulong Seed;
+    }
+
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     internal delegate void NoteCallback(IntPtr note, int piece, IntPtr userData);
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    internal delegate void MetricsCallback(IntPtr metrics, IntPtr userData);
 
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     internal delegate int ProgressCallback(IntPtr progress, IntPtr userData);
@@ -179,6 +263,71 @@ namespace Emopiano
         [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_generation_midi_bytes(out IntPtr bytes, out UIntPtr size, GenerationHandle piece);
         [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_generation_write_midi(GenerationHandle piece, byte[] path);
         [DllImport(Lib, CallingConvention = C)] public static extern void emopiano_generation_free(IntPtr piece);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_model_metadata_json(out IntPtr json, ModelHandle model);
+
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_render_params_init(ref RenderParams parameters, uint structSize);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_audio_available();
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_render_wav_file(byte[] midiPath, byte[] wavPath, ref RenderParams parameters);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_render_wav_bytes(byte[] midi, UIntPtr size, byte[] wavPath, ref RenderParams parameters);
+
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_dataset_params_init(ref DatasetParams parameters, uint structSize);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_dataset_load(out DatasetHandle handle, byte[] root, ref DatasetParams parameters);
+        [DllImport(Lib, CallingConvention = C)] public static extern void emopiano_dataset_free(IntPtr dataset);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_dataset_count(out UIntPtr count, DatasetHandle dataset, int split);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_dataset_skipped_count(out UIntPtr count, DatasetHandle dataset);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_dataset_item_at(ref DatasetItemStruct item, DatasetHandle dataset, UIntPtr index);
+
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_trainer_params_init(ref TrainerParams parameters, uint structSize);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_trainer_create(out TrainerHandle handle, ModelHandle model, DatasetHandle dataset, ref TrainerParams parameters);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_trainer_resume(out TrainerHandle handle, byte[] checkpointDir, DatasetHandle dataset, ref TrainerParams parameters);
+        [DllImport(Lib, CallingConvention = C)] public static extern void emopiano_trainer_free(IntPtr trainer);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_trainer_run(ref TrainResultStruct result, TrainerHandle trainer);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_trainer_evaluate(ref TrainMetricsStruct metrics, TrainerHandle trainer);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_trainer_progress(out long step, out long totalSteps, TrainerHandle trainer);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_trainer_model(out ModelHandle model, TrainerHandle trainer);
+
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_classifier_load(out ClassifierHandle handle, byte[] path);
+        [DllImport(Lib, CallingConvention = C)] public static extern void emopiano_classifier_free(IntPtr classifier);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_bundled_classifier_path(out IntPtr path);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_classifier_classify_file(ref EmotionPredictionStruct prediction, ClassifierHandle classifier, byte[] path);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_classifier_classify_midi(ref EmotionPredictionStruct prediction, ClassifierHandle classifier, byte[] data, UIntPtr size);
+
+        // A null EmotionStruct[] passes NULL (the library's Q1); z and outputs are float arrays.
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_vae_params_init(ref VaeParams parameters, uint structSize);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_vae_load(out VaeHandle handle, byte[] path);
+        [DllImport(Lib, CallingConvention = C)] public static extern void emopiano_vae_free(IntPtr vae);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_bundled_vae_path(out IntPtr path);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_vae_info(out int latentDim, out int segmentBars, VaeHandle vae);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_vae_encode_file([Out] float[] mean, [Out] float[] logVariance, UIntPtr dim, VaeHandle vae, byte[] midiPath, EmotionStruct[] emotion);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_vae_sample_latent([Out] float[] z, UIntPtr dim, VaeHandle vae, float temperature, ulong seed);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_vae_decode_midi(out IntPtr bytes, out UIntPtr size, VaeHandle vae, float[] z, UIntPtr dim, EmotionStruct[] emotion, ref VaeParams parameters);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_vae_decode_file(VaeHandle vae, float[] z, UIntPtr dim, EmotionStruct[] emotion, ref VaeParams parameters, byte[] outPath);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_vae_interpolate_latents([Out] float[] result, float[] a, float[] b, UIntPtr dim, int steps, int spherical);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_vae_attribute_vector([Out] float[] result, UIntPtr dim, VaeHandle vae, int fromQuadrant, int toQuadrant);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_vae_transform_file(VaeHandle vae, byte[] inPath, int fromQuadrant, int toQuadrant, float strength, ref VaeParams parameters, byte[] outPath);
+    }
+
+    /// UTF-8 strings pinned for the length of one call, for struct fields
+    /// that point at them.
+    internal sealed class PinnedStrings : IDisposable
+    {
+        readonly System.Collections.Generic.List<GCHandle> pins = new System.Collections.Generic.List<GCHandle>();
+
+        /// NULL for null, else the address of the pinned NUL-terminated UTF-8.
+        public IntPtr Add(string text)
+        {
+            byte[] bytes = Utf8.Encode(text);
+            if (bytes == null) return IntPtr.Zero;
+            GCHandle pin = GCHandle.Alloc(bytes, GCHandleType.Pinned);
+            pins.Add(pin);
+            return pin.AddrOfPinnedObject();
+        }
+
+        public void Dispose()
+        {
+            foreach (GCHandle pin in pins) pin.Free();
+            pins.Clear();
+        }
     }
 
     internal static class Utf8

@@ -314,6 +314,14 @@ static class BindingTests
             { "emopiano_generation_info", typeof(GenerationInfoStruct) },
             { "emopiano_session_params", typeof(SessionParams) },
             { "emopiano_session_bar", typeof(SessionBarStruct) },
+            { "emopiano_render_params", typeof(RenderParams) },
+            { "emopiano_dataset_params", typeof(DatasetParams) },
+            { "emopiano_dataset_item", typeof(DatasetItemStruct) },
+            { "emopiano_train_metrics", typeof(TrainMetricsStruct) },
+            { "emopiano_trainer_params", typeof(TrainerParams) },
+            { "emopiano_train_result", typeof(TrainResultStruct) },
+            { "emopiano_emotion_prediction", typeof(EmotionPredictionStruct) },
+            { "emopiano_vae_params", typeof(VaeParams) },
         };
         string path = Environment.GetEnvironmentVariable("EMOPIANO_ABI_LAYOUT");
         Assert(path != null && File.Exists(path), "EMOPIANO_ABI_LAYOUT names capi/abi/layout.def");
@@ -339,7 +347,252 @@ static class BindingTests
                    type.Name + "." + field + " is at " + offset + ", C says " + args[2]);
             ++checkedFields;
         }
-        Assert(checkedFields > 40, "layout.def lists the bound structs' fields");
+        Assert(checkedFields > 100, "layout.def lists the bound structs' fields");
+    }
+
+    static readonly int[] Scale = { 60, 62, 64, 65, 67, 69, 71, 72 };
+    static readonly int[] Arpeggio = { 57, 60, 64, 69, 64, 60 };
+
+    /// BOS, `bars` bars of eighth notes walking through `pitches` (cycled), EOS.
+    static int[] MelodyTokens(Tokenizer tokenizer, int[] pitches, int bars)
+    {
+        string velocity = Enumerable.Range(0, tokenizer.VocabSize).Select(tokenizer.TokenToString)
+            .First(n => n.StartsWith("Velocity_") && int.Parse(n.Substring(9)) >= 64);
+        var tokens = new List<int> { tokenizer.SpecialId(SpecialToken.Bos) };
+        for (int bar = 0; bar < bars; ++bar)
+        {
+            tokens.Add(tokenizer.TokenFromString("Bar"));
+            for (int eighth = 0; eighth < 8; ++eighth)
+            {
+                tokens.Add(tokenizer.TokenFromString("Position_" + eighth * 2));
+                tokens.Add(tokenizer.TokenFromString("Pitch_" + pitches[(bar * 8 + eighth) % pitches.Length]));
+                tokens.Add(tokenizer.TokenFromString(velocity));
+                tokens.Add(tokenizer.TokenFromString("Duration_2"));
+            }
+        }
+        tokens.Add(tokenizer.SpecialId(SpecialToken.Eos));
+        return tokens.ToArray();
+    }
+
+    static byte[] WritePiece(string path, int[] pitches, int bars)
+    {
+        using (var tokenizer = new Tokenizer())
+        {
+            byte[] midi = tokenizer.Decode(MelodyTokens(tokenizer, pitches, bars));
+            File.WriteAllBytes(path, midi);
+            return midi;
+        }
+    }
+
+    /// Four short melodies and a CSV path,label,split naming them (two to
+    /// train on, one to validate, one to test); returns the CSV.
+    static string WriteCorpus(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var csv = new System.Text.StringBuilder();
+        foreach (var piece in new[] { Tuple.Create("a", Scale, 6, "Q1,train"), Tuple.Create("b", Arpeggio, 5, "Q3,train"),
+                                      Tuple.Create("c", Arpeggio, 3, "Q3,val"), Tuple.Create("d", Scale, 2, "Q4,test") })
+        {
+            WritePiece(Path.Combine(folder, piece.Item1 + ".mid"), piece.Item2, piece.Item3);
+            csv.Append(piece.Item1 + ".mid," + piece.Item4 + "\n");
+        }
+        string path = Path.Combine(folder, "list.csv");
+        File.WriteAllText(path, csv.ToString());
+        return path;
+    }
+
+    static DatasetOptions NoCache() { return new DatasetOptions { CacheDir = "none", Threads = 1 }; }
+
+    static string TinyTrainConfig(int steps, string checkpointDir)
+    {
+        return "{\"max_steps\": " + steps + ", \"batch_size\": 2, \"learning_rate\": 3e-3, \"warmup_steps\": 1, " +
+               "\"transpose_min\": 0, \"transpose_max\": 0, \"bf16\": \"off\", \"seed\": 5, \"threads\": 1, " +
+               "\"checkpoint_dir\": \"" + checkpointDir + "\"}";
+    }
+
+    static void DatasetLoadsCountsAndItems()
+    {
+        string csv = WriteCorpus(Path.Combine(tempDir, "dataset"));
+        var stages = new List<string>();
+        using (var data = new Dataset(csv, new DatasetOptions { CacheDir = "none", Threads = 1,
+                                                                OnProgress = p => { stages.Add(p.Stage); return true; } }))
+        {
+            Assert(stages.Contains("tokenize"), "tokenize progress");
+            Assert(data.Count() == 4 && data.Count(Split.Train) == 2 && data.Count(Split.Validation) == 1 &&
+                   data.Count(Split.Test) == 1, "counts per split");
+            Assert(data.SkippedCount == 0, "nothing skipped");
+            var items = Enumerable.Range(0, 4).Select(i => data.Item(i)).ToArray();
+            var c = items.Single(i => i.Name == "c");
+            Assert(c.Quadrant == Quadrant.Q3 && c.Split == Split.Validation, "piece c's label and split");
+            Assert(c.Path.EndsWith("c.mid"), "piece c's path " + c.Path);
+            using (var tokenizer = new Tokenizer())
+                Assert(c.Tokens.SequenceEqual(tokenizer.Encode(File.ReadAllBytes(c.Path), Quadrant.Q3)), "piece c's tokens");
+            Throws<InvalidArgumentException>(() => data.Item(4), "index out of range");
+        }
+        string empty = Path.Combine(tempDir, "dataset-empty");
+        Directory.CreateDirectory(empty);
+        Throws<NotFoundException>(() => new Dataset(empty, NoCache()), "no layout");
+        Throws<DataFormatException>(() => new Dataset(csv, new DatasetOptions { CacheDir = "none", TokenizerConfigJson = "{bad" }), "bad tokenizer config");
+        using (var token = new CancelToken())
+        {
+            token.Cancel();
+            Throws<CancelledException>(() => new Dataset(csv, new DatasetOptions { CacheDir = "none", Cancel = token }), "cancelled load");
+        }
+        Throws<TimeoutException>(() => new Dataset(csv, new DatasetOptions { CacheDir = "none", Threads = 1,
+                                                                             OnProgress = p => { throw new TimeoutException("from the callback"); } }),
+                                 "callback exception");
+    }
+
+    static void TrainerTrainsItsOwnCopyCancelsAndResumes()
+    {
+        string folder = Path.Combine(tempDir, "train");
+        using (var data = new Dataset(WriteCorpus(folder), NoCache()))
+        // One small layer and a short context: a training step takes milliseconds.
+        using (var fresh = Model.Create("{\"n_layers\": 1, \"d_model\": 32, \"n_heads\": 2, \"d_ff\": 64, " +
+                                        "\"context_length\": 64, \"max_bars\": 32, \"dropout\": 0}", null, 3))
+        {
+            var stages = new List<string>();
+            var reports = new List<TrainMetrics>();
+            TrainResult result;
+            using (var trainer = new Trainer(fresh, data, new TrainerOptions {
+                       ConfigJson = TinyTrainConfig(4, Path.Combine(folder, "ckpt")),
+                       OnProgress = p => { stages.Add(p.Stage); return true; },
+                       OnMetrics = reports.Add }))
+            {
+                TrainMetrics before = trainer.Evaluate();
+                Assert(before.ValidationTokens > 0 && !double.IsNaN(before.ValidationLoss), "validation before training");
+                result = trainer.Run();
+                Assert(result.Steps == 4 && result.TokensSeen > 0 && !result.Bf16, "four steps");
+                Assert(result.ValidationLoss < before.ValidationLoss, "the loss went down");
+                Assert(trainer.Step == 4 && trainer.TotalSteps == 4, "progress");
+                Assert(stages.Contains("train"), "train progress");
+                Assert(reports.Count > 0 && reports.Last().Step == 4 && reports.Last().ValidationLoss == result.ValidationLoss,
+                       "metrics reports");
+                using (var trained = trainer.Model())
+                {
+                    Assert(trained.MetadataJson.Contains("\"training\""), "trained model's metadata");
+                    Assert(trained.ParameterCount == fresh.ParameterCount, "same shape");
+                    using (var sampler = trained.Sampler())
+                    using (sampler.Generate(new GenerateOptions { MaxTokens = 64, MaxBars = 1, Quadrant = Quadrant.Q4 })) { }
+                }
+            }
+            Assert(fresh.MetadataJson == "{}", "the model given is untouched");
+
+            // Cancelled from its callback: a checkpoint, and resume finishes the run.
+            string checkpoints = Path.Combine(folder, "ckpt-resume");
+            string config = TinyTrainConfig(6, checkpoints);
+            int calls = 0;
+            long stoppedAt;
+            using (var trainer = new Trainer(fresh, data, new TrainerOptions { ConfigJson = config, OnProgress = p => ++calls < 3 }))
+            {
+                Throws<CancelledException>(() => trainer.Run(), "cancelled run");
+                stoppedAt = trainer.Step;
+            }
+            Assert(stoppedAt > 0 && stoppedAt < 6, "stopped at " + stoppedAt);
+            using (var resumed = Trainer.Resume(checkpoints, data, new TrainerOptions { ConfigJson = config }))
+            {
+                Assert(resumed.Step == stoppedAt, "resumed at the checkpoint");
+                Assert(resumed.Run().Steps == 6, "resume finishes the run");
+            }
+
+            // A callback's exception comes back out of Run; a bad config is an error.
+            using (var trainer = new Trainer(fresh, data, new TrainerOptions {
+                       ConfigJson = TinyTrainConfig(2, Path.Combine(folder, "ckpt-throw")),
+                       OnMetrics = m => { throw new TimeoutException("from the metrics callback"); } }))
+                Throws<TimeoutException>(() => trainer.Run(), "metrics callback exception");
+            Throws<InvalidArgumentException>(() => new Trainer(fresh, data, new TrainerOptions { ConfigJson = "{\"batch_size\": 0}" }), "bad config");
+            Throws<DataFormatException>(() => new Trainer(fresh, data, new TrainerOptions { ConfigJson = "{not json" }), "malformed config");
+        }
+    }
+
+    static void ClassifierClassifiesFilesAndBytes()
+    {
+        Throws<FileIOException>(() => new Classifier(Path.Combine(tempDir, "absent.pt")), "missing classifier");
+        string bundled = null;
+        try { bundled = Classifier.BundledPath(); } catch (NotFoundException) { }
+        if (bundled == null) return;
+        string path = Path.Combine(tempDir, "classify.mid");
+        byte[] midi = WritePiece(path, Scale, 4);
+        using (var classifier = Classifier.Bundled())
+        {
+            EmotionPrediction fromFile = classifier.ClassifyFile(path), fromBytes = classifier.Classify(midi);
+            Assert(fromFile.Quadrant == fromBytes.Quadrant && fromFile.Probabilities.SequenceEqual(fromBytes.Probabilities),
+                   "file and bytes agree");
+            double[] p = fromFile.Probabilities;
+            Assert(Math.Abs(p.Sum() - 1) < 1e-6, "probabilities sum to 1");
+            Assert((int)fromFile.Quadrant == Array.IndexOf(p, p.Max()) + 1, "the most probable quadrant");
+            Assert(Math.Abs(fromFile.Arousal - (p[0] + p[1])) < 1e-9 && Math.Abs(fromFile.Valence - (p[0] + p[3])) < 1e-9,
+                   "arousal and valence");
+            Assert(fromFile.Windows >= 1, "windows");
+            Throws<DataFormatException>(() => classifier.Classify(System.Text.Encoding.ASCII.GetBytes("not midi")), "not MIDI");
+        }
+    }
+
+    static void VaeSamplesDecodesEncodesAndTransforms()
+    {
+        string bundled = null;
+        try { bundled = Vae.BundledPath(); } catch (NotFoundException) { }
+        if (bundled == null) return;
+        using (var vae = Vae.Bundled())
+        {
+            Assert(vae.LatentDim > 0 && vae.SegmentBars > 0, "latent size and segment bars");
+            float[] z = vae.SampleLatent(1f, 3);
+            Assert(z.Length == vae.LatentDim && z.SequenceEqual(vae.SampleLatent(1f, 3)) && !z.SequenceEqual(vae.SampleLatent(1f, 4)),
+                   "seeded prior draws");
+            var greedy = new VaeOptions { Temperature = 0f };
+            byte[] midi = vae.Decode(z, Emotion.FromQuadrant(Quadrant.Q4), greedy);
+            Midi.Validate(midi);
+            Assert(midi.SequenceEqual(vae.Decode(z, Emotion.FromQuadrant(Quadrant.Q4), greedy)), "greedy decoding repeats");
+            string segment = Path.Combine(tempDir, "segment.mid");
+            vae.DecodeToFile(z, segment, Emotion.FromQuadrant(Quadrant.Q4), greedy);
+            Assert(Midi.ReadNotesFile(segment).SequenceEqual(Midi.ReadNotes(midi)), "decoded to a file");
+            Throws<InvalidArgumentException>(() => vae.Decode(z.Skip(1).ToArray()), "short latent");
+
+            string a = Path.Combine(tempDir, "vae-a.mid"), b = Path.Combine(tempDir, "vae-b.mid");
+            WritePiece(a, Scale, vae.SegmentBars);
+            WritePiece(b, Arpeggio, vae.SegmentBars);
+            float[] meanA, logVarA, meanB, logVarB;
+            vae.Encode(a, Emotion.FromQuadrant(Quadrant.Q1), out meanA, out logVarA);
+            vae.Encode(b, Emotion.FromQuadrant(Quadrant.Q1), out meanB, out logVarB);
+            Assert(meanA.Length == vae.LatentDim && meanA.Concat(logVarA).All(x => !float.IsNaN(x) && !float.IsInfinity(x)),
+                   "a finite posterior");
+            Assert(!meanA.SequenceEqual(meanB), "different pieces, different latents");
+            float[][] path = Vae.InterpolateLatents(meanA, meanB, 5, false);
+            Assert(path.Length == 5, "five steps");
+            for (int d = 0; d < vae.LatentDim; ++d)
+                Assert(Math.Abs(path[0][d] - meanA[d]) < 1e-5 && Math.Abs(path[4][d] - meanB[d]) < 1e-5 &&
+                       Math.Abs(path[2][d] - (meanA[d] + meanB[d]) / 2) < 1e-5, "a straight line from a to b");
+            Throws<InvalidArgumentException>(() => Vae.InterpolateLatents(meanA, meanB.Skip(1).ToArray(), 3, true), "sizes differ");
+            float[] shift = vae.AttributeVector(Quadrant.Q1, Quadrant.Q3), back = vae.AttributeVector(Quadrant.Q3, Quadrant.Q1);
+            for (int d = 0; d < vae.LatentDim; ++d) Assert(Math.Abs(shift[d] + back[d]) < 1e-5, "opposite vectors");
+            string sad = Path.Combine(tempDir, "vae-sad.mid");
+            vae.Transform(a, sad, Quadrant.Q1, Quadrant.Q3, 1f, greedy);
+            Assert(Midi.ReadNotesFile(sad).Length > 0, "a transformed piece");
+        }
+    }
+
+    static void AudioRendersAWavOrSaysItCannot()
+    {
+        string midiPath = Path.Combine(tempDir, "audio.mid"), wav = Path.Combine(tempDir, "audio.wav");
+        byte[] midi = WritePiece(midiPath, Scale, 1);
+        var options = new RenderOptions { SampleRate = 22050, TailSeconds = 0.25 };
+        if (!Audio.Available)
+        {
+            Throws<UnsupportedException>(() => Audio.RenderWav(midi, wav, options), "no FluidSynth");
+            return;
+        }
+        try { Audio.RenderWav(midi, wav, options); }
+        catch (NotFoundException) { return; }  // no SoundFont installed
+        byte[] data = File.ReadAllBytes(wav);
+        Assert(System.Text.Encoding.ASCII.GetString(data, 0, 4) == "RIFF" && System.Text.Encoding.ASCII.GetString(data, 8, 4) == "WAVE",
+               "a RIFF WAVE file");
+        Assert(BitConverter.ToUInt16(data, 22) == 2 && BitConverter.ToUInt32(data, 24) == 22050, "stereo at 22050 Hz");
+        Assert(data.Length > 22050 * 4 * 2, "two seconds of 16-bit stereo");
+        string fromFile = Path.Combine(tempDir, "audio-file.wav");
+        Audio.RenderWavFile(midiPath, fromFile, options);
+        Assert(File.ReadAllBytes(fromFile).SequenceEqual(data), "file and bytes render the same");
+        Throws<InvalidArgumentException>(() => Audio.RenderWav(midi, wav, new RenderOptions { SampleRate = 100 }), "bad sample rate");
+        Throws<DataFormatException>(() => Audio.RenderWav(System.Text.Encoding.ASCII.GetBytes("not midi"), wav, options), "not MIDI");
     }
 
     static int Main()
@@ -353,6 +606,8 @@ static class BindingTests
             new KeyValuePair<string, Action>("ErrorsMapToExceptions", ErrorsMapToExceptions),
             new KeyValuePair<string, Action>("EmotionsParseAndMix", EmotionsParseAndMix),
             new KeyValuePair<string, Action>("TokenizerRoundTrip", TokenizerRoundTrip),
+            new KeyValuePair<string, Action>("DatasetLoadsCountsAndItems", DatasetLoadsCountsAndItems),
+            new KeyValuePair<string, Action>("AudioRendersAWavOrSaysItCannot", AudioRendersAWavOrSaysItCannot),
         };
         if (Library.HasModelSupport)
         {
@@ -363,6 +618,9 @@ static class BindingTests
             tests.Add(new KeyValuePair<string, Action>("CancelFromCallbackProgressAndThread", CancelFromCallbackProgressAndThread));
             tests.Add(new KeyValuePair<string, Action>("DisposeTwiceAndOrder", DisposeTwiceAndOrder));
             tests.Add(new KeyValuePair<string, Action>("SessionFollowsTheEmotionReplaysAndCancels", SessionFollowsTheEmotionReplaysAndCancels));
+            tests.Add(new KeyValuePair<string, Action>("TrainerTrainsItsOwnCopyCancelsAndResumes", TrainerTrainsItsOwnCopyCancelsAndResumes));
+            tests.Add(new KeyValuePair<string, Action>("ClassifierClassifiesFilesAndBytes", ClassifierClassifiesFilesAndBytes));
+            tests.Add(new KeyValuePair<string, Action>("VaeSamplesDecodesEncodesAndTransforms", VaeSamplesDecodesEncodesAndTransforms));
         }
         int failed = 0;
         foreach (var test in tests)

@@ -9,6 +9,8 @@ ctypes. Set EMOPIANO_LIBRARY to the library file to choose which one loads.
         piece.write_midi("sad.mid")
 """
 from ._library import HAS_MODEL as has_model_support, lib as _lib, library_path
+from .audio import audio_available, render_wav
+from .classifier import Classifier, EmotionPrediction, bundled_classifier_path
 from .emotion import Emotion, Quadrant, Trajectory
 from .errors import (BufferTooSmallError, CancelledError, EmopianoError, FileIOError,
                      FormatError, InternalError, InvalidArgumentError, NotFoundError,
@@ -18,6 +20,8 @@ from .model import (CancelToken, Generation, GenerationInfo, Model, Progress, Sa
                     WeightStorage, bundled_model_path, set_compute_threads)
 from .session import Bar, Session
 from .tokenizer import SpecialToken, Tokenizer
+from .training import Dataset, DatasetItem, Split, Trainer, TrainMetrics, TrainResult
+from .vae import Vae, bundled_vae_path, interpolate_latents
 
 __version__ = "0.1.0"
 
@@ -37,11 +41,13 @@ def abi_version():
 
 
 __all__ = [
-    "Bar", "Session", "BufferTooSmallError", "CancelToken", "CancelledError", "Emotion", "EmopianoError",
-    "FileIOError", "FormatError", "Generation", "GenerationInfo", "InternalError",
-    "InvalidArgumentError", "Model", "Note", "NotFoundError", "OutOfMemoryError", "Progress",
-    "Quadrant", "Sampler", "SpecialToken", "Tokenizer", "Trajectory", "UnsupportedError",
-    "WeightStorage", "abi_version", "bundled_model_path", "has_model_support", "library_path",
-    "metrics", "normalize", "read_notes", "set_compute_threads", "validate", "version",
-    "version_number",
+    "Bar", "BufferTooSmallError", "CancelToken", "CancelledError", "Classifier", "Dataset",
+    "DatasetItem", "Emotion", "EmotionPrediction", "EmopianoError", "FileIOError", "FormatError",
+    "Generation", "GenerationInfo", "InternalError", "InvalidArgumentError", "Model", "Note",
+    "NotFoundError", "OutOfMemoryError", "Progress", "Quadrant", "Sampler", "Session",
+    "SpecialToken", "Split", "Tokenizer", "TrainMetrics", "TrainResult", "Trainer", "Trajectory",
+    "UnsupportedError", "Vae", "WeightStorage", "abi_version", "audio_available",
+    "bundled_classifier_path", "bundled_model_path", "bundled_vae_path", "has_model_support",
+    "interpolate_latents", "library_path", "metrics", "normalize", "read_notes", "render_wav",
+    "set_compute_threads", "validate", "version", "version_number",
 ]

@@ -144,6 +144,74 @@ class SessionBar(ctypes.Structure):
     ]
 
 
+class RenderParams(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", u32), ("sample_rate", i32), ("gain", f64), ("tail_seconds", f64),
+        ("program", i32), ("reserved", i32), ("soundfont", char_p),
+    ]
+
+
+class DatasetParams(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", u32), ("reserved0", u32), ("tokenizer_config_json", char_p),
+        ("cache_dir", char_p), ("threads", i32), ("apply_sustain_pedal", i32),
+        ("exclude_drums", i32), ("reserved1", i32), ("validation_fraction", f64),
+        ("test_fraction", f64), ("progress", PROGRESS_FN), ("progress_user_data", void_p),
+        ("cancel", void_p),
+    ]
+
+
+class DatasetItem(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", u32), ("quadrant", i32), ("split", i32), ("reserved", i32),
+        ("name", char_p), ("path", char_p), ("tokens", P(i32)), ("token_count", size_t),
+    ]
+
+
+class TrainMetrics(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", u32), ("epoch", i32), ("step", i64), ("train_loss", f64),
+        ("validation_loss", f64), ("validation_perplexity", f64), ("validation_accuracy", f64),
+        ("validation_tokens", i64), ("learning_rate", f64), ("tokens_per_second", f64),
+        ("elapsed_seconds", f64),
+    ]
+
+
+METRICS_FN = ctypes.CFUNCTYPE(None, P(TrainMetrics), void_p)
+
+
+class TrainerParams(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", u32), ("reserved", u32), ("config_json", char_p),
+        ("progress", PROGRESS_FN), ("progress_user_data", void_p),
+        ("on_metrics", METRICS_FN), ("metrics_user_data", void_p), ("cancel", void_p),
+    ]
+
+
+class TrainResult(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", u32), ("bf16", i32), ("steps", i64), ("epochs", f64),
+        ("tokens_seen", i64), ("train_seconds", f64), ("validation_loss", f64),
+        ("validation_perplexity", f64), ("validation_accuracy", f64),
+        ("validation_tokens", i64), ("best_validation_loss", f64), ("stopped_by_time", i32),
+        ("reserved", i32),
+    ]
+
+
+class EmotionPrediction(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", u32), ("quadrant", i32), ("probabilities", f64 * 4), ("arousal", f64),
+        ("valence", f64), ("windows", i32), ("reserved", i32),
+    ]
+
+
+class VaeParams(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", u32), ("temperature", f32), ("top_k", i32), ("top_p", f32),
+        ("seed", u64),
+    ]
+
+
 def _declare(name, restype, *argtypes):
     fn = getattr(lib, name)
     fn.restype = restype
@@ -209,6 +277,49 @@ _declare("emopiano_tokenizer_decode_to_file", c_int, void_p, P(i32), size_t, cha
 _declare("emopiano_tokenizer_decode_to_bytes", c_int, P(void_p), P(size_t), void_p, P(i32), size_t)
 
 _declare("emopiano_metrics_bytes_json", c_int, P(void_p), void_p, size_t, P(MidiReadParams))
+
+_declare("emopiano_render_params_init", c_int, P(RenderParams), u32)
+_declare("emopiano_audio_available", i32)
+_declare("emopiano_render_wav_file", c_int, char_p, char_p, P(RenderParams))
+_declare("emopiano_render_wav_bytes", c_int, void_p, size_t, char_p, P(RenderParams))
+
+_declare("emopiano_dataset_params_init", c_int, P(DatasetParams), u32)
+_declare("emopiano_dataset_load", c_int, P(void_p), char_p, P(DatasetParams))
+_declare("emopiano_dataset_free", None, void_p)
+_declare("emopiano_dataset_count", c_int, P(size_t), void_p, i32)
+_declare("emopiano_dataset_skipped_count", c_int, P(size_t), void_p)
+_declare("emopiano_dataset_item_at", c_int, P(DatasetItem), void_p, size_t)
+
+# Every build exports these; without LibTorch they fail with UNSUPPORTED.
+_declare("emopiano_trainer_params_init", c_int, P(TrainerParams), u32)
+_declare("emopiano_trainer_create", c_int, P(void_p), void_p, void_p, P(TrainerParams))
+_declare("emopiano_trainer_resume", c_int, P(void_p), char_p, void_p, P(TrainerParams))
+_declare("emopiano_trainer_free", None, void_p)
+_declare("emopiano_trainer_run", c_int, P(TrainResult), void_p)
+_declare("emopiano_trainer_evaluate", c_int, P(TrainMetrics), void_p)
+_declare("emopiano_trainer_progress", c_int, P(i64), P(i64), void_p)
+_declare("emopiano_trainer_model", c_int, P(void_p), void_p)
+
+_declare("emopiano_classifier_load", c_int, P(void_p), char_p)
+_declare("emopiano_classifier_free", None, void_p)
+_declare("emopiano_bundled_classifier_path", c_int, P(void_p))
+_declare("emopiano_classifier_classify_file", c_int, P(EmotionPrediction), void_p, char_p)
+_declare("emopiano_classifier_classify_midi", c_int, P(EmotionPrediction), void_p, void_p, size_t)
+
+_declare("emopiano_vae_params_init", c_int, P(VaeParams), u32)
+_declare("emopiano_vae_load", c_int, P(void_p), char_p)
+_declare("emopiano_vae_free", None, void_p)
+_declare("emopiano_bundled_vae_path", c_int, P(void_p))
+_declare("emopiano_vae_info", c_int, P(i32), P(i32), void_p)
+_declare("emopiano_vae_encode_file", c_int, P(f32), P(f32), size_t, void_p, char_p, P(EmotionStruct))
+_declare("emopiano_vae_sample_latent", c_int, P(f32), size_t, void_p, f32, u64)
+_declare("emopiano_vae_decode_midi", c_int, P(void_p), P(size_t), void_p, P(f32), size_t,
+         P(EmotionStruct), P(VaeParams))
+_declare("emopiano_vae_decode_file", c_int, void_p, P(f32), size_t, P(EmotionStruct), P(VaeParams),
+         char_p)
+_declare("emopiano_vae_interpolate_latents", c_int, P(f32), P(f32), P(f32), size_t, i32, i32)
+_declare("emopiano_vae_attribute_vector", c_int, P(f32), size_t, void_p, i32, i32)
+_declare("emopiano_vae_transform_file", c_int, void_p, char_p, i32, i32, f32, P(VaeParams), char_p)
 
 HAS_MODEL = bool(lib.emopiano_has_model_support())
 if HAS_MODEL:

@@ -44,3 +44,37 @@ def tiny_model(seed=1):
     return emopiano.Model.create(TINY_MODEL, seed=seed)
 
 
+
+def melody_tokens(tokenizer, pitches, bars):
+    """BOS, `bars` bars of eighth notes walking through `pitches` (cycled), EOS."""
+    tok = tokenizer.token_from_string
+    names = [tokenizer.token_to_string(i) for i in range(tokenizer.vocab_size)]
+    velocity = next(n for n in names if n.startswith("Velocity_") and int(n[9:]) >= 64)
+    tokens = [tokenizer.special_id(emopiano.SpecialToken.BOS)]
+    for bar in range(bars):
+        tokens.append(tok("Bar"))
+        for eighth in range(8):
+            pitch = pitches[(bar * 8 + eighth) % len(pitches)]
+            tokens += [tok(f"Position_{eighth * 2}"), tok(f"Pitch_{pitch}"), tok(velocity),
+                       tok("Duration_2")]
+    tokens.append(tokenizer.special_id(emopiano.SpecialToken.EOS))
+    return tokens
+
+
+SCALE = (60, 62, 64, 65, 67, 69, 71, 72)
+ARPEGGIO = (57, 60, 64, 69, 64, 60)
+
+
+def write_corpus(folder):
+    """Four short melodies as MIDI files and a CSV path,label,split naming
+    them (two to train on, one to validate, one to test); returns the CSV."""
+    pieces = [("a", SCALE, 6, "Q1", "train"), ("b", ARPEGGIO, 5, "Q3", "train"),
+              ("c", ARPEGGIO, 3, "Q3", "val"), ("d", SCALE, 2, "Q4", "test")]
+    lines = []
+    with emopiano.Tokenizer() as tokenizer:
+        for name, pitches, bars, label, split in pieces:
+            tokenizer.decode_to_file(melody_tokens(tokenizer, pitches, bars), folder / f"{name}.mid")
+            lines.append(f"{name}.mid,{label},{split}\n")
+    csv = folder / "list.csv"
+    csv.write_text("".join(lines))
+    return csv

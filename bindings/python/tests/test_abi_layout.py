@@ -22,6 +22,14 @@ BOUND = {
     "emopiano_generation_info": _library.GenerationInfo,
     "emopiano_session_params": _library.SessionParams,
     "emopiano_session_bar": _library.SessionBar,
+    "emopiano_render_params": _library.RenderParams,
+    "emopiano_dataset_params": _library.DatasetParams,
+    "emopiano_dataset_item": _library.DatasetItem,
+    "emopiano_train_metrics": _library.TrainMetrics,
+    "emopiano_trainer_params": _library.TrainerParams,
+    "emopiano_train_result": _library.TrainResult,
+    "emopiano_emotion_prediction": _library.EmotionPrediction,
+    "emopiano_vae_params": _library.VaeParams,
 }
 
 

@@ -23,7 +23,7 @@ pub enum Quadrant {
 }
 
 impl Quadrant {
-    fn from_i32(value: i32) -> Result<Quadrant> {
+    pub(crate) fn from_i32(value: i32) -> Result<Quadrant> {
         match value {
             1 => Ok(Quadrant::Q1),
             2 => Ok(Quadrant::Q2),

@@ -13,20 +13,27 @@
 //! # Ok::<(), emopiano::Error>(())
 //! ```
 //!
-//! Threads: `Model`, `Tokenizer`, `Trajectory`, `Generation` and
-//! `CancelToken` are `Send + Sync`; a `Sampler` is `Send` and generates
-//! through `&mut self`, so give each thread its own sampler of a shared model.
+//! Threads: `Model`, `Tokenizer`, `Trajectory`, `Generation`, `CancelToken`,
+//! `Classifier`, `Vae` and `Dataset` are `Send + Sync`; a `Sampler` is `Send`
+//! and generates through `&mut self`, so give each thread its own sampler of a
+//! shared model. A `Trainer` runs through `&mut self` on the thread that made it.
 
 pub mod sys;
 
+mod audio;
 mod buffer;
+mod classifier;
 mod emotion;
 mod error;
 mod midi;
 mod model;
 mod session;
 mod tokenizer;
+mod training;
+mod vae;
 
+pub use audio::{audio_available, render_wav, MidiSource, RenderOptions};
+pub use classifier::{bundled_classifier_path, Classifier, EmotionPrediction};
 pub use emotion::{Emotion, Quadrant, Trajectory};
 pub use error::{Error, Result, Status};
 pub use midi::{read_notes, read_notes_file, validate, Note};
@@ -36,6 +43,10 @@ pub use model::{
 };
 pub use session::{Bar, Session, SessionOptions};
 pub use tokenizer::{SpecialToken, Tokenizer};
+pub use training::{
+    Dataset, DatasetItem, DatasetOptions, Split, TrainMetrics, TrainResult, Trainer, TrainerOptions,
+};
+pub use vae::{bundled_vae_path, interpolate_latents, Vae, VaeOptions};
 
 use std::ffi::CStr;
 

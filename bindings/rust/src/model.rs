@@ -41,6 +41,10 @@ impl CancelToken {
             .expect("resetting a live token cannot fail");
     }
 
+    pub(crate) fn as_ptr(&self) -> *mut sys::emopiano_cancel_token {
+        self.ptr.as_ptr()
+    }
+
     pub fn is_cancelled(&self) -> bool {
         let mut out = 0;
         check(unsafe { sys::emopiano_cancel_token_is_cancelled(&mut out, self.ptr.as_ptr()) })
@@ -139,6 +143,13 @@ impl Model {
         Ok(unsafe { take_string(out) })
     }
 
+    /// The metadata JSON (training run, dataset, version); `{}` for a fresh model.
+    pub fn metadata_json(&self) -> Result<String> {
+        let mut out = std::ptr::null_mut();
+        check(unsafe { sys::emopiano_model_metadata_json(&mut out, self.ptr.as_ptr()) })?;
+        Ok(unsafe { take_string(out) })
+    }
+
     pub fn vocab_size(&self) -> i32 {
         let mut out = 0;
         check(unsafe { sys::emopiano_model_vocab_size(&mut out, self.ptr.as_ptr()) })
@@ -162,6 +173,13 @@ impl Model {
 
     pub(crate) fn as_ptr(&self) -> *const sys::emopiano_model {
         self.ptr.as_ptr()
+    }
+
+    /// Takes ownership of a handle the library just returned.
+    pub(crate) fn from_raw(ptr: *mut sys::emopiano_model) -> Model {
+        Model {
+            ptr: NonNull::new(ptr).expect("success gives a handle"),
+        }
     }
 
     /// A sampler; it keeps the network alive, so the model may be dropped first.

@@ -42,8 +42,17 @@ opaque!(
     emopiano_model,
     emopiano_sampler,
     emopiano_generation,
-    emopiano_session
+    emopiano_session,
+    emopiano_dataset,
+    emopiano_trainer,
+    emopiano_classifier,
+    emopiano_vae
 );
+
+pub const EMOPIANO_SPLIT_ALL: i32 = -1;
+pub const EMOPIANO_SPLIT_TRAIN: i32 = 0;
+pub const EMOPIANO_SPLIT_VALIDATION: i32 = 1;
+pub const EMOPIANO_SPLIT_TEST: i32 = 2;
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -172,6 +181,117 @@ pub struct emopiano_session_bar {
     pub key_tonic: i32,
     pub key_major: i32,
     pub tokens: i64,
+}
+
+#[repr(C)]
+pub struct emopiano_render_params {
+    pub struct_size: u32,
+    pub sample_rate: i32,
+    pub gain: f64,
+    pub tail_seconds: f64,
+    pub program: i32,
+    pub reserved: i32,
+    pub soundfont: *const c_char,
+}
+
+#[repr(C)]
+pub struct emopiano_dataset_params {
+    pub struct_size: u32,
+    pub reserved0: u32,
+    pub tokenizer_config_json: *const c_char,
+    pub cache_dir: *const c_char,
+    pub threads: i32,
+    pub apply_sustain_pedal: i32,
+    pub exclude_drums: i32,
+    pub reserved1: i32,
+    pub validation_fraction: f64,
+    pub test_fraction: f64,
+    pub progress: emopiano_progress_fn,
+    pub progress_user_data: *mut c_void,
+    pub cancel: *mut emopiano_cancel_token,
+}
+
+#[repr(C)]
+pub struct emopiano_dataset_item {
+    pub struct_size: u32,
+    pub quadrant: i32,
+    pub split: i32,
+    pub reserved: i32,
+    pub name: *const c_char,
+    pub path: *const c_char,
+    pub tokens: *const i32,
+    pub token_count: usize,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct emopiano_train_metrics {
+    pub struct_size: u32,
+    pub epoch: i32,
+    pub step: i64,
+    pub train_loss: f64,
+    pub validation_loss: f64,
+    pub validation_perplexity: f64,
+    pub validation_accuracy: f64,
+    pub validation_tokens: i64,
+    pub learning_rate: f64,
+    pub tokens_per_second: f64,
+    pub elapsed_seconds: f64,
+}
+
+pub type emopiano_train_metrics_fn =
+    Option<unsafe extern "C" fn(metrics: *const emopiano_train_metrics, user_data: *mut c_void)>;
+
+#[repr(C)]
+pub struct emopiano_trainer_params {
+    pub struct_size: u32,
+    pub reserved: u32,
+    pub config_json: *const c_char,
+    pub progress: emopiano_progress_fn,
+    pub progress_user_data: *mut c_void,
+    pub on_metrics: emopiano_train_metrics_fn,
+    pub metrics_user_data: *mut c_void,
+    pub cancel: *mut emopiano_cancel_token,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct emopiano_train_result {
+    pub struct_size: u32,
+    pub bf16: i32,
+    pub steps: i64,
+    pub epochs: f64,
+    pub tokens_seen: i64,
+    pub train_seconds: f64,
+    pub validation_loss: f64,
+    pub validation_perplexity: f64,
+    pub validation_accuracy: f64,
+    pub validation_tokens: i64,
+    pub best_validation_loss: f64,
+    pub stopped_by_time: i32,
+    pub reserved: i32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct emopiano_emotion_prediction {
+    pub struct_size: u32,
+    pub quadrant: i32,
+    pub probabilities: [f64; 4],
+    pub arousal: f64,
+    pub valence: f64,
+    pub windows: i32,
+    pub reserved: i32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct emopiano_vae_params {
+    pub struct_size: u32,
+    pub temperature: f32,
+    pub top_k: i32,
+    pub top_p: f32,
+    pub seed: u64,
 }
 
 extern "C" {
@@ -346,6 +466,10 @@ extern "C" {
         out_json: *mut *mut c_char,
         model: *const emopiano_model,
     ) -> c_int;
+    pub fn emopiano_model_metadata_json(
+        out_json: *mut *mut c_char,
+        model: *const emopiano_model,
+    ) -> c_int;
     pub fn emopiano_model_vocab_size(out_size: *mut i32, model: *const emopiano_model) -> c_int;
     pub fn emopiano_model_parameter_count(
         out_count: *mut i64,
@@ -422,4 +546,165 @@ extern "C" {
         path: *const c_char,
     ) -> c_int;
     pub fn emopiano_generation_free(piece: *mut emopiano_generation);
+
+    pub fn emopiano_render_params_init(
+        params: *mut emopiano_render_params,
+        struct_size: u32,
+    ) -> c_int;
+    pub fn emopiano_audio_available() -> i32;
+    pub fn emopiano_render_wav_file(
+        midi_path: *const c_char,
+        wav_path: *const c_char,
+        params: *const emopiano_render_params,
+    ) -> c_int;
+    pub fn emopiano_render_wav_bytes(
+        midi_data: *const u8,
+        midi_size: usize,
+        wav_path: *const c_char,
+        params: *const emopiano_render_params,
+    ) -> c_int;
+
+    pub fn emopiano_dataset_params_init(
+        params: *mut emopiano_dataset_params,
+        struct_size: u32,
+    ) -> c_int;
+    pub fn emopiano_dataset_load(
+        out: *mut *mut emopiano_dataset,
+        root: *const c_char,
+        params: *const emopiano_dataset_params,
+    ) -> c_int;
+    pub fn emopiano_dataset_free(dataset: *mut emopiano_dataset);
+    pub fn emopiano_dataset_count(
+        out_count: *mut usize,
+        dataset: *const emopiano_dataset,
+        split: i32,
+    ) -> c_int;
+    pub fn emopiano_dataset_skipped_count(
+        out_count: *mut usize,
+        dataset: *const emopiano_dataset,
+    ) -> c_int;
+    pub fn emopiano_dataset_item_at(
+        out: *mut emopiano_dataset_item,
+        dataset: *const emopiano_dataset,
+        index: usize,
+    ) -> c_int;
+
+    pub fn emopiano_trainer_params_init(
+        params: *mut emopiano_trainer_params,
+        struct_size: u32,
+    ) -> c_int;
+    pub fn emopiano_trainer_create(
+        out: *mut *mut emopiano_trainer,
+        model: *mut emopiano_model,
+        dataset: *const emopiano_dataset,
+        params: *const emopiano_trainer_params,
+    ) -> c_int;
+    pub fn emopiano_trainer_resume(
+        out: *mut *mut emopiano_trainer,
+        checkpoint_dir: *const c_char,
+        dataset: *const emopiano_dataset,
+        params: *const emopiano_trainer_params,
+    ) -> c_int;
+    pub fn emopiano_trainer_free(trainer: *mut emopiano_trainer);
+    pub fn emopiano_trainer_run(
+        out: *mut emopiano_train_result,
+        trainer: *mut emopiano_trainer,
+    ) -> c_int;
+    pub fn emopiano_trainer_evaluate(
+        out: *mut emopiano_train_metrics,
+        trainer: *mut emopiano_trainer,
+    ) -> c_int;
+    pub fn emopiano_trainer_progress(
+        out_step: *mut i64,
+        out_total_steps: *mut i64,
+        trainer: *const emopiano_trainer,
+    ) -> c_int;
+    pub fn emopiano_trainer_model(
+        out: *mut *mut emopiano_model,
+        trainer: *const emopiano_trainer,
+    ) -> c_int;
+
+    pub fn emopiano_classifier_load(
+        out: *mut *mut emopiano_classifier,
+        path: *const c_char,
+    ) -> c_int;
+    pub fn emopiano_classifier_free(classifier: *mut emopiano_classifier);
+    pub fn emopiano_bundled_classifier_path(out_path: *mut *mut c_char) -> c_int;
+    pub fn emopiano_classifier_classify_file(
+        out: *mut emopiano_emotion_prediction,
+        classifier: *const emopiano_classifier,
+        midi_path: *const c_char,
+    ) -> c_int;
+    pub fn emopiano_classifier_classify_midi(
+        out: *mut emopiano_emotion_prediction,
+        classifier: *const emopiano_classifier,
+        data: *const u8,
+        size: usize,
+    ) -> c_int;
+
+    pub fn emopiano_vae_params_init(params: *mut emopiano_vae_params, struct_size: u32) -> c_int;
+    pub fn emopiano_vae_load(out: *mut *mut emopiano_vae, path: *const c_char) -> c_int;
+    pub fn emopiano_vae_free(vae: *mut emopiano_vae);
+    pub fn emopiano_bundled_vae_path(out_path: *mut *mut c_char) -> c_int;
+    pub fn emopiano_vae_info(
+        out_latent_dim: *mut i32,
+        out_segment_bars: *mut i32,
+        vae: *const emopiano_vae,
+    ) -> c_int;
+    pub fn emopiano_vae_encode_file(
+        out_mean: *mut f32,
+        out_log_variance: *mut f32,
+        dim: usize,
+        vae: *const emopiano_vae,
+        midi_path: *const c_char,
+        emotion: *const emopiano_emotion,
+    ) -> c_int;
+    pub fn emopiano_vae_sample_latent(
+        out_z: *mut f32,
+        dim: usize,
+        vae: *const emopiano_vae,
+        temperature: f32,
+        seed: u64,
+    ) -> c_int;
+    pub fn emopiano_vae_decode_midi(
+        out_bytes: *mut *mut u8,
+        out_size: *mut usize,
+        vae: *const emopiano_vae,
+        z: *const f32,
+        dim: usize,
+        emotion: *const emopiano_emotion,
+        params: *const emopiano_vae_params,
+    ) -> c_int;
+    pub fn emopiano_vae_decode_file(
+        vae: *const emopiano_vae,
+        z: *const f32,
+        dim: usize,
+        emotion: *const emopiano_emotion,
+        params: *const emopiano_vae_params,
+        out_path: *const c_char,
+    ) -> c_int;
+    pub fn emopiano_vae_interpolate_latents(
+        out: *mut f32,
+        a: *const f32,
+        b: *const f32,
+        dim: usize,
+        steps: i32,
+        spherical: i32,
+    ) -> c_int;
+    pub fn emopiano_vae_attribute_vector(
+        out: *mut f32,
+        dim: usize,
+        vae: *const emopiano_vae,
+        from_quadrant: i32,
+        to_quadrant: i32,
+    ) -> c_int;
+    pub fn emopiano_vae_transform_file(
+        vae: *const emopiano_vae,
+        in_path: *const c_char,
+        from_quadrant: i32,
+        to_quadrant: i32,
+        strength: f32,
+        params: *const emopiano_vae_params,
+        out_path: *const c_char,
+    ) -> c_int;
 }

@@ -79,6 +79,34 @@ fn every_bound_struct_has_the_c_layout() {
             struct_size, ticks_per_beat, index, start_tick, end_tick, start_seconds, end_seconds, bpm,
             emotion, key_tonic, key_major, tokens
         }),
+        layout!(emopiano_render_params {
+            struct_size, sample_rate, gain, tail_seconds, program, reserved, soundfont
+        }),
+        layout!(emopiano_dataset_params {
+            struct_size, reserved0, tokenizer_config_json, cache_dir, threads, apply_sustain_pedal,
+            exclude_drums, reserved1, validation_fraction, test_fraction, progress,
+            progress_user_data, cancel
+        }),
+        layout!(emopiano_dataset_item {
+            struct_size, quadrant, split, reserved, name, path, tokens, token_count
+        }),
+        layout!(emopiano_train_metrics {
+            struct_size, epoch, step, train_loss, validation_loss, validation_perplexity,
+            validation_accuracy, validation_tokens, learning_rate, tokens_per_second, elapsed_seconds
+        }),
+        layout!(emopiano_trainer_params {
+            struct_size, reserved, config_json, progress, progress_user_data, on_metrics,
+            metrics_user_data, cancel
+        }),
+        layout!(emopiano_train_result {
+            struct_size, bf16, steps, epochs, tokens_seen, train_seconds, validation_loss,
+            validation_perplexity, validation_accuracy, validation_tokens, best_validation_loss,
+            stopped_by_time, reserved
+        }),
+        layout!(emopiano_emotion_prediction {
+            struct_size, quadrant, probabilities, arousal, valence, windows, reserved
+        }),
+        layout!(emopiano_vae_params { struct_size, temperature, top_k, top_p, seed }),
     ];
     for (name, size, fields) in bound {
         let (frozen_size, frozen_fields) = frozen(name);
