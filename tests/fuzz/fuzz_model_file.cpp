@@ -155,7 +155,9 @@ void mutate_table(nlohmann::json& header, std::minstd_rand& rng) {
         entry["shape"] = nlohmann::json::array({interesting_number(rng, data_size)});
       }
       break;
-    case 4: entry["shape"].push_back(rng() % 3); break;
+    case 4:
+      if (entry["shape"].is_array() || entry["shape"].is_null()) entry["shape"].push_back(rng() % 3);
+      break;
     case 5: table.push_back(entry); break;  // the same name twice
     default: entry.erase(std::vector<const char*>{"name", "dtype", "shape", "offset", "size"}[rng() % 5]); break;
   }
