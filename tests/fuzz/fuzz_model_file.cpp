@@ -6,7 +6,8 @@
 // code format or unsupported (never another exception, a crash, a read
 // outside the input or undefined behaviour); what is read has every tensor
 // inside the data section, sized by its shape and dtype, under a unique name;
-// and writing it again with build_tensor_container reads back the same.
+// and (for an eighth of the inputs) writing it again with
+// build_tensor_container reads back the same.
 //
 // A random input almost never carries a correct CRC-32, so mutations alone
 // would test the checksum and nothing behind it. The custom mutator below
@@ -22,6 +23,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -181,23 +183,27 @@ nlohmann::json parse_shallow(const std::string& header) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string bytes(reinterpret_cast<const char*>(data), size);
+  // The generator's reader first; when it refuses a file, the container
+  // alone may still read (a classifier's or VAE's file, or a bad config).
   d::TensorContainer container;
   try {
-    container = d::read_tensor_container(bytes, "fuzz.pt", {});
+    d::ModelFileContents file = d::read_model_file(bytes, "fuzz.pt");
+    file.config.validate();  // read_model_file only returns valid configs
+    container = std::move(file.container);
   } catch (const Error& e) {
     expect_refusal(e);
-    return 0;
+    try {
+      container = d::read_tensor_container(bytes, "fuzz.pt", {});
+    } catch (const Error& again) {
+      expect_refusal(again);
+      return 0;
+    }
   }
   [[maybe_unused]] static volatile uint64_t sink;
   sink = check_tensors(container);
-  check_round_trip(container);
-  try {
-    const d::ModelFileContents file = d::read_model_file(bytes, "fuzz.pt");
-    file.config.validate();  // read_model_file only returns valid configs
-    if (file.container.tensors.size() != container.tensors.size()) broken("two reads of one file differ");
-  } catch (const Error& e) {
-    expect_refusal(e);
-  }
+  // Writing and reading again costs two more parses of the header: done for
+  // an eighth of the inputs so the fuzzer stays fast.
+  if (data[size / 2] % 8 == 0) check_round_trip(container);
   return 0;
 }
 
