@@ -100,7 +100,8 @@ TEST(TensorContainerLayout, MalformedShapesAndDtypesAreRefused) {
 }
 
 TEST(TensorContainerLayout, OffsetsPastTheDataAreRefusedWithoutOverflow) {
-  for (uint64_t offset : {uint64_t(64), uint64_t(70), UINT64_MAX - 5}) {
+  // The data is 70 bytes: w at 0 (24 bytes), h at 64 (6 bytes).
+  for (uint64_t offset : {uint64_t(65), uint64_t(71), UINT64_MAX - 5}) {
     const auto bytes = edited(two_tensor_file(), [&](nlohmann::json& h) { h["tensors"][1]["offset"] = offset; });
     EXPECT_NE(refusal(bytes).find("tensor 'h' lies outside the data section"), std::string::npos) << offset;
   }
