@@ -6,7 +6,10 @@ For each pair of quadrants (A, B) generates N pieces for pure A, pure B and the
 metrics`, and prints note density, velocity and the share of major keys for
 the three, as a Markdown table. A mix is "between" on a figure when it lies
 inside [min(A, B), max(A, B)] widened by a tolerance (default 5% of |A - B|).
-Exits 1 when any mix is outside on density or velocity.
+Exits 1 when any mix is outside on density or velocity. Then, for every
+emotion measured, the 95% intervals of its figures (Student's t for the means,
+Wilson for the share of major keys; emotion_in_numbers.py computes both), so a
+mix just outside its ends can be told from chance.
 
   python3 bench/emotion_mixes.py --emopiano build/emopiano --num 30 --bars 16
 """
@@ -16,6 +19,8 @@ import os
 import subprocess
 import sys
 import tempfile
+
+from emotion_in_numbers import mean_interval, wilson
 
 PAIRS = [("Q1", "Q3"), ("Q2", "Q4"), ("Q1", "Q2"), ("Q3", "Q4"), ("Q1", "Q4"), ("Q2", "Q3")]
 FIGURES = [("notes_per_bar", "notes/bar", 1), ("velocity_mean", "velocity", 1), ("major_share", "major", 2)]
@@ -87,6 +92,15 @@ def main():
                     outside += 1
             verdict = ", ".join(name for (k, name, _), ok in zip(FIGURES, flags) if ok) or "none"
             print(f"| {a}+{b} | " + " | ".join(cells) + f" | {verdict} |")
+        print("\n95% intervals of each emotion's figures (mean ± half-width, Student's t; major keys: Wilson):\n")
+        print("| emotion | pieces | " + " | ".join(name for _, name, _ in FIGURES) + " |")
+        print("|---|---|" + "---|" * len(FIGURES))
+        for emotion, summary in cache.items():
+            n = summary["pieces"]
+            cells = [wilson(summary["major_share"], n) if key == "major_share" else
+                     mean_interval(summary["mean"][key], summary.get("stddev", {}).get(key), n, digits)
+                     for key, _, digits in FIGURES]
+            print(f"| {emotion} | {n} | " + " | ".join(cells) + " |")
     print()
     print("every mix between its ends on density and velocity" if outside == 0
           else f"{outside} figure(s) of density or velocity outside their ends")

@@ -3,6 +3,7 @@
 // classifier, prints the confusion matrix (rows requested, columns
 // predicted), the 4Q / arousal / valence accuracy, and the pieces' metrics
 // beside those of the real clips. Ctrl-C cancels.
+#include <cmath>
 #include <filesystem>
 
 #include <fmt/core.h>
@@ -18,6 +19,7 @@
 #include "emopiano/evaluation.hpp"
 #include "emopiano/midi.hpp"
 #include "emopiano/sampler.hpp"
+#include "eval/confidence_interval.hpp"
 
 namespace emopiano::cli {
 namespace {
@@ -62,10 +64,19 @@ int run_trajectories(const Args& args, const Model& model, const EmotionClassifi
                  s == &p.first ? name : "", s == &p.first ? "first" : "last", s->accuracy.accuracy(),
                  s->accuracy.arousal_accuracy(), s->accuracy.valence_accuracy(), s->notes_per_bar, s->velocity,
                  s->major_share, s->tempo_bpm);
+      // A pair has a few dozen pieces: each share with its Wilson 95% interval.
+      auto interval = [n = s->accuracy.total](double share) {
+        const eval::Interval ci = eval::wilson_interval(std::llround(share * double(n)), n);
+        return fmt::format("{:.2f}-{:.2f}", ci.low, ci.high);
+      };
+      fmt::print("{:<8} {:<5} {:>8} {:>8} {:>8} {:>10} {:>9} {:>7}\n", "", "95%", interval(s->accuracy.accuracy()),
+                 interval(s->accuracy.arousal_accuracy()), interval(s->accuracy.valence_accuracy()), "", "",
+                 interval(s->major_share));
     }
   }
   fmt::print("(in quad / arousal / valence: share of pieces whose bars the classifier puts in the requested\n"
-             " quadrant / arousal half / valence half: the first emotion for 'first', the second for 'last')\n");
+             " quadrant / arousal half / valence half: the first emotion for 'first', the second for 'last';\n"
+             " below each row the Wilson 95% intervals of the shares)\n");
   fmt::print("{} pieces in {:.1f} min\n", static_cast<int64_t>(result.pairs.size()) * options.seeds, result.seconds / 60.0);
   return 0;
 }

@@ -1,12 +1,6 @@
 // The model file: a small container of our own, so that truncation, version
-// and corruption are detected before LibTorch sees a byte.
-//
-//   offset 0        "EMOPIANO"                      8 bytes magic
-//   offset 8        format version                  u32 little-endian
-//   offset 12       header length H                 u64 little-endian
-//   offset 20       header                          H bytes of UTF-8 JSON
-//   offset 20+H     tensor data                     data_size bytes (from the header)
-//   end - 4         CRC-32 of every byte before it  u32 little-endian
+// and corruption are detected before LibTorch sees a byte (byte layout in
+// tensor_container_layout.hpp).
 //
 // Header: {"model": ModelConfig, "tokenizer": TokenizerConfig, "metadata": {...},
 // "library_version": "...", "data_size": N, "tensors": [{"name", "dtype"
@@ -14,11 +8,7 @@
 // aligned), "size"}]}. Tensor bytes are little-endian, row-major.
 #include <nlohmann/json.hpp>
 
-#include <array>
-#include <cstring>
 #include <fstream>
-#include <map>
-#include <set>
 #include <system_error>
 
 #include <fmt/core.h>
@@ -28,9 +18,9 @@
 #include "emopiano/error.hpp"
 #include "emopiano/version.hpp"
 #include "model/model_file_format.hpp"
+#include "model/model_file_header.hpp"
 #include "model/model_impl.hpp"
 #include "model/tensor_container.hpp"
-#include "tokenizer/saved_tokenizer_config.hpp"
 
 namespace emopiano {
 
@@ -52,26 +42,13 @@ std::string serialize_model(const Model& model, WeightStorage storage) {
 
 Model deserialize_model(const std::string& bytes, const std::filesystem::path& path) {
   const std::string what = file_label(path);
-  detail::TensorContainer c = detail::read_tensor_container(bytes, what, {"model", "tokenizer"});
-  if (c.header.contains("kind") && c.header["kind"] != "generator") {
-    detail::bad_container(what, fmt::format("holds a {}, not a generator model", c.header["kind"].dump()));
-  }
-  ModelConfig config;
-  TokenizerConfig tok_config;
-  try {
-    config = ModelConfig::from_json(c.header["model"].dump());
-    tok_config = tokenizer::saved_tokenizer_config(c.header["tokenizer"].dump());
-  } catch (const Error& e) {
-    detail::bad_container(what, e.what());
-  }
-  Model model = Model::create(config, tok_config, 0);
+  detail::ModelFileContents file = detail::read_model_file(bytes, what);
+  Model model = Model::create(file.config, file.tokenizer, 0);
   auto& impl = impl_of(model);
-  if (c.header.contains("metadata") && c.header["metadata"].is_object()) {
-    impl.metadata_json = c.header["metadata"].dump();
-  }
+  if (!file.metadata_json.empty()) impl.metadata_json = file.metadata_json;
   // Files from before key conditioning have no key embedding: zero keeps
   // their output as it was.
-  detail::load_tensors(c, detail::named_tensors(*impl.net), what, {"key_embedding"});
+  detail::load_tensors(file.container, detail::named_tensors(*impl.net), what, {"key_embedding"});
   impl.net->eval();
   return model;
 }

@@ -1,4 +1,5 @@
-// The model file container (layout documented in model_file.cpp and docs/model.md).
+// The model file container (byte layout in tensor_container_layout.hpp, header in
+// model_file.cpp and docs/model.md).
 #pragma once
 
 #include <cstddef>

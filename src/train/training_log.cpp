@@ -1,5 +1,7 @@
 #include "train/training_log.hpp"
 
+#include <unistd.h>
+
 #include <ctime>
 
 #include <cerrno>
@@ -8,6 +10,7 @@
 
 #include <fmt/core.h>
 
+#include "core/atomic_file.hpp"
 #include "emopiano/error.hpp"
 
 namespace emopiano::train {
@@ -37,6 +40,19 @@ void TrainingLog::write(const std::string& event, nlohmann::json fields) {
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0)
     throw Error(ErrorCode::io, fmt::format("cannot write training log {}: {}", path_.string(),
                                            std::strerror(errno)));
+  // These mark files the trainer has just made durable (or the end of a run);
+  // steps and evaluations come often and are cheap to lose.
+  if (event == "checkpoint" || event == "resume" || event == "cancelled" || event == "end") sync();
+}
+
+void TrainingLog::sync() {
+  if (::fsync(fileno(file_)) != 0)
+    throw Error(ErrorCode::io, fmt::format("cannot sync training log {}: {}", path_.string(),
+                                           std::strerror(errno)));
+  if (!directory_synced_) {
+    detail::sync_directory(path_.has_parent_path() ? path_.parent_path() : std::filesystem::path("."));
+    directory_synced_ = true;
+  }
 }
 
 std::string utc_timestamp() {

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -133,10 +134,18 @@ TEST(CliEvaluate, ConfusionMatrixOfRequestedAgainstPredicted) {
   for (auto& f : fs::directory_iterator(dir / "out")) saved += f.path().extension() == ".mid";
   EXPECT_EQ(saved, 8);
   Outcome text = run({"evaluate", "--model", (dir / "model.pt").string(), "--classifier", classifier.string(),
-                      "--per-quadrant", "1", "--bars", "1", "--max-tokens", "80", "--threads", "1"});
+                      "--per-quadrant", "2", "--bars", "1", "--max-tokens", "80", "--threads", "1"});
   EXPECT_EQ(text.code, 0) << text.err;
   EXPECT_NE(text.out.find("requested"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("Q4 generated"), std::string::npos) << text.out;
+  // Two pieces a quadrant: every recall and every row of means carries its
+  // 95% interval (a recall of 0, 1 or 2 of 2 has one of three Wilson intervals).
+  const std::regex recall_row(R"(\nQ[1-4] +\d+ +\d+ +\d+ +\d+ +(0\.000  \(0\.000-0\.658\)|0\.500  \(0\.095-0\.905\)|1\.000  \(0\.342-1\.000\)))");
+  EXPECT_EQ(std::distance(std::sregex_iterator(text.out.begin(), text.out.end(), recall_row), std::sregex_iterator()), 4)
+      << text.out;
+  const std::regex interval_row(R"(\n  95% interval +(±[0-9.]+|-)( +(±[0-9.]+|-)){5} +[01]\.\d\d-[01]\.\d\d\n)");
+  EXPECT_EQ(std::distance(std::sregex_iterator(text.out.begin(), text.out.end(), interval_row), std::sregex_iterator()), 4)
+      << text.out;
 }
 
 TEST(CliEvaluate, TrajectoriesJudgeTheOpeningAndClosingBarsApart) {
@@ -169,6 +178,20 @@ TEST(CliEvaluate, TrajectoriesJudgeTheOpeningAndClosingBarsApart) {
     EXPECT_EQ(last_row, 3);
     EXPECT_GT(p["last"]["notes_per_bar"].get<double>(), 0.0);
   }
+  Outcome text = run({"evaluate", "--trajectories", "--model", (dir / "model.pt").string(), "--classifier",
+                      classifier.string(), "--seeds", "3", "--bars", "4", "--change-bar", "2", "--edge-bars", "2",
+                      "--max-tokens", "400", "--threads", "1"});
+  ASSERT_EQ(text.code, 0) << text.err;
+  // Below each of the 8 rows, the Wilson intervals of its four shares (of 3 pieces).
+  const std::regex share("(0\\.00-0\\.56|0\\.06-0\\.79|0\\.21-0\\.94|0\\.44-1\\.00)");
+  const std::regex interval_row("\\n +95% +" + std::string("(0\\.\\d\\d-[01]\\.\\d\\d +){3}[01]\\.\\d\\d-[01]\\.\\d\\d\\n"));
+  int rows = 0;
+  for (auto it = std::sregex_iterator(text.out.begin(), text.out.end(), interval_row); it != std::sregex_iterator(); ++it) {
+    const std::string line = it->str();
+    EXPECT_EQ(std::distance(std::sregex_iterator(line.begin(), line.end(), share), std::sregex_iterator()), 4) << line;
+    ++rows;
+  }
+  EXPECT_EQ(rows, 8) << text.out;
   Outcome bad = run({"evaluate", "--trajectories", "--model", (dir / "model.pt").string(), "--classifier",
                      classifier.string(), "--bars", "4", "--change-bar", "2", "--edge-bars", "3"});
   EXPECT_EQ(bad.code, 1);

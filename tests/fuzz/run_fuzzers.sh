@@ -2,7 +2,8 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan + coverage) in
 # build-fuzz/ and runs each for SECONDS (default 60). Seeds come from ~20 real
 # EMOPIA files copied into a temporary folder (never into the repository),
-# a few hand-made MIDI files, and token sequences encoded from those files.
+# a few hand-made MIDI files, token sequences encoded from those files, and
+# small copies of the bundled weight files (models/*.pt).
 #   tests/fuzz/run_fuzzers.sh [SECONDS]
 # Exits non-zero when any fuzzer finds a crash, leak, timeout or sanitizer
 # report; the failing inputs are kept in build-fuzz/artifacts/.
@@ -21,14 +22,15 @@ jobs="${EMOPIANO_FUZZ_JOBS:-1}"
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DEMOPIANO_WITH_TORCH=OFF -DEMOPIANO_BUILD_FUZZ=ON -DEMOPIANO_BUILD_TESTS=ON \
   -DEMOPIANO_BUILD_BENCH=OFF >/dev/null
-cmake --build "$build" -j 2 --target fuzz_midi_reader fuzz_token_decode fuzz_capi_params fuzz_seed_tokens
+cmake --build "$build" -j 2 --target fuzz_midi_reader fuzz_token_decode fuzz_capi_params fuzz_model_file \
+  fuzz_seed_tokens fuzz_seed_models
 bin="$build/tests/fuzz"
 
 work="$(mktemp -d /tmp/emopiano-fuzz.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 corpus="${EMOPIANO_FUZZ_CORPUS:-$work}"
-mkdir -p "$work/seeds_midi" "$work/seeds_tokens" "$work/seeds_capi" "$corpus/corpus_midi" "$corpus/corpus_tokens" \
-  "$corpus/corpus_capi" "$build/artifacts"
+mkdir -p "$work/seeds_midi" "$work/seeds_tokens" "$work/seeds_capi" "$work/seeds_models" "$corpus/corpus_midi" \
+  "$corpus/corpus_tokens" "$corpus/corpus_capi" "$corpus/corpus_models" "$build/artifacts"
 
 # Real files: every 50th EMOPIA clip (about 20), copied to the temp folder.
 if [ -d "$emopia" ]; then
@@ -50,6 +52,9 @@ for op in 0 1 2 3 4 5 6 7 8 9; do
   printf "\\000\\$(printf %03o $op)" > "$work/seeds_capi/op$op-null"
 done
 for n in 64 512; do head -c "$n" /dev/urandom > "$work/seeds_capi/random-$n"; done
+# Model files: the bundled generator, classifier and VAE with every dimension
+# cut to 2 (header and tensor names as shipped), and a file without tensors.
+"$bin/fuzz_seed_models" "$work/seeds_models" "$root"/models/*.pt
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:symbolize=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
@@ -73,4 +78,5 @@ run() {
 run fuzz_midi_reader "$corpus/corpus_midi" "$work/seeds_midi" 65536
 run fuzz_token_decode "$corpus/corpus_tokens" "$work/seeds_tokens" 4096
 run fuzz_capi_params "$corpus/corpus_capi" "$work/seeds_capi" 4096
+run fuzz_model_file "$corpus/corpus_models" "$work/seeds_models" 65536
 exit "$status"

@@ -1,0 +1,27 @@
+// A generator model file read as far as it goes without LibTorch: the
+// checked container, the model and tokenizer configs and the metadata.
+// deserialize_model builds the network from it; the fuzzing build (without
+// LibTorch) drives it directly.
+#pragma once
+
+#include <string>
+
+#include "emopiano/model.hpp"
+#include "emopiano/tokenizer.hpp"
+#include "model/tensor_container_layout.hpp"
+
+namespace emopiano::detail {
+
+struct ModelFileContents {
+  TensorContainer container;  // points into the bytes given to read_model_file
+  ModelConfig config;
+  TokenizerConfig tokenizer;
+  std::string metadata_json;  // empty when the file has no metadata object
+};
+
+// `what` names the file in errors. Throws Error(format) for a damaged file,
+// another kind of weight file or an invalid config; Error(unsupported) for a
+// newer format version.
+ModelFileContents read_model_file(const std::string& bytes, const std::string& what);
+
+}  // namespace emopiano::detail
