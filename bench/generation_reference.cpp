@@ -3,7 +3,8 @@
 // inputs through the cached network step by step, and writes the inputs, the
 // logits of every step and the timings as JSON.
 //
-//   bench_reference --model FILE --tokens N --seed S --threads T --repeats R --out FILE.json
+//   bench_reference --model FILE --tokens N --seed S --threads T --repeats R
+//                   --precision bf16|f32 --out FILE.json
 #include <torch/torch.h>
 
 #include <nlohmann/json.hpp>
@@ -52,7 +53,7 @@ torch::Tensor feed(emopiano::EmotionTransformerImpl& net, const Inputs& in, size
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string model_path, out_path = "reference.json";
+  std::string model_path, out_path = "reference.json", precision = "bf16";
   int tokens = 500, threads = 1, repeats = 5;
   uint64_t seed = 7;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -63,6 +64,7 @@ int main(int argc, char** argv) {
     else if (k == "--threads") threads = std::stoi(v);
     else if (k == "--repeats") repeats = std::stoi(v);
     else if (k == "--out") out_path = v;
+    else if (k == "--precision" && (v == "bf16" || v == "f32")) precision = v;
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
@@ -70,8 +72,10 @@ int main(int argc, char** argv) {
   }
   try {
     emopiano::set_compute_threads(threads);
-    const emopiano::Model model =
-        emopiano::Model::load(model_path.empty() ? emopiano::bundled_model_path() : std::filesystem::path(model_path));
+    emopiano::LoadOptions options;
+    options.precision = precision == "f32" ? emopiano::InferencePrecision::f32 : emopiano::InferencePrecision::bf16;
+    const emopiano::Model model = emopiano::Model::load(
+        model_path.empty() ? emopiano::bundled_model_path() : std::filesystem::path(model_path), options);
     emopiano::Sampler sampler(model);
     emopiano::GenerationRequest request;
     request.emotion = emopiano::EmotionTrajectory(emopiano::EmotionMix::parse("happy"));
@@ -128,6 +132,7 @@ int main(int argc, char** argv) {
     nlohmann::json out;
     out["model"] = model_path.empty() ? emopiano::bundled_model_path().string() : model_path;
     out["threads"] = threads;
+    out["precision"] = precision;
     out["seed"] = seed;
     out["prompt_tokens"] = piece.prompt_tokens;
     out["generated_tokens"] = piece.generated_tokens;

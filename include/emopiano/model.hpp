@@ -39,6 +39,22 @@ struct ModelConfig {
 // always computes in f32.
 enum class WeightStorage { f32, f16, bf16 };
 
+// How generation computes each new token after the prompt. The prompt, the
+// trainer and Model::create's models always compute in float32.
+enum class InferencePrecision {
+  // A packed bf16 copy of the weights and a bf16 K/V cache, sums in float32,
+  // kernels chosen for the CPU at run time: half the memory traffic of f32.
+  // Within the quality guard of docs/performance.md; results may differ
+  // between CPUs in the last bits.
+  bf16,
+  // Float32 through LibTorch: the same tokens as earlier versions, bit for bit.
+  f32,
+};
+
+struct LoadOptions {
+  InferencePrecision precision = InferencePrecision::bf16;
+};
+
 class Model {
  public:
   // A freshly initialised (untrained) model; `seed` makes the weights reproducible.
@@ -48,6 +64,8 @@ class Model {
   // when it is truncated or corrupt, Error(unsupported) when it was written by
   // a newer version of the format; messages name the file and the reason.
   static Model load(const std::filesystem::path& path);
+  // The first form loads with LoadOptions{}.
+  static Model load(const std::filesystem::path& path, const LoadOptions& options);
   // Writes the model file atomically (temporary file beside `path`, then rename).
   void save(const std::filesystem::path& path) const;
   void save(const std::filesystem::path& path, WeightStorage storage) const;
@@ -61,6 +79,7 @@ class Model {
   // Error(invalid_argument) when `json` is not a JSON object.
   void set_metadata_json(const std::string& json);
   int64_t parameter_count() const;
+  InferencePrecision inference_precision() const;
 
   struct Impl;  // defined in src/model/model_impl.hpp
 

@@ -139,6 +139,10 @@ int run(int argc, char** argv) {
   args.option("output", "OUT.mid", "output file (-o)", "out.mid");
   args.option("wav", "OUT.wav", "also render each piece to WAV through FluidSynth (OUT-1.wav.. with --num)");
   args.option("threads", "N", "compute threads, 0 = all cores (one is fastest for a single piece)", "1");
+  args.option("precision", "P",
+              "the generation step: bf16 (packed bf16 weights, fast) or f32 (float32, the tokens of earlier "
+              "versions)",
+              "bf16");
   args.flag("quiet", "print nothing but errors");
   args.positionals(0, 0);
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
@@ -178,10 +182,15 @@ int run(int argc, char** argv) {
   if (!wav.empty()) find_soundfont();  // fail before generating, not after
   if (args.has("primer") && args.get("primer") != "") request.primer = read_midi_file(args.get("primer"));
 
+  const std::string precision = args.get("precision");
+  if (precision != "bf16" && precision != "f32")
+    throw Error(ErrorCode::invalid_argument, fmt::format("--precision: '{}' is not bf16 or f32", precision));
+
   set_compute_threads(int_option(args, "threads", 0, 1024));
   const fs::path model_path = args.has("model") && args.get("model") != "" ? fs::path(args.get("model"))
                                                                            : bundled_model_path();
-  const Model model = Model::load(model_path);
+  const Model model = Model::load(
+      model_path, LoadOptions{precision == "f32" ? InferencePrecision::f32 : InferencePrecision::bf16});
   if (capsule) {
     if (count != 1) throw Error(ErrorCode::invalid_argument, "--capsule writes one piece: leave out --num");
     if (args.has("trajectory") && args.get("trajectory") != "")

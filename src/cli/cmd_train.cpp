@@ -81,7 +81,7 @@ ConfigFile read_config(const fs::path& path) {
 // checkpoints, dataset name) are not carried over.
 ConfigFile bundled_model_config(bool lead) {
   const fs::path path = bundled_model_path();
-  const Model bundled = Model::load(path);
+  const Model bundled = Model::load(path, LoadOptions{InferencePrecision::f32});  // read, never run
   ConfigFile c;
   c.model = bundled.config();
   c.tokenizer = bundled.tokenizer().config();
@@ -240,7 +240,7 @@ int run(int argc, char** argv) {
     tokenizer = initial_model->tokenizer().config();
   }
   if (!resume.empty() && args.get("config").empty()) {
-    resumed_model = Model::load(train::choose_resume_point(resume).model_file);
+    resumed_model = Model::load(train::choose_resume_point(resume).model_file, LoadOptions{InferencePrecision::f32});
     tokenizer = resumed_model->tokenizer().config();
   }
 

@@ -5,6 +5,7 @@
 // projected and the prefix is never recomputed.
 #include "model/emotion_transformer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -12,6 +13,7 @@
 #include <fmt/core.h>
 
 #include "emopiano/error.hpp"
+#include "kernels/decoder_step.hpp"
 #include "model/single_query_attention.hpp"
 
 namespace emopiano {
@@ -87,6 +89,10 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, torch::Tenso
     value_cache->slice(2, past, past + T).copy_(v);
     k = key_cache->slice(2, 0, past + T);
     v = value_cache->slice(2, 0, past + T);
+    if (k.scalar_type() != q.scalar_type()) {  // a bf16 cache (prepare_generation)
+      k = k.to(q.scalar_type());
+      v = v.to(q.scalar_type());
+    }
   } else {
     past = 0;
   }
@@ -160,10 +166,9 @@ void EmotionTransformerImpl::init_weights(uint64_t seed) {
   }
 }
 
-torch::Tensor EmotionTransformerImpl::embed(const torch::Tensor& tokens, const torch::Tensor& bars,
-                                            const torch::Tensor& positions,
-                                            const torch::Tensor& emotion, const torch::Tensor& keys,
-                                            int64_t start) {
+void EmotionTransformerImpl::check_inputs(const torch::Tensor& tokens, const torch::Tensor& bars,
+                                          const torch::Tensor& positions, const torch::Tensor& emotion,
+                                          const torch::Tensor& keys, int64_t start) const {
   if (tokens.dim() != 2 || bars.sizes() != tokens.sizes() || positions.sizes() != tokens.sizes()) {
     throw Error(ErrorCode::invalid_argument,
                 "EmotionTransformer: tokens, bars and positions must all be [B, T]");
@@ -181,6 +186,14 @@ torch::Tensor EmotionTransformerImpl::embed(const torch::Tensor& tokens, const t
                 fmt::format("EmotionTransformer: {} tokens exceed the context length {}", start + T,
                             config.context_length));
   }
+}
+
+torch::Tensor EmotionTransformerImpl::embed(const torch::Tensor& tokens, const torch::Tensor& bars,
+                                            const torch::Tensor& positions,
+                                            const torch::Tensor& emotion, const torch::Tensor& keys,
+                                            int64_t start) {
+  check_inputs(tokens, bars, positions, emotion, keys, start);
+  const int64_t T = tokens.size(1);
   auto pos = torch::arange(start, start + T, torch::TensorOptions().dtype(torch::kLong));
   auto x = token_embedding(tokens) + position_embedding(pos).unsqueeze(0) +
            bar_embedding(bars.clamp(0, config.max_bars - 1)) +
@@ -199,6 +212,15 @@ torch::Tensor EmotionTransformerImpl::run(torch::Tensor x, KVCache* cache) {
   if (cache && fresh) {
     cache->keys.assign(blocks->size(), torch::Tensor());
     cache->values.assign(blocks->size(), torch::Tensor());
+    if (decoder_weights_) {
+      // The fused step reads and writes a bf16 cache; the prompt fills it
+      // through LibTorch, which converts.
+      const int64_t heads = config.n_heads, capacity = config.context_length;
+      for (size_t i = 0; i < blocks->size(); ++i) {
+        cache->keys[i] = torch::empty({x.size(0), heads, capacity, config.d_model / heads}, torch::kBFloat16);
+        cache->values[i] = torch::empty_like(cache->keys[i]);
+      }
+    }
   }
   for (size_t i = 0; i < blocks->size(); ++i) {
     auto block = blocks->ptr<TransformerBlockImpl>(i);
@@ -227,8 +249,148 @@ torch::Tensor EmotionTransformerImpl::forward_cached(const torch::Tensor& tokens
                 fmt::format("EmotionTransformer: batch of {} does not match the cache's {}",
                             tokens.size(0), cache.keys[0].size(0)));
   }
-  auto logits = run(embed(tokens, bars, positions, emotion, keys, cache.length), &cache);
+  torch::Tensor logits = can_decode_step(tokens, cache)
+                             ? decode_step(tokens, bars, positions, emotion, keys, cache)
+                             : run(embed(tokens, bars, positions, emotion, keys, cache.length), &cache);
   cache.length += tokens.size(1);
+  return logits;
+}
+
+namespace {
+
+std::vector<float> floats_of(const torch::Tensor& t) {
+  auto c = t.detach().to(torch::kFloat).contiguous();
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
+kernels::PackedMatrix packed(const torch::Tensor& weight) {
+  auto c = weight.detach().to(torch::kFloat).contiguous();
+  return kernels::PackedMatrix(c.data_ptr<float>(), c.size(0), c.size(1), c.size(1));
+}
+
+kernels::LayerNormWeights layer_norm_of(torch::nn::LayerNorm& ln) {
+  return {floats_of(ln->weight), floats_of(ln->bias), float(ln->options.eps())};
+}
+
+}  // namespace
+
+void EmotionTransformerImpl::prepare_generation(InferencePrecision precision) {
+  if (precision == InferencePrecision::f32) {
+    decoder_weights_.reset();
+    return;
+  }
+  torch::NoGradGuard no_grad;
+  auto w = std::make_shared<kernels::DecoderWeights>();
+  w->d_model = config.d_model;
+  w->n_heads = config.n_heads;
+  w->d_ff = config.d_ff;
+  w->vocab = vocab_size;
+  for (size_t i = 0; i < blocks->size(); ++i) {
+    auto& b = *blocks->ptr<TransformerBlockImpl>(i);
+    kernels::DecoderLayerWeights layer;
+    layer.ln1 = layer_norm_of(b.ln1);
+    layer.ln2 = layer_norm_of(b.ln2);
+    layer.qkv = packed(b.qkv->weight);
+    layer.proj = packed(b.proj->weight);
+    layer.ff1 = packed(b.ff1->weight);
+    layer.ff2 = packed(b.ff2->weight);
+    layer.qkv_bias = floats_of(b.qkv->bias);
+    layer.proj_bias = floats_of(b.proj->bias);
+    layer.ff1_bias = floats_of(b.ff1->bias);
+    layer.ff2_bias = floats_of(b.ff2->bias);
+    w->layers.push_back(std::move(layer));
+  }
+  w->final_ln = layer_norm_of(final_ln);
+  w->head = packed(head->weight);
+  w->head_bias = floats_of(head->bias);
+  decoder_weights_ = std::move(w);
+}
+
+InferencePrecision EmotionTransformerImpl::generation_precision() const {
+  return decoder_weights_ ? InferencePrecision::bf16 : InferencePrecision::f32;
+}
+
+void EmotionTransformerImpl::train(bool on) {
+  if (on) decoder_weights_.reset();
+  torch::nn::Module::train(on);
+}
+
+bool EmotionTransformerImpl::can_decode_step(const torch::Tensor& tokens, const KVCache& cache) const {
+  if (!decoder_weights_ || is_training() || torch::GradMode::is_enabled()) return false;
+  if (tokens.dim() != 2 || tokens.size(1) != 1) return false;
+  if (cache.keys.empty()) return true;
+  for (size_t i = 0; i < cache.keys.size(); ++i) {
+    const auto& k = cache.keys[i];
+    const auto& v = cache.values[i];
+    if (!k.defined() || !v.defined() || k.scalar_type() != torch::kBFloat16 || v.scalar_type() != torch::kBFloat16 ||
+        !k.is_contiguous() || !v.is_contiguous() || k.size(2) != config.context_length ||
+        k.sizes() != v.sizes()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+torch::Tensor EmotionTransformerImpl::decode_step(const torch::Tensor& tokens, const torch::Tensor& bars,
+                                                  const torch::Tensor& positions, const torch::Tensor& emotion,
+                                                  const torch::Tensor& keys, KVCache& cache) {
+  const int64_t start = cache.length;
+  check_inputs(tokens, bars, positions, emotion, keys, start);
+  const kernels::DecoderWeights& w = *decoder_weights_;
+  const int64_t B = tokens.size(0), d = config.d_model;
+  if (cache.keys.empty()) {
+    const int64_t heads = config.n_heads;
+    cache.keys.assign(blocks->size(), torch::Tensor());
+    cache.values.assign(blocks->size(), torch::Tensor());
+    for (size_t i = 0; i < blocks->size(); ++i) {
+      cache.keys[i] = torch::empty({B, heads, config.context_length, d / heads}, torch::kBFloat16);
+      cache.values[i] = torch::empty_like(cache.keys[i]);
+    }
+  }
+
+  // The embeddings, summed in the order embed() sums them.
+  auto tok = tokens.to(torch::kLong).contiguous();
+  auto bar = bars.to(torch::kLong).contiguous();
+  auto pos = positions.to(torch::kLong).contiguous();
+  auto emo = emotion.to(torch::kFloat).contiguous();
+  torch::Tensor key = keys.defined() ? keys.to(torch::kLong).contiguous() : torch::Tensor();
+  const float* token_rows = token_embedding->weight.data_ptr<float>();
+  const float* position_row = position_embedding->weight.data_ptr<float>() + start * d;
+  const float* bar_rows = bar_embedding->weight.data_ptr<float>();
+  const float* bar_position_rows = bar_position_embedding->weight.data_ptr<float>();
+  const float* emotion_rows = emotion_embedding.data_ptr<float>();
+  const float* key_rows = key_embedding.data_ptr<float>();
+  thread_local std::vector<float> stream;
+  stream.resize(size_t(B * d));
+  for (int64_t b = 0; b < B; ++b) {
+    const int64_t t = tok.data_ptr<int64_t>()[b];
+    if (t < 0 || t >= vocab_size) {
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("EmotionTransformer: token {} is outside the vocabulary of {}", t, vocab_size));
+    }
+    const float* tr = token_rows + t * d;
+    const float* br = bar_rows + std::clamp<int64_t>(bar.data_ptr<int64_t>()[b], 0, config.max_bars - 1) * d;
+    const float* pr =
+        bar_position_rows + std::clamp<int64_t>(pos.data_ptr<int64_t>()[b], 0, positions_per_bar - 1) * d;
+    const float* e = emo.data_ptr<float>() + b * 4;
+    const int64_t k = key.defined() ? std::clamp<int64_t>(key.data_ptr<int64_t>()[b], 0, kKeyCodes - 1) : 0;
+    const float* kr = key_rows + k * d;
+    float* x = stream.data() + b * d;
+    for (int64_t i = 0; i < d; ++i) {
+      float mix = 0.0f;
+      for (int q = 0; q < 4; ++q) mix += e[q] * emotion_rows[q * d + i];
+      x[i] = tr[i] + position_row[i] + br[i] + pr[i] + mix + kr[i];
+    }
+  }
+
+  for (size_t i = 0; i < blocks->size(); ++i) {
+    kernels::decoder_layer_step(w, w.layers[i], stream.data(), B,
+                                reinterpret_cast<uint16_t*>(cache.keys[i].data_ptr<at::BFloat16>()),
+                                reinterpret_cast<uint16_t*>(cache.values[i].data_ptr<at::BFloat16>()),
+                                config.context_length, start);
+  }
+  auto logits = torch::empty({B, 1, vocab_size}, torch::kFloat);
+  kernels::decoder_head(w, stream.data(), B, logits.data_ptr<float>());
   return logits;
 }
 

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "core/key_code.hpp"
@@ -14,9 +15,14 @@
 
 namespace emopiano {
 
+namespace kernels {
+struct DecoderWeights;  // src/kernels/decoder_weights.hpp
+}  // namespace kernels
+
 // Keys and values of the tokens seen so far, one buffer per layer, each
 // [B, n_heads, context_length, head_dim] and filled up to `length`: new
-// tokens are written in place, so a step never copies the prefix.
+// tokens are written in place, so a step never copies the prefix. Float32,
+// or bf16 when the network is prepared for bf16 generation.
 struct KVCache {
   std::vector<torch::Tensor> keys, values;
   int64_t length = 0;
@@ -58,6 +64,15 @@ struct EmotionTransformerImpl : torch::nn::Module {
   // Deterministic initialisation from `seed` (Model::create calls it).
   void init_weights(uint64_t seed);
 
+  // bf16: packs a copy of the weights for the one-new-token step, which then
+  // runs fused on raw buffers (src/kernels/decoder_step.hpp) in eval mode
+  // without gradients, with new caches in bf16. f32: drops it; every step
+  // runs in LibTorch in float32. Call before the network is shared between
+  // threads; train(true) drops the copy, since the weights are about to change.
+  void prepare_generation(InferencePrecision precision);
+  InferencePrecision generation_precision() const;
+  void train(bool on = true) override;
+
   ModelConfig config;
   int64_t vocab_size, positions_per_bar;
   torch::nn::Embedding token_embedding{nullptr}, position_embedding{nullptr},
@@ -73,10 +88,19 @@ struct EmotionTransformerImpl : torch::nn::Module {
   torch::nn::Linear head{nullptr};
 
  private:
+  void check_inputs(const torch::Tensor& tokens, const torch::Tensor& bars, const torch::Tensor& positions,
+                    const torch::Tensor& emotion, const torch::Tensor& keys, int64_t start) const;
+  // The fused step: T == 1, eval, no gradients, decoder_weights_ set.
+  bool can_decode_step(const torch::Tensor& tokens, const KVCache& cache) const;
+  torch::Tensor decode_step(const torch::Tensor& tokens, const torch::Tensor& bars,
+                            const torch::Tensor& positions, const torch::Tensor& emotion,
+                            const torch::Tensor& keys, KVCache& cache);
   torch::Tensor embed(const torch::Tensor& tokens, const torch::Tensor& bars,
                       const torch::Tensor& positions, const torch::Tensor& emotion,
                       const torch::Tensor& keys, int64_t start);
   torch::Tensor run(torch::Tensor x, KVCache* cache);
+
+  std::shared_ptr<const kernels::DecoderWeights> decoder_weights_;
 };
 TORCH_MODULE(EmotionTransformer);
 

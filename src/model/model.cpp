@@ -55,6 +55,8 @@ void Model::set_metadata_json(const std::string& json) {
   impl_ = std::move(impl);
 }
 
+InferencePrecision Model::inference_precision() const { return impl_->net->generation_precision(); }
+
 int64_t Model::parameter_count() const {
   int64_t n = 0;
   for (const auto& p : impl_->net->parameters()) n += p.numel();

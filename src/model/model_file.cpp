@@ -64,7 +64,9 @@ void Model::save(const std::filesystem::path& path, WeightStorage storage) const
   detail::write_file_atomically(path, serialize_model(*this, storage));
 }
 
-Model Model::load(const std::filesystem::path& path) {
+Model Model::load(const std::filesystem::path& path) { return load(path, LoadOptions{}); }
+
+Model Model::load(const std::filesystem::path& path, const LoadOptions& options) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     throw Error(ErrorCode::io, fmt::format("model file {} does not exist", path.string()));
@@ -76,7 +78,9 @@ Model Model::load(const std::filesystem::path& path) {
   if (!in) throw Error(ErrorCode::io, fmt::format("cannot open model file {}", path.string()));
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw Error(ErrorCode::io, fmt::format("cannot read model file {}", path.string()));
-  return deserialize_model(bytes, path);
+  Model model = deserialize_model(bytes, path);
+  impl_of(model).net->prepare_generation(options.precision);
+  return model;
 }
 
 }  // namespace emopiano

@@ -104,7 +104,7 @@ void GenerationSession::Impl::append(int32_t token, SessionBar* bar) {
   c.inputs.push(token, c.grammar->bar() - c.bar_offset, c.grammar->position(), emotion.probabilities(), c.key);
   if (observer) {
     observer(FedToken{0, c.sequence_length, token, c.inputs.bars.back(), c.inputs.positions.back(),
-                      c.inputs.emotions.back()});
+                      c.inputs.emotions.back(), c.inputs.keys.back()});
   }
   ++c.sequence_length;
   if (!bar) return;

@@ -205,7 +205,7 @@ class Generation {
     in.push(token, p.grammar->bar(), p.grammar->position(), schedule_.input(p.grammar->bar()), p.key);
     if (impl_.observer) {
       impl_.observer(FedToken{p.index, int64_t(in.size()) - 1, token, in.bars.back(), in.positions.back(),
-                              in.emotions.back()});
+                              in.emotions.back(), in.keys.back()});
     }
     Note note;
     if (p.grammar->completed_note(&note)) {

@@ -17,6 +17,7 @@ struct FedToken {
   int32_t bar = 0;       // bar input (TokenGrammar::bar() after the token)
   int32_t position = 0;  // position-in-bar input
   std::array<float, 4> emotion{};  // emotion input
+  int8_t key = 0;                  // key input: key_code() of the key in force
 };
 
 struct Sampler::Impl {

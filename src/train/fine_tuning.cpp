@@ -16,7 +16,7 @@ namespace emopiano {
 
 Model load_model_for_fine_tuning(const std::filesystem::path& path, const ModelConfig* expected_model,
                                  const TokenizerConfig* expected_tokenizer) {
-  Model model = Model::load(path);
+  Model model = Model::load(path, LoadOptions{InferencePrecision::f32});  // trained next
   std::vector<std::string> differences;
   if (expected_model) {
     const ModelConfig& m = model.config();

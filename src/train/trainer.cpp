@@ -509,7 +509,8 @@ Trainer Trainer::resume(const fs::path& dir, const Dataset& dataset, const Train
   // The newest intact checkpoint: a damaged newest one falls back to the previous.
   const train::ResumePoint point = train::choose_resume_point(dir);
   train::TrainerState s = train::read_checkpoint_state_file(point.state_file);
-  Model model = Model::load(dir / s.model_file);
+  // Trained next: the float32 network only, no packed copy for generation.
+  Model model = Model::load(dir / s.model_file, LoadOptions{InferencePrecision::f32});
   auto impl = std::make_unique<Impl>(std::move(model), dataset, config, std::move(hooks), distributed);
   train::load_optimizer(dir / s.optimizer_file, *impl->optimizer);
   impl->restore(s);

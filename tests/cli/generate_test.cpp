@@ -57,6 +57,17 @@ TEST(CliGenerate, BadArgumentsAreClearErrors) {
   EXPECT_EQ(missing_model.code, 1);
   EXPECT_NE(missing_model.err.find("none.pt"), std::string::npos) << missing_model.err;
   EXPECT_FALSE(fs::exists(dir / "x.mid"));
+  auto bad_precision = test::run_emopiano({"generate", "--precision", "f16", "-o", (dir / "x.mid").string()});
+  EXPECT_EQ(bad_precision.code, 1);
+  EXPECT_NE(bad_precision.err.find("--precision"), std::string::npos) << bad_precision.err;
+}
+
+TEST(CliGenerate, Float32PrecisionWritesAPiece) {
+  fs::path dir = test::temp_dir("cli-generate");
+  auto r = test::run_emopiano({"generate", "--emotion", "happy", "--bars", "2", "--seed", "4", "--precision",
+                               "f32", "-o", (dir / "f32.mid").string(), "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_GT(read_midi_file(dir / "f32.mid").notes.size(), 0u);
 }
 
 // 4,096 pieces of the bundled model need about 40 GiB: refused at once with

@@ -1,0 +1,247 @@
+// The generation step against the memory it must read (docs/performance.md):
+// for each precision, batch 1 and batch 2 (guidance's two rows), and cache
+// positions from 0 to the context, the time of one network step, the bytes
+// it reads (weights and K/V cache) and the bandwidth that implies, beside the
+// machine's measured read bandwidth at the same working-set size and from
+// DRAM: a roofline, not only a rate. A model of the same width with a
+// longer context, made here with random weights, shows the cost at long
+// positions. One thread. Prints tables.
+//
+//   bench_decode [--model FILE] [--positions 0,128,256,384,511] [--long-context 2048]
+//                [--long-positions 1024,2047] [--precision both|bf16|f32] [--steps N]
+//                [--repeats R] [--dram-mib M]
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "core/impl_access.hpp"
+#include "emopiano/model.hpp"
+#include "emopiano/sampler.hpp"
+#include "kernels/gemv.hpp"
+#include "model/model_impl.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using emopiano::InferencePrecision;
+
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::vector<int64_t> parse_list(const std::string& s) {
+  std::vector<int64_t> out;
+  std::stringstream in(s);
+  for (std::string item; std::getline(in, item, ',');) out.push_back(std::stoll(item));
+  return out;
+}
+
+std::string cpu_name() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);)
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown CPU";
+}
+
+std::string load_average() {
+  std::ifstream f("/proc/loadavg");
+  std::string a, b, c;
+  f >> a >> b >> c;
+  return a + " " + b + " " + c;
+}
+
+// Sums a buffer as 64-bit words; compiled for the widest vectors the CPU has.
+__attribute__((target_clones("avx512f", "avx2", "default"))) uint64_t read_all(const uint64_t* p, size_t n) {
+  uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (size_t i = 0; i + 4 <= n; i += 4) {
+    s0 += p[i];
+    s1 += p[i + 1];
+    s2 += p[i + 2];
+    s3 += p[i + 3];
+  }
+  return s0 ^ s1 ^ s2 ^ s3;
+}
+
+// Best read bandwidth (bytes/s) over a buffer of `bytes`, read again and
+// again: from the caches when it fits them, from DRAM when it does not.
+double read_bandwidth(size_t bytes) {
+  std::vector<uint64_t> buffer(std::max<size_t>(bytes / 8, 64), 1);
+  volatile uint64_t sink = 0;
+  sink = sink + read_all(buffer.data(), buffer.size());  // first touch
+  const size_t passes = std::max<size_t>(3, size_t(256e6 / double(bytes)));
+  double best = 1e30;
+  for (int r = 0; r < 5; ++r) {
+    const auto t0 = Clock::now();
+    for (size_t p = 0; p < passes; ++p) sink = sink + read_all(buffer.data(), buffer.size());
+    best = std::min(best, since(t0) / double(passes));
+  }
+  return double(buffer.size() * 8) / best;
+}
+
+// Bytes of the weights one step reads: every matrix and vector of the
+// blocks and the head (at 2 bytes a matrix value in bf16), and the six
+// embedding rows of the new token.
+double weight_bytes(const emopiano::Model& model, InferencePrecision precision) {
+  auto& net = *impl_of(model).net;
+  const double matrix_value = precision == InferencePrecision::bf16 ? 2.0 : 4.0;
+  double bytes = 0;
+  for (const auto& item : net.named_parameters(true)) {
+    const std::string& name = item.key();
+    const auto& p = item.value();
+    if (name.find("embedding") != std::string::npos) continue;
+    bytes += double(p.numel()) * (p.dim() == 2 ? matrix_value : 4.0);
+  }
+  return bytes + 6.0 * model.config().d_model * 4.0;
+}
+
+// Keys and values read at position `past` (the new token's included).
+double cache_bytes(const emopiano::ModelConfig& c, InferencePrecision precision, int64_t rows, int64_t past) {
+  const double value = precision == InferencePrecision::bf16 ? 2.0 : 4.0;
+  return double(c.n_layers) * 2.0 * double(rows) * double(past + 1) * c.d_model * value;
+}
+
+struct Row {
+  int64_t batch, position;
+  double seconds, bytes;
+};
+
+// Median time of one step of `rows` sequences with `past` tokens cached.
+double step_seconds(emopiano::EmotionTransformerImpl& net, const emopiano::Model& model, int64_t rows, int64_t past,
+                    int steps, int repeats) {
+  c10::InferenceMode inference;
+  const int64_t vocab = model.tokenizer().vocab_size();
+  auto gen = at::detail::createCPUGenerator(past + 17);
+  auto tokens = torch::randint(3, vocab, {rows, past + 1}, gen, torch::kLong);
+  auto bars = torch::arange(past + 1, torch::kLong).div(32, "floor").expand({rows, past + 1}).contiguous();
+  auto positions = torch::arange(past + 1, torch::kLong).remainder(16).expand({rows, past + 1}).contiguous();
+  auto emotion = torch::full({rows, past + 1, 4}, 0.25f);
+  emopiano::KVCache cache;
+  if (past > 0) {
+    net.forward_cached(tokens.slice(1, 0, past), bars.slice(1, 0, past), positions.slice(1, 0, past),
+                       emotion.slice(1, 0, past), cache);
+  }
+  auto t = tokens.slice(1, past, past + 1), b = bars.slice(1, past, past + 1),
+       p = positions.slice(1, past, past + 1), e = emotion.slice(1, past, past + 1);
+  std::vector<double> times;
+  for (int r = 0; r < repeats; ++r) {
+    for (int s = 0; s < steps; ++s) {
+      cache.length = past;
+      const auto t0 = Clock::now();
+      net.forward_cached(t, b, p, e, cache);
+      times.push_back(since(t0));
+    }
+  }
+  std::nth_element(times.begin(), times.begin() + std::ptrdiff_t(times.size() / 2), times.end());
+  return times[times.size() / 2];
+}
+
+void print_table(const std::string& title, const std::vector<Row>& rows, double l_bandwidth, double dram_bandwidth) {
+  fmt::print("\n{}\n", title);
+  fmt::print("{:>6} {:>9} {:>10} {:>10} {:>9} {:>9} {:>8} {:>8} {:>10}\n", "batch", "position", "step us",
+             "tokens/s", "MB/step", "GB/s", "of cache", "of DRAM", "x batch 1");
+  for (const Row& r : rows) {
+    double batch1 = 0;
+    for (const Row& o : rows)
+      if (o.batch == 1 && o.position == r.position) batch1 = o.seconds;
+    const double bandwidth = r.bytes / r.seconds;
+    // Guidance's two rows make one token: tokens/s is steps/s either way.
+    fmt::print("{:>6} {:>9} {:>10.1f} {:>10.0f} {:>9.2f} {:>9.1f} {:>7.0f}% {:>7.0f}% {:>10.2f}\n", r.batch,
+               r.position, r.seconds * 1e6, 1.0 / r.seconds, r.bytes / 1e6, bandwidth / 1e9,
+               100 * bandwidth / l_bandwidth, 100 * bandwidth / dram_bandwidth,
+               batch1 > 0 ? r.seconds / batch1 : 0.0);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string model_path, precision_arg = "both";
+  std::vector<int64_t> positions = {0, 64, 128, 256, 384, 511}, long_positions = {1024, 2047};
+  int64_t long_context = 2048, dram_mib = 1024;
+  int steps = 20, repeats = 5;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string k = argv[i], v = argv[i + 1];
+    if (k == "--model") model_path = v;
+    else if (k == "--positions") positions = parse_list(v);
+    else if (k == "--long-context") long_context = std::stoll(v);
+    else if (k == "--long-positions") long_positions = parse_list(v);
+    else if (k == "--precision" && (v == "both" || v == "bf16" || v == "f32")) precision_arg = v;
+    else if (k == "--steps") steps = std::stoi(v);
+    else if (k == "--repeats") repeats = std::stoi(v);
+    else if (k == "--dram-mib") dram_mib = std::stoll(v);
+    else {
+      std::fprintf(stderr, "bench_decode: unknown option or value %s %s\n", k.c_str(), v.c_str());
+      return 2;
+    }
+  }
+  try {
+    emopiano::set_compute_threads(1);
+    const auto path = model_path.empty() ? emopiano::bundled_model_path() : std::filesystem::path(model_path);
+    std::vector<InferencePrecision> precisions;
+    if (precision_arg != "f32") precisions.push_back(InferencePrecision::bf16);
+    if (precision_arg != "bf16") precisions.push_back(InferencePrecision::f32);
+
+    const emopiano::Model probe = emopiano::Model::load(path, emopiano::LoadOptions{InferencePrecision::f32});
+    const auto& c = probe.config();
+    fmt::print("{}; 1 thread; load {}; GEMV kernel {}\n", cpu_name(), load_average(),
+               emopiano::kernels::gemv_isa_name(emopiano::kernels::gemv_isa()));
+    fmt::print("model {}: {} layers x {}, d_ff {}, context {}, vocabulary {}\n", path.string(), c.n_layers,
+               c.d_model, c.d_ff, c.context_length, probe.tokenizer().vocab_size());
+    const double dram = read_bandwidth(size_t(dram_mib) << 20);
+    fmt::print("read bandwidth from a {} MiB buffer (DRAM unless the caches hold it): {:.1f} GB/s\n", dram_mib,
+               dram / 1e9);
+
+    for (InferencePrecision precision : precisions) {
+      const char* name = precision == InferencePrecision::bf16 ? "bf16" : "f32";
+      const emopiano::Model model = emopiano::Model::load(path, emopiano::LoadOptions{precision});
+      auto& net = *impl_of(model).net;
+      const double weights = weight_bytes(model, precision);
+      // The step's working set: weights and a cache half full.
+      const double working = weights + cache_bytes(c, precision, 1, c.context_length / 2);
+      const double cached = read_bandwidth(size_t(working));
+      std::vector<Row> rows;
+      for (int64_t batch : {1, 2}) {
+        for (int64_t p : positions) {
+          if (p >= c.context_length) continue;
+          rows.push_back({batch, p, step_seconds(net, model, batch, p, steps, repeats),
+                          weights + cache_bytes(c, precision, batch, p)});
+        }
+      }
+      print_table(fmt::format("{}, bundled model: weights {:.2f} MB; read bandwidth at the step's working set "
+                              "({:.1f} MB): {:.1f} GB/s",
+                              name, weights / 1e6, working / 1e6, cached / 1e9),
+                  rows, cached, dram);
+
+      // The same width with a longer context, random weights.
+      emopiano::ModelConfig long_config = c;
+      long_config.context_length = int(long_context);
+      emopiano::Model long_model = emopiano::Model::create(long_config, probe.tokenizer().config(), 1);
+      impl_of(long_model).net->prepare_generation(precision);
+      const double long_working = weights + cache_bytes(long_config, precision, 1, long_context / 2);
+      const double long_cached = read_bandwidth(size_t(long_working));
+      std::vector<Row> long_rows;
+      for (int64_t batch : {1, 2}) {
+        for (int64_t p : long_positions) {
+          if (p >= long_context) continue;
+          long_rows.push_back({batch, p, step_seconds(*impl_of(long_model).net, long_model, batch, p, steps, repeats),
+                               weights + cache_bytes(long_config, precision, batch, p)});
+        }
+      }
+      print_table(fmt::format("{}, the same width with context {} (random weights); read bandwidth at its "
+                              "working set ({:.1f} MB): {:.1f} GB/s",
+                              name, long_context, long_working / 1e6, long_cached / 1e9),
+                  long_rows, long_cached, dram);
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_decode: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,83 @@
+#include "kernels/decoder_step.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "kernels/bf16_cache_attention.hpp"
+#include "kernels/gelu.hpp"
+#include "kernels/gemv.hpp"
+
+namespace emopiano::kernels {
+
+int64_t DecoderWeights::bytes() const {
+  auto floats = [](const std::vector<float>& v) { return int64_t(v.size() * sizeof(float)); };
+  auto norm = [&](const LayerNormWeights& ln) { return floats(ln.weight) + floats(ln.bias); };
+  int64_t n = head.bytes() + floats(head_bias) + norm(final_ln);
+  for (const auto& l : layers) {
+    n += l.qkv.bytes() + l.proj.bytes() + l.ff1.bytes() + l.ff2.bytes() + floats(l.qkv_bias) +
+         floats(l.proj_bias) + floats(l.ff1_bias) + floats(l.ff2_bias) + norm(l.ln1) + norm(l.ln2);
+  }
+  return n;
+}
+
+void layer_norm(const LayerNormWeights& ln, const float* x, int64_t n, float* y) {
+  // Sums in double: n is small, and this keeps the result as close to
+  // LibTorch's as its order of summation allows.
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) sum += x[i];
+  const double mean = sum / double(n);
+  double squares = 0.0;
+  for (int64_t i = 0; i < n; ++i) squares += (x[i] - mean) * (x[i] - mean);
+  const float inv = float(1.0 / std::sqrt(squares / double(n) + double(ln.eps)));
+  const float m = float(mean);
+  for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - m) * inv * ln.weight[size_t(i)] + ln.bias[size_t(i)];
+}
+
+namespace {
+
+// Per-thread buffers for the step's intermediate rows, grown on first use.
+struct Scratch {
+  std::vector<float> normed, qkv, attended, hidden;
+  void reserve(const DecoderWeights& w, int64_t B) {
+    normed.resize(size_t(B * w.d_model));
+    qkv.resize(size_t(B * 3 * w.d_model));
+    attended.resize(size_t(B * w.d_model));
+    hidden.resize(size_t(B * std::max(w.d_ff, w.d_model)));
+  }
+};
+
+Scratch& scratch_for(const DecoderWeights& w, int64_t B) {
+  thread_local Scratch s;
+  s.reserve(w, B);
+  return s;
+}
+
+}  // namespace
+
+void decoder_layer_step(const DecoderWeights& w, const DecoderLayerWeights& layer, float* x, int64_t B,
+                        uint16_t* key_cache, uint16_t* value_cache, int64_t capacity, int64_t past) {
+  const int64_t d = w.d_model, ff = w.d_ff;
+  Scratch& s = scratch_for(w, B);
+  // x + attn(ln1(x))
+  for (int64_t b = 0; b < B; ++b) layer_norm(layer.ln1, x + b * d, d, s.normed.data() + b * d);
+  gemv(layer.qkv, layer.qkv_bias.data(), s.normed.data(), d, s.qkv.data(), 3 * d, B);
+  bf16_cache_attention(s.qkv.data(), 3 * d, B, w.n_heads, d / w.n_heads, key_cache, value_cache, capacity,
+                       past, s.attended.data(), d);
+  gemv(layer.proj, layer.proj_bias.data(), s.attended.data(), d, s.normed.data(), d, B);
+  for (int64_t i = 0; i < B * d; ++i) x[i] += s.normed[size_t(i)];
+  // x + ff2(gelu(ff1(ln2(x))))
+  for (int64_t b = 0; b < B; ++b) layer_norm(layer.ln2, x + b * d, d, s.normed.data() + b * d);
+  gemv(layer.ff1, layer.ff1_bias.data(), s.normed.data(), d, s.hidden.data(), ff, B);
+  gelu(s.hidden.data(), B * ff);
+  gemv(layer.ff2, layer.ff2_bias.data(), s.hidden.data(), ff, s.normed.data(), d, B);
+  for (int64_t i = 0; i < B * d; ++i) x[i] += s.normed[size_t(i)];
+}
+
+void decoder_head(const DecoderWeights& w, const float* x, int64_t B, float* logits) {
+  Scratch& s = scratch_for(w, B);
+  for (int64_t b = 0; b < B; ++b) layer_norm(w.final_ln, x + b * w.d_model, w.d_model, s.normed.data() + b * w.d_model);
+  gemv(w.head, w.head_bias.data(), s.normed.data(), w.d_model, logits, w.vocab, B);
+}
+
+}  // namespace emopiano::kernels

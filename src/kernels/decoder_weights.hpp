@@ -1,0 +1,36 @@
+// The weights a generation step reads, packed for it: every matrix of the
+// pre-LayerNorm Transformer blocks and the output head in bf16 panels
+// (PackedMatrix), LayerNorm parameters and biases in float32. Built once
+// when a model is prepared for generation; read-only afterwards, so one copy
+// serves any number of threads.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "kernels/packed_matrix.hpp"
+
+namespace emopiano::kernels {
+
+struct LayerNormWeights {
+  std::vector<float> weight, bias;
+  float eps = 1e-5f;
+};
+
+struct DecoderLayerWeights {
+  LayerNormWeights ln1, ln2;
+  PackedMatrix qkv, proj, ff1, ff2;  // [3 d, d], [d, d], [d_ff, d], [d, d_ff]
+  std::vector<float> qkv_bias, proj_bias, ff1_bias, ff2_bias;
+};
+
+struct DecoderWeights {
+  int64_t d_model = 0, n_heads = 0, d_ff = 0, vocab = 0;
+  std::vector<DecoderLayerWeights> layers;
+  LayerNormWeights final_ln;
+  PackedMatrix head;  // [vocab, d]
+  std::vector<float> head_bias;
+
+  int64_t bytes() const;  // what one step reads of the weights
+};
+
+}  // namespace emopiano::kernels

@@ -1,0 +1,187 @@
+// The fused bf16 generation step (prepare_generation): it follows the
+// float32 network, does not depend on the batch, hands over to LibTorch
+// wherever LibTorch must run, and the f32 option is the LibTorch path itself.
+#include <gtest/gtest.h>
+
+#include <torch/torch.h>
+
+#include "core/impl_access.hpp"
+#include "emopiano/error.hpp"
+#include "emopiano/model.hpp"
+#include "model/emotion_transformer.hpp"
+#include "model/model_impl.hpp"
+#include "support/test_support.hpp"
+
+namespace emopiano {
+namespace {
+
+constexpr int64_t kVocab = 61;
+constexpr int64_t kPositionsPerBar = 16;
+
+// Odd sizes on purpose: heads of 12, a d_ff and vocabulary that are not
+// multiples of the kernels' 16-row panels.
+ModelConfig small_config() {
+  ModelConfig c;
+  c.n_layers = 2;
+  c.d_model = 48;
+  c.n_heads = 4;
+  c.d_ff = 100;
+  c.context_length = 40;
+  c.max_bars = 8;
+  return c;
+}
+
+// Weights larger than the N(0, 0.02) initialisation so that the logits are
+// far from uniform and a wrong step cannot hide in them.
+EmotionTransformer net_with_seed(uint64_t seed) {
+  EmotionTransformer net(small_config(), kVocab, kPositionsPerBar);
+  net->init_weights(seed);
+  torch::NoGradGuard no_grad;
+  for (auto& p : net->parameters()) {
+    if (p.dim() == 2) p.mul_(8.0);
+  }
+  net->eval();
+  return net;
+}
+
+struct Inputs {
+  torch::Tensor tokens, bars, positions, emotion, keys;
+  Inputs slice(int64_t b0, int64_t b1, int64_t t0, int64_t t1) const {
+    auto s = [&](const torch::Tensor& x) { return x.slice(0, b0, b1).slice(1, t0, t1); };
+    return {s(tokens), s(bars), s(positions), s(emotion), s(keys)};
+  }
+};
+
+Inputs random_inputs(int64_t B, int64_t T, uint64_t seed) {
+  auto gen = at::detail::createCPUGenerator(seed);
+  Inputs in;
+  in.tokens = torch::randint(0, kVocab, {B, T}, gen, torch::kLong);
+  in.bars = torch::arange(T, torch::kLong).div(7, "floor").unsqueeze(0).repeat({B, 1});
+  in.positions = torch::randint(0, kPositionsPerBar, {B, T}, gen, torch::kLong);
+  in.emotion = torch::softmax(torch::randn({B, T, 4}, gen), -1);
+  in.keys = torch::randint(0, kKeyCodes, {B, T}, gen, torch::kLong);
+  return in;
+}
+
+// Logits of tokens [0, T): a prompt of `prompt` tokens in one chunk, then one at a time.
+torch::Tensor stepped(EmotionTransformer& net, const Inputs& in, int64_t prompt, KVCache& cache) {
+  torch::NoGradGuard no_grad;
+  const int64_t B = in.tokens.size(0), T = in.tokens.size(1);
+  std::vector<torch::Tensor> out;
+  for (int64_t t = 0; t < T;) {
+    const int64_t end = t == 0 && prompt > 0 ? prompt : t + 1;
+    auto s = in.slice(0, B, t, end);
+    out.push_back(net->forward_cached(s.tokens, s.bars, s.positions, s.emotion, cache, s.keys));
+    t = end;
+  }
+  return torch::cat(out, 1);
+}
+
+double relative_error(const torch::Tensor& got, const torch::Tensor& want) {
+  return ((got - want).norm() / want.norm()).item<double>();
+}
+
+TEST(GenerationStep, Bf16StepsFollowTheFloat32Network) {
+  auto reference = net_with_seed(3);
+  auto fast = net_with_seed(3);
+  fast->prepare_generation(InferencePrecision::bf16);
+  EXPECT_EQ(fast->generation_precision(), InferencePrecision::bf16);
+  auto in = random_inputs(2, 30, 5);
+  torch::Tensor full;
+  {
+    torch::NoGradGuard no_grad;
+    full = reference->forward(in.tokens, in.bars, in.positions, in.emotion, in.keys);
+  }
+  for (int64_t prompt : {0, 7}) {
+    KVCache cache;
+    auto got = stepped(fast, in, prompt, cache);
+    ASSERT_EQ(cache.keys[0].scalar_type(), torch::kBFloat16);
+    EXPECT_EQ(cache.length, 30);
+    for (int64_t t = 0; t < 30; ++t) {
+      const double e = relative_error(got.select(1, t), full.select(1, t));
+      // bf16 keeps 8 bits of each weight: about 0.4% per value, less on sums.
+      EXPECT_LT(e, 2e-2) << "prompt " << prompt << ", token " << t;
+    }
+    // Not the float32 path under another name.
+    EXPECT_FALSE(torch::equal(got.slice(1, std::max<int64_t>(prompt, 1)), full.slice(1, std::max<int64_t>(prompt, 1))));
+  }
+}
+
+TEST(GenerationStep, EachRowIsComputedAsItWouldBeAlone) {
+  auto net = net_with_seed(4);
+  net->prepare_generation(InferencePrecision::bf16);
+  auto in = random_inputs(3, 20, 6);
+  KVCache both_cache;
+  auto both = stepped(net, in, 0, both_cache);
+  for (int64_t b = 0; b < 3; ++b) {
+    KVCache cache;
+    auto alone = stepped(net, in.slice(b, b + 1, 0, 20), 0, cache);
+    EXPECT_TRUE(torch::equal(alone, both.slice(0, b, b + 1))) << "row " << b;
+  }
+}
+
+TEST(GenerationStep, F32IsTheLibTorchPathBitForBit) {
+  auto plain = net_with_seed(5);
+  auto switched = net_with_seed(5);
+  switched->prepare_generation(InferencePrecision::bf16);
+  switched->prepare_generation(InferencePrecision::f32);
+  EXPECT_EQ(switched->generation_precision(), InferencePrecision::f32);
+  auto in = random_inputs(2, 16, 7);
+  KVCache a, b;
+  auto want = stepped(plain, in, 4, a);
+  auto got = stepped(switched, in, 4, b);
+  EXPECT_EQ(b.keys[0].scalar_type(), torch::kFloat);
+  EXPECT_TRUE(torch::equal(got, want));
+}
+
+TEST(GenerationStep, TrainingDropsThePackedCopy) {
+  auto net = net_with_seed(6);
+  net->prepare_generation(InferencePrecision::bf16);
+  net->eval();
+  EXPECT_EQ(net->generation_precision(), InferencePrecision::bf16);
+  net->train();
+  EXPECT_EQ(net->generation_precision(), InferencePrecision::f32);
+  net->eval();
+  EXPECT_EQ(net->generation_precision(), InferencePrecision::f32);
+}
+
+TEST(GenerationStep, LibTorchContinuesABf16Cache) {
+  // With gradients on, the step runs in LibTorch and reads the bf16 cache
+  // the fused steps wrote.
+  auto net = net_with_seed(7);
+  net->prepare_generation(InferencePrecision::bf16);
+  auto in = random_inputs(1, 12, 8);
+  KVCache fused_cache, mixed_cache;
+  auto fused = stepped(net, in, 0, fused_cache);
+  stepped(net, in.slice(0, 1, 0, 11), 0, mixed_cache);
+  auto last = in.slice(0, 1, 11, 12);
+  auto with_grad = net->forward_cached(last.tokens, last.bars, last.positions, last.emotion, mixed_cache, last.keys);
+  EXPECT_TRUE(with_grad.requires_grad());
+  EXPECT_LT(relative_error(with_grad.detach().select(1, 0), fused.select(1, 11)), 2e-2);
+}
+
+TEST(GenerationStep, RejectsATokenOutsideTheVocabulary) {
+  auto net = net_with_seed(8);
+  net->prepare_generation(InferencePrecision::bf16);
+  torch::NoGradGuard no_grad;
+  KVCache cache;
+  auto bad = torch::full({1, 1}, kVocab, torch::kLong);
+  auto zero = torch::zeros({1, 1}, torch::kLong);
+  EXPECT_THROW(net->forward_cached(bad, zero, zero, torch::zeros({1, 1, 4}), cache), Error);
+  EXPECT_THROW(net->forward_cached(zero, zero, zero, torch::zeros({1, 1, 3}), cache), Error);
+}
+
+TEST(GenerationStep, LoadingChoosesThePrecision) {
+  TokenizerConfig tok;
+  ModelConfig config = small_config();
+  config.context_length = 64;
+  const auto dir = test::temp_dir("generation_step");
+  Model::create(config, tok, 1).save(dir / "m.pt");
+  EXPECT_EQ(Model::create(config, tok, 1).inference_precision(), InferencePrecision::f32);
+  EXPECT_EQ(Model::load(dir / "m.pt").inference_precision(), InferencePrecision::bf16);
+  EXPECT_EQ(Model::load(dir / "m.pt", LoadOptions{InferencePrecision::f32}).inference_precision(),
+            InferencePrecision::f32);
+}
+
+}  // namespace
+}  // namespace emopiano
