@@ -91,6 +91,10 @@ class Net:
              + F.embedding(torch.tensor(bars).clamp(0, self.max_bars - 1), w["bar_embedding.weight"])
              + F.embedding(torch.tensor(positions).clamp(0, self.ppb - 1), w["bar_position_embedding.weight"])
              + torch.tensor(emotions) @ w["emotion_embedding"]).unsqueeze(0)
+        # The key input: bench_reference feeds none (code 0), so row 0 of the
+        # key embedding at every position; files older than the key input have none.
+        if "key_embedding" in w:
+            x = x + w["key_embedding"][0]
         S = past + T
         for i in range(self.layers):
             p = f"blocks.{i}."
