@@ -1,8 +1,7 @@
 #include "train/window_batcher.hpp"
 
-#include <optional>
-
 #include <algorithm>
+#include <optional>
 
 #include <fmt/core.h>
 
@@ -58,7 +57,8 @@ TrainingPiece make_training_piece(const Tokenizer& tokenizer, const std::vector<
   p.keys.resize(tokens.size());
   for (size_t i = 0; i < tokens.size(); ++i) {
     const int32_t id = tokens[i];
-    if (auto k = tokenizer.key_of(id)) key = *k;
+    const std::optional<MusicalKey> key_here = tokenizer.key_of(id);
+    if (key_here) key = key_here;
     p.keys[i] = static_cast<int8_t>(key_code(key));
     if (id == bar) {
       if (p.first_bar < 0) {
@@ -73,9 +73,8 @@ TrainingPiece make_training_piece(const Tokenizer& tokenizer, const std::vector<
       pedal_down = true;
     } else if (id == pedal_off) {
       pedal_down = false;
-    } else if (tokenizer.key_of(id)) {
+    } else if (key_here) {
       if (p.first_bar < 0) p.opening_key = id;
-      p.key_changes.emplace_back(static_cast<int32_t>(i), id);
     }
   }
   return p;
@@ -154,15 +153,12 @@ WindowBatcher::RowTokens WindowBatcher::row_tokens(const WindowSpec& w) const {
   const int32_t offset = w.cut > 0 ? a.bars[static_cast<size_t>(w.cut - 1)] : 0;  // bars of A before the cut
   // The key in force in A at the cut, to restate B's key only where it
   // differs; until B's key is restated, A's key is the one in force.
-  int32_t key_a = -1;
-  for (const auto& [index, id] : a.key_changes)
-    if (index < w.cut) key_a = id;
   const int8_t code_a = key_at(a, w.cut - 1);
+  const int8_t code_b = key_at(b, b.first_bar);  // B's opening key
   const size_t body = static_cast<size_t>(b.first_bar_body);
   for (size_t i = static_cast<size_t>(b.first_bar); i < body; ++i)
     push(b.tokens[i], offset + b.bars[i], b.positions[i], qb, code_a);
-  if (b.opening_key >= 0 && b.opening_key != key_a)
-    push(b.opening_key, offset + 1, 0, qb, key_at(b, b.first_bar));
+  if (b.opening_key >= 0 && code_b != code_a) push(b.opening_key, offset + 1, 0, qb, code_b);
   for (size_t i = body; i < b.tokens.size(); ++i)
     push(b.tokens[i], offset + b.bars[i], b.positions[i], qb, key_at(b, static_cast<int64_t>(i)));
   return r;

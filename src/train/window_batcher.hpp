@@ -12,7 +12,6 @@
 #include <array>
 #include <cstdint>
 #include <random>
-#include <utility>
 #include <vector>
 
 #include "emopiano/dataset.hpp"
@@ -36,7 +35,6 @@ struct TrainingPiece {
   int32_t first_bar = -1;       // index of the first Bar token (-1: none)
   int32_t first_bar_body = -1;  // index after that Bar and its TimeSig, if any
   int32_t opening_key = -1;     // the Key token after BOS, or -1
-  std::vector<std::pair<int32_t, int32_t>> key_changes;  // (index, Key token id), in order
   // key_code() of the key in force after each token (0 before the first
   // Key token, or without Key tokens): the model's per-position key input.
   std::vector<int8_t> keys;
