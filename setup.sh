@@ -28,7 +28,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libfluidsynth-dev fluid-soundfont-gm
   libasound2-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
   python3 python3-torch python3-mido python3-pip python3-setuptools
   mono-mcs mono-runtime
 )

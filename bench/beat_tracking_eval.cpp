@@ -157,10 +157,10 @@ int run_pop909(const fs::path& root, int max_songs, const std::string& per_song_
     (seed <= kLastDevelopmentSong ? dev_beat_f : held_beat_f).push_back(beat_f.back());
     (seed <= kLastDevelopmentSong ? dev_downbeat_f : held_downbeat_f).push_back(downbeat_f.back());
     const double true_bpm = 60.0 / median([&] {
-      std::vector<double> d;
-      for (size_t i = 1; i < beats.size(); ++i) d.push_back(beats[i] - beats[i - 1]);
-      return d;
-    }());
+                              std::vector<double> d;
+                              for (size_t i = 1; i < beats.size(); ++i) d.push_back(beats[i] - beats[i - 1]);
+                              return d;
+                            }());
     const double found_bpm = median(map.bpm);
     tempo_ratio.push_back(found_bpm / true_bpm);
     if (std::abs(std::log2(found_bpm / true_bpm)) > 0.4) ++octave_errors;
@@ -170,9 +170,10 @@ int run_pop909(const fs::path& root, int max_songs, const std::string& per_song_
     for (const auto& n : performance.notes)
       if (n.start_seconds - last > 0.05) ++clusters, last = n.start_seconds;
     if (per_song)
-      per_song << fmt::format("{} beat_f {:.3f} downbeat_f {:.3f} true_bpm {:.1f} found_bpm {:.1f} metre {} opb {:.2f}\n", name,
-                              beat_f.back(), downbeat_f.back(), true_bpm, found_bpm, map.metre,
-                              clusters / static_cast<double>(beats.size()));
+      per_song << fmt::format(
+          "{} beat_f {:.3f} downbeat_f {:.3f} true_bpm {:.1f} found_bpm {:.1f} metre {} opb {:.2f}\n", name,
+          beat_f.back(), downbeat_f.back(), true_bpm, found_bpm, map.metre,
+          clusters / static_cast<double>(beats.size()));
   }
 
   fmt::print("POP909, {} songs de-aligned (120 BPM nominal, drift up to +-{:.0f}%, jitter {:.0f} ms)\n\n", songs.size(),
@@ -219,12 +220,14 @@ int run_emopia(const fs::path& midis) {
     }
   }
   fmt::print("EMOPIA, {} clips: tracked tempo (median of each clip's beats) and onset concentration\n\n", clips["all"]);
-  fmt::print("| quadrant | clips | tempo mean BPM | tempo median BPM | metre 3 | unaligned | R beat: nominal 0.5 s -> tracked | R eighth: nominal -> tracked |\n");
+  fmt::print(
+      "| quadrant | clips | tempo mean BPM | tempo median BPM | metre 3 | unaligned | R beat: nominal 0.5 s -> tracked "
+      "| R eighth: nominal -> tracked |\n");
   fmt::print("|---|---|---|---|---|---|---|---|\n");
   for (const std::string key : {"Q1", "Q2", "Q3", "Q4", "all"})
     fmt::print("| {} | {} | {:.1f} | {:.1f} | {} | {} | {:.3f} -> {:.3f} | {:.3f} -> {:.3f} |\n", key, clips[key],
-               mean(bpm[key]), median(bpm[key]), triple[key], unaligned[key], median(before[key]),
-               median(after[key]), median(before2[key]), median(after2[key]));
+               mean(bpm[key]), median(bpm[key]), triple[key], unaligned[key], median(before[key]), median(after[key]),
+               median(before2[key]), median(after2[key]));
   fmt::print("\n(R: median over clips of the Rayleigh resultant length of onset phases, chord notes counted once)\n");
   return 0;
 }
@@ -233,7 +236,8 @@ int run_emopia(const fs::path& midis) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s pop909 POP909_DIR [--songs N] [--per-song FILE] [--prior-bpm B]\n"
+    std::fprintf(stderr,
+                 "usage: %s pop909 POP909_DIR [--songs N] [--per-song FILE] [--prior-bpm B]\n"
                  "         [--prior-octaves O] [--tightness T]\n       %s emopia MIDIS_DIR\n",
                  argv[0], argv[0]);
     return 2;
@@ -246,12 +250,18 @@ int main(int argc, char** argv) {
       BeatTrackingOptions options;
       for (int i = 3; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
-        if (flag == "--songs") songs = std::stoi(argv[i + 1]);
-        else if (flag == "--per-song") per_song = argv[i + 1];
-        else if (flag == "--prior-bpm") options.prior_bpm = std::stod(argv[i + 1]);
-        else if (flag == "--prior-octaves") options.prior_octaves = std::stod(argv[i + 1]);
-        else if (flag == "--tightness") options.tightness = std::stod(argv[i + 1]);
-        else throw std::invalid_argument("unknown option " + flag);
+        if (flag == "--songs")
+          songs = std::stoi(argv[i + 1]);
+        else if (flag == "--per-song")
+          per_song = argv[i + 1];
+        else if (flag == "--prior-bpm")
+          options.prior_bpm = std::stod(argv[i + 1]);
+        else if (flag == "--prior-octaves")
+          options.prior_octaves = std::stod(argv[i + 1]);
+        else if (flag == "--tightness")
+          options.tightness = std::stod(argv[i + 1]);
+        else
+          throw std::invalid_argument("unknown option " + flag);
       }
       return run_pop909(argv[2], songs, per_song, options);
     }

@@ -8,9 +8,7 @@
 
 namespace emopiano::bench {
 
-std::filesystem::path emopia_root() {
-  return std::filesystem::path(EMOPIANO_BENCH_DATA_DIR) / "EMOPIA_1.0";
-}
+std::filesystem::path emopia_root() { return std::filesystem::path(EMOPIANO_BENCH_DATA_DIR) / "EMOPIA_1.0"; }
 
 std::vector<std::filesystem::path> emopia_midis() {
   std::vector<std::filesystem::path> files;
@@ -33,7 +31,7 @@ std::string load_average() {
 double process_cpu_seconds() {
   timespec t{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
 }
 
 double peak_rss_mib() {

@@ -14,7 +14,7 @@ void load(benchmark::State& state, const std::filesystem::path& cache) {
   if (emopia_midis().empty()) return state.SkipWithError("EMOPIA not found");
   DatasetOptions options;
   options.cache_dir = cache;
-  options.threads = int(state.range(0));
+  options.threads = static_cast<int>(state.range(0));
   size_t clips = 0;
   int64_t hits = 0;
   for (auto _ : state) {
@@ -22,8 +22,8 @@ void load(benchmark::State& state, const std::filesystem::path& cache) {
     clips += d.items().size();
     hits += d.cache_hits();
   }
-  state.counters["clips/s"] = benchmark::Counter(double(clips), benchmark::Counter::kIsRate);
-  state.counters["cache_hits"] = double(hits) / double(state.iterations());
+  state.counters["clips/s"] = benchmark::Counter(static_cast<double>(clips), benchmark::Counter::kIsRate);
+  state.counters["cache_hits"] = static_cast<double>(hits) / static_cast<double>(state.iterations());
   state.SetLabel("load " + load_average());
 }
 

@@ -75,14 +75,14 @@ double read_bandwidth(size_t bytes) {
   std::vector<uint64_t> buffer(std::max<size_t>(bytes / 8, 64), 1);
   volatile uint64_t sink = 0;
   sink = sink + read_all(buffer.data(), buffer.size());  // first touch
-  const size_t passes = std::max<size_t>(3, size_t(256e6 / double(bytes)));
+  const size_t passes = std::max<size_t>(3, static_cast<size_t>(256e6 / static_cast<double>(bytes)));
   double best = 1e30;
   for (int r = 0; r < 5; ++r) {
     const auto t0 = Clock::now();
     for (size_t p = 0; p < passes; ++p) sink = sink + read_all(buffer.data(), buffer.size());
-    best = std::min(best, since(t0) / double(passes));
+    best = std::min(best, since(t0) / static_cast<double>(passes));
   }
-  return double(buffer.size() * 8) / best;
+  return static_cast<double>(buffer.size() * 8) / best;
 }
 
 // Bytes of the weights one step reads: every matrix and vector of the
@@ -96,7 +96,7 @@ double weight_bytes(const emopiano::Model& model, InferencePrecision precision) 
     const std::string& name = item.key();
     const auto& p = item.value();
     if (name.find("embedding") != std::string::npos) continue;
-    bytes += double(p.numel()) * (p.dim() == 2 ? matrix_value : 4.0);
+    bytes += static_cast<double>(p.numel()) * (p.dim() == 2 ? matrix_value : 4.0);
   }
   return bytes + 6.0 * model.config().d_model * 4.0;
 }
@@ -104,7 +104,8 @@ double weight_bytes(const emopiano::Model& model, InferencePrecision precision) 
 // Keys and values read at position `past` (the new token's included).
 double cache_bytes(const emopiano::ModelConfig& c, InferencePrecision precision, int64_t rows, int64_t past) {
   const double value = precision == InferencePrecision::bf16 ? 2.0 : 4.0;
-  return double(c.n_layers) * 2.0 * double(rows) * double(past + 1) * c.d_model * value;
+  return static_cast<double>(c.n_layers) * 2.0 * static_cast<double>(rows) * static_cast<double>(past + 1) * c.d_model *
+         value;
 }
 
 struct Row {
@@ -127,8 +128,8 @@ double step_seconds(emopiano::EmotionTransformerImpl& net, const emopiano::Model
     net.forward_cached(tokens.slice(1, 0, past), bars.slice(1, 0, past), positions.slice(1, 0, past),
                        emotion.slice(1, 0, past), cache);
   }
-  auto t = tokens.slice(1, past, past + 1), b = bars.slice(1, past, past + 1),
-       p = positions.slice(1, past, past + 1), e = emotion.slice(1, past, past + 1);
+  auto t = tokens.slice(1, past, past + 1), b = bars.slice(1, past, past + 1), p = positions.slice(1, past, past + 1),
+       e = emotion.slice(1, past, past + 1);
   std::vector<double> times;
   for (int r = 0; r < repeats; ++r) {
     for (int s = 0; s < steps; ++s) {
@@ -144,18 +145,17 @@ double step_seconds(emopiano::EmotionTransformerImpl& net, const emopiano::Model
 
 void print_table(const std::string& title, const std::vector<Row>& rows, double l_bandwidth, double dram_bandwidth) {
   fmt::print("\n{}\n", title);
-  fmt::print("{:>6} {:>9} {:>10} {:>10} {:>9} {:>9} {:>8} {:>8} {:>10}\n", "batch", "position", "step us",
-             "tokens/s", "MB/step", "GB/s", "of cache", "of DRAM", "x batch 1");
+  fmt::print("{:>6} {:>9} {:>10} {:>10} {:>9} {:>9} {:>8} {:>8} {:>10}\n", "batch", "position", "step us", "tokens/s",
+             "MB/step", "GB/s", "of cache", "of DRAM", "x batch 1");
   for (const Row& r : rows) {
     double batch1 = 0;
     for (const Row& o : rows)
       if (o.batch == 1 && o.position == r.position) batch1 = o.seconds;
     const double bandwidth = r.bytes / r.seconds;
     // Guidance's two rows make one token: tokens/s is steps/s either way.
-    fmt::print("{:>6} {:>9} {:>10.1f} {:>10.0f} {:>9.2f} {:>9.1f} {:>7.0f}% {:>7.0f}% {:>10.2f}\n", r.batch,
-               r.position, r.seconds * 1e6, 1.0 / r.seconds, r.bytes / 1e6, bandwidth / 1e9,
-               100 * bandwidth / l_bandwidth, 100 * bandwidth / dram_bandwidth,
-               batch1 > 0 ? r.seconds / batch1 : 0.0);
+    fmt::print("{:>6} {:>9} {:>10.1f} {:>10.0f} {:>9.2f} {:>9.1f} {:>7.0f}% {:>7.0f}% {:>10.2f}\n", r.batch, r.position,
+               r.seconds * 1e6, 1.0 / r.seconds, r.bytes / 1e6, bandwidth / 1e9, 100 * bandwidth / l_bandwidth,
+               100 * bandwidth / dram_bandwidth, batch1 > 0 ? r.seconds / batch1 : 0.0);
   }
 }
 
@@ -168,14 +168,22 @@ int main(int argc, char** argv) {
   int steps = 20, repeats = 5;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--model") model_path = v;
-    else if (k == "--positions") positions = parse_list(v);
-    else if (k == "--long-context") long_context = std::stoll(v);
-    else if (k == "--long-positions") long_positions = parse_list(v);
-    else if (k == "--precision" && (v == "both" || v == "bf16" || v == "f32")) precision_arg = v;
-    else if (k == "--steps") steps = std::stoi(v);
-    else if (k == "--repeats") repeats = std::stoi(v);
-    else if (k == "--dram-mib") dram_mib = std::stoll(v);
+    if (k == "--model")
+      model_path = v;
+    else if (k == "--positions")
+      positions = parse_list(v);
+    else if (k == "--long-context")
+      long_context = std::stoll(v);
+    else if (k == "--long-positions")
+      long_positions = parse_list(v);
+    else if (k == "--precision" && (v == "both" || v == "bf16" || v == "f32"))
+      precision_arg = v;
+    else if (k == "--steps")
+      steps = std::stoi(v);
+    else if (k == "--repeats")
+      repeats = std::stoi(v);
+    else if (k == "--dram-mib")
+      dram_mib = std::stoll(v);
     else {
       std::fprintf(stderr, "bench_decode: unknown option or value %s %s\n", k.c_str(), v.c_str());
       return 2;
@@ -192,9 +200,9 @@ int main(int argc, char** argv) {
     const auto& c = probe.config();
     fmt::print("{}; 1 thread; load {}; GEMV kernel {}\n", cpu_name(), load_average(),
                emopiano::kernels::gemv_isa_name(emopiano::kernels::gemv_isa()));
-    fmt::print("model {}: {} layers x {}, d_ff {}, context {}, vocabulary {}\n", path.string(), c.n_layers,
-               c.d_model, c.d_ff, c.context_length, probe.tokenizer().vocab_size());
-    const double dram = read_bandwidth(size_t(dram_mib) << 20);
+    fmt::print("model {}: {} layers x {}, d_ff {}, context {}, vocabulary {}\n", path.string(), c.n_layers, c.d_model,
+               c.d_ff, c.context_length, probe.tokenizer().vocab_size());
+    const double dram = read_bandwidth(static_cast<size_t>(dram_mib) << 20);
     fmt::print("read bandwidth from a {} MiB buffer (DRAM unless the caches hold it): {:.1f} GB/s\n", dram_mib,
                dram / 1e9);
 
@@ -205,7 +213,7 @@ int main(int argc, char** argv) {
       const double weights = weight_bytes(model, precision);
       // The step's working set: weights and a cache half full.
       const double working = weights + cache_bytes(c, precision, 1, c.context_length / 2);
-      const double cached = read_bandwidth(size_t(working));
+      const double cached = read_bandwidth(static_cast<size_t>(working));
       std::vector<Row> rows;
       for (int64_t batch : {1, 2}) {
         for (int64_t p : positions) {
@@ -221,11 +229,11 @@ int main(int argc, char** argv) {
 
       // The same width with a longer context, random weights.
       emopiano::ModelConfig long_config = c;
-      long_config.context_length = int(long_context);
+      long_config.context_length = static_cast<int>(long_context);
       emopiano::Model long_model = emopiano::Model::create(long_config, probe.tokenizer().config(), 1);
       impl_of(long_model).net->prepare_generation(precision);
       const double long_working = weights + cache_bytes(long_config, precision, 1, long_context / 2);
-      const double long_cached = read_bandwidth(size_t(long_working));
+      const double long_cached = read_bandwidth(static_cast<size_t>(long_working));
       std::vector<Row> long_rows;
       for (int64_t batch : {1, 2}) {
         for (int64_t p : long_positions) {

@@ -29,16 +29,16 @@ GenerationRequest sixteen_bars() {
 }
 
 void generate(benchmark::State& state, const GenerationRequest& request) {
-  const int batch = int(state.range(0));
-  set_compute_threads(int(state.range(1)));
+  const int batch = static_cast<int>(state.range(0));
+  set_compute_threads(static_cast<int>(state.range(1)));
   Sampler sampler(bundled());
   int64_t tokens = 0, bars = 0;
   double seconds = 0.0, cpu_seconds = 0.0;
   for (auto _ : state) {
     const double cpu_start = process_cpu_seconds();
     const auto start = std::chrono::steady_clock::now();
-    auto results = batch == 1 ? std::vector<GenerationResult>{sampler.generate(request)}
-                              : sampler.generate_batch(request, batch);
+    auto results =
+        batch == 1 ? std::vector<GenerationResult>{sampler.generate(request)} : sampler.generate_batch(request, batch);
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     cpu_seconds += process_cpu_seconds() - cpu_start;
     for (const auto& r : results) {
@@ -46,21 +46,27 @@ void generate(benchmark::State& state, const GenerationRequest& request) {
       bars += r.bars;  // no primer: every bar is new
     }
   }
-  state.counters["tokens/s"] = benchmark::Counter(double(tokens), benchmark::Counter::kIsRate);
+  state.counters["tokens/s"] = benchmark::Counter(static_cast<double>(tokens), benchmark::Counter::kIsRate);
   // On a shared machine the wall clock includes waiting for a core: the rate
   // per second of CPU time is what the code costs (equal when the machine is idle).
-  state.counters["tokens/cpu_s"] = cpu_seconds > 0 ? double(tokens) / cpu_seconds : 0.0;
-  state.counters["tokens_per_piece"] = double(tokens) / double(state.iterations() * batch);
-  state.counters["ms_per_bar"] = bars > 0 ? 1000.0 * seconds / double(bars) : 0.0;
+  state.counters["tokens/cpu_s"] = cpu_seconds > 0 ? static_cast<double>(tokens) / cpu_seconds : 0.0;
+  state.counters["tokens_per_piece"] = static_cast<double>(tokens) / static_cast<double>(state.iterations() * batch);
+  state.counters["ms_per_bar"] = bars > 0 ? 1000.0 * seconds / static_cast<double>(bars) : 0.0;
   state.counters["peak_rss_MiB"] = peak_rss_mib();
   state.SetLabel("load " + load_average());
 }
 
 // args: batch, threads
 void BM_Generate16Bars(benchmark::State& state) { generate(state, sixteen_bars()); }
-BENCHMARK(BM_Generate16Bars)->ArgNames({"batch", "threads"})
-    ->Args({1, 1})->Args({1, 2})->Args({8, 1})->Args({8, 2})
-    ->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+BENCHMARK(BM_Generate16Bars)
+    ->ArgNames({"batch", "threads"})
+    ->Args({1, 1})
+    ->Args({1, 2})
+    ->Args({8, 1})
+    ->Args({8, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2.0);
 
 // The same 500 tokens with classifier-free guidance at weight `guidance`/10
 // (1 = one row, no guidance): every step runs a null-emotion row beside each
@@ -70,12 +76,18 @@ void BM_Generate500TokensGuided(benchmark::State& state) {
   r.params.max_bars = 0;
   r.params.max_tokens = 500;
   r.params.stop_at_eos = false;
-  r.params.guidance = float(state.range(2)) / 10.0f;
+  r.params.guidance = static_cast<float>(state.range(2)) / 10.0f;
   generate(state, r);
 }
-BENCHMARK(BM_Generate500TokensGuided)->ArgNames({"batch", "threads", "guidance_x10"})
-    ->Args({1, 1, 10})->Args({1, 1, 20})->Args({8, 1, 10})->Args({8, 1, 20})
-    ->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+BENCHMARK(BM_Generate500TokensGuided)
+    ->ArgNames({"batch", "threads", "guidance_x10"})
+    ->Args({1, 1, 10})
+    ->Args({1, 1, 20})
+    ->Args({8, 1, 10})
+    ->Args({8, 1, 20})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2.0);
 
 // A fixed budget of 500 tokens (no EOS, no bar limit): the figure the
 // Python comparison uses, inside the 512-token context.
@@ -86,9 +98,14 @@ void BM_Generate500Tokens(benchmark::State& state) {
   r.params.stop_at_eos = false;
   generate(state, r);
 }
-BENCHMARK(BM_Generate500Tokens)->ArgNames({"batch", "threads"})
-    ->Args({1, 1})->Args({8, 1})->Args({8, 2})
-    ->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+BENCHMARK(BM_Generate500Tokens)
+    ->ArgNames({"batch", "threads"})
+    ->Args({1, 1})
+    ->Args({8, 1})
+    ->Args({8, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2.0);
 
 // 2,000 tokens: past the context, so the window slides (every 256 tokens the
 // cache is rebuilt from the last 256 in one chunk). Its cost is in the rate.
@@ -99,8 +116,12 @@ void BM_Generate2000TokensSlidingWindow(benchmark::State& state) {
   r.params.stop_at_eos = false;
   generate(state, r);
 }
-BENCHMARK(BM_Generate2000TokensSlidingWindow)->ArgNames({"batch", "threads"})
-    ->Args({1, 1})->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+BENCHMARK(BM_Generate2000TokensSlidingWindow)
+    ->ArgNames({"batch", "threads"})
+    ->Args({1, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(2.0);
 
 }  // namespace
 }  // namespace emopiano::bench

@@ -36,16 +36,16 @@ struct Inputs {
 // Feeds inputs [from, to) to the cached network; returns the last row's logits.
 torch::Tensor feed(emopiano::EmotionTransformerImpl& net, const Inputs& in, size_t from, size_t to,
                    emopiano::KVCache& cache) {
-  const int64_t L = int64_t(to - from);
+  const int64_t L = static_cast<int64_t>(to - from);
   auto t = torch::empty({1, L}, torch::kLong), b = torch::empty({1, L}, torch::kLong),
        p = torch::empty({1, L}, torch::kLong), e = torch::empty({1, L, 4});
   auto ta = t.accessor<int64_t, 2>(), ba = b.accessor<int64_t, 2>(), pa = p.accessor<int64_t, 2>();
   auto ea = e.accessor<float, 3>();
   for (int64_t i = 0; i < L; ++i) {
-    ta[0][i] = in.tokens[from + size_t(i)];
-    ba[0][i] = in.bars[from + size_t(i)];
-    pa[0][i] = in.positions[from + size_t(i)];
-    for (int k = 0; k < 4; ++k) ea[0][i][k] = in.emotions[from + size_t(i)][size_t(k)];
+    ta[0][i] = in.tokens[from + static_cast<size_t>(i)];
+    ba[0][i] = in.bars[from + static_cast<size_t>(i)];
+    pa[0][i] = in.positions[from + static_cast<size_t>(i)];
+    for (int k = 0; k < 4; ++k) ea[0][i][k] = in.emotions[from + static_cast<size_t>(i)][static_cast<size_t>(k)];
   }
   return net.forward_cached(t, b, p, e, cache)[0][L - 1];
 }
@@ -58,13 +58,20 @@ int main(int argc, char** argv) {
   uint64_t seed = 7;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--model") model_path = v;
-    else if (k == "--tokens") tokens = std::stoi(v);
-    else if (k == "--seed") seed = std::stoull(v);
-    else if (k == "--threads") threads = std::stoi(v);
-    else if (k == "--repeats") repeats = std::stoi(v);
-    else if (k == "--out") out_path = v;
-    else if (k == "--precision" && (v == "bf16" || v == "f32")) precision = v;
+    if (k == "--model")
+      model_path = v;
+    else if (k == "--tokens")
+      tokens = std::stoi(v);
+    else if (k == "--seed")
+      seed = std::stoull(v);
+    else if (k == "--threads")
+      threads = std::stoi(v);
+    else if (k == "--repeats")
+      repeats = std::stoi(v);
+    else if (k == "--out")
+      out_path = v;
+    else if (k == "--precision" && (v == "bf16" || v == "f32"))
+      precision = v;
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
@@ -83,8 +90,8 @@ int main(int argc, char** argv) {
     request.params.stop_at_eos = false;
     request.params.seed = seed;
     if (tokens + 2 > model.config().context_length) {
-      std::fprintf(stderr, "--tokens %d: keep the piece inside the context (%d) so no window slides\n",
-                   tokens, model.config().context_length);
+      std::fprintf(stderr, "--tokens %d: keep the piece inside the context (%d) so no window slides\n", tokens,
+                   model.config().context_length);
       return 2;
     }
 
@@ -112,7 +119,7 @@ int main(int argc, char** argv) {
     // the sampler feeds it; the last input is not fed, as in generation).
     c10::InferenceMode inference;
     auto& net = *impl_of(model).net;
-    const size_t prompt = size_t(piece.prompt_tokens), n = in.tokens.size() - 1;
+    const size_t prompt = static_cast<size_t>(piece.prompt_tokens), n = in.tokens.size() - 1;
     std::vector<std::vector<float>> step_logits;
     double best_step = 1e30;
     for (int r = 0; r < repeats; ++r) {
@@ -136,13 +143,12 @@ int main(int argc, char** argv) {
     out["seed"] = seed;
     out["prompt_tokens"] = piece.prompt_tokens;
     out["generated_tokens"] = piece.generated_tokens;
-    out["inputs"] = {{"tokens", in.tokens}, {"bars", in.bars}, {"positions", in.positions},
-                     {"emotions", in.emotions}};
+    out["inputs"] = {{"tokens", in.tokens}, {"bars", in.bars}, {"positions", in.positions}, {"emotions", in.emotions}};
     out["step_logits"] = step_logits;
     out["generate_seconds"] = best_generate;
-    out["generate_tokens_per_second"] = double(piece.generated_tokens) / best_generate;
+    out["generate_tokens_per_second"] = static_cast<double>(piece.generated_tokens) / best_generate;
     out["step_seconds"] = best_step;
-    out["step_tokens_per_second"] = double(step_logits.size()) / best_step;
+    out["step_tokens_per_second"] = static_cast<double>(step_logits.size()) / best_step;
     std::ofstream(out_path) << out.dump();
     std::printf("generate %.0f tokens/s, network step %.0f tokens/s (%zu steps, best of %d)\n",
                 out["generate_tokens_per_second"].get<double>(), out["step_tokens_per_second"].get<double>(),

@@ -28,7 +28,7 @@ double resident_mib() {
   std::ifstream statm("/proc/self/statm");
   long pages = 0, resident = 0;
   statm >> pages >> resident;
-  return double(resident) * double(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
 }
 
 std::string cpu_name() {
@@ -47,7 +47,7 @@ std::string load() {
 
 double percentile(std::vector<double> v, double q) {
   std::sort(v.begin(), v.end());
-  const size_t i = std::min(v.size() - 1, size_t(q * double(v.size() - 1) + 0.5));
+  const size_t i = std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5));
   return v[i];
 }
 
@@ -60,11 +60,16 @@ int main(int argc, char** argv) {
   std::string model_path;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i], v = argv[i + 1];
-    if (a == "--bars") bars = std::atoi(v.c_str());
-    else if (a == "--threads") threads = std::atoi(v.c_str());
-    else if (a == "--seed") seed = std::strtoull(v.c_str(), nullptr, 10);
-    else if (a == "--model") model_path = v;
-    else if (a == "--guidance") guidance = std::strtof(v.c_str(), nullptr);
+    if (a == "--bars")
+      bars = std::atoi(v.c_str());
+    else if (a == "--threads")
+      threads = std::atoi(v.c_str());
+    else if (a == "--seed")
+      seed = std::strtoull(v.c_str(), nullptr, 10);
+    else if (a == "--model")
+      model_path = v;
+    else if (a == "--guidance")
+      guidance = std::strtof(v.c_str(), nullptr);
     else {
       std::fprintf(stderr, "usage: bench_live [--bars N] [--model FILE] [--threads T] [--seed S] [--guidance W]\n");
       return 2;
@@ -95,7 +100,7 @@ int main(int argc, char** argv) {
     const emopiano::SessionBar bar = session.next_bar();
     ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t).count());
     tokens += bar.tokens;
-    notes += int64_t(bar.notes.size());
+    notes += static_cast<int64_t>(bar.notes.size());
     music_seconds = bar.end_seconds;
     const int n = b + 1;
     if (n == 1 || n == 10 || n == 100 || n % 250 == 0 || n == bars) rss.emplace_back(n, resident_mib());
@@ -106,7 +111,8 @@ int main(int argc, char** argv) {
   std::printf("%d bars, batch 1, %d compute thread(s), guidance %s, load %s at the end\n", bars, threads,
               guidance < 0 ? "model default" : fmt::format("{:g}", guidance).c_str(), load().c_str());
   std::printf("%lld tokens, %lld notes, %.0f s of music generated in %.1f s (%.0f tokens/s)\n\n",
-              (long long)tokens, (long long)notes, music_seconds, seconds, double(tokens) / seconds);
+              static_cast<long long>(tokens), static_cast<long long>(notes), music_seconds, seconds,
+              static_cast<double>(tokens) / seconds);
   std::printf("| bar latency | ms |\n| --- | ---: |\n");
   std::printf("| p50 | %.1f |\n| p90 | %.1f |\n| p99 | %.1f |\n| max | %.1f |\n| mean | %.1f |\n\n",
               percentile(ms, 0.50), percentile(ms, 0.90), percentile(ms, 0.99), percentile(ms, 1.0),
@@ -114,6 +120,6 @@ int main(int argc, char** argv) {
   std::printf("| resident memory | MiB |\n| --- | ---: |\n");
   std::printf("| before the model | %.1f |\n| model loaded | %.1f |\n", rss_start, rss_model);
   for (const auto& r : rss) std::printf("| after bar %d | %.1f |\n", r.first, r.second);
-  std::printf("\ncontext held at the end: %lld tokens\n", (long long)session.context_tokens());
+  std::printf("\ncontext held at the end: %lld tokens\n", static_cast<long long>(session.context_tokens()));
   return 0;
 }

@@ -39,8 +39,9 @@ void BM_MidiParse(benchmark::State& state) {
   for (auto _ : state) {
     for (const auto& f : c.files) benchmark::DoNotOptimize(read_midi_bytes(f.data(), f.size()));
   }
-  state.counters["files/s"] = benchmark::Counter(double(c.files.size() * state.iterations()), benchmark::Counter::kIsRate);
-  state.SetBytesProcessed(int64_t(c.bytes * state.iterations()));
+  state.counters["files/s"] =
+      benchmark::Counter(static_cast<double>(c.files.size() * state.iterations()), benchmark::Counter::kIsRate);
+  state.SetBytesProcessed(static_cast<int64_t>(c.bytes * state.iterations()));
   state.SetLabel("load " + load_average());
 }
 BENCHMARK(BM_MidiParse)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -52,8 +53,9 @@ void BM_MidiWrite(benchmark::State& state) {
   for (auto _ : state) {
     for (const auto& s : c.scores) bytes += write_midi_bytes(s).size();
   }
-  state.counters["files/s"] = benchmark::Counter(double(c.scores.size() * state.iterations()), benchmark::Counter::kIsRate);
-  state.SetBytesProcessed(int64_t(bytes));
+  state.counters["files/s"] =
+      benchmark::Counter(static_cast<double>(c.scores.size() * state.iterations()), benchmark::Counter::kIsRate);
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
   state.SetLabel("load " + load_average());
 }
 BENCHMARK(BM_MidiWrite)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -13,7 +13,7 @@ namespace {
 // args: batch, threads, bf16
 void BM_ModelForward(benchmark::State& state) {
   const int64_t B = state.range(0), T = 512;
-  set_compute_threads(int(state.range(1)));
+  set_compute_threads(static_cast<int>(state.range(1)));
   const Model model = Model::load(bundled_model_path());
   auto& net = *impl_of(model).net;
   const auto in = random_inputs(model, B, T);
@@ -23,15 +23,21 @@ void BM_ModelForward(benchmark::State& state) {
     detail::Bf16Autocast autocast(bf16);
     benchmark::DoNotOptimize(net.forward(in.tokens, in.bars, in.positions, in.emotion));
   }
-  state.counters["tokens/s"] = benchmark::Counter(double(B * T * state.iterations()), benchmark::Counter::kIsRate);
-  state.counters["GFLOP/s"] = benchmark::Counter(
-      forward_flops(model.config(), model.tokenizer().vocab_size(), B, T) * double(state.iterations()) / 1e9,
-      benchmark::Counter::kIsRate);
+  state.counters["tokens/s"] =
+      benchmark::Counter(static_cast<double>(B * T * state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(forward_flops(model.config(), model.tokenizer().vocab_size(), B, T) *
+                                                     static_cast<double>(state.iterations()) / 1e9,
+                                                 benchmark::Counter::kIsRate);
   state.SetLabel("load " + load_average());
 }
-BENCHMARK(BM_ModelForward)->ArgNames({"batch", "threads", "bf16"})
-    ->Args({1, 1, 0})->Args({8, 1, 0})->Args({8, 2, 0})->Args({8, 2, 1})
-    ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_ModelForward)
+    ->ArgNames({"batch", "threads", "bf16"})
+    ->Args({1, 1, 0})
+    ->Args({8, 1, 0})
+    ->Args({8, 2, 0})
+    ->Args({8, 2, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace emopiano::bench

@@ -32,9 +32,9 @@ inline NetInputs random_inputs(const Model& model, int64_t B, int64_t T, uint64_
 // computes it before masking). Embedding lookups, norms and softmax are not counted.
 inline double forward_flops(const ModelConfig& c, int64_t vocab, int64_t B, int64_t T) {
   const double d = c.d_model, L = c.n_layers, ff = c.d_ff;
-  const double matmul_params = L * (4 * d * d + 2 * d * ff) + d * double(vocab);
-  const double per_token = 2 * matmul_params + L * 4 * double(T) * d;
-  return per_token * double(B * T);
+  const double matmul_params = L * (4 * d * d + 2 * d * ff) + d * static_cast<double>(vocab);
+  const double per_token = 2 * matmul_params + L * 4 * static_cast<double>(T) * d;
+  return per_token * static_cast<double>(B * T);
 }
 
 }  // namespace emopiano::bench

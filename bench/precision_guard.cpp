@@ -22,10 +22,14 @@ int main(int argc, char** argv) {
   uint64_t seed = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--model") model_path = v;
-    else if (k == "--tokens") tokens = std::stoi(v);
-    else if (k == "--seed") seed = std::stoull(v);
-    else if (k == "--emotions") emotions = v;
+    if (k == "--model")
+      model_path = v;
+    else if (k == "--tokens")
+      tokens = std::stoi(v);
+    else if (k == "--seed")
+      seed = std::stoull(v);
+    else if (k == "--emotions")
+      emotions = v;
     else {
       std::fprintf(stderr, "bench_precision_guard: unknown option %s\n", k.c_str());
       return 2;

@@ -39,15 +39,24 @@ void BM_StepAtPosition(benchmark::State& state) {
     cache.length = P;
     benchmark::DoNotOptimize(net.forward_cached(next.tokens, next.bars, next.positions, next.emotion, cache));
   }
-  state.counters["us_per_step"] = benchmark::Counter(double(state.iterations()) * 1e-6,
+  state.counters["us_per_step"] = benchmark::Counter(static_cast<double>(state.iterations()) * 1e-6,
                                                      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
-  state.counters["tokens/s"] = benchmark::Counter(double(B * state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["tokens/s"] =
+      benchmark::Counter(static_cast<double>(B * state.iterations()), benchmark::Counter::kIsRate);
   state.SetLabel("load " + load_average());
 }
-BENCHMARK(BM_StepAtPosition)->ArgNames({"position", "batch"})
-    ->Args({128, 1})->Args({512, 1})->Args({1024, 1})->Args({2047, 1})
-    ->Args({128, 8})->Args({512, 8})->Args({1024, 8})->Args({2047, 8})
-    ->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_StepAtPosition)
+    ->ArgNames({"position", "batch"})
+    ->Args({128, 1})
+    ->Args({512, 1})
+    ->Args({1024, 1})
+    ->Args({2047, 1})
+    ->Args({128, 8})
+    ->Args({512, 8})
+    ->Args({1024, 8})
+    ->Args({2047, 8})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
 
 }  // namespace
 }  // namespace emopiano::bench

@@ -36,7 +36,8 @@ void BM_TokenizerEncode(benchmark::State& state) {
   for (auto _ : state) {
     for (const auto& s : p.scores) benchmark::DoNotOptimize(p.tokenizer->encode(s, Quadrant::Q1));
   }
-  state.counters["tokens/s"] = benchmark::Counter(double(p.total * state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["tokens/s"] =
+      benchmark::Counter(static_cast<double>(p.total * state.iterations()), benchmark::Counter::kIsRate);
   state.SetLabel("load " + load_average());
 }
 BENCHMARK(BM_TokenizerEncode)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -47,7 +48,8 @@ void BM_TokenizerDecode(benchmark::State& state) {
   for (auto _ : state) {
     for (const auto& t : p.tokens) benchmark::DoNotOptimize(p.tokenizer->decode(t));
   }
-  state.counters["tokens/s"] = benchmark::Counter(double(p.total * state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["tokens/s"] =
+      benchmark::Counter(static_cast<double>(p.total * state.iterations()), benchmark::Counter::kIsRate);
   state.SetLabel("load " + load_average());
 }
 BENCHMARK(BM_TokenizerDecode)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -18,10 +18,10 @@ namespace {
 void BM_TrainStep(benchmark::State& state) {
   const int64_t B = state.range(0), T = state.range(1);
   const bool bf16 = state.range(3) != 0;
-  set_compute_threads(int(state.range(2)));
+  set_compute_threads(static_cast<int>(state.range(2)));
   if (bf16 && !detail::cpu_has_fast_bf16()) return state.SkipWithError("no fast bf16 on this CPU");
   ModelConfig c = Model::load(bundled_model_path()).config();
-  c.context_length = std::max<int>(c.context_length, int(T));
+  c.context_length = std::max<int>(c.context_length, static_cast<int>(T));
   Model model = Model::create(c, TokenizerConfig{}, 1);
   auto& net = *impl_of(model).net;
   net.train();
@@ -45,23 +45,35 @@ void BM_TrainStep(benchmark::State& state) {
   const double cpu_start = process_cpu_seconds();
   for (auto _ : state) benchmark::DoNotOptimize(step());
   const double flops = 3 * forward_flops(c, model.tokenizer().vocab_size(), B, T);
-  state.counters["tokens/s"] = benchmark::Counter(double(B * T * state.iterations()), benchmark::Counter::kIsRate);
+  state.counters["tokens/s"] =
+      benchmark::Counter(static_cast<double>(B * T * state.iterations()), benchmark::Counter::kIsRate);
   state.counters["GFLOP/core_s"] =
-      flops * double(state.iterations()) / 1e9 / (process_cpu_seconds() - cpu_start);
-  state.counters["GFLOP/s"] = benchmark::Counter(flops * double(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
+      flops * static_cast<double>(state.iterations()) / 1e9 / (process_cpu_seconds() - cpu_start);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(flops * static_cast<double>(state.iterations()) / 1e9, benchmark::Counter::kIsRate);
   state.counters["peak_rss_MiB"] = peak_rss_mib();
   state.SetLabel("load " + load_average());
 }
-BENCHMARK(BM_TrainStep)->ArgNames({"batch", "ctx", "threads", "bf16"})
+BENCHMARK(BM_TrainStep)
+    ->ArgNames({"batch", "ctx", "threads", "bf16"})
     // The bundled model's training shape, thread count and precision.
-    ->Args({8, 512, 1, 0})->Args({8, 512, 2, 0})->Args({8, 512, 1, 1})->Args({8, 512, 2, 1})
+    ->Args({8, 512, 1, 0})
+    ->Args({8, 512, 2, 0})
+    ->Args({8, 512, 1, 1})
+    ->Args({8, 512, 2, 1})
     // Larger batches by token budget.
-    ->Args({16, 512, 2, 1})->Args({32, 256, 2, 1})
+    ->Args({16, 512, 2, 1})
+    ->Args({32, 256, 2, 1})
     // Cost against the context length at a fixed 4,096-token batch.
-    ->Args({32, 128, 2, 1})->Args({16, 256, 2, 1})->Args({4, 1024, 2, 1})
+    ->Args({32, 128, 2, 1})
+    ->Args({16, 256, 2, 1})
+    ->Args({4, 1024, 2, 1})
     // Cost against the batch size at context 512.
-    ->Args({1, 512, 2, 1})->Args({4, 512, 2, 1})
-    ->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
+    ->Args({1, 512, 2, 1})
+    ->Args({4, 512, 2, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(3.0);
 
 }  // namespace
 }  // namespace emopiano::bench

@@ -21,18 +21,15 @@ emopiano_render_params default_render_params() {
   return p;
 }
 
-
 RenderOptions to_render_options(const emopiano_render_params* params) {
   const auto p = read_params(params, kRenderParamsV1, default_render_params(), "render params");
   // render_audio checks the sample rate; the rest is checked here so that a
   // NaN or a negative tail never reaches the synthesizer.
-  if (!std::isfinite(p.gain) || p.gain < 0)
-    throw Error(ErrorCode::invalid_argument, "gain must be finite and >= 0");
+  if (!std::isfinite(p.gain) || p.gain < 0) throw Error(ErrorCode::invalid_argument, "gain must be finite and >= 0");
   if (!std::isfinite(p.tail_seconds) || p.tail_seconds < 0)
     throw Error(ErrorCode::invalid_argument, "tail_seconds must be finite and >= 0");
   if (p.program < 0 || p.program > 127)
-    throw Error(ErrorCode::invalid_argument,
-                "program must be 0..127, not " + std::to_string(p.program));
+    throw Error(ErrorCode::invalid_argument, "program must be 0..127, not " + std::to_string(p.program));
   RenderOptions options;
   options.sample_rate = p.sample_rate;
   options.gain = p.gain;
@@ -51,15 +48,12 @@ using namespace emopiano::capi;
 extern "C" {
 
 int emopiano_render_params_init(emopiano_render_params* params, uint32_t struct_size) {
-  return guarded([&] {
-    init_params(params, struct_size, kRenderParamsV1, default_render_params(), "params");
-  });
+  return guarded([&] { init_params(params, struct_size, kRenderParamsV1, default_render_params(), "params"); });
 }
 
 int32_t emopiano_audio_available(void) { return audio_rendering_available() ? 1 : 0; }
 
-int emopiano_render_wav_file(const char* midi_path, const char* wav_path,
-                             const emopiano_render_params* params) {
+int emopiano_render_wav_file(const char* midi_path, const char* wav_path, const emopiano_render_params* params) {
   return guarded([&] {
     const RenderOptions options = to_render_options(params);
     const std::string out(require_string(wav_path, "wav_path"));

@@ -26,7 +26,6 @@ emopiano_beat_params default_beat_params() {
   return p;
 }
 
-
 BeatTrackingOptions to_options(const emopiano_beat_params* params) {
   const auto p = read_params(params, kBeatParamsV1, default_beat_params(), "beat params");
   BeatTrackingOptions o;
@@ -57,8 +56,7 @@ int emopiano_beats_file_json(char** out_json, const char* midi_path, const emopi
   });
 }
 
-int emopiano_beats_bytes_json(char** out_json, const uint8_t* data, size_t size,
-                              const emopiano_beat_params* params) {
+int emopiano_beats_bytes_json(char** out_json, const uint8_t* data, size_t size, const emopiano_beat_params* params) {
   return guarded([&] {
     require(out_json, "out_json");
     *out_json = nullptr;
@@ -78,9 +76,8 @@ int emopiano_beats_file(double* out_beats, size_t capacity, size_t* out_count, i
     *out_count = map.beats.size();
     if (out_metre) *out_metre = map.metre;
     if (map.beats.size() > capacity)
-      throw Error(ErrorCode::buffer_too_small,
-                  "out_beats holds " + std::to_string(capacity) + " beats, the piece has " +
-                      std::to_string(map.beats.size()));
+      throw Error(ErrorCode::buffer_too_small, "out_beats holds " + std::to_string(capacity) +
+                                                   " beats, the piece has " + std::to_string(map.beats.size()));
     std::copy(map.beats.begin(), map.beats.end(), out_beats);
   });
 }

@@ -32,8 +32,7 @@ int emopiano_cancel_token_reset(emopiano_cancel_token* token) {
   });
 }
 
-int emopiano_cancel_token_is_cancelled(int32_t* out_cancelled,
-                                       const emopiano_cancel_token* token) {
+int emopiano_cancel_token_is_cancelled(int32_t* out_cancelled, const emopiano_cancel_token* token) {
   return guarded([&] {
     require(out_cancelled, "out_cancelled");
     require(token, "token");

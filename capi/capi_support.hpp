@@ -43,8 +43,7 @@ inline void require(const void* pointer, const char* name) {
 // Throws Error(invalid_argument) when `data` is NULL with a nonzero size.
 inline void require_bytes(const void* data, size_t size, const char* name) {
   if (!data && size != 0)
-    throw Error(ErrorCode::invalid_argument,
-                std::string(name) + " is NULL but its size is " + std::to_string(size));
+    throw Error(ErrorCode::invalid_argument, std::string(name) + " is NULL but its size is " + std::to_string(size));
 }
 
 // A non-NULL C string as a view; throws on NULL.
@@ -66,8 +65,7 @@ T* copy_array(const std::vector<T>& values) {
 // Writes `text` into a caller-owned buffer. Reports the size needed (with the
 // NUL) in *size_needed when that is not NULL; throws Error(buffer_too_small)
 // when the buffer cannot hold it.
-void write_string_buffer(char* buffer, size_t buffer_size, size_t* size_needed,
-                         std::string_view text);
+void write_string_buffer(char* buffer, size_t buffer_size, size_t* size_needed, std::string_view text);
 
 // Params structs: the caller says how big its struct is (sizeof in the header
 // it was built with). Older, smaller structs are accepted: fields past their
@@ -76,8 +74,7 @@ void check_struct_size(uint32_t struct_size, size_t minimum, size_t current, con
 
 // Fills an init call: defaults for the first struct_size bytes, struct_size set.
 template <class Params>
-void init_params(Params* params, uint32_t struct_size, size_t minimum, const Params& defaults,
-                 const char* name) {
+void init_params(Params* params, uint32_t struct_size, size_t minimum, const Params& defaults, const char* name) {
   require(params, name);
   check_struct_size(struct_size, minimum, sizeof(Params), name);
   std::memcpy(params, &defaults, struct_size);
@@ -86,8 +83,7 @@ void init_params(Params* params, uint32_t struct_size, size_t minimum, const Par
 
 // Reads a caller's params (NULL = defaults) into a full current struct.
 template <class Params>
-Params read_params(const Params* params, size_t minimum, const Params& defaults,
-                   const char* name) {
+Params read_params(const Params* params, size_t minimum, const Params& defaults, const char* name) {
   Params result = defaults;
   if (params) {
     check_struct_size(params->struct_size, minimum, sizeof(Params), name);

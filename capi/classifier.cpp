@@ -2,9 +2,9 @@
 #include <string>
 
 #include "capi_support.hpp"
-#include "emotion.hpp"
 #include "emopiano/classifier.hpp"
 #include "emopiano/midi.hpp"
+#include "emotion.hpp"
 
 struct emopiano_classifier {
   emopiano::EmotionClassifier classifier;
@@ -12,7 +12,6 @@ struct emopiano_classifier {
 
 namespace emopiano::capi {
 namespace {
-
 
 const EmotionClassifier& classifier_of(const emopiano_classifier* handle) {
   require(handle, "classifier");
@@ -56,8 +55,8 @@ int emopiano_bundled_classifier_path(char** out_path) {
   });
 }
 
-int emopiano_classifier_classify_file(emopiano_emotion_prediction* out,
-                                      const emopiano_classifier* classifier, const char* midi_path) {
+int emopiano_classifier_classify_file(emopiano_emotion_prediction* out, const emopiano_classifier* classifier,
+                                      const char* midi_path) {
   return guarded([&] {
     require(out, "out");
     check_struct_size(out->struct_size, kPredictionV1, sizeof(*out), "out");
@@ -66,9 +65,8 @@ int emopiano_classifier_classify_file(emopiano_emotion_prediction* out,
   });
 }
 
-int emopiano_classifier_classify_midi(emopiano_emotion_prediction* out,
-                                      const emopiano_classifier* classifier, const uint8_t* data,
-                                      size_t size) {
+int emopiano_classifier_classify_midi(emopiano_emotion_prediction* out, const emopiano_classifier* classifier,
+                                      const uint8_t* data, size_t size) {
   return guarded([&] {
     require(out, "out");
     check_struct_size(out->struct_size, kPredictionV1, sizeof(*out), "out");

@@ -31,11 +31,9 @@ emopiano_dataset_params default_dataset_params() {
   return p;
 }
 
-
 void check_fraction(double value, const char* name) {
   if (!std::isfinite(value) || value < 0 || value >= 1)
-    throw Error(ErrorCode::invalid_argument,
-                std::string(name) + " must be in [0, 1), not " + std::to_string(value));
+    throw Error(ErrorCode::invalid_argument, std::string(name) + " must be in [0, 1), not " + std::to_string(value));
 }
 
 DatasetOptions to_options(const emopiano_dataset_params* params) {
@@ -44,16 +42,14 @@ DatasetOptions to_options(const emopiano_dataset_params* params) {
   o.tokenizer = tokenizer_config_from(p.tokenizer_config_json);
   if (p.cache_dir) o.cache_dir = p.cache_dir;
   if (p.threads < 0)
-    throw Error(ErrorCode::invalid_argument,
-                "threads must be >= 0 (0 = all cores), not " + std::to_string(p.threads));
+    throw Error(ErrorCode::invalid_argument, "threads must be >= 0 (0 = all cores), not " + std::to_string(p.threads));
   o.threads = p.threads;
   o.midi.apply_sustain_pedal = flag(p.apply_sustain_pedal, "apply_sustain_pedal");
   o.midi.exclude_drums = flag(p.exclude_drums, "exclude_drums");
   check_fraction(p.validation_fraction, "validation_fraction");
   check_fraction(p.test_fraction, "test_fraction");
   if (p.validation_fraction + p.test_fraction >= 1)
-    throw Error(ErrorCode::invalid_argument,
-                "validation_fraction + test_fraction must be below 1");
+    throw Error(ErrorCode::invalid_argument, "validation_fraction + test_fraction must be below 1");
   o.validation_fraction = p.validation_fraction;
   o.test_fraction = p.test_fraction;
   o.progress = progress_adapter(p.progress, p.progress_user_data);
@@ -70,13 +66,10 @@ using namespace emopiano::capi;
 extern "C" {
 
 int emopiano_dataset_params_init(emopiano_dataset_params* params, uint32_t struct_size) {
-  return guarded([&] {
-    init_params(params, struct_size, kDatasetParamsV1, default_dataset_params(), "params");
-  });
+  return guarded([&] { init_params(params, struct_size, kDatasetParamsV1, default_dataset_params(), "params"); });
 }
 
-int emopiano_dataset_load(emopiano_dataset** out, const char* root,
-                          const emopiano_dataset_params* params) {
+int emopiano_dataset_load(emopiano_dataset** out, const char* root, const emopiano_dataset_params* params) {
   return guarded([&] {
     require(out, "out");
     *out = nullptr;
@@ -97,8 +90,7 @@ int emopiano_dataset_count(size_t* out_count, const emopiano_dataset* dataset, i
       return;
     }
     if (split < EMOPIANO_SPLIT_TRAIN || split > EMOPIANO_SPLIT_TEST)
-      throw Error(ErrorCode::invalid_argument,
-                  "split " + std::to_string(split) + " is not an emopiano_split (-1..2)");
+      throw Error(ErrorCode::invalid_argument, "split " + std::to_string(split) + " is not an emopiano_split (-1..2)");
     *out_count = d.split(static_cast<Split>(split)).size();
   });
 }
@@ -110,15 +102,13 @@ int emopiano_dataset_skipped_count(size_t* out_count, const emopiano_dataset* da
   });
 }
 
-int emopiano_dataset_item_at(emopiano_dataset_item* out, const emopiano_dataset* dataset,
-                             size_t index) {
+int emopiano_dataset_item_at(emopiano_dataset_item* out, const emopiano_dataset* dataset, size_t index) {
   return guarded([&] {
     require(out, "out");
     const auto& items = dataset_of(dataset).items();
     if (index >= items.size())
-      throw Error(ErrorCode::invalid_argument,
-                  "item index " + std::to_string(index) + " is out of range (" +
-                      std::to_string(items.size()) + " items)");
+      throw Error(ErrorCode::invalid_argument, "item index " + std::to_string(index) + " is out of range (" +
+                                                   std::to_string(items.size()) + " items)");
     const DatasetItem& item = items[index];
     emopiano_dataset_item value{};
     value.quadrant = from_quadrant(item.label);

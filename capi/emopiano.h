@@ -124,13 +124,13 @@ EMOPIANO_API void emopiano_cancel_token_free(emopiano_cancel_token *token);
 
 /* What a progress callback is told. Valid only during the call. */
 typedef struct emopiano_progress {
-  uint32_t struct_size;   /* sizeof the struct the library filled */
-  uint32_t reserved;      /* 0; names the padding before the pointers */
-  const char *stage;      /* "tokenize", "train", "validate", "generate", ... */
-  int64_t done;           /* units finished so far */
-  int64_t total;          /* units in all; 0 when unknown */
+  uint32_t struct_size; /* sizeof the struct the library filled */
+  uint32_t reserved;    /* 0; names the padding before the pointers */
+  const char *stage;    /* "tokenize", "train", "validate", "generate", ... */
+  int64_t done;         /* units finished so far */
+  int64_t total;        /* units in all; 0 when unknown */
   double elapsed_seconds;
-  const char *detail;     /* free text for humans, e.g. "loss 2.31 tok/s 1450" */
+  const char *detail; /* free text for humans, e.g. "loss 2.31 tok/s 1450" */
 } emopiano_progress;
 
 /* Called on the working thread. Return nonzero to continue, 0 to cancel (the
@@ -206,10 +206,10 @@ EMOPIANO_API void emopiano_trajectory_free(emopiano_trajectory *trajectory);
 
 /* One note. This layout is frozen (arrays of it cross the ABI). */
 typedef struct emopiano_note {
-  int32_t pitch;      /* MIDI key 0..127 */
-  int32_t velocity;   /* 1..127 */
-  int32_t channel;    /* 0..15 */
-  int32_t reserved;   /* 0; keeps the 64-bit fields aligned */
+  int32_t pitch;    /* MIDI key 0..127 */
+  int32_t velocity; /* 1..127 */
+  int32_t channel;  /* 0..15 */
+  int32_t reserved; /* 0; keeps the 64-bit fields aligned */
   int64_t start_tick;
   int64_t end_tick;
   double start_seconds;
@@ -267,8 +267,8 @@ typedef enum emopiano_special_token {
   EMOPIANO_TOKEN_EMOTION_Q4 = 6
 } emopiano_special_token;
 
-EMOPIANO_API int emopiano_tokenizer_special_id(int32_t *out_id,
-                                               const emopiano_tokenizer *tokenizer, int32_t which);
+EMOPIANO_API int emopiano_tokenizer_special_id(int32_t *out_id, const emopiano_tokenizer *tokenizer,
+                                               int32_t which);
 /* "Bar", "Position_4", "Pitch_60", ...; "<invalid:N>" for an out-of-range id. */
 EMOPIANO_API int emopiano_tokenizer_token_to_string(char *buffer, size_t buffer_size,
                                                     size_t *out_size_needed,
@@ -286,8 +286,7 @@ typedef struct emopiano_encode_params {
   int32_t exclude_drums;       /* default 1 */
 } emopiano_encode_params;
 
-EMOPIANO_API int emopiano_encode_params_init(emopiano_encode_params *params,
-                                             uint32_t struct_size);
+EMOPIANO_API int emopiano_encode_params_init(emopiano_encode_params *params, uint32_t struct_size);
 
 /* BOS, [emotion], the piece, EOS. The array is freed with emopiano_free.
  * params may be NULL for the defaults. */
@@ -323,16 +322,15 @@ EMOPIANO_API int emopiano_metrics_bytes_json(char **out_json, const uint8_t *mid
 
 typedef struct emopiano_render_params {
   uint32_t struct_size;
-  int32_t sample_rate;     /* 8000..192000 (default 44100) */
-  double gain;             /* FluidSynth master gain (default 0.6) */
-  double tail_seconds;     /* rendered after the last note (default 1.5) */
-  int32_t program;         /* General MIDI program 0..127 (default 0, grand piano) */
-  int32_t reserved;        /* 0; names the padding before soundfont */
-  const char *soundfont;   /* NULL: $EMOPIANO_SOUNDFONT, then the Debian GM SoundFont */
+  int32_t sample_rate;   /* 8000..192000 (default 44100) */
+  double gain;           /* FluidSynth master gain (default 0.6) */
+  double tail_seconds;   /* rendered after the last note (default 1.5) */
+  int32_t program;       /* General MIDI program 0..127 (default 0, grand piano) */
+  int32_t reserved;      /* 0; names the padding before soundfont */
+  const char *soundfont; /* NULL: $EMOPIANO_SOUNDFONT, then the Debian GM SoundFont */
 } emopiano_render_params;
 
-EMOPIANO_API int emopiano_render_params_init(emopiano_render_params *params,
-                                             uint32_t struct_size);
+EMOPIANO_API int emopiano_render_params_init(emopiano_render_params *params, uint32_t struct_size);
 /* 1 when this build can render audio (FluidSynth), else 0. */
 EMOPIANO_API int32_t emopiano_audio_available(void);
 /* Renders MIDI to a 16-bit stereo WAV file, written atomically. params may
@@ -399,20 +397,20 @@ typedef void (*emopiano_note_fn)(const emopiano_note *note, int32_t piece, void 
 typedef struct emopiano_generate_params {
   uint32_t struct_size;
   /* Sampling. */
-  float temperature;          /* softmax temperature; 0 = greedy (default 1) */
-  int32_t top_k;              /* keep the k most likely tokens; 0 = off (default 0) */
-  float top_p;                /* nucleus; 1 = off (default 0.95) */
-  uint64_t seed;              /* default 0; piece i of a batch uses seed + i */
-  int32_t max_tokens;         /* tokens to generate after the prompt (default 4096) */
-  int32_t max_bars;           /* new bars to generate; 0 = no limit (default 0) */
-  int32_t stop_at_eos;        /* 0/1: end at the end-of-sequence token (default 1) */
-  int32_t constrain_grammar;  /* 0/1: sample only well-formed sequences (default 1) */
+  float temperature;         /* softmax temperature; 0 = greedy (default 1) */
+  int32_t top_k;             /* keep the k most likely tokens; 0 = off (default 0) */
+  float top_p;               /* nucleus; 1 = off (default 0.95) */
+  uint64_t seed;             /* default 0; piece i of a batch uses seed + i */
+  int32_t max_tokens;        /* tokens to generate after the prompt (default 4096) */
+  int32_t max_bars;          /* new bars to generate; 0 = no limit (default 0) */
+  int32_t stop_at_eos;       /* 0/1: end at the end-of-sequence token (default 1) */
+  int32_t constrain_grammar; /* 0/1: sample only well-formed sequences (default 1) */
   /* Emotion: set at most one of quadrant, emotion and trajectory; none is Q1.
    * The pointers are read during the call only. */
-  int32_t quadrant;                       /* EMOPIANO_Q1..Q4, or 0 (default) */
-  int32_t reserved;                       /* 0; names the padding before the pointers */
-  const emopiano_emotion *emotion;        /* a mix or valence/arousal point */
-  const emopiano_trajectory *trajectory;  /* emotion changing bar by bar */
+  int32_t quadrant;                      /* EMOPIANO_Q1..Q4, or 0 (default) */
+  int32_t reserved;                      /* 0; names the padding before the pointers */
+  const emopiano_emotion *emotion;       /* a mix or valence/arousal point */
+  const emopiano_trajectory *trajectory; /* emotion changing bar by bar */
   /* Primer: a MIDI file or MIDI bytes to continue (at most one). */
   const char *primer_path;
   const uint8_t *primer_data;
@@ -420,7 +418,7 @@ typedef struct emopiano_generate_params {
   /* Callbacks and cancellation (NULL for none). */
   emopiano_note_fn on_note;
   void *note_user_data;
-  emopiano_progress_fn progress;          /* stage "generate", after every step */
+  emopiano_progress_fn progress; /* stage "generate", after every step */
   void *progress_user_data;
   emopiano_cancel_token *cancel;
   /* Appended in 0.2 (older callers' smaller structs get the defaults). */
@@ -470,9 +468,9 @@ typedef struct emopiano_generation_info {
   int64_t notes;            /* notes in the piece, primer included */
   int32_t bars;             /* bars in the piece, primer included */
   int32_t reserved;
-  uint64_t seed;            /* the seed this piece used */
-  double seconds;           /* wall time of the generation call */
-  double duration_seconds;  /* length of the music */
+  uint64_t seed;           /* the seed this piece used */
+  double seconds;          /* wall time of the generation call */
+  double duration_seconds; /* length of the music */
 } emopiano_generation_info;
 
 EMOPIANO_API int emopiano_generation_info_get(emopiano_generation_info *out,
@@ -488,8 +486,7 @@ EMOPIANO_API int emopiano_generation_notes(emopiano_note **out_notes, size_t *ou
 EMOPIANO_API int emopiano_generation_midi_bytes(uint8_t **out_bytes, size_t *out_size,
                                                 const emopiano_generation *piece);
 /* Written atomically. */
-EMOPIANO_API int emopiano_generation_write_midi(const emopiano_generation *piece,
-                                                const char *path);
+EMOPIANO_API int emopiano_generation_write_midi(const emopiano_generation *piece, const char *path);
 EMOPIANO_API void emopiano_generation_free(emopiano_generation *piece);
 
 /* ---- live session ------------------------------------------------------- */
@@ -517,21 +514,21 @@ typedef struct emopiano_session_params {
   /* The emotion of the first bar; NULL = Q1. The pointers below are read
    * during emopiano_session_create only. */
   const emopiano_emotion *emotion;
-  const char *key;           /* "A minor", ...; NULL = drawn for the emotion */
+  const char *key; /* "A minor", ...; NULL = drawn for the emotion */
   /* Primer to continue (at most one of path and data); its notes are not returned. */
   const char *primer_path;
   const uint8_t *primer_data;
   size_t primer_size;
-  int32_t record;            /* 0/1: keep every bar for emopiano_session_write_midi (default 0) */
-  int32_t reserved;          /* 0 */
+  int32_t record;   /* 0/1: keep every bar for emopiano_session_write_midi (default 0) */
+  int32_t reserved; /* 0 */
 } emopiano_session_params;
 
 /* One bar, filled by emopiano_session_next_bar. Times are absolute from the
  * start of the session's music (the primer's start when there is one). */
 typedef struct emopiano_session_bar {
-  uint32_t struct_size;     /* set by the caller: sizeof(emopiano_session_bar) */
+  uint32_t struct_size; /* set by the caller: sizeof(emopiano_session_bar) */
   int32_t ticks_per_beat;
-  int64_t index;            /* 0 for the first bar written */
+  int64_t index; /* 0 for the first bar written */
   int64_t start_tick;
   int64_t end_tick;
   double start_seconds;
@@ -596,7 +593,7 @@ typedef struct emopiano_dataset_params {
   double test_fraction;              /* default 0.1 */
   emopiano_progress_fn progress;     /* stage "tokenize"; NULL for none */
   void *progress_user_data;
-  emopiano_cancel_token *cancel;     /* NULL for none */
+  emopiano_cancel_token *cancel; /* NULL for none */
 } emopiano_dataset_params;
 
 EMOPIANO_API int emopiano_dataset_params_init(emopiano_dataset_params *params,
@@ -609,18 +606,17 @@ EMOPIANO_API void emopiano_dataset_free(emopiano_dataset *dataset);
 /* Pieces in one split, or all of them (EMOPIANO_SPLIT_ALL). */
 EMOPIANO_API int emopiano_dataset_count(size_t *out_count, const emopiano_dataset *dataset,
                                         int32_t split);
-EMOPIANO_API int emopiano_dataset_skipped_count(size_t *out_count,
-                                                const emopiano_dataset *dataset);
+EMOPIANO_API int emopiano_dataset_skipped_count(size_t *out_count, const emopiano_dataset *dataset);
 
 /* One piece. The pointers borrow from the dataset: valid until it is freed. */
 typedef struct emopiano_dataset_item {
-  uint32_t struct_size;   /* set by the caller: sizeof(emopiano_dataset_item) */
-  int32_t quadrant;       /* EMOPIANO_Q1..Q4 */
-  int32_t split;          /* an emopiano_split */
-  int32_t reserved;       /* 0; names the padding before the pointers */
-  const char *name;       /* file name without extension, unique in the dataset */
+  uint32_t struct_size; /* set by the caller: sizeof(emopiano_dataset_item) */
+  int32_t quadrant;     /* EMOPIANO_Q1..Q4 */
+  int32_t split;        /* an emopiano_split */
+  int32_t reserved;     /* 0; names the padding before the pointers */
+  const char *name;     /* file name without extension, unique in the dataset */
   const char *path;
-  const int32_t *tokens;  /* BOS, emotion, piece, EOS */
+  const int32_t *tokens; /* BOS, emotion, piece, EOS */
   size_t token_count;
 } emopiano_dataset_item;
 
@@ -641,38 +637,37 @@ typedef struct emopiano_trainer emopiano_trainer;
 /* Reported after every validation (each epoch and every eval_every steps). */
 typedef struct emopiano_train_metrics {
   uint32_t struct_size;
-  int32_t epoch;               /* epochs completed */
+  int32_t epoch; /* epochs completed */
   int64_t step;
-  double train_loss;           /* mean since the previous report */
-  double validation_loss;      /* nats per token */
+  double train_loss;      /* mean since the previous report */
+  double validation_loss; /* nats per token */
   double validation_perplexity;
-  double validation_accuracy;  /* next-token top-1 */
+  double validation_accuracy; /* next-token top-1 */
   int64_t validation_tokens;
   double learning_rate;
   double tokens_per_second;
   double elapsed_seconds;
 } emopiano_train_metrics;
 
-typedef void (*emopiano_train_metrics_fn)(const emopiano_train_metrics *metrics,
-                                          void *user_data);
+typedef void (*emopiano_train_metrics_fn)(const emopiano_train_metrics *metrics, void *user_data);
 
 typedef struct emopiano_trainer_params {
   uint32_t struct_size;
-  uint32_t reserved;  /* 0; names the padding before the pointers */
+  uint32_t reserved; /* 0; names the padding before the pointers */
   /* TrainerConfig JSON (epochs, max_steps, batch_size, learning_rate, seed,
    * checkpoint_dir, log_path, ...); NULL for the defaults. */
   const char *config_json;
-  emopiano_progress_fn progress;         /* stages "train" and "validate" */
+  emopiano_progress_fn progress; /* stages "train" and "validate" */
   void *progress_user_data;
   emopiano_train_metrics_fn on_metrics;
   void *metrics_user_data;
-  emopiano_cancel_token *cancel;         /* checkpoint, then CANCELLED */
+  emopiano_cancel_token *cancel; /* checkpoint, then CANCELLED */
 } emopiano_trainer_params;
 
 typedef struct emopiano_train_result {
-  uint32_t struct_size;        /* set by the caller: sizeof(emopiano_train_result) */
-  int32_t bf16;                /* 1 when bfloat16 autocast was used */
-  int64_t steps;               /* optimizer steps in total, resumed ones included */
+  uint32_t struct_size; /* set by the caller: sizeof(emopiano_train_result) */
+  int32_t bf16;         /* 1 when bfloat16 autocast was used */
+  int64_t steps;        /* optimizer steps in total, resumed ones included */
   double epochs;
   int64_t tokens_seen;
   double train_seconds;
@@ -681,7 +676,7 @@ typedef struct emopiano_train_result {
   double validation_accuracy;
   int64_t validation_tokens;
   double best_validation_loss;
-  int32_t stopped_by_time;     /* 1 when max_minutes ended the run */
+  int32_t stopped_by_time; /* 1 when max_minutes ended the run */
   int32_t reserved;
 } emopiano_train_result;
 
@@ -701,8 +696,7 @@ EMOPIANO_API void emopiano_trainer_free(emopiano_trainer *trainer);
 EMOPIANO_API int emopiano_trainer_run(emopiano_train_result *out, emopiano_trainer *trainer);
 /* Validation metrics of the current weights (train_loss, learning_rate and
  * the rate fields are 0). */
-EMOPIANO_API int emopiano_trainer_evaluate(emopiano_train_metrics *out,
-                                           emopiano_trainer *trainer);
+EMOPIANO_API int emopiano_trainer_evaluate(emopiano_train_metrics *out, emopiano_trainer *trainer);
 /* Steps taken so far and planned in all; either out pointer may be NULL. */
 EMOPIANO_API int emopiano_trainer_progress(int64_t *out_step, int64_t *out_total_steps,
                                            const emopiano_trainer *trainer);
@@ -719,12 +713,12 @@ EMOPIANO_API int emopiano_trainer_model(emopiano_model **out, const emopiano_tra
 typedef struct emopiano_classifier emopiano_classifier;
 
 typedef struct emopiano_emotion_prediction {
-  uint32_t struct_size;      /* set by the caller: sizeof(emopiano_emotion_prediction) */
-  int32_t quadrant;          /* 1..4, the most probable */
-  double probabilities[4];   /* Q1..Q4, summing to 1 */
-  double arousal;            /* P(Q1) + P(Q2) */
-  double valence;            /* P(Q1) + P(Q4) */
-  int32_t windows;           /* windows of the piece that were averaged */
+  uint32_t struct_size;    /* set by the caller: sizeof(emopiano_emotion_prediction) */
+  int32_t quadrant;        /* 1..4, the most probable */
+  double probabilities[4]; /* Q1..Q4, summing to 1 */
+  double arousal;          /* P(Q1) + P(Q2) */
+  double valence;          /* P(Q1) + P(Q4) */
+  int32_t windows;         /* windows of the piece that were averaged */
   int32_t reserved;
 } emopiano_emotion_prediction;
 
@@ -752,10 +746,10 @@ typedef struct emopiano_vae emopiano_vae;
 
 typedef struct emopiano_vae_params {
   uint32_t struct_size;
-  float temperature;  /* decoding temperature; 0 = greedy (default 0.8) */
-  int32_t top_k;      /* 0 = off (default 0) */
-  float top_p;        /* 1 = off (default 0.95) */
-  uint64_t seed;      /* decoding and noise draws (default 0) */
+  float temperature; /* decoding temperature; 0 = greedy (default 0.8) */
+  int32_t top_k;     /* 0 = off (default 0) */
+  float top_p;       /* 1 = off (default 0.95) */
+  uint64_t seed;     /* decoding and noise draws (default 0) */
 } emopiano_vae_params;
 
 EMOPIANO_API int emopiano_vae_params_init(emopiano_vae_params *params, uint32_t struct_size);
@@ -764,7 +758,8 @@ EMOPIANO_API void emopiano_vae_free(emopiano_vae *vae);
 /* models/emopiano-vae.pt ($EMOPIANO_VAE first); free with emopiano_free. */
 EMOPIANO_API int emopiano_bundled_vae_path(char **out_path);
 /* Latent dimensions and bars per segment; either out pointer may be NULL. */
-EMOPIANO_API int emopiano_vae_info(int32_t *out_latent_dim, int32_t *out_segment_bars, const emopiano_vae *vae);
+EMOPIANO_API int emopiano_vae_info(int32_t *out_latent_dim, int32_t *out_segment_bars,
+                                   const emopiano_vae *vae);
 /* The posterior of the first segment of a MIDI file: dim floats each
  * (dim must equal the latent size); out_log_variance may be NULL. */
 EMOPIANO_API int emopiano_vae_encode_file(float *out_mean, float *out_log_variance, size_t dim,
@@ -775,16 +770,17 @@ EMOPIANO_API int emopiano_vae_sample_latent(float *out_z, size_t dim, const emop
                                             float temperature, uint64_t seed);
 /* One segment decoded from z, as Standard MIDI File bytes (free with
  * emopiano_free) or written atomically to a file. params may be NULL. */
-EMOPIANO_API int emopiano_vae_decode_midi(uint8_t **out_bytes, size_t *out_size, const emopiano_vae *vae,
-                                          const float *z, size_t dim, const emopiano_emotion *emotion,
+EMOPIANO_API int emopiano_vae_decode_midi(uint8_t **out_bytes, size_t *out_size,
+                                          const emopiano_vae *vae, const float *z, size_t dim,
+                                          const emopiano_emotion *emotion,
                                           const emopiano_vae_params *params);
 EMOPIANO_API int emopiano_vae_decode_file(const emopiano_vae *vae, const float *z, size_t dim,
                                           const emopiano_emotion *emotion,
                                           const emopiano_vae_params *params, const char *out_path);
 /* steps points from a to b (ends included) into out (steps * dim floats):
  * spherical != 0 for slerp, 0 for a straight line. */
-EMOPIANO_API int emopiano_vae_interpolate_latents(float *out, const float *a, const float *b, size_t dim,
-                                                  int32_t steps, int32_t spherical);
+EMOPIANO_API int emopiano_vae_interpolate_latents(float *out, const float *a, const float *b,
+                                                  size_t dim, int32_t steps, int32_t spherical);
 /* Emotion arithmetic: mean latent of the training segments of `to` minus
  * that of `from` (quadrants 1..4). */
 EMOPIANO_API int emopiano_vae_attribute_vector(float *out, size_t dim, const emopiano_vae *vae,
@@ -792,8 +788,9 @@ EMOPIANO_API int emopiano_vae_attribute_vector(float *out, size_t dim, const emo
 /* Every segment of a MIDI file moved from one quadrant to another (adding
  * strength times the attribute vector, decoding in `to`), written atomically. */
 EMOPIANO_API int emopiano_vae_transform_file(const emopiano_vae *vae, const char *in_path,
-                                             int32_t from_quadrant, int32_t to_quadrant, float strength,
-                                             const emopiano_vae_params *params, const char *out_path);
+                                             int32_t from_quadrant, int32_t to_quadrant,
+                                             float strength, const emopiano_vae_params *params,
+                                             const char *out_path);
 
 /* ---- beats and metre ---------------------------------------------------------- */
 
@@ -803,12 +800,12 @@ EMOPIANO_API int emopiano_vae_transform_file(const emopiano_vae *vae, const char
  * drums left out). Thread-safe: no shared state. */
 typedef struct emopiano_beat_params {
   uint32_t struct_size;
-  int32_t metre;         /* beats per bar: 0 detects 3 or 4 (default), 2..12 forces it */
-  double min_bpm;        /* tempo range searched (default 40 .. 240) */
+  int32_t metre;  /* beats per bar: 0 detects 3 or 4 (default), 2..12 forces it */
+  double min_bpm; /* tempo range searched (default 40 .. 240) */
   double max_bpm;
-  double prior_bpm;      /* centre of the log-normal tempo prior (default as BeatTrackingOptions) */
-  double prior_octaves;  /* its width in octaves */
-  double tightness;      /* how closely beats keep to the local tempo (default 100) */
+  double prior_bpm;     /* centre of the log-normal tempo prior (default as BeatTrackingOptions) */
+  double prior_octaves; /* its width in octaves */
+  double tightness;     /* how closely beats keep to the local tempo (default 100) */
 } emopiano_beat_params;
 
 EMOPIANO_API int emopiano_beat_params_init(emopiano_beat_params *params, uint32_t struct_size);
@@ -837,7 +834,8 @@ EMOPIANO_API int emopiano_retime_bytes(uint8_t **out_bytes, size_t *out_size, co
                                        size_t size, const emopiano_beat_params *params);
 /* 1 when the piece looks like a performance stored at one nominal tempo
  * (what the tokenizer's "auto" grid tracks), else 0. */
-EMOPIANO_API int emopiano_midi_is_unaligned(int32_t *out_unaligned, const uint8_t *data, size_t size);
+EMOPIANO_API int emopiano_midi_is_unaligned(int32_t *out_unaligned, const uint8_t *data,
+                                            size_t size);
 
 #ifdef __cplusplus
 } /* extern "C" */

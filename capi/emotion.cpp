@@ -23,8 +23,7 @@ int32_t from_quadrant(Quadrant q) { return static_cast<int32_t>(q) + EMOPIANO_Q1
 EmotionMix to_mix(const emopiano_emotion* emotion, const char* name) {
   require(emotion, name);
   // Validates (finite, >= 0, positive sum) and normalises like any mix.
-  return EmotionMix::from_probabilities(
-      {emotion->p[0], emotion->p[1], emotion->p[2], emotion->p[3]});
+  return EmotionMix::from_probabilities({emotion->p[0], emotion->p[1], emotion->p[2], emotion->p[3]});
 }
 
 emopiano_emotion from_mix(const EmotionMix& mix) {
@@ -93,18 +92,15 @@ int emopiano_emotion_parse(emopiano_emotion* out, const char* text) {
   });
 }
 
-int emopiano_emotion_mix(emopiano_emotion* out, const emopiano_emotion* a,
-                         const emopiano_emotion* b, float t) {
+int emopiano_emotion_mix(emopiano_emotion* out, const emopiano_emotion* a, const emopiano_emotion* b, float t) {
   return guarded([&] {
     require(out, "out");
-    if (!std::isfinite(t))
-      throw Error(ErrorCode::invalid_argument, "mix parameter t must be finite");
+    if (!std::isfinite(t)) throw Error(ErrorCode::invalid_argument, "mix parameter t must be finite");
     *out = from_mix(EmotionMix::lerp(to_mix(a, "a"), to_mix(b, "b"), t));
   });
 }
 
-int emopiano_emotion_valence_arousal(float* out_valence, float* out_arousal,
-                                     const emopiano_emotion* emotion) {
+int emopiano_emotion_valence_arousal(float* out_valence, float* out_arousal, const emopiano_emotion* emotion) {
   return guarded([&] {
     const EmotionMix mix = to_mix(emotion, "emotion");
     if (out_valence) *out_valence = mix.valence();
@@ -121,10 +117,8 @@ int emopiano_emotion_dominant(int32_t* out_quadrant, const emopiano_emotion* emo
 
 int emopiano_emotion_to_string(char* buffer, size_t buffer_size, size_t* out_size_needed,
                                const emopiano_emotion* emotion) {
-  return guarded([&] {
-    write_string_buffer(buffer, buffer_size, out_size_needed,
-                        to_mix(emotion, "emotion").to_string());
-  });
+  return guarded(
+      [&] { write_string_buffer(buffer, buffer_size, out_size_needed, to_mix(emotion, "emotion").to_string()); });
 }
 
 int emopiano_trajectory_new(emopiano_trajectory** out) {
@@ -144,13 +138,11 @@ int emopiano_trajectory_parse(emopiano_trajectory** out, const char* text) {
   });
 }
 
-int emopiano_trajectory_add(emopiano_trajectory* trajectory, double bar,
-                            const emopiano_emotion* emotion) {
+int emopiano_trajectory_add(emopiano_trajectory* trajectory, double bar, const emopiano_emotion* emotion) {
   return guarded([&] {
     require(trajectory, "trajectory");
     if (!std::isfinite(bar) || bar < 0)
-      throw Error(ErrorCode::invalid_argument,
-                  "keyframe bar must be finite and >= 0, not " + std::to_string(bar));
+      throw Error(ErrorCode::invalid_argument, "keyframe bar must be finite and >= 0, not " + std::to_string(bar));
     std::vector<EmotionTrajectory::Keyframe> keys = trajectory->trajectory.keyframes();
     keys.push_back({bar, to_mix(emotion, "emotion")});
     trajectory->trajectory = EmotionTrajectory(std::move(keys));  // sorts by bar
@@ -165,29 +157,25 @@ int emopiano_trajectory_keyframe_count(size_t* out_count, const emopiano_traject
   });
 }
 
-int emopiano_trajectory_keyframe(double* out_bar, emopiano_emotion* out_emotion,
-                                 const emopiano_trajectory* trajectory, size_t index) {
+int emopiano_trajectory_keyframe(double* out_bar, emopiano_emotion* out_emotion, const emopiano_trajectory* trajectory,
+                                 size_t index) {
   return guarded([&] {
     require(trajectory, "trajectory");
     const auto& keys = trajectory->trajectory.keyframes();
     if (index >= keys.size())
-      throw Error(ErrorCode::invalid_argument,
-                  "keyframe index " + std::to_string(index) + " is out of range (" +
-                      std::to_string(keys.size()) + " keyframes)");
+      throw Error(ErrorCode::invalid_argument, "keyframe index " + std::to_string(index) + " is out of range (" +
+                                                   std::to_string(keys.size()) + " keyframes)");
     if (out_bar) *out_bar = keys[index].bar;
     if (out_emotion) *out_emotion = from_mix(keys[index].emotion);
   });
 }
 
-int emopiano_trajectory_at(emopiano_emotion* out, const emopiano_trajectory* trajectory,
-                           double bar) {
+int emopiano_trajectory_at(emopiano_emotion* out, const emopiano_trajectory* trajectory, double bar) {
   return guarded([&] {
     require(out, "out");
     require(trajectory, "trajectory");
-    if (trajectory->trajectory.empty())
-      throw Error(ErrorCode::invalid_argument, "the trajectory has no keyframes");
-    if (!std::isfinite(bar))
-      throw Error(ErrorCode::invalid_argument, "bar must be finite");
+    if (trajectory->trajectory.empty()) throw Error(ErrorCode::invalid_argument, "the trajectory has no keyframes");
+    if (!std::isfinite(bar)) throw Error(ErrorCode::invalid_argument, "bar must be finite");
     *out = from_mix(trajectory->trajectory.at(bar));
   });
 }

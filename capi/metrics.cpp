@@ -1,6 +1,6 @@
 // Music metrics of a MIDI file or bytes, as the JSON object MusicMetrics writes.
-#include "capi_support.hpp"
 #include "emopiano/metrics.hpp"
+#include "capi_support.hpp"
 #include "midi.hpp"
 
 using namespace emopiano;
@@ -8,8 +8,7 @@ using namespace emopiano::capi;
 
 extern "C" {
 
-int emopiano_metrics_file_json(char** out_json, const char* midi_path,
-                               const emopiano_midi_read_params* params) {
+int emopiano_metrics_file_json(char** out_json, const char* midi_path, const emopiano_midi_read_params* params) {
   return guarded([&] {
     require(out_json, "out_json");
     *out_json = nullptr;

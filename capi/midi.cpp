@@ -16,7 +16,6 @@ emopiano_midi_read_params default_read_params() {
   return p;
 }
 
-
 void return_notes(const Score& score, emopiano_note** out_notes, size_t* out_count) {
   std::vector<emopiano_note> notes;
   notes.reserve(score.notes.size());
@@ -65,9 +64,7 @@ using namespace emopiano::capi;
 extern "C" {
 
 int emopiano_midi_read_params_init(emopiano_midi_read_params* params, uint32_t struct_size) {
-  return guarded([&] {
-    init_params(params, struct_size, kReadParamsV1, default_read_params(), "params");
-  });
+  return guarded([&] { init_params(params, struct_size, kReadParamsV1, default_read_params(), "params"); });
 }
 
 int emopiano_midi_validate(const uint8_t* data, size_t size) {
@@ -87,8 +84,7 @@ int emopiano_midi_read_notes_file(emopiano_note** out_notes, size_t* out_count, 
   });
 }
 
-int emopiano_midi_read_notes_bytes(emopiano_note** out_notes, size_t* out_count,
-                                   const uint8_t* data, size_t size,
+int emopiano_midi_read_notes_bytes(emopiano_note** out_notes, size_t* out_count, const uint8_t* data, size_t size,
                                    const emopiano_midi_read_params* params) {
   return guarded([&] {
     require(out_notes, "out_notes");
@@ -98,14 +94,13 @@ int emopiano_midi_read_notes_bytes(emopiano_note** out_notes, size_t* out_count,
   });
 }
 
-int emopiano_midi_normalize_bytes(uint8_t** out_bytes, size_t* out_size, const uint8_t* data,
-                                  size_t size, const emopiano_midi_read_params* params) {
+int emopiano_midi_normalize_bytes(uint8_t** out_bytes, size_t* out_size, const uint8_t* data, size_t size,
+                                  const emopiano_midi_read_params* params) {
   return guarded([&] {
     require(out_bytes, "out_bytes");
     *out_bytes = nullptr;
     require(out_size, "out_size");
-    const std::vector<uint8_t> bytes =
-        write_midi_bytes(read_score_bytes(data, size, to_read_options(params)));
+    const std::vector<uint8_t> bytes = write_midi_bytes(read_score_bytes(data, size, to_read_options(params)));
     *out_bytes = copy_array(bytes);
     *out_size = bytes.size();
   });

@@ -21,9 +21,8 @@ WeightStorage to_storage(int32_t storage) {
     case EMOPIANO_WEIGHTS_F16: return WeightStorage::f16;
     case EMOPIANO_WEIGHTS_BF16: return WeightStorage::bf16;
     default:
-      throw Error(ErrorCode::invalid_argument,
-                  "weight storage " + std::to_string(storage) +
-                      " is not an emopiano_weight_storage (0 f32, 1 f16, 2 bf16)");
+      throw Error(ErrorCode::invalid_argument, "weight storage " + std::to_string(storage) +
+                                                   " is not an emopiano_weight_storage (0 f32, 1 f16, 2 bf16)");
   }
 }
 
@@ -44,14 +43,13 @@ int emopiano_model_load(emopiano_model** out, const char* path) {
   });
 }
 
-int emopiano_model_create(emopiano_model** out, const char* model_config_json,
-                          const char* tokenizer_config_json, uint64_t seed) {
+int emopiano_model_create(emopiano_model** out, const char* model_config_json, const char* tokenizer_config_json,
+                          uint64_t seed) {
   return guarded([&] {
     require(out, "out");
     *out = nullptr;
-    const ModelConfig config = (model_config_json && *model_config_json)
-                                   ? ModelConfig::from_json(model_config_json)
-                                   : ModelConfig{};
+    const ModelConfig config =
+        (model_config_json && *model_config_json) ? ModelConfig::from_json(model_config_json) : ModelConfig{};
     Model model = Model::create(config, tokenizer_config_from(tokenizer_config_json), seed);
     *out = new emopiano_model{std::move(model)};
   });

@@ -39,7 +39,6 @@ emopiano_generate_params default_generate_params() {
   return p;
 }
 
-
 EmotionTrajectory emotion_of(const emopiano_generate_params& p) {
   const int set = (p.quadrant != 0) + (p.emotion != nullptr) + (p.trajectory != nullptr);
   if (set > 1)
@@ -115,9 +114,7 @@ using namespace emopiano::capi;
 extern "C" {
 
 int emopiano_generate_params_init(emopiano_generate_params* params, uint32_t struct_size) {
-  return guarded([&] {
-    init_params(params, struct_size, kGenerateParamsV1, default_generate_params(), "params");
-  });
+  return guarded([&] { init_params(params, struct_size, kGenerateParamsV1, default_generate_params(), "params"); });
 }
 
 int emopiano_sampler_create(emopiano_sampler** out, const emopiano_model* model) {
@@ -142,25 +139,22 @@ int emopiano_sampler_generate(emopiano_generation** out, emopiano_sampler* sampl
   });
 }
 
-int emopiano_sampler_generate_batch(emopiano_generation** out_pieces, int32_t count,
-                                    emopiano_sampler* sampler,
+int emopiano_sampler_generate_batch(emopiano_generation** out_pieces, int32_t count, emopiano_sampler* sampler,
                                     const emopiano_generate_params* params) {
   return guarded([&] {
     require(out_pieces, "out_pieces");
     if (count < 1)
-      throw Error(ErrorCode::invalid_argument,
-                  "batch count must be at least 1, not " + std::to_string(count));
+      throw Error(ErrorCode::invalid_argument, "batch count must be at least 1, not " + std::to_string(count));
     for (int32_t i = 0; i < count; ++i) out_pieces[i] = nullptr;
     emopiano_sampler& s = sampler_of(sampler);
     std::vector<GenerationResult> results = s.sampler.generate_batch(to_request(params), count);
     if (results.size() != static_cast<size_t>(count))
-      throw Error(ErrorCode::internal, "the batch returned " + std::to_string(results.size()) +
-                                           " pieces instead of " + std::to_string(count));
+      throw Error(ErrorCode::internal, "the batch returned " + std::to_string(results.size()) + " pieces instead of " +
+                                           std::to_string(count));
     // Allocate every handle before handing any out, so a failure leaks nothing.
     std::vector<std::unique_ptr<emopiano_generation>> pieces;
     pieces.reserve(results.size());
-    for (auto& r : results) pieces.push_back(std::make_unique<emopiano_generation>(
-                                emopiano_generation{std::move(r)}));
+    for (auto& r : results) pieces.push_back(std::make_unique<emopiano_generation>(emopiano_generation{std::move(r)}));
     for (int32_t i = 0; i < count; ++i) out_pieces[i] = pieces[i].release();
   });
 }
@@ -168,8 +162,7 @@ int emopiano_sampler_generate_batch(emopiano_generation** out_pieces, int32_t co
 int emopiano_set_compute_threads(int32_t threads) {
   return guarded([&] {
     if (threads < 0)
-      throw Error(ErrorCode::invalid_argument,
-                  "threads must be >= 0 (0 = all cores), not " + std::to_string(threads));
+      throw Error(ErrorCode::invalid_argument, "threads must be >= 0 (0 = all cores), not " + std::to_string(threads));
     set_compute_threads(threads);
   });
 }
@@ -195,8 +188,7 @@ int emopiano_generation_info_get(emopiano_generation_info* out, const emopiano_g
   });
 }
 
-int emopiano_generation_tokens(const int32_t** out_tokens, size_t* out_count,
-                               const emopiano_generation* piece) {
+int emopiano_generation_tokens(const int32_t** out_tokens, size_t* out_count, const emopiano_generation* piece) {
   return guarded([&] {
     require(out_tokens, "out_tokens");
     require(out_count, "out_count");
@@ -206,8 +198,7 @@ int emopiano_generation_tokens(const int32_t** out_tokens, size_t* out_count,
   });
 }
 
-int emopiano_generation_notes(emopiano_note** out_notes, size_t* out_count,
-                              const emopiano_generation* piece) {
+int emopiano_generation_notes(emopiano_note** out_notes, size_t* out_count, const emopiano_generation* piece) {
   return guarded([&] {
     require(out_notes, "out_notes");
     *out_notes = nullptr;
@@ -219,8 +210,7 @@ int emopiano_generation_notes(emopiano_note** out_notes, size_t* out_count,
   });
 }
 
-int emopiano_generation_midi_bytes(uint8_t** out_bytes, size_t* out_size,
-                                   const emopiano_generation* piece) {
+int emopiano_generation_midi_bytes(uint8_t** out_bytes, size_t* out_size, const emopiano_generation* piece) {
   return guarded([&] {
     require(out_bytes, "out_bytes");
     *out_bytes = nullptr;

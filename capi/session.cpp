@@ -91,9 +91,7 @@ using namespace emopiano::capi;
 extern "C" {
 
 int emopiano_session_params_init(emopiano_session_params* params, uint32_t struct_size) {
-  return guarded([&] {
-    init_params(params, struct_size, kSessionParamsV1, default_session_params(), "params");
-  });
+  return guarded([&] { init_params(params, struct_size, kSessionParamsV1, default_session_params(), "params"); });
 }
 
 int emopiano_session_create(emopiano_session** out, const emopiano_model* model,
@@ -110,8 +108,8 @@ int emopiano_session_create(emopiano_session** out, const emopiano_model* model,
 
 void emopiano_session_free(emopiano_session* session) { delete session; }
 
-int emopiano_session_next_bar(emopiano_session_bar* out_bar, emopiano_note** out_notes,
-                              size_t* out_count, emopiano_session* session) {
+int emopiano_session_next_bar(emopiano_session_bar* out_bar, emopiano_note** out_notes, size_t* out_count,
+                              emopiano_session* session) {
   if (out_notes) *out_notes = nullptr;
   return guarded([&] {
     require(out_bar, "out_bar");
@@ -155,8 +153,7 @@ int emopiano_session_write_midi(const emopiano_session* session, const char* pat
     require(session, "session");
     const std::string file(require_string(path, "path"));
     if (!session->record)
-      throw Error(ErrorCode::invalid_argument,
-                  "the session does not record its bars: open it with params.record = 1");
+      throw Error(ErrorCode::invalid_argument, "the session does not record its bars: open it with params.record = 1");
     Score score = session->recorded;
     score.normalize();
     score.update_seconds();

@@ -7,8 +7,8 @@
 #include <system_error>
 
 #include "capi_support.hpp"
-#include "emopiano.h"
 #include "core/foreign_error.hpp"
+#include "emopiano.h"
 #include "emopiano/error.hpp"
 
 namespace emopiano::capi {
@@ -96,37 +96,32 @@ char* copy_string(std::string_view text) {
   return out;
 }
 
-void write_string_buffer(char* buffer, size_t buffer_size, size_t* size_needed,
-                         std::string_view text) {
+void write_string_buffer(char* buffer, size_t buffer_size, size_t* size_needed, std::string_view text) {
   const size_t needed = text.size() + 1;
   if (size_needed) *size_needed = needed;
-  if (!buffer && buffer_size != 0)
-    throw Error(ErrorCode::invalid_argument, "buffer is NULL but buffer_size is not 0");
+  if (!buffer && buffer_size != 0) throw Error(ErrorCode::invalid_argument, "buffer is NULL but buffer_size is not 0");
   if (buffer_size < needed)
-    throw Error(ErrorCode::buffer_too_small,
-                "buffer of " + std::to_string(buffer_size) + " bytes is too small: " +
-                    std::to_string(needed) + " needed");
+    throw Error(ErrorCode::buffer_too_small, "buffer of " + std::to_string(buffer_size) +
+                                                 " bytes is too small: " + std::to_string(needed) + " needed");
   std::memcpy(buffer, text.data(), text.size());
   buffer[text.size()] = '\0';
 }
 
 void check_struct_size(uint32_t struct_size, size_t minimum, size_t current, const char* name) {
   if (struct_size < minimum)
-    throw Error(ErrorCode::invalid_argument,
-                std::string(name) + ": struct_size " + std::to_string(struct_size) +
-                    " is smaller than the first published layout (" + std::to_string(minimum) +
-                    " bytes); set it with the *_params_init function");
+    throw Error(ErrorCode::invalid_argument, std::string(name) + ": struct_size " + std::to_string(struct_size) +
+                                                 " is smaller than the first published layout (" +
+                                                 std::to_string(minimum) +
+                                                 " bytes); set it with the *_params_init function");
   if (struct_size > current)
-    throw Error(ErrorCode::unsupported,
-                std::string(name) + ": struct_size " + std::to_string(struct_size) +
-                    " is larger than this library knows (" + std::to_string(current) +
-                    " bytes): the program was built against a newer emopiano.h");
+    throw Error(ErrorCode::unsupported, std::string(name) + ": struct_size " + std::to_string(struct_size) +
+                                            " is larger than this library knows (" + std::to_string(current) +
+                                            " bytes): the program was built against a newer emopiano.h");
 }
 
 bool flag(int32_t value, const char* name) {
   if (value != 0 && value != 1)
-    throw Error(ErrorCode::invalid_argument,
-                std::string(name) + " must be 0 or 1, not " + std::to_string(value));
+    throw Error(ErrorCode::invalid_argument, std::string(name) + " must be 0 or 1, not " + std::to_string(value));
   return value == 1;
 }
 

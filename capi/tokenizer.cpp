@@ -22,7 +22,6 @@ emopiano_encode_params default_encode_params() {
   return p;
 }
 
-
 struct EncodeRequest {
   MidiReadOptions midi;
   std::optional<Quadrant> emotion;
@@ -89,8 +88,7 @@ int emopiano_tokenizer_vocab_size(int32_t* out_size, const emopiano_tokenizer* t
   });
 }
 
-int emopiano_tokenizer_special_id(int32_t* out_id, const emopiano_tokenizer* tokenizer,
-                                  int32_t which) {
+int emopiano_tokenizer_special_id(int32_t* out_id, const emopiano_tokenizer* tokenizer, int32_t which) {
   return guarded([&] {
     require(out_id, "out_id");
     const Tokenizer& t = tokenizer_of(tokenizer);
@@ -106,22 +104,18 @@ int emopiano_tokenizer_special_id(int32_t* out_id, const emopiano_tokenizer* tok
         return;
       default:
         throw Error(ErrorCode::invalid_argument,
-                    "special token " + std::to_string(which) +
-                        " is not an emopiano_special_token (0..6)");
+                    "special token " + std::to_string(which) + " is not an emopiano_special_token (0..6)");
     }
   });
 }
 
 int emopiano_tokenizer_token_to_string(char* buffer, size_t buffer_size, size_t* out_size_needed,
                                        const emopiano_tokenizer* tokenizer, int32_t id) {
-  return guarded([&] {
-    write_string_buffer(buffer, buffer_size, out_size_needed,
-                        tokenizer_of(tokenizer).token_to_string(id));
-  });
+  return guarded(
+      [&] { write_string_buffer(buffer, buffer_size, out_size_needed, tokenizer_of(tokenizer).token_to_string(id)); });
 }
 
-int emopiano_tokenizer_token_from_string(int32_t* out_id, const emopiano_tokenizer* tokenizer,
-                                         const char* text) {
+int emopiano_tokenizer_token_from_string(int32_t* out_id, const emopiano_tokenizer* tokenizer, const char* text) {
   return guarded([&] {
     require(out_id, "out_id");
     const Tokenizer& t = tokenizer_of(tokenizer);
@@ -130,14 +124,11 @@ int emopiano_tokenizer_token_from_string(int32_t* out_id, const emopiano_tokeniz
 }
 
 int emopiano_encode_params_init(emopiano_encode_params* params, uint32_t struct_size) {
-  return guarded([&] {
-    init_params(params, struct_size, kEncodeParamsV1, default_encode_params(), "params");
-  });
+  return guarded([&] { init_params(params, struct_size, kEncodeParamsV1, default_encode_params(), "params"); });
 }
 
-int emopiano_tokenizer_encode_file(int32_t** out_tokens, size_t* out_count,
-                                   const emopiano_tokenizer* tokenizer, const char* midi_path,
-                                   const emopiano_encode_params* params) {
+int emopiano_tokenizer_encode_file(int32_t** out_tokens, size_t* out_count, const emopiano_tokenizer* tokenizer,
+                                   const char* midi_path, const emopiano_encode_params* params) {
   return guarded([&] {
     require(out_tokens, "out_tokens");
     *out_tokens = nullptr;
@@ -148,22 +139,20 @@ int emopiano_tokenizer_encode_file(int32_t** out_tokens, size_t* out_count,
   });
 }
 
-int emopiano_tokenizer_encode_bytes(int32_t** out_tokens, size_t* out_count,
-                                    const emopiano_tokenizer* tokenizer, const uint8_t* midi_data,
-                                    size_t midi_size, const emopiano_encode_params* params) {
+int emopiano_tokenizer_encode_bytes(int32_t** out_tokens, size_t* out_count, const emopiano_tokenizer* tokenizer,
+                                    const uint8_t* midi_data, size_t midi_size, const emopiano_encode_params* params) {
   return guarded([&] {
     require(out_tokens, "out_tokens");
     *out_tokens = nullptr;
     require(out_count, "out_count");
     const Tokenizer& t = tokenizer_of(tokenizer);
     const EncodeRequest r = to_request(params);
-    return_tokens(t.encode(read_score_bytes(midi_data, midi_size, r.midi), r.emotion), out_tokens,
-                  out_count);
+    return_tokens(t.encode(read_score_bytes(midi_data, midi_size, r.midi), r.emotion), out_tokens, out_count);
   });
 }
 
-int emopiano_tokenizer_decode_to_file(const emopiano_tokenizer* tokenizer, const int32_t* tokens,
-                                      size_t count, const char* midi_path) {
+int emopiano_tokenizer_decode_to_file(const emopiano_tokenizer* tokenizer, const int32_t* tokens, size_t count,
+                                      const char* midi_path) {
   return guarded([&] {
     const Tokenizer& t = tokenizer_of(tokenizer);
     require_tokens(tokens, count);
@@ -172,9 +161,8 @@ int emopiano_tokenizer_decode_to_file(const emopiano_tokenizer* tokenizer, const
   });
 }
 
-int emopiano_tokenizer_decode_to_bytes(uint8_t** out_bytes, size_t* out_size,
-                                       const emopiano_tokenizer* tokenizer, const int32_t* tokens,
-                                       size_t count) {
+int emopiano_tokenizer_decode_to_bytes(uint8_t** out_bytes, size_t* out_size, const emopiano_tokenizer* tokenizer,
+                                       const int32_t* tokens, size_t count) {
   return guarded([&] {
     require(out_bytes, "out_bytes");
     *out_bytes = nullptr;

@@ -22,7 +22,6 @@ emopiano_trainer_params default_trainer_params() {
   return p;
 }
 
-
 emopiano_train_metrics to_c_metrics(const EpochMetrics& m) {
   emopiano_train_metrics out{};
   out.struct_size = sizeof(out);
@@ -76,13 +75,11 @@ using namespace emopiano::capi;
 extern "C" {
 
 int emopiano_trainer_params_init(emopiano_trainer_params* params, uint32_t struct_size) {
-  return guarded([&] {
-    init_params(params, struct_size, kTrainerParamsV1, default_trainer_params(), "params");
-  });
+  return guarded([&] { init_params(params, struct_size, kTrainerParamsV1, default_trainer_params(), "params"); });
 }
 
-int emopiano_trainer_create(emopiano_trainer** out, emopiano_model* model,
-                            const emopiano_dataset* dataset, const emopiano_trainer_params* params) {
+int emopiano_trainer_create(emopiano_trainer** out, emopiano_model* model, const emopiano_dataset* dataset,
+                            const emopiano_trainer_params* params) {
   return guarded([&] {
     require(out, "out");
     *out = nullptr;
@@ -94,8 +91,8 @@ int emopiano_trainer_create(emopiano_trainer** out, emopiano_model* model,
   });
 }
 
-int emopiano_trainer_resume(emopiano_trainer** out, const char* checkpoint_dir,
-                            const emopiano_dataset* dataset, const emopiano_trainer_params* params) {
+int emopiano_trainer_resume(emopiano_trainer** out, const char* checkpoint_dir, const emopiano_dataset* dataset,
+                            const emopiano_trainer_params* params) {
   return guarded([&] {
     require(out, "out");
     *out = nullptr;
@@ -144,8 +141,7 @@ int emopiano_trainer_evaluate(emopiano_train_metrics* out, emopiano_trainer* tra
   });
 }
 
-int emopiano_trainer_progress(int64_t* out_step, int64_t* out_total_steps,
-                              const emopiano_trainer* trainer) {
+int emopiano_trainer_progress(int64_t* out_step, int64_t* out_total_steps, const emopiano_trainer* trainer) {
   return guarded([&] {
     require(trainer, "trainer");
     if (out_step) *out_step = trainer->trainer.step();

@@ -17,7 +17,6 @@ struct emopiano_vae {
 namespace emopiano::capi {
 namespace {
 
-
 emopiano_vae_params default_vae_params() {
   emopiano_vae_params p{};
   p.struct_size = sizeof(p);
@@ -50,9 +49,8 @@ EmotionMix mix_or_q1(const emopiano_emotion* emotion) {
 
 void check_dim(const EmotionVae& vae, size_t dim) {
   if (dim != static_cast<size_t>(vae.config().latent_dim))
-    throw Error(ErrorCode::invalid_argument,
-                "dim = " + std::to_string(dim) + " but the VAE's latent has " + std::to_string(vae.config().latent_dim) +
-                    " dimensions");
+    throw Error(ErrorCode::invalid_argument, "dim = " + std::to_string(dim) + " but the VAE's latent has " +
+                                                 std::to_string(vae.config().latent_dim) + " dimensions");
 }
 
 std::vector<float> latent_from(const float* z, size_t dim) {
@@ -123,8 +121,8 @@ int emopiano_vae_sample_latent(float* out_z, size_t dim, const emopiano_vae* vae
   });
 }
 
-int emopiano_vae_decode_midi(uint8_t** out_bytes, size_t* out_size, const emopiano_vae* vae, const float* z,
-                             size_t dim, const emopiano_emotion* emotion, const emopiano_vae_params* params) {
+int emopiano_vae_decode_midi(uint8_t** out_bytes, size_t* out_size, const emopiano_vae* vae, const float* z, size_t dim,
+                             const emopiano_emotion* emotion, const emopiano_vae_params* params) {
   return guarded([&] {
     require(out_bytes, "out_bytes");
     *out_bytes = nullptr;
@@ -154,8 +152,9 @@ int emopiano_vae_interpolate_latents(float* out, const float* a, const float* b,
   return guarded([&] {
     require(out, "out");
     if (dim == 0) throw Error(ErrorCode::invalid_argument, "dim must be > 0");
-    const auto path = interpolate_latents(latent_from(a, dim), latent_from(b, dim), steps,
-                                          flag(spherical, "spherical") ? Interpolation::spherical : Interpolation::linear);
+    const auto path =
+        interpolate_latents(latent_from(a, dim), latent_from(b, dim), steps,
+                            flag(spherical, "spherical") ? Interpolation::spherical : Interpolation::linear);
     for (size_t i = 0; i < path.size(); ++i) copy_out(out + i * dim, path[i]);
   });
 }
@@ -170,14 +169,13 @@ int emopiano_vae_attribute_vector(float* out, size_t dim, const emopiano_vae* va
 }
 
 int emopiano_vae_transform_file(const emopiano_vae* vae, const char* in_path, int32_t from_q, int32_t to_q,
-                                float strength, const emopiano_vae_params* params,
-                                const char* out_path) {
+                                float strength, const emopiano_vae_params* params, const char* out_path) {
   return guarded([&] {
     const EmotionVae& v = vae_of(vae);
     const Score piece = read_score_file(in_path, {});
     const std::string path(require_string(out_path, "out_path"));
-    const Score out = v.transform(piece, capi::to_quadrant(from_q), capi::to_quadrant(to_q), strength,
-                                  to_sampling(params));
+    const Score out =
+        v.transform(piece, capi::to_quadrant(from_q), capi::to_quadrant(to_q), strength, to_sampling(params));
     write_midi_file(out, path);
   });
 }

@@ -16,11 +16,10 @@
 namespace {
 
 int without_model(const char* function) {
-  return emopiano::capi::set_error(
-      EMOPIANO_ERROR_UNSUPPORTED,
-      std::string(function) +
-          ": this emopiano was built without LibTorch, so it has no model, "
-          "sampler, trainer, classifier or VAE (emopiano_has_model_support() is 0)");
+  return emopiano::capi::set_error(EMOPIANO_ERROR_UNSUPPORTED,
+                                   std::string(function) +
+                                       ": this emopiano was built without LibTorch, so it has no model, "
+                                       "sampler, trainer, classifier or VAE (emopiano_has_model_support() is 0)");
 }
 
 }  // namespace
@@ -37,9 +36,7 @@ int emopiano_model_create(emopiano_model** out, const char*, const char*, uint64
   return without_model("emopiano_model_create");
 }
 
-int emopiano_model_save(const emopiano_model*, const char*, int32_t) {
-  return without_model("emopiano_model_save");
-}
+int emopiano_model_save(const emopiano_model*, const char*, int32_t) { return without_model("emopiano_model_save"); }
 
 void emopiano_model_free(emopiano_model*) {}
 
@@ -53,9 +50,7 @@ int emopiano_model_metadata_json(char** out_json, const emopiano_model*) {
   return without_model("emopiano_model_metadata_json");
 }
 
-int emopiano_model_vocab_size(int32_t*, const emopiano_model*) {
-  return without_model("emopiano_model_vocab_size");
-}
+int emopiano_model_vocab_size(int32_t*, const emopiano_model*) { return without_model("emopiano_model_vocab_size"); }
 
 int emopiano_model_parameter_count(int64_t*, const emopiano_model*) {
   return without_model("emopiano_model_parameter_count");
@@ -110,14 +105,13 @@ int emopiano_sampler_create(emopiano_sampler** out, const emopiano_model*) {
 
 void emopiano_sampler_free(emopiano_sampler*) {}
 
-int emopiano_sampler_generate(emopiano_generation** out, emopiano_sampler*,
-                              const emopiano_generate_params*) {
+int emopiano_sampler_generate(emopiano_generation** out, emopiano_sampler*, const emopiano_generate_params*) {
   if (out) *out = nullptr;
   return without_model("emopiano_sampler_generate");
 }
 
-int emopiano_sampler_generate_batch(emopiano_generation** out_pieces, int32_t count,
-                                    emopiano_sampler*, const emopiano_generate_params*) {
+int emopiano_sampler_generate_batch(emopiano_generation** out_pieces, int32_t count, emopiano_sampler*,
+                                    const emopiano_generate_params*) {
   if (out_pieces)
     for (int32_t i = 0; i < count; ++i) out_pieces[i] = nullptr;
   return without_model("emopiano_sampler_generate_batch");
@@ -167,9 +161,7 @@ int emopiano_trainer_resume(emopiano_trainer** out, const char*, const emopiano_
 
 void emopiano_trainer_free(emopiano_trainer*) {}
 
-int emopiano_trainer_run(emopiano_train_result*, emopiano_trainer*) {
-  return without_model("emopiano_trainer_run");
-}
+int emopiano_trainer_run(emopiano_train_result*, emopiano_trainer*) { return without_model("emopiano_trainer_run"); }
 
 int emopiano_trainer_evaluate(emopiano_train_metrics*, emopiano_trainer*) {
   return without_model("emopiano_trainer_evaluate");
@@ -196,19 +188,16 @@ int emopiano_bundled_classifier_path(char** out_path) {
   return without_model("emopiano_bundled_classifier_path");
 }
 
-int emopiano_classifier_classify_file(emopiano_emotion_prediction*, const emopiano_classifier*,
-                                      const char*) {
+int emopiano_classifier_classify_file(emopiano_emotion_prediction*, const emopiano_classifier*, const char*) {
   return without_model("emopiano_classifier_classify_file");
 }
 
-int emopiano_classifier_classify_midi(emopiano_emotion_prediction*, const emopiano_classifier*,
-                                      const uint8_t*, size_t) {
+int emopiano_classifier_classify_midi(emopiano_emotion_prediction*, const emopiano_classifier*, const uint8_t*,
+                                      size_t) {
   return without_model("emopiano_classifier_classify_midi");
 }
 
-int emopiano_vae_params_init(emopiano_vae_params*, uint32_t) {
-  return without_model("emopiano_vae_params_init");
-}
+int emopiano_vae_params_init(emopiano_vae_params*, uint32_t) { return without_model("emopiano_vae_params_init"); }
 
 int emopiano_vae_load(emopiano_vae** out, const char*) {
   if (out) *out = nullptr;
@@ -222,12 +211,9 @@ int emopiano_bundled_vae_path(char** out_path) {
   return without_model("emopiano_bundled_vae_path");
 }
 
-int emopiano_vae_info(int32_t*, int32_t*, const emopiano_vae*) {
-  return without_model("emopiano_vae_info");
-}
+int emopiano_vae_info(int32_t*, int32_t*, const emopiano_vae*) { return without_model("emopiano_vae_info"); }
 
-int emopiano_vae_encode_file(float*, float*, size_t, const emopiano_vae*, const char*,
-                             const emopiano_emotion*) {
+int emopiano_vae_encode_file(float*, float*, size_t, const emopiano_vae*, const char*, const emopiano_emotion*) {
   return without_model("emopiano_vae_encode_file");
 }
 
@@ -235,8 +221,8 @@ int emopiano_vae_sample_latent(float*, size_t, const emopiano_vae*, float, uint6
   return without_model("emopiano_vae_sample_latent");
 }
 
-int emopiano_vae_decode_midi(uint8_t** out_bytes, size_t*, const emopiano_vae*, const float*,
-                             size_t, const emopiano_emotion*, const emopiano_vae_params*) {
+int emopiano_vae_decode_midi(uint8_t** out_bytes, size_t*, const emopiano_vae*, const float*, size_t,
+                             const emopiano_emotion*, const emopiano_vae_params*) {
   if (out_bytes) *out_bytes = nullptr;
   return without_model("emopiano_vae_decode_midi");
 }
@@ -254,8 +240,8 @@ int emopiano_vae_attribute_vector(float*, size_t, const emopiano_vae*, int32_t, 
   return without_model("emopiano_vae_attribute_vector");
 }
 
-int emopiano_vae_transform_file(const emopiano_vae*, const char*, int32_t, int32_t, float,
-                                const emopiano_vae_params*, const char*) {
+int emopiano_vae_transform_file(const emopiano_vae*, const char*, int32_t, int32_t, float, const emopiano_vae_params*,
+                                const char*) {
   return without_model("emopiano_vae_transform_file");
 }
 

@@ -56,7 +56,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: adaptive_game_music OUT.mid [OUT.wav [MODEL.pt]]\n");
     return 2;
   }
-  if (!model_path && (status = emopiano_bundled_model_path(&bundled)) == EMOPIANO_OK) model_path = bundled;
+  if (!model_path && (status = emopiano_bundled_model_path(&bundled)) == EMOPIANO_OK)
+    model_path = bundled;
   if (status == EMOPIANO_OK) status = emopiano_model_load(&model, model_path);
   if (status == EMOPIANO_OK) status = emopiano_emotion_parse(&emotion, script[0].emotion);
   if (status == EMOPIANO_OK) status = emopiano_session_params_init(&params, sizeof params);
@@ -96,8 +97,8 @@ int main(int argc, char **argv) {
 
   if (status == EMOPIANO_OK) status = emopiano_session_write_midi(session, midi_path);
   if (status == EMOPIANO_OK)
-    printf("wrote %s: %ld notes, %ld bars, %.1f s of music (streamed %ld notes bar by bar)\n", midi_path, notes,
-           bars, next_start, notes);
+    printf("wrote %s: %ld notes, %ld bars, %.1f s of music (streamed %ld notes bar by bar)\n",
+           midi_path, notes, bars, next_start, notes);
   if (status == EMOPIANO_OK && wav_path) {
     if (emopiano_audio_available()) {
       status = emopiano_render_wav_file(midi_path, wav_path, NULL);
@@ -107,7 +108,8 @@ int main(int argc, char **argv) {
     }
   }
   if (status != EMOPIANO_OK)
-    fprintf(stderr, "adaptive_game_music: %s: %s\n", emopiano_status_name(status), emopiano_last_error());
+    fprintf(stderr, "adaptive_game_music: %s: %s\n", emopiano_status_name(status),
+            emopiano_last_error());
 
   emopiano_session_free(session);
   emopiano_model_free(model);

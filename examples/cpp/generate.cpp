@@ -28,8 +28,7 @@ int main(int argc, char** argv) {
     const emopiano::GenerationResult piece = sampler.generate(request);
     emopiano::write_midi_file(piece.score, argv[1]);
     std::cout << "wrote " << argv[1] << ": " << piece.notes << " notes, " << piece.bars << " bars, "
-              << piece.score.duration_seconds() << " s of music (streamed " << streamed
-              << " notes)\n";
+              << piece.score.duration_seconds() << " s of music (streamed " << streamed << " notes)\n";
   } catch (const emopiano::Error& e) {
     std::cerr << "generate_cpp: " << emopiano::error_code_name(e.code()) << ": " << e.what() << "\n";
     return 1;

@@ -43,7 +43,6 @@ AudioBuffer render_audio(const Score& score, const RenderOptions& options = {});
 
 // 16-bit PCM stereo WAV, written atomically.
 void write_wav_file(const AudioBuffer& audio, const std::filesystem::path& path);
-void render_wav_file(const Score& score, const std::filesystem::path& path,
-                     const RenderOptions& options = {});
+void render_wav_file(const Score& score, const std::filesystem::path& path, const RenderOptions& options = {});
 
 }  // namespace emopiano

@@ -19,7 +19,7 @@ namespace emopiano {
 constexpr int kBeatTrackerVersion = 4;
 
 struct BeatTrackingOptions {
-  double min_bpm = 40.0;       // tempo range searched
+  double min_bpm = 40.0;  // tempo range searched
   double max_bpm = 240.0;
   // Log-normal tempo prior: its centre and standard deviation in octaves.
   // Tuned on POP909's annotated beats (docs/beats.md): a broad prior at 80
@@ -29,15 +29,15 @@ struct BeatTrackingOptions {
   // How strongly beat intervals keep to the local tempo (Ellis' alpha):
   // higher is steadier, lower follows rubato more closely.
   double tightness = 100.0;
-  int metre = 0;               // beats per bar: 0 detects 3 or 4; 2..12 forces it
-  void validate() const;       // throws Error(invalid_argument)
+  int metre = 0;          // beats per bar: 0 detects 3 or 4; 2..12 forces it
+  void validate() const;  // throws Error(invalid_argument)
 };
 
 struct BeatMap {
-  std::vector<double> beats;      // beat times in seconds, increasing
-  std::vector<double> bpm;        // local tempo of each beat (to the next beat)
-  std::vector<int> downbeats;     // indices into beats of the first beat of each bar
-  int metre = 4;                  // beats per bar
+  std::vector<double> beats;   // beat times in seconds, increasing
+  std::vector<double> bpm;     // local tempo of each beat (to the next beat)
+  std::vector<int> downbeats;  // indices into beats of the first beat of each bar
+  int metre = 4;               // beats per bar
   // Beats before the first downbeat (an anacrusis), 0..metre-1.
   int pickup_beats = 0;
   // Inner-loop steps the tracker took: its cost, which grows linearly with

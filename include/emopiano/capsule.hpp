@@ -34,7 +34,7 @@ enum class CapsuleClock { seconds, bars };
 struct CapsuleRow {
   double time = 0.0;  // seconds or bars from the start of the music
   EmotionMix emotion;
-  int64_t line = 0;   // 1-based line of the input
+  int64_t line = 0;  // 1-based line of the input
 };
 
 // Probabilities may be off 1 by this much (a recogniser's rounding); they are

@@ -47,8 +47,8 @@ struct ClassifierConfig {
   int d_model = 128;
   int n_heads = 4;
   int d_ff = 512;
-  int window = 512;       // tokens per window (the encoder's context)
-  int max_windows = 8;    // windows averaged for a long piece, spread evenly over it
+  int window = 512;     // tokens per window (the encoder's context)
+  int max_windows = 8;  // windows averaged for a long piece, spread evenly over it
   float dropout = 0.1f;
 
   std::string to_json() const;
@@ -69,14 +69,12 @@ struct EmotionPrediction {
 
 // Probabilities -> prediction (quadrant, arousal, valence). Throws
 // Error(invalid_argument) unless they are finite, non-negative and sum to 1 (within 1e-3).
-EmotionPrediction prediction_from_probabilities(const std::array<double, 4>& probabilities,
-                                                int windows = 1);
+EmotionPrediction prediction_from_probabilities(const std::array<double, 4>& probabilities, int windows = 1);
 
 class EmotionClassifier {
  public:
   // A freshly initialised (untrained) classifier; `seed` makes the weights reproducible.
-  static EmotionClassifier create(const ClassifierConfig& config, const TokenizerConfig& tokenizer,
-                                  uint64_t seed = 0);
+  static EmotionClassifier create(const ClassifierConfig& config, const TokenizerConfig& tokenizer, uint64_t seed = 0);
   // Reads a classifier file (the model-file container, see docs/evaluation.md).
   // Throws Error(io) when it cannot be read, Error(format) when it is
   // truncated, corrupt or not a classifier, Error(unsupported) when newer.
@@ -111,16 +109,17 @@ std::filesystem::path bundled_classifier_path();
 // ---- training ----------------------------------------------------------------
 
 struct ClassifierTrainerConfig {
-  int64_t max_steps = 3000;     // for "features": full-batch iterations per weight decay tried
-  double max_minutes = 0.0;     // wall-clock budget (0 = none)
-  int batch_size = 16;          // windows per step
+  int64_t max_steps = 3000;  // for "features": full-batch iterations per weight decay tried
+  double max_minutes = 0.0;  // wall-clock budget (0 = none)
+  int batch_size = 16;       // windows per step
   double learning_rate = 5e-4;
-  double weight_decay = 0.05;   // AdamW, matrices only ("features": L2 strengths 0.1x, 1x, 10x are tried, the best on validation kept)
-  int64_t warmup_steps = 100;   // then cosine decay to learning_rate / 10
+  double weight_decay =
+      0.05;  // AdamW, matrices only ("features": L2 strengths 0.1x, 1x, 10x are tried, the best on validation kept)
+  int64_t warmup_steps = 100;  // then cosine decay to learning_rate / 10
   double grad_clip = 1.0;
-  int transpose_min = -5;       // random transposition per window, in semitones
+  int transpose_min = -5;  // random transposition per window, in semitones
   int transpose_max = 6;
-  int64_t eval_every = 200;     // steps between validations (the best is kept)
+  int64_t eval_every = 200;  // steps between validations (the best is kept)
   uint64_t seed = 1234;
   // LibTorch threads while training runs, then the count before is
   // restored; 0 = the process-wide setting (set_compute_threads).
@@ -133,9 +132,9 @@ struct ClassifierTrainerConfig {
 
 struct ClassifierValidation {
   int64_t step = 0;
-  double train_loss = 0.0;          // mean since the previous validation
-  double validation_accuracy = 0.0; // 4-quadrant accuracy on the validation pieces
-  double validation_loss = 0.0;     // mean cross-entropy of the averaged probabilities
+  double train_loss = 0.0;           // mean since the previous validation
+  double validation_accuracy = 0.0;  // 4-quadrant accuracy on the validation pieces
+  double validation_loss = 0.0;      // mean cross-entropy of the averaged probabilities
   double elapsed_seconds = 0.0;
 };
 
@@ -151,7 +150,7 @@ struct ClassifierTrainResult {
 struct ClassifierTrainerHooks {
   ProgressCallback progress;  // stage "train", detail "loss 1.21"
   std::function<void(const ClassifierValidation&)> on_validation;
-  CancelToken cancel;         // cancelling throws Error(cancelled)
+  CancelToken cancel;  // cancelling throws Error(cancelled)
 };
 
 // Trains a copy of `classifier` on the dataset's train split, validating on
@@ -162,7 +161,6 @@ struct ClassifierTrainerHooks {
 // leaves `classifier` as it was. The dataset must be tokenized with the
 // classifier's tokenizer. Records the run in the metadata.
 ClassifierTrainResult train_classifier(EmotionClassifier& classifier, const Dataset& dataset,
-                                       const ClassifierTrainerConfig& config,
-                                       ClassifierTrainerHooks hooks = {});
+                                       const ClassifierTrainerConfig& config, ClassifierTrainerHooks hooks = {});
 
 }  // namespace emopiano

@@ -29,12 +29,12 @@ enum class Split : int { train = 0, validation = 1, test = 2 };
 const char* split_name(Split s) noexcept;
 
 struct DatasetItem {
-  std::string name;               // file name without extension, unique in the dataset
+  std::string name;  // file name without extension, unique in the dataset
   std::filesystem::path path;
   Quadrant label = Quadrant::Q1;  // meaningful only when `labelled`
   bool labelled = true;           // false: no emotion (pre-training material)
   Split split = Split::train;
-  std::vector<int32_t> tokens;    // tokenizer.encode(score, label or none)
+  std::vector<int32_t> tokens;  // tokenizer.encode(score, label or none)
 };
 
 struct SkippedFile {

@@ -35,8 +35,8 @@ struct EmotionAccuracy {
   int64_t valence_correct = 0;
 
   void add(Quadrant truth, const EmotionPrediction& prediction);
-  int64_t correct() const noexcept;          // the diagonal
-  double accuracy() const noexcept;          // 4-quadrant; 0 when empty
+  int64_t correct() const noexcept;  // the diagonal
+  double accuracy() const noexcept;  // 4-quadrant; 0 when empty
   double arousal_accuracy() const noexcept;
   double valence_accuracy() const noexcept;
   double recall(Quadrant q) const noexcept;  // row q's diagonal share; 0 for an empty row
@@ -55,14 +55,13 @@ std::vector<std::pair<std::filesystem::path, Quadrant>> labelled_midi_files(cons
 // fail to read are skipped. Throws Error(not_found) when no labelled file is
 // found, Error(cancelled) when cancelled. Progress stage "reference".
 std::array<MetricsSummary, 4> reference_metrics(const std::filesystem::path& root,
-                                                const ProgressCallback& progress = {},
-                                                const CancelToken& cancel = {});
+                                                const ProgressCallback& progress = {}, const CancelToken& cancel = {});
 
 struct GeneratorEvaluationOptions {
-  int per_quadrant = 25;    // pieces generated for each quadrant
-  int bars = 16;            // bars per piece
-  int batch_size = 8;       // pieces decoded together
-  SamplingParams params;    // seed, temperature, top_p; max_bars is set from `bars`
+  int per_quadrant = 25;  // pieces generated for each quadrant
+  int bars = 16;          // bars per piece
+  int batch_size = 8;     // pieces decoded together
+  SamplingParams params;  // seed, temperature, top_p; max_bars is set from `bars`
   // Real clips to compare the metrics with (reference_metrics); empty = none.
   std::filesystem::path reference_data;
   // Stage "generate" (done = pieces generated of 4 * per_quadrant), then "reference".
@@ -74,9 +73,9 @@ struct GeneratorEvaluationOptions {
 };
 
 struct GeneratorEvaluation {
-  EmotionAccuracy accuracy;                  // rows = requested quadrant
-  std::array<MetricsSummary, 4> generated;   // metrics of the generated pieces per quadrant
-  std::array<MetricsSummary, 4> reference;   // of the real clips (when reference_data was given)
+  EmotionAccuracy accuracy;                 // rows = requested quadrant
+  std::array<MetricsSummary, 4> generated;  // metrics of the generated pieces per quadrant
+  std::array<MetricsSummary, 4> reference;  // of the real clips (when reference_data was given)
   bool has_reference = false;
   double seconds = 0.0;
   std::string to_json() const;
@@ -97,32 +96,33 @@ Score score_bars(const Score& score, int first, int last);
 // Emotion changes within a piece: pieces whose emotion switches from one
 // quadrant to another at a bar, their opening and closing bars judged apart.
 struct TrajectoryEvaluationOptions {
-  std::vector<std::pair<Quadrant, Quadrant>> pairs = {
-      {Quadrant::Q1, Quadrant::Q3}, {Quadrant::Q3, Quadrant::Q1},
-      {Quadrant::Q2, Quadrant::Q4}, {Quadrant::Q4, Quadrant::Q2}};
-  int seeds = 20;        // pieces per pair
-  int bars = 16;         // bars per piece
-  int change_bar = 8;    // the first bar (0-based) of the second emotion
-  int edge_bars = 6;     // bars judged at each end: [0, edge) and [bars - edge, bars)
+  std::vector<std::pair<Quadrant, Quadrant>> pairs = {{Quadrant::Q1, Quadrant::Q3},
+                                                      {Quadrant::Q3, Quadrant::Q1},
+                                                      {Quadrant::Q2, Quadrant::Q4},
+                                                      {Quadrant::Q4, Quadrant::Q2}};
+  int seeds = 20;      // pieces per pair
+  int bars = 16;       // bars per piece
+  int change_bar = 8;  // the first bar (0-based) of the second emotion
+  int edge_bars = 6;   // bars judged at each end: [0, edge) and [bars - edge, bars)
   int batch_size = 8;
-  SamplingParams params;  // seed, temperature, guidance; max_bars is set from `bars`
+  SamplingParams params;      // seed, temperature, guidance; max_bars is set from `bars`
   ProgressCallback progress;  // stage "trajectories"
   CancelToken cancel;
 };
 
 // What one end of the pieces of a pair sounds like.
 struct SegmentSummary {
-  EmotionAccuracy accuracy;       // against the emotion requested there
-  double notes_per_bar = 0;       // means over the pieces
+  EmotionAccuracy accuracy;  // against the emotion requested there
+  double notes_per_bar = 0;  // means over the pieces
   double velocity = 0;
-  double major_share = 0;         // pieces whose estimated key is major
+  double major_share = 0;  // pieces whose estimated key is major
   double tempo_bpm = 0;
 };
 
 struct TrajectoryPairEvaluation {
   Quadrant from = Quadrant::Q1, to = Quadrant::Q1;
   int pieces = 0;
-  SegmentSummary first, last;     // first.accuracy against `from`, last against `to`
+  SegmentSummary first, last;  // first.accuracy against `from`, last against `to`
 };
 
 struct TrajectoryEvaluation {

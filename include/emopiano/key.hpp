@@ -9,7 +9,7 @@
 namespace emopiano {
 
 struct MusicalKey {
-  int tonic = 0;      // pitch class, 0 = C .. 11 = B
+  int tonic = 0;  // pitch class, 0 = C .. 11 = B
   bool major = true;
 
   // "C major", "F# minor" (sharps for C#, F#; flats for Eb, Ab, Bb).

@@ -13,9 +13,9 @@
 namespace emopiano {
 
 struct KeyEstimate {
-  int tonic = 0;           // pitch class 0 = C .. 11 = B
+  int tonic = 0;  // pitch class 0 = C .. 11 = B
   bool major = true;
-  double correlation = 0;  // Pearson r with the best Krumhansl-Kessler profile
+  double correlation = 0;    // Pearson r with the best Krumhansl-Kessler profile
   std::string name() const;  // "C major", "F# minor"
 };
 
@@ -35,16 +35,16 @@ struct MusicMetrics {
   double duration_seconds = 0;
   int64_t bars = 0;
   // MusPy definitions.
-  int pitch_range = 0;           // highest - lowest pitch
+  int pitch_range = 0;  // highest - lowest pitch
   int pitches_used = 0;
   int pitch_classes_used = 0;
-  double polyphony = 0;          // mean pitches sounding, over time where any sounds
-  double polyphony_rate = 0;     // fraction of time with more than `threshold` pitches
-  double pitch_entropy = 0;      // bits, over the 128-pitch histogram of notes
-  double pitch_class_entropy = 0;// bits, over the 12-class histogram
-  double scale_consistency = 0;  // best fraction of notes in one of the 24 major/minor scales
-  double groove_consistency = 0; // 1 - mean Hamming distance of consecutive bars' onset grids / grid size
-  double empty_beat_rate = 0;    // fraction of beats in which no note sounds
+  double polyphony = 0;            // mean pitches sounding, over time where any sounds
+  double polyphony_rate = 0;       // fraction of time with more than `threshold` pitches
+  double pitch_entropy = 0;        // bits, over the 128-pitch histogram of notes
+  double pitch_class_entropy = 0;  // bits, over the 12-class histogram
+  double scale_consistency = 0;    // best fraction of notes in one of the 24 major/minor scales
+  double groove_consistency = 0;   // 1 - mean Hamming distance of consecutive bars' onset grids / grid size
+  double empty_beat_rate = 0;      // fraction of beats in which no note sounds
   // Density, dynamics, duration, key, tempo.
   double notes_per_second = 0;
   double notes_per_bar = 0;
@@ -52,7 +52,7 @@ struct MusicMetrics {
   double velocity_std = 0;
   double note_duration_mean_seconds = 0;
   KeyEstimate key;
-  double tempo_bpm = 0;          // time-weighted mean tempo
+  double tempo_bpm = 0;  // time-weighted mean tempo
 
   std::string to_json() const;
 };

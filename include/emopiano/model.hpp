@@ -25,7 +25,7 @@ struct ModelConfig {
   int d_ff = 1024;
   int context_length = 1024;  // tokens the model attends over
   float dropout = 0.1f;
-  int max_bars = 256;         // size of the bar-index embedding; larger bar indices are clamped
+  int max_bars = 256;  // size of the bar-index embedding; larger bar indices are clamped
 
   std::string to_json() const;
   // Throws Error(format) on malformed JSON, Error(invalid_argument) on bad
@@ -58,8 +58,7 @@ struct LoadOptions {
 class Model {
  public:
   // A freshly initialised (untrained) model; `seed` makes the weights reproducible.
-  static Model create(const ModelConfig& config, const TokenizerConfig& tokenizer,
-                      uint64_t seed = 0);
+  static Model create(const ModelConfig& config, const TokenizerConfig& tokenizer, uint64_t seed = 0);
   // Reads a model file. Throws Error(io) when it cannot be read, Error(format)
   // when it is truncated or corrupt, Error(unsupported) when it was written by
   // a newer version of the format; messages name the file and the reason.

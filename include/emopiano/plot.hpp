@@ -20,7 +20,6 @@ struct PianoRollOptions {
 // Throws Error(invalid_argument) for sizes out of range.
 std::string piano_roll_svg(const Score& score, const PianoRollOptions& options = {});
 // Written atomically.
-void write_piano_roll_svg(const Score& score, const std::filesystem::path& path,
-                          const PianoRollOptions& options = {});
+void write_piano_roll_svg(const Score& score, const std::filesystem::path& path, const PianoRollOptions& options = {});
 
 }  // namespace emopiano

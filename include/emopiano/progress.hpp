@@ -11,11 +11,11 @@
 namespace emopiano {
 
 struct ProgressInfo {
-  std::string stage;    // what is running, e.g. "tokenize", "train", "generate"
-  int64_t done = 0;     // units finished so far
-  int64_t total = 0;    // units in all; 0 when unknown
+  std::string stage;  // what is running, e.g. "tokenize", "train", "generate"
+  int64_t done = 0;   // units finished so far
+  int64_t total = 0;  // units in all; 0 when unknown
   double elapsed_seconds = 0.0;
-  std::string detail;   // free text for humans, e.g. "loss 2.31  1450 tok/s"
+  std::string detail;  // free text for humans, e.g. "loss 2.31  1450 tok/s"
 };
 
 // Called from the working thread. Return false to cancel the work, which then

@@ -108,10 +108,10 @@ struct GenerationResult {
   int64_t notes = 0;             // notes in `score`
   int32_t bars = 0;              // bars in the sequence, primer included
   StopReason stop_reason = StopReason::eos;
-  uint64_t seed = 0;             // the seed this piece used
+  uint64_t seed = 0;              // the seed this piece used
   std::optional<MusicalKey> key;  // the opening key (models with Key tokens)
   float guidance = 1.0f;          // the guidance weight used
-  double seconds = 0.0;          // wall time of the generation call
+  double seconds = 0.0;           // wall time of the generation call
 };
 
 class Sampler {

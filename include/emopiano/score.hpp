@@ -10,13 +10,13 @@
 namespace emopiano {
 
 struct Note {
-  int pitch = 60;       // MIDI key 0..127
-  int velocity = 64;    // 1..127
+  int pitch = 60;     // MIDI key 0..127
+  int velocity = 64;  // 1..127
   int64_t start_tick = 0;
   int64_t end_tick = 0;  // >= start_tick
   double start_seconds = 0.0;
   double end_seconds = 0.0;
-  int channel = 0;       // 0..15
+  int channel = 0;  // 0..15
 };
 
 // Sustain pedal (CC64) state change: down when value >= 64.
@@ -50,26 +50,26 @@ struct KeySignature {
 // What a reader or decoder met and repaired instead of failing. Real
 // (transcribed) files are messy; these counts say how messy.
 struct ScoreWarnings {
-  int64_t orphan_note_offs = 0;     // note-off with no sounding note: skipped
-  int64_t retriggered_notes = 0;    // same key pressed again before release: first note closed
-  int64_t unreleased_notes = 0;     // never released: closed at end of track
-  int64_t zero_length_notes = 0;    // note-off at the onset tick: kept, one tick long
-  int64_t drum_notes_skipped = 0;   // channel 10 notes left out of a piano score
-  int64_t invalid_tokens = 0;       // token decoding: ill-formed tokens skipped
+  int64_t orphan_note_offs = 0;    // note-off with no sounding note: skipped
+  int64_t retriggered_notes = 0;   // same key pressed again before release: first note closed
+  int64_t unreleased_notes = 0;    // never released: closed at end of track
+  int64_t zero_length_notes = 0;   // note-off at the onset tick: kept, one tick long
+  int64_t drum_notes_skipped = 0;  // channel 10 notes left out of a piano score
+  int64_t invalid_tokens = 0;      // token decoding: ill-formed tokens skipped
   bool any() const noexcept {
-    return orphan_note_offs || retriggered_notes || unreleased_notes || zero_length_notes ||
-           drum_notes_skipped || invalid_tokens;
+    return orphan_note_offs || retriggered_notes || unreleased_notes || zero_length_notes || drum_notes_skipped ||
+           invalid_tokens;
   }
   std::string to_string() const;  // "orphan note-offs 2, unreleased notes 1" or "none"
 };
 
 struct Score {
   int ticks_per_beat = 480;
-  std::vector<Note> notes;                    // sorted by (start_tick, pitch)
-  std::vector<PedalEvent> pedal;              // sorted by tick
-  std::vector<TempoChange> tempos;            // sorted by tick; first at tick 0
-  std::vector<TimeSignature> time_signatures; // sorted by tick; first at tick 0
-  std::vector<KeySignature> keys;             // sorted by tick; may be empty (key unknown)
+  std::vector<Note> notes;                     // sorted by (start_tick, pitch)
+  std::vector<PedalEvent> pedal;               // sorted by tick
+  std::vector<TempoChange> tempos;             // sorted by tick; first at tick 0
+  std::vector<TimeSignature> time_signatures;  // sorted by tick; first at tick 0
+  std::vector<KeySignature> keys;              // sorted by tick; may be empty (key unknown)
   ScoreWarnings warnings;
 
   // Tick of the last note-off or pedal event.

@@ -21,10 +21,10 @@ namespace emopiano {
 // so a model always decodes with the vocabulary it was trained with.
 struct TokenizerConfig {
   std::string scheme = "remi";
-  int positions_per_beat = 4;       // 4 = a 16th-note grid
-  int pitch_min = 21;               // piano range A0..C8
+  int positions_per_beat = 4;  // 4 = a 16th-note grid
+  int pitch_min = 21;          // piano range A0..C8
   int pitch_max = 108;
-  int velocity_bins = 32;           // uniform bins over 1..127
+  int velocity_bins = 32;  // uniform bins over 1..127
   // Geometric tempo bins over [tempo_min, tempo_max]. The defaults give ten
   // bins an octave (7% apart) with 60, 120 and 240 BPM exactly on bins.
   int tempo_bins = 31;
@@ -83,12 +83,12 @@ class TokenGrammar {
 // What encoding changed or left out, for data statistics and round-trip
 // reports. Every count is of notes unless it says otherwise.
 struct EncodeStats {
-  int64_t notes_in = 0;              // notes in the score
-  int64_t notes_encoded = 0;         // notes written as Pitch/Velocity/Duration
-  int64_t pitch_out_of_range = 0;    // outside [pitch_min, pitch_max]: dropped
-  int64_t notes_merged = 0;          // same pitch on the same grid cell: merged into one
-  int64_t durations_clipped = 0;     // longer than max_duration_steps: clipped
-  int64_t onsets_clamped = 0;        // in the last half step of a bar: kept on its last position
+  int64_t notes_in = 0;            // notes in the score
+  int64_t notes_encoded = 0;       // notes written as Pitch/Velocity/Duration
+  int64_t pitch_out_of_range = 0;  // outside [pitch_min, pitch_max]: dropped
+  int64_t notes_merged = 0;        // same pitch on the same grid cell: merged into one
+  int64_t durations_clipped = 0;   // longer than max_duration_steps: clipped
+  int64_t onsets_clamped = 0;      // in the last half step of a bar: kept on its last position
   // Pedal and tempo events that change nothing at the grid's resolution:
   // repeats of the state or bin in force, or changes undone in one grid cell.
   int64_t pedal_events_dropped = 0;
@@ -114,15 +114,20 @@ class Tokenizer {
   // The quadrant an emotion token stands for, or nullopt.
   virtual std::optional<Quadrant> emotion_of(int32_t id) const = 0;
   // The Key token of a key, or nullopt when the vocabulary has none (use_key off).
-  virtual std::optional<int32_t> key_id(const MusicalKey& key) const { (void)key; return std::nullopt; }
+  virtual std::optional<int32_t> key_id(const MusicalKey& key) const {
+    (void)key;
+    return std::nullopt;
+  }
   // The key a Key token stands for, or nullopt.
-  virtual std::optional<MusicalKey> key_of(int32_t id) const { (void)id; return std::nullopt; }
+  virtual std::optional<MusicalKey> key_of(int32_t id) const {
+    (void)id;
+    return std::nullopt;
+  }
 
   // BOS, [Emotion_Qn when `emotion` is set and config().emotion_token],
   // [Key with use_key], the piece, EOS.
   // `stats`, when given, receives what was dropped or merged on the way.
-  virtual std::vector<int32_t> encode(const Score& score,
-                                      std::optional<Quadrant> emotion = std::nullopt,
+  virtual std::vector<int32_t> encode(const Score& score, std::optional<Quadrant> emotion = std::nullopt,
                                       EncodeStats* stats = nullptr) const = 0;
   // Total: any id sequence decodes to a valid Score. Ill-formed runs and
   // out-of-range ids are skipped and counted in Score::warnings.invalid_tokens.
@@ -139,8 +144,7 @@ class Tokenizer {
 
   // Musical position of each token, as TokenGrammar::bar()/position() read
   // after consuming it. Tokens the grammar rejects keep the previous position.
-  void musical_positions(const int32_t* ids, size_t count, int32_t* bars,
-                         int32_t* positions) const;
+  void musical_positions(const int32_t* ids, size_t count, int32_t* bars, int32_t* positions) const;
   // Grid positions in one bar of the longest metre the vocabulary supports
   // (the model's position-in-bar embedding size).
   virtual int32_t max_positions_per_bar() const = 0;

@@ -46,12 +46,12 @@ struct TrainerConfig {
 
   int batch_size = 8;
   double learning_rate = 5e-4;
-  double weight_decay = 0.01;   // AdamW, on matrices only (not biases or norms)
+  double weight_decay = 0.01;  // AdamW, on matrices only (not biases or norms)
   double adam_beta1 = 0.9;
   double adam_beta2 = 0.98;
-  int64_t warmup_steps = 200;   // linear warm-up from 0
-  double min_lr_ratio = 0.1;    // cosine decay ends at learning_rate * min_lr_ratio
-  double grad_clip = 1.0;       // max global gradient norm (0 = no clipping)
+  int64_t warmup_steps = 200;  // linear warm-up from 0
+  double min_lr_ratio = 0.1;   // cosine decay ends at learning_rate * min_lr_ratio
+  double grad_clip = 1.0;      // max global gradient norm (0 = no clipping)
 
   // Pitch transposition augmentation: a shift in [min, max] semitones per
   // window, narrowed so every pitch stays in the vocabulary's range.
@@ -102,9 +102,9 @@ struct EvalMetrics {
 
 // Reported after each validation (every epoch, every eval_every steps, at the end).
 struct EpochMetrics {
-  int epoch = 0;             // epochs completed (fractional progress in `step`)
+  int epoch = 0;  // epochs completed (fractional progress in `step`)
   int64_t step = 0;
-  double train_loss = 0.0;   // mean training loss since the previous report
+  double train_loss = 0.0;  // mean training loss since the previous report
   EvalMetrics validation;
   double learning_rate = 0.0;
   double tokens_per_second = 0.0;
@@ -133,8 +133,8 @@ struct TrainerHooks {
 // checkpoints. A peer that dies or stops answering makes every other rank
 // throw Error(io) within timeout_seconds.
 struct DistributedConfig {
-  int world_size = 1;           // 1 = one process, no networking
-  int rank = 0;                 // 0 .. world_size-1
+  int world_size = 1;                     // 1 = one process, no networking
+  int rank = 0;                           // 0 .. world_size-1
   std::string master_addr = "127.0.0.1";  // host of rank 0, reachable from every rank
   int master_port = 29500;
   double timeout_seconds = 300.0;  // rendezvous and every collective operation
@@ -154,14 +154,14 @@ struct DistributedConfig {
 };
 
 struct TrainResult {
-  int64_t steps = 0;         // optimizer steps taken in total (including resumed ones)
-  double epochs = 0.0;       // steps / steps_per_epoch
-  int64_t tokens_seen = 0;   // predicted training tokens (padding excluded)
+  int64_t steps = 0;        // optimizer steps taken in total (including resumed ones)
+  double epochs = 0.0;      // steps / steps_per_epoch
+  int64_t tokens_seen = 0;  // predicted training tokens (padding excluded)
   double train_seconds = 0.0;
-  EvalMetrics validation;    // final validation
+  EvalMetrics validation;  // final validation
   double best_validation_loss = 0.0;
   bool bf16 = false;
-  bool stopped_by_time = false;  // max_minutes reached before the planned steps
+  bool stopped_by_time = false;      // max_minutes reached before the planned steps
   std::filesystem::path checkpoint;  // last checkpoint written, empty when none
   int world_size = 1;                // processes that trained together (DistributedConfig)
 };
@@ -180,8 +180,7 @@ class Trainer {
   // so Samplers may keep generating from it on other threads. Throws
   // Error(invalid_argument) when the dataset has no training pieces or its
   // tokenizer differs from the model's.
-  Trainer(Model model, const Dataset& dataset, const TrainerConfig& config,
-          TrainerHooks hooks = {});
+  Trainer(Model model, const Dataset& dataset, const TrainerConfig& config, TrainerHooks hooks = {});
   // One rank of a data-parallel run (see DistributedConfig): meets the other
   // ranks before returning, and throws Error(io) naming the missing ranks
   // when they do not all arrive within the timeout. batch_size is per rank.
@@ -197,8 +196,7 @@ class Trainer {
   // of rank 0's on each host); a rank whose copy differs from rank 0's makes
   // every rank throw Error(invalid_argument).
   static Trainer resume(const std::filesystem::path& checkpoint_dir, const Dataset& dataset,
-                        const TrainerConfig& config, TrainerHooks hooks,
-                        const DistributedConfig& distributed);
+                        const TrainerConfig& config, TrainerHooks hooks, const DistributedConfig& distributed);
   ~Trainer();
   Trainer(Trainer&&) noexcept;
   Trainer& operator=(Trainer&&) noexcept;

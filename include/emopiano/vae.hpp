@@ -49,8 +49,8 @@ struct VaeConfig {
   int n_heads = 4;
   int d_ff = 1024;
   int latent_dim = 128;
-  int segment_bars = 4;            // bars per segment
-  int max_segment_tokens = 512;    // BOS, emotion, the bars, EOS; longer segments lose their last bars
+  int segment_bars = 4;          // bars per segment
+  int max_segment_tokens = 512;  // BOS, emotion, the bars, EOS; longer segments lose their last bars
   float dropout = 0.1f;
 
   std::string to_json() const;
@@ -79,8 +79,8 @@ enum class Interpolation { linear, spherical };
 // Points from a to b, both included, in `steps` (>= 2) steps: straight
 // (linear) or along the great circle with the norm interpolated (spherical,
 // as MusicVAE's slerp). Throws Error(invalid_argument) on size mismatch.
-std::vector<std::vector<float>> interpolate_latents(const std::vector<float>& a, const std::vector<float>& b,
-                                                    int steps, Interpolation mode);
+std::vector<std::vector<float>> interpolate_latents(const std::vector<float>& a, const std::vector<float>& b, int steps,
+                                                    Interpolation mode);
 
 class EmotionVae {
  public:
@@ -137,8 +137,7 @@ class EmotionVae {
   // no quadrant means.
   bool has_attribute_vectors() const;
   std::vector<float> attribute_vector(Quadrant from, Quadrant to) const;
-  Score transform(const Score& piece, Quadrant from, Quadrant to, float strength,
-                  const SamplingParams& params) const;
+  Score transform(const Score& piece, Quadrant from, Quadrant to, float strength, const SamplingParams& params) const;
 
   // Segments one after another as one piece (each segment's bars in turn).
   Score join(const std::vector<VaeSegment>& segments) const;
@@ -166,14 +165,14 @@ std::filesystem::path bundled_vae_path();
 class EmotionClassifier;
 
 struct VaeEvaluationOptions {
-  int max_segments = 256;            // reconstruction: segments of the split, spread over its pieces
-  int interpolation_pairs = 16;      // pairs of pieces (of different quadrants) interpolated
+  int max_segments = 256;        // reconstruction: segments of the split, spread over its pieces
+  int interpolation_pairs = 16;  // pairs of pieces (of different quadrants) interpolated
   int interpolation_steps = 8;
-  int transform_pieces = 8;          // per source quadrant, each moved to the three others
+  int transform_pieces = 8;  // per source quadrant, each moved to the three others
   float transform_strength = 1.0f;
-  float temperature = 0.8f;          // sampled decodings (greedy ones use 0)
+  float temperature = 0.8f;  // sampled decodings (greedy ones use 0)
   uint64_t seed = 1;
-  ProgressCallback progress;         // stages "reconstruct", "interpolate", "transform"
+  ProgressCallback progress;  // stages "reconstruct", "interpolate", "transform"
   CancelToken cancel;
 };
 
@@ -193,7 +192,7 @@ struct VaeEvaluation {
   // a prior draw.
   double sampled_pitch_overlap = 0.0;
   double prior_pitch_overlap = 0.0;
-  double kl = 0.0;                       // nats per segment
+  double kl = 0.0;  // nats per segment
   int active_dimensions = 0;
   std::vector<double> kl_per_dimension;
   // Interpolation between the first segments of two pieces: mean note
@@ -225,19 +224,19 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
 
 struct VaeTrainerConfig {
   int64_t max_steps = 2000;
-  double max_minutes = 0.0;     // wall-clock budget (0 = none)
-  int batch_size = 16;          // segments per step
+  double max_minutes = 0.0;  // wall-clock budget (0 = none)
+  int batch_size = 16;       // segments per step
   double learning_rate = 5e-4;
-  double weight_decay = 0.01;   // AdamW, on matrices only
-  int64_t warmup_steps = 100;   // then cosine decay to learning_rate * min_lr_ratio
+  double weight_decay = 0.01;  // AdamW, on matrices only
+  int64_t warmup_steps = 100;  // then cosine decay to learning_rate * min_lr_ratio
   double min_lr_ratio = 0.1;
   double grad_clip = 1.0;
   // Loss = reconstruction + beta * max(KL - free_bits, 0) per segment, with
   // beta = max_beta * (1 - beta_rate^step) (MusicVAE's schedule).
   double max_beta = 0.2;
   double beta_rate = 0.998;
-  double free_bits = 48.0;      // nats per segment the KL may use for free
-  int transpose_min = -5;       // random transposition per segment, in semitones
+  double free_bits = 48.0;  // nats per segment the KL may use for free
+  int transpose_min = -5;   // random transposition per segment, in semitones
   int transpose_max = 6;
   int64_t checkpoint_every = 200;  // steps (0 = only at the end and on cancel)
   int64_t eval_every = 200;        // steps between validations
@@ -270,16 +269,16 @@ struct VaeMetrics {
   double accuracy = 0.0;        // teacher-forced next-token accuracy
   double kl = 0.0;              // nats per segment
   double beta = 0.0;
-  int active_dimensions = 0;    // dimensions whose posterior mean varies across segments (variance > 0.01)
+  int active_dimensions = 0;  // dimensions whose posterior mean varies across segments (variance > 0.01)
   std::vector<double> kl_per_dimension;
-  double train_loss = 0.0;      // mean training loss since the previous report
+  double train_loss = 0.0;  // mean training loss since the previous report
   double elapsed_seconds = 0.0;
 };
 
 struct VaeTrainerHooks {
   ProgressCallback progress;  // stage "train" (detail "rec 310.2 kl 41.0"), "validate", "latent means"
   std::function<void(const VaeMetrics&)> on_validation;
-  CancelToken cancel;         // cancelling saves a checkpoint and throws Error(cancelled)
+  CancelToken cancel;  // cancelling saves a checkpoint and throws Error(cancelled)
 };
 
 struct VaeTrainResult {
@@ -310,7 +309,7 @@ class VaeTrainer {
   // latent means of the training segments (for attribute vectors) and the
   // run in the metadata, and checkpoints.
   VaeTrainResult run();
-  VaeMetrics evaluate();  // on the validation split
+  VaeMetrics evaluate();   // on the validation split
   EmotionVae vae() const;  // a copy of the weights trained so far
   int64_t step() const;
 

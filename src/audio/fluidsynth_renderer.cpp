@@ -121,9 +121,12 @@ AudioBuffer render_audio(const Score& score, const RenderOptions& options) {
   };
   for (const SynthEvent& e : events) {
     render_to(e.frame);
-    if (e.kind == 1) fluid_synth_noteon(s.synth, 0, e.key, e.value);
-    else if (e.kind == 0) fluid_synth_noteoff(s.synth, 0, e.key);
-    else fluid_synth_cc(s.synth, 0, e.key, e.value);
+    if (e.kind == 1)
+      fluid_synth_noteon(s.synth, 0, e.key, e.value);
+    else if (e.kind == 0)
+      fluid_synth_noteoff(s.synth, 0, e.key);
+    else
+      fluid_synth_cc(s.synth, 0, e.key, e.value);
   }
   render_to(total);
   return out;

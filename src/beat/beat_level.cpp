@@ -89,11 +89,16 @@ OnsetPlacement onset_placement(const std::vector<OnsetGroup>& onsets, const std:
     bass += group.lowest_pitch < kBassBelow;
     // In this order: the windows of a quarter and a triplet touch.
     if (near(0, 0.07) || near(1, 0.07)) continue;
-    if (near(0.5, 0.07)) ++half;
-    else if (near(0.25, 0.05) || near(0.75, 0.05)) ++quarter;
-    else if (near(1.0 / 3, 0.05)) ++first_third;
-    else if (near(2.0 / 3, 0.05)) ++second_third;
-    else if (near(0.125, 0.035) || near(0.375, 0.035) || near(0.625, 0.035) || near(0.875, 0.035)) ++eighth;
+    if (near(0.5, 0.07))
+      ++half;
+    else if (near(0.25, 0.05) || near(0.75, 0.05))
+      ++quarter;
+    else if (near(1.0 / 3, 0.05))
+      ++first_third;
+    else if (near(2.0 / 3, 0.05))
+      ++second_third;
+    else if (near(0.125, 0.035) || near(0.375, 0.035) || near(0.625, 0.035) || near(0.875, 0.035))
+      ++eighth;
   }
   if (out.onsets > 0) {
     const double n = static_cast<double>(out.onsets);
@@ -133,11 +138,10 @@ BeatTrack choose_beat_level(const Score& score, const OnsetEnvelope& env, const 
     const double bpm = 60.0 / median_interval(track.seconds);
     if (!own && (bpm < slowest || bpm > fastest)) continue;
     const double log_tempo = std::log2(bpm / options.prior_bpm);
-    const double score_here = kLogTempo * log_tempo + kLogTempoSquared * log_tempo * log_tempo +
-                              (own ? kOwnPulse : 0.0) + kHalf * at.half + kQuarter * at.quarter +
-                              kTriplet * at.triplet + kEighth * at.eighth +
-                              kBeatStrength * std::log(beat_strength(env, track.seconds)) +
-                              kBassPerBeat * at.bass_per_beat;
+    const double score_here =
+        kLogTempo * log_tempo + kLogTempoSquared * log_tempo * log_tempo + (own ? kOwnPulse : 0.0) + kHalf * at.half +
+        kQuarter * at.quarter + kTriplet * at.triplet + kEighth * at.eighth +
+        kBeatStrength * std::log(beat_strength(env, track.seconds)) + kBassPerBeat * at.bass_per_beat;
     if (score_here > best_score) best_score = score_here, best = std::move(track);
   }
   best.work = work;

@@ -27,8 +27,8 @@ void BeatTrackingOptions::validate() const {
     throw Error(ErrorCode::invalid_argument, "beat tracking options: " + what);
   };
   if (!(min_bpm >= 10.0) || !(max_bpm <= 1000.0) || !(min_bpm * 1.5 <= max_bpm))
-    bad(fmt::format("tempo range [{}, {}] must satisfy 10 <= min_bpm, 1.5 min_bpm <= max_bpm <= 1000",
-                    min_bpm, max_bpm));
+    bad(fmt::format("tempo range [{}, {}] must satisfy 10 <= min_bpm, 1.5 min_bpm <= max_bpm <= 1000", min_bpm,
+                    max_bpm));
   if (!(prior_bpm > 0.0) || !(prior_octaves > 0.0))
     bad(fmt::format("prior_bpm {} and prior_octaves {} must be positive", prior_bpm, prior_octaves));
   if (!(tightness >= 0.0) || tightness > 1e6) bad(fmt::format("tightness {} must be in [0, 1e6]", tightness));
@@ -78,8 +78,8 @@ BeatMap track_beats(const Score& input, const BeatTrackingOptions& options) {
     return map;
   }
   for (size_t i = 0; i < map.beats.size(); ++i) {
-    const double interval = i + 1 < map.beats.size() ? map.beats[i + 1] - map.beats[i]
-                                                     : map.beats[i] - map.beats[i - 1];
+    const double interval =
+        i + 1 < map.beats.size() ? map.beats[i + 1] - map.beats[i] : map.beats[i] - map.beats[i - 1];
     map.bpm.push_back(60.0 / interval);
   }
   const beat::Bars bars = beat::find_downbeats(score, map.beats, options.metre);

@@ -65,7 +65,8 @@ BeatTrack track_beat_times(const OnsetEnvelope& env, const TempoCurve& tempo, do
   for (; t >= 0; t = previous[static_cast<size_t>(t)]) chain.push_back(t);
   std::reverse(chain.begin(), chain.end());
 
-  const double first_keep = env.first_onset_frame - kOverhang * tempo.period[static_cast<size_t>(env.first_onset_frame)];
+  const double first_keep =
+      env.first_onset_frame - kOverhang * tempo.period[static_cast<size_t>(env.first_onset_frame)];
   for (int64_t f : chain) {
     if (static_cast<double>(f) < first_keep) continue;
     double sum = 0, moment = 0;

@@ -72,8 +72,10 @@ Path bar_positions(const std::vector<double>& cue, int metre, int64_t& work) {
   double on = 0, off = 0;
   int on_count = 0, off_count = 0;
   for (size_t i = 0; i < n; ++i)
-    if (path.position[i] == 0) on += cue[i], ++on_count;
-    else off += cue[i], ++off_count;
+    if (path.position[i] == 0)
+      on += cue[i], ++on_count;
+    else
+      off += cue[i], ++off_count;
   if (on_count && off_count) path.contrast = on / on_count - off / off_count;
   return path;
 }

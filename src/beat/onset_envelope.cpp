@@ -37,14 +37,12 @@ OnsetEnvelope onset_envelope(const Score& score) {
 
   env.impulses.reserve(sums.size());
   // log(1 + x): a ten-note chord is a stronger onset than one note, but not ten times.
-  for (const auto& [frame, sum] : sums)
-    env.impulses.push_back({frame, static_cast<float>(std::log1p(2.0 * sum))});
+  for (const auto& [frame, sum] : sums) env.impulses.push_back({frame, static_cast<float>(std::log1p(2.0 * sum))});
 
   env.strength.assign(static_cast<size_t>(env.last_onset_frame + 2 * kSmoothingRadius + 1), 0.0f);
   float kernel[2 * kSmoothingRadius + 1];
   for (int k = -kSmoothingRadius; k <= kSmoothingRadius; ++k)
-    kernel[k + kSmoothingRadius] =
-        static_cast<float>(std::exp(-0.5 * (k / kSmoothingFrames) * (k / kSmoothingFrames)));
+    kernel[k + kSmoothingRadius] = static_cast<float>(std::exp(-0.5 * (k / kSmoothingFrames) * (k / kSmoothingFrames)));
   for (const auto& imp : env.impulses)
     for (int k = -kSmoothingRadius; k <= kSmoothingRadius; ++k) {
       const int64_t f = imp.frame + k;

@@ -25,8 +25,7 @@ struct LeadIn {
 // The lead-in ends at an extrapolated beat or at the first tracked one (never
 // later: tracked beats are kept), whichever gives lead-in beats closest to
 // the first tracked period.
-LeadIn choose_lead_in(const std::vector<double>& beats, int64_t first_tracked, int64_t first_downbeat,
-                      int metre) {
+LeadIn choose_lead_in(const std::vector<double>& beats, int64_t first_tracked, int64_t first_downbeat, int metre) {
   const double period = beats[1] - beats[0];
   LeadIn best;
   double best_cost = std::numeric_limits<double>::infinity();

@@ -32,8 +32,8 @@ TempoCurve estimate_tempo(const OnsetEnvelope& env, const BeatTrackingOptions& o
   const int64_t frames = env.frames();
   if (frames == 0) return curve;
 
-  const int bins = std::max(1, static_cast<int>(std::floor(kBinsPerOctave *
-                                                          std::log2(options.max_bpm / options.min_bpm))) + 1);
+  const int bins =
+      std::max(1, static_cast<int>(std::floor(kBinsPerOctave * std::log2(options.max_bpm / options.min_bpm))) + 1);
   std::vector<double> bin_lag(bins), prior(bins);
   for (int b = 0; b < bins; ++b) {
     const double bpm = options.min_bpm * std::exp2(static_cast<double>(b) / kBinsPerOctave);

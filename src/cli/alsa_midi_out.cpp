@@ -42,7 +42,8 @@ AlsaMidiOut::AlsaMidiOut(const std::string& destination) : impl_(std::make_uniqu
   if (rc < 0) {
     a.seq = nullptr;
     throw Error(ErrorCode::io, fmt::format("--alsa: this machine has no ALSA sequencer ({}; is /dev/snd/seq there "
-                                           "and the snd-seq module loaded?)", snd_strerror(rc)));
+                                           "and the snd-seq module loaded?)",
+                                           snd_strerror(rc)));
   }
   snd_seq_set_client_name(a.seq, "emopiano");
   a.port = snd_seq_create_simple_port(a.seq, "emopiano live", SND_SEQ_PORT_CAP_READ | SND_SEQ_PORT_CAP_SUBS_READ,
@@ -86,7 +87,7 @@ void AlsaMidiOut::send(const std::vector<Note>& notes, const std::vector<PedalEv
 
 void AlsaMidiOut::all_notes_off() {
   Impl& a = *impl_;
-  snd_seq_drop_output(a.seq);  // what was scheduled and not yet played
+  snd_seq_drop_output(a.seq);         // what was scheduled and not yet played
   for (int controller : {64, 123}) {  // pedal up, all notes off
     snd_seq_event_t ev;
     snd_seq_ev_clear(&ev);
@@ -98,9 +99,7 @@ void AlsaMidiOut::all_notes_off() {
   }
 }
 
-std::string AlsaMidiOut::port_name() const {
-  return fmt::format("{}:{}", snd_seq_client_id(impl_->seq), impl_->port);
-}
+std::string AlsaMidiOut::port_name() const { return fmt::format("{}:{}", snd_seq_client_id(impl_->seq), impl_->port); }
 
 #else
 

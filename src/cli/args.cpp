@@ -10,8 +10,7 @@
 namespace emopiano::cli {
 
 Args::Args(std::string command, std::string positional_usage, std::string description)
-    : command_(std::move(command)), usage_(std::move(positional_usage)),
-      description_(std::move(description)) {
+    : command_(std::move(command)), usage_(std::move(positional_usage)), description_(std::move(description)) {
   flag("help", "show this help");
 }
 
@@ -56,8 +55,7 @@ int Args::parse(int argc, char** argv) {
       } else {
         if (!inline_value) {
           if (i + 1 >= argc) {
-            fmt::print(stderr, "emopiano {}: --{} needs a value {}\n", command_, name,
-                       it->second.metavar);
+            fmt::print(stderr, "emopiano {}: --{} needs a value {}\n", command_, name, it->second.metavar);
             return 2;
           }
           value = argv[++i];

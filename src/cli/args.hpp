@@ -26,7 +26,7 @@ class Args {
   // exit code (0 after --help, 2 after printing a usage error to stderr).
   int parse(int argc, char** argv);
 
-  bool has(const std::string& name) const;  // flag given, or option given/defaulted
+  bool has(const std::string& name) const;         // flag given, or option given/defaulted
   std::string get(const std::string& name) const;  // "" when absent
   // Parsed numbers; a malformed value throws Error(invalid_argument) naming the option.
   double get_double(const std::string& name) const;

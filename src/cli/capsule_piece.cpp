@@ -4,8 +4,8 @@
 
 namespace emopiano::cli {
 
-CapsulePiece follow_capsule(GenerationSession& session, const Capsule& capsule,
-                            const SmoothingParams& smoothing, int64_t max_bars, const Score* primer) {
+CapsulePiece follow_capsule(GenerationSession& session, const Capsule& capsule, const SmoothingParams& smoothing,
+                            int64_t max_bars, const Score* primer) {
   CapsulePiece piece;
   if (primer) {
     // The primer as the model hears it: on its grid, at its resolution, so

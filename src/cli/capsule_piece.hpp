@@ -18,14 +18,14 @@ inline double capsule_time(CapsuleClock clock, const SessionBar* previous) {
 }
 
 struct CapsulePiece {
-  Score score;        // the primer (at the model's resolution) and every bar written
+  Score score;  // the primer (at the model's resolution) and every bar written
   int64_t bars = 0;
 };
 
 // Bars until the next would start after the capsule's last row (every row is
 // heard), or `max_bars` (> 0) first. `primer`, when set, is what the session
 // continues: its decoded tokens open the score.
-CapsulePiece follow_capsule(GenerationSession& session, const Capsule& capsule,
-                            const SmoothingParams& smoothing, int64_t max_bars, const Score* primer);
+CapsulePiece follow_capsule(GenerationSession& session, const Capsule& capsule, const SmoothingParams& smoothing,
+                            int64_t max_bars, const Score* primer);
 
 }  // namespace emopiano::cli

@@ -31,8 +31,8 @@ int run(int argc, char** argv) {
 
   if (args.has("json")) {
     detail::write_file_atomically(args.get("json"), nlohmann::json::parse(map.to_json()).dump(1) + "\n");
-    fmt::print("{}: {} beats, metre {}, median {:.1f} BPM -> {}\n", path, map.beats.size(), map.metre,
-               median_bpm(map), args.get("json"));
+    fmt::print("{}: {} beats, metre {}, median {:.1f} BPM -> {}\n", path, map.beats.size(), map.metre, median_bpm(map),
+               args.get("json"));
     return 0;
   }
   if (map.beats.empty()) {

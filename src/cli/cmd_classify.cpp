@@ -25,7 +25,8 @@ namespace fs = std::filesystem;
 
 bool is_midi(const fs::path& p) {
   std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return ext == ".mid" || ext == ".midi";
 }
 
@@ -60,8 +61,8 @@ int run(int argc, char** argv) {
 
   const bool json = args.has("json");
   if (!json)
-    fmt::print("{:<36} {:>5} {:>5} {:>5} {:>5}  {:<4} {:>7} {:>7}  {}\n", "file", "Q1", "Q2", "Q3", "Q4",
-               "pred", "arousal", "valence", "label");
+    fmt::print("{:<36} {:>5} {:>5} {:>5} {:>5}  {:<4} {:>7} {:>7}  {}\n", "file", "Q1", "Q2", "Q3", "Q4", "pred",
+               "arousal", "valence", "label");
   EmotionAccuracy accuracy;
   int failed = 0;
   install_interrupt_handlers();
@@ -88,8 +89,8 @@ int run(int argc, char** argv) {
       fmt::print("{}\n", j.dump());
     } else {
       fmt::print("{:<36} {:>5.3f} {:>5.3f} {:>5.3f} {:>5.3f}  {:<4} {:>7.3f} {:>7.3f}  {}\n",
-                 f.filename().string().substr(0, 36), p.probabilities[0], p.probabilities[1],
-                 p.probabilities[2], p.probabilities[3], quadrant_name(p.quadrant), p.arousal, p.valence,
+                 f.filename().string().substr(0, 36), p.probabilities[0], p.probabilities[1], p.probabilities[2],
+                 p.probabilities[3], quadrant_name(p.quadrant), p.arousal, p.valence,
                  label ? quadrant_name(*label) : "");
     }
   }

@@ -114,8 +114,8 @@ int run(int argc, char** argv) {
       js["unlabelled"] = unlabelled[s];
       for (int q = 0; q < kNumQuadrants; ++q) js[quadrant_name(static_cast<Quadrant>(q))] = counts[s][q];
     }
-    j["tokens"] = {{"total", ds.total_tokens()}, {"min", len.min}, {"median", len.median},
-                   {"mean", len.mean}, {"max", len.max}};
+    j["tokens"] = {
+        {"total", ds.total_tokens()}, {"min", len.min}, {"median", len.median}, {"mean", len.mean}, {"max", len.max}};
     j["skipped"] = nlohmann::json::array();
     for (const auto& s : ds.skipped()) j["skipped"].push_back({{"path", s.path.string()}, {"reason", s.reason}});
     fmt::print("{}\n", j.dump(2));
@@ -140,8 +140,8 @@ int run(int argc, char** argv) {
     for (int q = 0; q < kNumQuadrants; ++q) fmt::print("{:>11}", per_q[q]);
     if (unlabelled_total > 0) fmt::print("{:>11}", unlabelled_total);
     fmt::print("{:>9}\n\n", ds.items().size());
-    fmt::print("tokens   {} in all; per clip min {}, median {:.0f}, mean {:.1f}, max {}\n", ds.total_tokens(),
-               len.min, len.median, len.mean, len.max);
+    fmt::print("tokens   {} in all; per clip min {}, median {:.0f}, mean {:.1f}, max {}\n", ds.total_tokens(), len.min,
+               len.median, len.mean, len.max);
     if (!ds.skipped().empty()) {
       fmt::print("\nskipped {} file(s):\n", ds.skipped().size());
       for (const auto& s : ds.skipped()) {

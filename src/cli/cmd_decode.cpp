@@ -13,7 +13,8 @@ namespace {
 
 std::vector<float> read_latent(const nlohmann::json& j, const std::string& file) {
   const nlohmann::json* v = j.contains("z") ? &j["z"] : j.contains("mean") ? &j["mean"] : nullptr;
-  if (!v || !v->is_array()) throw Error(ErrorCode::format, fmt::format("{}: a segment needs a \"mean\" or \"z\" array", file));
+  if (!v || !v->is_array())
+    throw Error(ErrorCode::format, fmt::format("{}: a segment needs a \"mean\" or \"z\" array", file));
   std::vector<float> z;
   for (const auto& x : *v) {
     if (!x.is_number()) throw Error(ErrorCode::format, fmt::format("{}: latent values must be numbers", file));
@@ -34,7 +35,8 @@ int run(int argc, char** argv) {
   const bool quiet = args.has("quiet");
   const std::string file = args.positional()[0];
   auto j = nlohmann::json::parse(detail::read_file_bytes(file), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw Error(ErrorCode::format, fmt::format("{}: expected a JSON object", file));
+  if (j.is_discarded() || !j.is_object())
+    throw Error(ErrorCode::format, fmt::format("{}: expected a JSON object", file));
   std::vector<std::vector<float>> z;
   if (j.contains("segments") && j["segments"].is_array()) {
     for (const auto& s : j["segments"]) z.push_back(read_latent(s, file));
@@ -50,8 +52,9 @@ int run(int argc, char** argv) {
   auto segments = vae.decode(z, std::vector<EmotionMix>(z.size(), emotion), params);
   const Score piece = vae.join(segments);
   write_midi_file(piece, args.get("output"));
-  if (!quiet) fmt::print("wrote {}: {} segment(s), {} notes, seed {}\n", args.get("output"), segments.size(),
-                         piece.notes.size(), params.seed);
+  if (!quiet)
+    fmt::print("wrote {}: {} segment(s), {} notes, seed {}\n", args.get("output"), segments.size(), piece.notes.size(),
+               params.seed);
   return 0;
 }
 

@@ -53,8 +53,8 @@ int run_trajectories(const Args& args, const Model& model, const EmotionClassifi
     fmt::print("{}\n", j.dump());
     return 0;
   }
-  fmt::print("emotion changing at bar {} of {}: the first and last {} bars of {} pieces per pair\n",
-             options.change_bar, options.bars, options.edge_bars, options.seeds);
+  fmt::print("emotion changing at bar {} of {}: the first and last {} bars of {} pieces per pair\n", options.change_bar,
+             options.bars, options.edge_bars, options.seeds);
   fmt::print("{:<8} {:<5} {:>8} {:>8} {:>8} {:>10} {:>9} {:>7} {:>7}\n", "pair", "bars", "in quad", "arousal",
              "valence", "notes/bar", "velocity", "major", "tempo");
   for (const auto& p : result.pairs) {
@@ -66,7 +66,7 @@ int run_trajectories(const Args& args, const Model& model, const EmotionClassifi
                  s->major_share, s->tempo_bpm);
       // A pair has a few dozen pieces: each share with its Wilson 95% interval.
       auto interval = [n = s->accuracy.total](double share) {
-        const eval::Interval ci = eval::wilson_interval(std::llround(share * double(n)), n);
+        const eval::Interval ci = eval::wilson_interval(std::llround(share * static_cast<double>(n)), n);
         return fmt::format("{:.2f}-{:.2f}", ci.low, ci.high);
       };
       fmt::print("{:<8} {:<5} {:>8} {:>8} {:>8} {:>10} {:>9} {:>7}\n", "", "95%", interval(s->accuracy.accuracy()),
@@ -74,10 +74,12 @@ int run_trajectories(const Args& args, const Model& model, const EmotionClassifi
                  interval(s->major_share));
     }
   }
-  fmt::print("(in quad / arousal / valence: share of pieces whose bars the classifier puts in the requested\n"
-             " quadrant / arousal half / valence half: the first emotion for 'first', the second for 'last';\n"
-             " below each row the Wilson 95% intervals of the shares)\n");
-  fmt::print("{} pieces in {:.1f} min\n", static_cast<int64_t>(result.pairs.size()) * options.seeds, result.seconds / 60.0);
+  fmt::print(
+      "(in quad / arousal / valence: share of pieces whose bars the classifier puts in the requested\n"
+      " quadrant / arousal half / valence half: the first emotion for 'first', the second for 'last';\n"
+      " below each row the Wilson 95% intervals of the shares)\n");
+  fmt::print("{} pieces in {:.1f} min\n", static_cast<int64_t>(result.pairs.size()) * options.seeds,
+             result.seconds / 60.0);
   return 0;
 }
 
@@ -96,8 +98,9 @@ int run(int argc, char** argv) {
   args.option("temperature", "T", "sampling temperature", "1.0");
   args.option("top-p", "P", "nucleus sampling threshold", "0.95");
   args.option("guidance", "W", "classifier-free guidance weight (default: the model's own)");
-  args.flag("trajectories", "instead: pieces whose emotion changes (Q1->Q3, Q3->Q1, Q2->Q4, Q4->Q2) at\n"
-                            "--change-bar, their first and last --edge-bars bars judged apart");
+  args.flag("trajectories",
+            "instead: pieces whose emotion changes (Q1->Q3, Q3->Q1, Q2->Q4, Q4->Q2) at\n"
+            "--change-bar, their first and last --edge-bars bars judged apart");
   args.option("seeds", "N", "with --trajectories: pieces per pair", "20");
   args.option("change-bar", "B", "with --trajectories: first bar (0-based) of the second emotion", "8");
   args.option("edge-bars", "B", "with --trajectories: bars judged at each end", "6");
@@ -144,8 +147,8 @@ int run(int argc, char** argv) {
   };
   options.on_piece = [&save](Quadrant q, int index, const GenerationResult& piece, const EmotionPrediction& p) {
     if (save.empty()) return;
-    write_midi_file(piece.score, save / fmt::format("{}_{:03d}_pred-{}.mid", quadrant_name(q), index,
-                                                    quadrant_name(p.quadrant)));
+    write_midi_file(piece.score,
+                    save / fmt::format("{}_{:03d}_pred-{}.mid", quadrant_name(q), index, quadrant_name(p.quadrant)));
   };
   GeneratorEvaluation result = evaluate_generator(model, classifier, options);
   bar.finish();

@@ -39,14 +39,17 @@ int run(int argc, char** argv) {
     return 2;
   }
   const std::string split_text = args.get("split");
-  const Split split = split_text == "train" ? Split::train
+  const Split split = split_text == "train"                               ? Split::train
                       : split_text == "validation" || split_text == "val" ? Split::validation
-                      : split_text == "test" ? Split::test
-                      : throw Error(ErrorCode::invalid_argument, fmt::format("--split: '{}' is not train, validation or test", split_text));
+                      : split_text == "test"
+                          ? Split::test
+                          : throw Error(ErrorCode::invalid_argument,
+                                        fmt::format("--split: '{}' is not train, validation or test", split_text));
   EmotionVae vae = load_vae(args, false);
   std::unique_ptr<EmotionClassifier> classifier;
   if (args.get_int("transform-pieces") > 0) {
-    const auto path = args.get("classifier").empty() ? bundled_classifier_path() : std::filesystem::path(args.get("classifier"));
+    const auto path =
+        args.get("classifier").empty() ? bundled_classifier_path() : std::filesystem::path(args.get("classifier"));
     classifier = std::make_unique<EmotionClassifier>(EmotionClassifier::load(path));
   }
   ProgressBar bar;
@@ -86,18 +89,22 @@ int run(int argc, char** argv) {
                r.interpolation_pairs, curve, 100.0 * r.monotonic_fraction);
   }
   if (r.transform_cases > 0) {
-    fmt::print("transform       {} cases: classified as the target {:.3f} (vector + condition), {:.3f} "
-               "(condition only), {:.3f} (originals, baseline)\n",
-               r.transform_cases, r.transform_success, r.condition_only_success, r.baseline_success);
+    fmt::print(
+        "transform       {} cases: classified as the target {:.3f} (vector + condition), {:.3f} "
+        "(condition only), {:.3f} (originals, baseline)\n",
+        r.transform_cases, r.transform_success, r.condition_only_success, r.baseline_success);
     fmt::print("                from\\to    Q1    Q2    Q3    Q4\n");
     for (int f = 0; f < 4; ++f) {
       std::string row;
-      for (int t = 0; t < 4; ++t) row += f == t ? "     -" : fmt::format(" {:5.2f}", r.transform_matrix[static_cast<size_t>(f)][static_cast<size_t>(t)]);
+      for (int t = 0; t < 4; ++t)
+        row += f == t ? "     -"
+                      : fmt::format(" {:5.2f}", r.transform_matrix[static_cast<size_t>(f)][static_cast<size_t>(t)]);
       fmt::print("                Q{}     {}\n", f + 1, row);
     }
   }
   fmt::print("{:.0f} s\n", r.seconds);
-  if (!args.get("json").empty()) detail::write_file_atomically(args.get("json"), nlohmann::json::parse(r.to_json()).dump(1) + "\n");
+  if (!args.get("json").empty())
+    detail::write_file_atomically(args.get("json"), nlohmann::json::parse(r.to_json()).dump(1) + "\n");
   return 0;
 }
 

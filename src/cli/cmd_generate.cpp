@@ -89,8 +89,8 @@ int generate_from_capsule(const Args& args, const Model& model, const Generation
     fmt::print(stderr, "capsule {}: {} rows over {:g} {}, seed {}\n", args.get("capsule"), capsule.rows.size(),
                capsule.rows.back().time, capsule.clock == CapsuleClock::bars ? "bars" : "s", request.params.seed);
   const auto start = std::chrono::steady_clock::now();
-  const CapsulePiece piece = follow_capsule(session, capsule, smoothing, request.params.max_bars,
-                                            request.primer ? &*request.primer : nullptr);
+  const CapsulePiece piece =
+      follow_capsule(session, capsule, smoothing, request.params.max_bars, request.primer ? &*request.primer : nullptr);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   g_cancel = nullptr;
   write_midi_file(piece.score, output);
@@ -172,7 +172,8 @@ int run(int argc, char** argv) {
       throw Error(ErrorCode::invalid_argument,
                   fmt::format("--key: '{}' is not a key (e.g. \"A minor\", \"Eb major\", \"F#m\")", args.get("key")));
   }
-  params.seed = args.has("seed") ? parse_seed(args.get("seed")) : (static_cast<uint64_t>(std::random_device{}()) << 32 | std::random_device{}());
+  params.seed = args.has("seed") ? parse_seed(args.get("seed"))
+                                 : (static_cast<uint64_t>(std::random_device{}()) << 32 | std::random_device{}());
   params.validate();
   const int count = int_option(args, "num", 1, 4096);
   const fs::path output = args.get("output");
@@ -187,10 +188,10 @@ int run(int argc, char** argv) {
     throw Error(ErrorCode::invalid_argument, fmt::format("--precision: '{}' is not bf16 or f32", precision));
 
   set_compute_threads(int_option(args, "threads", 0, 1024));
-  const fs::path model_path = args.has("model") && args.get("model") != "" ? fs::path(args.get("model"))
-                                                                           : bundled_model_path();
-  const Model model = Model::load(
-      model_path, LoadOptions{precision == "f32" ? InferencePrecision::f32 : InferencePrecision::bf16});
+  const fs::path model_path =
+      args.has("model") && args.get("model") != "" ? fs::path(args.get("model")) : bundled_model_path();
+  const Model model =
+      Model::load(model_path, LoadOptions{precision == "f32" ? InferencePrecision::f32 : InferencePrecision::bf16});
   if (capsule) {
     if (count != 1) throw Error(ErrorCode::invalid_argument, "--capsule writes one piece: leave out --num");
     if (args.has("trajectory") && args.get("trajectory") != "")
@@ -216,8 +217,8 @@ int run(int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
 
   const auto start = std::chrono::steady_clock::now();
-  std::vector<GenerationResult> results = count == 1 ? std::vector<GenerationResult>{sampler.generate(request)}
-                                                     : sampler.generate_batch(request, count);
+  std::vector<GenerationResult> results =
+      count == 1 ? std::vector<GenerationResult>{sampler.generate(request)} : sampler.generate_batch(request, count);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   g_cancel = nullptr;
   if (!quiet) bar.finish();

@@ -39,8 +39,7 @@ int run(int argc, char** argv) {
     lowest = std::min(lowest, n.pitch);
     highest = std::max(highest, n.pitch);
   }
-  const int64_t pedal_downs =
-      std::count_if(s.pedal.begin(), s.pedal.end(), [](const PedalEvent& p) { return p.down; });
+  const int64_t pedal_downs = std::count_if(s.pedal.begin(), s.pedal.end(), [](const PedalEvent& p) { return p.down; });
 
   if (args.has("json")) {
     nlohmann::json j;

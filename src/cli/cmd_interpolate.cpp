@@ -31,7 +31,8 @@ int run(int argc, char** argv) {
   const std::string mode_text = args.get("mode");
   if (mode_text != "spherical" && mode_text != "slerp" && mode_text != "linear" && mode_text != "lerp")
     throw Error(ErrorCode::invalid_argument, fmt::format("--mode: '{}' is not spherical or linear", mode_text));
-  const Interpolation mode = mode_text == "linear" || mode_text == "lerp" ? Interpolation::linear : Interpolation::spherical;
+  const Interpolation mode =
+      mode_text == "linear" || mode_text == "lerp" ? Interpolation::linear : Interpolation::spherical;
   const std::string pa = args.positional()[0], pb = args.positional()[1];
   const Score a = read_midi_file(pa), b = read_midi_file(pb);
   const SamplingParams params = vae_sampling(args);
@@ -47,7 +48,8 @@ int run(int argc, char** argv) {
   for (size_t i = 0; i < path.size(); ++i) {
     const auto out = numbered_path(args.get("output"), static_cast<int>(i), static_cast<int>(path.size()));
     write_midi_file(path[i].score, out);
-    if (!quiet) fmt::print("wrote {}: step {}/{}, {} notes\n", out.string(), i + 1, path.size(), path[i].score.notes.size());
+    if (!quiet)
+      fmt::print("wrote {}: step {}/{}, {} notes\n", out.string(), i + 1, path.size(), path[i].score.notes.size());
   }
   return 0;
 }

@@ -97,21 +97,27 @@ uint64_t seed_option(const Args& args) {
 }
 
 void print_bar(const SessionBar& bar) {
-  nlohmann::json b = {{"event", "bar"},          {"bar", bar.index},
-                      {"start", bar.start_seconds}, {"end", bar.end_seconds},
-                      {"start_tick", bar.start_tick}, {"end_tick", bar.end_tick},
-                      {"ticks_per_beat", bar.ticks_per_beat}, {"bpm", bar.bpm},
-                      {"emotion", bar.emotion.probabilities()}, {"quadrant", quadrant_name(bar.emotion.dominant())}};
+  nlohmann::json b = {{"event", "bar"},
+                      {"bar", bar.index},
+                      {"start", bar.start_seconds},
+                      {"end", bar.end_seconds},
+                      {"start_tick", bar.start_tick},
+                      {"end_tick", bar.end_tick},
+                      {"ticks_per_beat", bar.ticks_per_beat},
+                      {"bpm", bar.bpm},
+                      {"emotion", bar.emotion.probabilities()},
+                      {"quadrant", quadrant_name(bar.emotion.dominant())}};
   if (bar.key) b["key"] = bar.key->name();
   std::string out = b.dump() + "\n";
   for (const Note& n : bar.notes) {
-    nlohmann::json j = {{"event", "note"},        {"bar", bar.index},           {"pitch", n.pitch},
-                        {"velocity", n.velocity}, {"start", n.start_seconds},   {"end", n.end_seconds},
-                        {"start_tick", n.start_tick}, {"end_tick", n.end_tick}};
+    nlohmann::json j = {
+        {"event", "note"},          {"bar", bar.index},     {"pitch", n.pitch},           {"velocity", n.velocity},
+        {"start", n.start_seconds}, {"end", n.end_seconds}, {"start_tick", n.start_tick}, {"end_tick", n.end_tick}};
     out += j.dump() + "\n";
   }
   for (const PedalEvent& p : bar.pedal) {
-    nlohmann::json j = {{"event", "pedal"}, {"bar", bar.index}, {"down", p.down}, {"time", p.seconds}, {"tick", p.tick}};
+    nlohmann::json j = {
+        {"event", "pedal"}, {"bar", bar.index}, {"down", p.down}, {"time", p.seconds}, {"tick", p.tick}};
     out += j.dump() + "\n";
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
@@ -159,7 +165,8 @@ int run(int argc, char** argv) {
   options.params.validate();
   if (args.has("key") && args.get("key") != "") {
     options.key = MusicalKey::parse(args.get("key"));
-    if (!options.key) throw Error(ErrorCode::invalid_argument, fmt::format("--key: '{}' is not a key", args.get("key")));
+    if (!options.key)
+      throw Error(ErrorCode::invalid_argument, fmt::format("--key: '{}' is not a key", args.get("key")));
   }
   if (args.has("primer") && args.get("primer") != "") options.primer = read_midi_file(args.get("primer"));
   SmoothingParams smoothing;
@@ -175,8 +182,8 @@ int run(int argc, char** argv) {
   if (args.has("alsa")) alsa = std::make_unique<AlsaMidiOut>(args.get("alsa") == "-" ? "" : args.get("alsa"));
 
   set_compute_threads(static_cast<int>(args.get_int("threads")));
-  const Model model = Model::load(args.has("model") && args.get("model") != "" ? fs::path(args.get("model"))
-                                                                                : bundled_model_path());
+  const Model model =
+      Model::load(args.has("model") && args.get("model") != "" ? fs::path(args.get("model")) : bundled_model_path());
   GenerationSession session(model, options);
   if (!quiet) {
     fmt::print(stderr, "live: seed {}, {}{}\n", options.params.seed, paced ? "paced to the music" : "no wait",
@@ -201,12 +208,16 @@ int run(int argc, char** argv) {
   std::optional<SessionBar> previous;
   std::string input_error;
   const auto t0 = Clock::now();
-  auto music_time = [&](double seconds) { return t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds)); };
+  auto music_time = [&](double seconds) {
+    return t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  };
 
   while (!g_stop && (max_bars == 0 || (previous ? previous->index + 1 : 0) < max_bars)) {
     {
       std::unique_lock<std::mutex> lock(input->mutex);
-      auto start_time = [&] { return input->clock ? capsule_time(*input->clock, previous ? &*previous : nullptr) : 0.0; };
+      auto start_time = [&] {
+        return input->clock ? capsule_time(*input->clock, previous ? &*previous : nullptr) : 0.0;
+      };
       if (!paced) {
         // Wait until the input has reached this bar's start, or ended.
         while (!g_stop && !input->ended && input->error.empty() && !(input->latest && *input->latest >= start_time()))
@@ -252,8 +263,10 @@ int run(int argc, char** argv) {
   }
   g_cancel = nullptr;
   if (alsa) {
-    if (g_stop) alsa->all_notes_off();
-    else if (previous) std::this_thread::sleep_until(music_time(previous->end_seconds) + std::chrono::seconds(1));
+    if (g_stop)
+      alsa->all_notes_off();
+    else if (previous)
+      std::this_thread::sleep_until(music_time(previous->end_seconds) + std::chrono::seconds(1));
   }
   if (!wav_path.empty() && previous) {
     Score score = recorded;

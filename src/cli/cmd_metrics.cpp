@@ -41,22 +41,25 @@ std::string fmt_value(double v, int decimals = 2) {
 }
 
 void print_row(const std::string& name, const std::map<std::string, double>& v, const std::string& key) {
-  auto g = [&](const char* k) { auto it = v.find(k); return it == v.end() ? NAN : it->second; };
-  fmt::print("{:<32} {:>6} {:>7} {:>6} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6}  {}\n",
-             name.substr(0, 32), fmt_value(g("notes"), 0), fmt_value(g("duration_seconds"), 1),
-             fmt_value(g("notes_per_second")), fmt_value(g("velocity_mean"), 1),
-             fmt_value(g("pitch_range"), 0), fmt_value(g("polyphony")),
-             fmt_value(g("pitch_class_entropy")), fmt_value(g("scale_consistency")),
-             fmt_value(g("groove_consistency")), fmt_value(g("empty_beat_rate")),
-             fmt_value(g("tempo_bpm"), 1), key);
+  auto g = [&](const char* k) {
+    auto it = v.find(k);
+    return it == v.end() ? NAN : it->second;
+  };
+  fmt::print("{:<32} {:>6} {:>7} {:>6} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6}  {}\n", name.substr(0, 32),
+             fmt_value(g("notes"), 0), fmt_value(g("duration_seconds"), 1), fmt_value(g("notes_per_second")),
+             fmt_value(g("velocity_mean"), 1), fmt_value(g("pitch_range"), 0), fmt_value(g("polyphony")),
+             fmt_value(g("pitch_class_entropy")), fmt_value(g("scale_consistency")), fmt_value(g("groove_consistency")),
+             fmt_value(g("empty_beat_rate")), fmt_value(g("tempo_bpm"), 1), key);
 }
 
 std::map<std::string, double> as_map(const MusicMetrics& m) {
   std::map<std::string, double> out;
   auto j = nlohmann::json::parse(m.to_json());
   for (auto& [k, v] : j.items())
-    if (v.is_number()) out[k] = v.get<double>();
-    else if (v.is_null()) out[k] = NAN;
+    if (v.is_number())
+      out[k] = v.get<double>();
+    else if (v.is_null())
+      out[k] = NAN;
   return out;
 }
 
@@ -91,9 +94,8 @@ int run(int argc, char** argv) {
   std::vector<MusicMetrics> all;
   std::map<std::string, std::vector<MusicMetrics>> by_label;
   if (!json && rows)
-    fmt::print("{:<32} {:>6} {:>7} {:>6} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6}  {}\n", "file",
-               "notes", "seconds", "n/s", "vel", "range", "poly", "pcH", "scale", "groove", "empty",
-               "bpm", "key");
+    fmt::print("{:<32} {:>6} {:>7} {:>6} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>5} {:>6}  {}\n", "file", "notes",
+               "seconds", "n/s", "vel", "range", "poly", "pcH", "scale", "groove", "empty", "bpm", "key");
   int failed = 0;
   for (const auto& f : files) {
     MusicMetrics m;
@@ -126,8 +128,7 @@ int run(int argc, char** argv) {
         j["summary"] = name;
         fmt::print("{}\n", j.dump());
       } else {
-        print_row(fmt::format("{} ({})", name, s.pieces), s.mean,
-                  fmt::format("{:.0f}% major", 100 * s.major_share));
+        print_row(fmt::format("{} ({})", name, s.pieces), s.mean, fmt::format("{:.0f}% major", 100 * s.major_share));
       }
     };
     if (!json) fmt::print("\nmeans:\n");

@@ -41,10 +41,11 @@ int run(int argc, char** argv) {
   double moved = 0;
   for (size_t i = 0; i < std::min(score.notes.size(), out.notes.size()); ++i)
     moved = std::max(moved, std::abs(out.notes[i].start_seconds - score.notes[i].start_seconds));
-  fmt::print("{} -> {}: {} notes on {} beats, metre {}/4, pickup {}, tempo median {:.1f} BPM; "
-             "onsets moved at most {:.1f} ms\n",
-             in_path, out_path, out.notes.size(), map.beats.size(), map.metre, map.pickup_beats, median_bpm(map),
-             moved * 1000);
+  fmt::print(
+      "{} -> {}: {} notes on {} beats, metre {}/4, pickup {}, tempo median {:.1f} BPM; "
+      "onsets moved at most {:.1f} ms\n",
+      in_path, out_path, out.notes.size(), map.beats.size(), map.metre, map.pickup_beats, median_bpm(map),
+      moved * 1000);
   return 0;
 }
 

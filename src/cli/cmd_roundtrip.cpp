@@ -35,8 +35,8 @@ int run(int argc, char** argv) {
     via = fmt::format("{} tokens", ids.size());
   }
   write_midi_file(score, out_path);
-  fmt::print("{} -> {}: {} notes in, {} notes out ({}); repairs: {}\n", in_path, out_path, notes_in,
-             score.notes.size(), via, score.warnings.to_string());
+  fmt::print("{} -> {}: {} notes in, {} notes out ({}); repairs: {}\n", in_path, out_path, notes_in, score.notes.size(),
+             via, score.warnings.to_string());
   return 0;
 }
 

@@ -44,9 +44,9 @@ int run(int argc, char** argv) {
   if (args.has("emotion")) {
     emotion = parse_quadrant(args.get("emotion"));
     if (!emotion)
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("--emotion '{}' is not a quadrant (Q1..Q4, happy, tense, sad, calm)",
-                              args.get("emotion")));
+      throw Error(
+          ErrorCode::invalid_argument,
+          fmt::format("--emotion '{}' is not a quadrant (Q1..Q4, happy, tense, sad, calm)", args.get("emotion")));
   }
   TokenizerConfig config = args.has("config") ? load_config(args.get("config")) : TokenizerConfig{};
   auto tokenizer = Tokenizer::create(config);
@@ -67,8 +67,8 @@ int run(int argc, char** argv) {
   fmt::print(stderr,
              "{}: {} tokens, {} of {} notes encoded ({} merged on a shared grid cell, {} out of range, "
              "{} durations clipped)\n",
-             path, ids.size(), stats.notes_encoded, stats.notes_in, stats.notes_merged,
-             stats.pitch_out_of_range, stats.durations_clipped);
+             path, ids.size(), stats.notes_encoded, stats.notes_in, stats.notes_merged, stats.pitch_out_of_range,
+             stats.durations_clipped);
   return 0;
 }
 

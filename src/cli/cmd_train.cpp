@@ -3,16 +3,16 @@
 // exits with 130; --resume continues from it. With --nproc, or --rank and
 // --world-size (or torchrun's environment variables), it is one rank of a
 // data-parallel run (docs/distributed.md).
-#include <cstdlib>
-#include <thread>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
-#include <string>
-#include <vector>
 #include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -60,8 +60,9 @@ ConfigFile read_config(const fs::path& path) {
   if (!j.is_object()) throw Error(ErrorCode::format, fmt::format("{}: expected a JSON object", path.string()));
   for (auto it = j.begin(); it != j.end(); ++it)
     if (it.key() != "model" && it.key() != "tokenizer" && it.key() != "train" && it.key() != "comment")
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("{}: unknown section \"{}\" (expected model, tokenizer, train)", path.string(), it.key()));
+      throw Error(
+          ErrorCode::invalid_argument,
+          fmt::format("{}: unknown section \"{}\" (expected model, tokenizer, train)", path.string(), it.key()));
   ConfigFile c;
   try {
     c.has_model = j.contains("model");
@@ -143,10 +144,10 @@ int launch_local_ranks(const Args& args, int argc, char** argv) {
   std::vector<std::vector<std::string>> rank_args;
   for (long long r = 0; r < nproc; ++r) {
     auto words = common;
-    for (const std::string& w : {std::string("--rank"), std::to_string(r), std::string("--world-size"),
-                                 std::to_string(nproc), std::string("--master-addr"), d.master_addr,
-                                 std::string("--master-port"), std::to_string(port), std::string("--threads"),
-                                 std::to_string(threads)})
+    for (const std::string& w :
+         {std::string("--rank"), std::to_string(r), std::string("--world-size"), std::to_string(nproc),
+          std::string("--master-addr"), d.master_addr, std::string("--master-port"), std::to_string(port),
+          std::string("--threads"), std::to_string(threads)})
       words.push_back(w);
     rank_args.push_back(std::move(words));
   }
@@ -253,9 +254,9 @@ int run(int argc, char** argv) {
   Dataset dataset = Dataset::load(data, options);
   bar.finish();
   if (lead)
-    fmt::print(stderr, "dataset {} ({}): {} train / {} validation pieces, {} tokens; {} skipped\n",
-             tc.dataset_name, dataset.layout(), dataset.split(Split::train).size(),
-             dataset.split(Split::validation).size(), dataset.total_tokens(), dataset.skipped().size());
+    fmt::print(stderr, "dataset {} ({}): {} train / {} validation pieces, {} tokens; {} skipped\n", tc.dataset_name,
+               dataset.layout(), dataset.split(Split::train).size(), dataset.split(Split::validation).size(),
+               dataset.total_tokens(), dataset.skipped().size());
 
   install_interrupt_handlers();
   TrainerHooks hooks;
@@ -266,9 +267,11 @@ int run(int argc, char** argv) {
   hooks.on_metrics = [&bar, lead](const EpochMetrics& e) {
     if (!lead) return;
     bar.finish();
-    fmt::print(stderr, "step {:>7}  epoch {:>3}  train loss {:.4f}  val loss {:.4f}  ppl {:.2f}  acc {:.3f}  lr {:.2e}  {:.0f} tok/s\n",
-               e.step, e.epoch, e.train_loss, e.validation.loss, e.validation.perplexity,
-               e.validation.accuracy, e.learning_rate, e.tokens_per_second);
+    fmt::print(stderr,
+               "step {:>7}  epoch {:>3}  train loss {:.4f}  val loss {:.4f}  ppl {:.2f}  acc {:.3f}  lr {:.2e}  {:.0f} "
+               "tok/s\n",
+               e.step, e.epoch, e.train_loss, e.validation.loss, e.validation.perplexity, e.validation.accuracy,
+               e.learning_rate, e.tokens_per_second);
   };
 
   std::optional<Trainer> trainer;
@@ -299,9 +302,8 @@ int run(int argc, char** argv) {
   TrainResult r = trainer->run();
   bar.finish();
   trainer->model().save(out);
-  fmt::print("trained {} steps ({:.2f} epochs, {} tokens) in {:.1f} min{}{}\n", r.steps, r.epochs,
-             r.tokens_seen, r.train_seconds / 60.0, r.bf16 ? ", bf16" : "",
-             r.stopped_by_time ? ", stopped by the time budget" : "");
+  fmt::print("trained {} steps ({:.2f} epochs, {} tokens) in {:.1f} min{}{}\n", r.steps, r.epochs, r.tokens_seen,
+             r.train_seconds / 60.0, r.bf16 ? ", bf16" : "", r.stopped_by_time ? ", stopped by the time budget" : "");
   fmt::print("validation: loss {:.4f}  perplexity {:.2f}  accuracy {:.3f} ({} tokens)\n", r.validation.loss,
              r.validation.perplexity, r.validation.accuracy, r.validation.tokens);
   fmt::print("model written to {}\n", out.string());

@@ -61,7 +61,8 @@ int run(int argc, char** argv) {
   if (args.has("config")) {
     const std::string path = args.get("config");
     auto j = nlohmann::json::parse(read_text(path), nullptr, false);
-    if (j.is_discarded() || !j.is_object()) throw Error(ErrorCode::format, fmt::format("{}: expected a JSON object", path));
+    if (j.is_discarded() || !j.is_object())
+      throw Error(ErrorCode::format, fmt::format("{}: expected a JSON object", path));
     if (j.contains("vae")) vc = VaeConfig::from_json(j["vae"].dump());
     if (j.contains("train")) tc = VaeTrainerConfig::from_json(j["train"].dump());
   }
@@ -122,11 +123,12 @@ int run(int argc, char** argv) {
   }();
   vae.set_metadata_json(meta.dump());
   vae.save(args.get("out"));
-  fmt::print("trained {} steps in {:.1f} min{}{}; validation: reconstruction {:.1f} nats/segment, accuracy {:.3f}, "
-             "KL {:.1f}, active dimensions {}/{}\n",
-             r.steps, r.train_seconds / 60.0, r.bf16 ? ", bf16" : "", r.stopped_by_time ? " (time budget)" : "",
-             r.validation.reconstruction, r.validation.accuracy, r.validation.kl, r.validation.active_dimensions,
-             vae.config().latent_dim);
+  fmt::print(
+      "trained {} steps in {:.1f} min{}{}; validation: reconstruction {:.1f} nats/segment, accuracy {:.3f}, "
+      "KL {:.1f}, active dimensions {}/{}\n",
+      r.steps, r.train_seconds / 60.0, r.bf16 ? ", bf16" : "", r.stopped_by_time ? " (time budget)" : "",
+      r.validation.reconstruction, r.validation.accuracy, r.validation.kl, r.validation.active_dimensions,
+      vae.config().latent_dim);
   fmt::print("VAE written to {}\n", args.get("out"));
   return 0;
 }

@@ -32,8 +32,8 @@ int run(int argc, char** argv) {
   const Score out = vae.transform(piece, from, to, static_cast<float>(args.get_double("strength")), params);
   write_midi_file(out, args.get("output"));
   if (!quiet)
-    fmt::print("wrote {}: {} -> {} ({}), {} notes, seed {}\n", args.get("output"), quadrant_name(from), quadrant_name(to),
-               quadrant_mood(to), out.notes.size(), params.seed);
+    fmt::print("wrote {}: {} -> {} ({}), {} notes, seed {}\n", args.get("output"), quadrant_name(from),
+               quadrant_name(to), quadrant_mood(to), out.notes.size(), params.seed);
   return 0;
 }
 

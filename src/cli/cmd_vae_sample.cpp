@@ -28,7 +28,8 @@ int run(int argc, char** argv) {
   const EmotionMix emotion = EmotionMix::parse(args.get("emotion"));
   const SamplingParams params = vae_sampling(args);
   EmotionVae vae = load_vae(args, quiet);
-  auto segments = vae.sample(emotion, static_cast<int>(num), static_cast<float>(args.get_double("latent-temperature")), params);
+  auto segments =
+      vae.sample(emotion, static_cast<int>(num), static_cast<float>(args.get_double("latent-temperature")), params);
   if (args.has("join")) {
     write_midi_file(vae.join(segments), args.get("output"));
     if (!quiet) fmt::print("wrote {}: {} segments, seed {}\n", args.get("output"), segments.size(), params.seed);

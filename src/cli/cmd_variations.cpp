@@ -28,7 +28,8 @@ int run(int argc, char** argv) {
   const SamplingParams params = vae_sampling(args);
   EmotionVae vae = load_vae(args, quiet);
   const EmotionMix emotion = piece_emotion(args, "emotion", piece, in, quiet);
-  auto out = vae.variations(piece, emotion, static_cast<float>(args.get_double("similarity")), static_cast<int>(num), params);
+  auto out =
+      vae.variations(piece, emotion, static_cast<float>(args.get_double("similarity")), static_cast<int>(num), params);
   for (size_t i = 0; i < out.size(); ++i) {
     const auto path = numbered_path(args.get("output"), static_cast<int>(i), static_cast<int>(out.size()));
     write_midi_file(out[i].score, path);

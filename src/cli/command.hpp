@@ -19,9 +19,7 @@ struct Command {
 std::vector<Command>& commands();
 
 struct CommandRegistrar {
-  CommandRegistrar(const char* name, const char* summary, CommandFn run) {
-    commands().push_back({name, summary, run});
-  }
+  CommandRegistrar(const char* name, const char* summary, CommandFn run) { commands().push_back({name, summary, run}); }
 };
 
 }  // namespace emopiano::cli

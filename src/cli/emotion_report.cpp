@@ -14,13 +14,13 @@ void print_confusion(const EmotionAccuracy& a, const std::string& rows_are) {
              "(Wilson 95%)");
   for (int r = 0; r < 4; ++r) {
     const auto& row = a.confusion[r];
-    const int64_t n = int64_t(row[0]) + row[1] + row[2] + row[3];
+    const int64_t n = static_cast<int64_t>(row[0]) + row[1] + row[2] + row[3];
     const eval::Interval ci = eval::wilson_interval(row[r], n);
     fmt::print("{:<10} {:>5} {:>5} {:>5} {:>5}   {:.3f}  ({:.3f}-{:.3f})\n", quadrant_name(static_cast<Quadrant>(r)),
                row[0], row[1], row[2], row[3], a.recall(static_cast<Quadrant>(r)), ci.low, ci.high);
   }
-  fmt::print("accuracy over {} pieces: 4Q {:.3f} ({} correct; chance 0.25)  arousal {:.3f}  valence {:.3f}\n",
-             a.total, a.accuracy(), a.correct(), a.arousal_accuracy(), a.valence_accuracy());
+  fmt::print("accuracy over {} pieces: 4Q {:.3f} ({} correct; chance 0.25)  arousal {:.3f}  valence {:.3f}\n", a.total,
+             a.accuracy(), a.correct(), a.arousal_accuracy(), a.valence_accuracy());
 }
 
 namespace {
@@ -33,9 +33,7 @@ double mean_of(const MetricsSummary& s, const char* key) {
   return it == s.mean.end() ? NAN : it->second;
 }
 
-std::string cell(double v, int decimals) {
-  return std::isfinite(v) ? fmt::format("{:.{}f}", v, decimals) : "-";
-}
+std::string cell(double v, int decimals) { return std::isfinite(v) ? fmt::format("{:.{}f}", v, decimals) : "-"; }
 
 // The metrics of a row, with their decimals.
 constexpr std::pair<const char*, int> kColumns[] = {{"notes_per_second", 2}, {"velocity_mean", 1},
@@ -55,7 +53,7 @@ void row(const std::string& name, const MetricsSummary& s) {
     const double half = sd == s.stddev.end() ? NAN : eval::mean_half_width(sd->second, s.pieces);
     halves += fmt::format(" {:>6}", std::isfinite(half) ? "±" + cell(half, decimals) : "-");
   }
-  const auto majors = static_cast<int64_t>(std::lround(s.major_share * double(s.pieces)));
+  const auto majors = static_cast<int64_t>(std::lround(s.major_share * static_cast<double>(s.pieces)));
   const eval::Interval ci = eval::wilson_interval(majors, s.pieces);
   fmt::print("{:<14} {:>6}{} {:.2f}-{:.2f}\n", "  95% interval", "", halves, ci.low, ci.high);
 }

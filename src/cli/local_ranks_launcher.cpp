@@ -30,7 +30,8 @@ extern "C" void on_terminate(int) { g_terminate.store(true); }
 
 std::string describe_status(int status) {
   if (WIFEXITED(status)) return fmt::format("exited with code {}", WEXITSTATUS(status));
-  if (WIFSIGNALED(status)) return fmt::format("was killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
+  if (WIFSIGNALED(status))
+    return fmt::format("was killed by signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
   return "stopped";
 }
 
@@ -69,7 +70,8 @@ int run_local_ranks(const std::vector<std::vector<std::string>>& rank_args, doub
   struct sigaction ignore {};
   ignore.sa_handler = SIG_IGN;
   sigemptyset(&ignore.sa_mask);
-  struct sigaction previous_int {}, previous_term {};
+  struct sigaction previous_int {
+  }, previous_term{};
   sigaction(SIGINT, &ignore, &previous_int);
   struct sigaction term {};
   term.sa_handler = on_terminate;
@@ -125,7 +127,8 @@ int run_local_ranks(const std::vector<std::vector<std::string>>& rank_args, doub
             failed_at = Clock::now();
             result = exit_code_of(status);
           }
-          fmt::print(stderr, "emopiano train: rank {} (pid {}) {}\n", r, static_cast<long>(pid), describe_status(status));
+          fmt::print(stderr, "emopiano train: rank {} (pid {}) {}\n", r, static_cast<long>(pid),
+                     describe_status(status));
         }
       }
       continue;
@@ -138,8 +141,7 @@ int run_local_ranks(const std::vector<std::vector<std::string>>& rank_args, doub
     }
     // The others notice a dead peer by themselves (within the collective
     // timeout); past the grace period they are stopped.
-    if (failed && !killed &&
-        std::chrono::duration<double>(Clock::now() - failed_at).count() > grace_seconds) {
+    if (failed && !killed && std::chrono::duration<double>(Clock::now() - failed_at).count() > grace_seconds) {
       for (size_t r = 0; r < pids.size(); ++r) {
         if (!running[r]) continue;
         fmt::print(stderr, "emopiano train: stopping rank {} (pid {}), {:.0f} s after another rank failed\n", r,

@@ -41,9 +41,8 @@ std::string ProgressBar::format(const ProgressInfo& info, int bar_width) {
   if (known_total) {
     double frac = std::clamp(static_cast<double>(info.done) / static_cast<double>(info.total), 0.0, 1.0);
     int filled = static_cast<int>(frac * bar_width);
-    line += fmt::format(" [{}{}] {:>{}}/{} {:3.0f}%", std::string(filled, '#'),
-                        std::string(bar_width - filled, '.'), info.done,
-                        std::to_string(info.total).size(), info.total, frac * 100.0);
+    line += fmt::format(" [{}{}] {:>{}}/{} {:3.0f}%", std::string(filled, '#'), std::string(bar_width - filled, '.'),
+                        info.done, std::to_string(info.total).size(), info.total, frac * 100.0);
   } else {
     line += fmt::format(" {}", info.done);
   }

@@ -42,8 +42,8 @@ class ProgressBar {
   double interval_;
   bool has_info_ = false;
   bool drawn_any_ = false;
-  bool open_line_ = false;      // terminal: a line without its newline yet
-  bool last_shown_ = true;      // the most recent update has been drawn
+  bool open_line_ = false;  // terminal: a line without its newline yet
+  bool last_shown_ = true;  // the most recent update has been drawn
   size_t last_width_ = 0;
   ProgressInfo last_;
   std::chrono::steady_clock::time_point last_draw_{};

@@ -23,7 +23,8 @@ EmotionVae load_vae(const Args& args, bool quiet) {
   const long long threads = args.get_int("threads");
   if (threads < 0 || threads > 1024) throw Error(ErrorCode::invalid_argument, "--threads: must be in 0..1024");
   set_compute_threads(static_cast<int>(threads));
-  const std::filesystem::path path = args.get("vae").empty() ? bundled_vae_path() : std::filesystem::path(args.get("vae"));
+  const std::filesystem::path path =
+      args.get("vae").empty() ? bundled_vae_path() : std::filesystem::path(args.get("vae"));
   EmotionVae vae = EmotionVae::load(path);
   if (!quiet)
     fmt::print(stderr, "VAE {} ({:.1f}M parameters, latent {}, {} bars per segment)\n", path.string(),
@@ -53,8 +54,9 @@ EmotionMix piece_emotion(const Args& args, const std::string& option, const Scor
     try {
       return EmotionClassifier::load(bundled_classifier_path());
     } catch (const Error& e) {
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("give the emotion of {} with --{} (no classifier to predict it: {})", name, option, e.what()));
+      throw Error(
+          ErrorCode::invalid_argument,
+          fmt::format("give the emotion of {} with --{} (no classifier to predict it: {})", name, option, e.what()));
     }
   }();
   const EmotionPrediction p = classifier.classify(piece);

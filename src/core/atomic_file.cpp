@@ -23,8 +23,7 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view b
   tmp += fmt::format(".tmp-{:08x}{:08x}", rd(), rd());
   // 0666: the umask decides, as for any file a program creates.
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (fd < 0)
-    throw Error(ErrorCode::io, fmt::format("{}: cannot create ({})", path.string(), std::strerror(errno)));
+  if (fd < 0) throw Error(ErrorCode::io, fmt::format("{}: cannot create ({})", path.string(), std::strerror(errno)));
   const char* p = bytes.data();
   size_t left = bytes.size();
   bool ok = true;
@@ -64,8 +63,8 @@ void sync_directory(const std::filesystem::path& dir) {
   const std::filesystem::path d = dir.empty() ? std::filesystem::path(".") : dir;
   int fd = ::open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
-    throw Error(ErrorCode::io, fmt::format("{}: cannot open the directory to sync it ({})", d.string(),
-                                           std::strerror(errno)));
+    throw Error(ErrorCode::io,
+                fmt::format("{}: cannot open the directory to sync it ({})", d.string(), std::strerror(errno)));
   int rc = ::fsync(fd);
   // Some file systems cannot sync a directory (EINVAL): nothing more can be done there.
   const int saved = errno;

@@ -16,8 +16,7 @@ namespace emopiano::detail {
 // The file gets mode 0666 minus the process umask (0644 under umask 022), like
 // any file a program creates. Without `sync` (caches that can be rebuilt) the
 // data and the rename are not forced to the disk.
-void write_file_atomically(const std::filesystem::path& path, std::string_view bytes,
-                           bool sync = true);
+void write_file_atomically(const std::filesystem::path& path, std::string_view bytes, bool sync = true);
 
 // Forces a directory's entries (a rename, a new or removed file) to the disk.
 // Throws Error(io) naming the directory.

@@ -46,10 +46,9 @@ std::vector<std::string_view> split_on(std::string_view text, char a, char b) {
 }
 
 [[noreturn]] void bad_emotion(std::string_view text, std::string_view why) {
-  throw Error(ErrorCode::invalid_argument,
-              fmt::format("emotion '{}': {} (expected Q1..Q4, happy/tense/sad/calm, four "
-                          "weights like '0.1,0.6,0.2,0.1', or 'va:VALENCE,AROUSAL')",
-                          text, why));
+  throw Error(ErrorCode::invalid_argument, fmt::format("emotion '{}': {} (expected Q1..Q4, happy/tense/sad/calm, four "
+                                                       "weights like '0.1,0.6,0.2,0.1', or 'va:VALENCE,AROUSAL')",
+                                                       text, why));
 }
 
 }  // namespace
@@ -102,11 +101,9 @@ EmotionMix EmotionMix::from_probabilities(const std::array<float, 4>& weights) {
   for (int i = 0; i < kNumQuadrants; ++i) {
     float w = weights[i];
     if (!std::isfinite(w))
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("emotion weight for Q{} is not a finite number", i + 1));
+      throw Error(ErrorCode::invalid_argument, fmt::format("emotion weight for Q{} is not a finite number", i + 1));
     if (w < 0.0f)
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("emotion weight for Q{} is negative ({})", i + 1, w));
+      throw Error(ErrorCode::invalid_argument, fmt::format("emotion weight for Q{} is negative ({})", i + 1, w));
     sum += w;
   }
   if (!(sum > 0.0))
@@ -128,8 +125,8 @@ EmotionMix EmotionMix::from_valence_arousal(float valence, float arousal) {
   // expected valence/arousal of the mix equals the input point.
   double u = (valence + 1.0) / 2.0, w = (arousal + 1.0) / 2.0;
   EmotionMix m;
-  m.p_ = {static_cast<float>(u * w), static_cast<float>((1 - u) * w),
-          static_cast<float>((1 - u) * (1 - w)), static_cast<float>(u * (1 - w))};
+  m.p_ = {static_cast<float>(u * w), static_cast<float>((1 - u) * w), static_cast<float>((1 - u) * (1 - w)),
+          static_cast<float>(u * (1 - w))};
   return m;
 }
 
@@ -200,8 +197,7 @@ EmotionTrajectory::EmotionTrajectory(std::vector<Keyframe> keyframes) : keys_(st
       throw Error(ErrorCode::invalid_argument,
                   fmt::format("emotion keyframe bar {} must be a finite number >= 0", k.bar));
   // Stable, so two keyframes at the same bar keep their order: a step change.
-  std::stable_sort(keys_.begin(), keys_.end(),
-                   [](const Keyframe& a, const Keyframe& b) { return a.bar < b.bar; });
+  std::stable_sort(keys_.begin(), keys_.end(), [](const Keyframe& a, const Keyframe& b) { return a.bar < b.bar; });
 }
 
 EmotionTrajectory EmotionTrajectory::parse(std::string_view text) {
@@ -218,9 +214,8 @@ EmotionTrajectory EmotionTrajectory::parse(std::string_view text) {
                   fmt::format("emotion trajectory '{}': keyframe '{}' is not EMOTION@BAR", text, item));
     auto bar = parse_number(item.substr(at + 1));
     if (!bar || !std::isfinite(*bar) || *bar < 0.0)
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("emotion trajectory '{}': bar '{}' is not a number >= 0", text,
-                              trim(item.substr(at + 1))));
+      throw Error(ErrorCode::invalid_argument, fmt::format("emotion trajectory '{}': bar '{}' is not a number >= 0",
+                                                           text, trim(item.substr(at + 1))));
     keys.push_back({*bar, EmotionMix::parse(item.substr(0, at))});
   }
   return EmotionTrajectory(std::move(keys));
@@ -230,8 +225,7 @@ EmotionMix EmotionTrajectory::at(double bar) const {
   if (keys_.empty()) throw Error(ErrorCode::invalid_argument, "emotion trajectory has no keyframes");
   if (std::isnan(bar)) throw Error(ErrorCode::invalid_argument, "emotion trajectory queried at NaN bar");
   // First keyframe strictly after `bar`; the one before it is the last at or before.
-  auto next = std::upper_bound(keys_.begin(), keys_.end(), bar,
-                               [](double b, const Keyframe& k) { return b < k.bar; });
+  auto next = std::upper_bound(keys_.begin(), keys_.end(), bar, [](double b, const Keyframe& k) { return b < k.bar; });
   if (next == keys_.begin()) return keys_.front().emotion;
   if (next == keys_.end()) return keys_.back().emotion;
   const Keyframe& prev = *(next - 1);

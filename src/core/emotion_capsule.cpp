@@ -43,12 +43,14 @@ std::optional<CapsuleClock> clock_of(const std::string& column) {
 EmotionMix probabilities(const std::array<double, 4>& p, int64_t line) {
   double sum = 0.0;
   for (int k = 0; k < 4; ++k) {
-    if (p[static_cast<size_t>(k)] < 0.0) fail(line, fmt::format("q{} = {:g} is negative", k + 1, p[static_cast<size_t>(k)]));
+    if (p[static_cast<size_t>(k)] < 0.0)
+      fail(line, fmt::format("q{} = {:g} is negative", k + 1, p[static_cast<size_t>(k)]));
     sum += p[static_cast<size_t>(k)];
   }
   if (std::abs(sum - 1.0) > kCapsuleSumTolerance)
     fail(line, fmt::format("the probabilities sum to {:.3f}, not 1 (+-{:g})", sum, kCapsuleSumTolerance));
-  return EmotionMix::from_probabilities({static_cast<float>(p[0]), static_cast<float>(p[1]), static_cast<float>(p[2]), static_cast<float>(p[3])});
+  return EmotionMix::from_probabilities(
+      {static_cast<float>(p[0]), static_cast<float>(p[1]), static_cast<float>(p[2]), static_cast<float>(p[3])});
 }
 
 EmotionMix valence_arousal(double valence, double arousal, int64_t line) {
@@ -99,7 +101,8 @@ std::optional<CapsuleRow> CapsuleReader::read_csv(std::string_view line) {
         clock_ = k;
       }
     }
-    if (!timed) fail(line_, "missing column 'seconds' or 'bar' (a CSV capsule starts with a header, e.g. seconds,q1,q2,q3,q4)");
+    if (!timed)
+      fail(line_, "missing column 'seconds' or 'bar' (a CSV capsule starts with a header, e.g. seconds,q1,q2,q3,q4)");
     const bool quadrants = has("q1") || has("q2") || has("q3") || has("q4");
     if (quadrants) {
       for (const char* c : {"q1", "q2", "q3", "q4"})

@@ -42,7 +42,8 @@ void EmotionSmoother::add(double time, const EmotionMix& emotion) {
 EmotionMix EmotionSmoother::at(double time) {
   if (!smoothed_) return EmotionMix();
   const auto s = smoothed_at(std::max(time, last_time_));
-  const EmotionMix mix = EmotionMix::from_probabilities({static_cast<float>(s[0]), static_cast<float>(s[1]), static_cast<float>(s[2]), static_cast<float>(s[3])});
+  const EmotionMix mix = EmotionMix::from_probabilities(
+      {static_cast<float>(s[0]), static_cast<float>(s[1]), static_cast<float>(s[2]), static_cast<float>(s[3])});
   if (held_ && mix.dominant() != held_->dominant() &&
       mix[mix.dominant()] - mix[held_->dominant()] <= params_.hysteresis)
     return *held_;  // not clear yet: the music keeps its emotion

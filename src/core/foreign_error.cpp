@@ -28,7 +28,9 @@ Error foreign_error(const std::exception& e) {
       } catch (...) {
         bytes = 0;
       }
-      if (bytes > 0) message += ": LibTorch could not allocate " + std::to_string(static_cast<long long>(bytes / (1 << 20))) + " MiB";
+      if (bytes > 0)
+        message +=
+            ": LibTorch could not allocate " + std::to_string(static_cast<long long>(bytes / (1 << 20))) + " MiB";
     }
     return Error(ErrorCode::out_of_memory, message);
   }

@@ -12,7 +12,8 @@ constexpr const char* kTonicNames[12] = {"C", "C#", "D", "Eb", "E", "F", "F#", "
 std::string lower_trimmed(std::string_view s) {
   std::string out;
   for (char c : s)
-    if (!std::isspace(static_cast<unsigned char>(c))) out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!std::isspace(static_cast<unsigned char>(c)))
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -40,9 +41,12 @@ std::optional<MusicalKey> MusicalKey::parse(std::string_view text) {
   }
   const std::string mode = s.substr(i);
   bool major;
-  if (mode.empty() || mode == "major" || mode == "maj") major = true;
-  else if (mode == "minor" || mode == "min" || mode == "m") major = false;
-  else return std::nullopt;
+  if (mode.empty() || mode == "major" || mode == "maj")
+    major = true;
+  else if (mode == "minor" || mode == "min" || mode == "m")
+    major = false;
+  else
+    return std::nullopt;
   return MusicalKey{((tonic % 12) + 12) % 12, major};
 }
 

@@ -105,8 +105,7 @@ void Score::update_seconds() {
   auto convert = [&](int64_t tick) {
     auto it = std::upper_bound(tempos.begin(), tempos.end(), tick,
                                [](int64_t v, const TempoChange& t) { return v < t.tick; });
-    if (it == tempos.begin())
-      return static_cast<double>(tick) * seconds_per_tick(kDefaultBpm, ticks_per_beat);
+    if (it == tempos.begin()) return static_cast<double>(tick) * seconds_per_tick(kDefaultBpm, ticks_per_beat);
     --it;
     return it->seconds + static_cast<double>(tick - it->tick) * seconds_per_tick(it->bpm, ticks_per_beat);
   };
@@ -131,8 +130,10 @@ void Score::normalize() {
                    [](const TempoChange& a, const TempoChange& b) { return a.tick < b.tick; });
   std::vector<TempoChange> unique_tempos;
   for (const auto& t : tempos) {
-    if (!unique_tempos.empty() && unique_tempos.back().tick == t.tick) unique_tempos.back() = t;
-    else unique_tempos.push_back(t);
+    if (!unique_tempos.empty() && unique_tempos.back().tick == t.tick)
+      unique_tempos.back() = t;
+    else
+      unique_tempos.push_back(t);
   }
   if (unique_tempos.empty() || unique_tempos.front().tick > 0)
     unique_tempos.insert(unique_tempos.begin(), TempoChange{0, 0.0, kDefaultBpm});
@@ -142,8 +143,10 @@ void Score::normalize() {
                    [](const TimeSignature& a, const TimeSignature& b) { return a.tick < b.tick; });
   std::vector<TimeSignature> unique_signatures;
   for (const auto& s : time_signatures) {
-    if (!unique_signatures.empty() && unique_signatures.back().tick == s.tick) unique_signatures.back() = s;
-    else unique_signatures.push_back(s);
+    if (!unique_signatures.empty() && unique_signatures.back().tick == s.tick)
+      unique_signatures.back() = s;
+    else
+      unique_signatures.push_back(s);
   }
   if (unique_signatures.empty() || unique_signatures.front().tick > 0)
     unique_signatures.insert(unique_signatures.begin(), TimeSignature{0, 4, 4});
@@ -154,8 +157,10 @@ void Score::normalize() {
                    [](const KeySignature& a, const KeySignature& b) { return a.tick < b.tick; });
   std::vector<KeySignature> unique_keys;
   for (const auto& k : keys) {
-    if (!unique_keys.empty() && unique_keys.back().tick == k.tick) unique_keys.back() = k;
-    else unique_keys.push_back(k);
+    if (!unique_keys.empty() && unique_keys.back().tick == k.tick)
+      unique_keys.back() = k;
+    else
+      unique_keys.push_back(k);
   }
   keys.clear();
   for (const auto& k : unique_keys)

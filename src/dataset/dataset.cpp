@@ -39,8 +39,7 @@ struct Outcome {
 
 std::vector<uint8_t> read_file_bytes(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw Error(ErrorCode::io, fmt::format("cannot read '{}': {}", path.string(), std::strerror(errno)));
+  if (!in) throw Error(ErrorCode::io, fmt::format("cannot read '{}': {}", path.string(), std::strerror(errno)));
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw Error(ErrorCode::io, fmt::format("error while reading '{}'", path.string()));
   return bytes;
@@ -168,8 +167,8 @@ Dataset Dataset::load(const fs::path& root, const DatasetOptions& options) {
   for (auto& th : pool) th.join();
 
   if (stop.load() || options.cancel.cancelled())
-    throw Error(ErrorCode::cancelled, fmt::format("loading '{}' cancelled after {} of {} files",
-                                                  root.string(), done.load(), total));
+    throw Error(ErrorCode::cancelled,
+                fmt::format("loading '{}' cancelled after {} of {} files", root.string(), done.load(), total));
 
   Dataset ds;
   ds.layout_ = layout.kind;
@@ -187,8 +186,7 @@ Dataset Dataset::load(const fs::path& root, const DatasetOptions& options) {
     item.path = e.path;
     item.label = e.label;
     item.labelled = e.labelled;
-    item.split = e.split ? *e.split
-                         : detail::split_by_name(e.name, options.validation_fraction, options.test_fraction);
+    item.split = e.split ? *e.split : detail::split_by_name(e.name, options.validation_fraction, options.test_fraction);
     item.tokens = std::move(outcomes[i].tokens);
     ds.items_.push_back(std::move(item));
   }

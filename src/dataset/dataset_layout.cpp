@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <map>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <system_error>
 
@@ -56,8 +56,7 @@ std::vector<fs::path> midi_files_under(const fs::path& dir) {
 
 // "Q3_abc_1" -> Q3: the EMOPIA file name convention.
 std::optional<Quadrant> quadrant_from_prefix(std::string_view name) {
-  if (name.size() >= 3 && (name[0] == 'Q' || name[0] == 'q') && name[1] >= '1' && name[1] <= '4' &&
-      name[2] == '_')
+  if (name.size() >= 3 && (name[0] == 'Q' || name[0] == 'q') && name[1] >= '1' && name[1] <= '4' && name[2] == '_')
     return static_cast<Quadrant>(name[1] - '1');
   return std::nullopt;
 }
@@ -81,8 +80,7 @@ void assign_unique_names(std::vector<LayoutEntry>& entries, const fs::path& base
     if (rel.empty()) rel = e.path;
     e.name = rel.replace_extension().generic_string();
   }
-  std::sort(entries.begin(), entries.end(),
-            [](const LayoutEntry& a, const LayoutEntry& b) { return a.name < b.name; });
+  std::sort(entries.begin(), entries.end(), [](const LayoutEntry& a, const LayoutEntry& b) { return a.name < b.name; });
 }
 
 // The EMOPIA folder (the one holding midis/) at or directly under `root`.
@@ -151,17 +149,15 @@ DatasetLayout scan_emopia(const fs::path& dir) {
     if (auto it = labels.find(e.name); it != labels.end()) {
       auto q = parse_quadrant(it->second.text);
       if (!q) {
-        layout.skipped.push_back(
-            {file, fmt::format("{} line {}: label '{}' is not a quadrant (1..4 or Q1..Q4)",
-                               label_csv.string(), it->second.line, it->second.text)});
+        layout.skipped.push_back({file, fmt::format("{} line {}: label '{}' is not a quadrant (1..4 or Q1..Q4)",
+                                                    label_csv.string(), it->second.line, it->second.text)});
         continue;
       }
       e.label = *q;
     } else if (auto q = quadrant_from_prefix(e.name)) {
       e.label = *q;
     } else {
-      layout.skipped.push_back(
-          {file, "no label: not listed in label.csv and the name does not start with Q1_..Q4_"});
+      layout.skipped.push_back({file, "no label: not listed in label.csv and the name does not start with Q1_..Q4_"});
       continue;
     }
     if (auto it = splits.find(e.name); it != splits.end()) e.split = it->second;
@@ -240,8 +236,8 @@ DatasetLayout scan_csv(const fs::path& csv) {
   if (!rows.empty() && (rows[0].fields.size() < 2 || !parse_quadrant(rows[0].fields[1]))) {
     const CsvRow& h = rows[0];
     path_col = csv_column(h, "path").value_or(csv_column(h, "file").value_or(0));
-    label_col = csv_column(h, "label").value_or(
-        csv_column(h, "emotion").value_or(csv_column(h, "quadrant").value_or(1)));
+    label_col =
+        csv_column(h, "label").value_or(csv_column(h, "emotion").value_or(csv_column(h, "quadrant").value_or(1)));
     split_col = csv_column(h, "split");
     first = 1;
   }

@@ -15,7 +15,7 @@
 namespace emopiano::detail {
 
 struct LayoutEntry {
-  std::string name;            // unique in the dataset
+  std::string name;  // unique in the dataset
   std::filesystem::path path;
   Quadrant label = Quadrant::Q1;
   std::optional<Split> split;  // set when the layout names one

@@ -6,7 +6,6 @@
 #include <fstream>
 #include <system_error>
 
-
 #include <fmt/core.h>
 
 #include "core/atomic_file.hpp"
@@ -67,9 +66,7 @@ uint64_t TokenCache::key(std::string_view tokenizer_json, const MidiReadOptions&
   return fnv1a64_field(std::string_view(reinterpret_cast<const char*>(file_bytes), file_size), h);
 }
 
-fs::path TokenCache::entry_path(uint64_t key) const {
-  return dir_ / fmt::format("{:016x}.tok", key);
-}
+fs::path TokenCache::entry_path(uint64_t key) const { return dir_ / fmt::format("{:016x}.tok", key); }
 
 std::optional<std::vector<int32_t>> TokenCache::load(uint64_t key) const {
   if (!enabled()) return std::nullopt;
@@ -81,8 +78,7 @@ std::optional<std::vector<int32_t>> TokenCache::load(uint64_t key) const {
   if (!std::equal(kMagic, kMagic + 4, p)) return std::nullopt;
   if (get_u32(p + 4) != kFormatVersion || get_u64(p + 8) != key) return std::nullopt;
   uint64_t count = get_u64(p + 16);
-  if (count > (bytes.size() - kHeaderSize - kTrailerSize) / 4 ||
-      bytes.size() != kHeaderSize + count * 4 + kTrailerSize)
+  if (count > (bytes.size() - kHeaderSize - kTrailerSize) / 4 || bytes.size() != kHeaderSize + count * 4 + kTrailerSize)
     return std::nullopt;
   const uint8_t* ids = p + kHeaderSize;
   if (fnv1a64(ids, count * 4) != get_u64(ids + count * 4)) return std::nullopt;
@@ -103,8 +99,7 @@ bool TokenCache::store(uint64_t key, const std::vector<int32_t>& ids) const {
 
   // Readers see either no entry or a whole one. No fsync: a lost entry is rebuilt.
   try {
-    write_file_atomically(entry_path(key),
-                          std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+    write_file_atomically(entry_path(key), std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
                           /*sync=*/false);
   } catch (const Error&) {
     return false;

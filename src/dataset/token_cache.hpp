@@ -34,8 +34,7 @@ class TokenCache {
   // is part of it: a tokenizer config with a tracked grid encodes the same
   // file differently when the tracker changes.
   static uint64_t key(std::string_view tokenizer_json, const MidiReadOptions& midi, Quadrant label,
-                      const uint8_t* file_bytes, size_t file_size,
-                      int beat_tracker_version = kBeatTrackerVersion);
+                      const uint8_t* file_bytes, size_t file_size, int beat_tracker_version = kBeatTrackerVersion);
 
   std::filesystem::path entry_path(uint64_t key) const;
   // The cached ids, or nullopt when missing, unreadable or corrupt.

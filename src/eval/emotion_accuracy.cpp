@@ -19,7 +19,9 @@ int64_t EmotionAccuracy::correct() const noexcept {
 }
 
 namespace {
-double share(int64_t part, int64_t whole) { return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0.0; }
+double share(int64_t part, int64_t whole) {
+  return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+}
 }  // namespace
 
 double EmotionAccuracy::accuracy() const noexcept { return share(correct(), total); }

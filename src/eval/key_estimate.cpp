@@ -13,8 +13,7 @@ constexpr std::array<double, 12> kMajorProfile = {6.35, 2.23, 3.48, 2.33, 4.38, 
                                                   2.52, 5.19, 2.39, 3.66, 2.29, 2.88};
 constexpr std::array<double, 12> kMinorProfile = {6.33, 2.68, 3.52, 5.38, 2.60, 3.53,
                                                   2.54, 4.75, 3.98, 2.69, 3.34, 3.17};
-constexpr const char* kPitchClassNames[12] = {"C",  "C#", "D",  "Eb", "E",  "F",
-                                              "F#", "G",  "Ab", "A",  "Bb", "B"};
+constexpr const char* kPitchClassNames[12] = {"C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"};
 
 double pearson(const std::array<double, 12>& x, const std::array<double, 12>& profile, int tonic) {
   double mx = 0, my = 0;

@@ -40,8 +40,7 @@ int64_t bar_ticks_of(const Score& s) {
 }
 
 // Polyphony: sweep note starts and ends, counting distinct sounding pitches.
-void polyphony_measures(const Score& s, int64_t end_tick, int threshold, double* polyphony,
-                        double* rate) {
+void polyphony_measures(const Score& s, int64_t end_tick, int threshold, double* polyphony, double* rate) {
   std::map<int64_t, std::vector<std::pair<int, int>>> events;  // tick -> (pitch, +1/-1)
   for (const Note& n : s.notes) {
     int64_t e = std::max(n.end_tick, n.start_tick + 1);
@@ -164,7 +163,10 @@ nlohmann::json fields_json(const MusicMetrics& m) {
   nlohmann::json j;
   for_each_field(m, [&](const char* name, const auto& v) {
     double d = static_cast<double>(v);
-    if (std::isfinite(d)) j[name] = v; else j[name] = nullptr;
+    if (std::isfinite(d))
+      j[name] = v;
+    else
+      j[name] = nullptr;
   });
   return j;
 }
@@ -211,10 +213,10 @@ MusicMetrics compute_metrics(const Score& score, const MetricsOptions& options) 
   }
   double count = static_cast<double>(notes.size());
   m.pitch_range = hi - lo;
-  m.pitches_used = static_cast<int>(std::count_if(std::begin(pitch_counts), std::end(pitch_counts),
-                                                  [](double c) { return c > 0; }));
-  m.pitch_classes_used = static_cast<int>(
-      std::count_if(std::begin(pc_counts), std::end(pc_counts), [](double c) { return c > 0; }));
+  m.pitches_used =
+      static_cast<int>(std::count_if(std::begin(pitch_counts), std::end(pitch_counts), [](double c) { return c > 0; }));
+  m.pitch_classes_used =
+      static_cast<int>(std::count_if(std::begin(pc_counts), std::end(pc_counts), [](double c) { return c > 0; }));
   m.pitch_entropy = entropy_bits(pitch_counts, 128);
   m.pitch_class_entropy = entropy_bits(pc_counts, 12);
   polyphony_measures(score, end_tick, options.polyphony_threshold, &m.polyphony, &m.polyphony_rate);

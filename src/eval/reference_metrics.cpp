@@ -5,8 +5,8 @@
 
 #include <fmt/core.h>
 
-#include "emopiano/error.hpp"
 #include "emopiano/beats.hpp"
+#include "emopiano/error.hpp"
 #include "emopiano/evaluation.hpp"
 #include "emopiano/midi.hpp"
 
@@ -30,7 +30,8 @@ std::vector<std::pair<fs::path, Quadrant>> labelled_midi_files(const fs::path& r
   for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it); it.increment(ec)) {
     if (!it->is_regular_file()) continue;
     std::string ext = it->path().extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (ext != ".mid" && ext != ".midi") continue;
     if (auto q = quadrant_from_path(it->path())) out.emplace_back(it->path(), *q);
   }

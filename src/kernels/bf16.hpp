@@ -11,13 +11,13 @@ namespace emopiano::kernels {
 inline uint16_t to_bf16(float f) {
   uint32_t u;
   std::memcpy(&u, &f, sizeof u);
-  if ((u & 0x7fffffffu) > 0x7f800000u) return uint16_t((u >> 16) | 0x0040u);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((u >> 16) | 0x0040u);
   u += 0x7fffu + ((u >> 16) & 1u);
-  return uint16_t(u >> 16);
+  return static_cast<uint16_t>(u >> 16);
 }
 
 inline float from_bf16(uint16_t h) {
-  const uint32_t u = uint32_t(h) << 16;
+  const uint32_t u = static_cast<uint32_t>(h) << 16;
   float f;
   std::memcpy(&f, &u, sizeof f);
   return f;

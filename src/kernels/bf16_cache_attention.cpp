@@ -16,30 +16,29 @@ constexpr int kLanes = 16;
 // function attributes and chosen at run time (no ifuncs, which sanitizers
 // cannot instrument). Sixteen partial sums in fixed lanes and no contraction
 // keep every version's result the same.
-#define EMOPIANO_ATTENTION_LOOPS(suffix, target)                                                        \
-  target void dot_rows_##suffix(const float* q, const uint16_t* keys, int64_t S, int64_t D, float scale, \
-                                float* scores) {                                                         \
-    const int64_t full = D / kLanes * kLanes;                                                            \
-    for (int64_t s = 0; s < S; ++s) {                                                                    \
-      const uint16_t* k = keys + s * D;                                                                  \
-      float acc[kLanes] = {};                                                                            \
-      for (int64_t i = 0; i < full; i += kLanes) {                                                       \
-        for (int j = 0; j < kLanes; ++j) acc[j] += q[i + j] * from_bf16(k[i + j]);                       \
-      }                                                                                                  \
-      for (int64_t i = full; i < D; ++i) acc[i - full] += q[i] * from_bf16(k[i]);                        \
-      float sum = 0.0f;                                                                                  \
-      for (int j = 0; j < kLanes; ++j) sum += acc[j];                                                    \
-      scores[s] = sum * scale;                                                                           \
-    }                                                                                                    \
-  }                                                                                                      \
-  target void weighted_rows_##suffix(const float* weights, const uint16_t* values, int64_t S, int64_t D, \
-                                     float* out) {                                                       \
-    for (int64_t d = 0; d < D; ++d) out[d] = 0.0f;                                                       \
-    for (int64_t s = 0; s < S; ++s) {                                                                    \
-      const float w = weights[s];                                                                        \
-      const uint16_t* v = values + s * D;                                                                \
-      for (int64_t d = 0; d < D; ++d) out[d] += w * from_bf16(v[d]);                                     \
-    }                                                                                                    \
+#define EMOPIANO_ATTENTION_LOOPS(suffix, target)                                                                       \
+  target void dot_rows_##suffix(const float* q, const uint16_t* keys, int64_t S, int64_t D, float scale,               \
+                                float* scores) {                                                                       \
+    const int64_t full = D / kLanes * kLanes;                                                                          \
+    for (int64_t s = 0; s < S; ++s) {                                                                                  \
+      const uint16_t* k = keys + s * D;                                                                                \
+      float acc[kLanes] = {};                                                                                          \
+      for (int64_t i = 0; i < full; i += kLanes) {                                                                     \
+        for (int j = 0; j < kLanes; ++j) acc[j] += q[i + j] * from_bf16(k[i + j]);                                     \
+      }                                                                                                                \
+      for (int64_t i = full; i < D; ++i) acc[i - full] += q[i] * from_bf16(k[i]);                                      \
+      float sum = 0.0f;                                                                                                \
+      for (int j = 0; j < kLanes; ++j) sum += acc[j];                                                                  \
+      scores[s] = sum * scale;                                                                                         \
+    }                                                                                                                  \
+  }                                                                                                                    \
+  target void weighted_rows_##suffix(const float* weights, const uint16_t* values, int64_t S, int64_t D, float* out) { \
+    for (int64_t d = 0; d < D; ++d) out[d] = 0.0f;                                                                     \
+    for (int64_t s = 0; s < S; ++s) {                                                                                  \
+      const float w = weights[s];                                                                                      \
+      const uint16_t* v = values + s * D;                                                                              \
+      for (int64_t d = 0; d < D; ++d) out[d] += w * from_bf16(v[d]);                                                   \
+    }                                                                                                                  \
   }
 
 EMOPIANO_ATTENTION_LOOPS(generic, )
@@ -64,14 +63,13 @@ Loops choose() {
 
 }  // namespace
 
-void bf16_cache_attention(const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t D,
-                          uint16_t* key_cache, uint16_t* value_cache, int64_t capacity, int64_t past,
-                          float* out, int64_t out_stride) {
+void bf16_cache_attention(const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t D, uint16_t* key_cache,
+                          uint16_t* value_cache, int64_t capacity, int64_t past, float* out, int64_t out_stride) {
   static const Loops loops = choose();
   const int64_t C = H * D, S = past + 1;
-  const float scale = float(1.0 / std::sqrt(double(D)));
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)));
   thread_local std::vector<float> scores;
-  scores.resize(size_t(S));
+  scores.resize(static_cast<size_t>(S));
   for (int64_t b = 0; b < B; ++b) {
     const float* row = qkv + b * qkv_stride;
     for (int64_t h = 0; h < H; ++h) {

@@ -13,8 +13,7 @@ namespace emopiano::kernels {
 // and written at `past`, then the query attends to positions [0, past]. out:
 // B rows of H * D floats, `out_stride` apart. The arithmetic order does not
 // depend on B or on the CPU's vector width.
-void bf16_cache_attention(const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t D,
-                          uint16_t* key_cache, uint16_t* value_cache, int64_t capacity, int64_t past,
-                          float* out, int64_t out_stride);
+void bf16_cache_attention(const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t D, uint16_t* key_cache,
+                          uint16_t* value_cache, int64_t capacity, int64_t past, float* out, int64_t out_stride);
 
 }  // namespace emopiano::kernels

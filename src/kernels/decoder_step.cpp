@@ -11,12 +11,12 @@
 namespace emopiano::kernels {
 
 int64_t DecoderWeights::bytes() const {
-  auto floats = [](const std::vector<float>& v) { return int64_t(v.size() * sizeof(float)); };
+  auto floats = [](const std::vector<float>& v) { return static_cast<int64_t>(v.size() * sizeof(float)); };
   auto norm = [&](const LayerNormWeights& ln) { return floats(ln.weight) + floats(ln.bias); };
   int64_t n = head.bytes() + floats(head_bias) + norm(final_ln);
   for (const auto& l : layers) {
-    n += l.qkv.bytes() + l.proj.bytes() + l.ff1.bytes() + l.ff2.bytes() + floats(l.qkv_bias) +
-         floats(l.proj_bias) + floats(l.ff1_bias) + floats(l.ff2_bias) + norm(l.ln1) + norm(l.ln2);
+    n += l.qkv.bytes() + l.proj.bytes() + l.ff1.bytes() + l.ff2.bytes() + floats(l.qkv_bias) + floats(l.proj_bias) +
+         floats(l.ff1_bias) + floats(l.ff2_bias) + norm(l.ln1) + norm(l.ln2);
   }
   return n;
 }
@@ -26,12 +26,13 @@ void layer_norm(const LayerNormWeights& ln, const float* x, int64_t n, float* y)
   // LibTorch's as its order of summation allows.
   double sum = 0.0;
   for (int64_t i = 0; i < n; ++i) sum += x[i];
-  const double mean = sum / double(n);
+  const double mean = sum / static_cast<double>(n);
   double squares = 0.0;
   for (int64_t i = 0; i < n; ++i) squares += (x[i] - mean) * (x[i] - mean);
-  const float inv = float(1.0 / std::sqrt(squares / double(n) + double(ln.eps)));
-  const float m = float(mean);
-  for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - m) * inv * ln.weight[size_t(i)] + ln.bias[size_t(i)];
+  const float inv = static_cast<float>(1.0 / std::sqrt(squares / static_cast<double>(n) + static_cast<double>(ln.eps)));
+  const float m = static_cast<float>(mean);
+  for (int64_t i = 0; i < n; ++i)
+    y[i] = (x[i] - m) * inv * ln.weight[static_cast<size_t>(i)] + ln.bias[static_cast<size_t>(i)];
 }
 
 namespace {
@@ -40,10 +41,10 @@ namespace {
 struct Scratch {
   std::vector<float> normed, qkv, attended, hidden;
   void reserve(const DecoderWeights& w, int64_t B) {
-    normed.resize(size_t(B * w.d_model));
-    qkv.resize(size_t(B * 3 * w.d_model));
-    attended.resize(size_t(B * w.d_model));
-    hidden.resize(size_t(B * std::max(w.d_ff, w.d_model)));
+    normed.resize(static_cast<size_t>(B * w.d_model));
+    qkv.resize(static_cast<size_t>(B * 3 * w.d_model));
+    attended.resize(static_cast<size_t>(B * w.d_model));
+    hidden.resize(static_cast<size_t>(B * std::max(w.d_ff, w.d_model)));
   }
 };
 
@@ -62,16 +63,16 @@ void decoder_layer_step(const DecoderWeights& w, const DecoderLayerWeights& laye
   // x + attn(ln1(x))
   for (int64_t b = 0; b < B; ++b) layer_norm(layer.ln1, x + b * d, d, s.normed.data() + b * d);
   gemv(layer.qkv, layer.qkv_bias.data(), s.normed.data(), d, s.qkv.data(), 3 * d, B);
-  bf16_cache_attention(s.qkv.data(), 3 * d, B, w.n_heads, d / w.n_heads, key_cache, value_cache, capacity,
-                       past, s.attended.data(), d);
+  bf16_cache_attention(s.qkv.data(), 3 * d, B, w.n_heads, d / w.n_heads, key_cache, value_cache, capacity, past,
+                       s.attended.data(), d);
   gemv(layer.proj, layer.proj_bias.data(), s.attended.data(), d, s.normed.data(), d, B);
-  for (int64_t i = 0; i < B * d; ++i) x[i] += s.normed[size_t(i)];
+  for (int64_t i = 0; i < B * d; ++i) x[i] += s.normed[static_cast<size_t>(i)];
   // x + ff2(gelu(ff1(ln2(x))))
   for (int64_t b = 0; b < B; ++b) layer_norm(layer.ln2, x + b * d, d, s.normed.data() + b * d);
   gemv(layer.ff1, layer.ff1_bias.data(), s.normed.data(), d, s.hidden.data(), ff, B);
   gelu(s.hidden.data(), B * ff);
   gemv(layer.ff2, layer.ff2_bias.data(), s.hidden.data(), ff, s.normed.data(), d, B);
-  for (int64_t i = 0; i < B * d; ++i) x[i] += s.normed[size_t(i)];
+  for (int64_t i = 0; i < B * d; ++i) x[i] += s.normed[static_cast<size_t>(i)];
 }
 
 void decoder_head(const DecoderWeights& w, const float* x, int64_t B, float* logits) {

@@ -29,10 +29,10 @@ GemvIsa gemv_isa();
 // x: n rows of w.cols() floats, x_stride apart; y: n rows of w.rows()
 // floats, y_stride apart; bias: w.rows() floats or null. Every row is
 // computed the same way whatever n is, so results do not depend on the batch.
-void gemv(GemvIsa isa, const PackedMatrix& w, const float* bias, const float* x, int64_t x_stride,
-          float* y, int64_t y_stride, int64_t n);
-inline void gemv(const PackedMatrix& w, const float* bias, const float* x, int64_t x_stride, float* y,
-                 int64_t y_stride, int64_t n) {
+void gemv(GemvIsa isa, const PackedMatrix& w, const float* bias, const float* x, int64_t x_stride, float* y,
+          int64_t y_stride, int64_t n);
+inline void gemv(const PackedMatrix& w, const float* bias, const float* x, int64_t x_stride, float* y, int64_t y_stride,
+                 int64_t n) {
   gemv(gemv_isa(), w, bias, x, x_stride, y, y_stride, n);
 }
 

@@ -13,10 +13,10 @@ namespace {
 #define EMOPIANO_TARGET __attribute__((target("avx2,fma")))
 
 template <int N>
-EMOPIANO_TARGET inline void panel(const PackedMatrix& w, int64_t p, const float* bias, const float* x,
-                                  int64_t x_stride, float* y, int64_t y_stride) {
+EMOPIANO_TARGET inline void panel(const PackedMatrix& w, int64_t p, const float* bias, const float* x, int64_t x_stride,
+                                  float* y, int64_t y_stride) {
   const int64_t cols = w.cols();
-  const __m256i high = _mm256_set1_epi32(int(0xffff0000u));
+  const __m256i high = _mm256_set1_epi32(static_cast<int>(0xffff0000u));
   // acc[i][half * 2 + (0 even, 1 odd)]
   __m256 acc[N][4];
   for (int i = 0; i < N; ++i)
@@ -48,8 +48,8 @@ EMOPIANO_TARGET inline void panel(const PackedMatrix& w, int64_t p, const float*
 
 }  // namespace
 
-EMOPIANO_TARGET void gemv_avx2_fma(const PackedMatrix& w, const float* bias, const float* x, int64_t x_stride,
-                                   float* y, int64_t y_stride, int n) {
+EMOPIANO_TARGET void gemv_avx2_fma(const PackedMatrix& w, const float* bias, const float* x, int64_t x_stride, float* y,
+                                   int64_t y_stride, int n) {
   for (int64_t p = 0; p < w.panels(); ++p) {
     if (n == 2) {
       panel<2>(w, p, bias, x, x_stride, y, y_stride);

@@ -14,7 +14,7 @@ namespace emopiano::kernels::detail {
 
 uint32_t* bf16_pair_scratch(int64_t words) {
   thread_local std::vector<uint32_t> scratch;
-  if (int64_t(scratch.size()) < words) scratch.resize(size_t(words));
+  if (static_cast<int64_t>(scratch.size()) < words) scratch.resize(static_cast<size_t>(words));
   return scratch.data();
 }
 
@@ -30,13 +30,13 @@ EMOPIANO_TARGET void to_pairs(const float* x, int64_t cols, uint32_t* pairs) {
   }
   for (; c < cols; c += 2) {
     const uint32_t hi = c + 1 < cols ? to_bf16(x[c + 1]) : 0u;
-    pairs[c / 2] = uint32_t(to_bf16(x[c])) | (hi << 16);
+    pairs[c / 2] = static_cast<uint32_t>(to_bf16(x[c])) | (hi << 16);
   }
 }
 
 template <int N>
-EMOPIANO_TARGET inline void panel(const PackedMatrix& w, int64_t p, const float* bias, const uint32_t* pairs,
-                                  float* y, int64_t y_stride) {
+EMOPIANO_TARGET inline void panel(const PackedMatrix& w, int64_t p, const float* bias, const uint32_t* pairs, float* y,
+                                  int64_t y_stride) {
   const int64_t J = w.column_pairs();
   __m512 acc[N][4];
   for (int i = 0; i < N; ++i)
@@ -51,7 +51,7 @@ EMOPIANO_TARGET inline void panel(const PackedMatrix& w, int64_t p, const float*
     }
     for (int i = 0; i < N; ++i) {
       for (int k = 0; k < 4; ++k) {
-        const __m512i xi = _mm512_set1_epi32(int(pairs[i * J + j + k]));
+        const __m512i xi = _mm512_set1_epi32(static_cast<int>(pairs[i * J + j + k]));
         acc[i][k] = _mm512_dpbf16_ps(acc[i][k], v[k], reinterpret_cast<const __m512bh&>(xi));
       }
     }
@@ -59,7 +59,7 @@ EMOPIANO_TARGET inline void panel(const PackedMatrix& w, int64_t p, const float*
   for (; j < J; ++j) {
     const __m512i raw = _mm512_load_si512(b + j * 2 * kPanelRows);
     for (int i = 0; i < N; ++i) {
-      const __m512i xi = _mm512_set1_epi32(int(pairs[i * J + j]));
+      const __m512i xi = _mm512_set1_epi32(static_cast<int>(pairs[i * J + j]));
       acc[i][j % 4] = _mm512_dpbf16_ps(acc[i][j % 4], reinterpret_cast<const __m512bh&>(raw),
                                        reinterpret_cast<const __m512bh&>(xi));
     }
@@ -68,17 +68,16 @@ EMOPIANO_TARGET inline void panel(const PackedMatrix& w, int64_t p, const float*
   const __mmask16 mask = left >= kPanelRows ? __mmask16(0xffff) : __mmask16((1u << left) - 1u);
   const __m512 bv = bias ? _mm512_maskz_loadu_ps(mask, bias + row0) : _mm512_setzero_ps();
   for (int i = 0; i < N; ++i) {
-    const __m512 sum = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(acc[i][0], acc[i][2]),
-                                                   _mm512_add_ps(acc[i][1], acc[i][3])),
-                                     bv);
+    const __m512 sum =
+        _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(acc[i][0], acc[i][2]), _mm512_add_ps(acc[i][1], acc[i][3])), bv);
     _mm512_mask_storeu_ps(y + i * y_stride + row0, mask, sum);
   }
 }
 
 }  // namespace
 
-EMOPIANO_TARGET void gemv_avx512_bf16(const PackedMatrix& w, const float* bias, const float* x,
-                                      int64_t x_stride, float* y, int64_t y_stride, int n) {
+EMOPIANO_TARGET void gemv_avx512_bf16(const PackedMatrix& w, const float* bias, const float* x, int64_t x_stride,
+                                      float* y, int64_t y_stride, int n) {
   const int64_t J = w.column_pairs();
   uint32_t* pairs = bf16_pair_scratch(n * J);
   for (int i = 0; i < n; ++i) to_pairs(x + i * x_stride, w.cols(), pairs + i * J);

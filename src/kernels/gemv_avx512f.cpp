@@ -18,10 +18,10 @@ namespace {
 #define EMOPIANO_TARGET __attribute__((target("avx512f")))
 
 template <int N>
-EMOPIANO_TARGET inline void panel(const PackedMatrix& w, int64_t p, const float* bias, const float* x,
-                                  int64_t x_stride, float* y, int64_t y_stride) {
+EMOPIANO_TARGET inline void panel(const PackedMatrix& w, int64_t p, const float* bias, const float* x, int64_t x_stride,
+                                  float* y, int64_t y_stride) {
   const int64_t cols = w.cols(), full = cols / 2;
-  const __m512i high = _mm512_set1_epi32(int(0xffff0000u));
+  const __m512i high = _mm512_set1_epi32(static_cast<int>(0xffff0000u));
   __m512 acc[N][4];
   for (int i = 0; i < N; ++i)
     for (int k = 0; k < 4; ++k) acc[i][k] = _mm512_setzero_ps();
@@ -56,17 +56,16 @@ EMOPIANO_TARGET inline void panel(const PackedMatrix& w, int64_t p, const float*
   const __mmask16 mask = left >= kPanelRows ? __mmask16(0xffff) : __mmask16((1u << left) - 1u);
   const __m512 bv = bias ? _mm512_maskz_loadu_ps(mask, bias + row0) : _mm512_setzero_ps();
   for (int i = 0; i < N; ++i) {
-    const __m512 sum = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(acc[i][0], acc[i][2]),
-                                                   _mm512_add_ps(acc[i][1], acc[i][3])),
-                                     bv);
+    const __m512 sum =
+        _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(acc[i][0], acc[i][2]), _mm512_add_ps(acc[i][1], acc[i][3])), bv);
     _mm512_mask_storeu_ps(y + i * y_stride + row0, mask, sum);
   }
 }
 
 }  // namespace
 
-EMOPIANO_TARGET void gemv_avx512f(const PackedMatrix& w, const float* bias, const float* x, int64_t x_stride,
-                                  float* y, int64_t y_stride, int n) {
+EMOPIANO_TARGET void gemv_avx512f(const PackedMatrix& w, const float* bias, const float* x, int64_t x_stride, float* y,
+                                  int64_t y_stride, int n) {
   for (int64_t p = 0; p < w.panels(); ++p) {
     if (n == 2) {
       panel<2>(w, p, bias, x, x_stride, y, y_stride);

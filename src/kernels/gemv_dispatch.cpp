@@ -25,8 +25,7 @@ bool gemv_isa_supported(GemvIsa isa) {
 #ifdef EMOPIANO_X86_KERNELS
     case GemvIsa::avx2_fma: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     case GemvIsa::avx512f: return __builtin_cpu_supports("avx512f");
-    case GemvIsa::avx512_bf16:
-      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16");
+    case GemvIsa::avx512_bf16: return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16");
 #else
     default: return false;
 #endif

@@ -9,11 +9,11 @@
 
 namespace emopiano::kernels::detail {
 
-using GemvKernel = void (*)(const PackedMatrix& w, const float* bias, const float* x, int64_t x_stride,
-                            float* y, int64_t y_stride, int n);
+using GemvKernel = void (*)(const PackedMatrix& w, const float* bias, const float* x, int64_t x_stride, float* y,
+                            int64_t y_stride, int n);
 
-void gemv_scalar(const PackedMatrix& w, const float* bias, const float* x, int64_t x_stride, float* y,
-                 int64_t y_stride, int n);
+void gemv_scalar(const PackedMatrix& w, const float* bias, const float* x, int64_t x_stride, float* y, int64_t y_stride,
+                 int n);
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define EMOPIANO_X86_KERNELS 1
@@ -21,8 +21,8 @@ void gemv_avx2_fma(const PackedMatrix& w, const float* bias, const float* x, int
                    int64_t y_stride, int n);
 void gemv_avx512f(const PackedMatrix& w, const float* bias, const float* x, int64_t x_stride, float* y,
                   int64_t y_stride, int n);
-void gemv_avx512_bf16(const PackedMatrix& w, const float* bias, const float* x, int64_t x_stride,
-                      float* y, int64_t y_stride, int n);
+void gemv_avx512_bf16(const PackedMatrix& w, const float* bias, const float* x, int64_t x_stride, float* y,
+                      int64_t y_stride, int n);
 // x rounded to bf16 and paired as vdpbf16ps reads it: n rows of
 // w.column_pairs() words, in a per-thread buffer.
 uint32_t* bf16_pair_scratch(int64_t words);

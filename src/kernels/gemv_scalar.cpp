@@ -5,8 +5,8 @@
 
 namespace emopiano::kernels::detail {
 
-void gemv_scalar(const PackedMatrix& w, const float* bias, const float* x, int64_t x_stride, float* y,
-                 int64_t y_stride, int n) {
+void gemv_scalar(const PackedMatrix& w, const float* bias, const float* x, int64_t x_stride, float* y, int64_t y_stride,
+                 int n) {
   const int64_t rows = w.rows(), cols = w.cols();
   for (int64_t p = 0; p < w.panels(); ++p) {
     for (int i = 0; i < n; ++i) {

@@ -10,9 +10,8 @@ namespace emopiano::kernels {
 
 void PackedMatrix::Free::operator()(uint16_t* p) const { std::free(p); }
 
-PackedMatrix::PackedMatrix(const float* w, int64_t rows, int64_t cols, int64_t stride)
-    : rows_(rows), cols_(cols) {
-  const size_t size = size_t(bytes());
+PackedMatrix::PackedMatrix(const float* w, int64_t rows, int64_t cols, int64_t stride) : rows_(rows), cols_(cols) {
+  const size_t size = static_cast<size_t>(bytes());
   // aligned_alloc needs a multiple of the alignment: every block is 64 bytes.
   void* memory = size ? std::aligned_alloc(64, size) : nullptr;
   if (size && !memory) throw std::bad_alloc();

@@ -24,9 +24,7 @@ class PackedMatrix {
   int64_t panels() const { return (rows_ + kPanelRows - 1) / kPanelRows; }
   int64_t column_pairs() const { return (cols_ + 1) / 2; }
   // The 2 * kPanelRows values of panel p, column pair j.
-  const uint16_t* block(int64_t p, int64_t j) const {
-    return data_.get() + (p * column_pairs() + j) * 2 * kPanelRows;
-  }
+  const uint16_t* block(int64_t p, int64_t j) const { return data_.get() + (p * column_pairs() + j) * 2 * kPanelRows; }
   float at(int64_t r, int64_t c) const;  // the stored (rounded) value
   int64_t bytes() const { return panels() * column_pairs() * 2 * kPanelRows * 2; }
 

@@ -35,8 +35,7 @@ void keep_message(const gchar* /*domain*/, GLogLevelFlags /*level*/, const gchar
 void begin_libsmf_capture() {
   static std::once_flag installed;
   std::call_once(installed, [] {
-    g_log_set_handler("libsmf", static_cast<GLogLevelFlags>(G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL |
-                                                            G_LOG_FLAG_RECURSION),
+    g_log_set_handler("libsmf", static_cast<GLogLevelFlags>(G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION),
                       keep_message, nullptr);
   });
   captured_length = 0;

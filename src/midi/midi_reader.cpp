@@ -43,9 +43,7 @@ constexpr int kDrumChannel = 9;
 // Pairs note-ons with note-offs inside one track.
 class NotePairer {
  public:
-  NotePairer(Score& score, const MidiReadOptions& options) : score_(score), options_(options) {
-    open_.fill(Open{});
-  }
+  NotePairer(Score& score, const MidiReadOptions& options) : score_(score), options_(options) { open_.fill(Open{}); }
 
   void note_on(int64_t tick, int channel, int pitch, int velocity) {
     if (options_.exclude_drums && channel == kDrumChannel) {
@@ -140,8 +138,10 @@ void read_track(smf_track_t* track, Score& score, std::vector<PedalEvent>& pedal
     const int kind = status & 0xF0;
     const int channel = status & 0x0F;
     if ((kind == 0x80 || kind == 0x90) && length >= 3) {
-      if (kind == 0x90 && b[2] > 0) pairer.note_on(tick, channel, b[1], b[2]);
-      else pairer.note_off(tick, channel, b[1]);
+      if (kind == 0x90 && b[2] > 0)
+        pairer.note_on(tick, channel, b[1], b[2]);
+      else
+        pairer.note_off(tick, channel, b[1]);
     } else if (kind == 0xB0 && length >= 3 && b[1] == 64) {
       if (options.exclude_drums && channel == kDrumChannel) continue;
       pedal_values.push_back(PedalEvent{tick, 0.0, b[2] >= 64, b[2]});
@@ -186,9 +186,8 @@ Score read_midi_bytes(const uint8_t* data, size_t size, const MidiReadOptions& o
                             midi::libsmf_messages().empty() ? "no reason given" : midi::libsmf_messages()));
   }
   if (smf->number_of_tracks != static_cast<int>(layout.tracks.size())) {
-    throw Error(ErrorCode::internal,
-                fmt::format("{}: the MIDI parser read {} of {} tracks: {}", name, smf->number_of_tracks,
-                            layout.tracks.size(), midi::libsmf_messages()));
+    throw Error(ErrorCode::internal, fmt::format("{}: the MIDI parser read {} of {} tracks: {}", name,
+                                                 smf->number_of_tracks, layout.tracks.size(), midi::libsmf_messages()));
   }
   return score_from_smf(smf.get(), options);
 }

@@ -47,7 +47,8 @@ void check_score(const Score& score) {
                             midi::kMaxWriteTicks));
   for (const auto& t : score.tempos)
     if (!(t.bpm > 0.0) || t.tick < 0 || t.tick > midi::kMaxWriteTicks)
-      throw Error(ErrorCode::invalid_argument, fmt::format("cannot write MIDI: tempo {} BPM at tick {}", t.bpm, t.tick));
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("cannot write MIDI: tempo {} BPM at tick {}", t.bpm, t.tick));
   for (const auto& s : score.time_signatures)
     if (s.numerator < 1 || s.numerator > 255 || s.denominator < 1 || s.denominator > 64 ||
         (s.denominator & (s.denominator - 1)) != 0 || s.tick < 0 || s.tick > midi::kMaxWriteTicks)
@@ -65,19 +66,26 @@ std::vector<TimedEvent> conductor_events(const Score& score) {
   std::vector<TimedEvent> events;
   for (const auto& t : score.tempos) {
     const long mpqn = std::clamp(std::lround(60e6 / t.bpm), 1L, 0xFFFFFFL);
-    events.push_back({t.tick, 0, {0xFF, 0x51, 0x03, static_cast<uint8_t>(mpqn >> 16), static_cast<uint8_t>(mpqn >> 8), static_cast<uint8_t>(mpqn)}});
+    events.push_back({t.tick,
+                      0,
+                      {0xFF, 0x51, 0x03, static_cast<uint8_t>(mpqn >> 16), static_cast<uint8_t>(mpqn >> 8),
+                       static_cast<uint8_t>(mpqn)}});
   }
   for (const auto& s : score.time_signatures) {
     int power = 0;
     while ((1 << power) < s.denominator) ++power;
-    events.push_back({s.tick, 1, {0xFF, 0x58, 0x04, static_cast<uint8_t>(s.numerator), static_cast<uint8_t>(power), 24, 8}});
+    events.push_back(
+        {s.tick, 1, {0xFF, 0x58, 0x04, static_cast<uint8_t>(s.numerator), static_cast<uint8_t>(power), 24, 8}});
   }
   for (const auto& k : score.keys) {
     // Fifths from C of the major key (the relative major for minor), -5..6.
     const int major_tonic = ((k.major ? k.tonic : k.tonic + 3) % 12 + 12) % 12;
     int sf = (major_tonic * 7) % 12;
     if (sf > 6) sf -= 12;
-    events.push_back({k.tick, 1, {0xFF, 0x59, 0x02, static_cast<uint8_t>(int8_t(sf)), static_cast<uint8_t>(k.major ? 0 : 1)}});
+    events.push_back(
+        {k.tick,
+         1,
+         {0xFF, 0x59, 0x02, static_cast<uint8_t>(static_cast<int8_t>(sf)), static_cast<uint8_t>(k.major ? 0 : 1)}});
   }
   return events;
 }
@@ -100,7 +108,8 @@ std::vector<TimedEvent> piano_events(const Score& score) {
       end = std::min(end, notes[i + 1]->start_tick);
     }
     const uint8_t velocity = static_cast<uint8_t>(std::clamp(n.velocity, 1, 127));
-    events.push_back({n.start_tick, 2, {static_cast<uint8_t>(0x90 | n.channel), static_cast<uint8_t>(n.pitch), velocity}});
+    events.push_back(
+        {n.start_tick, 2, {static_cast<uint8_t>(0x90 | n.channel), static_cast<uint8_t>(n.pitch), velocity}});
     events.push_back({end, 0, {static_cast<uint8_t>(0x80 | n.channel), static_cast<uint8_t>(n.pitch), 64}});
   }
   for (const auto& p : score.pedal) {

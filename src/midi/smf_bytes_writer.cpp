@@ -34,9 +34,8 @@ constexpr int64_t kMaxVlq = 0x0FFFFFFF;
 
 std::vector<uint8_t> smf_bytes(int format, int ticks_per_beat, const std::vector<std::vector<SmfEvent>>& tracks) {
   if (format < 0 || format > 2 || ticks_per_beat < 1 || ticks_per_beat > 0x7FFF || tracks.size() > 0xFFFF)
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("cannot write MIDI: format {}, {} ticks per beat, {} tracks", format, ticks_per_beat,
-                            tracks.size()));
+    throw Error(ErrorCode::invalid_argument, fmt::format("cannot write MIDI: format {}, {} ticks per beat, {} tracks",
+                                                         format, ticks_per_beat, tracks.size()));
   std::vector<uint8_t> out = {'M', 'T', 'h', 'd'};
   put_u32(out, 6);
   put_u16(out, static_cast<uint32_t>(format));

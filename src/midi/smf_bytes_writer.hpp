@@ -20,7 +20,6 @@ struct SmfEvent {
 
 // `tracks` in time order (ticks never decrease within a track); ticks below
 // 2^28. Throws Error(invalid_argument) otherwise.
-std::vector<uint8_t> smf_bytes(int format, int ticks_per_beat,
-                               const std::vector<std::vector<SmfEvent>>& tracks);
+std::vector<uint8_t> smf_bytes(int format, int ticks_per_beat, const std::vector<std::vector<SmfEvent>>& tracks);
 
 }  // namespace emopiano::midi

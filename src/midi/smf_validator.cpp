@@ -61,14 +61,12 @@ class TrackChecker {
     while (pos_ < end_) {
       const size_t event_start = pos_;
       ticks += read_vlq("delta time");
-      if (ticks > kMaxTrackTicks)
-        fail_at(event_start, fmt::format("track longer than {} ticks", kMaxTrackTicks));
+      if (ticks > kMaxTrackTicks) fail_at(event_start, fmt::format("track longer than {} ticks", kMaxTrackTicks));
       if (pos_ >= end_) fail_at(event_start, "delta time without an event after it");
       const uint8_t first = data_[pos_];
       if (first < 0x80) {
         // Running status: only a channel message may be repeated this way.
-        if (running_status_ == 0)
-          fail_at(pos_, fmt::format("data byte 0x{:02X} without a running status", first));
+        if (running_status_ == 0) fail_at(pos_, fmt::format("data byte 0x{:02X} without a running status", first));
         channel_message(running_status_);
       } else if (first < 0xF0) {
         ++pos_;
@@ -91,8 +89,7 @@ class TrackChecker {
 
  private:
   [[noreturn]] void fail_at(size_t offset, const std::string& reason) const {
-    throw Error(ErrorCode::format,
-                fmt::format("{}: track {} at byte {}: {}", name_, number_, offset, reason));
+    throw Error(ErrorCode::format, fmt::format("{}: track {} at byte {}: {}", name_, number_, offset, reason));
   }
 
   // At most 4 bytes, all inside the chunk (the SMF limit, and libsmf's).
@@ -117,8 +114,7 @@ class TrackChecker {
     for (size_t i = 0; i < data_bytes; ++i) {
       const uint8_t b = data_[pos_ + i];
       if (b >= 0x80)
-        fail_at(pos_ + i, fmt::format("data byte 0x{:02X} of channel message 0x{:02X} has its top bit set",
-                                      b, status));
+        fail_at(pos_ + i, fmt::format("data byte 0x{:02X} of channel message 0x{:02X} has its top bit set", b, status));
     }
     pos_ += data_bytes;
   }
@@ -131,12 +127,10 @@ class TrackChecker {
     const uint8_t length = data_[pos_ + 2];
     if (type >= 0x80) fail_at(start, fmt::format("meta event type 0x{:02X} is not valid", type));
     // libsmf reads the length as one byte, so longer metas are out of reach.
-    if (length >= 0x80)
-      fail_at(start, fmt::format("meta event 0x{:02X} of 128 bytes or more is not supported", type));
+    if (length >= 0x80) fail_at(start, fmt::format("meta event 0x{:02X} of 128 bytes or more is not supported", type));
     pos_ += 3;
     if (end_ - pos_ < length)
-      fail_at(start, fmt::format("meta event 0x{:02X} of {} bytes runs past the end of the track", type,
-                                 length));
+      fail_at(start, fmt::format("meta event 0x{:02X} of {} bytes runs past the end of the track", type, length));
     const uint8_t* body = data_ + pos_;
     pos_ += length;
     switch (type) {
@@ -148,14 +142,11 @@ class TrackChecker {
         if ((body[0] | body[1] | body[2]) == 0) fail_at(start, "tempo of 0 microseconds per beat");
         break;
       case 0x58:
-        if (length != 4)
-          fail_at(start, fmt::format("time signature event with length {} (must be 4)", length));
+        if (length != 4) fail_at(start, fmt::format("time signature event with length {} (must be 4)", length));
         if (body[0] == 0) fail_at(start, "time signature with numerator 0");
-        if (body[1] > 6)
-          fail_at(start, fmt::format("time signature denominator 2^{} is out of range", body[1]));
+        if (body[1] > 6) fail_at(start, fmt::format("time signature denominator 2^{} is out of range", body[1]));
         break;
-      default:
-        break;
+      default: break;
     }
     return false;
   }
@@ -164,8 +155,7 @@ class TrackChecker {
     const size_t start = pos_;
     ++pos_;
     const uint32_t length = read_vlq("sysex length");
-    if (end_ - pos_ < length)
-      fail_at(start, fmt::format("sysex of {} bytes runs past the end of the track", length));
+    if (end_ - pos_ < length) fail_at(start, fmt::format("sysex of {} bytes runs past the end of the track", length));
     pos_ += length;
   }
 
@@ -180,22 +170,21 @@ class TrackChecker {
 
 SmfLayout check_smf_layout(const uint8_t* data, size_t size, std::string_view name) {
   if (size > kMaxSmfBytes)
-    throw Error(ErrorCode::unsupported,
-                fmt::format("{}: {} bytes is larger than the {} MiB a MIDI file may have here", name, size,
-                            kMaxSmfBytes >> 20));
+    throw Error(ErrorCode::unsupported, fmt::format("{}: {} bytes is larger than the {} MiB a MIDI file may have here",
+                                                    name, size, kMaxSmfBytes >> 20));
   if (data == nullptr || size < 4 || std::memcmp(data, "MThd", 4) != 0)
     throw Error(ErrorCode::format, fmt::format("{}: not a Standard MIDI File (no MThd header)", name));
   if (size < 14) fail(name, 0, fmt::format("file of {} bytes is too short for a MIDI header", size));
   const uint32_t header_length = read_u32(data + 4);
   if (header_length < 6) fail(name, 4, fmt::format("MThd length {} (must be at least 6)", header_length));
-  if (header_length > size - 8) fail(name, 4, fmt::format("MThd length {} runs past the end of the file", header_length));
+  if (header_length > size - 8)
+    fail(name, 4, fmt::format("MThd length {} runs past the end of the file", header_length));
 
   SmfLayout layout;
   const uint16_t format = read_u16(data + 8);
   const uint16_t declared_tracks = read_u16(data + 10);
   const uint16_t division = read_u16(data + 12);
-  if (format == 2)
-    fail(name, 8, "format 2 (independent sequences) is not supported", ErrorCode::unsupported);
+  if (format == 2) fail(name, 8, "format 2 (independent sequences) is not supported", ErrorCode::unsupported);
   if (format > 2) fail(name, 8, fmt::format("unknown MIDI file format {}", format));
   if (declared_tracks == 0) fail(name, 10, "the header declares no tracks");
   if (format == 0 && declared_tracks != 1)
@@ -209,13 +198,13 @@ SmfLayout check_smf_layout(const uint8_t* data, size_t size, std::string_view na
   while (layout.tracks.size() < declared_tracks) {
     const int number = static_cast<int>(layout.tracks.size()) + 1;
     if (offset >= size)
-      fail(name, offset, fmt::format("the header declares {} tracks but the file holds {}", declared_tracks,
-                                     layout.tracks.size()));
+      fail(name, offset,
+           fmt::format("the header declares {} tracks but the file holds {}", declared_tracks, layout.tracks.size()));
     if (size - offset < 8) fail(name, offset, "chunk header cut short by the end of the file");
     const uint32_t length = read_u32(data + offset + 4);
     if (length > size - offset - 8)
-      fail(name, offset, fmt::format("chunk length {} runs past the end of the file ({} bytes left)", length,
-                                     size - offset - 8));
+      fail(name, offset,
+           fmt::format("chunk length {} runs past the end of the file ({} bytes left)", length, size - offset - 8));
     const size_t body = offset + 8;
     if (std::memcmp(data + offset, "MTrk", 4) == 0) {
       TrackChecker checker(data, body, body + length, number, name);
@@ -257,8 +246,6 @@ std::vector<uint8_t> canonical_smf(const uint8_t* data, const SmfLayout& layout)
 
 namespace emopiano {
 
-void validate_smf(const uint8_t* data, size_t size, std::string_view name) {
-  midi::check_smf_layout(data, size, name);
-}
+void validate_smf(const uint8_t* data, size_t size, std::string_view name) { midi::check_smf_layout(data, size, name); }
 
 }  // namespace emopiano

@@ -10,10 +10,10 @@
 
 #include <fmt/core.h>
 
-#include "emopiano/error.hpp"
 #include "emopiano/classifier.hpp"
-#include "emopiano/vae.hpp"
+#include "emopiano/error.hpp"
 #include "emopiano/model.hpp"
+#include "emopiano/vae.hpp"
 
 namespace emopiano {
 
@@ -49,8 +49,7 @@ std::filesystem::path source_dir() {
 }
 
 // The first of the usual places that holds `name`; `env` overrides.
-std::filesystem::path find_bundled(const char* name, const char* env_name, const char* what,
-                                   const char* option) {
+std::filesystem::path find_bundled(const char* name, const char* env_name, const char* what, const char* option) {
   std::vector<std::filesystem::path> candidates;
   if (const char* env = std::getenv(env_name); env && *env) {
     std::filesystem::path p(env);
@@ -75,22 +74,18 @@ std::filesystem::path find_bundled(const char* name, const char* env_name, const
     if (std::filesystem::is_regular_file(c, ec)) return c;
     searched += "\n  " + c.string();
   }
-  throw Error(ErrorCode::not_found, fmt::format("the bundled {} {} was not found; set {} or pass {}. Searched:{}",
-                                                what, name, env_name, option, searched));
+  throw Error(ErrorCode::not_found, fmt::format("the bundled {} {} was not found; set {} or pass {}. Searched:{}", what,
+                                                name, env_name, option, searched));
 }
 
 }  // namespace
 
-std::filesystem::path bundled_model_path() {
-  return find_bundled(kBundledName, "EMOPIANO_MODEL", "model", "--model");
-}
+std::filesystem::path bundled_model_path() { return find_bundled(kBundledName, "EMOPIANO_MODEL", "model", "--model"); }
 
 std::filesystem::path bundled_classifier_path() {
   return find_bundled("emotion-classifier.pt", "EMOPIANO_CLASSIFIER", "classifier", "--classifier");
 }
 
-std::filesystem::path bundled_vae_path() {
-  return find_bundled("emopiano-vae.pt", "EMOPIANO_VAE", "VAE", "--vae");
-}
+std::filesystem::path bundled_vae_path() { return find_bundled("emopiano-vae.pt", "EMOPIANO_VAE", "VAE", "--vae"); }
 
 }  // namespace emopiano

@@ -11,9 +11,9 @@
 namespace emopiano {
 
 std::string ClassifierConfig::to_json() const {
-  nlohmann::json j = {{"architecture", architecture}, {"n_layers", n_layers}, {"d_model", d_model}, {"n_heads", n_heads},
-                      {"d_ff", d_ff},         {"window", window},   {"max_windows", max_windows},
-                      {"dropout", dropout}};
+  nlohmann::json j = {{"architecture", architecture}, {"n_layers", n_layers}, {"d_model", d_model},
+                      {"n_heads", n_heads},           {"d_ff", d_ff},         {"window", window},
+                      {"max_windows", max_windows},   {"dropout", dropout}};
   return j.dump();
 }
 
@@ -58,9 +58,7 @@ ClassifierConfig ClassifierConfig::from_json(std::string_view text) {
 }
 
 void ClassifierConfig::validate() const {
-  auto bad = [](const std::string& what) {
-    throw Error(ErrorCode::invalid_argument, "classifier config: " + what);
-  };
+  auto bad = [](const std::string& what) { throw Error(ErrorCode::invalid_argument, "classifier config: " + what); };
   if (architecture != "transformer" && architecture != "features")
     bad(fmt::format("architecture = \"{}\" must be \"transformer\" or \"features\"", architecture));
   if (n_layers < 1 || n_layers > 64) bad(fmt::format("n_layers = {} must be in 1..64", n_layers));
@@ -74,8 +72,8 @@ void ClassifierConfig::validate() const {
 }
 
 bool ClassifierConfig::operator==(const ClassifierConfig& o) const {
-  return architecture == o.architecture && n_layers == o.n_layers && d_model == o.d_model && n_heads == o.n_heads && d_ff == o.d_ff &&
-         window == o.window && max_windows == o.max_windows && dropout == o.dropout;
+  return architecture == o.architecture && n_layers == o.n_layers && d_model == o.d_model && n_heads == o.n_heads &&
+         d_ff == o.d_ff && window == o.window && max_windows == o.max_windows && dropout == o.dropout;
 }
 
 EmotionPrediction prediction_from_probabilities(const std::array<double, 4>& p, int windows) {

@@ -54,7 +54,10 @@ void EmotionClassifierNetImpl::init_weights(uint64_t seed) {
       return name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
     };
     if (name.find("ln") != std::string::npos) {
-      if (ends_with("weight")) p.fill_(1.0); else p.zero_();
+      if (ends_with("weight"))
+        p.fill_(1.0);
+      else
+        p.zero_();
     } else if (ends_with("bias")) {
       p.zero_();
     } else if (ends_with("proj.weight") || ends_with("ff2.weight")) {
@@ -96,8 +99,7 @@ EmotionFeatureNetImpl::EmotionFeatureNetImpl(int64_t features) {
 
 torch::Tensor EmotionFeatureNetImpl::forward(const torch::Tensor& features) {
   if (features.dim() != 2 || features.size(1) != mean.size(0))
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("EmotionClassifier: features must be [B, {}]", mean.size(0)));
+    throw Error(ErrorCode::invalid_argument, fmt::format("EmotionClassifier: features must be [B, {}]", mean.size(0)));
   return head((features.to(torch::kFloat) - mean) / scale);
 }
 
@@ -113,8 +115,8 @@ torch::Tensor feature_tensor(const Tokenizer& tokenizer, const std::vector<int32
   return torch::tensor(std::vector<float>(f.begin(), f.end()), torch::kFloat);
 }
 
-WindowBatch make_window_batch(const std::vector<const ClassifierInput*>& inputs,
-                              const std::vector<int64_t>& starts, int64_t window, int32_t pad_id) {
+WindowBatch make_window_batch(const std::vector<const ClassifierInput*>& inputs, const std::vector<int64_t>& starts,
+                              int64_t window, int32_t pad_id) {
   const int64_t rows = static_cast<int64_t>(inputs.size());
   int64_t T = 1;
   for (int64_t r = 0; r < rows; ++r) {
@@ -142,8 +144,8 @@ WindowBatch make_window_batch(const std::vector<const ClassifierInput*>& inputs,
 std::array<double, 4> classifier_probabilities(EmotionClassifierNetImpl& net, const ClassifierInput& input,
                                                int32_t pad_id) {
   torch::NoGradGuard no_grad;
-  const auto starts = inference_window_starts(static_cast<int64_t>(input.tokens.size()), net.config.window,
-                                              net.config.max_windows);
+  const auto starts =
+      inference_window_starts(static_cast<int64_t>(input.tokens.size()), net.config.window, net.config.max_windows);
   std::vector<const ClassifierInput*> inputs(starts.size(), &input);
   WindowBatch b = make_window_batch(inputs, starts, net.config.window, pad_id);
   auto probs = torch::softmax(net.forward(b.tokens, b.positions, b.mask), -1).mean(0).to(torch::kDouble);
@@ -195,8 +197,9 @@ EmotionClassifier detail::copy_classifier(const EmotionClassifier& classifier) {
 EmotionPrediction EmotionClassifier::classify_tokens(const std::vector<int32_t>& tokens) const {
   if (impl_->feature_net) {
     torch::NoGradGuard no_grad;
-    auto probs = torch::softmax(impl_->feature_net->forward(detail::feature_tensor(*impl_->tokenizer, tokens).unsqueeze(0)), -1)
-                     .to(torch::kDouble);
+    auto probs =
+        torch::softmax(impl_->feature_net->forward(detail::feature_tensor(*impl_->tokenizer, tokens).unsqueeze(0)), -1)
+            .to(torch::kDouble);
     std::array<double, 4> p{};
     double sum = 0.0;
     for (int q = 0; q < 4; ++q) sum += p[q] = probs[0][q].item<double>();
@@ -207,8 +210,8 @@ EmotionPrediction EmotionClassifier::classify_tokens(const std::vector<int32_t>&
   if (input.tokens.empty()) throw Error(ErrorCode::invalid_argument, "EmotionClassifier: no tokens to classify");
   auto& net = *impl_->net;
   if (net.is_training()) net.eval();
-  const auto starts = detail::inference_window_starts(static_cast<int64_t>(input.tokens.size()),
-                                                      impl_->config.window, impl_->config.max_windows);
+  const auto starts = detail::inference_window_starts(static_cast<int64_t>(input.tokens.size()), impl_->config.window,
+                                                      impl_->config.max_windows);
   return prediction_from_probabilities(detail::classifier_probabilities(net, input, impl_->tokenizer->pad_id()),
                                        static_cast<int>(starts.size()));
 }

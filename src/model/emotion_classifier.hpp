@@ -20,14 +20,12 @@ struct EmotionClassifierNetImpl : torch::nn::Module {
   EmotionClassifierNetImpl(const ClassifierConfig& config, int64_t vocab_size, int64_t positions_per_bar);
   // tokens, positions: int64 [B, T] (T <= window); mask: float [B, T], 1 for
   // real tokens, 0 for padding. Returns logits float [B, 4].
-  torch::Tensor forward(const torch::Tensor& tokens, const torch::Tensor& positions,
-                        const torch::Tensor& mask);
+  torch::Tensor forward(const torch::Tensor& tokens, const torch::Tensor& positions, const torch::Tensor& mask);
   void init_weights(uint64_t seed);
 
   ClassifierConfig config;
   int64_t vocab_size, positions_per_bar;
-  torch::nn::Embedding token_embedding{nullptr}, position_embedding{nullptr},
-      bar_position_embedding{nullptr};
+  torch::nn::Embedding token_embedding{nullptr}, position_embedding{nullptr}, bar_position_embedding{nullptr};
   torch::nn::Dropout embedding_dropout{nullptr};
   torch::nn::ModuleList blocks{nullptr};
   torch::nn::LayerNorm final_ln{nullptr};
@@ -49,10 +47,10 @@ TORCH_MODULE(EmotionFeatureNet);
 struct EmotionClassifier::Impl {
   ClassifierConfig config;
   std::unique_ptr<Tokenizer> tokenizer;
-  EmotionClassifierNet net{nullptr};        // architecture "transformer"
-  EmotionFeatureNet feature_net{nullptr};   // architecture "features"
+  EmotionClassifierNet net{nullptr};       // architecture "transformer"
+  EmotionFeatureNet feature_net{nullptr};  // architecture "features"
   std::string metadata_json = "{}";
-  torch::nn::Module& module() const;        // whichever of the two is in use
+  torch::nn::Module& module() const;  // whichever of the two is in use
 };
 
 namespace detail {
@@ -66,8 +64,8 @@ EmotionClassifier copy_classifier(const EmotionClassifier& classifier);
 struct WindowBatch {
   torch::Tensor tokens, positions, mask;
 };
-WindowBatch make_window_batch(const std::vector<const ClassifierInput*>& inputs,
-                              const std::vector<int64_t>& starts, int64_t window, int32_t pad_id);
+WindowBatch make_window_batch(const std::vector<const ClassifierInput*>& inputs, const std::vector<int64_t>& starts,
+                              int64_t window, int32_t pad_id);
 
 // Mean of the softmax over the inference windows of one input (eval mode, no grad).
 std::array<double, 4> classifier_probabilities(EmotionClassifierNetImpl& net, const ClassifierInput& input,

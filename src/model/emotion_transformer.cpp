@@ -42,8 +42,7 @@ void KVCache::clear() {
   length = 0;
 }
 
-TransformerBlockImpl::TransformerBlockImpl(int64_t d_model, int64_t heads, int64_t d_ff,
-                                           double dropout)
+TransformerBlockImpl::TransformerBlockImpl(int64_t d_model, int64_t heads, int64_t d_ff, double dropout)
     : n_heads(heads), head_dim(d_model / heads) {
   ln1 = register_module("ln1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d_model})));
   qkv = register_module("qkv", torch::nn::Linear(d_model, 3 * d_model));
@@ -56,8 +55,7 @@ TransformerBlockImpl::TransformerBlockImpl(int64_t d_model, int64_t heads, int64
 }
 
 torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, torch::Tensor* key_cache,
-                                            torch::Tensor* value_cache, int64_t past,
-                                            int64_t capacity) {
+                                            torch::Tensor* value_cache, int64_t past, int64_t capacity) {
   const int64_t B = x.size(0), T = x.size(1), C = x.size(2);
   auto qkv_rows = linear(qkv, ln1(x));
   if (key_cache && T == 1 && !is_training() && !torch::GradMode::is_enabled() &&
@@ -98,7 +96,7 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, torch::Tenso
   }
 
   const int64_t S = past + T;
-  auto scores = torch::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(double(head_dim)));
+  auto scores = torch::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(head_dim)));
   if (T > 1) {
     // New token i sits at absolute position past + i and may see keys 0..past + i.
     auto mask = torch::ones({T, S}, torch::TensorOptions().dtype(torch::kBool)).triu(past + 1);
@@ -111,8 +109,7 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, torch::Tenso
   return h + resid_dropout(ff);
 }
 
-EmotionTransformerImpl::EmotionTransformerImpl(const ModelConfig& cfg, int64_t vocab,
-                                               int64_t ppb)
+EmotionTransformerImpl::EmotionTransformerImpl(const ModelConfig& cfg, int64_t vocab, int64_t ppb)
     : config(cfg), vocab_size(vocab), positions_per_bar(ppb) {
   config.validate();
   if (vocab_size <= 0 || positions_per_bar <= 0) {
@@ -122,11 +119,9 @@ EmotionTransformerImpl::EmotionTransformerImpl(const ModelConfig& cfg, int64_t v
   }
   const int64_t d = config.d_model;
   token_embedding = register_module("token_embedding", torch::nn::Embedding(vocab_size, d));
-  position_embedding =
-      register_module("position_embedding", torch::nn::Embedding(config.context_length, d));
+  position_embedding = register_module("position_embedding", torch::nn::Embedding(config.context_length, d));
   bar_embedding = register_module("bar_embedding", torch::nn::Embedding(config.max_bars, d));
-  bar_position_embedding =
-      register_module("bar_position_embedding", torch::nn::Embedding(positions_per_bar, d));
+  bar_position_embedding = register_module("bar_position_embedding", torch::nn::Embedding(positions_per_bar, d));
   emotion_embedding = register_parameter("emotion_embedding", torch::zeros({4, d}));
   key_embedding = register_parameter("key_embedding", torch::zeros({kKeyCodes, d}));
   embedding_dropout = register_module("embedding_dropout", torch::nn::Dropout(config.dropout));
@@ -151,11 +146,13 @@ void EmotionTransformerImpl::init_weights(uint64_t seed) {
     const std::string& name = item.key();
     auto& p = item.value();
     auto ends_with = [&](const std::string& suffix) {
-      return name.size() >= suffix.size() &&
-             name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+      return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
     if (name.find("ln") != std::string::npos) {
-      if (ends_with("weight")) p.fill_(1.0); else p.zero_();
+      if (ends_with("weight"))
+        p.fill_(1.0);
+      else
+        p.zero_();
     } else if (ends_with("bias")) {
       p.zero_();
     } else if (ends_with("proj.weight") || ends_with("ff2.weight")) {
@@ -170,8 +167,7 @@ void EmotionTransformerImpl::check_inputs(const torch::Tensor& tokens, const tor
                                           const torch::Tensor& positions, const torch::Tensor& emotion,
                                           const torch::Tensor& keys, int64_t start) const {
   if (tokens.dim() != 2 || bars.sizes() != tokens.sizes() || positions.sizes() != tokens.sizes()) {
-    throw Error(ErrorCode::invalid_argument,
-                "EmotionTransformer: tokens, bars and positions must all be [B, T]");
+    throw Error(ErrorCode::invalid_argument, "EmotionTransformer: tokens, bars and positions must all be [B, T]");
   }
   const int64_t B = tokens.size(0), T = tokens.size(1);
   if (emotion.dim() != 3 || emotion.size(0) != B || emotion.size(1) != T || emotion.size(2) != 4) {
@@ -182,16 +178,14 @@ void EmotionTransformerImpl::check_inputs(const torch::Tensor& tokens, const tor
   }
   if (T == 0) throw Error(ErrorCode::invalid_argument, "EmotionTransformer: no tokens");
   if (start + T > config.context_length) {
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("EmotionTransformer: {} tokens exceed the context length {}", start + T,
-                            config.context_length));
+    throw Error(ErrorCode::invalid_argument, fmt::format("EmotionTransformer: {} tokens exceed the context length {}",
+                                                         start + T, config.context_length));
   }
 }
 
 torch::Tensor EmotionTransformerImpl::embed(const torch::Tensor& tokens, const torch::Tensor& bars,
-                                            const torch::Tensor& positions,
-                                            const torch::Tensor& emotion, const torch::Tensor& keys,
-                                            int64_t start) {
+                                            const torch::Tensor& positions, const torch::Tensor& emotion,
+                                            const torch::Tensor& keys, int64_t start) {
   check_inputs(tokens, bars, positions, emotion, keys, start);
   const int64_t T = tokens.size(1);
   auto pos = torch::arange(start, start + T, torch::TensorOptions().dtype(torch::kLong));
@@ -234,20 +228,18 @@ torch::Tensor EmotionTransformerImpl::run(torch::Tensor x, KVCache* cache) {
 }
 
 torch::Tensor EmotionTransformerImpl::forward(const torch::Tensor& tokens, const torch::Tensor& bars,
-                                              const torch::Tensor& positions,
-                                              const torch::Tensor& emotion, const torch::Tensor& keys) {
+                                              const torch::Tensor& positions, const torch::Tensor& emotion,
+                                              const torch::Tensor& keys) {
   return run(embed(tokens, bars, positions, emotion, keys, 0), nullptr);
 }
 
-torch::Tensor EmotionTransformerImpl::forward_cached(const torch::Tensor& tokens,
-                                                     const torch::Tensor& bars,
-                                                     const torch::Tensor& positions,
-                                                     const torch::Tensor& emotion, KVCache& cache,
-                                                     const torch::Tensor& keys) {
+torch::Tensor EmotionTransformerImpl::forward_cached(const torch::Tensor& tokens, const torch::Tensor& bars,
+                                                     const torch::Tensor& positions, const torch::Tensor& emotion,
+                                                     KVCache& cache, const torch::Tensor& keys) {
   if (!cache.keys.empty() && cache.keys[0].defined() && cache.keys[0].size(0) != tokens.size(0)) {
     throw Error(ErrorCode::invalid_argument,
-                fmt::format("EmotionTransformer: batch of {} does not match the cache's {}",
-                            tokens.size(0), cache.keys[0].size(0)));
+                fmt::format("EmotionTransformer: batch of {} does not match the cache's {}", tokens.size(0),
+                            cache.keys[0].size(0)));
   }
   torch::Tensor logits = can_decode_step(tokens, cache)
                              ? decode_step(tokens, bars, positions, emotion, keys, cache)
@@ -269,7 +261,7 @@ kernels::PackedMatrix packed(const torch::Tensor& weight) {
 }
 
 kernels::LayerNormWeights layer_norm_of(torch::nn::LayerNorm& ln) {
-  return {floats_of(ln->weight), floats_of(ln->bias), float(ln->options.eps())};
+  return {floats_of(ln->weight), floats_of(ln->bias), static_cast<float>(ln->options.eps())};
 }
 
 }  // namespace
@@ -323,8 +315,7 @@ bool EmotionTransformerImpl::can_decode_step(const torch::Tensor& tokens, const 
     const auto& k = cache.keys[i];
     const auto& v = cache.values[i];
     if (!k.defined() || !v.defined() || k.scalar_type() != torch::kBFloat16 || v.scalar_type() != torch::kBFloat16 ||
-        !k.is_contiguous() || !v.is_contiguous() || k.size(2) != config.context_length ||
-        k.sizes() != v.sizes()) {
+        !k.is_contiguous() || !v.is_contiguous() || k.size(2) != config.context_length || k.sizes() != v.sizes()) {
       return false;
     }
   }
@@ -361,7 +352,7 @@ torch::Tensor EmotionTransformerImpl::decode_step(const torch::Tensor& tokens, c
   const float* emotion_rows = emotion_embedding.data_ptr<float>();
   const float* key_rows = key_embedding.data_ptr<float>();
   thread_local std::vector<float> stream;
-  stream.resize(size_t(B * d));
+  stream.resize(static_cast<size_t>(B * d));
   for (int64_t b = 0; b < B; ++b) {
     const int64_t t = tok.data_ptr<int64_t>()[b];
     if (t < 0 || t >= vocab_size) {
@@ -370,8 +361,7 @@ torch::Tensor EmotionTransformerImpl::decode_step(const torch::Tensor& tokens, c
     }
     const float* tr = token_rows + t * d;
     const float* br = bar_rows + std::clamp<int64_t>(bar.data_ptr<int64_t>()[b], 0, config.max_bars - 1) * d;
-    const float* pr =
-        bar_position_rows + std::clamp<int64_t>(pos.data_ptr<int64_t>()[b], 0, positions_per_bar - 1) * d;
+    const float* pr = bar_position_rows + std::clamp<int64_t>(pos.data_ptr<int64_t>()[b], 0, positions_per_bar - 1) * d;
     const float* e = emo.data_ptr<float>() + b * 4;
     const int64_t k = key.defined() ? std::clamp<int64_t>(key.data_ptr<int64_t>()[b], 0, kKeyCodes - 1) : 0;
     const float* kr = key_rows + k * d;
@@ -384,10 +374,9 @@ torch::Tensor EmotionTransformerImpl::decode_step(const torch::Tensor& tokens, c
   }
 
   for (size_t i = 0; i < blocks->size(); ++i) {
-    kernels::decoder_layer_step(w, w.layers[i], stream.data(), B,
-                                reinterpret_cast<uint16_t*>(cache.keys[i].data_ptr<at::BFloat16>()),
-                                reinterpret_cast<uint16_t*>(cache.values[i].data_ptr<at::BFloat16>()),
-                                config.context_length, start);
+    kernels::decoder_layer_step(
+        w, w.layers[i], stream.data(), B, reinterpret_cast<uint16_t*>(cache.keys[i].data_ptr<at::BFloat16>()),
+        reinterpret_cast<uint16_t*>(cache.values[i].data_ptr<at::BFloat16>()), config.context_length, start);
   }
   auto logits = torch::empty({B, 1, vocab_size}, torch::kFloat);
   kernels::decoder_head(w, stream.data(), B, logits.data_ptr<float>());

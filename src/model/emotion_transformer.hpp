@@ -36,8 +36,8 @@ struct TransformerBlockImpl : torch::nn::Module {
   // causally among themselves. With one, their keys and values are written to
   // the buffers at [past, past + T) (allocated with `capacity` positions on
   // first use) and they attend to positions [0, past + T).
-  torch::Tensor forward(const torch::Tensor& x, torch::Tensor* key_cache, torch::Tensor* value_cache,
-                        int64_t past, int64_t capacity);
+  torch::Tensor forward(const torch::Tensor& x, torch::Tensor* key_cache, torch::Tensor* value_cache, int64_t past,
+                        int64_t capacity);
 
   int64_t n_heads, head_dim;
   torch::nn::LayerNorm ln1{nullptr}, ln2{nullptr};
@@ -52,14 +52,12 @@ struct EmotionTransformerImpl : torch::nn::Module {
   // keys: int64 [B, T], the key in force after each token as key_code(), or
   // undefined for "no key" at every position.
   // Returns logits float [B, T, vocab]. Causal. Used by the trainer (train mode) and for tests.
-  torch::Tensor forward(const torch::Tensor& tokens, const torch::Tensor& bars,
-                        const torch::Tensor& positions, const torch::Tensor& emotion,
-                        const torch::Tensor& keys = {});
+  torch::Tensor forward(const torch::Tensor& tokens, const torch::Tensor& bars, const torch::Tensor& positions,
+                        const torch::Tensor& emotion, const torch::Tensor& keys = {});
   // Same for T new tokens that follow the cached prefix; appends to the cache.
   // The absolute position of the first new token is cache.length.
-  torch::Tensor forward_cached(const torch::Tensor& tokens, const torch::Tensor& bars,
-                               const torch::Tensor& positions, const torch::Tensor& emotion,
-                               KVCache& cache, const torch::Tensor& keys = {});
+  torch::Tensor forward_cached(const torch::Tensor& tokens, const torch::Tensor& bars, const torch::Tensor& positions,
+                               const torch::Tensor& emotion, KVCache& cache, const torch::Tensor& keys = {});
 
   // Deterministic initialisation from `seed` (Model::create calls it).
   void init_weights(uint64_t seed);
@@ -75,8 +73,8 @@ struct EmotionTransformerImpl : torch::nn::Module {
 
   ModelConfig config;
   int64_t vocab_size, positions_per_bar;
-  torch::nn::Embedding token_embedding{nullptr}, position_embedding{nullptr},
-      bar_embedding{nullptr}, bar_position_embedding{nullptr};
+  torch::nn::Embedding token_embedding{nullptr}, position_embedding{nullptr}, bar_embedding{nullptr},
+      bar_position_embedding{nullptr};
   torch::Tensor emotion_embedding;  // [4, d_model]: mix @ this
   // [kKeyCodes, d_model]: row 0 is "no key" (the null condition), row
   // 1 + key_index(k) the key k. Model files written before it existed load
@@ -92,12 +90,10 @@ struct EmotionTransformerImpl : torch::nn::Module {
                     const torch::Tensor& emotion, const torch::Tensor& keys, int64_t start) const;
   // The fused step: T == 1, eval, no gradients, decoder_weights_ set.
   bool can_decode_step(const torch::Tensor& tokens, const KVCache& cache) const;
-  torch::Tensor decode_step(const torch::Tensor& tokens, const torch::Tensor& bars,
-                            const torch::Tensor& positions, const torch::Tensor& emotion,
-                            const torch::Tensor& keys, KVCache& cache);
-  torch::Tensor embed(const torch::Tensor& tokens, const torch::Tensor& bars,
-                      const torch::Tensor& positions, const torch::Tensor& emotion,
-                      const torch::Tensor& keys, int64_t start);
+  torch::Tensor decode_step(const torch::Tensor& tokens, const torch::Tensor& bars, const torch::Tensor& positions,
+                            const torch::Tensor& emotion, const torch::Tensor& keys, KVCache& cache);
+  torch::Tensor embed(const torch::Tensor& tokens, const torch::Tensor& bars, const torch::Tensor& positions,
+                      const torch::Tensor& emotion, const torch::Tensor& keys, int64_t start);
   torch::Tensor run(torch::Tensor x, KVCache* cache);
 
   std::shared_ptr<const kernels::DecoderWeights> decoder_weights_;

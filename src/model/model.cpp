@@ -23,8 +23,7 @@ Model Model::create(const ModelConfig& config, const TokenizerConfig& tokenizer,
     // generator and creating or loading a model leaves the host's draws alone.
     detail::OwnGenerator scratch;
     detail::OwnGenerator::Lease construction_draws(scratch);
-    impl->net = EmotionTransformer(config, impl->tokenizer->vocab_size(),
-                                   impl->tokenizer->max_positions_per_bar());
+    impl->net = EmotionTransformer(config, impl->tokenizer->vocab_size(), impl->tokenizer->max_positions_per_bar());
   }
   impl->net->init_weights(seed);
   // Eval mode once, here and at load, never switched afterwards: copies of a

@@ -10,9 +10,13 @@ namespace emopiano {
 
 std::string ModelConfig::to_json() const {
   nlohmann::json j = {
-      {"n_layers", n_layers},           {"d_model", d_model},   {"n_heads", n_heads},
-      {"d_ff", d_ff},                   {"context_length", context_length},
-      {"dropout", dropout},             {"max_bars", max_bars},
+      {"n_layers", n_layers},
+      {"d_model", d_model},
+      {"n_heads", n_heads},
+      {"d_ff", d_ff},
+      {"context_length", context_length},
+      {"dropout", dropout},
+      {"max_bars", max_bars},
   };
   return j.dump();
 }
@@ -53,9 +57,7 @@ ModelConfig ModelConfig::from_json(std::string_view text) {
 }
 
 void ModelConfig::validate() const {
-  auto bad = [](const std::string& what) {
-    throw Error(ErrorCode::invalid_argument, "model config: " + what);
-  };
+  auto bad = [](const std::string& what) { throw Error(ErrorCode::invalid_argument, "model config: " + what); };
   if (n_layers < 1 || n_layers > 64) bad(fmt::format("n_layers = {} must be in 1..64", n_layers));
   if (d_model < 1 || d_model > 8192) bad(fmt::format("d_model = {} must be in 1..8192", d_model));
   if (n_heads < 1 || d_model % n_heads != 0)

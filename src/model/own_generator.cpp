@@ -6,8 +6,7 @@
 
 namespace emopiano::detail {
 
-OwnGenerator::OwnGenerator(uint64_t seed)
-    : generator_(at::detail::createCPUGenerator(seed)) {}
+OwnGenerator::OwnGenerator(uint64_t seed) : generator_(at::detail::createCPUGenerator(seed)) {}
 
 void OwnGenerator::seed(uint64_t seed) {
   std::lock_guard<std::mutex> lock(generator_.mutex());

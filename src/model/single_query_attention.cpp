@@ -52,10 +52,10 @@ void weighted_rows(const float* weights, const float* values, int64_t S, int64_t
 
 }  // namespace
 
-void single_query_attention(const float* qkv, int64_t B, int64_t H, int64_t D, float* key_cache,
-                            float* value_cache, int64_t capacity, int64_t past, float* out) {
+void single_query_attention(const float* qkv, int64_t B, int64_t H, int64_t D, float* key_cache, float* value_cache,
+                            int64_t capacity, int64_t past, float* out) {
   const int64_t C = H * D, S = past + 1;
-  const float scale = static_cast<float>(1.0 / std::sqrt(double(D)));
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)));
   std::vector<float> scores(static_cast<size_t>(S), 0.0f);
   for (int64_t b = 0; b < B; ++b) {
     const float* row = qkv + b * 3 * C;

@@ -16,7 +16,7 @@ namespace emopiano::detail {
 // [0, past]. out: [B, H * D]. Every sequence and head is computed the same
 // way whatever B is, and the arithmetic order does not depend on the CPU's
 // vector width, so results are batch- and machine-independent.
-void single_query_attention(const float* qkv, int64_t B, int64_t H, int64_t D, float* key_cache,
-                            float* value_cache, int64_t capacity, int64_t past, float* out);
+void single_query_attention(const float* qkv, int64_t B, int64_t H, int64_t D, float* key_cache, float* value_cache,
+                            int64_t capacity, int64_t past, float* out);
 
 }  // namespace emopiano::detail

@@ -34,8 +34,7 @@ NamedTensors named_tensors(torch::nn::Module& module) {
   return out;
 }
 
-std::string write_tensor_container(nlohmann::json header, const NamedTensors& tensors,
-                                   WeightStorage storage) {
+std::string write_tensor_container(nlohmann::json header, const NamedTensors& tensors, WeightStorage storage) {
   torch::NoGradGuard no_grad;
   const StoredDtype dtype = stored_dtype(storage);
   std::vector<torch::Tensor> stored;  // keeps the converted copies alive
@@ -55,8 +54,7 @@ void load_tensors(const TensorContainer& c, const NamedTensors& into, const std:
   std::set<std::string> used;
   for (auto& [name, tensor] : into) {
     auto it = entries.find(name);
-    if (it == entries.end() &&
-        std::find(absent_as_zero.begin(), absent_as_zero.end(), name) != absent_as_zero.end()) {
+    if (it == entries.end() && std::find(absent_as_zero.begin(), absent_as_zero.end(), name) != absent_as_zero.end()) {
       tensor.zero_();
       continue;
     }
@@ -64,9 +62,9 @@ void load_tensors(const TensorContainer& c, const NamedTensors& into, const std:
     const StoredTensor& stored = *it->second;
     used.insert(name);
     if (stored.shape != tensor.sizes().vec()) {
-      bad_container(what, fmt::format("tensor '{}' has shape {} but the model config needs {}", name,
-                                      nlohmann::json(stored.shape).dump(),
-                                      nlohmann::json(tensor.sizes().vec()).dump()));
+      bad_container(what,
+                    fmt::format("tensor '{}' has shape {} but the model config needs {}", name,
+                                nlohmann::json(stored.shape).dump(), nlohmann::json(tensor.sizes().vec()).dump()));
     }
     // The table check made offset and size fit the data section and the shape.
     auto src = torch::from_blob(const_cast<unsigned char*>(c.data + stored.offset), stored.shape,

@@ -23,8 +23,7 @@ using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 NamedTensors named_tensors(torch::nn::Module& module);
 
 // The whole file: `header` gains "library_version", "data_size" and "tensors".
-std::string write_tensor_container(nlohmann::json header, const NamedTensors& tensors,
-                                   WeightStorage storage);
+std::string write_tensor_container(nlohmann::json header, const NamedTensors& tensors, WeightStorage storage);
 
 // Copies the stored tensors into `into` (converting to its dtype). Every
 // tensor must be present with the same shape, and no other may be stored,

@@ -35,19 +35,20 @@ namespace {
 constexpr size_t kFixedPrefix = 8 + 4 + 8;
 constexpr uint64_t kAlignment = 64;
 // Far above any model we train; keeps every size sum below 2^64.
-constexpr uint64_t kMaxDataSize = uint64_t(1) << 40;
+constexpr uint64_t kMaxDataSize = static_cast<uint64_t>(1) << 40;
 // Our headers nest 4 levels; a deep one would only overflow the stack of the
 // recursive JSON code that later reads it (dump, comparisons).
 constexpr int kMaxHeaderDepth = 32;
 
 void put_u32(std::string& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(char((v >> (8 * i)) & 0xff));
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 void put_u64(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(char((v >> (8 * i)) & 0xff));
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
 uint32_t get_u32(const unsigned char* p) {
-  return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24;
+  return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 |
+         static_cast<uint32_t>(p[3]) << 24;
 }
 uint64_t get_u64(const unsigned char* p) {
   uint64_t v = 0;
@@ -75,8 +76,8 @@ bool element_count(const std::vector<int64_t>& shape, uint64_t limit, uint64_t& 
       count = 0;
       continue;
     }
-    if (count > limit / uint64_t(dim)) return false;
-    count *= uint64_t(dim);
+    if (count > limit / static_cast<uint64_t>(dim)) return false;
+    count *= static_cast<uint64_t>(dim);
   }
   return true;
 }
@@ -122,7 +123,7 @@ StoredTensor read_table_entry(const nlohmann::json& e, uint64_t data_size, const
 nlohmann::json parse_header(const std::string& bytes, size_t size, const std::string& what) {
   bool too_deep = false;
   const nlohmann::json::parser_callback_t limit_depth = [&too_deep](int depth, nlohmann::json::parse_event_t,
-                                                                      nlohmann::json&) {
+                                                                    nlohmann::json&) {
     if (depth > kMaxHeaderDepth) too_deep = true;
     return !too_deep;
   };
@@ -207,14 +208,14 @@ TensorContainer read_tensor_container(const std::string& bytes, const std::strin
   const uint32_t version = get_u32(p + 8);
   if (version > kModelFileVersion) {
     throw Error(ErrorCode::unsupported,
-                fmt::format("{}: model file version {} is newer than this library supports ({})", what,
-                            version, kModelFileVersion));
+                fmt::format("{}: model file version {} is newer than this library supports ({})", what, version,
+                            kModelFileVersion));
   }
   if (version == 0) bad_container(what, "invalid format version 0");
   const uint64_t header_size = get_u64(p + 12);
   if (header_size > n - kFixedPrefix) {
-    bad_container(what, fmt::format("truncated: header of {} bytes but only {} bytes follow", header_size,
-                                    n - kFixedPrefix));
+    bad_container(what,
+                  fmt::format("truncated: header of {} bytes but only {} bytes follow", header_size, n - kFixedPrefix));
   }
   TensorContainer c;
   c.header = parse_header(bytes, header_size, what);

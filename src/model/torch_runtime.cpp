@@ -86,9 +86,8 @@ ScopedTorchThreads::~ScopedTorchThreads() {
 
 std::string CpuFeatures::describe() const {
   auto yn = [](bool v) { return v ? "yes" : "no"; };
-  return fmt::format("avx512f={} avx512_bf16={} amx_bf16={} os_avx512={} os_amx={} onednn={}",
-                     yn(avx512f), yn(avx512_bf16), yn(amx_bf16), yn(os_saves_avx512),
-                     yn(os_saves_amx), yn(onednn));
+  return fmt::format("avx512f={} avx512_bf16={} amx_bf16={} os_avx512={} os_amx={} onednn={}", yn(avx512f),
+                     yn(avx512_bf16), yn(amx_bf16), yn(os_saves_avx512), yn(os_saves_amx), yn(onednn));
 }
 
 const CpuFeatures& cpu_features() {

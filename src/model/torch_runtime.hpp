@@ -34,11 +34,11 @@ int torch_threads();
 // What the processor and the LibTorch build offer, from cpuid and XGETBV.
 struct CpuFeatures {
   bool avx512f = false;
-  bool avx512_bf16 = false;   // AVX512_BF16 (vdpbf16ps): Cooper Lake, Sapphire Rapids, Zen 4+
-  bool amx_bf16 = false;      // AMX-BF16 tiles: Sapphire Rapids+
+  bool avx512_bf16 = false;      // AVX512_BF16 (vdpbf16ps): Cooper Lake, Sapphire Rapids, Zen 4+
+  bool amx_bf16 = false;         // AMX-BF16 tiles: Sapphire Rapids+
   bool os_saves_avx512 = false;  // XCR0 enables the ZMM/opmask state
   bool os_saves_amx = false;     // XCR0 enables the tile state
-  bool onednn = false;        // LibTorch built with oneDNN (MKLDNN), which has the bf16 kernels
+  bool onednn = false;           // LibTorch built with oneDNN (MKLDNN), which has the bf16 kernels
   std::string describe() const;  // "avx512_bf16 amx_bf16=no onednn" for logs
 };
 const CpuFeatures& cpu_features();

@@ -87,8 +87,9 @@ std::string piano_roll_svg(const Score& score, const PianoRollOptions& o) {
   int label_every = static_cast<int>(std::max<int64_t>(1, bars / 24));
   for (int64_t b = 0; b <= bars; ++b) {
     double x = x_of(b * bar_ticks);
-    svg += fmt::format("<line x1=\"{:.2f}\" y1=\"{}\" x2=\"{:.2f}\" y2=\"{:.2f}\" stroke=\"#bbb\" stroke-width=\"1\"/>\n",
-                       x, top, x, top + plot_h);
+    svg +=
+        fmt::format("<line x1=\"{:.2f}\" y1=\"{}\" x2=\"{:.2f}\" y2=\"{:.2f}\" stroke=\"#bbb\" stroke-width=\"1\"/>\n",
+                    x, top, x, top + plot_h);
     if (b < bars && b % label_every == 0)
       svg += fmt::format("<text x=\"{:.2f}\" y=\"{:.2f}\">{}</text>\n", x + 2, top + plot_h + 12, b + 1);
   }
@@ -98,7 +99,8 @@ std::string piano_roll_svg(const Score& score, const PianoRollOptions& o) {
     int light = static_cast<int>(std::lround(85 - 55 * shade));
     double w = std::max(1.0, (std::max(n.end_tick, n.start_tick + 1) - n.start_tick) * xs);
     svg += fmt::format(
-        "<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" fill=\"hsl(220,70%,{}%)\"><title>{}{} v{}</title></rect>\n",
+        "<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" fill=\"hsl(220,70%,{}%)\"><title>{}{} "
+        "v{}</title></rect>\n",
         x_of(n.start_tick), y_of(n.pitch), w, std::max(1.0, row - 0.5), light, kNoteNames[n.pitch % 12],
         n.pitch / 12 - 1, n.velocity);
   }
@@ -107,8 +109,8 @@ std::string piano_roll_svg(const Score& score, const PianoRollOptions& o) {
     double y = top + plot_h + 16;
     int64_t down_at = -1;
     auto band = [&](int64_t a, int64_t b) {
-      svg += fmt::format("<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"6\" fill=\"#d08030\"/>\n",
-                         x_of(a), y, std::max(1.0, (b - a) * xs));
+      svg += fmt::format("<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"6\" fill=\"#d08030\"/>\n", x_of(a),
+                         y, std::max(1.0, (b - a) * xs));
     };
     for (const PedalEvent& p : score.pedal) {
       if (p.down && down_at < 0) down_at = p.tick;
@@ -124,8 +126,7 @@ std::string piano_roll_svg(const Score& score, const PianoRollOptions& o) {
   return svg;
 }
 
-void write_piano_roll_svg(const Score& score, const std::filesystem::path& path,
-                          const PianoRollOptions& options) {
+void write_piano_roll_svg(const Score& score, const std::filesystem::path& path, const PianoRollOptions& options) {
   detail::write_file_atomically(path, piano_roll_svg(score, options));
 }
 

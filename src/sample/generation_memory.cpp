@@ -17,15 +17,16 @@ namespace {
 
 int64_t per_piece_bytes(const ModelConfig& c) {
   const int64_t f = sizeof(float);
-  const int64_t cache = int64_t(c.n_layers) * 2 * c.context_length * c.d_model * f;
+  const int64_t cache = static_cast<int64_t>(c.n_layers) * 2 * c.context_length * c.d_model * f;
   // Refeeding half a window (after a slide) or a long prompt: one layer's
   // attention scores and feed-forward activations at a time.
   const int64_t window = std::max(1, c.context_length / 2);
-  const int64_t prompt = int64_t(c.n_heads) * window * window * f + window * int64_t(c.d_ff) * f;
+  const int64_t prompt =
+      static_cast<int64_t>(c.n_heads) * window * window * f + window * static_cast<int64_t>(c.d_ff) * f;
   return 2 * cache + prompt;
 }
 
-double gib(int64_t bytes) { return double(bytes) / double(int64_t(1) << 30); }
+double gib(int64_t bytes) { return static_cast<double>(bytes) / static_cast<double>(static_cast<int64_t>(1) << 30); }
 
 }  // namespace
 
@@ -35,7 +36,7 @@ int64_t generation_memory_bytes(const ModelConfig& config, int64_t count) {
 
 int64_t usable_memory_bytes() {
   const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
-  int64_t usable = pages > 0 && page > 0 ? int64_t(pages) * page : INT64_MAX;
+  int64_t usable = pages > 0 && page > 0 ? static_cast<int64_t>(pages) * page : INT64_MAX;
   std::ifstream cgroup("/sys/fs/cgroup/memory.max");  // cgroup v2; "max" when unlimited
   std::string limit;
   if (cgroup >> limit && limit != "max") {
@@ -46,7 +47,7 @@ int64_t usable_memory_bytes() {
   }
   struct rlimit as {};
   if (::getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY)
-    usable = std::min<int64_t>(usable, int64_t(as.rlim_cur));
+    usable = std::min<int64_t>(usable, static_cast<int64_t>(as.rlim_cur));
   return usable;
 }
 

@@ -44,11 +44,7 @@ GenerationSession::Impl::Cursor GenerationSession::Impl::Cursor::copy() const {
 }
 
 GenerationSession::Impl::Impl(const Model& m, const SessionOptions& o)
-    : model(m),
-      options(o),
-      emotion(o.emotion),
-      net_(*impl_of(model).net),
-      tokenizer_(model.tokenizer()) {
+    : model(m), options(o), emotion(o.emotion), net_(*impl_of(model).net), tokenizer_(model.tokenizer()) {
   options.params.validate();
   vocab_ = tokenizer_.vocab_size();
   bar_token_ = tokenizer_.bar_id();
@@ -61,8 +57,8 @@ GenerationSession::Impl::Impl(const Model& m, const SessionOptions& o)
   const bool keys_enabled = tokenizer_.key_id(MusicalKey{}).has_value();
   if (keys_enabled)
     for (int k = 0; k < kNumKeys; ++k) key_tokens_.push_back(*tokenizer_.key_id(key_from_index(k)));
-  mask_.resize(size_t(vocab_));
-  row_.resize(size_t(vocab_));
+  mask_.resize(static_cast<size_t>(vocab_));
+  row_.resize(static_cast<size_t>(vocab_));
 
   opening_.grammar = tokenizer_.grammar();
   if (!dynamic_cast<const tokenizer::RemiGrammar*>(opening_.grammar.get()))
@@ -79,7 +75,7 @@ GenerationSession::Impl::Impl(const Model& m, const SessionOptions& o)
     if (keys_enabled) {
       const auto keys = sample::KeyDistribution::from_metadata(metadata);
       const MusicalKey key = sample::opening_key(options.key, keys, options.emotion, options.params.seed);
-      prompt.push_back(key_tokens_[size_t(key_index(key))]);
+      prompt.push_back(key_tokens_[static_cast<size_t>(key_index(key))]);
     }
   }
   cursor = std::move(opening_);
@@ -119,8 +115,10 @@ void GenerationSession::Impl::append(int32_t token, SessionBar* bar) {
   if (g.bpm() != bpm_before) {
     const TempoChange change{g.tick(), g.seconds_at(g.tick()), g.bpm()};
     // A change on the bar's first cell is the bar's own tempo.
-    if (!bar->tempos.empty() && bar->tempos.back().tick == change.tick) bar->tempos.back() = change;
-    else bar->tempos.push_back(change);
+    if (!bar->tempos.empty() && bar->tempos.back().tick == change.tick)
+      bar->tempos.back() = change;
+    else
+      bar->tempos.push_back(change);
     bar->bpm = bar->tempos.front().bpm;
   }
 }
@@ -129,29 +127,30 @@ void GenerationSession::Impl::append(int32_t token, SessionBar* bar) {
 // the window first when it is full), then a forced token or a draw.
 int32_t GenerationSession::Impl::next_token(int64_t tokens_in_bar, bool& slid) {
   Cursor& c = cursor;
-  if (int64_t(c.inputs.size()) > context_) {
-    c.inputs.erase_front(c.inputs.size() - size_t(std::max<int64_t>(1, context_ / 2)));
+  if (static_cast<int64_t>(c.inputs.size()) > context_) {
+    c.inputs.erase_front(c.inputs.size() - static_cast<size_t>(std::max<int64_t>(1, context_ / 2)));
     const int32_t shift = std::max(0, c.inputs.bars.front() - 1);
     for (auto& b : c.inputs.bars) b -= shift;
     c.bar_offset += shift;
     cache.clear();
     slid = true;
   }
-  auto logits = sample::next_logits(net_, {&c.inputs}, size_t(cache.length), c.inputs.size(), guided_, cache);
+  auto logits =
+      sample::next_logits(net_, {&c.inputs}, static_cast<size_t>(cache.length), c.inputs.size(), guided_, cache);
   if (!c.forced.empty()) {
     const int32_t token = c.forced.front();
     c.forced.erase(c.forced.begin());
     return token;
   }
-  std::memcpy(row_.data(), logits[0].data_ptr<float>(), sizeof(float) * size_t(vocab_));
+  std::memcpy(row_.data(), logits[0].data_ptr<float>(), sizeof(float) * static_cast<size_t>(vocab_));
   if (guided_) sample::apply_guidance(row_.data(), logits[1].data_ptr<float>(), vocab_, guidance_);
   sample::allowed_next(*c.grammar, tokenizer_, options.params.constrain_grammar, key_tokens_, mask_.data());
-  mask_[size_t(eos_)] = 0;  // a session never ends by itself
+  mask_[static_cast<size_t>(eos_)] = 0;  // a session never ends by itself
   // A bar never takes more than half the context, so the window always
   // holds the bar before: past that, the bar ends where it can.
-  if (tokens_in_bar >= std::max<int64_t>(16, context_ / 2) && mask_[size_t(bar_token_)]) {
-    std::fill(mask_.begin(), mask_.end(), uint8_t(0));
-    mask_[size_t(bar_token_)] = 1;
+  if (tokens_in_bar >= std::max<int64_t>(16, context_ / 2) && mask_[static_cast<size_t>(bar_token_)]) {
+    std::fill(mask_.begin(), mask_.end(), static_cast<uint8_t>(0));
+    mask_[static_cast<size_t>(bar_token_)] = 1;
   }
   const int32_t token = sample::choose_token(row_.data(), mask_.data(), vocab_, options.params, c.random);
   if (token < 0) throw Error(ErrorCode::internal, "session: no token is allowed here");
@@ -176,7 +175,7 @@ SessionBar GenerationSession::Impl::write_bar(bool& slid) {
     // Where the valence has changed sign since the key was set, the bar
     // opens in the parallel key (as a trajectory's bars do).
     if (auto k = sample::key_change_at_bar(*c.key, c.key_valence, emotion.valence()))
-      c.forced.push_back(key_tokens_[size_t(key_index(*k))]);
+      c.forced.push_back(key_tokens_[static_cast<size_t>(key_index(*k))]);
   }
   for (;;) {
     if (cancel.cancelled()) throw Error(ErrorCode::cancelled, "session: bar cancelled");
@@ -202,8 +201,10 @@ SessionBar GenerationSession::Impl::next_bar() {
     // Take the bar back: the cursor as it was, the cache cut back to it
     // (or rebuilt by the next call when the window slid meanwhile).
     cursor = std::move(saved);
-    if (slid || cache.length < cached) cache.clear();
-    else cache.length = cached;
+    if (slid || cache.length < cached)
+      cache.clear();
+    else
+      cache.length = cached;
     cancel.reset();
     throw;
   }
@@ -230,6 +231,6 @@ const CancelToken& GenerationSession::cancel_token() const noexcept { return imp
 void GenerationSession::reset() { impl_->reset(); }
 const Model& GenerationSession::model() const { return impl_->model; }
 int64_t GenerationSession::bars_written() const { return impl_->cursor.bars_written; }
-int64_t GenerationSession::context_tokens() const { return int64_t(impl_->cursor.inputs.size()); }
+int64_t GenerationSession::context_tokens() const { return static_cast<int64_t>(impl_->cursor.inputs.size()); }
 
 }  // namespace emopiano

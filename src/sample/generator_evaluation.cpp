@@ -22,7 +22,7 @@ GeneratorEvaluation evaluate_generator(const Model& model, const EmotionClassifi
   GeneratorEvaluation out;
   Sampler sampler(model);
   std::array<std::vector<MusicMetrics>, 4> measured;
-  const int64_t total = 4 * int64_t(options.per_quadrant);
+  const int64_t total = 4 * static_cast<int64_t>(options.per_quadrant);
   int64_t done = 0;
   // Stop between batches when the progress callback says so, and inside a
   // batch through the request's cancel token.
@@ -36,21 +36,20 @@ GeneratorEvaluation evaluate_generator(const Model& model, const EmotionClassifi
       request.params = options.params;
       request.params.max_bars = options.bars;
       // Distinct seeds for every piece of every quadrant.
-      request.params.seed = options.params.seed + uint64_t(q) * 1000003u + uint64_t(first);
+      request.params.seed = options.params.seed + static_cast<uint64_t>(q) * 1000003u + static_cast<uint64_t>(first);
       request.cancel = cancel;
       if (options.progress) {
         request.on_progress = [&](const ProgressInfo& step) {
-          ProgressInfo info{"generate", done, total, elapsed(),
-                            fmt::format("{} piece {}/{} {}", quadrant_name(quadrant), first + 1,
-                                        options.per_quadrant, step.detail)};
+          ProgressInfo info{
+              "generate", done, total, elapsed(),
+              fmt::format("{} piece {}/{} {}", quadrant_name(quadrant), first + 1, options.per_quadrant, step.detail)};
           return options.progress(info);
         };
       }
       std::vector<GenerationResult> pieces = sampler.generate_batch(request, count);
       for (int i = 0; i < count; ++i) {
-        const GenerationResult& piece = pieces[size_t(i)];
-        EmotionPrediction p =
-            same_tokens ? classifier.classify_tokens(piece.tokens) : classifier.classify(piece.score);
+        const GenerationResult& piece = pieces[static_cast<size_t>(i)];
+        EmotionPrediction p = same_tokens ? classifier.classify_tokens(piece.tokens) : classifier.classify(piece.score);
         out.accuracy.add(quadrant, p);
         measured[q].push_back(compute_metrics(piece.score));
         if (options.on_piece) options.on_piece(quadrant, first + i, piece, p);

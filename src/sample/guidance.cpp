@@ -2,7 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-
 namespace emopiano::sample {
 
 void apply_guidance(float* cond, const float* uncond, int32_t vocab, float w) {

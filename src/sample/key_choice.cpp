@@ -39,7 +39,8 @@ std::array<double, kNumKeys> KeyDistribution::probabilities(const EmotionMix& em
   if (present_) {
     for (int q = 0; q < kNumQuadrants; ++q)
       for (int k = 0; k < kNumKeys; ++k) {
-        p[static_cast<size_t>(k)] += emotion[static_cast<Quadrant>(q)] * frequency_[static_cast<size_t>(q)][static_cast<size_t>(k)];
+        p[static_cast<size_t>(k)] +=
+            emotion[static_cast<Quadrant>(q)] * frequency_[static_cast<size_t>(q)][static_cast<size_t>(k)];
       }
     for (double x : p) total += x;
   }

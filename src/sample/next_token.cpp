@@ -10,7 +10,7 @@ bool allowed_next(const TokenGrammar& grammar, const Tokenizer& tokenizer, bool 
   grammar.allowed(mask);
   const bool eos_allowed = mask[tokenizer.eos_id()] != 0;
   if (!constrain_grammar) {
-    std::fill(mask, mask + vocab, uint8_t(1));
+    std::fill(mask, mask + vocab, static_cast<uint8_t>(1));
     mask[tokenizer.pad_id()] = 0;
     mask[tokenizer.bos_id()] = 0;
   }

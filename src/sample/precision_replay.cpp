@@ -22,7 +22,7 @@ struct Fed {
 
 // Logits after feeding tokens [from, to) to the cached network.
 std::vector<double> feed(EmotionTransformerImpl& net, const Fed& in, size_t from, size_t to, KVCache& cache) {
-  const int64_t L = int64_t(to - from);
+  const int64_t L = static_cast<int64_t>(to - from);
   auto slice = [&](const std::vector<int64_t>& v) {
     return torch::tensor(std::vector<int64_t>(v.begin() + std::ptrdiff_t(from), v.begin() + std::ptrdiff_t(to)),
                          torch::kLong)
@@ -67,10 +67,9 @@ PrecisionAgreement compare_precisions(const Model& reference, const Model& fast,
     in.emotions.insert(in.emotions.end(), t.emotion.begin(), t.emotion.end());
   };
   const GenerationResult piece = sampler.generate(request);
-  if (int64_t(in.tokens.size()) > reference.config().context_length) {
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("compare_precisions: {} tokens do not fit the context of {}", in.tokens.size(),
-                            reference.config().context_length));
+  if (static_cast<int64_t>(in.tokens.size()) > reference.config().context_length) {
+    throw Error(ErrorCode::invalid_argument, fmt::format("compare_precisions: {} tokens do not fit the context of {}",
+                                                         in.tokens.size(), reference.config().context_length));
   }
 
   c10::InferenceMode inference;
@@ -78,7 +77,7 @@ PrecisionAgreement compare_precisions(const Model& reference, const Model& fast,
   auto& fast_net = *impl_of(fast).net;
   KVCache ref_cache, fast_cache;
   PrecisionAgreement a;
-  const size_t prompt = size_t(piece.prompt_tokens), n = in.tokens.size();
+  const size_t prompt = static_cast<size_t>(piece.prompt_tokens), n = in.tokens.size();
   for (size_t from = 0, to = prompt; to <= n; from = to, ++to) {
     const auto p = log_softmax(feed(ref_net, in, from, to, ref_cache));
     const auto q = log_softmax(feed(fast_net, in, from, to, fast_cache));
@@ -89,7 +88,7 @@ PrecisionAgreement compare_precisions(const Model& reference, const Model& fast,
     a.same_top += std::max_element(p.begin(), p.end()) - p.begin() == std::max_element(q.begin(), q.end()) - q.begin();
     ++a.steps;
   }
-  if (a.steps) a.mean_kl /= double(a.steps);
+  if (a.steps) a.mean_kl /= static_cast<double>(a.steps);
   return a;
 }
 

@@ -17,7 +17,7 @@ struct PrecisionAgreement {
   int64_t same_top = 0;  // steps where both models' most likely token is the same
   double mean_kl = 0.0;  // mean KL(reference || fast), in nats
   double max_kl = 0.0;
-  double same_top_fraction() const { return steps ? double(same_top) / double(steps) : 0.0; }
+  double same_top_fraction() const { return steps ? static_cast<double>(same_top) / static_cast<double>(steps) : 0.0; }
 };
 
 // `request` sets the emotion and the prompt; the piece is request.params

@@ -25,7 +25,7 @@ class Random {
     return result;
   }
   // Uniform in [0, 1) with 53 random bits.
-  double uniform() { return double(next() >> 11) * 0x1.0p-53; }
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 
  private:
   static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }

@@ -7,9 +7,9 @@
 // last context_length / 2 tokens, which then sit at positions 0.. again; bar
 // indices stay absolute (clamped by the bar embedding).
 #include <algorithm>
-#include <cmath>
 #include <chrono>
 #include <climits>
+#include <cmath>
 #include <cstring>
 #include <numeric>
 #include <optional>
@@ -49,11 +49,11 @@ struct Piece {
   int32_t last_complete_bar = 0;
   int32_t prompt_bars = 0;
   int32_t bar_limit = INT32_MAX;
-  std::optional<MusicalKey> key;     // the key in force (models with Key tokens)
+  std::optional<MusicalKey> key;  // the key in force (models with Key tokens)
   std::optional<MusicalKey> opening_key;
-  float key_valence = 0.0f;          // the emotion's valence where `key` was set
-  std::vector<int32_t> forced;       // tokens the next steps take instead of sampling
-  bool has_note = false;  // a note completed (primer included)
+  float key_valence = 0.0f;     // the emotion's valence where `key` was set
+  std::vector<int32_t> forced;  // tokens the next steps take instead of sampling
+  bool has_note = false;        // a note completed (primer included)
   bool done = false;
   StopReason reason = StopReason::eos;
 };
@@ -85,14 +85,14 @@ class Generation {
     for (int i = 0; i < count; ++i) {
       Piece p;
       p.index = i;
-      p.seed = params_.seed + uint64_t(i);
+      p.seed = params_.seed + static_cast<uint64_t>(i);
       p.random = sample::Random(p.seed);
       p.grammar = tokenizer_.grammar();
       auto prompt = base_prompt;
       if (keys_enabled_ && !request_.primer) {
         const EmotionMix opening = request_.emotion.empty() ? EmotionMix() : request_.emotion.at(0.0);
         const MusicalKey key = sample::opening_key(request_.key, key_distribution_, opening, p.seed);
-        prompt.push_back(key_tokens_[size_t(key_index(key))]);
+        prompt.push_back(key_tokens_[static_cast<size_t>(key_index(key))]);
       }
       for (int32_t t : prompt) append(p, t, /*stream=*/true);
       p.opening_key = p.key;
@@ -102,7 +102,7 @@ class Generation {
       pieces_.push_back(std::move(p));
     }
     for (const auto& p : pieces_) same_prompt_ = same_prompt_ && p.inputs.tokens == pieces_.front().inputs.tokens;
-    prompt_length_ = int64_t(pieces_.front().inputs.size());
+    prompt_length_ = static_cast<int64_t>(pieces_.front().inputs.size());
   }
 
   std::vector<GenerationResult> run() {
@@ -118,18 +118,18 @@ class Generation {
 
     while (!active.empty()) {
       if (request_.cancel.cancelled()) throw Error(ErrorCode::cancelled, "generation cancelled");
-      const size_t n = pieces_[active[0]].inputs.size();  // equal for every active piece
-      if (int64_t(n - window_start) > config_.context_length) {  // the window would overflow
-        window_start = n - size_t(std::max(1, config_.context_length / 2));
+      const size_t n = pieces_[active[0]].inputs.size();                      // equal for every active piece
+      if (static_cast<int64_t>(n - window_start) > config_.context_length) {  // the window would overflow
+        window_start = n - static_cast<size_t>(std::max(1, config_.context_length / 2));
         cache.clear();
       }
-      const size_t from = window_start + size_t(cache.length);
+      const size_t from = window_start + static_cast<size_t>(cache.length);
       auto logits = feed(active, from, n, cache, steps == 0);
 
-      const int64_t A = int64_t(active.size());
+      const int64_t A = static_cast<int64_t>(active.size());
       for (int64_t r = 0; r < A; ++r) {
-        Piece& p = pieces_[active[size_t(r)]];
-        std::memcpy(row.data(), logits[r].data_ptr<float>(), sizeof(float) * size_t(vocab_));
+        Piece& p = pieces_[active[static_cast<size_t>(r)]];
+        std::memcpy(row.data(), logits[r].data_ptr<float>(), sizeof(float) * static_cast<size_t>(vocab_));
         // Rows A.. are the same pieces with the null emotion.
         if (guided_) sample::apply_guidance(row.data(), logits[A + r].data_ptr<float>(), vocab_, guidance_);
         step(p, row.data(), mask.data());
@@ -141,14 +141,14 @@ class Generation {
       std::vector<int> still;
       for (size_t r = 0; r < active.size(); ++r) {
         if (!pieces_[active[r]].done) {
-          keep_rows.push_back(int64_t(r));
+          keep_rows.push_back(static_cast<int64_t>(r));
           still.push_back(active[r]);
         }
       }
       if (!still.empty() && still.size() != active.size()) {
         if (guided_) {
           const size_t kept = keep_rows.size();
-          for (size_t k = 0; k < kept; ++k) keep_rows.push_back(keep_rows[k] + int64_t(active.size()));
+          for (size_t k = 0; k < kept; ++k) keep_rows.push_back(keep_rows[k] + static_cast<int64_t>(active.size()));
         }
         auto index = torch::tensor(keep_rows, torch::kLong);
         for (size_t l = 0; l < cache.keys.size(); ++l) {
@@ -168,7 +168,7 @@ class Generation {
       r.prompt_tokens = prompt_length_;
       r.generated_tokens = p.generated;
       r.score = tokenizer_.decode(r.tokens);
-      r.notes = int64_t(r.score.notes.size());
+      r.notes = static_cast<int64_t>(r.score.notes.size());
       r.bars = p.grammar->bar();
       if (p.reason == StopReason::max_tokens && params_.constrain_grammar) r.bars = p.last_complete_bar;
       r.stop_reason = p.reason;
@@ -204,7 +204,7 @@ class Generation {
     auto& in = p.inputs;
     in.push(token, p.grammar->bar(), p.grammar->position(), schedule_.input(p.grammar->bar()), p.key);
     if (impl_.observer) {
-      impl_.observer(FedToken{p.index, int64_t(in.size()) - 1, token, in.bars.back(), in.positions.back(),
+      impl_.observer(FedToken{p.index, static_cast<int64_t>(in.size()) - 1, token, in.bars.back(), in.positions.back(),
                               in.emotions.back(), in.keys.back()});
     }
     Note note;
@@ -218,10 +218,10 @@ class Generation {
   // the last logits, [active, vocab]. The very first step feeds the shared
   // prompt once and copies its cache to every piece.
   torch::Tensor feed(const std::vector<int>& active, size_t from, size_t to, KVCache& cache, bool first) {
-    const int64_t A = int64_t(active.size());
+    const int64_t A = static_cast<int64_t>(active.size());
     const bool shared = first && A > 1 && same_prompt_;
     std::vector<const sample::TokenInputs*> rows;
-    for (int64_t r = 0; r < (shared ? 1 : A); ++r) rows.push_back(&pieces_[active[size_t(r)]].inputs);
+    for (int64_t r = 0; r < (shared ? 1 : A); ++r) rows.push_back(&pieces_[active[static_cast<size_t>(r)]].inputs);
     auto logits = sample::next_logits(net_, rows, from, to, guided_, cache);
     if (shared) {
       // Rows [cond, (uncond)] -> [cond x A, (uncond x A)].
@@ -283,7 +283,7 @@ class Generation {
       // key was set, the next token modulates to the parallel key.
       const float valence = sample::emotion_valence(request_.emotion, p.grammar->bar());
       if (auto k = sample::key_change_at_bar(*p.key, p.key_valence, valence))
-        p.forced.push_back(key_tokens_[size_t(key_index(*k))]);
+        p.forced.push_back(key_tokens_[static_cast<size_t>(key_index(*k))]);
     }
     if (token == eos_) {  // only let through when the piece may end here
       p.done = true;
@@ -323,12 +323,12 @@ class Generation {
     }
     if (params_.max_bars > 0) {
       info.done = bars_done;
-      info.total = int64_t(pieces_.size()) * params_.max_bars;
+      info.total = static_cast<int64_t>(pieces_.size()) * params_.max_bars;
     } else {
       info.done = tokens;
-      info.total = int64_t(pieces_.size()) * params_.max_tokens;
+      info.total = static_cast<int64_t>(pieces_.size()) * params_.max_tokens;
     }
-    const double rate = info.elapsed_seconds > 0 ? double(tokens) / info.elapsed_seconds : 0.0;
+    const double rate = info.elapsed_seconds > 0 ? static_cast<double>(tokens) / info.elapsed_seconds : 0.0;
     info.detail = fmt::format("{:.0f} tok/s", rate);
     if (!request_.on_progress(info)) throw Error(ErrorCode::cancelled, "generation cancelled by the progress callback");
   }
@@ -345,8 +345,8 @@ class Generation {
   int32_t eos_ = 0;
   std::vector<float> end_logits_;  // logits with Bar folded into EOS at the bar limit
   float guidance_ = 1.0f;
-  bool guided_ = false;             // guidance_ != 1: a null-emotion row beside each piece
-  bool same_prompt_ = true;         // every piece starts with the same tokens
+  bool guided_ = false;      // guidance_ != 1: a null-emotion row beside each piece
+  bool same_prompt_ = true;  // every piece starts with the same tokens
   bool keys_enabled_ = false;
   sample::KeyDistribution key_distribution_;
   std::vector<int32_t> key_tokens_;  // key_index -> token id

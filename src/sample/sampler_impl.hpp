@@ -14,8 +14,8 @@ struct FedToken {
   int piece = 0;
   int64_t index = 0;  // position in the piece's whole sequence
   int32_t token = 0;
-  int32_t bar = 0;       // bar input (TokenGrammar::bar() after the token)
-  int32_t position = 0;  // position-in-bar input
+  int32_t bar = 0;                 // bar input (TokenGrammar::bar() after the token)
+  int32_t position = 0;            // position-in-bar input
   std::array<float, 4> emotion{};  // emotion input
   int8_t key = 0;                  // key input: key_code() of the key in force
 };

@@ -9,11 +9,8 @@
 namespace emopiano {
 
 void SamplingParams::validate() const {
-  auto bad = [](const std::string& what) {
-    throw Error(ErrorCode::invalid_argument, "sampling: " + what);
-  };
-  if (!std::isfinite(temperature) || temperature < 0.0f)
-    bad(fmt::format("temperature = {} must be >= 0", temperature));
+  auto bad = [](const std::string& what) { throw Error(ErrorCode::invalid_argument, "sampling: " + what); };
+  if (!std::isfinite(temperature) || temperature < 0.0f) bad(fmt::format("temperature = {} must be >= 0", temperature));
   if (top_k < 0) bad(fmt::format("top_k = {} must be >= 0 (0 = off)", top_k));
   if (!(top_p > 0.0f && top_p <= 1.0f)) bad(fmt::format("top_p = {} must be in (0, 1]", top_p));
   if (max_tokens < 1) bad(fmt::format("max_tokens = {} must be >= 1", max_tokens));

@@ -6,15 +6,14 @@
 namespace emopiano::sample {
 
 std::vector<std::pair<int32_t, double>> candidate_distribution(const float* logits, const uint8_t* mask,
-                                                               int32_t vocab_size,
-                                                               const SamplingParams& params) {
+                                                               int32_t vocab_size, const SamplingParams& params) {
   std::vector<std::pair<int32_t, double>> c;  // (token, scaled logit), then probability
   c.reserve(vocab_size);
   const bool greedy = params.temperature <= 0.0f;
-  const double inv_t = greedy ? 1.0 : 1.0 / double(params.temperature);
+  const double inv_t = greedy ? 1.0 : 1.0 / static_cast<double>(params.temperature);
   for (int32_t i = 0; i < vocab_size; ++i) {
     if (mask && !mask[i]) continue;
-    const double l = double(logits[i]);
+    const double l = static_cast<double>(logits[i]);
     if (std::isnan(l) || l == -INFINITY) continue;
     c.emplace_back(i, l * inv_t);
   }
@@ -28,7 +27,7 @@ std::vector<std::pair<int32_t, double>> candidate_distribution(const float* logi
     c[0].second = 1.0;
     return c;
   }
-  if (params.top_k > 0 && size_t(params.top_k) < c.size()) c.resize(params.top_k);
+  if (params.top_k > 0 && static_cast<size_t>(params.top_k) < c.size()) c.resize(params.top_k);
   const double top = c.front().second;
   double sum = 0.0;
   for (auto& [id, v] : c) sum += (v = std::exp(v - top));
@@ -39,7 +38,7 @@ std::vector<std::pair<int32_t, double>> candidate_distribution(const float* logi
     while (keep < c.size()) {
       cumulative += c[keep].second;
       ++keep;
-      if (cumulative >= double(params.top_p)) break;
+      if (cumulative >= static_cast<double>(params.top_p)) break;
     }
     c.resize(keep);
     for (auto& [id, p] : c) p /= cumulative;
@@ -52,8 +51,8 @@ void fold_probability(float* logits, int32_t from, int32_t into) {
   logits[into] = top + std::log(std::exp(a - top) + std::exp(b - top));
 }
 
-int32_t choose_token(const float* logits, const uint8_t* mask, int32_t vocab_size,
-                     const SamplingParams& params, Random& random) {
+int32_t choose_token(const float* logits, const uint8_t* mask, int32_t vocab_size, const SamplingParams& params,
+                     Random& random) {
   const auto c = candidate_distribution(logits, mask, vocab_size, params);
   if (c.empty()) return -1;
   // Draw even when one candidate is left: one draw per token keeps a

@@ -14,8 +14,7 @@ namespace emopiano::sample {
 // decreasing probability (ties by token id); empty when no token is allowed.
 // `mask` may be null (everything allowed).
 std::vector<std::pair<int32_t, double>> candidate_distribution(const float* logits, const uint8_t* mask,
-                                                               int32_t vocab_size,
-                                                               const SamplingParams& params);
+                                                               int32_t vocab_size, const SamplingParams& params);
 
 // Moves token `from`'s probability onto token `into` (log-sum-exp of the two
 // logits into `into`); `from` keeps its logit, for the caller to mask. Used
@@ -23,7 +22,7 @@ std::vector<std::pair<int32_t, double>> candidate_distribution(const float* logi
 void fold_probability(float* logits, int32_t from, int32_t into);
 
 // A token drawn from candidate_distribution, or -1 when no token is allowed.
-int32_t choose_token(const float* logits, const uint8_t* mask, int32_t vocab_size,
-                     const SamplingParams& params, Random& random);
+int32_t choose_token(const float* logits, const uint8_t* mask, int32_t vocab_size, const SamplingParams& params,
+                     Random& random);
 
 }  // namespace emopiano::sample

@@ -30,36 +30,39 @@ void TokenInputs::truncate(size_t count) {
   keys.resize(count);
 }
 
-torch::Tensor next_logits(EmotionTransformerImpl& net, const std::vector<const TokenInputs*>& rows,
-                          size_t from, size_t to, bool guided, KVCache& cache) {
-  const int64_t L = int64_t(to - from);
-  const int64_t R = int64_t(rows.size());
+torch::Tensor next_logits(EmotionTransformerImpl& net, const std::vector<const TokenInputs*>& rows, size_t from,
+                          size_t to, bool guided, KVCache& cache) {
+  const int64_t L = static_cast<int64_t>(to - from);
+  const int64_t R = static_cast<int64_t>(rows.size());
   const int64_t B = R * (guided ? 2 : 1);
   auto tokens = torch::empty({B, L}, torch::kLong);
   auto bars = torch::empty({B, L}, torch::kLong);
   auto positions = torch::empty({B, L}, torch::kLong);
   auto emotion = torch::zeros({B, L, 4}, torch::kFloat);  // the null emotion is all zeros
-  auto keys = torch::zeros({B, L}, torch::kLong);        // and the null key code is 0
+  auto keys = torch::zeros({B, L}, torch::kLong);         // and the null key code is 0
   auto tok = tokens.accessor<int64_t, 2>();
   auto bar = bars.accessor<int64_t, 2>();
   auto pos = positions.accessor<int64_t, 2>();
   auto emo = emotion.accessor<float, 3>();
   auto key = keys.accessor<int64_t, 2>();
   for (int64_t b = 0; b < B; ++b) {
-    const TokenInputs& s = *rows[size_t(b % R)];
+    const TokenInputs& s = *rows[static_cast<size_t>(b % R)];
     const bool conditional = b < R;
     for (int64_t t = 0; t < L; ++t) {
-      const size_t i = from + size_t(t);
+      const size_t i = from + static_cast<size_t>(t);
       tok[b][t] = s.tokens[i];
       bar[b][t] = s.bars[i];
       pos[b][t] = s.positions[i];
       if (conditional) {
-        for (int k = 0; k < 4; ++k) emo[b][t][k] = s.emotions[i][size_t(k)];
+        for (int k = 0; k < 4; ++k) emo[b][t][k] = s.emotions[i][static_cast<size_t>(k)];
         key[b][t] = s.keys[i];
       }
     }
   }
-  return net.forward_cached(tokens, bars, positions, emotion, cache, keys).select(1, L - 1).to(torch::kFloat).contiguous();
+  return net.forward_cached(tokens, bars, positions, emotion, cache, keys)
+      .select(1, L - 1)
+      .to(torch::kFloat)
+      .contiguous();
 }
 
 }  // namespace emopiano::sample

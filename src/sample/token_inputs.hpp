@@ -33,7 +33,7 @@ struct TokenInputs {
 // (or [2 * rows, vocab] when guided: rows repeated with the null condition,
 // no emotion and no key, after the conditional ones, in the same batch so
 // the weights are read once).
-torch::Tensor next_logits(EmotionTransformerImpl& net, const std::vector<const TokenInputs*>& rows,
-                          size_t from, size_t to, bool guided, KVCache& cache);
+torch::Tensor next_logits(EmotionTransformerImpl& net, const std::vector<const TokenInputs*>& rows, size_t from,
+                          size_t to, bool guided, KVCache& cache);
 
 }  // namespace emopiano::sample

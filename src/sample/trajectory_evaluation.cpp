@@ -27,20 +27,26 @@ Score score_bars(const Score& score, int first, int last) {
   }
   double bpm = 120.0;
   for (const auto& t : score.tempos) {
-    if (t.tick <= from) bpm = t.bpm;
-    else if (t.tick < to) out.tempos.push_back({t.tick - from, 0.0, t.bpm});
+    if (t.tick <= from)
+      bpm = t.bpm;
+    else if (t.tick < to)
+      out.tempos.push_back({t.tick - from, 0.0, t.bpm});
   }
   out.tempos.insert(out.tempos.begin(), TempoChange{0, 0.0, bpm});
   bool down = false;
   for (const auto& p : score.pedal) {
-    if (p.tick <= from) down = p.down;
-    else if (p.tick < to) out.pedal.push_back({p.tick - from, 0.0, p.down, p.value});
+    if (p.tick <= from)
+      down = p.down;
+    else if (p.tick < to)
+      out.pedal.push_back({p.tick - from, 0.0, p.down, p.value});
   }
   if (down) out.pedal.insert(out.pedal.begin(), PedalEvent{0, 0.0, true, 127});
   std::optional<KeySignature> key;
   for (const auto& k : score.keys) {
-    if (k.tick <= from) key = k;
-    else if (k.tick < to) out.keys.push_back({k.tick - from, k.tonic, k.major});
+    if (k.tick <= from)
+      key = k;
+    else if (k.tick < to)
+      out.keys.push_back({k.tick - from, k.tonic, k.major});
   }
   if (key) out.keys.insert(out.keys.begin(), KeySignature{0, key->tonic, key->major});
   out.normalize();
@@ -57,7 +63,7 @@ struct SegmentTotals {
 
   void add(const Score& segment, int bars, Quadrant requested, const EmotionClassifier& classifier) {
     summary.accuracy.add(requested, classifier.classify(segment));
-    notes += double(segment.notes.size()) / bars;
+    notes += static_cast<double>(segment.notes.size()) / bars;
     for (const Note& n : segment.notes) {
       velocity += n.velocity;
       ++velocity_count;
@@ -71,11 +77,11 @@ struct SegmentTotals {
   SegmentSummary finish() const {
     SegmentSummary s = summary;
     if (pieces > 0) {
-      s.notes_per_bar = notes / double(pieces);
-      s.major_share = major / double(pieces);
-      s.tempo_bpm = tempo / double(pieces);
+      s.notes_per_bar = notes / static_cast<double>(pieces);
+      s.major_share = major / static_cast<double>(pieces);
+      s.tempo_bpm = tempo / static_cast<double>(pieces);
     }
-    if (velocity_count > 0) s.velocity = velocity / double(velocity_count);
+    if (velocity_count > 0) s.velocity = velocity / static_cast<double>(velocity_count);
     return s;
   }
 };
@@ -102,7 +108,7 @@ TrajectoryEvaluation evaluate_trajectories(const Model& model, const EmotionClas
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
   Sampler sampler(model);
   TrajectoryEvaluation out;
-  const int64_t total = int64_t(options.pairs.size()) * options.seeds;
+  const int64_t total = static_cast<int64_t>(options.pairs.size()) * options.seeds;
   int64_t done = 0;
   for (size_t pair = 0; pair < options.pairs.size(); ++pair) {
     const auto [from, to] = options.pairs[pair];
@@ -111,13 +117,14 @@ TrajectoryEvaluation evaluate_trajectories(const Model& model, const EmotionClas
       const int count = std::min(options.batch_size, options.seeds - start);
       GenerationRequest request;
       // The first emotion holds through bar change_bar - 1, the second from change_bar on.
-      request.emotion = EmotionTrajectory({{0.0, EmotionMix::from_quadrant(from)},
-                                           {double(options.change_bar - 1), EmotionMix::from_quadrant(from)},
-                                           {double(options.change_bar), EmotionMix::from_quadrant(to)}});
+      request.emotion =
+          EmotionTrajectory({{0.0, EmotionMix::from_quadrant(from)},
+                             {static_cast<double>(options.change_bar - 1), EmotionMix::from_quadrant(from)},
+                             {static_cast<double>(options.change_bar), EmotionMix::from_quadrant(to)}});
       request.params = options.params;
       request.params.max_bars = options.bars;
       request.params.stop_at_eos = false;  // every piece runs its full length
-      request.params.seed = options.params.seed + uint64_t(pair) * 1000003u + uint64_t(start);
+      request.params.seed = options.params.seed + static_cast<uint64_t>(pair) * 1000003u + static_cast<uint64_t>(start);
       request.cancel = options.cancel;
       for (const GenerationResult& piece : sampler.generate_batch(request, count)) {
         first.add(score_bars(piece.score, 0, options.edge_bars), options.edge_bars, from, classifier);

@@ -7,8 +7,7 @@ namespace emopiano::tokenizer {
 // Arithmetic is exact in "scaled ticks" (tick * positions_per_beat), where one
 // grid step is ticks_per_beat units, so no tick resolution loses precision.
 BarGrid::BarGrid(const Score& score, const RemiVocabulary& vocab, int64_t last_tick)
-    : ticks_per_beat_(std::max(1, score.ticks_per_beat)),
-      positions_per_beat_(vocab.config().positions_per_beat) {
+    : ticks_per_beat_(std::max(1, score.ticks_per_beat)), positions_per_beat_(vocab.config().positions_per_beat) {
   std::vector<TimeSignature> sigs;
   if (vocab.config().use_time_signature) {
     sigs = score.time_signatures;
@@ -36,12 +35,11 @@ BarGrid::BarGrid(const Score& score, const RemiVocabulary& vocab, int64_t last_t
 
 GridCell BarGrid::locate(int64_t tick) const {
   const int64_t scaled = std::max<int64_t>(0, tick) * positions_per_beat_;
-  auto it = std::upper_bound(bars_.begin(), bars_.end(), scaled, [&](int64_t s, const Bar& b) {
-    return s < b.start_step * ticks_per_beat_;
-  });
+  auto it = std::upper_bound(bars_.begin(), bars_.end(), scaled,
+                             [&](int64_t s, const Bar& b) { return s < b.start_step * ticks_per_beat_; });
   size_t b = static_cast<size_t>(std::max<std::ptrdiff_t>(0, (it - bars_.begin()) - 1));
   const Bar& bar = bars_[b];
-  int64_t offset = scaled - bar.start_step * ticks_per_beat_;  // >= 0
+  int64_t offset = scaled - bar.start_step * ticks_per_beat_;            // >= 0
   int64_t pos = (2 * offset + ticks_per_beat_) / (2 * ticks_per_beat_);  // round half up
   GridCell cell{static_cast<int32_t>(b), static_cast<int32_t>(pos), false};
   if (pos >= bar.positions) {

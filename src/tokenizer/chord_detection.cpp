@@ -33,8 +33,7 @@ const std::array<Quality, 10> kQualities = {{
     {"dim7", bits({0, 3, 6, 9})},
 }};
 
-const std::array<const char*, 12> kRoots = {"C", "C#", "D", "D#", "E", "F",
-                                            "F#", "G", "G#", "A", "A#", "B"};
+const std::array<const char*, 12> kRoots = {"C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"};
 
 uint16_t rotate_down(uint16_t mask, int by) {
   // Pitch classes relative to root `by`.

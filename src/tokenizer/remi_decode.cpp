@@ -19,9 +19,7 @@ Score RemiTokenizer::decode(const int32_t* ids, size_t count) const {
 
   auto emit = [&](int32_t id) {
     switch (v.kind(id)) {
-      case RemiKind::tempo:
-        score.tempos.push_back({grammar.tick(), 0.0, v.tempo_value(v.index(id))});
-        break;
+      case RemiKind::tempo: score.tempos.push_back({grammar.tick(), 0.0, v.tempo_value(v.index(id))}); break;
       case RemiKind::pedal: {
         bool down = id == v.pedal_on();
         score.pedal.push_back({grammar.tick(), 0.0, down, down ? 127 : 0});
@@ -43,8 +41,7 @@ Score RemiTokenizer::decode(const int32_t* ids, size_t count) const {
         if (grammar.completed_note(&n)) score.notes.push_back(n);
         break;
       }
-      default:
-        break;
+      default: break;
     }
   };
 

@@ -35,15 +35,15 @@ struct CellNote {
 
 struct CellEvents {
   int tempo_bin = -1;
-  int pedal = -1;  // 1 = down, 0 = up, -1 = no change
+  int pedal = -1;                 // 1 = down, 0 = up, -1 = no change
   std::map<int, CellNote> notes;  // by pitch: ascending, one per pitch
 };
 
 // Keeps, of a run of state changes (already in time order), the ones that
 // still change the state after collapsing each grid cell to its last value.
 // Returns the kept (cell, value) pairs; `dropped` counts the rest.
-std::vector<std::pair<CellKey, int>> collapse_changes(const std::vector<std::pair<CellKey, int>>& changes,
-                                                      int initial, int64_t& dropped) {
+std::vector<std::pair<CellKey, int>> collapse_changes(const std::vector<std::pair<CellKey, int>>& changes, int initial,
+                                                      int64_t& dropped) {
   std::vector<std::pair<CellKey, int>> last_per_cell;
   for (const auto& c : changes) {
     if (!last_per_cell.empty() && last_per_cell.back().first == c.first) {
@@ -170,8 +170,10 @@ std::vector<int32_t> RemiTokenizer::encode(const Score& input, std::optional<Qua
       const int positions = v.metres()[static_cast<size_t>(grid.metre(g.bar))].positions;
       const int32_t bar = g.bar + (2 * g.position >= positions ? 1 : 0);
       const int k = key_index(MusicalKey{keys[i].tonic, keys[i].major});
-      if (bar == 0) opening_key = k;
-      else key_at_bar[bar] = k;
+      if (bar == 0)
+        opening_key = k;
+      else
+        key_at_bar[bar] = k;
     }
   }
 

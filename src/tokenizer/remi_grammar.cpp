@@ -75,9 +75,7 @@ void RemiGrammar::allowed(uint8_t* mask) const {
   switch (stage_) {
     case Stage::after_bar:
     case Stage::after_time_sig:
-    case Stage::after_bar_key:
-      clear(v.position.begin + positions_in_bar_, v.position.end());
-      break;
+    case Stage::after_bar_key: clear(v.position.begin + positions_in_bar_, v.position.end()); break;
     case Stage::after_position:
       if (v.pedal.count) mask[pedal_down_ ? v.pedal_on() : v.pedal_off()] = 0;
       break;
@@ -95,8 +93,7 @@ void RemiGrammar::allowed(uint8_t* mask) const {
       clear(v.position.begin + positions_in_bar_, v.position.end());
       clear(v.pitch.begin, v.pitch.begin + (last_pitch_ - v.config().pitch_min) + 1);
       break;
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -111,12 +108,9 @@ bool RemiGrammar::is_allowed(int32_t id) const {
           stage_ == Stage::after_bar || stage_ == Stage::after_time_sig || stage_ == Stage::after_bar_key;
       return first_in_bar || p > position_;
     }
-    case RemiKind::pedal:
-      return (id == v.pedal_on()) != pedal_down_;
-    case RemiKind::pitch:
-      return stage_ != Stage::after_note || v.index(id) + v.config().pitch_min > last_pitch_;
-    default:
-      return true;
+    case RemiKind::pedal: return (id == v.pedal_on()) != pedal_down_;
+    case RemiKind::pitch: return stage_ != Stage::after_note || v.index(id) + v.config().pitch_min > last_pitch_;
+    default: return true;
   }
 }
 
@@ -127,15 +121,9 @@ bool RemiGrammar::advance(int32_t id) {
   switch (v.kind(id)) {
     case RemiKind::pad:  // never allowed; listed for completeness
       break;
-    case RemiKind::bos:
-      stage_ = Stage::after_bos;
-      break;
-    case RemiKind::emotion:
-      stage_ = Stage::after_emotion;
-      break;
-    case RemiKind::eos:
-      stage_ = Stage::finished;
-      break;
+    case RemiKind::bos: stage_ = Stage::after_bos; break;
+    case RemiKind::emotion: stage_ = Stage::after_emotion; break;
+    case RemiKind::eos: stage_ = Stage::finished; break;
     case RemiKind::bar:
       if (bar_ > 0) bar_start_step_ += positions_in_bar_;
       ++bar_;
@@ -150,7 +138,7 @@ bool RemiGrammar::advance(int32_t id) {
     case RemiKind::key:
       key_ = v.index(id);
       stage_ = (stage_ == Stage::after_bos || stage_ == Stage::after_emotion) ? Stage::after_opening_key
-                                                                               : Stage::after_bar_key;
+                                                                              : Stage::after_bar_key;
       break;
     case RemiKind::position:
       position_ = v.index(id);
@@ -167,9 +155,7 @@ bool RemiGrammar::advance(int32_t id) {
       pedal_down_ = id == v.pedal_on();
       stage_ = Stage::after_pedal;
       break;
-    case RemiKind::chord:
-      stage_ = Stage::after_chord;
-      break;
+    case RemiKind::chord: stage_ = Stage::after_chord; break;
     case RemiKind::pitch:
       pending_pitch_ = v.index(id) + v.config().pitch_min;
       stage_ = Stage::after_pitch;
@@ -200,10 +186,8 @@ bool RemiGrammar::complete() const {
     case Stage::after_position:
     case Stage::after_chord:
     case Stage::after_pitch:
-    case Stage::after_velocity:
-      return false;
-    default:
-      return true;
+    case Stage::after_velocity: return false;
+    default: return true;
   }
 }
 

@@ -61,9 +61,22 @@ class RemiGrammar final : public TokenGrammar {
 
  private:
   enum class Stage : uint8_t {
-    start, after_bos, after_emotion, after_opening_key, after_bar, after_time_sig, after_bar_key,
-    after_position, after_tempo,
-    after_pedal, after_chord, after_pitch, after_velocity, after_note, finished, count,
+    start,
+    after_bos,
+    after_emotion,
+    after_opening_key,
+    after_bar,
+    after_time_sig,
+    after_bar_key,
+    after_position,
+    after_tempo,
+    after_pedal,
+    after_chord,
+    after_pitch,
+    after_velocity,
+    after_note,
+    finished,
+    count,
   };
   struct Tables;  // per-stage masks, shared by every copy
   static std::shared_ptr<const Tables> build_tables(const RemiVocabulary& vocab);

@@ -7,8 +7,7 @@
 
 namespace emopiano::tokenizer {
 
-RemiTokenizer::RemiTokenizer(const TokenizerConfig& config)
-    : vocab_(std::make_shared<const RemiVocabulary>(config)) {}
+RemiTokenizer::RemiTokenizer(const TokenizerConfig& config) : vocab_(std::make_shared<const RemiVocabulary>(config)) {}
 
 int32_t RemiTokenizer::emotion_id(Quadrant q) const {
   int i = static_cast<int>(q);
@@ -42,8 +41,6 @@ int32_t RemiTokenizer::token_from_string(std::string_view text) const {
   throw Error(ErrorCode::not_found, fmt::format("no token \"{}\" in this REMI vocabulary", text));
 }
 
-std::unique_ptr<TokenGrammar> RemiTokenizer::grammar() const {
-  return std::make_unique<RemiGrammar>(vocab_);
-}
+std::unique_ptr<TokenGrammar> RemiTokenizer::grammar() const { return std::make_unique<RemiGrammar>(vocab_); }
 
 }  // namespace emopiano::tokenizer

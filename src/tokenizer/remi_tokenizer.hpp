@@ -24,8 +24,7 @@ class RemiTokenizer final : public Tokenizer {
   std::optional<int32_t> key_id(const MusicalKey& key) const override;
   std::optional<MusicalKey> key_of(int32_t id) const override;
 
-  std::vector<int32_t> encode(const Score& score, std::optional<Quadrant> emotion,
-                              EncodeStats* stats) const override;
+  std::vector<int32_t> encode(const Score& score, std::optional<Quadrant> emotion, EncodeStats* stats) const override;
   Score decode(const int32_t* ids, size_t count) const override;
   using Tokenizer::decode;
 

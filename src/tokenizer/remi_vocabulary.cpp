@@ -71,8 +71,7 @@ RemiVocabulary::RemiVocabulary(const TokenizerConfig& config) : config_(config) 
     for (int i = 0; i < c.tempo_bins; ++i) {
       double v = c.tempo_bins == 1
                      ? std::sqrt(c.tempo_min * c.tempo_max)
-                     : c.tempo_min * std::pow(c.tempo_max / c.tempo_min,
-                                              static_cast<double>(i) / (c.tempo_bins - 1));
+                     : c.tempo_min * std::pow(c.tempo_max / c.tempo_min, static_cast<double>(i) / (c.tempo_bins - 1));
       tempo_values_.push_back(v);
     }
     tempo = add_family(RemiKind::tempo, tempo_names(tempo_values_));
@@ -159,14 +158,11 @@ int RemiVocabulary::tempo_bin(double bpm) const {
   return static_cast<int>(std::clamp(std::lround(x), 0L, static_cast<long>(n - 1)));
 }
 
-int RemiVocabulary::duration_bin(int steps) const {
-  return std::clamp(steps, 1, config_.max_duration_steps) - 1;
-}
+int RemiVocabulary::duration_bin(int steps) const { return std::clamp(steps, 1, config_.max_duration_steps) - 1; }
 
 int RemiVocabulary::metre_index(int numerator, int denominator) const {
   for (size_t i = 0; i < metres_.size(); ++i)
-    if (metres_[i].numerator == numerator && metres_[i].denominator == denominator)
-      return static_cast<int>(i);
+    if (metres_[i].numerator == numerator && metres_[i].denominator == denominator) return static_cast<int>(i);
   return -1;
 }
 

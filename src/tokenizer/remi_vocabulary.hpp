@@ -18,8 +18,20 @@
 namespace emopiano::tokenizer {
 
 enum class RemiKind : uint8_t {
-  pad, bos, eos, emotion, bar, position, tempo, pitch, velocity, duration, pedal, chord,
-  time_signature, key,
+  pad,
+  bos,
+  eos,
+  emotion,
+  bar,
+  position,
+  tempo,
+  pitch,
+  velocity,
+  duration,
+  pedal,
+  chord,
+  time_signature,
+  key,
 };
 
 struct TokenRange {

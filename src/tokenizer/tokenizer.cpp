@@ -19,9 +19,7 @@ struct Scheme {
 };
 
 const Scheme kSchemes[] = {
-    {"remi", [](const TokenizerConfig& c) -> std::unique_ptr<Tokenizer> {
-       return std::make_unique<RemiTokenizer>(c);
-     }},
+    {"remi", [](const TokenizerConfig& c) -> std::unique_ptr<Tokenizer> { return std::make_unique<RemiTokenizer>(c); }},
 };
 
 }  // namespace
@@ -47,8 +45,7 @@ std::unique_ptr<Tokenizer> Tokenizer::create(const TokenizerConfig& config) {
   throw Error(ErrorCode::internal, fmt::format("scheme \"{}\" validated but not constructible", config.scheme));
 }
 
-void Tokenizer::musical_positions(const int32_t* ids, size_t count, int32_t* bars,
-                                  int32_t* positions) const {
+void Tokenizer::musical_positions(const int32_t* ids, size_t count, int32_t* bars, int32_t* positions) const {
   auto g = grammar();
   int32_t bar = 0, position = 0;
   for (size_t i = 0; i < count; ++i) {

@@ -21,8 +21,7 @@ using Json = nlohmann::ordered_json;
 }
 
 void check_range(const char* name, long long value, long long lo, long long hi) {
-  if (value < lo || value > hi)
-    bad_value(fmt::format("{} = {} is outside [{}, {}]", name, value, lo, hi));
+  if (value < lo || value > hi) bad_value(fmt::format("{} = {} is outside [{}, {}]", name, value, lo, hi));
 }
 
 [[noreturn]] void bad_type(const std::string& key, const char* expected) {
@@ -83,25 +82,38 @@ TokenizerConfig TokenizerConfig::from_json(std::string_view text) {
     if (key == "scheme") {
       if (!value.is_string()) bad_type(key, "a string");
       c.scheme = value.get<std::string>();
-    } else if (key == "positions_per_beat") get_int(c.positions_per_beat);
-    else if (key == "pitch_min") get_int(c.pitch_min);
-    else if (key == "pitch_max") get_int(c.pitch_max);
-    else if (key == "velocity_bins") get_int(c.velocity_bins);
-    else if (key == "tempo_bins") get_int(c.tempo_bins);
-    else if (key == "tempo_min") get_double(c.tempo_min);
-    else if (key == "tempo_max") get_double(c.tempo_max);
-    else if (key == "max_duration_steps") get_int(c.max_duration_steps);
-    else if (key == "use_tempo") get_bool(c.use_tempo);
-    else if (key == "use_pedal") get_bool(c.use_pedal);
-    else if (key == "use_chords") get_bool(c.use_chords);
-    else if (key == "use_time_signature") get_bool(c.use_time_signature);
-    else if (key == "use_key") get_bool(c.use_key);
-    else if (key == "emotion_token") get_bool(c.emotion_token);
+    } else if (key == "positions_per_beat")
+      get_int(c.positions_per_beat);
+    else if (key == "pitch_min")
+      get_int(c.pitch_min);
+    else if (key == "pitch_max")
+      get_int(c.pitch_max);
+    else if (key == "velocity_bins")
+      get_int(c.velocity_bins);
+    else if (key == "tempo_bins")
+      get_int(c.tempo_bins);
+    else if (key == "tempo_min")
+      get_double(c.tempo_min);
+    else if (key == "tempo_max")
+      get_double(c.tempo_max);
+    else if (key == "max_duration_steps")
+      get_int(c.max_duration_steps);
+    else if (key == "use_tempo")
+      get_bool(c.use_tempo);
+    else if (key == "use_pedal")
+      get_bool(c.use_pedal);
+    else if (key == "use_chords")
+      get_bool(c.use_chords);
+    else if (key == "use_time_signature")
+      get_bool(c.use_time_signature);
+    else if (key == "use_key")
+      get_bool(c.use_key);
+    else if (key == "emotion_token")
+      get_bool(c.emotion_token);
     else if (key == "grid") {
       if (!value.is_string()) bad_type(key, "a string");
       c.grid = value.get<std::string>();
-    }
-    else
+    } else
       // An option this version does not know would change the vocabulary in
       // a way we cannot reproduce, so it is refused rather than ignored.
       throw Error(ErrorCode::format, fmt::format("tokenizer config: unknown key \"{}\"", key));
@@ -120,28 +132,25 @@ void TokenizerConfig::validate() const {
   check_range("positions_per_beat", positions_per_beat, 1, 96);
   check_range("pitch_min", pitch_min, 0, 127);
   check_range("pitch_max", pitch_max, 0, 127);
-  if (pitch_min > pitch_max)
-    bad_value(fmt::format("pitch_min {} is above pitch_max {}", pitch_min, pitch_max));
+  if (pitch_min > pitch_max) bad_value(fmt::format("pitch_min {} is above pitch_max {}", pitch_min, pitch_max));
   check_range("velocity_bins", velocity_bins, 1, 127);
   check_range("tempo_bins", tempo_bins, 1, 512);
-  if (!std::isfinite(tempo_min) || !std::isfinite(tempo_max) || tempo_min < 1.0 ||
-      tempo_max > 1000.0 || tempo_min >= tempo_max)
-    bad_value(fmt::format("tempo range [{}, {}] must satisfy 1 <= tempo_min < tempo_max <= 1000",
-                          tempo_min, tempo_max));
+  if (!std::isfinite(tempo_min) || !std::isfinite(tempo_max) || tempo_min < 1.0 || tempo_max > 1000.0 ||
+      tempo_min >= tempo_max)
+    bad_value(
+        fmt::format("tempo range [{}, {}] must satisfy 1 <= tempo_min < tempo_max <= 1000", tempo_min, tempo_max));
   check_range("max_duration_steps", max_duration_steps, 1, 1024);
   if (grid != "auto" && grid != "score" && grid != "tracked")
     bad_value(fmt::format("grid \"{}\" must be auto, score or tracked", grid));
 }
 
 bool TokenizerConfig::operator==(const TokenizerConfig& o) const {
-  return scheme == o.scheme && positions_per_beat == o.positions_per_beat &&
-         pitch_min == o.pitch_min && pitch_max == o.pitch_max &&
-         velocity_bins == o.velocity_bins && tempo_bins == o.tempo_bins &&
-         tempo_min == o.tempo_min && tempo_max == o.tempo_max &&
-         max_duration_steps == o.max_duration_steps && use_tempo == o.use_tempo &&
-         use_pedal == o.use_pedal && use_chords == o.use_chords &&
-         use_time_signature == o.use_time_signature && use_key == o.use_key &&
-         emotion_token == o.emotion_token && grid == o.grid;
+  return scheme == o.scheme && positions_per_beat == o.positions_per_beat && pitch_min == o.pitch_min &&
+         pitch_max == o.pitch_max && velocity_bins == o.velocity_bins && tempo_bins == o.tempo_bins &&
+         tempo_min == o.tempo_min && tempo_max == o.tempo_max && max_duration_steps == o.max_duration_steps &&
+         use_tempo == o.use_tempo && use_pedal == o.use_pedal && use_chords == o.use_chords &&
+         use_time_signature == o.use_time_signature && use_key == o.use_key && emotion_token == o.emotion_token &&
+         grid == o.grid;
 }
 
 }  // namespace emopiano

@@ -31,8 +31,8 @@ void remove_stale_temporaries(const fs::path& dir) {
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    const bool ours = name.rfind("model-", 0) == 0 || name.rfind("optimizer-", 0) == 0 ||
-                      name.rfind("trainer_state", 0) == 0;
+    const bool ours =
+        name.rfind("model-", 0) == 0 || name.rfind("optimizer-", 0) == 0 || name.rfind("trainer_state", 0) == 0;
     if (ours && name.find(".tmp") != std::string::npos) {
       std::error_code ignored;
       fs::remove(it->path(), ignored);
@@ -81,20 +81,22 @@ void set_torch_generator_state(detail::OwnGenerator& generator, const std::strin
   try {
     generator.set_state(state);
   } catch (const c10::Error& e) {
-    throw Error(ErrorCode::format, fmt::format("checkpoint: bad LibTorch generator state: {}", e.what_without_backtrace()));
+    throw Error(ErrorCode::format,
+                fmt::format("checkpoint: bad LibTorch generator state: {}", e.what_without_backtrace()));
   }
 }
 
-void save_checkpoint(const fs::path& dir, const Model& model, torch::optim::Optimizer& optimizer,
-                     TrainerState state) {
-  save_checkpoint(dir, [&](const fs::path& path) { model.save(path); }, optimizer, std::move(state));
+void save_checkpoint(const fs::path& dir, const Model& model, torch::optim::Optimizer& optimizer, TrainerState state) {
+  save_checkpoint(
+      dir, [&](const fs::path& path) { model.save(path); }, optimizer, std::move(state));
 }
 
 void save_checkpoint(const fs::path& dir, const std::function<void(const fs::path&)>& save_model,
                      torch::optim::Optimizer& optimizer, TrainerState state) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) throw Error(ErrorCode::io, fmt::format("cannot create checkpoint directory {}: {}", dir.string(), ec.message()));
+  if (ec)
+    throw Error(ErrorCode::io, fmt::format("cannot create checkpoint directory {}: {}", dir.string(), ec.message()));
   const fs::path state_path = dir / CheckpointFiles::state;
   const fs::path previous_path = dir / CheckpointFiles::previous_state;
   remove_stale_temporaries(dir);
@@ -172,7 +174,8 @@ TrainerState read_checkpoint_state(const fs::path& dir) {
   const fs::path path = dir / CheckpointFiles::state;
   std::error_code ec;
   if (!fs::exists(path, ec))
-    throw Error(ErrorCode::not_found, fmt::format("no checkpoint in {} ({} is missing)", dir.string(), CheckpointFiles::state));
+    throw Error(ErrorCode::not_found,
+                fmt::format("no checkpoint in {} ({} is missing)", dir.string(), CheckpointFiles::state));
   return read_checkpoint_state_file(path);
 }
 
@@ -227,7 +230,8 @@ void load_optimizer(const fs::path& file, torch::optim::Optimizer& optimizer) {
   try {
     torch::load(optimizer, file.string());
   } catch (const c10::Error& e) {
-    throw Error(ErrorCode::format, fmt::format("cannot read optimizer state {}: {}", file.string(), e.what_without_backtrace()));
+    throw Error(ErrorCode::format,
+                fmt::format("cannot read optimizer state {}: {}", file.string(), e.what_without_backtrace()));
   }
 }
 

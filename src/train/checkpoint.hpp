@@ -49,8 +49,8 @@ void set_torch_generator_state(detail::OwnGenerator& generator, const std::strin
 
 // Writes model, optimizer and state (state.model_file/optimizer_file are set
 // here). Throws Error(io).
-void save_checkpoint(const std::filesystem::path& dir, const Model& model,
-                     torch::optim::Optimizer& optimizer, TrainerState state);
+void save_checkpoint(const std::filesystem::path& dir, const Model& model, torch::optim::Optimizer& optimizer,
+                     TrainerState state);
 // The same for any model that `save_model` writes atomically to the path given
 // (the VAE's trainer uses it).
 void save_checkpoint(const std::filesystem::path& dir,

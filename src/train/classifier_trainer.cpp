@@ -16,11 +16,11 @@
 #include "emopiano/classifier.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/version.hpp"
+#include "eval/emotion_features.hpp"
 #include "model/classifier_input.hpp"
 #include "model/emotion_classifier.hpp"
-#include "model/tensor_container.hpp"
-#include "eval/emotion_features.hpp"
 #include "model/own_generator.hpp"
+#include "model/tensor_container.hpp"
 #include "model/torch_runtime.hpp"
 #include "train/optimizer_step.hpp"
 #include "train/pitch_transposer.hpp"
@@ -112,7 +112,8 @@ ClassifierTrainResult train_feature_classifier(EmotionClassifier& classifier, co
       optimizer.step();
       loss_value = loss.item<double>();
       if (hooks.progress) {
-        ProgressInfo info{"train", total + 1, config.max_steps * 3, elapsed(), fmt::format("l2 {:g} loss {:.3f}", l2, loss_value)};
+        ProgressInfo info{"train", total + 1, config.max_steps * 3, elapsed(),
+                          fmt::format("l2 {:g} loss {:.3f}", l2, loss_value)};
         if (!hooks.progress(info)) throw Error(ErrorCode::cancelled, "classifier training cancelled");
       }
     }
@@ -134,11 +135,16 @@ ClassifierTrainResult train_feature_classifier(EmotionClassifier& classifier, co
   result.train_seconds = elapsed();
   nlohmann::json meta = {
       {"emopiano_version", version_string()},
-      {"dataset", {{"layout", dataset.layout()}, {"train_pieces", x.size(0)},
-                   {"validation_pieces", validation_is_train ? 0 : vx.size(0)},
-                   {"validation_split", validation_is_train ? "train" : "validation"}}},
-      {"training", {{"steps", total}, {"seconds", result.train_seconds}, {"best_step", result.best_step},
-                    {"parameters", classifier.parameter_count()}}},
+      {"dataset",
+       {{"layout", dataset.layout()},
+        {"train_pieces", x.size(0)},
+        {"validation_pieces", validation_is_train ? 0 : vx.size(0)},
+        {"validation_split", validation_is_train ? "train" : "validation"}}},
+      {"training",
+       {{"steps", total},
+        {"seconds", result.train_seconds},
+        {"best_step", result.best_step},
+        {"parameters", classifier.parameter_count()}}},
       {"validation_accuracy", result.best_validation_accuracy},
       {"features", detail::emotion_feature_names()},
       {"config", nlohmann::json::parse(config.to_json())},
@@ -151,12 +157,18 @@ ClassifierTrainResult train_feature_classifier(EmotionClassifier& classifier, co
 
 std::string ClassifierTrainerConfig::to_json() const {
   const char* bf16_name = bf16 == Bf16Mode::on ? "on" : bf16 == Bf16Mode::off ? "off" : "auto";
-  return nlohmann::json{{"max_steps", max_steps},         {"max_minutes", max_minutes},
-                        {"batch_size", batch_size},       {"learning_rate", learning_rate},
-                        {"weight_decay", weight_decay},   {"warmup_steps", warmup_steps},
-                        {"grad_clip", grad_clip},         {"transpose_min", transpose_min},
-                        {"transpose_max", transpose_max}, {"eval_every", eval_every},
-                        {"seed", seed},                   {"threads", threads},
+  return nlohmann::json{{"max_steps", max_steps},
+                        {"max_minutes", max_minutes},
+                        {"batch_size", batch_size},
+                        {"learning_rate", learning_rate},
+                        {"weight_decay", weight_decay},
+                        {"warmup_steps", warmup_steps},
+                        {"grad_clip", grad_clip},
+                        {"transpose_min", transpose_min},
+                        {"transpose_max", transpose_max},
+                        {"eval_every", eval_every},
+                        {"seed", seed},
+                        {"threads", threads},
                         {"bf16", bf16_name}}
       .dump();
 }
@@ -231,7 +243,8 @@ ClassifierTrainResult train_transformer_classifier(EmotionClassifier& classifier
       correct += best == v.label;
       loss -= std::log(std::max(p[v.label], 1e-9));
     }
-    return std::make_pair(static_cast<double>(correct) / static_cast<double>(val.size()), loss / static_cast<double>(val.size()));
+    return std::make_pair(static_cast<double>(correct) / static_cast<double>(val.size()),
+                          loss / static_cast<double>(val.size()));
   };
 
   ClassifierTrainResult result;
@@ -245,7 +258,8 @@ ClassifierTrainResult train_transformer_classifier(EmotionClassifier& classifier
 
   auto checkpoint_best = [&](int64_t step) {
     auto [accuracy, vloss] = validate();
-    ClassifierValidation v{step, loss_count ? loss_sum / static_cast<double>(loss_count) : 0.0, accuracy, vloss, elapsed()};
+    ClassifierValidation v{step, loss_count ? loss_sum / static_cast<double>(loss_count) : 0.0, accuracy, vloss,
+                           elapsed()};
     loss_sum = 0.0;
     loss_count = 0;
     if (accuracy > result.best_validation_accuracy) {
@@ -271,7 +285,8 @@ ClassifierTrainResult train_transformer_classifier(EmotionClassifier& classifier
     for (auto& row : rows) {
       const auto& piece = train[train::uniform_below(rng, train.size())];
       const int64_t n = static_cast<int64_t>(piece.input.tokens.size());
-      const int64_t start = n > window ? static_cast<int64_t>(train::uniform_below(rng, static_cast<uint64_t>(n - window + 1))) : 0;
+      const int64_t start =
+          n > window ? static_cast<int64_t>(train::uniform_below(rng, static_cast<uint64_t>(n - window + 1))) : 0;
       const int64_t len = std::min(window, n);
       row.tokens.assign(piece.input.tokens.begin() + start, piece.input.tokens.begin() + start + len);
       row.positions.assign(piece.input.positions.begin() + start, piece.input.positions.begin() + start + len);
@@ -291,8 +306,7 @@ ClassifierTrainResult train_transformer_classifier(EmotionClassifier& classifier
     auto target = torch::tensor(labels, torch::kLong);
 
     const double lr = learning_rate_at(schedule, step, config.max_steps);
-    for (auto& group : optimizer.param_groups())
-      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     optimizer.zero_grad();
     torch::Tensor logits;
     {
@@ -325,12 +339,19 @@ ClassifierTrainResult train_transformer_classifier(EmotionClassifier& classifier
 
   nlohmann::json meta = {
       {"emopiano_version", version_string()},
-      {"dataset", {{"layout", dataset.layout()}, {"train_pieces", train.size()},
-                   {"validation_pieces", validation.size()},
-                   {"validation_split", validation_is_train ? "train" : "validation"}}},
-      {"training", {{"steps", step}, {"seconds", result.train_seconds}, {"bf16", bf16},
-                    {"threads", detail::torch_threads()}, {"best_step", result.best_step},
-                    {"stopped_by_time", result.stopped_by_time}, {"parameters", classifier.parameter_count()}}},
+      {"dataset",
+       {{"layout", dataset.layout()},
+        {"train_pieces", train.size()},
+        {"validation_pieces", validation.size()},
+        {"validation_split", validation_is_train ? "train" : "validation"}}},
+      {"training",
+       {{"steps", step},
+        {"seconds", result.train_seconds},
+        {"bf16", bf16},
+        {"threads", detail::torch_threads()},
+        {"best_step", result.best_step},
+        {"stopped_by_time", result.stopped_by_time},
+        {"parameters", classifier.parameter_count()}}},
       {"validation_accuracy", result.best_validation_accuracy},
       {"config", nlohmann::json::parse(config.to_json())},
   };

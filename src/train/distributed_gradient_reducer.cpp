@@ -8,8 +8,8 @@
 
 namespace emopiano::train {
 
-GradientReducer::GradientReducer(ProcessGroup& group, std::vector<torch::Tensor> parameters,
-                                 double bucket_megabytes, bool overlap)
+GradientReducer::GradientReducer(ProcessGroup& group, std::vector<torch::Tensor> parameters, double bucket_megabytes,
+                                 bool overlap)
     : group_(group), parameters_(std::move(parameters)), overlap_(overlap) {
   const int64_t bucket_bytes = std::max<int64_t>(1, static_cast<int64_t>(bucket_megabytes * 1024.0 * 1024.0));
   slots_.resize(parameters_.size());

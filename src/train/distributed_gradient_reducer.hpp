@@ -23,8 +23,7 @@ class GradientReducer {
   // `parameters`: the trainable tensors, in the same order on every rank.
   // overlap = false starts every all-reduce only after the backward pass (to
   // measure what the overlap saves).
-  GradientReducer(ProcessGroup& group, std::vector<torch::Tensor> parameters, double bucket_megabytes,
-                  bool overlap);
+  GradientReducer(ProcessGroup& group, std::vector<torch::Tensor> parameters, double bucket_megabytes, bool overlap);
   ~GradientReducer();  // removes the hooks
   GradientReducer(const GradientReducer&) = delete;
   GradientReducer& operator=(const GradientReducer&) = delete;

@@ -30,9 +30,7 @@ namespace {
 
 using Milliseconds = std::chrono::milliseconds;
 
-Milliseconds to_milliseconds(double seconds) {
-  return Milliseconds(static_cast<int64_t>(seconds * 1000.0 + 0.5));
-}
+Milliseconds to_milliseconds(double seconds) { return Milliseconds(static_cast<int64_t>(seconds * 1000.0 + 0.5)); }
 
 // The first line of a c10 or Gloo message, without LibTorch's C++ backtrace.
 std::string reason_of(const std::exception& e) {
@@ -45,9 +43,7 @@ std::string reason_of(const std::exception& e) {
   return text;
 }
 
-bool is_loopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
+bool is_loopback(const std::string& host) { return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0; }
 
 std::string host_name() {
   char buf[256] = {0};
@@ -85,11 +81,11 @@ struct ProcessGroup::Impl {
                     fmt::format("distributed training, {}: cannot open the rendezvous store on port {}: {} "
                                 "(is another run using the port? choose another --master-port)",
                                 description, config.master_port, reason_of(e)));
-      throw Error(ErrorCode::io,
-                  fmt::format("distributed training, {}: cannot reach rank 0's rendezvous store at {}:{} within "
-                              "{} s: {} (is rank 0 running, and is the address reachable from this host?)",
-                              description, config.master_addr, config.master_port, config.timeout_seconds,
-                              reason_of(e)));
+      throw Error(
+          ErrorCode::io,
+          fmt::format("distributed training, {}: cannot reach rank 0's rendezvous store at {}:{} within "
+                      "{} s: {} (is rank 0 running, and is the address reachable from this host?)",
+                      description, config.master_addr, config.master_port, config.timeout_seconds, reason_of(e)));
     }
     store = c10::make_intrusive<c10d::PrefixStore>("emopiano", tcp_store);
   }
@@ -112,7 +108,8 @@ struct ProcessGroup::Impl {
         if (std::chrono::steady_clock::now() >= deadline) {
           std::string missing;
           for (int r = 0; r < config.world_size; ++r)
-            if (!store->check({keys[static_cast<size_t>(r)]})) missing += (missing.empty() ? "" : ", ") + std::to_string(r);
+            if (!store->check({keys[static_cast<size_t>(r)]}))
+              missing += (missing.empty() ? "" : ", ") + std::to_string(r);
           throw Error(ErrorCode::io,
                       fmt::format("distributed training, {}: rank(s) {} did not join within {} s "
                                   "(are all {} processes started, with the same --master-addr and --master-port?)",
@@ -154,10 +151,9 @@ struct ProcessGroup::Impl {
       else
         options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
     } catch (const std::exception& e) {
-      throw Error(ErrorCode::io, fmt::format("distributed training, {}: no network device for Gloo{}: {}",
-                                             description,
-                                             interface.empty() ? "" : fmt::format(" on interface \"{}\"", interface),
-                                             reason_of(e)));
+      throw Error(ErrorCode::io,
+                  fmt::format("distributed training, {}: no network device for Gloo{}: {}", description,
+                              interface.empty() ? "" : fmt::format(" on interface \"{}\"", interface), reason_of(e)));
     }
     // One worker thread: the collectives run one after another in the order
     // they are started, and the cores stay with the model.

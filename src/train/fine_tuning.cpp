@@ -9,7 +9,6 @@
 #include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/trainer.hpp"
-#include "core/impl_access.hpp"
 #include "model/model_impl.hpp"
 
 namespace emopiano {

@@ -9,9 +9,9 @@
 
 namespace emopiano::train {
 
-std::unique_ptr<torch::optim::AdamW> make_adamw(
-    const torch::OrderedDict<std::string, torch::Tensor>& named_parameters,
-    const torch::optim::AdamWOptions& options, const std::vector<std::string>& no_decay_names) {
+std::unique_ptr<torch::optim::AdamW> make_adamw(const torch::OrderedDict<std::string, torch::Tensor>& named_parameters,
+                                                const torch::optim::AdamWOptions& options,
+                                                const std::vector<std::string>& no_decay_names) {
   std::vector<torch::Tensor> decay, no_decay;
   std::unordered_set<const void*> seen;
   for (const auto& item : named_parameters) {
@@ -30,11 +30,11 @@ std::unique_ptr<torch::optim::AdamW> make_adamw(
 }
 
 void finish_step(const torch::Tensor& loss, double loss_value, const char* what, int64_t step,
-                 const std::vector<torch::Tensor>& parameters, double grad_clip,
-                 torch::optim::Optimizer& optimizer, const std::function<void()>& backward) {
+                 const std::vector<torch::Tensor>& parameters, double grad_clip, torch::optim::Optimizer& optimizer,
+                 const std::function<void()>& backward) {
   if (!std::isfinite(loss_value))
-    throw Error(ErrorCode::internal, fmt::format("{} diverged at step {}: loss is {} (lower learning_rate?)",
-                                                 what, step, loss_value));
+    throw Error(ErrorCode::internal,
+                fmt::format("{} diverged at step {}: loss is {} (lower learning_rate?)", what, step, loss_value));
   if (backward)
     backward();
   else

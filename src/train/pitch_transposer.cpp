@@ -76,9 +76,9 @@ int32_t PitchTransposer::transpose(int32_t id, int shift) const {
   if (p < 0 || shift == 0) return id;
   const int q = p + shift;
   if (q < 0 || q > 127 || id_of_pitch_[static_cast<size_t>(q)] < 0)
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("cannot transpose Pitch_{} by {} semitones: Pitch_{} is not in the vocabulary",
-                            p, shift, q));
+    throw Error(
+        ErrorCode::invalid_argument,
+        fmt::format("cannot transpose Pitch_{} by {} semitones: Pitch_{} is not in the vocabulary", p, shift, q));
   return id_of_pitch_[static_cast<size_t>(q)];
 }
 

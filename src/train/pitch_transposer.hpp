@@ -34,10 +34,10 @@ class PitchTransposer {
  private:
   int min_shift_, max_shift_;
   int vocab_pitch_min_ = 0, vocab_pitch_max_ = -1;
-  std::vector<int> pitch_;               // id -> pitch or -1
-  std::vector<int32_t> id_of_pitch_;     // pitch (0..127) -> id or -1
-  std::vector<int> key_;                 // id -> key_index or -1
-  std::vector<int32_t> id_of_key_;       // key_index -> id (empty without Key tokens)
+  std::vector<int> pitch_;            // id -> pitch or -1
+  std::vector<int32_t> id_of_pitch_;  // pitch (0..127) -> id or -1
+  std::vector<int> key_;              // id -> key_index or -1
+  std::vector<int32_t> id_of_key_;    // key_index -> id (empty without Key tokens)
 };
 
 }  // namespace emopiano::train

@@ -25,8 +25,8 @@ void check_file(const fs::path& file, int64_t size, uint32_t crc) {
   if (size < 0) return;
   const std::string bytes = emopiano::detail::read_file_bytes(file);
   if (static_cast<int64_t>(bytes.size()) != size)
-    throw Error(ErrorCode::format, fmt::format("{} has {} bytes, {} were written", file.filename().string(),
-                                               bytes.size(), size));
+    throw Error(ErrorCode::format,
+                fmt::format("{} has {} bytes, {} were written", file.filename().string(), bytes.size(), size));
   if (crc32(bytes.data(), bytes.size()) != crc)
     throw Error(ErrorCode::format, fmt::format("{} fails its CRC-32", file.filename().string()));
 }
@@ -38,7 +38,8 @@ ResumePoint choose_resume_point(const fs::path& dir) {
   const fs::path previous = dir / CheckpointFiles::previous_state;
   std::error_code ec;
   if (!fs::exists(newest, ec) && !fs::exists(previous, ec))
-    throw Error(ErrorCode::not_found, fmt::format("no checkpoint in {} ({} is missing)", dir.string(), CheckpointFiles::state));
+    throw Error(ErrorCode::not_found,
+                fmt::format("no checkpoint in {} ({} is missing)", dir.string(), CheckpointFiles::state));
   std::vector<std::string> problems;
   std::optional<int64_t> damaged_step;
   for (const fs::path& state_file : {newest, previous}) {
@@ -52,10 +53,10 @@ ResumePoint choose_resume_point(const fs::path& dir) {
       check_file(dir / s.optimizer_file, s.optimizer_size, s.optimizer_crc32);
       ResumePoint point{state_file, dir / s.model_file, s.step, s.config_json, {}};
       if (!problems.empty())
-        point.fallback_reason = fmt::format(
-            "the newest checkpoint{} in {} is damaged ({}): resuming from the previous one, at step {}",
-            damaged_step ? fmt::format(" (step {})", *damaged_step) : std::string(), dir.string(),
-            problems.front(), s.step);
+        point.fallback_reason =
+            fmt::format("the newest checkpoint{} in {} is damaged ({}): resuming from the previous one, at step {}",
+                        damaged_step ? fmt::format(" (step {})", *damaged_step) : std::string(), dir.string(),
+                        problems.front(), s.step);
       return point;
     } catch (const Error& e) {
       if (e.code() == ErrorCode::unsupported) throw;  // a newer build's checkpoint: not damage

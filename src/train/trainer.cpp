@@ -22,11 +22,11 @@
 #include "model/own_generator.hpp"
 #include "model/torch_runtime.hpp"
 #include "train/checkpoint.hpp"
-#include "train/resume_point.hpp"
 #include "train/distributed_gradient_reducer.hpp"
 #include "train/distributed_process_group.hpp"
 #include "train/optimizer_step.hpp"
 #include "train/pitch_transposer.hpp"
+#include "train/resume_point.hpp"
 #include "train/training_log.hpp"
 #include "train/window_batcher.hpp"
 
@@ -42,8 +42,8 @@ struct SplitSummary {
   int64_t tokens = 0;
 };
 
-std::vector<train::TrainingPiece> prepare_pieces(const Dataset& dataset, Split split,
-                                                 const Tokenizer& tokenizer, SplitSummary& summary) {
+std::vector<train::TrainingPiece> prepare_pieces(const Dataset& dataset, Split split, const Tokenizer& tokenizer,
+                                                 SplitSummary& summary) {
   std::vector<train::TrainingPiece> pieces;
   const int32_t vocab = tokenizer.vocab_size();
   for (const DatasetItem* item : dataset.split(split)) {
@@ -122,8 +122,7 @@ struct Trainer::Impl {
   // rank that computes faster waits for the slowest).
   double allreduce_wait_seconds = 0.0, loss_sync_seconds = 0.0;
 
-  Impl(Model m, const Dataset& dataset, const TrainerConfig& cfg, TrainerHooks h,
-       const DistributedConfig& dist = {})
+  Impl(Model m, const Dataset& dataset, const TrainerConfig& cfg, TrainerHooks h, const DistributedConfig& dist = {})
       : model(copy_model(m)), config(cfg), hooks(std::move(h)), distributed(dist) {
     // A model that was trained before (fine-tuning from it): keep what its
     // training was, beside this one's.
@@ -151,8 +150,7 @@ struct Trainer::Impl {
       throw Error(ErrorCode::invalid_argument, "the dataset has no training pieces (split \"train\" is empty)");
     // Chord tokens name their root, which a pitch table cannot move: with
     // chords in the vocabulary the data is used untransposed.
-    const bool can_transpose = !tok.config().use_chords &&
-                               (config.transpose_min != 0 || config.transpose_max != 0);
+    const bool can_transpose = !tok.config().use_chords && (config.transpose_min != 0 || config.transpose_max != 0);
     if (can_transpose)
       transposer = std::make_unique<train::PitchTransposer>(tok, config.transpose_min, config.transpose_max);
     train::WindowOptions window_options;
@@ -160,15 +158,14 @@ struct Trainer::Impl {
     window_options.join_probability = config.join_probability;
     train_batcher = std::make_unique<train::WindowBatcher>(train_pieces, mc.context_length, tok.pad_id(),
                                                            mc.max_bars - 1, transposer.get(), window_options);
-    validation_batcher = std::make_unique<train::WindowBatcher>(validation_pieces, mc.context_length,
-                                                                tok.pad_id(), mc.max_bars - 1, nullptr);
+    validation_batcher = std::make_unique<train::WindowBatcher>(validation_pieces, mc.context_length, tok.pad_id(),
+                                                                mc.max_bars - 1, nullptr);
     // batch_size is per rank: a step of a distributed run sees world_size times as many windows.
     const int64_t tokens_per_step = static_cast<int64_t>(config.batch_size) * world_size * mc.context_length;
     steps_per_epoch = std::max<int64_t>(1, (train_batcher->total_targets() + tokens_per_step - 1) / tokens_per_step);
     total_steps = config.max_steps > 0 ? config.max_steps : config.epochs * steps_per_epoch;
 
-    bf16 = config.bf16 == Bf16Mode::on ||
-           (config.bf16 == Bf16Mode::automatic && detail::cpu_has_fast_bf16());
+    bf16 = config.bf16 == Bf16Mode::on || (config.bf16 == Bf16Mode::automatic && detail::cpu_has_fast_bf16());
 
     optimizer = train::make_adamw(impl_of(model).net->named_parameters(true),
                                   torch::optim::AdamWOptions(config.learning_rate)
@@ -199,9 +196,10 @@ struct Trainer::Impl {
   void synchronize_replicas() {
     if (!group || replicas_synchronized) return;
     // What the checkpoint (or the fresh start) left: step and generator state.
-    auto fingerprint = torch::tensor({static_cast<double>(step),
-                                      static_cast<double>(std::hash<std::string>{}(train::mt19937_state(rng)) % (1ULL << 52))},
-                                     torch::kDouble);
+    auto fingerprint =
+        torch::tensor({static_cast<double>(step),
+                       static_cast<double>(std::hash<std::string>{}(train::mt19937_state(rng)) % (1ULL << 52))},
+                      torch::kDouble);
     auto theirs = fingerprint.clone();
     group->broadcast({theirs}, 0, "broadcasting rank 0's training state");
     auto differs = torch::tensor({torch::equal(fingerprint, theirs) ? 0.0 : 1.0}, torch::kDouble);
@@ -226,8 +224,7 @@ struct Trainer::Impl {
   bool cancel_requested() const { return hooks.cancel.cancelled(); }
 
   void set_learning_rate(double lr) {
-    for (auto& group : optimizer->param_groups())
-      static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+    for (auto& group : optimizer->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
   }
 
   // One optimizer step; returns the mean loss over the batch's targets.
@@ -290,11 +287,11 @@ struct Trainer::Impl {
       detail::Bf16Autocast autocast(bf16);
       logits = net->forward(tokens, bars, positions, emotion, keys);
     }
-    auto loss = torch::nn::functional::cross_entropy(
-                    logits.reshape({-1, logits.size(-1)}).to(torch::kFloat), targets.reshape({-1}),
-                    torch::nn::functional::CrossEntropyFuncOptions()
-                        .ignore_index(model.tokenizer().pad_id())
-                        .reduction(torch::kSum)) /
+    auto loss = torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}).to(torch::kFloat),
+                                                     targets.reshape({-1}),
+                                                     torch::nn::functional::CrossEntropyFuncOptions()
+                                                         .ignore_index(model.tokenizer().pad_id())
+                                                         .reduction(torch::kSum)) /
                 static_cast<double>(b.target_count);
     auto shared = torch::tensor({loss.item<double>(), want_cancel ? 1.0 : 0.0, time_up ? 1.0 : 0.0}, torch::kDouble);
     const auto sync_started = Clock::now();
@@ -334,8 +331,9 @@ struct Trainer::Impl {
     const size_t rows = static_cast<size_t>(std::max(1, config.batch_size));
     auto started = Clock::now();
     for (size_t i = 0; i < windows.size(); i += rows) {
-      std::vector<train::WindowSpec> chunk(windows.begin() + static_cast<std::ptrdiff_t>(i),
-                                           windows.begin() + static_cast<std::ptrdiff_t>(std::min(windows.size(), i + rows)));
+      std::vector<train::WindowSpec> chunk(
+          windows.begin() + static_cast<std::ptrdiff_t>(i),
+          windows.begin() + static_cast<std::ptrdiff_t>(std::min(windows.size(), i + rows)));
       train::Batch b = validation_batcher->make_batch(chunk);
       auto targets = as_tensor(b.targets, b.rows, b.length).reshape({-1});
       // Validation in the training precision: bf16 autocast is ~3.4x faster
@@ -346,9 +344,9 @@ struct Trainer::Impl {
       {
         detail::Bf16Autocast autocast(bf16);
         logits = net->forward(as_tensor(b.tokens, b.rows, b.length), as_tensor(b.bars, b.rows, b.length),
-                                 as_tensor(b.positions, b.rows, b.length),
-                                 torch::from_blob(b.emotion.data(), {b.rows, b.length, kNumQuadrants}, torch::kFloat),
-                                 as_tensor(b.keys, b.rows, b.length));
+                              as_tensor(b.positions, b.rows, b.length),
+                              torch::from_blob(b.emotion.data(), {b.rows, b.length, kNumQuadrants}, torch::kFloat),
+                              as_tensor(b.keys, b.rows, b.length));
       }
       logits = logits.reshape({-1, model.tokenizer().vocab_size()}).to(torch::kFloat);
       auto mask = targets.ne(pad);
@@ -407,8 +405,7 @@ struct Trainer::Impl {
     train::set_torch_generator_state(dropout_rng, s.torch_rng);
   }
 
-  std::string metadata(const EvalMetrics& final_metrics, double seconds, bool finished,
-                       bool stopped_by_time) const {
+  std::string metadata(const EvalMetrics& final_metrics, double seconds, bool finished, bool stopped_by_time) const {
     nlohmann::json config_json = {
         {"model", nlohmann::json::parse(model.config().to_json())},
         {"tokenizer", nlohmann::json::parse(model.tokenizer().config().to_json())},
@@ -499,13 +496,12 @@ Trainer::~Trainer() = default;
 Trainer::Trainer(Trainer&&) noexcept = default;
 Trainer& Trainer::operator=(Trainer&&) noexcept = default;
 
-Trainer Trainer::resume(const fs::path& dir, const Dataset& dataset, const TrainerConfig& config,
-                        TrainerHooks hooks) {
+Trainer Trainer::resume(const fs::path& dir, const Dataset& dataset, const TrainerConfig& config, TrainerHooks hooks) {
   return resume(dir, dataset, config, std::move(hooks), DistributedConfig{});
 }
 
-Trainer Trainer::resume(const fs::path& dir, const Dataset& dataset, const TrainerConfig& config,
-                        TrainerHooks hooks, const DistributedConfig& distributed) {
+Trainer Trainer::resume(const fs::path& dir, const Dataset& dataset, const TrainerConfig& config, TrainerHooks hooks,
+                        const DistributedConfig& distributed) {
   // The newest intact checkpoint: a damaged newest one falls back to the previous.
   const train::ResumePoint point = train::choose_resume_point(dir);
   train::TrainerState s = train::read_checkpoint_state_file(point.state_file);

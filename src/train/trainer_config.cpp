@@ -85,16 +85,34 @@ TrainerConfig TrainerConfig::from_json(std::string_view text) {
     throw Error(ErrorCode::format, fmt::format("trainer config: malformed JSON: {}", e.what()));
   }
   if (!j.is_object()) throw Error(ErrorCode::format, "trainer config: expected a JSON object");
-  static const std::set<std::string> known = {
-      "epochs", "max_steps", "max_minutes", "batch_size", "learning_rate", "weight_decay",
-      "adam_beta1", "adam_beta2", "warmup_steps", "min_lr_ratio", "grad_clip", "transpose_min",
-      "transpose_max", "emotion_dropout", "join_probability", "checkpoint_every", "eval_every", "log_every", "seed", "threads", "bf16",
-      "log_path", "checkpoint_dir", "dataset_name"};
+  static const std::set<std::string> known = {"epochs",
+                                              "max_steps",
+                                              "max_minutes",
+                                              "batch_size",
+                                              "learning_rate",
+                                              "weight_decay",
+                                              "adam_beta1",
+                                              "adam_beta2",
+                                              "warmup_steps",
+                                              "min_lr_ratio",
+                                              "grad_clip",
+                                              "transpose_min",
+                                              "transpose_max",
+                                              "emotion_dropout",
+                                              "join_probability",
+                                              "checkpoint_every",
+                                              "eval_every",
+                                              "log_every",
+                                              "seed",
+                                              "threads",
+                                              "bf16",
+                                              "log_path",
+                                              "checkpoint_dir",
+                                              "dataset_name"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     // A misspelt key would silently train with a default: refuse it.
     if (!known.count(it.key()))
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("trainer config: unknown key \"{}\"", it.key()));
+      throw Error(ErrorCode::invalid_argument, fmt::format("trainer config: unknown key \"{}\"", it.key()));
   }
   TrainerConfig c;
   read(j, "epochs", c.epochs);
@@ -119,8 +137,14 @@ TrainerConfig TrainerConfig::from_json(std::string_view text) {
   read(j, "threads", c.threads);
   if (auto it = j.find("bf16"); it != j.end()) c.bf16 = parse_bf16(*it);
   std::string path;
-  if (j.contains("log_path")) { read(j, "log_path", path); c.log_path = path; }
-  if (j.contains("checkpoint_dir")) { read(j, "checkpoint_dir", path); c.checkpoint_dir = path; }
+  if (j.contains("log_path")) {
+    read(j, "log_path", path);
+    c.log_path = path;
+  }
+  if (j.contains("checkpoint_dir")) {
+    read(j, "checkpoint_dir", path);
+    c.checkpoint_dir = path;
+  }
   read(j, "dataset_name", c.dataset_name);
   c.validate();
   return c;

@@ -21,8 +21,7 @@ TrainingLog::TrainingLog(const std::filesystem::path& path) : path_(path) {
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
   file_ = std::fopen(path.c_str(), "a");
   if (!file_)
-    throw Error(ErrorCode::io, fmt::format("cannot open training log {}: {}", path.string(),
-                                           std::strerror(errno)));
+    throw Error(ErrorCode::io, fmt::format("cannot open training log {}: {}", path.string(), std::strerror(errno)));
 }
 
 TrainingLog::~TrainingLog() {
@@ -32,14 +31,12 @@ TrainingLog::~TrainingLog() {
 void TrainingLog::write(const std::string& event, nlohmann::json fields) {
   if (!file_) return;
   fields["event"] = event;
-  fields["time"] = std::chrono::duration<double>(
-                       std::chrono::system_clock::now().time_since_epoch()).count();
+  fields["time"] = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   // Non-finite numbers (a diverged loss) become null instead of invalid JSON.
   std::string line = fields.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   line += '\n';
   if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0)
-    throw Error(ErrorCode::io, fmt::format("cannot write training log {}: {}", path_.string(),
-                                           std::strerror(errno)));
+    throw Error(ErrorCode::io, fmt::format("cannot write training log {}: {}", path_.string(), std::strerror(errno)));
   // These mark files the trainer has just made durable (or the end of a run);
   // steps and evaluations come often and are cheap to lose.
   if (event == "checkpoint" || event == "resume" || event == "cancelled" || event == "end") sync();
@@ -47,8 +44,7 @@ void TrainingLog::write(const std::string& event, nlohmann::json fields) {
 
 void TrainingLog::sync() {
   if (::fsync(fileno(file_)) != 0)
-    throw Error(ErrorCode::io, fmt::format("cannot sync training log {}: {}", path_.string(),
-                                           std::strerror(errno)));
+    throw Error(ErrorCode::io, fmt::format("cannot sync training log {}: {}", path_.string(), std::strerror(errno)));
   if (!directory_synced_) {
     detail::sync_directory(path_.has_parent_path() ? path_.parent_path() : std::filesystem::path("."));
     directory_synced_ = true;

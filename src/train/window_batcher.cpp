@@ -5,9 +5,9 @@
 
 #include <fmt/core.h>
 
+#include "core/key_code.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/key.hpp"
-#include "core/key_code.hpp"
 
 namespace emopiano::train {
 
@@ -39,8 +39,8 @@ int32_t find_token(const Tokenizer& tokenizer, const char* name) {
 
 }  // namespace
 
-TrainingPiece make_training_piece(const Tokenizer& tokenizer, const std::vector<int32_t>& tokens,
-                                  Quadrant label, bool labelled) {
+TrainingPiece make_training_piece(const Tokenizer& tokenizer, const std::vector<int32_t>& tokens, Quadrant label,
+                                  bool labelled) {
   TrainingPiece p;
   p.tokens = tokens;
   p.bars.resize(tokens.size());
@@ -80,11 +80,14 @@ TrainingPiece make_training_piece(const Tokenizer& tokenizer, const std::vector<
   return p;
 }
 
-WindowBatcher::WindowBatcher(const std::vector<TrainingPiece>& pieces, int64_t context_length,
-                             int32_t pad_id, int32_t max_bar, const PitchTransposer* transposer,
-                             WindowOptions options)
-    : pieces_(pieces), context_(context_length), pad_(pad_id), max_bar_(max_bar),
-      transposer_(transposer), options_(options) {
+WindowBatcher::WindowBatcher(const std::vector<TrainingPiece>& pieces, int64_t context_length, int32_t pad_id,
+                             int32_t max_bar, const PitchTransposer* transposer, WindowOptions options)
+    : pieces_(pieces),
+      context_(context_length),
+      pad_(pad_id),
+      max_bar_(max_bar),
+      transposer_(transposer),
+      options_(options) {
   if (context_length < 1) throw Error(ErrorCode::invalid_argument, "context length must be >= 1");
   int64_t sum = 0;
   cumulative_.reserve(pieces.size());
@@ -108,8 +111,7 @@ bool WindowBatcher::choose_join(WindowSpec& w, std::mt19937_64& rng) const {
   for (int q = 0; q < kNumQuadrants; ++q)
     if (q != static_cast<int>(a.label) && !joinable_[static_cast<size_t>(q)].empty()) others.push_back(q);
   if (others.empty()) return false;
-  const auto& candidates =
-      joinable_[static_cast<size_t>(others[uniform_below(rng, others.size())])];
+  const auto& candidates = joinable_[static_cast<size_t>(others[uniform_below(rng, others.size())])];
   w.second = candidates[uniform_below(rng, candidates.size())];
   w.cut = cuts[uniform_below(rng, cuts.size())];
   // The first piece fills a quarter to three quarters of the window.
@@ -123,7 +125,7 @@ bool WindowBatcher::choose_join(WindowSpec& w, std::mt19937_64& rng) const {
 namespace {
 // A piece's key input at token i (pieces built by hand may have no track).
 int8_t key_at(const TrainingPiece& p, int64_t i) {
-  return i >= 0 && static_cast<size_t>(i) < p.keys.size() ? p.keys[static_cast<size_t>(i)] : int8_t(0);
+  return i >= 0 && static_cast<size_t>(i) < p.keys.size() ? p.keys[static_cast<size_t>(i)] : static_cast<int8_t>(0);
 }
 }  // namespace
 
@@ -131,14 +133,14 @@ WindowBatcher::RowTokens WindowBatcher::row_tokens(const WindowSpec& w) const {
   RowTokens r;
   const size_t limit = static_cast<size_t>(context_ + 1);
   const auto& a = pieces_.at(w.piece);
-  const int8_t qa = (w.null_emotion || !a.labelled) ? int8_t(-1) : static_cast<int8_t>(a.label);
+  const int8_t qa = (w.null_emotion || !a.labelled) ? static_cast<int8_t>(-1) : static_cast<int8_t>(a.label);
   auto push = [&](int32_t token, int32_t bar, int32_t position, int8_t q, int8_t key) {
     if (r.tokens.size() >= limit) return;
     r.tokens.push_back(token);
     r.bars.push_back(bar);
     r.positions.push_back(position);
     r.quadrant.push_back(q);
-    r.keys.push_back(w.null_key ? int8_t(0) : key);
+    r.keys.push_back(w.null_key ? static_cast<int8_t>(0) : key);
   };
   const int64_t n = static_cast<int64_t>(a.tokens.size());
   const int64_t end = w.joined ? w.cut : std::min<int64_t>(n, w.start + context_ + 1);
@@ -149,7 +151,7 @@ WindowBatcher::RowTokens WindowBatcher::row_tokens(const WindowSpec& w) const {
   if (!w.joined) return r;
 
   const auto& b = pieces_.at(w.second);
-  const int8_t qb = w.null_emotion ? int8_t(-1) : static_cast<int8_t>(b.label);
+  const int8_t qb = w.null_emotion ? static_cast<int8_t>(-1) : static_cast<int8_t>(b.label);
   const int32_t offset = w.cut > 0 ? a.bars[static_cast<size_t>(w.cut - 1)] : 0;  // bars of A before the cut
   // The key in force in A at the cut, to restate B's key only where it
   // differs; until B's key is restated, A's key is the one in force.
@@ -165,14 +167,12 @@ WindowBatcher::RowTokens WindowBatcher::row_tokens(const WindowSpec& w) const {
 }
 
 Batch WindowBatcher::sample(int64_t rows, std::mt19937_64& rng, std::vector<WindowSpec>* specs) const {
-  if (total_targets() == 0)
-    throw Error(ErrorCode::invalid_argument, "no piece has two tokens or more to train on");
+  if (total_targets() == 0) throw Error(ErrorCode::invalid_argument, "no piece has two tokens or more to train on");
   std::vector<WindowSpec> chosen(static_cast<size_t>(rows));
   for (auto& w : chosen) {
     const uint64_t r = uniform_below(rng, static_cast<uint64_t>(total_targets()));
-    w.piece = static_cast<size_t>(
-        std::upper_bound(cumulative_.begin(), cumulative_.end(), static_cast<int64_t>(r)) -
-        cumulative_.begin());
+    w.piece = static_cast<size_t>(std::upper_bound(cumulative_.begin(), cumulative_.end(), static_cast<int64_t>(r)) -
+                                  cumulative_.begin());
     const auto& p = pieces_[w.piece];
     const int64_t n = static_cast<int64_t>(p.tokens.size());
     // Random draws beyond piece, start and shift are made only when their

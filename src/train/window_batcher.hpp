@@ -40,8 +40,8 @@ struct TrainingPiece {
   std::vector<int8_t> keys;
 };
 
-TrainingPiece make_training_piece(const Tokenizer& tokenizer, const std::vector<int32_t>& tokens,
-                                  Quadrant label, bool labelled = true);
+TrainingPiece make_training_piece(const Tokenizer& tokenizer, const std::vector<int32_t>& tokens, Quadrant label,
+                                  bool labelled = true);
 
 // Row-major [rows, length] arrays (emotion: [rows, length, 4]).
 struct Batch {
@@ -74,8 +74,8 @@ class WindowBatcher {
  public:
   // `pieces` must outlive the batcher. max_bar clamps bar indices to the
   // model's bar embedding. `transposer` may be null (no augmentation).
-  WindowBatcher(const std::vector<TrainingPiece>& pieces, int64_t context_length, int32_t pad_id,
-                int32_t max_bar, const PitchTransposer* transposer, WindowOptions options = {});
+  WindowBatcher(const std::vector<TrainingPiece>& pieces, int64_t context_length, int32_t pad_id, int32_t max_bar,
+                const PitchTransposer* transposer, WindowOptions options = {});
 
   // Random windows: a piece drawn with probability proportional to the
   // tokens it has to predict, a start drawn uniformly among the full windows
@@ -111,7 +111,7 @@ class WindowBatcher {
   int32_t max_bar_;
   const PitchTransposer* transposer_;
   WindowOptions options_;
-  std::vector<int64_t> cumulative_;  // running sum of targets per piece
+  std::vector<int64_t> cumulative_;                          // running sum of targets per piece
   std::array<std::vector<size_t>, kNumQuadrants> joinable_;  // labelled pieces with a Bar, by quadrant
 };
 

@@ -85,13 +85,15 @@ std::vector<std::vector<float>> interpolate_latents(const std::vector<float>& a,
   return out;
 }
 
-EmotionVae::EmotionVae(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}const VaeConfig& EmotionVae::config() const { return impl_->config; }
+EmotionVae::EmotionVae(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+const VaeConfig& EmotionVae::config() const { return impl_->config; }
 const Tokenizer& EmotionVae::tokenizer() const { return *impl_->tokenizer; }
 std::string EmotionVae::metadata_json() const { return impl_->metadata_json; }
 
 void EmotionVae::set_metadata_json(const std::string& json) {
   nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw Error(ErrorCode::invalid_argument, "VAE metadata: expected a JSON object");
+  if (j.is_discarded() || !j.is_object())
+    throw Error(ErrorCode::invalid_argument, "VAE metadata: expected a JSON object");
   // Copy on write: other copies of this VAE, which other threads may be
   // reading, keep theirs. The network is shared, not copied.
   auto impl = std::make_shared<Impl>();
@@ -172,7 +174,8 @@ EmotionVae EmotionVae::load(const std::filesystem::path& path) {
     detail::bad_container(what, e.what());
   }
   EmotionVae vae = create(config, tok, 0);
-  if (c.header.contains("metadata") && c.header["metadata"].is_object()) vae.impl_->metadata_json = c.header["metadata"].dump();
+  if (c.header.contains("metadata") && c.header["metadata"].is_object())
+    vae.impl_->metadata_json = c.header["metadata"].dump();
   detail::load_tensors(c, detail::named_tensors(*vae.impl_->net), what);
   vae.impl_->net->eval();
   return vae;
@@ -237,7 +240,8 @@ std::vector<VaeSegment> EmotionVae::sample(const EmotionMix& emotion, int count,
   if (count < 1) throw Error(ErrorCode::invalid_argument, fmt::format("sample: count = {} must be >= 1", count));
   std::vector<std::vector<float>> z;
   // Latent seeds apart from the decoding streams (params.seed + i).
-  for (int i = 0; i < count; ++i) z.push_back(sample_latent(temperature, params.seed * 7919u + 0x5eedu + static_cast<uint64_t>(i)));
+  for (int i = 0; i < count; ++i)
+    z.push_back(sample_latent(temperature, params.seed * 7919u + 0x5eedu + static_cast<uint64_t>(i)));
   return decode(z, std::vector<EmotionMix>(static_cast<size_t>(count), emotion), params);
 }
 
@@ -250,10 +254,12 @@ std::vector<VaeSegment> EmotionVae::interpolate(const Score& a, const EmotionMix
                                                 const SamplingParams& params) const {
   auto path = interpolate_latents(encode(a, emotion_a).mean, encode(b, emotion_b).mean, steps, mode);
   std::vector<EmotionMix> emotions;
-  for (int s = 0; s < steps; ++s) emotions.push_back(EmotionMix::lerp(emotion_a, emotion_b, static_cast<float>(s) / static_cast<float>(steps - 1)));
+  for (int s = 0; s < steps; ++s)
+    emotions.push_back(EmotionMix::lerp(emotion_a, emotion_b, static_cast<float>(s) / static_cast<float>(steps - 1)));
   // One random stream for every step, so the path varies only with z.
   std::vector<VaeSegment> out;
-  for (int s = 0; s < steps; ++s) out.push_back(decode(path[static_cast<size_t>(s)], emotions[static_cast<size_t>(s)], params));
+  for (int s = 0; s < steps; ++s)
+    out.push_back(decode(path[static_cast<size_t>(s)], emotions[static_cast<size_t>(s)], params));
   return out;
 }
 
@@ -273,9 +279,7 @@ std::vector<VaeSegment> EmotionVae::variations(const Score& piece, const Emotion
   return decode(z, std::vector<EmotionMix>(static_cast<size_t>(count), emotion), params);
 }
 
-bool EmotionVae::has_attribute_vectors() const {
-  return impl_->net->quadrant_counts.max().item<float>() > 0.0f;
-}
+bool EmotionVae::has_attribute_vectors() const { return impl_->net->quadrant_counts.max().item<float>() > 0.0f; }
 
 std::vector<float> EmotionVae::attribute_vector(Quadrant from, Quadrant to) const {
   if (!has_attribute_vectors())

@@ -50,7 +50,7 @@ struct Row {
   std::vector<int32_t> tokens;
   std::vector<int64_t> bars, positions;  // the grammar's position after each token
   sample::Random random{0};
-  size_t last_complete = 0;  // length where EOS was last allowed
+  size_t last_complete = 0;           // length where EOS was last allowed
   std::vector<int32_t> final_tokens;  // set when the row was cut back to where it could end
   bool done = false;
 };
@@ -64,16 +64,18 @@ std::vector<std::vector<int32_t>> decode_latents(EmotionVae::Impl& vae, const st
   const Tokenizer& tok = *vae.tokenizer;
   if (z.empty()) return {};
   if (emotion.size() != z.size())
-    throw Error(ErrorCode::invalid_argument, fmt::format("decode: {} latents but {} emotions", z.size(), emotion.size()));
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("decode: {} latents but {} emotions", z.size(), emotion.size()));
   const int64_t B = static_cast<int64_t>(z.size()), Z = cfg.latent_dim;
   auto zt = torch::empty({B, Z}, torch::kFloat);
   auto et = torch::empty({B, 4}, torch::kFloat);
   for (int64_t r = 0; r < B; ++r) {
-    if (static_cast<int64_t>(z[size_t(r)].size()) != Z)
+    if (static_cast<int64_t>(z[static_cast<size_t>(r)].size()) != Z)
       throw Error(ErrorCode::invalid_argument, fmt::format("decode: latent {} has {} dimensions, the model has {}", r,
                                                            z[static_cast<size_t>(r)].size(), Z));
     for (float v : z[static_cast<size_t>(r)])
-      if (!std::isfinite(v)) throw Error(ErrorCode::invalid_argument, fmt::format("decode: latent {} is not finite", r));
+      if (!std::isfinite(v))
+        throw Error(ErrorCode::invalid_argument, fmt::format("decode: latent {} is not finite", r));
     std::memcpy(zt[r].data_ptr<float>(), z[static_cast<size_t>(r)].data(), static_cast<size_t>(Z) * sizeof(float));
     const auto& p = emotion[static_cast<size_t>(r)].probabilities();
     for (int k = 0; k < 4; ++k) et[r][k] = p[static_cast<size_t>(k)];
@@ -117,7 +119,8 @@ std::vector<std::vector<int32_t>> decode_latents(EmotionVae::Impl& vae, const st
         positions[r][static_cast<int64_t>(i - fed)] = row.positions[i];
       }
     }
-    auto logits = net.decode_cached(tokens, bars, positions, et, zt, cache).select(1, L - 1).to(torch::kFloat).contiguous();
+    auto logits =
+        net.decode_cached(tokens, bars, positions, et, zt, cache).select(1, L - 1).to(torch::kFloat).contiguous();
     fed = n;
     bool all_done = true;
     for (int64_t r = 0; r < B; ++r) {

@@ -33,7 +33,7 @@ SegmentBatch make_batch(const SegmentCutter& cutter, const std::vector<std::vect
       tgt[r][t] = in.tokens[static_cast<size_t>(t + 1)];
     }
     b.target_tokens += n;
-    b.emotion[r][static_cast<int64_t>(labels[size_t(r)])] = 1.0f;
+    b.emotion[r][static_cast<int64_t>(labels[static_cast<size_t>(r)])] = 1.0f;
   }
   return b;
 }

@@ -52,7 +52,7 @@ std::vector<int32_t> SegmentCutter::segment(const std::vector<int32_t>& piece, c
   size_t end = last_bar < bars.size() ? bars[last_bar] : piece.size();
   while (end > begin && piece[end - 1] == tokenizer_.eos_id()) --end;
 
-  int32_t tempo = -1;  // the tempo in force at the segment's start
+  int32_t tempo = -1;       // the tempo in force at the segment's start
   bool pedal_down = false;  // and the sustain pedal
   for (size_t i = 0; i < begin; ++i) {
     if (is_tempo_[static_cast<size_t>(piece[i])]) tempo = piece[i];
@@ -72,7 +72,8 @@ std::vector<int32_t> SegmentCutter::segment(const std::vector<int32_t>& piece, c
   // A pedal held over the segment's start is pressed again on its first grid
   // position (after the tempo), as the grammar wants each release to follow a press.
   if (pedal_down && pedal_on_ >= 0) {
-    auto first = std::find_if(out.begin() + 2, out.end(), [&](int32_t t) { return is_position_[static_cast<size_t>(t)] != 0; });
+    auto first =
+        std::find_if(out.begin() + 2, out.end(), [&](int32_t t) { return is_position_[static_cast<size_t>(t)] != 0; });
     if (first != out.end()) {
       auto at = first + 1;
       if (at != out.end() && is_tempo_[static_cast<size_t>(*at)]) ++at;
@@ -95,11 +96,15 @@ std::vector<int32_t> SegmentCutter::segment(const std::vector<int32_t>& piece, c
   if (out.size() > limit) {
     size_t cut = out.size();
     for (size_t i = out.size(); i-- > 3;) {
-      if (out[i] == bar_ && i <= limit) { cut = i; break; }
+      if (out[i] == bar_ && i <= limit) {
+        cut = i;
+        break;
+      }
     }
     if (cut > limit) {
       cut = limit;
-      while (cut > 3 && !is_position_[static_cast<size_t>(out[cut])] && !starts_note_[static_cast<size_t>(out[cut])]) --cut;
+      while (cut > 3 && !is_position_[static_cast<size_t>(out[cut])] && !starts_note_[static_cast<size_t>(out[cut])])
+        --cut;
     }
     out.resize(cut);
   }
@@ -110,7 +115,8 @@ std::vector<int32_t> SegmentCutter::segment(const std::vector<int32_t>& piece, c
 std::vector<std::vector<int32_t>> SegmentCutter::all(const std::vector<int32_t>& piece, Quadrant emotion) const {
   const auto bars = bar_starts(piece);
   std::vector<std::vector<int32_t>> out;
-  for (size_t b = 0; b < bars.size(); b += static_cast<size_t>(segment_bars_)) out.push_back(segment(piece, bars, b, emotion));
+  for (size_t b = 0; b < bars.size(); b += static_cast<size_t>(segment_bars_))
+    out.push_back(segment(piece, bars, b, emotion));
   return out;
 }
 
@@ -121,9 +127,8 @@ SegmentInputs SegmentCutter::inputs(const std::vector<int32_t>& segment) const {
   for (size_t i = 0; i < segment.size(); ++i) {
     const int32_t t = segment[i];
     if (t < 0 || t >= vocab || !grammar->advance(t))
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("segment token {} at index {} ({}) breaks the token grammar", t, i,
-                              tokenizer_.token_to_string(t)));
+      throw Error(ErrorCode::invalid_argument, fmt::format("segment token {} at index {} ({}) breaks the token grammar",
+                                                           t, i, tokenizer_.token_to_string(t)));
     in.tokens.push_back(t);
     in.bars.push_back(grammar->bar());
     in.positions.push_back(grammar->position());

@@ -55,10 +55,14 @@ const char* bf16_name(Bf16Mode m) {
 // ---- VaeConfig ---------------------------------------------------------------
 
 std::string VaeConfig::to_json() const {
-  nlohmann::json j = {{"encoder_layers", encoder_layers}, {"decoder_layers", decoder_layers},
-                      {"d_model", d_model},               {"n_heads", n_heads},
-                      {"d_ff", d_ff},                     {"latent_dim", latent_dim},
-                      {"segment_bars", segment_bars},     {"max_segment_tokens", max_segment_tokens},
+  nlohmann::json j = {{"encoder_layers", encoder_layers},
+                      {"decoder_layers", decoder_layers},
+                      {"d_model", d_model},
+                      {"n_heads", n_heads},
+                      {"d_ff", d_ff},
+                      {"latent_dim", latent_dim},
+                      {"segment_bars", segment_bars},
+                      {"max_segment_tokens", max_segment_tokens},
                       {"dropout", dropout}};
   return j.dump();
 }
@@ -66,8 +70,8 @@ std::string VaeConfig::to_json() const {
 VaeConfig VaeConfig::from_json(std::string_view text) {
   const char* what = "VAE config";
   auto j = parse_object(text, what,
-                        {"encoder_layers", "decoder_layers", "d_model", "n_heads", "d_ff", "latent_dim",
-                         "segment_bars", "max_segment_tokens", "dropout"});
+                        {"encoder_layers", "decoder_layers", "d_model", "n_heads", "d_ff", "latent_dim", "segment_bars",
+                         "max_segment_tokens", "dropout"});
   VaeConfig c;
   read(j, what, "encoder_layers", c.encoder_layers);
   read(j, what, "decoder_layers", c.decoder_layers);
@@ -84,8 +88,10 @@ VaeConfig VaeConfig::from_json(std::string_view text) {
 
 void VaeConfig::validate() const {
   const char* what = "VAE config";
-  if (encoder_layers < 1 || encoder_layers > 64) bad(what, fmt::format("encoder_layers = {} must be in 1..64", encoder_layers));
-  if (decoder_layers < 1 || decoder_layers > 64) bad(what, fmt::format("decoder_layers = {} must be in 1..64", decoder_layers));
+  if (encoder_layers < 1 || encoder_layers > 64)
+    bad(what, fmt::format("encoder_layers = {} must be in 1..64", encoder_layers));
+  if (decoder_layers < 1 || decoder_layers > 64)
+    bad(what, fmt::format("decoder_layers = {} must be in 1..64", decoder_layers));
   if (d_model < 1 || d_model > 8192) bad(what, fmt::format("d_model = {} must be in 1..8192", d_model));
   if (n_heads < 1 || d_model % n_heads != 0)
     bad(what, fmt::format("n_heads = {} must be >= 1 and divide d_model = {}", n_heads, d_model));
@@ -133,11 +139,12 @@ std::string VaeTrainerConfig::to_json() const {
 
 VaeTrainerConfig VaeTrainerConfig::from_json(std::string_view text) {
   const char* what = "VAE trainer config";
-  auto j = parse_object(text, what,
-                        {"max_steps", "max_minutes", "batch_size", "learning_rate", "weight_decay", "warmup_steps",
-                         "min_lr_ratio", "grad_clip", "max_beta", "beta_rate", "free_bits", "transpose_min",
-                         "transpose_max", "checkpoint_every", "eval_every", "log_every", "seed", "threads", "bf16",
-                         "log_path", "checkpoint_dir", "dataset_name"});
+  auto j = parse_object(
+      text, what,
+      {"max_steps",     "max_minutes",      "batch_size",     "learning_rate", "weight_decay", "warmup_steps",
+       "min_lr_ratio",  "grad_clip",        "max_beta",       "beta_rate",     "free_bits",    "transpose_min",
+       "transpose_max", "checkpoint_every", "eval_every",     "log_every",     "seed",         "threads",
+       "bf16",          "log_path",         "checkpoint_dir", "dataset_name"});
   VaeTrainerConfig c;
   read(j, what, "max_steps", c.max_steps);
   read(j, what, "max_minutes", c.max_minutes);
@@ -159,14 +166,24 @@ VaeTrainerConfig VaeTrainerConfig::from_json(std::string_view text) {
   read(j, what, "threads", c.threads);
   if (auto it = j.find("bf16"); it != j.end()) {
     const std::string s = it->is_string() ? it->get<std::string>() : it->dump();
-    if (s == "auto") c.bf16 = Bf16Mode::automatic;
-    else if (s == "on" || s == "true") c.bf16 = Bf16Mode::on;
-    else if (s == "off" || s == "false") c.bf16 = Bf16Mode::off;
-    else bad(what, fmt::format("\"bf16\" must be \"auto\", \"on\" or \"off\", not {}", it->dump()));
+    if (s == "auto")
+      c.bf16 = Bf16Mode::automatic;
+    else if (s == "on" || s == "true")
+      c.bf16 = Bf16Mode::on;
+    else if (s == "off" || s == "false")
+      c.bf16 = Bf16Mode::off;
+    else
+      bad(what, fmt::format("\"bf16\" must be \"auto\", \"on\" or \"off\", not {}", it->dump()));
   }
   std::string path;
-  if (j.contains("log_path")) { read(j, what, "log_path", path); c.log_path = path; }
-  if (j.contains("checkpoint_dir")) { read(j, what, "checkpoint_dir", path); c.checkpoint_dir = path; }
+  if (j.contains("log_path")) {
+    read(j, what, "log_path", path);
+    c.log_path = path;
+  }
+  if (j.contains("checkpoint_dir")) {
+    read(j, what, "checkpoint_dir", path);
+    c.checkpoint_dir = path;
+  }
   read(j, what, "dataset_name", c.dataset_name);
   c.validate();
   return c;
@@ -177,16 +194,19 @@ void VaeTrainerConfig::validate() const {
   if (max_steps < 1) bad(what, fmt::format("max_steps = {} must be >= 1", max_steps));
   if (!(max_minutes >= 0.0)) bad(what, fmt::format("max_minutes = {} must be >= 0", max_minutes));
   if (batch_size < 1 || batch_size > 4096) bad(what, fmt::format("batch_size = {} must be in 1..4096", batch_size));
-  if (!(learning_rate > 0.0 && learning_rate < 1.0)) bad(what, fmt::format("learning_rate = {} must be in (0, 1)", learning_rate));
+  if (!(learning_rate > 0.0 && learning_rate < 1.0))
+    bad(what, fmt::format("learning_rate = {} must be in (0, 1)", learning_rate));
   if (!(weight_decay >= 0.0)) bad(what, fmt::format("weight_decay = {} must be >= 0", weight_decay));
   if (warmup_steps < 0) bad(what, fmt::format("warmup_steps = {} must be >= 0", warmup_steps));
-  if (!(min_lr_ratio >= 0.0 && min_lr_ratio <= 1.0)) bad(what, fmt::format("min_lr_ratio = {} must be in [0, 1]", min_lr_ratio));
+  if (!(min_lr_ratio >= 0.0 && min_lr_ratio <= 1.0))
+    bad(what, fmt::format("min_lr_ratio = {} must be in [0, 1]", min_lr_ratio));
   if (!(grad_clip >= 0.0)) bad(what, fmt::format("grad_clip = {} must be >= 0", grad_clip));
   if (!(max_beta >= 0.0 && max_beta <= 100.0)) bad(what, fmt::format("max_beta = {} must be in [0, 100]", max_beta));
   if (!(beta_rate >= 0.0 && beta_rate < 1.0)) bad(what, fmt::format("beta_rate = {} must be in [0, 1)", beta_rate));
   if (!(free_bits >= 0.0)) bad(what, fmt::format("free_bits = {} must be >= 0", free_bits));
   if (transpose_min > 0 || transpose_max < 0 || transpose_min < -24 || transpose_max > 24)
-    bad(what, fmt::format("transpose range [{}, {}] must hold 0 and stay within [-24, 24]", transpose_min, transpose_max));
+    bad(what,
+        fmt::format("transpose range [{}, {}] must hold 0 and stay within [-24, 24]", transpose_min, transpose_max));
   if (checkpoint_every < 0 || eval_every < 0) bad(what, "checkpoint_every and eval_every must be >= 0");
   if (log_every < 1) bad(what, fmt::format("log_every = {} must be >= 1", log_every));
   if (threads < 0) bad(what, fmt::format("threads = {} must be >= 0", threads));
@@ -198,8 +218,8 @@ double vae_beta_at(const VaeTrainerConfig& config, int64_t step) {
 
 std::vector<double> kl_per_dimension(const LatentCode& code) {
   if (code.mean.size() != code.log_variance.size())
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("kl_per_dimension: {} means but {} log-variances", code.mean.size(), code.log_variance.size()));
+    throw Error(ErrorCode::invalid_argument, fmt::format("kl_per_dimension: {} means but {} log-variances",
+                                                         code.mean.size(), code.log_variance.size()));
   std::vector<double> kl(code.mean.size());
   for (size_t i = 0; i < kl.size(); ++i) {
     const double m = code.mean[i], lv = code.log_variance[i];

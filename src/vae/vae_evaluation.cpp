@@ -33,7 +33,9 @@ double note_f1(const std::set<NoteKey>& got, const std::set<NoteKey>& want) {
   if (got.empty() && want.empty()) return 1.0;
   size_t common = 0;
   for (const auto& k : got) common += want.count(k);
-  return got.size() + want.size() > 0 ? 2.0 * static_cast<double>(common) / static_cast<double>(got.size() + want.size()) : 0.0;
+  return got.size() + want.size() > 0
+             ? 2.0 * static_cast<double>(common) / static_cast<double>(got.size() + want.size())
+             : 0.0;
 }
 
 // Overlap of two pieces' pitch histograms: sum over pitches of the smaller share.
@@ -93,7 +95,8 @@ std::string VaeEvaluation::to_json() const {
 VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split split,
                            const EmotionClassifier* classifier, const VaeEvaluationOptions& o) {
   if (o.max_segments < 1 || o.interpolation_pairs < 0 || o.interpolation_steps < 2 || o.transform_pieces < 0)
-    throw Error(ErrorCode::invalid_argument, "VAE evaluation: max_segments >= 1, interpolation_steps >= 2, counts >= 0");
+    throw Error(ErrorCode::invalid_argument,
+                "VAE evaluation: max_segments >= 1, interpolation_steps >= 2, counts >= 0");
   const auto started = Clock::now();
   auto& impl = impl_of(vae);
   const Tokenizer& tok = *impl.tokenizer;
@@ -135,7 +138,8 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
   greedy.temperature = 0.0f;
   for (size_t i = 0; i < segments.size(); i += rows) {
     const size_t end = std::min(segments.size(), i + rows);
-    std::vector<std::vector<int32_t>> batch(segments.begin() + std::ptrdiff_t(i), segments.begin() + std::ptrdiff_t(end));
+    std::vector<std::vector<int32_t>> batch(segments.begin() + std::ptrdiff_t(i),
+                                            segments.begin() + std::ptrdiff_t(end));
     std::vector<Quadrant> batch_labels(labels.begin() + std::ptrdiff_t(i), labels.begin() + std::ptrdiff_t(end));
     std::vector<std::vector<float>> z, prior;
     std::vector<EmotionMix> emotions;
@@ -228,7 +232,8 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
   if (classifier && o.transform_pieces > 0 && vae.has_attribute_vectors()) {
     std::array<std::vector<const DatasetItem*>, 4> by_quadrant;
     for (const DatasetItem* item : with_notes)
-      if (static_cast<int>(by_quadrant[size_t(item->label)].size()) < o.transform_pieces) by_quadrant[static_cast<size_t>(item->label)].push_back(item);
+      if (static_cast<int>(by_quadrant[static_cast<size_t>(item->label)].size()) < o.transform_pieces)
+        by_quadrant[static_cast<size_t>(item->label)].push_back(item);
     int total = 0, done = 0;
     for (const auto& q : by_quadrant) total += static_cast<int>(q.size()) * 3;
     std::array<std::array<int, 4>, 4> hits{}, cases{};
@@ -242,8 +247,10 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
         for (int to = 0; to < 4; ++to) {
           if (to == from) continue;
           const Quadrant qf = Quadrant(from), qt = Quadrant(to);
-          const bool moved = classifier->classify(vae.transform(original, qf, qt, o.transform_strength, params)).quadrant == qt;
-          const bool moved_by_condition = classifier->classify(vae.transform(original, qf, qt, 0.0f, params)).quadrant == qt;
+          const bool moved =
+              classifier->classify(vae.transform(original, qf, qt, o.transform_strength, params)).quadrant == qt;
+          const bool moved_by_condition =
+              classifier->classify(vae.transform(original, qf, qt, 0.0f, params)).quadrant == qt;
           with_vector += moved;
           condition_only += moved_by_condition;
           baseline += before.quadrant == qt;

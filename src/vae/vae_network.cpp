@@ -33,7 +33,8 @@ EncoderBlockImpl::EncoderBlockImpl(int64_t d_model, int64_t heads, int64_t d_ff,
 torch::Tensor EncoderBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& key_bias) {
   const int64_t B = x.size(0), S = x.size(1), C = x.size(2);
   auto qkv_out = qkv(ln1(x)).view({B, S, 3, n_heads, head_dim}).permute({2, 0, 3, 1, 4});
-  auto scores = torch::matmul(qkv_out[0], qkv_out[1].transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(head_dim)));
+  auto scores =
+      torch::matmul(qkv_out[0], qkv_out[1].transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(head_dim)));
   // Adding the float bias (not masked_fill) also works under bf16 autocast.
   auto attn = dropout(torch::softmax(scores.to(torch::kFloat) + key_bias, -1));
   auto y = torch::matmul(attn, qkv_out[2].to(attn.scalar_type())).transpose(1, 2).reshape({B, S, C});
@@ -90,7 +91,10 @@ void VaeNetworkImpl::init_weights(uint64_t seed) {
       return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
     if (name.find("norm") != std::string::npos || name.find("ln") != std::string::npos) {
-      if (ends_with("weight")) p.fill_(1.0); else p.zero_();
+      if (ends_with("weight"))
+        p.fill_(1.0);
+      else
+        p.zero_();
     } else if (ends_with("bias")) {
       p.zero_();
     } else if (name.rfind("to_log_variance", 0) == 0) {
@@ -113,8 +117,7 @@ torch::Tensor VaeNetworkImpl::embed(const torch::Tensor& tokens, const torch::Te
     throw Error(ErrorCode::invalid_argument, fmt::format("VaeNetwork: {} tokens exceed the segment length {}",
                                                          start + T, config.max_segment_tokens));
   auto pos = torch::arange(start, start + T, torch::TensorOptions().dtype(torch::kLong));
-  return token_embedding(tokens) + position_embedding(pos).unsqueeze(0) +
-         bar_embedding(bars.clamp(0, max_bar_index)) +
+  return token_embedding(tokens) + position_embedding(pos).unsqueeze(0) + bar_embedding(bars.clamp(0, max_bar_index)) +
          bar_position_embedding(positions.clamp(0, positions_per_bar - 1));
 }
 
@@ -125,7 +128,8 @@ std::pair<torch::Tensor, torch::Tensor> VaeNetworkImpl::encode(const torch::Tens
   const int64_t B = tokens.size(0);
   if (emotion.dim() != 2 || emotion.size(0) != B || emotion.size(1) != 4)
     throw Error(ErrorCode::invalid_argument, "VaeNetwork::encode: emotion must be [B, 4]");
-  if (padding.sizes() != tokens.sizes()) throw Error(ErrorCode::invalid_argument, "VaeNetwork::encode: padding must be [B, T]");
+  if (padding.sizes() != tokens.sizes())
+    throw Error(ErrorCode::invalid_argument, "VaeNetwork::encode: padding must be [B, T]");
   auto mix = emotion.to(torch::kFloat);
   auto dist = torch::stack({torch::matmul(mix, mean_tokens), torch::matmul(mix, variance_tokens)}, 1);  // [B, 2, d]
   auto two = torch::arange(0, 2, torch::TensorOptions().dtype(torch::kLong));
@@ -172,8 +176,8 @@ torch::Tensor VaeNetworkImpl::decode_cached(const torch::Tensor& tokens, const t
                                             const torch::Tensor& positions, const torch::Tensor& emotion,
                                             const torch::Tensor& z, KVCache& cache) {
   if (cache.length + tokens.size(1) > config.max_segment_tokens)
-    throw Error(ErrorCode::invalid_argument, fmt::format("VaeNetwork: a segment may not pass {} tokens",
-                                                         config.max_segment_tokens));
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("VaeNetwork: a segment may not pass {} tokens", config.max_segment_tokens));
   auto condition = torch::matmul(emotion.to(torch::kFloat), decoder_emotion) + latent_projection(z);
   auto x = embed(tokens, bars, positions, cache.length) + condition.unsqueeze(1);
   auto logits = run_decoder(embedding_dropout(x), &cache);

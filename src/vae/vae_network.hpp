@@ -55,11 +55,11 @@ struct VaeNetworkImpl : torch::nn::Module {
   // Encoder: the emotion's two distribution tokens (as ACTOR), mixed by the
   // emotion's probabilities, in front of the segment.
   torch::Tensor mean_tokens, variance_tokens;  // [4, d_model] each
-  torch::nn::ModuleList encoder{nullptr};  // EncoderBlocks
+  torch::nn::ModuleList encoder{nullptr};      // EncoderBlocks
   torch::nn::LayerNorm encoder_ln{nullptr};
   torch::nn::Linear to_mean{nullptr}, to_log_variance{nullptr};
   // Decoder.
-  torch::Tensor decoder_emotion;  // [4, d_model]: mix @ this, added at every position
+  torch::Tensor decoder_emotion;                 // [4, d_model]: mix @ this, added at every position
   torch::nn::Linear latent_projection{nullptr};  // z -> d_model, added at every position
   torch::nn::Dropout embedding_dropout{nullptr};
   torch::nn::ModuleList blocks{nullptr};

@@ -19,9 +19,9 @@
 #include "model/own_generator.hpp"
 #include "model/torch_runtime.hpp"
 #include "train/checkpoint.hpp"
-#include "train/resume_point.hpp"
 #include "train/optimizer_step.hpp"
 #include "train/pitch_transposer.hpp"
+#include "train/resume_point.hpp"
 #include "train/training_log.hpp"
 #include "vae/segment_batch.hpp"
 #include "vae/vae_impl.hpp"
@@ -73,11 +73,14 @@ struct VaeTrainer::Impl {
         if (id < 0 || id >= vocab)
           throw Error(ErrorCode::invalid_argument,
                       fmt::format("dataset piece {} has token id {} outside the VAE's vocabulary of {}: the dataset "
-                                  "was tokenized with a different tokenizer config", item.name, id, vocab));
+                                  "was tokenized with a different tokenizer config",
+                                  item.name, id, vocab));
       Piece p{&item, impl.cutter->bar_starts(item.tokens)};
       if (p.bars.empty()) continue;
       if (item.split == Split::train) {
-        const size_t last = p.bars.size() > static_cast<size_t>(impl.config.segment_bars) ? p.bars.size() - static_cast<size_t>(impl.config.segment_bars) : 0;
+        const size_t last = p.bars.size() > static_cast<size_t>(impl.config.segment_bars)
+                                ? p.bars.size() - static_cast<size_t>(impl.config.segment_bars)
+                                : 0;
         for (size_t b = 0; b <= last; ++b) starts.emplace_back(train_pieces.size(), b);
         for (const auto& s : impl.cutter->all(item.tokens, item.label)) {
           segment_tokens += static_cast<int64_t>(s.size());
@@ -94,8 +97,10 @@ struct VaeTrainer::Impl {
       }
     }
     if (train_pieces.empty())
-      throw Error(ErrorCode::invalid_argument, "the dataset has no training pieces with bars (split \"train\" is empty)");
-    mean_segment_tokens = static_cast<double>(segment_tokens) / static_cast<double>(std::max<int64_t>(segment_count, 1));
+      throw Error(ErrorCode::invalid_argument,
+                  "the dataset has no training pieces with bars (split \"train\" is empty)");
+    mean_segment_tokens =
+        static_cast<double>(segment_tokens) / static_cast<double>(std::max<int64_t>(segment_count, 1));
     if (!tok.config().use_chords && (config.transpose_min != 0 || config.transpose_max != 0))
       transposer = std::make_unique<train::PitchTransposer>(tok, config.transpose_min, config.transpose_max);
     bf16 = config.bf16 == Bf16Mode::on || (config.bf16 == Bf16Mode::automatic && detail::cpu_has_fast_bf16());
@@ -131,7 +136,10 @@ struct VaeTrainer::Impl {
         int lo = 128, hi = -1;
         for (int32_t t : s) {
           const int pitch = transposer->pitch_of(t);
-          if (pitch >= 0) { lo = std::min(lo, pitch); hi = std::max(hi, pitch); }
+          if (pitch >= 0) {
+            lo = std::min(lo, pitch);
+            hi = std::max(hi, pitch);
+          }
         }
         auto [min_shift, max_shift] = transposer->allowed_shifts(lo, hi);
         const int shift = std::uniform_int_distribution<int>(min_shift, max_shift)(rng);
@@ -143,7 +151,10 @@ struct VaeTrainer::Impl {
     return vae::make_batch(*impl.cutter, segments, labels, impl.tokenizer->pad_id());
   }
 
-  struct StepResult { double loss, reconstruction, kl; int64_t tokens; };
+  struct StepResult {
+    double loss, reconstruction, kl;
+    int64_t tokens;
+  };
 
   StepResult train_step() {
     auto& impl = impl_of(vae);
@@ -274,7 +285,8 @@ struct VaeTrainer::Impl {
   void checkpoint(double seconds) {
     if (config.checkpoint_dir.empty()) return;
     EmotionVae v = vae;
-    train::save_checkpoint(config.checkpoint_dir, [&](const fs::path& p) { v.save(p); }, *optimizer, state(seconds));
+    train::save_checkpoint(
+        config.checkpoint_dir, [&](const fs::path& p) { v.save(p); }, *optimizer, state(seconds));
     last_checkpoint = config.checkpoint_dir;
     log->write("checkpoint", {{"step", step}, {"dir", config.checkpoint_dir.string()}});
   }
@@ -370,11 +382,12 @@ VaeTrainResult VaeTrainer::run() {
     if (m.hooks.cancel.cancelled() || stop_requested) {
       m.checkpoint(m.train_seconds + elapsed());
       m.log->write("cancelled", {{"step", m.step}});
-      throw Error(ErrorCode::cancelled,
-                  m.config.checkpoint_dir.empty()
-                      ? fmt::format("VAE training cancelled at step {} (no checkpoint directory set)", m.step)
-                      : fmt::format("VAE training cancelled at step {}; checkpoint saved in {} (continue with --resume {})",
-                                    m.step, m.config.checkpoint_dir.string(), m.config.checkpoint_dir.string()));
+      throw Error(
+          ErrorCode::cancelled,
+          m.config.checkpoint_dir.empty()
+              ? fmt::format("VAE training cancelled at step {} (no checkpoint directory set)", m.step)
+              : fmt::format("VAE training cancelled at step {}; checkpoint saved in {} (continue with --resume {})",
+                            m.step, m.config.checkpoint_dir.string(), m.config.checkpoint_dir.string()));
     }
     if (budget > 0.0 && elapsed() >= budget) {
       result.stopped_by_time = true;
@@ -422,16 +435,18 @@ VaeTrainResult VaeTrainer::run() {
   nlohmann::json meta = {
       {"emopiano_version", version_string()},
       {"created", train::utc_timestamp()},
-      {"dataset", {{"name", m.config.dataset_name},
-                   {"train_pieces", m.train_piece_count},
-                   {"validation_pieces", m.validation_piece_count},
-                   {"mean_segment_tokens", m.mean_segment_tokens}}},
-      {"training", {{"steps", m.step},
-                    {"seconds", seconds},
-                    {"bf16", m.bf16},
-                    {"threads", detail::torch_threads()},
-                    {"stopped_by_time", result.stopped_by_time},
-                    {"parameters", m.vae.parameter_count()}}},
+      {"dataset",
+       {{"name", m.config.dataset_name},
+        {"train_pieces", m.train_piece_count},
+        {"validation_pieces", m.validation_piece_count},
+        {"mean_segment_tokens", m.mean_segment_tokens}}},
+      {"training",
+       {{"steps", m.step},
+        {"seconds", seconds},
+        {"bf16", m.bf16},
+        {"threads", detail::torch_threads()},
+        {"stopped_by_time", result.stopped_by_time},
+        {"parameters", m.vae.parameter_count()}}},
       {"validation", m.metrics_json(final_metrics)},
       {"config", {{"vae", nlohmann::json::parse(m.vae.config().to_json())}, {"train", train_json}}},
   };

@@ -17,8 +17,8 @@ Score two_chords() {
   s.ticks_per_beat = 480;
   s.tempos = {TempoChange{0, 0.0, 120.0}};
   s.time_signatures = {TimeSignature{0, 4, 4}};
-  for (int p : {60, 64, 67}) s.notes.push_back(Note{p, 90, 0, 960, 0, 0, 0});          // 1 s
-  for (int p : {57, 60, 64}) s.notes.push_back(Note{p, 70, 960, 1920, 0, 0, 0});       // 1 s
+  for (int p : {60, 64, 67}) s.notes.push_back(Note{p, 90, 0, 960, 0, 0, 0});     // 1 s
+  for (int p : {57, 60, 64}) s.notes.push_back(Note{p, 70, 960, 1920, 0, 0, 0});  // 1 s
   s.normalize();
   s.update_seconds();
   return s;
@@ -26,7 +26,7 @@ Score two_chords() {
 
 double rms(const std::vector<float>& x, size_t from, size_t to) {
   double acc = 0;
-  for (size_t i = from; i < to; ++i) acc += double(x[i]) * x[i];
+  for (size_t i = from; i < to; ++i) acc += static_cast<double>(x[i]) * x[i];
   return std::sqrt(acc / std::max<size_t>(1, to - from));
 }
 
@@ -80,12 +80,14 @@ TEST_F(Render, WavFileHeaderAndSize) {
   EXPECT_EQ(bytes.substr(0, 4), "RIFF");
   EXPECT_EQ(bytes.substr(8, 8), "WAVEfmt ");
   auto u32 = [&](size_t at) {
-    return uint32_t(uint8_t(bytes[at])) | uint32_t(uint8_t(bytes[at + 1])) << 8 |
-           uint32_t(uint8_t(bytes[at + 2])) << 16 | uint32_t(uint8_t(bytes[at + 3])) << 24;
+    return static_cast<uint32_t>(static_cast<uint8_t>(bytes[at])) |
+           static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + 1])) << 8 |
+           static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + 2])) << 16 |
+           static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + 3])) << 24;
   };
   EXPECT_EQ(u32(24), 16000u);
   EXPECT_EQ(u32(40), bytes.size() - 44);
-  EXPECT_EQ(bytes.size() - 44, size_t(2 * 2 * 16000 * 2.25));
+  EXPECT_EQ(bytes.size() - 44, static_cast<size_t>(2 * 2 * 16000 * 2.25));
   // No temporary file left beside it.
   size_t files = 0;
   for (auto& e : std::filesystem::directory_iterator(path.parent_path())) files += e.is_regular_file();

@@ -122,10 +122,9 @@ TEST(BeatTracker, RefusesPiecesLongerThanSixHours) {
 
 TEST(BeatTracker, RejectsBadOptions) {
   auto p = perform(steady_beats(100, 16), 4);
-  for (auto change : {+[](BeatTrackingOptions& o) { o.min_bpm = 0; },
-                      +[](BeatTrackingOptions& o) { o.max_bpm = o.min_bpm; },
-                      +[](BeatTrackingOptions& o) { o.prior_octaves = -1; },
-                      +[](BeatTrackingOptions& o) { o.metre = 1; }}) {
+  for (auto change :
+       {+[](BeatTrackingOptions& o) { o.min_bpm = 0; }, +[](BeatTrackingOptions& o) { o.max_bpm = o.min_bpm; },
+        +[](BeatTrackingOptions& o) { o.prior_octaves = -1; }, +[](BeatTrackingOptions& o) { o.metre = 1; }}) {
     BeatTrackingOptions o;
     change(o);
     try {

@@ -79,7 +79,8 @@ inline Performance perform(const std::vector<double>& beats, int metre, int pick
     } else {
       for (int k = 0; k < melody_per_beat; ++k) {
         const double from = t + k * period / melody_per_beat;
-        p.score.notes.push_back(timed_note(melody(rng), k == 0 ? 70 : 55, at(from), from + 0.9 * period / melody_per_beat));
+        p.score.notes.push_back(
+            timed_note(melody(rng), k == 0 ? 70 : 55, at(from), from + 0.9 * period / melody_per_beat));
       }
     }
   }

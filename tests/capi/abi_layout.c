@@ -59,13 +59,13 @@ int main(void) {
       continue;
     }
     if (e->offset != e->expected_offset || e->size != e->expected_size) {
-      printf("%s.%s is at %zu with size %zu, ABI v1 says %zu with size %zu\n", e->type,
-             e->field, e->offset, e->size, e->expected_offset, e->expected_size);
+      printf("%s.%s is at %zu with size %zu, ABI v1 says %zu with size %zu\n", e->type, e->field,
+             e->offset, e->size, e->expected_offset, e->expected_size);
       ++failures;
     }
     if (e->offset != tiled) {
-      printf("%s.%s starts at %zu but the previous field ends at %zu: unnamed padding\n",
-             e->type, e->field, e->offset, tiled);
+      printf("%s.%s starts at %zu but the previous field ends at %zu: unnamed padding\n", e->type,
+             e->field, e->offset, tiled);
       ++failures;
     }
     tiled = e->offset + e->size;

@@ -108,8 +108,8 @@ TEST(CapiBeats, BadInputIsAnErrorNeverACrash) {
   emopiano_beat_params p;
   ASSERT_C_OK(emopiano_beat_params_init(&p, sizeof p));
   p.metre = 1;
-  EXPECT_C_ERROR(emopiano_beats_bytes_json(&json, bytes.data(), bytes.size(), &p),
-                 EMOPIANO_ERROR_INVALID_ARGUMENT, "metre");
+  EXPECT_C_ERROR(emopiano_beats_bytes_json(&json, bytes.data(), bytes.size(), &p), EMOPIANO_ERROR_INVALID_ARGUMENT,
+                 "metre");
   uint8_t* out = nullptr;
   size_t size = 0;
   EXPECT_C_ERROR(emopiano_retime_bytes(&out, nullptr, bytes.data(), bytes.size(), nullptr),

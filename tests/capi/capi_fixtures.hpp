@@ -80,25 +80,25 @@ inline emopiano_model* tiny_model() {
 
 }  // namespace emopiano::capi_test
 
-#define EXPECT_C_OK(call)                                                           \
-  do {                                                                              \
-    const int emopiano_status_ = (call);                                            \
+#define EXPECT_C_OK(call)                                                               \
+  do {                                                                                  \
+    const int emopiano_status_ = (call);                                                \
     EXPECT_EQ(emopiano_status_, EMOPIANO_OK) << #call << ": " << emopiano_last_error(); \
   } while (0)
 
-#define ASSERT_C_OK(call)                                                           \
-  do {                                                                              \
-    const int emopiano_status_ = (call);                                            \
+#define ASSERT_C_OK(call)                                                               \
+  do {                                                                                  \
+    const int emopiano_status_ = (call);                                                \
     ASSERT_EQ(emopiano_status_, EMOPIANO_OK) << #call << ": " << emopiano_last_error(); \
   } while (0)
 
 // The call fails with `status` and leaves a message mentioning `needle`.
-#define EXPECT_C_ERROR(call, status, needle)                                        \
-  do {                                                                              \
-    emopiano_clear_last_error();                                                    \
-    const int emopiano_status_ = (call);                                            \
+#define EXPECT_C_ERROR(call, status, needle)                                         \
+  do {                                                                               \
+    emopiano_clear_last_error();                                                     \
+    const int emopiano_status_ = (call);                                             \
     EXPECT_EQ(emopiano_status_, (status)) << #call << ": " << emopiano_last_error(); \
-    EXPECT_EQ(emopiano_last_error_code(), (status)) << #call;                       \
-    EXPECT_NE(std::string(emopiano_last_error()).find(needle), std::string::npos)   \
-        << #call << " said: " << emopiano_last_error();                             \
+    EXPECT_EQ(emopiano_last_error_code(), (status)) << #call;                        \
+    EXPECT_NE(std::string(emopiano_last_error()).find(needle), std::string::npos)    \
+        << #call << " said: " << emopiano_last_error();                              \
   } while (0)

@@ -34,17 +34,16 @@ TEST(CapiClassifier, AgreesWithTheCppClassifierOnFilesAndBytes) {
 
   emopiano_emotion_prediction from_file{};
   from_file.struct_size = sizeof from_file;
-  ASSERT_EQ(emopiano_classifier_classify_file(&from_file, c, midi.c_str()), EMOPIANO_OK)
-      << emopiano_last_error();
+  ASSERT_EQ(emopiano_classifier_classify_file(&from_file, c, midi.c_str()), EMOPIANO_OK) << emopiano_last_error();
   emopiano_emotion_prediction from_bytes{};
   from_bytes.struct_size = sizeof from_bytes;
   ASSERT_EQ(emopiano_classifier_classify_midi(&from_bytes, c, bytes.data(), bytes.size()), EMOPIANO_OK)
       << emopiano_last_error();
   for (const auto* p : {&from_file, &from_bytes}) {
-    EXPECT_EQ(p->quadrant, int(expected.quadrant) + 1);
+    EXPECT_EQ(p->quadrant, static_cast<int>(expected.quadrant) + 1);
     double sum = 0;
     for (int i = 0; i < 4; ++i) {
-      EXPECT_NEAR(p->probabilities[i], expected.probabilities[size_t(i)], 1e-9);
+      EXPECT_NEAR(p->probabilities[i], expected.probabilities[static_cast<size_t>(i)], 1e-9);
       sum += p->probabilities[i];
     }
     EXPECT_NEAR(sum, 1.0, 1e-6);

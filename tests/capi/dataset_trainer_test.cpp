@@ -89,11 +89,9 @@ TEST(CapiDataset, LoadCountsAndItems) {
   EXPECT_TRUE(saw_c);
   emopiano_dataset_item item{};
   item.struct_size = sizeof item;
-  EXPECT_C_ERROR(emopiano_dataset_item_at(&item, d, 4), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "out of range");
+  EXPECT_C_ERROR(emopiano_dataset_item_at(&item, d, 4), EMOPIANO_ERROR_INVALID_ARGUMENT, "out of range");
   item.struct_size = 0;
-  EXPECT_C_ERROR(emopiano_dataset_item_at(&item, d, 0), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "struct_size 0");
+  EXPECT_C_ERROR(emopiano_dataset_item_at(&item, d, 0), EMOPIANO_ERROR_INVALID_ARGUMENT, "struct_size 0");
   emopiano_dataset_free(d);
   emopiano_dataset_free(nullptr);
 }
@@ -116,13 +114,11 @@ TEST(CapiDataset, ErrorsAndCancellation) {
 
   p = quiet_params();
   p.threads = -2;
-  EXPECT_C_ERROR(emopiano_dataset_load(&d, csv.c_str(), &p), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "threads");
+  EXPECT_C_ERROR(emopiano_dataset_load(&d, csv.c_str(), &p), EMOPIANO_ERROR_INVALID_ARGUMENT, "threads");
   p = quiet_params();
   p.validation_fraction = 0.7;
   p.test_fraction = 0.5;
-  EXPECT_C_ERROR(emopiano_dataset_load(&d, csv.c_str(), &p), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "below 1");
+  EXPECT_C_ERROR(emopiano_dataset_load(&d, csv.c_str(), &p), EMOPIANO_ERROR_INVALID_ARGUMENT, "below 1");
   p = quiet_params();
   p.tokenizer_config_json = "{bad";
   EXPECT_EQ(emopiano_dataset_load(&d, csv.c_str(), &p), EMOPIANO_ERROR_FORMAT);
@@ -138,10 +134,17 @@ void log_metrics(const emopiano_train_metrics* m, void* user_data) {
 }
 
 std::string train_config(int64_t steps, const std::filesystem::path& checkpoints) {
-  nlohmann::json j = {{"max_steps", steps},      {"batch_size", 4},   {"learning_rate", 3e-3},
-                      {"warmup_steps", 2},       {"transpose_min", 0}, {"transpose_max", 0},
-                      {"checkpoint_every", 0},   {"bf16", "off"},     {"seed", 5},
-                      {"threads", 1},            {"checkpoint_dir", checkpoints.string()}};
+  nlohmann::json j = {{"max_steps", steps},
+                      {"batch_size", 4},
+                      {"learning_rate", 3e-3},
+                      {"warmup_steps", 2},
+                      {"transpose_min", 0},
+                      {"transpose_max", 0},
+                      {"checkpoint_every", 0},
+                      {"bf16", "off"},
+                      {"seed", 5},
+                      {"threads", 1},
+                      {"checkpoint_dir", checkpoints.string()}};
   return j.dump();
 }
 
@@ -279,10 +282,8 @@ TEST(CapiTrainer, RejectsBadArguments) {
   EXPECT_EQ(emopiano_trainer_create(&t, model, d, &tp), EMOPIANO_ERROR_INVALID_ARGUMENT);
   tp.config_json = "[1,";
   EXPECT_EQ(emopiano_trainer_create(&t, model, d, &tp), EMOPIANO_ERROR_FORMAT);
-  EXPECT_C_ERROR(emopiano_trainer_create(&t, nullptr, d, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "model");
-  EXPECT_C_ERROR(emopiano_trainer_create(&t, model, nullptr, nullptr),
-                 EMOPIANO_ERROR_INVALID_ARGUMENT, "dataset");
+  EXPECT_C_ERROR(emopiano_trainer_create(&t, nullptr, d, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "model");
+  EXPECT_C_ERROR(emopiano_trainer_create(&t, model, nullptr, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "dataset");
   const auto nowhere = emopiano::test::temp_dir("capi-train") / "none";
   EXPECT_NE(emopiano_trainer_resume(&t, nowhere.c_str(), d, nullptr), EMOPIANO_OK);
   EXPECT_EQ(t, nullptr);

@@ -29,10 +29,8 @@ TEST(CapiQuadrant, InfoAndParse) {
 
 TEST(CapiQuadrant, RejectsBadValues) {
   const char* name = nullptr;
-  EXPECT_C_ERROR(emopiano_quadrant_info(&name, nullptr, 0), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "quadrant 0");
-  EXPECT_C_ERROR(emopiano_quadrant_info(&name, nullptr, 5), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "quadrant 5");
+  EXPECT_C_ERROR(emopiano_quadrant_info(&name, nullptr, 0), EMOPIANO_ERROR_INVALID_ARGUMENT, "quadrant 0");
+  EXPECT_C_ERROR(emopiano_quadrant_info(&name, nullptr, 5), EMOPIANO_ERROR_INVALID_ARGUMENT, "quadrant 5");
   EXPECT_EQ(name, nullptr);
   int32_t q = 0;
   EXPECT_C_ERROR(emopiano_quadrant_parse(&q, "Q5"), EMOPIANO_ERROR_INVALID_ARGUMENT, "'Q5'");
@@ -77,35 +75,28 @@ TEST(CapiEmotion, MixInterpolates) {
   EXPECT_FLOAT_EQ(m.p[2], 0.25f);
   ASSERT_C_OK(emopiano_emotion_mix(&m, &a, &b, 7.0f));  // clamped
   EXPECT_FLOAT_EQ(m.p[2], 1.0f);
-  EXPECT_C_ERROR(emopiano_emotion_mix(&m, &a, &b, std::nanf("")), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "finite");
-  EXPECT_C_ERROR(emopiano_emotion_mix(&m, nullptr, &b, 0.5f), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "a is NULL");
+  EXPECT_C_ERROR(emopiano_emotion_mix(&m, &a, &b, std::nanf("")), EMOPIANO_ERROR_INVALID_ARGUMENT, "finite");
+  EXPECT_C_ERROR(emopiano_emotion_mix(&m, nullptr, &b, 0.5f), EMOPIANO_ERROR_INVALID_ARGUMENT, "a is NULL");
 }
 
 TEST(CapiEmotion, RejectsInvalidInput) {
   emopiano_emotion e{};
-  EXPECT_C_ERROR(emopiano_emotion_from_quadrant(&e, 9), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "quadrant 9");
-  EXPECT_C_ERROR(emopiano_emotion_from_quadrant(nullptr, 1), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "out");
+  EXPECT_C_ERROR(emopiano_emotion_from_quadrant(&e, 9), EMOPIANO_ERROR_INVALID_ARGUMENT, "quadrant 9");
+  EXPECT_C_ERROR(emopiano_emotion_from_quadrant(nullptr, 1), EMOPIANO_ERROR_INVALID_ARGUMENT, "out");
   const float negative[4] = {1, -1, 0, 0};
   EXPECT_EQ(emopiano_emotion_from_weights(&e, negative), EMOPIANO_ERROR_INVALID_ARGUMENT);
   const float zero[4] = {0, 0, 0, 0};
   EXPECT_EQ(emopiano_emotion_from_weights(&e, zero), EMOPIANO_ERROR_INVALID_ARGUMENT);
-  EXPECT_C_ERROR(emopiano_emotion_from_weights(&e, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "weights");
+  EXPECT_C_ERROR(emopiano_emotion_from_weights(&e, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "weights");
   EXPECT_EQ(emopiano_emotion_from_valence_arousal(&e, 1.5f, 0.0f), EMOPIANO_ERROR_INVALID_ARGUMENT);
-  EXPECT_EQ(emopiano_emotion_from_valence_arousal(&e, std::nanf(""), 0.0f),
-            EMOPIANO_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(emopiano_emotion_from_valence_arousal(&e, std::nanf(""), 0.0f), EMOPIANO_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(emopiano_emotion_parse(&e, "joyful-ish"), EMOPIANO_ERROR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(emopiano_last_error()), "");
   // An emotion struct of garbage is rejected, not used.
   emopiano_emotion bad{{std::numeric_limits<float>::infinity(), 0, 0, 0}};
   int32_t dom = 0;
   EXPECT_EQ(emopiano_emotion_dominant(&dom, &bad), EMOPIANO_ERROR_INVALID_ARGUMENT);
-  EXPECT_C_ERROR(emopiano_emotion_dominant(&dom, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "emotion");
+  EXPECT_C_ERROR(emopiano_emotion_dominant(&dom, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "emotion");
 }
 
 TEST(CapiEmotion, ToStringReportsTheSizeNeeded) {
@@ -113,20 +104,18 @@ TEST(CapiEmotion, ToStringReportsTheSizeNeeded) {
   ASSERT_C_OK(emopiano_emotion_parse(&e, "0.1,0.6,0.2,0.1"));
   const std::string expected = emopiano::EmotionMix::parse("0.1,0.6,0.2,0.1").to_string();
   size_t needed = 0;
-  EXPECT_C_ERROR(emopiano_emotion_to_string(nullptr, 0, &needed, &e),
-                 EMOPIANO_ERROR_BUFFER_TOO_SMALL, "needed");
+  EXPECT_C_ERROR(emopiano_emotion_to_string(nullptr, 0, &needed, &e), EMOPIANO_ERROR_BUFFER_TOO_SMALL, "needed");
   EXPECT_EQ(needed, expected.size() + 1);
   char small[4] = {'x', 'x', 'x', 'x'};
-  EXPECT_EQ(emopiano_emotion_to_string(small, sizeof small, &needed, &e),
-            EMOPIANO_ERROR_BUFFER_TOO_SMALL);
+  EXPECT_EQ(emopiano_emotion_to_string(small, sizeof small, &needed, &e), EMOPIANO_ERROR_BUFFER_TOO_SMALL);
   EXPECT_EQ(small[0], 'x');  // untouched
   std::string buffer(needed, '\0');
   ASSERT_C_OK(emopiano_emotion_to_string(buffer.data(), buffer.size(), &needed, &e));
   EXPECT_STREQ(buffer.c_str(), expected.c_str());
   // Exactly the size needed is enough; the size out-pointer is optional.
   ASSERT_C_OK(emopiano_emotion_to_string(buffer.data(), expected.size() + 1, nullptr, &e));
-  EXPECT_C_ERROR(emopiano_emotion_to_string(nullptr, 10, &needed, &e),
-                 EMOPIANO_ERROR_INVALID_ARGUMENT, "buffer is NULL");
+  EXPECT_C_ERROR(emopiano_emotion_to_string(nullptr, 10, &needed, &e), EMOPIANO_ERROR_INVALID_ARGUMENT,
+                 "buffer is NULL");
 }
 
 TEST(CapiTrajectory, ParsedAndBuiltAgree) {
@@ -162,8 +151,7 @@ TEST(CapiTrajectory, ParsedAndBuiltAgree) {
   EXPECT_FLOAT_EQ(mid.p[0], 0.5f);
   EXPECT_FLOAT_EQ(mid.p[2], 0.5f);
 
-  EXPECT_C_ERROR(emopiano_trajectory_keyframe(&bar, &k, built, 3), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "out of range");
+  EXPECT_C_ERROR(emopiano_trajectory_keyframe(&bar, &k, built, 3), EMOPIANO_ERROR_INVALID_ARGUMENT, "out of range");
   emopiano_trajectory_free(parsed);
   emopiano_trajectory_free(built);
 }
@@ -173,20 +161,15 @@ TEST(CapiTrajectory, RejectsBadInput) {
   EXPECT_EQ(emopiano_trajectory_parse(&t, "Q3@-4"), EMOPIANO_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(t, nullptr);  // out handle cleared on failure
   EXPECT_EQ(emopiano_trajectory_parse(&t, "nonsense@@"), EMOPIANO_ERROR_INVALID_ARGUMENT);
-  EXPECT_C_ERROR(emopiano_trajectory_parse(nullptr, "Q1@0"), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "out");
+  EXPECT_C_ERROR(emopiano_trajectory_parse(nullptr, "Q1@0"), EMOPIANO_ERROR_INVALID_ARGUMENT, "out");
   ASSERT_C_OK(emopiano_trajectory_new(&t));
   emopiano_emotion e{};
-  EXPECT_C_ERROR(emopiano_trajectory_at(&e, t, 0.0), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "no keyframes");
+  EXPECT_C_ERROR(emopiano_trajectory_at(&e, t, 0.0), EMOPIANO_ERROR_INVALID_ARGUMENT, "no keyframes");
   ASSERT_C_OK(emopiano_emotion_from_quadrant(&e, EMOPIANO_Q2));
   EXPECT_C_ERROR(emopiano_trajectory_add(t, -1.0, &e), EMOPIANO_ERROR_INVALID_ARGUMENT, "bar");
-  EXPECT_C_ERROR(emopiano_trajectory_add(t, std::nan(""), &e), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "bar");
-  EXPECT_C_ERROR(emopiano_trajectory_add(t, 1.0, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "emotion");
-  EXPECT_C_ERROR(emopiano_trajectory_add(nullptr, 1.0, &e), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "trajectory");
+  EXPECT_C_ERROR(emopiano_trajectory_add(t, std::nan(""), &e), EMOPIANO_ERROR_INVALID_ARGUMENT, "bar");
+  EXPECT_C_ERROR(emopiano_trajectory_add(t, 1.0, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "emotion");
+  EXPECT_C_ERROR(emopiano_trajectory_add(nullptr, 1.0, &e), EMOPIANO_ERROR_INVALID_ARGUMENT, "trajectory");
   size_t n = 99;
   ASSERT_C_OK(emopiano_trajectory_keyframe_count(&n, t));
   EXPECT_EQ(n, 0u);  // failed adds changed nothing

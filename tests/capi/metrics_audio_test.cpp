@@ -20,8 +20,7 @@ TEST(CapiMetrics, JsonMatchesTheCppMetrics) {
   char* json = nullptr;
   ASSERT_C_OK(emopiano_metrics_bytes_json(&json, bytes.data(), bytes.size(), nullptr));
   Owned<char> owned(json);
-  const auto expected =
-      emopiano::compute_metrics(emopiano::read_midi_bytes(bytes.data(), bytes.size())).to_json();
+  const auto expected = emopiano::compute_metrics(emopiano::read_midi_bytes(bytes.data(), bytes.size())).to_json();
   EXPECT_EQ(std::string(json), expected);
   const auto parsed = nlohmann::json::parse(json);
   EXPECT_EQ(parsed.at("notes").get<int>(), 24);
@@ -38,15 +37,13 @@ TEST(CapiMetrics, JsonMatchesTheCppMetrics) {
 TEST(CapiMetrics, Errors) {
   char* json = reinterpret_cast<char*>(0x1);
   const uint8_t corrupt[] = {'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, 1, 0, 1};
-  EXPECT_EQ(emopiano_metrics_bytes_json(&json, corrupt, sizeof corrupt, nullptr),
-            EMOPIANO_ERROR_FORMAT);
+  EXPECT_EQ(emopiano_metrics_bytes_json(&json, corrupt, sizeof corrupt, nullptr), EMOPIANO_ERROR_FORMAT);
   EXPECT_EQ(json, nullptr);
-  EXPECT_C_ERROR(emopiano_metrics_file_json(&json, "/nonexistent/a.mid", nullptr),
-                 EMOPIANO_ERROR_IO, "/nonexistent/a.mid");
-  EXPECT_C_ERROR(emopiano_metrics_file_json(nullptr, "/nonexistent/a.mid", nullptr),
-                 EMOPIANO_ERROR_INVALID_ARGUMENT, "out_json");
-  EXPECT_C_ERROR(emopiano_metrics_bytes_json(&json, nullptr, 4, nullptr),
-                 EMOPIANO_ERROR_INVALID_ARGUMENT, "midi_data");
+  EXPECT_C_ERROR(emopiano_metrics_file_json(&json, "/nonexistent/a.mid", nullptr), EMOPIANO_ERROR_IO,
+                 "/nonexistent/a.mid");
+  EXPECT_C_ERROR(emopiano_metrics_file_json(nullptr, "/nonexistent/a.mid", nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT,
+                 "out_json");
+  EXPECT_C_ERROR(emopiano_metrics_bytes_json(&json, nullptr, 4, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "midi_data");
 }
 
 TEST(CapiAudio, ParamsDefaultsAndChecks) {
@@ -69,8 +66,7 @@ TEST(CapiAudio, ParamsDefaultsAndChecks) {
                  EMOPIANO_ERROR_INVALID_ARGUMENT, "tail_seconds");
   ASSERT_C_OK(emopiano_render_params_init(&params, sizeof params));
   params.soundfont = "/nonexistent/piano.sf2";
-  EXPECT_NE(emopiano_render_wav_bytes(bytes.data(), bytes.size(), wav.c_str(), &params),
-            EMOPIANO_OK);
+  EXPECT_NE(emopiano_render_wav_bytes(bytes.data(), bytes.size(), wav.c_str(), &params), EMOPIANO_OK);
   EXPECT_C_ERROR(emopiano_render_wav_bytes(bytes.data(), bytes.size(), nullptr, nullptr),
                  EMOPIANO_ERROR_INVALID_ARGUMENT, "wav_path");
   EXPECT_FALSE(std::filesystem::exists(wav));
@@ -98,7 +94,7 @@ TEST(CapiAudio, RendersAWavFile) {
   ASSERT_GT(data.size(), 44u);
   EXPECT_EQ(std::string(data.begin(), data.begin() + 4), "RIFF");
   // The last note ends at 3.75 s, then the 1.5 s tail; stereo 16-bit at 22050 Hz.
-  const double seconds = double(data.size() - 44) / (22050 * 2 * 2);
+  const double seconds = static_cast<double>(data.size() - 44) / (22050 * 2 * 2);
   EXPECT_NEAR(seconds, 5.25, 0.05);
 }
 

@@ -18,8 +18,7 @@ TEST(CapiMidi, ValidateAcceptsGoodAndRejectsCorruptBytes) {
   EXPECT_C_OK(emopiano_midi_validate(bytes.data(), bytes.size()));
 
   std::vector<uint8_t> not_midi = {'R', 'I', 'F', 'F', 0, 0, 0, 4, 'W', 'A', 'V', 'E'};
-  EXPECT_C_ERROR(emopiano_midi_validate(not_midi.data(), not_midi.size()), EMOPIANO_ERROR_FORMAT,
-                 "");
+  EXPECT_C_ERROR(emopiano_midi_validate(not_midi.data(), not_midi.size()), EMOPIANO_ERROR_FORMAT, "");
   // Every truncation of a valid file is rejected with a format error, never a crash.
   for (size_t cut = 0; cut < bytes.size(); cut += 7) {
     EXPECT_EQ(emopiano_midi_validate(bytes.data(), cut), EMOPIANO_ERROR_FORMAT) << "cut " << cut;
@@ -72,24 +71,20 @@ TEST(CapiMidi, SustainPedalParamLengthensNotes) {
 TEST(CapiMidi, ParamsStructSizeIsChecked) {
   const auto bytes = small_piece_bytes();
   emopiano_midi_read_params params;
-  EXPECT_C_ERROR(emopiano_midi_read_params_init(&params, 3), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "struct_size 3");
-  EXPECT_C_ERROR(emopiano_midi_read_params_init(&params, sizeof params + 8),
-                 EMOPIANO_ERROR_UNSUPPORTED, "newer emopiano.h");
-  EXPECT_C_ERROR(emopiano_midi_read_params_init(nullptr, sizeof params),
-                 EMOPIANO_ERROR_INVALID_ARGUMENT, "params");
+  EXPECT_C_ERROR(emopiano_midi_read_params_init(&params, 3), EMOPIANO_ERROR_INVALID_ARGUMENT, "struct_size 3");
+  EXPECT_C_ERROR(emopiano_midi_read_params_init(&params, sizeof params + 8), EMOPIANO_ERROR_UNSUPPORTED,
+                 "newer emopiano.h");
+  EXPECT_C_ERROR(emopiano_midi_read_params_init(nullptr, sizeof params), EMOPIANO_ERROR_INVALID_ARGUMENT, "params");
   ASSERT_C_OK(emopiano_midi_read_params_init(&params, sizeof params));
   emopiano_note* notes = nullptr;
   size_t count = 0;
   params.struct_size = 0;  // forgotten init
-  EXPECT_C_ERROR(
-      emopiano_midi_read_notes_bytes(&notes, &count, bytes.data(), bytes.size(), &params),
-      EMOPIANO_ERROR_INVALID_ARGUMENT, "struct_size 0");
+  EXPECT_C_ERROR(emopiano_midi_read_notes_bytes(&notes, &count, bytes.data(), bytes.size(), &params),
+                 EMOPIANO_ERROR_INVALID_ARGUMENT, "struct_size 0");
   params.struct_size = sizeof params;
   params.exclude_drums = 7;
-  EXPECT_C_ERROR(
-      emopiano_midi_read_notes_bytes(&notes, &count, bytes.data(), bytes.size(), &params),
-      EMOPIANO_ERROR_INVALID_ARGUMENT, "exclude_drums must be 0 or 1");
+  EXPECT_C_ERROR(emopiano_midi_read_notes_bytes(&notes, &count, bytes.data(), bytes.size(), &params),
+                 EMOPIANO_ERROR_INVALID_ARGUMENT, "exclude_drums must be 0 or 1");
   EXPECT_EQ(notes, nullptr);
 }
 
@@ -118,19 +113,19 @@ TEST(CapiMidi, FilesAndErrors) {
   EXPECT_EQ(count, small_piece().notes.size());
 
   const auto missing = (dir / "missing.mid").string();
-  EXPECT_C_ERROR(emopiano_midi_read_notes_file(&notes, &count, missing.c_str(), nullptr),
-                 EMOPIANO_ERROR_IO, "missing.mid");
+  EXPECT_C_ERROR(emopiano_midi_read_notes_file(&notes, &count, missing.c_str(), nullptr), EMOPIANO_ERROR_IO,
+                 "missing.mid");
   EXPECT_EQ(notes, nullptr);
   const auto garbage = dir / "garbage.mid";
   emopiano::capi_test::write_bytes(garbage, {'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, 1});
-  EXPECT_C_ERROR(emopiano_midi_read_notes_file(&notes, &count, garbage.c_str(), nullptr),
-                 EMOPIANO_ERROR_FORMAT, "garbage.mid");
-  EXPECT_C_ERROR(emopiano_midi_read_notes_file(&notes, &count, nullptr, nullptr),
-                 EMOPIANO_ERROR_INVALID_ARGUMENT, "midi_path");
-  EXPECT_C_ERROR(emopiano_midi_read_notes_file(nullptr, &count, path.c_str(), nullptr),
-                 EMOPIANO_ERROR_INVALID_ARGUMENT, "out_notes");
-  EXPECT_C_ERROR(emopiano_midi_read_notes_file(&notes, nullptr, path.c_str(), nullptr),
-                 EMOPIANO_ERROR_INVALID_ARGUMENT, "out_count");
+  EXPECT_C_ERROR(emopiano_midi_read_notes_file(&notes, &count, garbage.c_str(), nullptr), EMOPIANO_ERROR_FORMAT,
+                 "garbage.mid");
+  EXPECT_C_ERROR(emopiano_midi_read_notes_file(&notes, &count, nullptr, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT,
+                 "midi_path");
+  EXPECT_C_ERROR(emopiano_midi_read_notes_file(nullptr, &count, path.c_str(), nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT,
+                 "out_notes");
+  EXPECT_C_ERROR(emopiano_midi_read_notes_file(&notes, nullptr, path.c_str(), nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT,
+                 "out_count");
 }
 
 TEST(CapiMidi, NormalizeRewritesAMessyFileIntoTheSameNotes) {
@@ -149,8 +144,7 @@ TEST(CapiMidi, NormalizeRewritesAMessyFileIntoTheSameNotes) {
     EXPECT_EQ(again.notes[i].start_tick, original.notes[i].start_tick);
   }
   const uint8_t corrupt[] = {'M', 'T', 'h', 'd', 0xFF, 0xFF, 0xFF, 0xFF};
-  EXPECT_EQ(emopiano_midi_normalize_bytes(&out, &size, corrupt, sizeof corrupt, nullptr),
-            EMOPIANO_ERROR_FORMAT);
+  EXPECT_EQ(emopiano_midi_normalize_bytes(&out, &size, corrupt, sizeof corrupt, nullptr), EMOPIANO_ERROR_FORMAT);
   EXPECT_EQ(out, nullptr);
 }
 

@@ -104,7 +104,8 @@ TEST(CapiModel, DamagedAndMissingFiles) {
   EXPECT_EQ(m, nullptr);
 
   // Truncated anywhere: a format error naming the file, never a crash.
-  for (size_t keep : {size_t(0), size_t(3), size_t(16), bytes.size() / 3, bytes.size() - 1}) {
+  for (size_t keep :
+       {static_cast<size_t>(0), static_cast<size_t>(3), static_cast<size_t>(16), bytes.size() / 3, bytes.size() - 1}) {
     const auto cut = dir / ("cut" + std::to_string(keep) + ".pt");
     emopiano::capi_test::write_bytes(cut, std::vector<uint8_t>(bytes.begin(), bytes.begin() + keep));
     EXPECT_C_ERROR(emopiano_model_load(&m, cut.c_str()), EMOPIANO_ERROR_FORMAT, cut.filename().string());
@@ -123,31 +124,23 @@ TEST(CapiModel, DamagedAndMissingFiles) {
 TEST(CapiModel, ArgumentErrors) {
   emopiano_model* m = nullptr;
   EXPECT_C_ERROR(emopiano_model_create(&m, "{nope", nullptr, 0), EMOPIANO_ERROR_FORMAT, "");
-  EXPECT_EQ(emopiano_model_create(&m, R"({"d_model": 30, "n_heads": 4})", nullptr, 0),
-            EMOPIANO_ERROR_INVALID_ARGUMENT);
-  EXPECT_EQ(emopiano_model_create(&m, kTinyModel, R"({"velocity_bins": -2})", 0),
-            EMOPIANO_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(emopiano_model_create(&m, R"({"d_model": 30, "n_heads": 4})", nullptr, 0), EMOPIANO_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(emopiano_model_create(&m, kTinyModel, R"({"velocity_bins": -2})", 0), EMOPIANO_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(m, nullptr);
 
   ModelHandle h;
   ASSERT_C_OK(emopiano_model_create(&h.m, kTinyModel, nullptr, 3));
   const auto dir = emopiano::test::temp_dir("capi-model");
   const auto path = (dir / "x.pt").string();
-  EXPECT_C_ERROR(emopiano_model_save(h.m, path.c_str(), 3), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "weight storage 3");
-  EXPECT_C_ERROR(emopiano_model_save(nullptr, path.c_str(), 0), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "model");
-  EXPECT_C_ERROR(emopiano_model_save(h.m, "/nonexistent-dir/x.pt", 0), EMOPIANO_ERROR_IO,
-                 "nonexistent-dir");
+  EXPECT_C_ERROR(emopiano_model_save(h.m, path.c_str(), 3), EMOPIANO_ERROR_INVALID_ARGUMENT, "weight storage 3");
+  EXPECT_C_ERROR(emopiano_model_save(nullptr, path.c_str(), 0), EMOPIANO_ERROR_INVALID_ARGUMENT, "model");
+  EXPECT_C_ERROR(emopiano_model_save(h.m, "/nonexistent-dir/x.pt", 0), EMOPIANO_ERROR_IO, "nonexistent-dir");
   EXPECT_FALSE(std::filesystem::exists(path));
   int64_t count = 0;
-  EXPECT_C_ERROR(emopiano_model_parameter_count(&count, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "model");
-  EXPECT_C_ERROR(emopiano_model_parameter_count(nullptr, h.m), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "out_count");
+  EXPECT_C_ERROR(emopiano_model_parameter_count(&count, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "model");
+  EXPECT_C_ERROR(emopiano_model_parameter_count(nullptr, h.m), EMOPIANO_ERROR_INVALID_ARGUMENT, "out_count");
   char* json = reinterpret_cast<char*>(0x1);
-  EXPECT_C_ERROR(emopiano_model_metadata_json(&json, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "model");
+  EXPECT_C_ERROR(emopiano_model_metadata_json(&json, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "model");
   EXPECT_EQ(json, nullptr);
 }
 
@@ -169,8 +162,10 @@ TEST(CapiModel, BundledModelPathFollowsTheEnvironment) {
   path = reinterpret_cast<char*>(0x1);
   EXPECT_C_ERROR(emopiano_bundled_model_path(&path), EMOPIANO_ERROR_NOT_FOUND, "nothing.pt");
   EXPECT_EQ(path, nullptr);
-  if (old) setenv("EMOPIANO_MODEL", saved.c_str(), 1);
-  else unsetenv("EMOPIANO_MODEL");
+  if (old)
+    setenv("EMOPIANO_MODEL", saved.c_str(), 1);
+  else
+    unsetenv("EMOPIANO_MODEL");
   EXPECT_C_ERROR(emopiano_bundled_model_path(nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "out_path");
 }
 

@@ -2,9 +2,9 @@
 // input, primers, batches, streaming, progress and cancellation, results
 // compared with the C++ Sampler, and argument errors.
 #include <atomic>
-#include <cstddef>
 #include <chrono>
 #include <cmath>
+#include <cstddef>
 #include <string>
 #include <thread>
 #include <vector>
@@ -117,11 +117,9 @@ TEST(CapiSampler, ResultAccessorsAgree) {
   EXPECT_C_OK(emopiano_midi_validate(bytes, size));
   uint8_t* decoded = nullptr;
   size_t decoded_size = 0;
-  ASSERT_C_OK(emopiano_tokenizer_decode_to_bytes(&decoded, &decoded_size, tok, tokens.data(),
-                                                 tokens.size()));
+  ASSERT_C_OK(emopiano_tokenizer_decode_to_bytes(&decoded, &decoded_size, tok, tokens.data(), tokens.size()));
   Owned<uint8_t> owned_decoded(decoded);
-  EXPECT_EQ(std::vector<uint8_t>(bytes, bytes + size),
-            std::vector<uint8_t>(decoded, decoded + decoded_size));
+  EXPECT_EQ(std::vector<uint8_t>(bytes, bytes + size), std::vector<uint8_t>(decoded, decoded + decoded_size));
   emopiano_tokenizer_free(tok);
 
   emopiano_note* notes = nullptr;
@@ -177,8 +175,7 @@ TEST(CapiSampler, EveryEmotionInputSetsTheEmotionToken) {
   // More than one emotion input is ambiguous.
   p.quadrant = EMOPIANO_Q3;
   Piece piece;
-  EXPECT_C_ERROR(emopiano_sampler_generate(&piece.g, s.s, &p), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "at most one");
+  EXPECT_C_ERROR(emopiano_sampler_generate(&piece.g, s.s, &p), EMOPIANO_ERROR_INVALID_ARGUMENT, "at most one");
   EXPECT_EQ(piece.g, nullptr);
   emopiano_trajectory_free(traj);
   emopiano_tokenizer_free(tok);
@@ -199,8 +196,7 @@ TEST(CapiSampler, PrimerFromBytesAndFileIsContinued) {
   enc.quadrant = EMOPIANO_Q2;
   int32_t* encoded = nullptr;
   size_t encoded_count = 0;
-  ASSERT_C_OK(emopiano_tokenizer_encode_bytes(&encoded, &encoded_count, tok, primer.data(),
-                                              primer.size(), &enc));
+  ASSERT_C_OK(emopiano_tokenizer_encode_bytes(&encoded, &encoded_count, tok, primer.data(), primer.size(), &enc));
   Owned<int32_t> owned(encoded);
   // The sequence starts with the primer's tokens (its EOS dropped).
   const auto tokens = a.tokens();
@@ -228,8 +224,7 @@ TEST(CapiSampler, PrimerFromBytesAndFileIsContinued) {
   Piece c;
   EXPECT_EQ(emopiano_sampler_generate(&c.g, s.s, &p), EMOPIANO_ERROR_FORMAT);
   p.primer_path = path_string.c_str();
-  EXPECT_C_ERROR(emopiano_sampler_generate(&c.g, s.s, &p), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "not both");
+  EXPECT_C_ERROR(emopiano_sampler_generate(&c.g, s.s, &p), EMOPIANO_ERROR_INVALID_ARGUMENT, "not both");
   p.primer_data = nullptr;
   p.primer_size = 0;
   p.primer_path = "/nonexistent/primer.mid";
@@ -265,9 +260,7 @@ TEST(CapiSampler, NoteCallbackStreamsEveryNote) {
   ASSERT_EQ(log.notes.size(), count);
   for (int32_t i : log.pieces) EXPECT_EQ(i, 0);
   // Same notes as the result (the stream is in generation order, as is the score's).
-  auto key = [](const emopiano_note& n) {
-    return std::make_tuple(n.start_tick, n.pitch, n.end_tick, n.velocity);
-  };
+  auto key = [](const emopiano_note& n) { return std::make_tuple(n.start_tick, n.pitch, n.end_tick, n.velocity); };
   std::vector<std::tuple<int64_t, int32_t, int64_t, int32_t>> streamed, result;
   for (const auto& n : log.notes) streamed.push_back(key(n));
   for (size_t i = 0; i < count; ++i) result.push_back(key(notes[i]));
@@ -308,8 +301,7 @@ TEST(CapiSampler, ProgressCallbackReportsAndCancels) {
   stopping.stop_after = 5;
   p.progress_user_data = &stopping;
   Piece cancelled;
-  EXPECT_C_ERROR(emopiano_sampler_generate(&cancelled.g, s.s, &p), EMOPIANO_ERROR_CANCELLED,
-                 "cancel");
+  EXPECT_C_ERROR(emopiano_sampler_generate(&cancelled.g, s.s, &p), EMOPIANO_ERROR_CANCELLED, "cancel");
   EXPECT_EQ(stopping.calls, 5);
   EXPECT_EQ(cancelled.g, nullptr);
 }
@@ -330,9 +322,7 @@ TEST(CapiSampler, CancelTokenFromAnotherThread) {
   // Cancelled while running: a long piece stops soon after the flag is set.
   ASSERT_C_OK(emopiano_cancel_token_reset(token));
   std::atomic<bool> started{false};
-  p.on_note = [](const emopiano_note*, int32_t, void* flag) {
-    static_cast<std::atomic<bool>*>(flag)->store(true);
-  };
+  p.on_note = [](const emopiano_note*, int32_t, void* flag) { static_cast<std::atomic<bool>*>(flag)->store(true); };
   p.note_user_data = &started;
   std::thread canceller([&] {
     while (!started.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -362,10 +352,8 @@ TEST(CapiSampler, BatchPiecesMatchSingleGenerations) {
   }
   emopiano_generation* none[2] = {reinterpret_cast<emopiano_generation*>(0x1),
                                   reinterpret_cast<emopiano_generation*>(0x1)};
-  EXPECT_C_ERROR(emopiano_sampler_generate_batch(none, 0, s.s, &p), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "at least 1");
-  EXPECT_C_ERROR(emopiano_sampler_generate_batch(nullptr, 2, s.s, &p),
-                 EMOPIANO_ERROR_INVALID_ARGUMENT, "out_pieces");
+  EXPECT_C_ERROR(emopiano_sampler_generate_batch(none, 0, s.s, &p), EMOPIANO_ERROR_INVALID_ARGUMENT, "at least 1");
+  EXPECT_C_ERROR(emopiano_sampler_generate_batch(nullptr, 2, s.s, &p), EMOPIANO_ERROR_INVALID_ARGUMENT, "out_pieces");
   auto bad = p;
   bad.temperature = -1.0f;
   EXPECT_EQ(emopiano_sampler_generate_batch(none, 2, s.s, &bad), EMOPIANO_ERROR_INVALID_ARGUMENT);
@@ -381,14 +369,12 @@ TEST(CapiSampler, RejectsBadArguments) {
   emopiano_sampler* none = reinterpret_cast<emopiano_sampler*>(0x1);
   EXPECT_C_ERROR(emopiano_sampler_create(&none, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "model");
   EXPECT_EQ(none, nullptr);
-  EXPECT_C_ERROR(emopiano_sampler_generate(&piece.g, nullptr, &p), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "sampler");
+  EXPECT_C_ERROR(emopiano_sampler_generate(&piece.g, nullptr, &p), EMOPIANO_ERROR_INVALID_ARGUMENT, "sampler");
   EXPECT_C_ERROR(emopiano_sampler_generate(nullptr, s.s, &p), EMOPIANO_ERROR_INVALID_ARGUMENT, "out");
 
   auto bad = p;
   bad.quadrant = 5;
-  EXPECT_C_ERROR(emopiano_sampler_generate(&piece.g, s.s, &bad), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "quadrant 5");
+  EXPECT_C_ERROR(emopiano_sampler_generate(&piece.g, s.s, &bad), EMOPIANO_ERROR_INVALID_ARGUMENT, "quadrant 5");
   bad = p;
   bad.temperature = std::nanf("");
   EXPECT_EQ(emopiano_sampler_generate(&piece.g, s.s, &bad), EMOPIANO_ERROR_INVALID_ARGUMENT);
@@ -400,12 +386,10 @@ TEST(CapiSampler, RejectsBadArguments) {
   EXPECT_EQ(emopiano_sampler_generate(&piece.g, s.s, &bad), EMOPIANO_ERROR_INVALID_ARGUMENT);
   bad = p;
   bad.stop_at_eos = 2;
-  EXPECT_C_ERROR(emopiano_sampler_generate(&piece.g, s.s, &bad), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "stop_at_eos");
+  EXPECT_C_ERROR(emopiano_sampler_generate(&piece.g, s.s, &bad), EMOPIANO_ERROR_INVALID_ARGUMENT, "stop_at_eos");
   bad = p;
   bad.struct_size = 8;
-  EXPECT_C_ERROR(emopiano_sampler_generate(&piece.g, s.s, &bad), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "struct_size 8");
+  EXPECT_C_ERROR(emopiano_sampler_generate(&piece.g, s.s, &bad), EMOPIANO_ERROR_INVALID_ARGUMENT, "struct_size 8");
   bad = p;
   emopiano_emotion garbage{{-1, 0, 0, 0}};
   bad.quadrant = 0;
@@ -415,27 +399,22 @@ TEST(CapiSampler, RejectsBadArguments) {
   ASSERT_C_OK(emopiano_trajectory_new(&empty));
   bad.emotion = nullptr;
   bad.trajectory = empty;
-  EXPECT_C_ERROR(emopiano_sampler_generate(&piece.g, s.s, &bad), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "no keyframes");
+  EXPECT_C_ERROR(emopiano_sampler_generate(&piece.g, s.s, &bad), EMOPIANO_ERROR_INVALID_ARGUMENT, "no keyframes");
   emopiano_trajectory_free(empty);
   EXPECT_EQ(piece.g, nullptr);
 
   emopiano_generation_info info{};
   info.struct_size = 4;
   ASSERT_C_OK(emopiano_sampler_generate(&piece.g, s.s, &p));
-  EXPECT_C_ERROR(emopiano_generation_info_get(&info, piece.g), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "struct_size 4");
+  EXPECT_C_ERROR(emopiano_generation_info_get(&info, piece.g), EMOPIANO_ERROR_INVALID_ARGUMENT, "struct_size 4");
   info.struct_size = sizeof info;
-  EXPECT_C_ERROR(emopiano_generation_info_get(&info, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "piece");
+  EXPECT_C_ERROR(emopiano_generation_info_get(&info, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "piece");
   const int32_t* tokens = nullptr;
   size_t n = 0;
-  EXPECT_C_ERROR(emopiano_generation_tokens(&tokens, nullptr, piece.g),
-                 EMOPIANO_ERROR_INVALID_ARGUMENT, "out_count");
-  EXPECT_C_ERROR(emopiano_generation_write_midi(piece.g, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "path");
-  EXPECT_C_ERROR(emopiano_generation_write_midi(piece.g, "/nonexistent-dir/x.mid"),
-                 EMOPIANO_ERROR_IO, "nonexistent-dir");
+  EXPECT_C_ERROR(emopiano_generation_tokens(&tokens, nullptr, piece.g), EMOPIANO_ERROR_INVALID_ARGUMENT, "out_count");
+  EXPECT_C_ERROR(emopiano_generation_write_midi(piece.g, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "path");
+  EXPECT_C_ERROR(emopiano_generation_write_midi(piece.g, "/nonexistent-dir/x.mid"), EMOPIANO_ERROR_IO,
+                 "nonexistent-dir");
   (void)n;
   EXPECT_C_ERROR(emopiano_set_compute_threads(-1), EMOPIANO_ERROR_INVALID_ARGUMENT, "threads");
   emopiano_sampler_free(nullptr);
@@ -474,7 +453,8 @@ TEST(CapiSampler, GuidanceAndKeyAreAppendedParams) {
   p.quadrant = EMOPIANO_Q1;
   const auto q1 = generate(s.s, p);
   ASSERT_GE(q1.size(), 2u);
-  EXPECT_EQ(q1[1], *emopiano::Tokenizer::create(emopiano::TokenizerConfig::from_json(R"({"use_key": true, "emotion_token": false})"))
+  EXPECT_EQ(q1[1], *emopiano::Tokenizer::create(
+                        emopiano::TokenizerConfig::from_json(R"({"use_key": true, "emotion_token": false})"))
                         ->key_id(emopiano::MusicalKey{9, false}));
   // w = 0 ignores the emotion; w = 4 does not.
   p.quadrant = EMOPIANO_Q3;

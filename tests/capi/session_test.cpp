@@ -164,8 +164,7 @@ TEST(Session, ArgumentErrorsAreStatusesWithAMessage) {
   EXPECT_EQ(emopiano_session_next_bar(&bar, &notes, &count, session.s), EMOPIANO_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(emopiano_session_next_bar(&bar, &notes, &count, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(emopiano_session_set_emotion(session.s, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT);
-  EXPECT_EQ(emopiano_session_write_midi(session.s, "never.mid"), EMOPIANO_ERROR_INVALID_ARGUMENT)
-      << "not recording";
+  EXPECT_EQ(emopiano_session_write_midi(session.s, "never.mid"), EMOPIANO_ERROR_INVALID_ARGUMENT) << "not recording";
   EXPECT_EQ(emopiano_session_cancel(nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT);
   emopiano_session_free(nullptr);
 }

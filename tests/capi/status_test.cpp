@@ -15,9 +15,8 @@ namespace {
 TEST(CapiVersion, RunTimeMatchesTheHeader) {
   EXPECT_STREQ(emopiano_version_string(), EMOPIANO_VERSION_STRING);
   EXPECT_EQ(emopiano_version_number(), static_cast<uint32_t>(EMOPIANO_VERSION_NUMBER));
-  EXPECT_EQ(emopiano_version_number(),
-            static_cast<uint32_t>(EMOPIANO_VERSION_MAJOR * 10000 + EMOPIANO_VERSION_MINOR * 100 +
-                                  EMOPIANO_VERSION_PATCH));
+  EXPECT_EQ(emopiano_version_number(), static_cast<uint32_t>(EMOPIANO_VERSION_MAJOR * 10000 +
+                                                             EMOPIANO_VERSION_MINOR * 100 + EMOPIANO_VERSION_PATCH));
   EXPECT_EQ(emopiano_abi_version(), static_cast<uint32_t>(EMOPIANO_ABI_VERSION));
   EXPECT_STREQ(emopiano_version_string(), emopiano::version_string());
 #if defined(EMOPIANO_WITH_TORCH)
@@ -39,8 +38,7 @@ TEST(CapiStatus, NamesCoverEveryCode) {
     ASSERT_NE(emopiano_status_name(s), nullptr);
     EXPECT_STRNE(emopiano_status_name(s), "unknown status") << s;
     // Every C status is a C++ ErrorCode of the same value and name.
-    EXPECT_STREQ(emopiano::error_code_name(static_cast<emopiano::ErrorCode>(s)),
-                 emopiano_status_name(s));
+    EXPECT_STREQ(emopiano::error_code_name(static_cast<emopiano::ErrorCode>(s)), emopiano_status_name(s));
   }
 }
 
@@ -126,12 +124,10 @@ TEST(CapiCancelToken, RejectsNull) {
   EXPECT_C_ERROR(emopiano_cancel_token_cancel(nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "token");
   EXPECT_C_ERROR(emopiano_cancel_token_reset(nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "token");
   int32_t c = 0;
-  EXPECT_C_ERROR(emopiano_cancel_token_is_cancelled(&c, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "token");
+  EXPECT_C_ERROR(emopiano_cancel_token_is_cancelled(&c, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "token");
   emopiano_cancel_token* token = nullptr;
   ASSERT_C_OK(emopiano_cancel_token_new(&token));
-  EXPECT_C_ERROR(emopiano_cancel_token_is_cancelled(nullptr, token),
-                 EMOPIANO_ERROR_INVALID_ARGUMENT, "out_cancelled");
+  EXPECT_C_ERROR(emopiano_cancel_token_is_cancelled(nullptr, token), EMOPIANO_ERROR_INVALID_ARGUMENT, "out_cancelled");
   emopiano_cancel_token_free(token);
 }
 

@@ -65,8 +65,8 @@ TEST(CapiThreads, SharedModelGivesSequentialResults) {
   constexpr int kThreads = 4, kPerThread = 2;
   std::vector<Job> jobs;
   for (int i = 0; i < kThreads * kPerThread; ++i)
-    jobs.push_back({static_cast<uint64_t>(500 + i), i % 4 == 3 ? -1 : (i % 4 == 2 ? 0 : 1 + i % 4),
-                    0.6f - 0.2f * i, -0.5f + 0.1f * i});
+    jobs.push_back({static_cast<uint64_t>(500 + i), i % 4 == 3 ? -1 : (i % 4 == 2 ? 0 : 1 + i % 4), 0.6f - 0.2f * i,
+                    -0.5f + 0.1f * i});
 
   std::vector<std::vector<int32_t>> sequential(jobs.size()), concurrent(jobs.size());
   {

@@ -24,8 +24,7 @@ std::vector<int32_t> encode_bytes(const emopiano_tokenizer* t, const std::vector
                                   const emopiano_encode_params* params) {
   int32_t* tokens = nullptr;
   size_t count = 0;
-  EXPECT_EQ(emopiano_tokenizer_encode_bytes(&tokens, &count, t, bytes.data(), bytes.size(), params),
-            EMOPIANO_OK)
+  EXPECT_EQ(emopiano_tokenizer_encode_bytes(&tokens, &count, t, bytes.data(), bytes.size(), params), EMOPIANO_OK)
       << emopiano_last_error();
   Owned<int32_t> owned(tokens);
   return std::vector<int32_t>(tokens, tokens + count);
@@ -59,18 +58,13 @@ TEST(CapiTokenizer, CreateRejectsBadConfigs) {
   EXPECT_EQ(emopiano_tokenizer_create(&t, "{not json"), EMOPIANO_ERROR_FORMAT);
   EXPECT_EQ(t, nullptr);
   EXPECT_STRNE(emopiano_last_error(), "");
-  EXPECT_EQ(emopiano_tokenizer_create(&t, R"({"pitch_min": 100, "pitch_max": 20})"),
-            EMOPIANO_ERROR_INVALID_ARGUMENT);
-  EXPECT_EQ(emopiano_tokenizer_create(&t, R"({"scheme": "no-such-scheme"})"),
-            EMOPIANO_ERROR_INVALID_ARGUMENT);
-  EXPECT_C_ERROR(emopiano_tokenizer_create(nullptr, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "out");
+  EXPECT_EQ(emopiano_tokenizer_create(&t, R"({"pitch_min": 100, "pitch_max": 20})"), EMOPIANO_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(emopiano_tokenizer_create(&t, R"({"scheme": "no-such-scheme"})"), EMOPIANO_ERROR_INVALID_ARGUMENT);
+  EXPECT_C_ERROR(emopiano_tokenizer_create(nullptr, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "out");
   int32_t v = 0;
-  EXPECT_C_ERROR(emopiano_tokenizer_vocab_size(&v, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "tokenizer");
+  EXPECT_C_ERROR(emopiano_tokenizer_vocab_size(&v, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "tokenizer");
   char* json = reinterpret_cast<char*>(0x1);
-  EXPECT_C_ERROR(emopiano_tokenizer_config_json(&json, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "tokenizer");
+  EXPECT_C_ERROR(emopiano_tokenizer_config_json(&json, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "tokenizer");
   EXPECT_EQ(json, nullptr);
 }
 
@@ -86,8 +80,7 @@ TEST(CapiTokenizer, SpecialIdsAndTokenStrings) {
   EXPECT_EQ(id, cpp->pad_id());
   ASSERT_C_OK(emopiano_tokenizer_special_id(&id, h.t, EMOPIANO_TOKEN_EMOTION_Q3));
   EXPECT_EQ(id, cpp->emotion_id(emopiano::Quadrant::Q3));
-  EXPECT_C_ERROR(emopiano_tokenizer_special_id(&id, h.t, 7), EMOPIANO_ERROR_INVALID_ARGUMENT,
-                 "special token 7");
+  EXPECT_C_ERROR(emopiano_tokenizer_special_id(&id, h.t, 7), EMOPIANO_ERROR_INVALID_ARGUMENT, "special token 7");
   EXPECT_EQ(emopiano_tokenizer_special_id(&id, h.t, -1), EMOPIANO_ERROR_INVALID_ARGUMENT);
 
   int32_t vocab = 0;
@@ -113,8 +106,8 @@ TEST(CapiTokenizer, TokenStringBuffersAndUnknownNames) {
   int32_t pitch = -1;
   ASSERT_C_OK(emopiano_tokenizer_token_from_string(&pitch, h.t, "Pitch_60"));
   size_t needed = 0;
-  EXPECT_C_ERROR(emopiano_tokenizer_token_to_string(nullptr, 0, &needed, h.t, pitch),
-                 EMOPIANO_ERROR_BUFFER_TOO_SMALL, "9 needed");
+  EXPECT_C_ERROR(emopiano_tokenizer_token_to_string(nullptr, 0, &needed, h.t, pitch), EMOPIANO_ERROR_BUFFER_TOO_SMALL,
+                 "9 needed");
   EXPECT_EQ(needed, sizeof "Pitch_60");
   char exact[sizeof "Pitch_60"];
   ASSERT_C_OK(emopiano_tokenizer_token_to_string(exact, sizeof exact, &needed, h.t, pitch));
@@ -128,11 +121,9 @@ TEST(CapiTokenizer, TokenStringBuffersAndUnknownNames) {
   EXPECT_EQ(std::string(buffer).rfind("<invalid:", 0), 0u) << buffer;
 
   int32_t id = -7;
-  EXPECT_C_ERROR(emopiano_tokenizer_token_from_string(&id, h.t, "Pitch_9999"),
-                 EMOPIANO_ERROR_NOT_FOUND, "Pitch_9999");
+  EXPECT_C_ERROR(emopiano_tokenizer_token_from_string(&id, h.t, "Pitch_9999"), EMOPIANO_ERROR_NOT_FOUND, "Pitch_9999");
   EXPECT_EQ(id, -7);
-  EXPECT_C_ERROR(emopiano_tokenizer_token_from_string(&id, h.t, nullptr),
-                 EMOPIANO_ERROR_INVALID_ARGUMENT, "text");
+  EXPECT_C_ERROR(emopiano_tokenizer_token_from_string(&id, h.t, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "text");
   EXPECT_C_ERROR(emopiano_tokenizer_token_to_string(buffer, sizeof buffer, nullptr, nullptr, 1),
                  EMOPIANO_ERROR_INVALID_ARGUMENT, "tokenizer");
 }
@@ -174,26 +165,21 @@ TEST(CapiTokenizer, EncodeErrors) {
   emopiano_encode_params params;
   ASSERT_C_OK(emopiano_encode_params_init(&params, sizeof params));
   params.quadrant = 5;
-  EXPECT_C_ERROR(
-      emopiano_tokenizer_encode_bytes(&tokens, &count, h.t, bytes.data(), bytes.size(), &params),
-      EMOPIANO_ERROR_INVALID_ARGUMENT, "quadrant 5");
+  EXPECT_C_ERROR(emopiano_tokenizer_encode_bytes(&tokens, &count, h.t, bytes.data(), bytes.size(), &params),
+                 EMOPIANO_ERROR_INVALID_ARGUMENT, "quadrant 5");
   EXPECT_EQ(tokens, nullptr);
   std::vector<uint8_t> corrupt = bytes;
   corrupt.resize(corrupt.size() / 2);
-  EXPECT_EQ(emopiano_tokenizer_encode_bytes(&tokens, &count, h.t, corrupt.data(), corrupt.size(),
-                                            nullptr),
+  EXPECT_EQ(emopiano_tokenizer_encode_bytes(&tokens, &count, h.t, corrupt.data(), corrupt.size(), nullptr),
             EMOPIANO_ERROR_FORMAT);
   EXPECT_C_ERROR(emopiano_tokenizer_encode_bytes(&tokens, &count, h.t, nullptr, 10, nullptr),
                  EMOPIANO_ERROR_INVALID_ARGUMENT, "midi_data");
-  EXPECT_C_ERROR(emopiano_tokenizer_encode_bytes(&tokens, &count, nullptr, bytes.data(),
-                                                 bytes.size(), nullptr),
+  EXPECT_C_ERROR(emopiano_tokenizer_encode_bytes(&tokens, &count, nullptr, bytes.data(), bytes.size(), nullptr),
                  EMOPIANO_ERROR_INVALID_ARGUMENT, "tokenizer");
-  EXPECT_C_ERROR(emopiano_tokenizer_encode_bytes(&tokens, nullptr, h.t, bytes.data(),
-                                                 bytes.size(), nullptr),
+  EXPECT_C_ERROR(emopiano_tokenizer_encode_bytes(&tokens, nullptr, h.t, bytes.data(), bytes.size(), nullptr),
                  EMOPIANO_ERROR_INVALID_ARGUMENT, "out_count");
-  EXPECT_C_ERROR(emopiano_tokenizer_encode_file(&tokens, &count, h.t, "/nonexistent/x.mid",
-                                                nullptr),
-                 EMOPIANO_ERROR_IO, "/nonexistent/x.mid");
+  EXPECT_C_ERROR(emopiano_tokenizer_encode_file(&tokens, &count, h.t, "/nonexistent/x.mid", nullptr), EMOPIANO_ERROR_IO,
+                 "/nonexistent/x.mid");
 }
 
 TEST(CapiTokenizer, DecodeRoundTripsThroughBytesAndFiles) {
@@ -239,15 +225,14 @@ TEST(CapiTokenizer, DecodeIsTotalAndChecksArguments) {
   EXPECT_C_OK(emopiano_midi_validate(bytes, size));
   emopiano_free(bytes);
 
-  EXPECT_C_ERROR(emopiano_tokenizer_decode_to_bytes(&bytes, &size, h.t, nullptr, 3),
-                 EMOPIANO_ERROR_INVALID_ARGUMENT, "tokens");
+  EXPECT_C_ERROR(emopiano_tokenizer_decode_to_bytes(&bytes, &size, h.t, nullptr, 3), EMOPIANO_ERROR_INVALID_ARGUMENT,
+                 "tokens");
   EXPECT_EQ(bytes, nullptr);
   EXPECT_C_ERROR(emopiano_tokenizer_decode_to_bytes(nullptr, &size, h.t, garbage.data(), 1),
                  EMOPIANO_ERROR_INVALID_ARGUMENT, "out_bytes");
-  EXPECT_C_ERROR(emopiano_tokenizer_decode_to_file(h.t, garbage.data(), 1, nullptr),
-                 EMOPIANO_ERROR_INVALID_ARGUMENT, "midi_path");
-  EXPECT_C_ERROR(emopiano_tokenizer_decode_to_file(h.t, garbage.data(), 1,
-                                                   "/nonexistent-dir/out.mid"),
+  EXPECT_C_ERROR(emopiano_tokenizer_decode_to_file(h.t, garbage.data(), 1, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT,
+                 "midi_path");
+  EXPECT_C_ERROR(emopiano_tokenizer_decode_to_file(h.t, garbage.data(), 1, "/nonexistent-dir/out.mid"),
                  EMOPIANO_ERROR_IO, "nonexistent-dir");
 }
 
@@ -268,8 +253,7 @@ TEST(CapiTokenizer, RealEmopiaClipRoundTrips) {
   ASSERT_C_OK(emopiano_tokenizer_encode_file(&tokens, &count, h.t, clip.c_str(), nullptr));
   Owned<int32_t> owned(tokens);
   const auto cpp = emopiano::Tokenizer::create();
-  EXPECT_EQ(std::vector<int32_t>(tokens, tokens + count),
-            cpp->encode(emopiano::read_midi_file(clip)));
+  EXPECT_EQ(std::vector<int32_t>(tokens, tokens + count), cpp->encode(emopiano::read_midi_file(clip)));
   EXPECT_GT(count, 100u);
   uint8_t* bytes = nullptr;
   size_t size = 0;

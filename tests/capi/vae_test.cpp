@@ -45,8 +45,10 @@ TEST(CapiVae, EncodesDecodesAndInterpolates) {
   emopiano_emotion happy;
   ASSERT_C_OK(emopiano_emotion_from_quadrant(&happy, 1));
   std::vector<float> mean(6), log_variance(6);
-  ASSERT_C_OK(emopiano_vae_encode_file(mean.data(), log_variance.data(), 6, h.vae, (dir / "piece.mid").c_str(), &happy));
-  const LatentCode expected = EmotionVae::load(dir / "tiny-vae.pt").encode(small_piece(), EmotionMix::from_quadrant(Quadrant::Q1));
+  ASSERT_C_OK(
+      emopiano_vae_encode_file(mean.data(), log_variance.data(), 6, h.vae, (dir / "piece.mid").c_str(), &happy));
+  const LatentCode expected =
+      EmotionVae::load(dir / "tiny-vae.pt").encode(small_piece(), EmotionMix::from_quadrant(Quadrant::Q1));
   EXPECT_EQ(mean, expected.mean);
   EXPECT_EQ(log_variance, expected.log_variance);
 
@@ -95,9 +97,9 @@ TEST(CapiVae, BadInputIsAnErrorNotACrash) {
   EXPECT_FALSE(std::filesystem::exists(dir / "x.mid"));
   EXPECT_C_ERROR(emopiano_vae_attribute_vector(z.data(), 6, h.vae, 1, 3), EMOPIANO_ERROR_UNSUPPORTED, "quadrant means");
   EXPECT_C_ERROR(emopiano_vae_attribute_vector(z.data(), 6, h.vae, 0, 3), EMOPIANO_ERROR_INVALID_ARGUMENT, "");
-  EXPECT_C_ERROR(emopiano_vae_transform_file(h.vae, (dir / "piece.mid").c_str(), 1, 3, 1.0f, nullptr,
-                                             (dir / "t.mid").c_str()),
-                 EMOPIANO_ERROR_UNSUPPORTED, "quadrant means");
+  EXPECT_C_ERROR(
+      emopiano_vae_transform_file(h.vae, (dir / "piece.mid").c_str(), 1, 3, 1.0f, nullptr, (dir / "t.mid").c_str()),
+      EMOPIANO_ERROR_UNSUPPORTED, "quadrant means");
   EXPECT_C_ERROR(emopiano_vae_interpolate_latents(z.data(), z.data(), z.data(), 6, 1, 0),
                  EMOPIANO_ERROR_INVALID_ARGUMENT, "steps");
   emopiano_vae_params params;

@@ -12,8 +12,8 @@ TEST(CapiWithoutModel, ReportsNoModelSupport) { EXPECT_EQ(emopiano_has_model_sup
 
 TEST(CapiWithoutModel, HandlesAreNullAndTheStatusSaysUnsupported) {
   auto* model = reinterpret_cast<emopiano_model*>(0x1);
-  EXPECT_C_ERROR(emopiano_model_load(&model, "models/emopiano-small.pt"),
-                 EMOPIANO_ERROR_UNSUPPORTED, "without LibTorch");
+  EXPECT_C_ERROR(emopiano_model_load(&model, "models/emopiano-small.pt"), EMOPIANO_ERROR_UNSUPPORTED,
+                 "without LibTorch");
   EXPECT_EQ(model, nullptr);
   model = reinterpret_cast<emopiano_model*>(0x1);
   EXPECT_C_ERROR(emopiano_model_create(&model, nullptr, nullptr, 1), EMOPIANO_ERROR_UNSUPPORTED,
@@ -33,8 +33,7 @@ TEST(CapiWithoutModel, HandlesAreNullAndTheStatusSaysUnsupported) {
   emopiano_generation* pieces[3] = {reinterpret_cast<emopiano_generation*>(0x1),
                                     reinterpret_cast<emopiano_generation*>(0x1),
                                     reinterpret_cast<emopiano_generation*>(0x1)};
-  EXPECT_EQ(emopiano_sampler_generate_batch(pieces, 3, nullptr, nullptr),
-            EMOPIANO_ERROR_UNSUPPORTED);
+  EXPECT_EQ(emopiano_sampler_generate_batch(pieces, 3, nullptr, nullptr), EMOPIANO_ERROR_UNSUPPORTED);
   for (auto* piece : pieces) EXPECT_EQ(piece, nullptr);
 
   emopiano_generate_params params;

@@ -11,9 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include "emopiano/classifier.hpp"
+#include "emopiano/evaluation.hpp"
 #include "emopiano/midi.hpp"
 #include "emopiano/model.hpp"
-#include "emopiano/evaluation.hpp"
 #include "support/test_support.hpp"
 
 namespace emopiano {
@@ -140,11 +140,14 @@ TEST(CliEvaluate, ConfusionMatrixOfRequestedAgainstPredicted) {
   EXPECT_NE(text.out.find("Q4 generated"), std::string::npos) << text.out;
   // Two pieces a quadrant: every recall and every row of means carries its
   // 95% interval (a recall of 0, 1 or 2 of 2 has one of three Wilson intervals).
-  const std::regex recall_row(R"(\nQ[1-4] +\d+ +\d+ +\d+ +\d+ +(0\.000  \(0\.000-0\.658\)|0\.500  \(0\.095-0\.905\)|1\.000  \(0\.342-1\.000\)))");
-  EXPECT_EQ(std::distance(std::sregex_iterator(text.out.begin(), text.out.end(), recall_row), std::sregex_iterator()), 4)
+  const std::regex recall_row(
+      R"(\nQ[1-4] +\d+ +\d+ +\d+ +\d+ +(0\.000  \(0\.000-0\.658\)|0\.500  \(0\.095-0\.905\)|1\.000  \(0\.342-1\.000\)))");
+  EXPECT_EQ(std::distance(std::sregex_iterator(text.out.begin(), text.out.end(), recall_row), std::sregex_iterator()),
+            4)
       << text.out;
   const std::regex interval_row(R"(\n  95% interval +(±[0-9.]+|-)( +(±[0-9.]+|-)){5} +[01]\.\d\d-[01]\.\d\d\n)");
-  EXPECT_EQ(std::distance(std::sregex_iterator(text.out.begin(), text.out.end(), interval_row), std::sregex_iterator()), 4)
+  EXPECT_EQ(std::distance(std::sregex_iterator(text.out.begin(), text.out.end(), interval_row), std::sregex_iterator()),
+            4)
       << text.out;
 }
 
@@ -156,9 +159,17 @@ TEST(CliEvaluate, TrajectoriesJudgeTheOpeningAndClosingBarsApart) {
   keys.use_key = true;
   keys.emotion_token = false;
   Model::create(mc, keys, 2).save(dir / "model.pt");
-  Outcome r = run({"evaluate", "--trajectories", "--model", (dir / "model.pt").string(), "--classifier",
-                   classifier.string(), "--seeds", "3", "--bars", "4", "--change-bar", "2", "--edge-bars", "2",
-                   "--max-tokens", "400", "--guidance", "2", "--threads", "1", "--json"});
+  Outcome r = run({"evaluate",     "--trajectories",
+                   "--model",      (dir / "model.pt").string(),
+                   "--classifier", classifier.string(),
+                   "--seeds",      "3",
+                   "--bars",       "4",
+                   "--change-bar", "2",
+                   "--edge-bars",  "2",
+                   "--max-tokens", "400",
+                   "--guidance",   "2",
+                   "--threads",    "1",
+                   "--json"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["pairs"].size(), 4u);
@@ -184,9 +195,11 @@ TEST(CliEvaluate, TrajectoriesJudgeTheOpeningAndClosingBarsApart) {
   ASSERT_EQ(text.code, 0) << text.err;
   // Below each of the 8 rows, the Wilson intervals of its four shares (of 3 pieces).
   const std::regex share("(0\\.00-0\\.56|0\\.06-0\\.79|0\\.21-0\\.94|0\\.44-1\\.00)");
-  const std::regex interval_row("\\n +95% +" + std::string("(0\\.\\d\\d-[01]\\.\\d\\d +){3}[01]\\.\\d\\d-[01]\\.\\d\\d\\n"));
+  const std::regex interval_row("\\n +95% +" +
+                                std::string("(0\\.\\d\\d-[01]\\.\\d\\d +){3}[01]\\.\\d\\d-[01]\\.\\d\\d\\n"));
   int rows = 0;
-  for (auto it = std::sregex_iterator(text.out.begin(), text.out.end(), interval_row); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(text.out.begin(), text.out.end(), interval_row); it != std::sregex_iterator();
+       ++it) {
     const std::string line = it->str();
     EXPECT_EQ(std::distance(std::sregex_iterator(line.begin(), line.end(), share), std::sregex_iterator()), 4) << line;
     ++rows;

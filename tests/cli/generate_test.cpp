@@ -15,9 +15,8 @@ namespace fs = std::filesystem;
 
 TEST(CliGenerate, BatchWritesMidiAndWavPerPiece) {
   fs::path dir = test::temp_dir("cli-generate");
-  auto r = test::run_emopiano({"generate", "--emotion", "va:0.7,-0.3", "--bars", "2", "--num", "2",
-                               "--seed", "5", "-o", (dir / "calm.mid").string(), "--wav",
-                               (dir / "calm.wav").string(), "--quiet"});
+  auto r = test::run_emopiano({"generate", "--emotion", "va:0.7,-0.3", "--bars", "2", "--num", "2", "--seed", "5", "-o",
+                               (dir / "calm.mid").string(), "--wav", (dir / "calm.wav").string(), "--quiet"});
   ASSERT_EQ(r.code, 0) << r.err;
   for (int i = 1; i <= 2; ++i) {
     Score s = read_midi_file(dir / ("calm-" + std::to_string(i) + ".mid"));
@@ -25,15 +24,15 @@ TEST(CliGenerate, BatchWritesMidiAndWavPerPiece) {
     fs::path wav = dir / ("calm-" + std::to_string(i) + ".wav");
     ASSERT_TRUE(fs::exists(wav));
     // 16-bit stereo at 44.1 kHz for at least the piece itself.
-    EXPECT_GT(fs::file_size(wav), size_t(44 + 4 * 44100 * s.duration_seconds()));
+    EXPECT_GT(fs::file_size(wav), static_cast<size_t>(44 + 4 * 44100 * s.duration_seconds()));
   }
 }
 
 TEST(CliGenerate, SameSeedSameFile) {
   fs::path dir = test::temp_dir("cli-generate");
   for (const char* name : {"a.mid", "b.mid"}) {
-    auto r = test::run_emopiano({"generate", "--emotion", "sad", "--bars", "2", "--seed", "9", "-o",
-                                 (dir / name).string(), "--quiet"});
+    auto r = test::run_emopiano(
+        {"generate", "--emotion", "sad", "--bars", "2", "--seed", "9", "-o", (dir / name).string(), "--quiet"});
     ASSERT_EQ(r.code, 0) << r.err;
   }
   Score a = read_midi_file(dir / "a.mid"), b = read_midi_file(dir / "b.mid");
@@ -52,8 +51,8 @@ TEST(CliGenerate, BadArgumentsAreClearErrors) {
   auto bad_wav = test::run_emopiano({"generate", "--wav", "", "-o", (dir / "x.mid").string()});
   EXPECT_EQ(bad_wav.code, 1);
   EXPECT_NE(bad_wav.err.find("--wav"), std::string::npos) << bad_wav.err;
-  auto missing_model = test::run_emopiano({"generate", "--model", (dir / "none.pt").string(), "-o",
-                                           (dir / "x.mid").string()});
+  auto missing_model =
+      test::run_emopiano({"generate", "--model", (dir / "none.pt").string(), "-o", (dir / "x.mid").string()});
   EXPECT_EQ(missing_model.code, 1);
   EXPECT_NE(missing_model.err.find("none.pt"), std::string::npos) << missing_model.err;
   EXPECT_FALSE(fs::exists(dir / "x.mid"));
@@ -64,8 +63,8 @@ TEST(CliGenerate, BadArgumentsAreClearErrors) {
 
 TEST(CliGenerate, Float32PrecisionWritesAPiece) {
   fs::path dir = test::temp_dir("cli-generate");
-  auto r = test::run_emopiano({"generate", "--emotion", "happy", "--bars", "2", "--seed", "4", "--precision",
-                               "f32", "-o", (dir / "f32.mid").string(), "--quiet"});
+  auto r = test::run_emopiano({"generate", "--emotion", "happy", "--bars", "2", "--seed", "4", "--precision", "f32",
+                               "-o", (dir / "f32.mid").string(), "--quiet"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_GT(read_midi_file(dir / "f32.mid").notes.size(), 0u);
 }

@@ -9,8 +9,8 @@
 #include <sstream>
 #include <string>
 
-#include <nlohmann/json.hpp>
 #include <sys/wait.h>
+#include <nlohmann/json.hpp>
 
 #include "emopiano/midi.hpp"
 #include "emopiano/model.hpp"
@@ -96,8 +96,8 @@ TEST(CliLive, ReadsACapsuleFromAPipeAndWritesJsonAndMidi) {
       "(printf 'bar,q1,q2,q3,q4\\n0,0.9,0.05,0.03,0.02\\n'; sleep 0.3; "
       "printf '3,0.02,0.03,0.9,0.05\\n'; sleep 0.3; printf '5,0.02,0.03,0.9,0.05\\n')";
   const ShellRun r = shell(feed + " | " + program() + " live --no-wait --seed 3 --model " +
-                          quote(tiny_model_file().string()) + " --midi " + quote(midi.string()),
-                      dir);
+                               quote(tiny_model_file().string()) + " --midi " + quote(midi.string()),
+                           dir);
   ASSERT_EQ(r.code, 0) << r.err;
   const Events e = parse_events(r.out);
   EXPECT_EQ(e.bars, 6) << "bars 0..5: until the bar the last row reaches";
@@ -105,13 +105,12 @@ TEST(CliLive, ReadsACapsuleFromAPipeAndWritesJsonAndMidi) {
   EXPECT_EQ(e.bar_events[2]["quadrant"], "Q1");
   EXPECT_EQ(e.bar_events[3]["quadrant"], "Q3") << "the row at bar 3 is heard from bar 3";
   const Score s = read_midi_file(midi);
-  EXPECT_EQ(int64_t(s.notes.size()), e.notes);
+  EXPECT_EQ(static_cast<int64_t>(s.notes.size()), e.notes);
   EXPECT_GT(e.notes, 0);
 
   // The same input gives the same music.
-  const ShellRun again = shell(feed + " | " + program() + " live --no-wait --quiet --seed 3 --model " +
-                              quote(tiny_model_file().string()),
-                          dir);
+  const ShellRun again = shell(
+      feed + " | " + program() + " live --no-wait --quiet --seed 3 --model " + quote(tiny_model_file().string()), dir);
   ASSERT_EQ(again.code, 0) << again.err;
   EXPECT_EQ(again.out, r.out);
 }
@@ -119,10 +118,10 @@ TEST(CliLive, ReadsACapsuleFromAPipeAndWritesJsonAndMidi) {
 TEST(CliLive, ABadRowStopsWithTheLineAndLeavesTheMidiValid) {
   const fs::path dir = test::temp_dir("cli-live");
   const fs::path midi = dir / "bad.mid";
-  const ShellRun r = shell("printf '{\"bar\": 0, \"p\": [0.7, 0.1, 0.1, 0.1]}\\n{\"bar\": 2, \"p\": [0.7, 0.1]}\\n' | " +
-                          program() + " live --no-wait --seed 1 --model " + quote(tiny_model_file().string()) +
-                          " --midi " + quote(midi.string()),
-                      dir);
+  const ShellRun r = shell(
+      "printf '{\"bar\": 0, \"p\": [0.7, 0.1, 0.1, 0.1]}\\n{\"bar\": 2, \"p\": [0.7, 0.1]}\\n' | " + program() +
+          " live --no-wait --seed 1 --model " + quote(tiny_model_file().string()) + " --midi " + quote(midi.string()),
+      dir);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("capsule line 2: 'p' must be an array of four"), std::string::npos) << r.err;
   parse_events(r.out);  // whatever was written is whole JSON lines
@@ -133,16 +132,16 @@ TEST(CliLive, CtrlCLeavesEveryOutputFileValid) {
   const fs::path dir = test::temp_dir("cli-live");
   const fs::path midi = dir / "interrupted.mid", wav = dir / "interrupted.wav";
   // Paced: two bars a few seconds; an input that never ends; SIGINT after 3 s.
-  const std::string command =
-      "(printf 'seconds,valence,arousal\\n0,0.5,0.5\\n'; sleep 30) | " + program() +
-      " live --seed 4 --model " + quote(tiny_model_file().string()) + " --midi " + quote(midi.string()) +
-      " --wav " + quote(wav.string()) + " & pid=$!; sleep 3; kill -INT $pid; wait $pid; echo \"rc=$?\" >&2";
+  const std::string command = "(printf 'seconds,valence,arousal\\n0,0.5,0.5\\n'; sleep 30) | " + program() +
+                              " live --seed 4 --model " + quote(tiny_model_file().string()) + " --midi " +
+                              quote(midi.string()) + " --wav " + quote(wav.string()) +
+                              " & pid=$!; sleep 3; kill -INT $pid; wait $pid; echo \"rc=$?\" >&2";
   const ShellRun r = shell(command, dir);
   EXPECT_NE(r.err.find("rc=130"), std::string::npos) << r.err;
   const Events e = parse_events(r.out);
   EXPECT_GE(e.bars, 1);
   const Score s = read_midi_file(midi);
-  EXPECT_EQ(int64_t(s.notes.size()), e.notes);
+  EXPECT_EQ(static_cast<int64_t>(s.notes.size()), e.notes);
   ASSERT_TRUE(fs::exists(wav));
   EXPECT_GT(fs::file_size(wav), 44u);
 }
@@ -150,9 +149,8 @@ TEST(CliLive, CtrlCLeavesEveryOutputFileValid) {
 TEST(CliLive, AlsaFailsCleanlyWithoutASequencer) {
   if (fs::exists("/dev/snd/seq")) GTEST_SKIP() << "this machine has a sequencer";
   const fs::path dir = test::temp_dir("cli-live");
-  const ShellRun r = shell("printf '' | " + program() + " live --no-wait --alsa - --model " +
-                          quote(tiny_model_file().string()),
-                      dir);
+  const ShellRun r =
+      shell("printf '' | " + program() + " live --no-wait --alsa - --model " + quote(tiny_model_file().string()), dir);
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.err.find("--alsa: "), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("terminate"), std::string::npos) << r.err;
@@ -169,8 +167,8 @@ TEST(CliGenerateCapsule, WritesAPieceThatFollowsTheCapsule) {
   EXPECT_GT(read_midi_file(out).notes.size(), 0u);
 
   std::ofstream(capsule) << "bar,valence,arousal\n0,0.8,0.7\n4,-0.8,-0.6\n2,0,0\n";
-  r = test::run_emopiano({"generate", "--capsule", capsule.string(), "--model", tiny_model_file().string(),
-                          "-o", out.string()});
+  r = test::run_emopiano(
+      {"generate", "--capsule", capsule.string(), "--model", tiny_model_file().string(), "-o", out.string()});
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.err.find("game.csv: capsule line 4: time 2 goes back before 4 (line 3)"), std::string::npos) << r.err;
 }

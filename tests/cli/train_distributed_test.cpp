@@ -43,22 +43,35 @@ int free_port() {
 }
 
 fs::path corpus() {
-  static const fs::path path = test::write_corpus(
-      "cli-dist-corpus", {{"a", test::melody({60, 62, 64, 65, 67, 69, 71, 72}, 6), "Q1", "train"},
-                          {"b", test::melody({57, 60, 64, 69, 64, 60}, 2), "Q3", "train"},
-                          {"c", test::melody({62, 66, 69}, 4), "Q4", "train"},
-                          {"d", test::melody({57, 60, 64}, 3), "Q3", "val"}});
+  static const fs::path path =
+      test::write_corpus("cli-dist-corpus", {{"a", test::melody({60, 62, 64, 65, 67, 69, 71, 72}, 6), "Q1", "train"},
+                                             {"b", test::melody({57, 60, 64, 69, 64, 60}, 2), "Q3", "train"},
+                                             {"c", test::melody({62, 66, 69}, 4), "Q4", "train"},
+                                             {"d", test::melody({57, 60, 64}, 3), "Q3", "val"}});
   return path;
 }
 
 // A tiny model without dropout, float32, `batch` windows per rank.
 fs::path write_config(const fs::path& dir, int batch) {
   nlohmann::json j = {
-      {"model", {{"n_layers", 2}, {"d_model", 32}, {"n_heads", 2}, {"d_ff", 64}, {"context_length", 32},
-                 {"dropout", 0.0}, {"max_bars", 32}}},
+      {"model",
+       {{"n_layers", 2},
+        {"d_model", 32},
+        {"n_heads", 2},
+        {"d_ff", 64},
+        {"context_length", 32},
+        {"dropout", 0.0},
+        {"max_bars", 32}}},
       {"tokenizer", nlohmann::json::object()},
-      {"train", {{"max_steps", 6}, {"batch_size", batch}, {"learning_rate", 0.003}, {"warmup_steps", 2},
-                 {"checkpoint_every", 0}, {"log_every", 1}, {"seed", 21}, {"bf16", "off"}}},
+      {"train",
+       {{"max_steps", 6},
+        {"batch_size", batch},
+        {"learning_rate", 0.003},
+        {"warmup_steps", 2},
+        {"checkpoint_every", 0},
+        {"log_every", 1},
+        {"seed", 21},
+        {"bf16", "off"}}},
   };
   const fs::path path = dir / ("config-" + std::to_string(batch) + ".json");
   std::ofstream(path) << j.dump(1);
@@ -82,12 +95,12 @@ TEST(TrainDistributed, NprocTwoTrainsAsOneProcessWithTwiceTheBatch) {
   const fs::path dir = test::temp_dir("cli-dist-equal");
   const std::string data = corpus().string();
   auto two = test::run_emopiano({"train", "--data", data, "--config", write_config(dir, 4).string(), "--out",
-                                 (dir / "two.pt").string(), "--log", (dir / "two.jsonl").string(), "--cache",
-                                 "none", "--nproc", "2", "--dist-timeout", "30"});
+                                 (dir / "two.pt").string(), "--log", (dir / "two.jsonl").string(), "--cache", "none",
+                                 "--nproc", "2", "--dist-timeout", "30"});
   ASSERT_EQ(two.code, 0) << two.err;
   auto one = test::run_emopiano({"train", "--data", data, "--config", write_config(dir, 8).string(), "--out",
-                                 (dir / "one.pt").string(), "--log", (dir / "one.jsonl").string(), "--cache",
-                                 "none", "--threads", "1"});
+                                 (dir / "one.pt").string(), "--log", (dir / "one.jsonl").string(), "--cache", "none",
+                                 "--threads", "1"});
   ASSERT_EQ(one.code, 0) << one.err;
   EXPECT_NE(two.err.find("starting 2 ranks on 127.0.0.1"), std::string::npos) << two.err;
   EXPECT_NE(two.err.find("on each of 2 ranks"), std::string::npos) << two.err;
@@ -121,10 +134,9 @@ TEST(TrainDistributed, NprocTwoTrainsAsOneProcessWithTwiceTheBatch) {
 TEST(TrainDistributed, ARankAloneNamesTheMissingRanksWithinTheTimeout) {
   const fs::path dir = test::temp_dir("cli-dist-alone");
   const auto started = Clock::now();
-  auto r = test::run_emopiano({"train", "--data", corpus().string(), "--config", write_config(dir, 4).string(),
-                               "--out", (dir / "m.pt").string(), "--cache", "none", "--rank", "0",
-                               "--world-size", "2", "--master-port", std::to_string(free_port()),
-                               "--dist-timeout", "2"});
+  auto r = test::run_emopiano({"train", "--data", corpus().string(), "--config", write_config(dir, 4).string(), "--out",
+                               (dir / "m.pt").string(), "--cache", "none", "--rank", "0", "--world-size", "2",
+                               "--master-port", std::to_string(free_port()), "--dist-timeout", "2"});
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_NE(r.err.find("rank(s) 1 did not join within 2 s"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir / "m.pt"));
@@ -138,13 +150,12 @@ TEST(TrainDistributed, TakesTheRankFromTorchrunsEnvironment) {
   setenv("WORLD_SIZE", "2", 1);
   setenv("MASTER_ADDR", "127.0.0.1", 1);
   setenv("MASTER_PORT", std::to_string(port).c_str(), 1);
-  auto r = test::run_emopiano({"train", "--data", corpus().string(), "--config", write_config(dir, 4).string(),
-                               "--out", (dir / "m.pt").string(), "--cache", "none", "--dist-timeout", "2"});
+  auto r = test::run_emopiano({"train", "--data", corpus().string(), "--config", write_config(dir, 4).string(), "--out",
+                               (dir / "m.pt").string(), "--cache", "none", "--dist-timeout", "2"});
   for (const char* v : {"RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"}) unsetenv(v);
   EXPECT_EQ(r.code, 1) << r.err;
   // Rank 1 of 2, looking for rank 0 where the variables say.
-  EXPECT_NE(r.err.find("rank 1 of 2 (rendezvous 127.0.0.1:" + std::to_string(port) + ")"), std::string::npos)
-      << r.err;
+  EXPECT_NE(r.err.find("rank 1 of 2 (rendezvous 127.0.0.1:" + std::to_string(port) + ")"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("cannot reach rank 0's rendezvous store"), std::string::npos) << r.err;
 }
 
@@ -187,9 +198,9 @@ TEST(TrainDistributed, KillingARankMakesTheRunFailWithinTheTimeout) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   });
-  auto r = test::run_emopiano({"train", "--data", corpus().string(), "--config", write_config(dir, 4).string(),
-                               "--out", out.string(), "--log", log.string(), "--cache", "none", "--nproc", "2",
-                               "--max-steps", "1000000", "--dist-timeout", "10"});
+  auto r = test::run_emopiano({"train", "--data", corpus().string(), "--config", write_config(dir, 4).string(), "--out",
+                               out.string(), "--log", log.string(), "--cache", "none", "--nproc", "2", "--max-steps",
+                               "1000000", "--dist-timeout", "10"});
   const double ended = std::chrono::duration<double>(Clock::now() - started).count();
   killer.join();
   ASSERT_GT(killed_at.load(), 0.0) << "rank 1 was never found running\n" << r.err;
@@ -204,12 +215,12 @@ TEST(TrainDistributed, KillingARankMakesTheRunFailWithinTheTimeout) {
 
 TEST(TrainDistributed, RejectsNprocWithARank) {
   const fs::path dir = test::temp_dir("cli-dist-args");
-  auto r = test::run_emopiano({"train", "--data", corpus().string(), "--config", write_config(dir, 4).string(),
-                               "--out", (dir / "m.pt").string(), "--nproc", "2", "--rank", "1"});
+  auto r = test::run_emopiano({"train", "--data", corpus().string(), "--config", write_config(dir, 4).string(), "--out",
+                               (dir / "m.pt").string(), "--nproc", "2", "--rank", "1"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("--nproc starts the ranks itself"), std::string::npos) << r.err;
-  r = test::run_emopiano({"train", "--data", corpus().string(), "--config", write_config(dir, 4).string(),
-                          "--out", (dir / "m.pt").string(), "--rank", "2", "--world-size", "2"});
+  r = test::run_emopiano({"train", "--data", corpus().string(), "--config", write_config(dir, 4).string(), "--out",
+                          (dir / "m.pt").string(), "--rank", "2", "--world-size", "2"});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("rank 2 is not in 0..1"), std::string::npos) << r.err;
 }

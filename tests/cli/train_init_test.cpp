@@ -17,22 +17,33 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path labelled() {
-  static const fs::path path = test::write_corpus(
-      "cli-init-corpus", {{"a", test::melody({60, 62, 64, 65, 67, 69, 71, 72}, 6), "Q1", "train"},
-                          {"b", test::melody({57, 60, 64, 69, 64, 60}, 2), "Q3", "train"},
-                          {"c", test::melody({62, 66, 69}, 4), "Q4", "train"},
-                          {"d", test::melody({57, 60, 64}, 3), "Q3", "val"}});
+  static const fs::path path =
+      test::write_corpus("cli-init-corpus", {{"a", test::melody({60, 62, 64, 65, 67, 69, 71, 72}, 6), "Q1", "train"},
+                                             {"b", test::melody({57, 60, 64, 69, 64, 60}, 2), "Q3", "train"},
+                                             {"c", test::melody({62, 66, 69}, 4), "Q4", "train"},
+                                             {"d", test::melody({57, 60, 64}, 3), "Q3", "val"}});
   return path;
 }
 
 fs::path write_config(const fs::path& dir, const std::string& name, int d_model, bool keys, double dropout) {
-  nlohmann::json j = {
-      {"model", {{"n_layers", 2}, {"d_model", d_model}, {"n_heads", 2}, {"d_ff", 64}, {"context_length", 32},
-                 {"dropout", 0.0}, {"max_bars", 32}}},
-      {"tokenizer", {{"use_key", keys}, {"emotion_token", !keys}}},
-      {"train", {{"max_steps", 4}, {"batch_size", 4}, {"learning_rate", 0.003}, {"warmup_steps", 1},
-                 {"checkpoint_every", 0}, {"bf16", "off"}, {"emotion_dropout", dropout},
-                 {"join_probability", dropout > 0 ? 0.5 : 0.0}}}};
+  nlohmann::json j = {{"model",
+                       {{"n_layers", 2},
+                        {"d_model", d_model},
+                        {"n_heads", 2},
+                        {"d_ff", 64},
+                        {"context_length", 32},
+                        {"dropout", 0.0},
+                        {"max_bars", 32}}},
+                      {"tokenizer", {{"use_key", keys}, {"emotion_token", !keys}}},
+                      {"train",
+                       {{"max_steps", 4},
+                        {"batch_size", 4},
+                        {"learning_rate", 0.003},
+                        {"warmup_steps", 1},
+                        {"checkpoint_every", 0},
+                        {"bf16", "off"},
+                        {"emotion_dropout", dropout},
+                        {"join_probability", dropout > 0 ? 0.5 : 0.0}}}};
   const fs::path path = dir / name;
   std::ofstream(path) << j.dump();
   return path;
@@ -51,10 +62,9 @@ TEST(CliTrainInit, PretrainUnlabelledThenFineTuneFromItsWeights) {
   ASSERT_EQ(pre.code, 0) << pre.err;
   EXPECT_NE(pre.err.find("unlabelled"), std::string::npos) << pre.err;
 
-  auto fine = test::run_emopiano({"train", "--data", labelled().string(), "--config",
-                                  write_config(dir, "fine.json", 32, true, 0.2).string(), "--init",
-                                  (dir / "pre.pt").string(), "--out", (dir / "fine.pt").string(), "--cache", "none",
-                                  "--threads", "1"});
+  auto fine = test::run_emopiano(
+      {"train", "--data", labelled().string(), "--config", write_config(dir, "fine.json", 32, true, 0.2).string(),
+       "--init", (dir / "pre.pt").string(), "--out", (dir / "fine.pt").string(), "--cache", "none", "--threads", "1"});
   ASSERT_EQ(fine.code, 0) << fine.err;
   EXPECT_NE(fine.err.find("initialised from"), std::string::npos) << fine.err;
   auto meta = nlohmann::json::parse(Model::load(dir / "fine.pt").metadata_json());

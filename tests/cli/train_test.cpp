@@ -14,9 +14,9 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(CliTrain, WithoutAConfigTrainsLikeTheBundledModel) {
-  const fs::path data = test::write_corpus(
-      "cli-train-data", {{"a", test::melody({60, 62, 64, 65, 67, 69, 71, 72}, 4), "Q1", "train"},
-                         {"b", test::melody({57, 60, 64}, 3), "Q3", "val"}});
+  const fs::path data =
+      test::write_corpus("cli-train-data", {{"a", test::melody({60, 62, 64, 65, 67, 69, 71, 72}, 4), "Q1", "train"},
+                                            {"b", test::melody({57, 60, 64}, 3), "Q3", "val"}});
   const fs::path out = test::temp_dir("cli-train") / "m.pt";
   const auto r = test::run_emopiano(
       {"train", "--data", data.string(), "--out", out.string(), "--max-steps", "1", "--threads", "1"});

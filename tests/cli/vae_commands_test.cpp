@@ -61,8 +61,9 @@ class VaeCommands : public ::testing::Test {
     std::ofstream(dir_ / "config.json") << R"({"vae": {"encoder_layers": 1, "decoder_layers": 1, "d_model": 32,
       "n_heads": 2, "d_ff": 64, "latent_dim": 8, "segment_bars": 2, "max_segment_tokens": 96},
       "train": {"batch_size": 4, "eval_every": 0, "checkpoint_every": 0, "warmup_steps": 2}})";
-    train_ = test::run_emopiano({"train-vae", "--data", csv_.string(), "--out", (dir_ / "vae.pt").string(), "--config",
-                                 (dir_ / "config.json").string(), "--max-steps", "6", "--threads", "1", "--cache", "none"});
+    train_ =
+        test::run_emopiano({"train-vae", "--data", csv_.string(), "--out", (dir_ / "vae.pt").string(), "--config",
+                            (dir_ / "config.json").string(), "--max-steps", "6", "--threads", "1", "--cache", "none"});
   }
   static std::string fmt_name(const char* split, int q) { return std::string(split) + std::to_string(q); }
   static fs::path piece(const char* name) { return csv_.parent_path() / (std::string(name) + ".mid"); }
@@ -89,12 +90,14 @@ TEST_F(VaeCommands, TrainWritesAVaeWithAttributeVectors) {
 
 TEST_F(VaeCommands, SampleEncodeDecodeInterpolateVariationsTransform) {
   ASSERT_EQ(train_.code, 0) << all_output(train_);
-  auto r = test::run_emopiano(with_vae({"vae-sample", "--emotion", "sad", "--num", "2", "-o", (dir_ / "s.mid").string()}));
+  auto r =
+      test::run_emopiano(with_vae({"vae-sample", "--emotion", "sad", "--num", "2", "-o", (dir_ / "s.mid").string()}));
   ASSERT_EQ(r.code, 0) << all_output(r);
   EXPECT_NO_THROW(read_midi_file(dir_ / "s-1.mid"));
   EXPECT_NO_THROW(read_midi_file(dir_ / "s-2.mid"));
 
-  r = test::run_emopiano(with_vae({"encode", piece("test0").string(), "--emotion", "Q1", "-o", (dir_ / "z.json").string()}));
+  r = test::run_emopiano(
+      with_vae({"encode", piece("test0").string(), "--emotion", "Q1", "-o", (dir_ / "z.json").string()}));
   ASSERT_EQ(r.code, 0) << all_output(r);
   std::ifstream in(dir_ / "z.json");
   auto z = nlohmann::json::parse(in);
@@ -113,26 +116,26 @@ TEST_F(VaeCommands, SampleEncodeDecodeInterpolateVariationsTransform) {
                                    "--emotion-b", "Q3", "--steps", "3", "-o", (dir_ / "i.mid").string()}));
   ASSERT_EQ(r.code, 0) << all_output(r);
   for (const char* f : {"i-1.mid", "i-2.mid", "i-3.mid"}) EXPECT_TRUE(fs::exists(dir_ / f)) << f;
-  r = test::run_emopiano(with_vae({"interpolate", piece("test0").string(), piece("test2").string(), "--emotion-a", "Q1",
-                                   "--emotion-b", "Q3", "--steps", "3", "--mode", "linear", "--join", "-o",
-                                   (dir_ / "joined.mid").string()}));
+  r = test::run_emopiano(
+      with_vae({"interpolate", piece("test0").string(), piece("test2").string(), "--emotion-a", "Q1", "--emotion-b",
+                "Q3", "--steps", "3", "--mode", "linear", "--join", "-o", (dir_ / "joined.mid").string()}));
   ASSERT_EQ(r.code, 0) << all_output(r);
   EXPECT_NO_THROW(read_midi_file(dir_ / "joined.mid"));
 
   r = test::run_emopiano(with_vae({"variations", piece("test1").string(), "--emotion", "Q2", "--num", "2",
                                    "--similarity", "0.5", "-o", (dir_ / "v.mid").string()}));
   ASSERT_EQ(r.code, 0) << all_output(r);
-  const auto variations = vae.variations(read_midi_file(piece("test1")), EmotionMix::from_quadrant(Quadrant::Q2),
-                                         0.5f, 2, command_sampling());
+  const auto variations = vae.variations(read_midi_file(piece("test1")), EmotionMix::from_quadrant(Quadrant::Q2), 0.5f,
+                                         2, command_sampling());
   ASSERT_EQ(variations.size(), 2u);
   for (int i = 0; i < 2; ++i) {
     const fs::path file = dir_ / fmt_name("v-", i + 1).append(".mid");
-    EXPECT_EQ(notes_of(file), notes_of(variations[size_t(i)].score)) << file;
+    EXPECT_EQ(notes_of(file), notes_of(variations[static_cast<size_t>(i)].score)) << file;
     EXPECT_NE(notes_of(file), notes_of(piece("test1"))) << file << " is the input unchanged";
   }
 
-  r = test::run_emopiano(with_vae({"transform", piece("test0").string(), "--from", "happy", "--to", "sad", "-o",
-                                   (dir_ / "t.mid").string()}));
+  r = test::run_emopiano(with_vae(
+      {"transform", piece("test0").string(), "--from", "happy", "--to", "sad", "-o", (dir_ / "t.mid").string()}));
   ASSERT_EQ(r.code, 0) << all_output(r);
   const Score transformed =
       vae.transform(read_midi_file(piece("test0")), Quadrant::Q1, Quadrant::Q3, 1.0f, command_sampling());
@@ -142,9 +145,9 @@ TEST_F(VaeCommands, SampleEncodeDecodeInterpolateVariationsTransform) {
 
 TEST_F(VaeCommands, EvaluateVaePrintsAndWritesTheFigures) {
   ASSERT_EQ(train_.code, 0) << all_output(train_);
-  auto r = test::run_emopiano(with_vae({"evaluate-vae", "--data", csv_.string(), "--cache", "none", "--segments", "8",
-                                        "--pairs", "2", "--transform-pieces", "0", "--json",
-                                        (dir_ / "eval.json").string()}));
+  auto r = test::run_emopiano(
+      with_vae({"evaluate-vae", "--data", csv_.string(), "--cache", "none", "--segments", "8", "--pairs", "2",
+                "--transform-pieces", "0", "--json", (dir_ / "eval.json").string()}));
   ASSERT_EQ(r.code, 0) << all_output(r);
   std::ifstream in(dir_ / "eval.json");
   auto j = nlohmann::json::parse(in);
@@ -157,7 +160,8 @@ TEST_F(VaeCommands, EvaluateVaePrintsAndWritesTheFigures) {
 
 TEST_F(VaeCommands, BadInputGetsAClearMessage) {
   ASSERT_EQ(train_.code, 0) << all_output(train_);
-  auto r = test::run_emopiano(with_vae({"transform", piece("test0").string(), "--from", "Q1", "-o", (dir_ / "x.mid").string()}));
+  auto r = test::run_emopiano(
+      with_vae({"transform", piece("test0").string(), "--from", "Q1", "-o", (dir_ / "x.mid").string()}));
   EXPECT_NE(r.code, 0);
   EXPECT_NE(all_output(r).find("--to"), std::string::npos) << all_output(r);
   std::ofstream(dir_ / "bad.mid") << "MThd not really";

@@ -138,7 +138,7 @@ TEST(Capsule, TheReaderTakesLinesAsTheyArrive) {
   EXPECT_EQ(row->emotion.dominant(), Quadrant::Q3);
   EXPECT_EQ(row->line, 2);
   EXPECT_THROW(reader.read_line("1,0,0,1,0"), Error);  // backwards
-  EXPECT_TRUE(reader.read_line("3,0,0,1,0"));           // the reader goes on after an error
+  EXPECT_TRUE(reader.read_line("3,0,0,1,0"));          // the reader goes on after an error
 }
 
 TEST(EmotionSmoother, WithoutSmoothingFollowsTheRows) {

@@ -161,8 +161,7 @@ TEST(EmotionMix, LerpBlendsAndClampsT) {
 
 TEST(EmotionMix, ToStringPureAndMixed) {
   EXPECT_EQ(EmotionMix::from_quadrant(Quadrant::Q2).to_string(), "Q2");
-  EXPECT_EQ(EmotionMix::from_probabilities({0.1f, 0.6f, 0.2f, 0.1f}).to_string(),
-            "0.10,0.60,0.20,0.10");
+  EXPECT_EQ(EmotionMix::from_probabilities({0.1f, 0.6f, 0.2f, 0.1f}).to_string(), "0.10,0.60,0.20,0.10");
 }
 
 TEST(EmotionMix, ParseQuadrantsMoodsWeightsAndValenceArousal) {
@@ -268,8 +267,7 @@ TEST(EmotionTrajectory, ParseRejectsMalformedText) {
 TEST(EmotionTrajectory, ConstructorRejectsBadBars) {
   using K = EmotionTrajectory::Keyframe;
   invalid_argument_message([] { EmotionTrajectory({K{-1.0, EmotionMix()}}); });
-  invalid_argument_message(
-      [] { EmotionTrajectory({K{0.0, EmotionMix()}, K{std::nan(""), EmotionMix()}}); });
+  invalid_argument_message([] { EmotionTrajectory({K{0.0, EmotionMix()}, K{std::nan(""), EmotionMix()}}); });
 }
 
 }  // namespace

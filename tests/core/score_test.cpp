@@ -106,7 +106,7 @@ TEST(Score, SustainStopsAtNextStrikeOfSameKey) {
   s.notes = {note(60, 0, 100), note(60, 200, 250), note(60, 200, 260, 1), note(62, 0, 100)};
   s.pedal = {{0, 0.0, true, 127}, {1000, 0.0, false, 0}};
   s.apply_sustain_pedal();
-  EXPECT_EQ(s.notes[0].end_tick, 200);   // cut where key 60 is struck again
+  EXPECT_EQ(s.notes[0].end_tick, 200);  // cut where key 60 is struck again
   EXPECT_EQ(s.notes[1].end_tick, 1000);
   EXPECT_EQ(s.notes[2].end_tick, 1000);  // another channel is another key
   EXPECT_EQ(s.notes[3].end_tick, 1000);

@@ -60,8 +60,7 @@ TEST(DatasetLayout, EmopiaLabelsFromCsvAndSplitsFromSplitFiles) {
   EXPECT_EQ(m["Q4_qq_0"]->split, Split::test);
   EXPECT_EQ(m["Q3_xyz_2"]->path, root / "EMOPIA_1.0" / "midis" / "Q3_xyz_2.mid");
   // Sorted by name.
-  for (size_t i = 1; i < layout.entries.size(); ++i)
-    EXPECT_LT(layout.entries[i - 1].name, layout.entries[i].name);
+  for (size_t i = 1; i < layout.entries.size(); ++i) EXPECT_LT(layout.entries[i - 1].name, layout.entries[i].name);
 }
 
 TEST(DatasetLayout, EmopiaFoundFromTheParentFolder) {
@@ -172,8 +171,7 @@ TEST(DatasetLayout, CsvWithoutHeaderAndBadRowsSkippedWithReasons) {
   EXPECT_EQ(layout.entries[0].name, "a");
   EXPECT_EQ(layout.entries[0].label, Quadrant::Q1);
   ASSERT_EQ(layout.skipped.size(), 4u);
-  EXPECT_NE(layout.skipped[0].reason.find("line 2: label 'angry'"), std::string::npos)
-      << layout.skipped[0].reason;
+  EXPECT_NE(layout.skipped[0].reason.find("line 2: label 'angry'"), std::string::npos) << layout.skipped[0].reason;
   EXPECT_NE(layout.skipped[1].reason.find("split 'holdout'"), std::string::npos) << layout.skipped[1].reason;
   EXPECT_NE(layout.skipped[2].reason.find("listed again (first on line 1)"), std::string::npos)
       << layout.skipped[2].reason;

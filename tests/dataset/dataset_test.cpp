@@ -48,7 +48,8 @@ fs::path make_folders(const std::string& tag) {
   for (int q = 1; q <= 4; ++q)
     for (int k = 0; k < 2; ++k) {
       fs::create_directories(root / ("Q" + std::to_string(q)));
-      write_midi_file(melody(q * 10 + k), root / ("Q" + std::to_string(q)) / ("piece" + std::to_string(q) + std::to_string(k) + ".mid"));
+      write_midi_file(melody(q * 10 + k),
+                      root / ("Q" + std::to_string(q)) / ("piece" + std::to_string(q) + std::to_string(k) + ".mid"));
     }
   return root;
 }
@@ -84,8 +85,7 @@ TEST(Dataset, FoldersLayoutTokenizesEveryFileWithItsEmotion) {
     total += static_cast<int64_t>(item.tokens.size());
   }
   EXPECT_EQ(ds.total_tokens(), total);
-  size_t in_splits = ds.split(Split::train).size() + ds.split(Split::validation).size() +
-                     ds.split(Split::test).size();
+  size_t in_splits = ds.split(Split::train).size() + ds.split(Split::validation).size() + ds.split(Split::test).size();
   EXPECT_EQ(in_splits, 8u);
 }
 

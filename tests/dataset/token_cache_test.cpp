@@ -150,7 +150,10 @@ TEST(TokenCache, DefaultFolderFollowsXdgCacheHome) {
   std::string saved = old ? old : "";
   setenv("XDG_CACHE_HOME", "/some/where", 1);
   EXPECT_EQ(default_cache_dir(), fs::path("/some/where/emopiano"));
-  if (old) setenv("XDG_CACHE_HOME", saved.c_str(), 1); else unsetenv("XDG_CACHE_HOME");
+  if (old)
+    setenv("XDG_CACHE_HOME", saved.c_str(), 1);
+  else
+    unsetenv("XDG_CACHE_HOME");
 }
 
 }  // namespace

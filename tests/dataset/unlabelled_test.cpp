@@ -31,7 +31,10 @@ std::vector<uint8_t> three_track_song(int transpose) {
   }
   for (int bar = 0; bar < 8; ++bar) {
     bridge.on(bar == 0 ? 0 : 0, 64 + transpose, 70, 1).off(1920, 64 + transpose, 1);
-    piano.on(0, 48 + transpose, 60, 2).on(0, 55 + transpose, 60, 2).off(1920, 48 + transpose, 2).off(0, 55 + transpose, 2);
+    piano.on(0, 48 + transpose, 60, 2)
+        .on(0, 55 + transpose, 60, 2)
+        .off(1920, 48 + transpose, 2)
+        .off(0, 55 + transpose, 2);
   }
   melody.end();
   bridge.end();
@@ -46,8 +49,8 @@ void write(const fs::path& path, const std::string& text) {
 
 void write(const fs::path& path, const std::vector<uint8_t>& bytes) {
   fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                             static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
 }
 
 fs::path make_pop909(const std::string& tag) {

@@ -19,10 +19,10 @@ EmotionPrediction predict(std::array<double, 4> p) {
 
 TEST(EmotionAccuracy, ConfusionRowsAreTruthColumnsArePredictions) {
   EmotionAccuracy a;
-  a.add(Quadrant::Q1, predict({0.7, 0.1, 0.1, 0.1}));  // right
-  a.add(Quadrant::Q1, predict({0.1, 0.6, 0.2, 0.1}));  // Q2: arousal right, valence wrong
-  a.add(Quadrant::Q2, predict({0.1, 0.2, 0.6, 0.1}));  // Q3: arousal wrong, valence right
-  a.add(Quadrant::Q3, predict({0.0, 0.1, 0.8, 0.1}));  // right
+  a.add(Quadrant::Q1, predict({0.7, 0.1, 0.1, 0.1}));           // right
+  a.add(Quadrant::Q1, predict({0.1, 0.6, 0.2, 0.1}));           // Q2: arousal right, valence wrong
+  a.add(Quadrant::Q2, predict({0.1, 0.2, 0.6, 0.1}));           // Q3: arousal wrong, valence right
+  a.add(Quadrant::Q3, predict({0.0, 0.1, 0.8, 0.1}));           // right
   a.add(Quadrant::Q4, predict({0.45, 0.0, 0.1, 0.45 + 1e-9}));  // Q4 right; valence .9 right, arousal .45 right
   EXPECT_EQ(a.total, 5);
   EXPECT_EQ(a.confusion[0][0], 1);

@@ -100,7 +100,7 @@ TEST(Metrics, GrooveConsistency) {
 
   Score differ = make_score();
   for (int beat = 0; beat < 4; ++beat) add(differ, 60, beat, 1);  // onsets 0 4 8 12 of 16
-  add(differ, 60, 4, 2);                                           // onsets 0 8
+  add(differ, 60, 4, 2);                                          // onsets 0 8
   add(differ, 60, 6, 2);
   // One pair of bars, Hamming distance 2 over 16 grid steps.
   EXPECT_NEAR(compute_metrics(finish(differ)).groove_consistency, 1.0 - 2.0 / 16.0, 1e-12);

@@ -30,7 +30,7 @@ class Script {
   uint8_t byte() { return at_ < size_ ? data_[at_++] : 0; }
   uint32_t u32() {
     uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v |= uint32_t(byte()) << (8 * i);
+    for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(byte()) << (8 * i);
     return v;
   }
   int32_t i32() { return static_cast<int32_t>(u32()); }
@@ -43,17 +43,17 @@ class Script {
       case 3: return 1e300;
       case 4: return -1e300;
       case 5: return std::numeric_limits<double>::denorm_min();
-      default: return double(i32()) / 1000.0;
+      default: return static_cast<double>(i32()) / 1000.0;
     }
   }
   size_t length(size_t limit) { return u32() % (limit + 1); }
   // A struct_size: the real one, 0, a little off, or anything.
   uint32_t struct_size(size_t real) {
     switch (byte() % 5) {
-      case 0: return uint32_t(real);
+      case 0: return static_cast<uint32_t>(real);
       case 1: return 0;
-      case 2: return uint32_t(real) - 4;
-      case 3: return uint32_t(real) + 4;
+      case 2: return static_cast<uint32_t>(real) - 4;
+      case 3: return static_cast<uint32_t>(real) + 4;
       default: return u32();
     }
   }
@@ -87,8 +87,9 @@ struct Padded {
 
 // A real MIDI file to feed the byte readers when the script asks for one.
 std::vector<uint8_t> small_midi() {
-  static const uint8_t bytes[] = {'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, 0, 0, 1, 1, 0xE0, 'M', 'T', 'r', 'k',
-                                  0,   0,   0,   13,  0, 0x90, 60, 100, 0x81, 0x70, 0x80, 60, 0, 0, 0xFF, 0x2F, 0};
+  static const uint8_t bytes[] = {'M', 'T',  'h',  'd',  0,    0,   0, 6, 0,    0,    0, 1,
+                                  1,   0xE0, 'M',  'T',  'r',  'k', 0, 0, 0,    13,   0, 0x90,
+                                  60,  100,  0x81, 0x70, 0x80, 60,  0, 0, 0xFF, 0x2F, 0};
   return std::vector<uint8_t>(bytes, bytes + sizeof bytes);
 }
 
@@ -132,8 +133,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const std::vector<uint8_t> midi = small_midi();
         int32_t* tokens = nullptr;
         size_t count = 0;
-        check(emopiano_tokenizer_encode_bytes(&tokens, &count, nulls ? nullptr : tokenizer, midi.data(),
-                                              midi.size(), &p.params));
+        check(emopiano_tokenizer_encode_bytes(&tokens, &count, nulls ? nullptr : tokenizer, midi.data(), midi.size(),
+                                              &p.params));
         emopiano_free(tokens);
         break;
       }
@@ -142,8 +143,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (auto& id : ids) id = s.i32() % 512;
         uint8_t* out = nullptr;
         size_t out_size = 0;
-        check(emopiano_tokenizer_decode_to_bytes(&out, &out_size, tokenizer, ids.empty() || nulls ? nullptr : ids.data(),
-                                                 ids.size()));
+        check(emopiano_tokenizer_decode_to_bytes(&out, &out_size, tokenizer,
+                                                 ids.empty() || nulls ? nullptr : ids.data(), ids.size()));
         emopiano_free(out);
         break;
       }
@@ -152,8 +153,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (float& w : weights) w = static_cast<float>(s.number());
         emopiano_emotion e{};
         check(emopiano_emotion_from_weights(nulls ? nullptr : &e, weights));
-        check(emopiano_emotion_from_valence_arousal(&e, static_cast<float>(s.number()),
-                                                    static_cast<float>(s.number())));
+        check(
+            emopiano_emotion_from_valence_arousal(&e, static_cast<float>(s.number()), static_cast<float>(s.number())));
         check(emopiano_trajectory_add(trajectory, s.number(), &e));
         break;
       }
@@ -168,8 +169,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       case 5: {
         char buffer[64];
         size_t needed = 0;
-        check(emopiano_tokenizer_token_to_string(nulls ? nullptr : buffer, s.length(sizeof buffer), &needed,
-                                                 tokenizer, s.i32()));
+        check(emopiano_tokenizer_token_to_string(nulls ? nullptr : buffer, s.length(sizeof buffer), &needed, tokenizer,
+                                                 s.i32()));
         break;
       }
       case 6: {

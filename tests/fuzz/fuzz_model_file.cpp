@@ -68,7 +68,7 @@ uint64_t check_tensors(const d::TensorContainer& c) {
     uint64_t elements = 1;
     for (int64_t dim : t.shape) {
       if (dim < 0) broken("negative dimension: " + t.name);
-      elements *= uint64_t(dim);
+      elements *= static_cast<uint64_t>(dim);
     }
     if (t.size != elements * d::stored_dtype_bytes(t.dtype)) broken("size does not match the shape: " + t.name);
     for (uint64_t i = 0; i < t.size; ++i) sum += c.data[t.offset + i];
@@ -104,17 +104,20 @@ void check_round_trip(const d::TensorContainer& c) {
   }
 }
 
-uint32_t get_u32(const uint8_t* p) { return uint32_t(p[0]) | uint32_t(p[1]) << 8 | uint32_t(p[2]) << 16 | uint32_t(p[3]) << 24; }
+uint32_t get_u32(const uint8_t* p) {
+  return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 |
+         static_cast<uint32_t>(p[3]) << 24;
+}
 uint64_t get_u64(const uint8_t* p) {
   uint64_t v = 0;
   for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
   return v;
 }
 void put_u32(uint8_t* p, uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = uint8_t(v >> (8 * i));
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
 }
 void put_u64(std::string& out, uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(char(v >> (8 * i)));
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
 }
 
 // Bytes mutated in place by libFuzzer within `max` bytes.
@@ -127,11 +130,24 @@ std::string mutate_bytes(std::string bytes, size_t max) {
 
 // A value that trips bounds and size checks more often than a random one.
 nlohmann::json interesting_number(std::minstd_rand& rng, uint64_t data_size) {
-  const uint64_t choices[] = {0, 1, 2, 63, 64, 65, data_size, data_size - 1, data_size + 1, data_size / 2,
-                              uint64_t(1) << 31, uint64_t(1) << 32, uint64_t(1) << 40, uint64_t(1) << 62,
-                              UINT64_MAX, UINT64_MAX / 4 + 1};
+  const uint64_t choices[] = {0,
+                              1,
+                              2,
+                              63,
+                              64,
+                              65,
+                              data_size,
+                              data_size - 1,
+                              data_size + 1,
+                              data_size / 2,
+                              static_cast<uint64_t>(1) << 31,
+                              static_cast<uint64_t>(1) << 32,
+                              static_cast<uint64_t>(1) << 40,
+                              static_cast<uint64_t>(1) << 62,
+                              UINT64_MAX,
+                              UINT64_MAX / 4 + 1};
   const size_t pick = rng() % (sizeof choices / sizeof *choices + 2);
-  if (pick == sizeof choices / sizeof *choices) return -int64_t(rng() % 3 + 1);
+  if (pick == sizeof choices / sizeof *choices) return -static_cast<int64_t>(rng() % 3 + 1);
   if (pick == sizeof choices / sizeof *choices + 1) return 1.5;
   return choices[pick];
 }
@@ -217,8 +233,7 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
     // Anything goes: the raw bytes, with only the checksum fixed up.
     out = mutate_bytes(std::string(reinterpret_cast<char*>(data), size), max_size);
     if (reseal && out.size() >= 4) {
-      put_u32(reinterpret_cast<uint8_t*>(out.data()) + out.size() - 4,
-              emopiano::crc32(out.data(), out.size() - 4));
+      put_u32(reinterpret_cast<uint8_t*>(out.data()) + out.size() - 4, emopiano::crc32(out.data(), out.size() - 4));
     }
   } else {
     const uint64_t header_size = get_u64(data + 12);

@@ -34,7 +34,7 @@ std::string shrunk(const d::TensorContainer& c, d::StoredDtype dtype, bool keep_
     uint64_t elements = 1;
     for (auto& dim : small.shape) {
       dim = std::min<int64_t>(dim, 2);
-      elements *= uint64_t(dim);
+      elements *= static_cast<uint64_t>(dim);
     }
     // The first bytes of the stored tensor, as many as the smaller one needs.
     if (elements * d::stored_dtype_bytes(small.dtype) > t.size) small.shape.assign(1, 0);
@@ -53,9 +53,8 @@ int main(int argc, char** argv) {
   const std::filesystem::path out = argv[1];
   int written = 0;
   try {
-    save(out / "empty.pt", d::build_tensor_container({{"model", nlohmann::json::object()},
-                                                      {"tokenizer", nlohmann::json::object()}},
-                                                     {}));
+    save(out / "empty.pt",
+         d::build_tensor_container({{"model", nlohmann::json::object()}, {"tokenizer", nlohmann::json::object()}}, {}));
     ++written;
     for (int i = 2; i < argc; ++i) {
       const std::filesystem::path path = argv[i];

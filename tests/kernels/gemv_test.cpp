@@ -43,12 +43,12 @@ TEST(Bf16, RoundsToNearestEven) {
 
 TEST(PackedMatrix, KeepsEveryValueRoundedToBf16) {
   const int64_t rows = 19, cols = 7;
-  auto w = random_values(size_t(rows * cols), 1, 1.0f);
+  auto w = random_values(static_cast<size_t>(rows * cols), 1, 1.0f);
   PackedMatrix m(w.data(), rows, cols, cols);
   EXPECT_EQ(m.panels(), 2);
   EXPECT_EQ(m.column_pairs(), 4);
   for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c) EXPECT_EQ(m.at(r, c), from_bf16(to_bf16(w[size_t(r * cols + c)])));
+    for (int64_t c = 0; c < cols; ++c) EXPECT_EQ(m.at(r, c), from_bf16(to_bf16(w[static_cast<size_t>(r * cols + c)])));
 }
 
 TEST(Gemv, ScalarKernelIsAlwaysSupported) { EXPECT_TRUE(gemv_isa_supported(GemvIsa::scalar)); }
@@ -64,26 +64,27 @@ TEST(Gemv, EveryKernelMatchesADoubleProductOnOddSizes) {
     for (const Case& c : cases) {
       for (int64_t n : {1, 2, 3}) {
         SCOPED_TRACE(testing::Message() << gemv_isa_name(isa) << " " << c.rows << "x" << c.cols << " n=" << n);
-        auto w = random_values(size_t(c.rows * c.cols), uint32_t(c.rows * 7 + c.cols), 0.5f);
-        auto bias = random_values(size_t(c.rows), 3, 1.0f);
+        auto w = random_values(static_cast<size_t>(c.rows * c.cols), static_cast<uint32_t>(c.rows * 7 + c.cols), 0.5f);
+        auto bias = random_values(static_cast<size_t>(c.rows), 3, 1.0f);
         const int64_t x_stride = c.cols + 3, y_stride = c.rows + 5;
-        auto x = random_values(size_t(n * x_stride), 4, 1.0f);
+        auto x = random_values(static_cast<size_t>(n * x_stride), 4, 1.0f);
         PackedMatrix m(w.data(), c.rows, c.cols, c.cols);
-        std::vector<float> y(size_t(n * y_stride), -7.0f);
+        std::vector<float> y(static_cast<size_t>(n * y_stride), -7.0f);
         gemv(isa, m, bias.data(), x.data(), x_stride, y.data(), y_stride, n);
         for (int64_t i = 0; i < n; ++i) {
           for (int64_t r = 0; r < c.rows; ++r) {
-            double exact = bias[size_t(r)], scale = std::fabs(bias[size_t(r)]);
+            double exact = bias[static_cast<size_t>(r)], scale = std::fabs(bias[static_cast<size_t>(r)]);
             for (int64_t k = 0; k < c.cols; ++k) {
-              const double term = double(m.at(r, k)) * double(x[size_t(i * x_stride + k)]);
+              const double term =
+                  static_cast<double>(m.at(r, k)) * static_cast<double>(x[static_cast<size_t>(i * x_stride + k)]);
               exact += term;
               scale += std::fabs(term);
             }
-            ASSERT_NEAR(y[size_t(i * y_stride + r)], exact, tolerance(isa) * scale + 1e-30)
+            ASSERT_NEAR(y[static_cast<size_t>(i * y_stride + r)], exact, tolerance(isa) * scale + 1e-30)
                 << "row " << r << " of x row " << i;
           }
           // Nothing written past the rows of y.
-          for (int64_t r = c.rows; r < y_stride; ++r) ASSERT_EQ(y[size_t(i * y_stride + r)], -7.0f);
+          for (int64_t r = c.rows; r < y_stride; ++r) ASSERT_EQ(y[static_cast<size_t>(i * y_stride + r)], -7.0f);
         }
       }
     }
@@ -93,8 +94,8 @@ TEST(Gemv, EveryKernelMatchesADoubleProductOnOddSizes) {
 
 TEST(Gemv, TwoRowsGiveWhatEachRowGivesAlone) {
   const int64_t rows = 45, cols = 77;
-  auto w = random_values(size_t(rows * cols), 9, 0.5f);
-  auto x = random_values(size_t(2 * cols), 10, 1.0f);
+  auto w = random_values(static_cast<size_t>(rows * cols), 9, 0.5f);
+  auto x = random_values(static_cast<size_t>(2 * cols), 10, 1.0f);
   PackedMatrix m(w.data(), rows, cols, cols);
   for (GemvIsa isa : kAll) {
     if (!gemv_isa_supported(isa)) continue;
@@ -104,8 +105,8 @@ TEST(Gemv, TwoRowsGiveWhatEachRowGivesAlone) {
     gemv(isa, m, nullptr, x.data(), cols, first.data(), rows, 1);
     gemv(isa, m, nullptr, x.data() + cols, cols, second.data(), rows, 1);
     for (int64_t r = 0; r < rows; ++r) {
-      EXPECT_EQ(both[size_t(r)], first[size_t(r)]) << gemv_isa_name(isa);
-      EXPECT_EQ(both[size_t(rows + r)], second[size_t(r)]) << gemv_isa_name(isa);
+      EXPECT_EQ(both[static_cast<size_t>(r)], first[static_cast<size_t>(r)]) << gemv_isa_name(isa);
+      EXPECT_EQ(both[static_cast<size_t>(rows + r)], second[static_cast<size_t>(r)]) << gemv_isa_name(isa);
     }
   }
 }

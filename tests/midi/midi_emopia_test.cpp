@@ -76,18 +76,16 @@ TEST(MidiEmopia, NotesMatchMido) {
 std::vector<uint8_t> mutate(std::vector<uint8_t> b, std::mt19937& rng) {
   switch (rng() % 4) {
     case 0:
-      for (int i = 0, n = 1 + rng() % 4; i < n; ++i) b[rng() % b.size()] ^= uint8_t(1u << (rng() % 8));
+      for (int i = 0, n = 1 + rng() % 4; i < n; ++i) b[rng() % b.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
       break;
-    case 1:
-      b.resize(rng() % b.size());
-      break;
+    case 1: b.resize(rng() % b.size()); break;
     case 2: {
       const size_t at = rng() % (b.size() + 1);
-      for (int i = 0, n = 1 + rng() % 8; i < n; ++i) b.insert(b.begin() + static_cast<long>(at), uint8_t(rng()));
+      for (int i = 0, n = 1 + rng() % 8; i < n; ++i)
+        b.insert(b.begin() + static_cast<long>(at), static_cast<uint8_t>(rng()));
       break;
     }
-    default:
-      b[rng() % b.size()] = uint8_t(rng());
+    default: b[rng() % b.size()] = static_cast<uint8_t>(rng());
   }
   return b;
 }

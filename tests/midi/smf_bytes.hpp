@@ -31,15 +31,12 @@ class TrackBytes {
   TrackBytes& on(uint32_t delta, int pitch, int velocity = 80, int channel = 0) {
     return event(delta, {0x90 | channel, pitch, velocity});
   }
-  TrackBytes& off(uint32_t delta, int pitch, int channel = 0) {
-    return event(delta, {0x80 | channel, pitch, 64});
-  }
-  TrackBytes& pedal(uint32_t delta, int value, int channel = 0) {
-    return event(delta, {0xB0 | channel, 64, value});
-  }
+  TrackBytes& off(uint32_t delta, int pitch, int channel = 0) { return event(delta, {0x80 | channel, pitch, 64}); }
+  TrackBytes& pedal(uint32_t delta, int value, int channel = 0) { return event(delta, {0xB0 | channel, 64, value}); }
   TrackBytes& tempo(uint32_t delta, double bpm) {
     const uint32_t mpqn = static_cast<uint32_t>(60e6 / bpm + 0.5);
-    return event(delta, {0xFF, 0x51, 3, int(mpqn >> 16) & 0xFF, int(mpqn >> 8) & 0xFF, int(mpqn) & 0xFF});
+    return event(delta, {0xFF, 0x51, 3, static_cast<int>(mpqn >> 16) & 0xFF, static_cast<int>(mpqn >> 8) & 0xFF,
+                         static_cast<int>(mpqn) & 0xFF});
   }
   TrackBytes& time_signature(uint32_t delta, int numerator, int denominator_power) {
     return event(delta, {0xFF, 0x58, 4, numerator, denominator_power, 24, 8});
@@ -58,8 +55,8 @@ inline std::vector<uint8_t> smf_bytes(int format, int division, const std::vecto
                                       int declared_tracks = -1) {
   std::vector<uint8_t> out{'M', 'T', 'h', 'd', 0, 0, 0, 6};
   const int n = declared_tracks >= 0 ? declared_tracks : static_cast<int>(tracks.size());
-  out.insert(out.end(), {uint8_t(format >> 8), uint8_t(format), uint8_t(n >> 8), uint8_t(n),
-                         uint8_t(division >> 8), uint8_t(division)});
+  out.insert(out.end(), {static_cast<uint8_t>(format >> 8), static_cast<uint8_t>(format), static_cast<uint8_t>(n >> 8),
+                         static_cast<uint8_t>(n), static_cast<uint8_t>(division >> 8), static_cast<uint8_t>(division)});
   for (const auto& t : tracks) {
     out.insert(out.end(), {'M', 'T', 'r', 'k'});
     put_u32(out, static_cast<uint32_t>(t.data.size()));

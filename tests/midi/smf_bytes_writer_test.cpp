@@ -101,7 +101,10 @@ TEST(SmfBytesWriter, BytesNeedNoTemporaryDirectory) {
   std::vector<uint8_t> bytes;
   EXPECT_NO_THROW(bytes = write_midi_bytes(random_score(3)));
   EXPECT_NO_THROW(read_midi_bytes(bytes.data(), bytes.size()));
-  if (old) setenv("TMPDIR", saved.c_str(), 1); else unsetenv("TMPDIR");
+  if (old)
+    setenv("TMPDIR", saved.c_str(), 1);
+  else
+    unsetenv("TMPDIR");
 }
 
 TEST(SmfBytesWriter, RejectsTicksGoingBackwards) {

@@ -52,7 +52,9 @@ TEST(SmfValidator, RejectsSmpteDivisionAsUnsupported) {
   expect_rejected(smf_bytes(0, 0xE728, {simple_track()}), {"SMPTE"}, ErrorCode::unsupported);
 }
 
-TEST(SmfValidator, RejectsZeroTicksPerBeat) { expect_rejected(smf_bytes(0, 0, {simple_track()}), {"0 ticks per beat"}); }
+TEST(SmfValidator, RejectsZeroTicksPerBeat) {
+  expect_rejected(smf_bytes(0, 0, {simple_track()}), {"0 ticks per beat"});
+}
 
 TEST(SmfValidator, RejectsNoTracksDeclared) { expect_rejected(smf_bytes(1, 480, {}, 0), {"no tracks"}); }
 

@@ -91,10 +91,11 @@ TEST(EmotionClassifier, PredictionIsADistributionWithArousalAndValence) {
   for (double x : p.probabilities) EXPECT_GT(x, 0.0);
   EXPECT_NEAR(p.arousal, p.probabilities[0] + p.probabilities[1], 1e-12);
   EXPECT_NEAR(p.valence, p.probabilities[0] + p.probabilities[3], 1e-12);
-  const int best = int(std::max_element(p.probabilities.begin(), p.probabilities.end()) - p.probabilities.begin());
+  const int best =
+      static_cast<int>(std::max_element(p.probabilities.begin(), p.probabilities.end()) - p.probabilities.begin());
   EXPECT_EQ(static_cast<int>(p.quadrant), best);
-  const auto length = int64_t(detail::make_classifier_input(c.tokenizer(), tokens).tokens.size());
-  EXPECT_EQ(p.windows, int(detail::inference_window_starts(length, 24, 4).size()));
+  const auto length = static_cast<int64_t>(detail::make_classifier_input(c.tokenizer(), tokens).tokens.size());
+  EXPECT_EQ(p.windows, static_cast<int>(detail::inference_window_starts(length, 24, 4).size()));
 }
 
 TEST(EmotionClassifier, EmotionTokenIsIgnored) {
@@ -113,7 +114,7 @@ TEST(EmotionClassifier, LongPiecesAverageTheirWindows) {
   auto tokens = piece_tokens(c.tokenizer(), 40, 55, Quadrant::Q1);
   auto input = detail::make_classifier_input(c.tokenizer(), tokens);
   ASSERT_GT(input.tokens.size(), 3u * 24u);
-  auto starts = detail::inference_window_starts(int64_t(input.tokens.size()), 24, 4);
+  auto starts = detail::inference_window_starts(static_cast<int64_t>(input.tokens.size()), 24, 4);
   ASSERT_EQ(starts.size(), 4u);
   // Each window on its own, then the mean.
   auto& net = *impl_of(c).net;
@@ -121,9 +122,10 @@ TEST(EmotionClassifier, LongPiecesAverageTheirWindows) {
   std::array<double, 4> mean{};
   for (int64_t s : starts) {
     auto t = torch::tensor(std::vector<int64_t>(input.tokens.begin() + s, input.tokens.begin() + s + 24)).unsqueeze(0);
-    auto p = torch::tensor(std::vector<int64_t>(input.positions.begin() + s, input.positions.begin() + s + 24)).unsqueeze(0);
+    auto p =
+        torch::tensor(std::vector<int64_t>(input.positions.begin() + s, input.positions.begin() + s + 24)).unsqueeze(0);
     auto probs = torch::softmax(net.forward(t, p, torch::ones({1, 24})), -1);
-    for (int q = 0; q < 4; ++q) mean[q] += probs[0][q].item<double>() / double(starts.size());
+    for (int q = 0; q < 4; ++q) mean[q] += probs[0][q].item<double>() / static_cast<double>(starts.size());
   }
   auto pred = c.classify_tokens(tokens);
   EXPECT_EQ(pred.windows, 4);

@@ -97,8 +97,7 @@ TEST(EmotionTransformer, CachedStepByStepEqualsFullForward) {
   // Buffers hold the whole context; the first 24 positions are filled.
   EXPECT_EQ(cache.keys[0].sizes().vec(), (std::vector<int64_t>{2, 4, 64, 8}));
   auto stepped = torch::cat(steps, 1);
-  EXPECT_TRUE(torch::allclose(full, stepped, 1e-4, 1e-5))
-      << (full - stepped).abs().max().item<float>();
+  EXPECT_TRUE(torch::allclose(full, stepped, 1e-4, 1e-5)) << (full - stepped).abs().max().item<float>();
 }
 
 TEST(EmotionTransformer, CachedChunksEqualFullForward) {
@@ -185,9 +184,8 @@ TEST(EmotionTransformer, KeyInputChangesOutputAndCachedPathAgrees) {
   KVCache cache;
   auto first = net->forward_cached(in.tokens.slice(1, 0, 6), in.bars.slice(1, 0, 6), in.positions.slice(1, 0, 6),
                                    in.emotion.slice(1, 0, 6), cache, change.slice(1, 0, 6));
-  auto second = net->forward_cached(in.tokens.slice(1, 6, 10), in.bars.slice(1, 6, 10),
-                                    in.positions.slice(1, 6, 10), in.emotion.slice(1, 6, 10), cache,
-                                    change.slice(1, 6, 10));
+  auto second = net->forward_cached(in.tokens.slice(1, 6, 10), in.bars.slice(1, 6, 10), in.positions.slice(1, 6, 10),
+                                    in.emotion.slice(1, 6, 10), cache, change.slice(1, 6, 10));
   EXPECT_TRUE(torch::allclose(torch::cat({first, second}, 1), lchange, 1e-4, 1e-4));
   EXPECT_THROW(net->forward(in.tokens, in.bars, in.positions, in.emotion, none.slice(1, 0, 5)), Error);
 }
@@ -256,8 +254,7 @@ TEST(EmotionTransformer, GradientsReachEveryParameter) {
   net->train();
   auto in = random_inputs(2, 10, 43);
   auto logits = net->forward(in.tokens, in.bars, in.positions, in.emotion);
-  auto loss = torch::nn::functional::cross_entropy(logits.reshape({-1, kVocab}),
-                                                   in.tokens.reshape({-1}));
+  auto loss = torch::nn::functional::cross_entropy(logits.reshape({-1, kVocab}), in.tokens.reshape({-1}));
   loss.backward();
   for (auto& p : net->named_parameters()) {
     ASSERT_TRUE(p.value().grad().defined()) << p.key();

@@ -1,8 +1,8 @@
 // Model files: round trips, and every kind of damaged file rejected clearly.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <cstring>
@@ -113,8 +113,7 @@ TEST_F(ModelFileTest, RoundTripGivesIdenticalLogitsConfigAndMetadata) {
   Model loaded = Model::load(path_);
   EXPECT_TRUE(loaded.config() == model_->config());
   EXPECT_TRUE(loaded.tokenizer().config() == model_->tokenizer().config());
-  EXPECT_EQ(nlohmann::json::parse(loaded.metadata_json()),
-            nlohmann::json::parse(R"({"steps": 12, "val_loss": 3.5})"));
+  EXPECT_EQ(nlohmann::json::parse(loaded.metadata_json()), nlohmann::json::parse(R"({"steps": 12, "val_loss": 3.5})"));
   EXPECT_EQ(loaded.parameter_count(), model_->parameter_count());
   EXPECT_TRUE(torch::equal(logits_of(loaded), logits_of(*model_)));
   EXPECT_FALSE(impl_of(loaded).net->is_training());
@@ -153,7 +152,8 @@ TEST_F(ModelFileTest, SaveLeavesNoTemporaryFiles) {
 
 TEST_F(ModelFileTest, TruncatedFilesAreRejectedNamingTheFile) {
   const size_t n = bytes_.size();
-  for (size_t keep : {size_t(0), size_t(5), size_t(10), size_t(19), size_t(100), n / 2, n - 5, n - 1}) {
+  for (size_t keep : {static_cast<size_t>(0), static_cast<size_t>(5), static_cast<size_t>(10), static_cast<size_t>(19),
+                      static_cast<size_t>(100), n / 2, n - 5, n - 1}) {
     Error e = load_error(bytes_.substr(0, keep), "cut.pt");
     EXPECT_EQ(e.code(), ErrorCode::format) << keep << ": " << e.what();
     EXPECT_NE(std::string(e.what()).find("cut.pt"), std::string::npos) << e.what();
@@ -164,7 +164,7 @@ TEST_F(ModelFileTest, TruncatedFilesAreRejectedNamingTheFile) {
 TEST_F(ModelFileTest, FlippedByteFailsTheChecksum) {
   for (size_t at : {bytes_.size() / 2, bytes_.size() - 100}) {
     auto damaged = bytes_;
-    damaged[at] = char(damaged[at] ^ 0x10);
+    damaged[at] = static_cast<char>(damaged[at] ^ 0x10);
     Error e = load_error(damaged);
     EXPECT_EQ(e.code(), ErrorCode::format);
     EXPECT_NE(std::string(e.what()).find("checksum"), std::string::npos) << e.what();

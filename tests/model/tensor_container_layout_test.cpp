@@ -20,9 +20,10 @@ namespace {
 const std::vector<float> kWeights = {1.0f, -2.0f, 3.5f, 0.25f, 8.0f, -0.5f};
 const std::vector<uint16_t> kHalves = {0x3c00, 0xc000, 0x4300};
 
-std::string two_tensor_file(nlohmann::json header = {{"model", {{"n_layers", 1}}}, {"tokenizer", nlohmann::json::object()}}) {
-  return build_tensor_container(header, {{"w", StoredDtype::f32, {2, 3}, kWeights.data()},
-                                         {"h", StoredDtype::bf16, {3}, kHalves.data()}});
+std::string two_tensor_file(nlohmann::json header = {{"model", {{"n_layers", 1}}},
+                                                     {"tokenizer", nlohmann::json::object()}}) {
+  return build_tensor_container(
+      header, {{"w", StoredDtype::f32, {2, 3}, kWeights.data()}, {"h", StoredDtype::bf16, {3}, kHalves.data()}});
 }
 
 // `bytes` with its header text changed by `edit`, sealed again with the
@@ -91,7 +92,7 @@ TEST(TensorContainerLayout, DuplicateNamesAreRefused) {
 
 TEST(TensorContainerLayout, MalformedShapesAndDtypesAreRefused) {
   for (const nlohmann::json& shape : {nlohmann::json{2, -3}, nlohmann::json{2, 1.5}, nlohmann::json("2x3"),
-                                      nlohmann::json{uint64_t(1) << 62, uint64_t(1) << 62}}) {
+                                      nlohmann::json{static_cast<uint64_t>(1) << 62, uint64_t(1) << 62}}) {
     const auto bytes = edited(two_tensor_file(), [&](nlohmann::json& h) { h["tensors"][0]["shape"] = shape; });
     EXPECT_NE(refusal(bytes).find("tensor 'w' has a malformed shape"), std::string::npos) << shape;
   }
@@ -101,7 +102,7 @@ TEST(TensorContainerLayout, MalformedShapesAndDtypesAreRefused) {
 
 TEST(TensorContainerLayout, OffsetsPastTheDataAreRefusedWithoutOverflow) {
   // The data is 70 bytes: w at 0 (24 bytes), h at 64 (6 bytes).
-  for (uint64_t offset : {uint64_t(65), uint64_t(71), UINT64_MAX - 5}) {
+  for (uint64_t offset : {static_cast<uint64_t>(65), static_cast<uint64_t>(71), UINT64_MAX - 5}) {
     const auto bytes = edited(two_tensor_file(), [&](nlohmann::json& h) { h["tensors"][1]["offset"] = offset; });
     EXPECT_NE(refusal(bytes).find("tensor 'h' lies outside the data section"), std::string::npos) << offset;
   }
@@ -123,8 +124,8 @@ TEST(ModelFileHeader, ReadsTheConfigsAndRefusesOtherKinds) {
   EXPECT_EQ(file.config.d_model, ModelConfig{}.d_model);
   EXPECT_TRUE(file.metadata_json.empty());
 
-  nlohmann::json classifier = {{"kind", "emotion-classifier"}, {"model", nlohmann::json::object()},
-                               {"tokenizer", nlohmann::json::object()}};
+  nlohmann::json classifier = {
+      {"kind", "emotion-classifier"}, {"model", nlohmann::json::object()}, {"tokenizer", nlohmann::json::object()}};
   try {
     read_model_file(two_tensor_file(classifier), "model file x.pt");
     FAIL() << "a classifier file was read as a generator";

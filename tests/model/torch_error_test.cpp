@@ -20,7 +20,7 @@ namespace {
 
 TEST(TorchError, AllocationFailureIsOutOfMemoryInOneLine) {
   try {
-    auto t = torch::empty({int64_t(1) << 48}, torch::kFloat);  // 1 PiB: past any address space
+    auto t = torch::empty({static_cast<int64_t>(1) << 48}, torch::kFloat);  // 1 PiB: past any address space
     FAIL() << "allocated " << t.numel() << " floats";
   } catch (const c10::Error& e) {
     ASSERT_NE(std::string(e.what()).find('\n'), std::string::npos) << "LibTorch's message has a backtrace";

@@ -46,13 +46,14 @@ TEST(PianoRoll, OneRectanglePerNoteWithBarLinesAndPedal) {
 
 TEST(PianoRoll, LouderNotesAreDarkerAndLaterNotesFurtherRight) {
   std::string svg = piano_roll_svg(piece());
-  std::regex rect("<rect x=\"([0-9.]+)\" y=\"[0-9.]+\" width=\"[0-9.]+\" height=\"[0-9.]+\" fill=\"hsl\\(220,70%,([0-9]+)%\\)\"");
+  std::regex rect(
+      "<rect x=\"([0-9.]+)\" y=\"[0-9.]+\" width=\"[0-9.]+\" height=\"[0-9.]+\" fill=\"hsl\\(220,70%,([0-9]+)%\\)\"");
   std::vector<std::pair<double, int>> found;
   for (std::sregex_iterator it(svg.begin(), svg.end(), rect), end; it != end; ++it)
     found.emplace_back(std::stod((*it)[1]), std::stoi((*it)[2]));
   ASSERT_EQ(found.size(), 2u);
-  EXPECT_LT(found[0].first, found[1].first);   // the note at tick 0 is left of the one at bar 2
-  EXPECT_LT(found[0].second, found[1].second); // velocity 127 is darker than velocity 10
+  EXPECT_LT(found[0].first, found[1].first);    // the note at tick 0 is left of the one at bar 2
+  EXPECT_LT(found[0].second, found[1].second);  // velocity 127 is darker than velocity 10
 }
 
 TEST(PianoRoll, EmptyScoreStillDraws) {

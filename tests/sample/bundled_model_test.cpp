@@ -62,10 +62,9 @@ TEST(BundledModel, PiecesEndWhereTheModelWouldStartANewBar) {
       ++other_bars;
     }
   }
-  const double usual = other_bars > 0 ? double(other_notes) / other_bars : 0.0;
-  EXPECT_LE(final_bar, 2.0 * usual * double(pieces.size()) + 6.0)
-      << "notes on the last sixteenth of the last bar, summed over 6 pieces, against " << usual
-      << " per bar elsewhere";
+  const double usual = other_bars > 0 ? static_cast<double>(other_notes) / other_bars : 0.0;
+  EXPECT_LE(final_bar, 2.0 * usual * static_cast<double>(pieces.size()) + 6.0)
+      << "notes on the last sixteenth of the last bar, summed over 6 pieces, against " << usual << " per bar elsewhere";
 }
 
 }  // namespace

@@ -21,12 +21,12 @@ ModelConfig bundled_shape() {
 
 TEST(GenerationMemory, EstimateIsTheCacheTwiceAndThePromptBuffersPerPiece) {
   const ModelConfig c = bundled_shape();
-  const int64_t cache = int64_t(4) * 2 * 512 * 256 * 4;  // 4 MiB
-  const int64_t prompt = int64_t(4) * 256 * 256 * 4 + int64_t(256) * 1024 * 4;
+  const int64_t cache = static_cast<int64_t>(4) * 2 * 512 * 256 * 4;  // 4 MiB
+  const int64_t prompt = static_cast<int64_t>(4) * 256 * 256 * 4 + static_cast<int64_t>(256) * 1024 * 4;
   EXPECT_EQ(sample::generation_memory_bytes(c, 1), 2 * cache + prompt);
   EXPECT_EQ(sample::generation_memory_bytes(c, 4096), 4096 * (2 * cache + prompt));
   // The figure: 16 GiB of K/V cache alone for 4,096 pieces.
-  EXPECT_EQ(4096 * cache, int64_t(16) << 30);
+  EXPECT_EQ(4096 * cache, static_cast<int64_t>(16) << 30);
 }
 
 TEST(GenerationMemory, ARequestBeyondTheMachineIsOutOfMemoryWithTheFigures) {

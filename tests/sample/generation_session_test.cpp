@@ -77,7 +77,7 @@ TEST(GenerationSession, SetEmotionTakesEffectAtTheNextBar) {
     const SessionBar bar = session.next_bar();
     ASSERT_FALSE(fed.empty());
     EXPECT_EQ(fed.front().token, bar_token) << "a bar's first fed token is its Bar";
-    EXPECT_EQ(int64_t(fed.size()), bar.tokens);
+    EXPECT_EQ(static_cast<int64_t>(fed.size()), bar.tokens);
     for (const auto& t : fed) EXPECT_EQ(t.emotion, b < 3 ? q1 : q3) << "bar " << b << " token " << t.index;
     EXPECT_EQ(bar.emotion.probabilities(), b < 3 ? q1 : q3);
   }
@@ -106,7 +106,8 @@ TEST(GenerationSession, ReplayingTheSameSeedAndCallsGivesTheSameBars) {
   }
   EXPECT_TRUE(seed_differs);
   EXPECT_TRUE(timing_differs);
-  for (int i = 0; i < 2; ++i) EXPECT_EQ(keys(a[size_t(i)]), keys(later[size_t(i)])) << "bars before the change";
+  for (int i = 0; i < 2; ++i)
+    EXPECT_EQ(keys(a[static_cast<size_t>(i)]), keys(later[static_cast<size_t>(i)])) << "bars before the change";
 }
 
 TEST(GenerationSession, BarsFollowOneAnotherOnOneClock) {
@@ -160,8 +161,8 @@ TEST(GenerationSession, CancellingMidBarLeavesTheSessionUsable) {
   for (int b = 1; b < 4; ++b) {
     const SessionBar bar = session.next_bar();
     EXPECT_EQ(bar.index, b);
-    EXPECT_EQ(keys(bar), keys(expected[size_t(b)])) << "bar " << b;
-    EXPECT_EQ(bar.start_tick, expected[size_t(b)].start_tick);
+    EXPECT_EQ(keys(bar), keys(expected[static_cast<size_t>(b)])) << "bar " << b;
+    EXPECT_EQ(bar.start_tick, expected[static_cast<size_t>(b)].start_tick);
   }
 }
 
@@ -276,7 +277,7 @@ int64_t resident_bytes() {
   std::ifstream statm("/proc/self/statm");
   int64_t pages = 0, resident = 0;
   statm >> pages >> resident;
-  return resident * int64_t(sysconf(_SC_PAGESIZE));
+  return resident * static_cast<int64_t>(sysconf(_SC_PAGESIZE));
 }
 
 TEST(GenerationSession, ResidentMemoryStaysFlatOverManyBars) {

@@ -8,10 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "emopiano/error.hpp"
-#include "emopiano/sampler.hpp"
 #include "core/impl_access.hpp"
 #include "core/key_code.hpp"
+#include "emopiano/error.hpp"
+#include "emopiano/sampler.hpp"
 #include "model/model_impl.hpp"
 #include "sample/guidance.hpp"
 #include "sample/key_choice.hpp"
@@ -99,8 +99,8 @@ TEST(Guidance, BatchOfGuidedPiecesMatchesPiecesOneByOne) {
   auto batch = s.generate_batch(r, 3);
   for (int i = 0; i < 3; ++i) {
     auto one = r;
-    one.params.seed = 21 + uint64_t(i);
-    EXPECT_EQ(s.generate(one).tokens, batch[size_t(i)].tokens) << "piece " << i;
+    one.params.seed = 21 + static_cast<uint64_t>(i);
+    EXPECT_EQ(s.generate(one).tokens, batch[static_cast<size_t>(i)].tokens) << "piece " << i;
   }
 }
 
@@ -116,7 +116,7 @@ TEST(Keys, TheKeyInForceIsTheNetworksKeyInputAndTheNullRowHasNone) {
     if (code >= 0) table[code].copy_(torch::linspace(-1.0, 1.0, table.size(1)));
     return m;
   };
-  const int d_major = int(key_code(MusicalKey{2, true}));  // request() names D major
+  const int d_major = static_cast<int>(key_code(MusicalKey{2, true}));  // request() names D major
   Model none = with_key_row(-1), d = with_key_row(d_major), other = with_key_row(d_major + 1);
   auto tokens = [](Model& m, float w) { return Sampler(m).generate(request(Quadrant::Q1, w)).tokens; };
   EXPECT_NE(tokens(none, 1.0f), tokens(d, 1.0f));
@@ -147,8 +147,8 @@ TEST(Keys, TheNamedKeyOpensThePieceAndIsNeverSampledAgain) {
 TEST(Keys, DrawnFromTheModelsKeyDistributionOfTheEmotion) {
   // Q1 pieces were all in G major, Q3 pieces all in F# minor.
   std::vector<int> g_major(kNumKeys, 0), fs_minor(kNumKeys, 0), none(kNumKeys, 0);
-  g_major[size_t(key_index({7, true}))] = 40;
-  fs_minor[size_t(key_index({6, false}))] = 25;
+  g_major[static_cast<size_t>(key_index({7, true}))] = 40;
+  fs_minor[static_cast<size_t>(key_index({6, false}))] = 25;
   nlohmann::json meta = {{"key_distribution", {{"Q1", g_major}, {"Q2", none}, {"Q3", fs_minor}, {"Q4", none}}}};
   Model m = key_model(meta.dump());
   Sampler s(m);

@@ -153,7 +153,7 @@ TEST(Sampler, MaxBarsIsRespectedAndThePieceEndsWithEos) {
     EXPECT_EQ(result.bars, 2) << "seed " << seed;
     EXPECT_EQ(std::count(result.tokens.begin(), result.tokens.end(), tok.token_from_string("Bar")), 2);
     EXPECT_EQ(result.score.warnings.invalid_tokens, 0);
-    const int64_t two_bars = 2 * 4 * int64_t(result.score.ticks_per_beat);
+    const int64_t two_bars = 2 * 4 * static_cast<int64_t>(result.score.ticks_per_beat);
     for (const auto& n : result.score.notes) EXPECT_LT(n.start_tick, two_bars);
   }
 }
@@ -165,7 +165,7 @@ TEST(Sampler, MaxTokensCutsBackToACompleteEvent) {
   auto result = s.generate(r);
   EXPECT_EQ(result.stop_reason, StopReason::max_tokens);
   EXPECT_EQ(result.generated_tokens, 40);
-  EXPECT_LE(int64_t(result.tokens.size()), result.prompt_tokens + 40 + 1);
+  EXPECT_LE(static_cast<int64_t>(result.tokens.size()), result.prompt_tokens + 40 + 1);
   EXPECT_EQ(result.tokens.back(), tiny_model().tokenizer().eos_id());
   EXPECT_EQ(result.score.warnings.invalid_tokens, 0);
 }
@@ -181,7 +181,7 @@ TEST(Sampler, PrimerContinuationStartsWithThePrimer) {
   auto encoded = tok.encode(primer, Quadrant::Q4);
   ASSERT_EQ(encoded.back(), tok.eos_id());
   encoded.pop_back();
-  EXPECT_EQ(result.prompt_tokens, int64_t(encoded.size()));
+  EXPECT_EQ(result.prompt_tokens, static_cast<int64_t>(encoded.size()));
   ASSERT_GE(result.tokens.size(), encoded.size());
   EXPECT_TRUE(std::equal(encoded.begin(), encoded.end(), result.tokens.begin()));
   // Every primer note (as the tokenizer quantises it) is in the piece.
@@ -214,7 +214,7 @@ TEST(Sampler, EmotionInputFollowsTheTrajectoryBarByBar) {
   for (const auto& t : fed) {
     const auto expected = trajectory.at(std::max(t.bar - 1, 0)).probabilities();
     for (int k = 0; k < 4; ++k) EXPECT_FLOAT_EQ(t.emotion[k], expected[k]) << "bar " << t.bar;
-    EXPECT_EQ(t.token, result.tokens[size_t(t.index)]);
+    EXPECT_EQ(t.token, result.tokens[static_cast<size_t>(t.index)]);
     bars_seen.insert(t.bar);
     if (t.emotion[2] == 1.0f) q3 = true;
     if (t.emotion[0] == 1.0f) q1 = true;
@@ -229,9 +229,9 @@ TEST(EmotionSchedule, BarsMapToTheTrajectory) {
   EXPECT_EQ(sample::emotion_input(t, 0), EmotionMix::from_quadrant(Quadrant::Q2).probabilities());
   EXPECT_EQ(sample::emotion_input(t, 1), EmotionMix::from_quadrant(Quadrant::Q2).probabilities());
   EXPECT_EQ(sample::emotion_input(t, 5), EmotionMix::from_quadrant(Quadrant::Q4).probabilities());
-  EXPECT_EQ(sample::emotion_input(t, 3), EmotionMix::lerp(EmotionMix::from_quadrant(Quadrant::Q2),
-                                                          EmotionMix::from_quadrant(Quadrant::Q4), 0.5f)
-                                             .probabilities());
+  EXPECT_EQ(sample::emotion_input(t, 3),
+            EmotionMix::lerp(EmotionMix::from_quadrant(Quadrant::Q2), EmotionMix::from_quadrant(Quadrant::Q4), 0.5f)
+                .probabilities());
   EXPECT_EQ(sample::emotion_input(EmotionTrajectory(), 3), EmotionMix().probabilities());
   EXPECT_EQ(sample::opening_quadrant(t), Quadrant::Q2);
 }
@@ -316,7 +316,7 @@ TEST(Sampler, BatchGivesEachPieceItsOwnSeedAndCleanDecoding) {
   Sampler s(tiny_model());
   auto r = request(100, 120);
   std::vector<int> notes_per_piece(4, 0);
-  r.on_note = [&](const Note&, int piece) { ++notes_per_piece.at(size_t(piece)); };
+  r.on_note = [&](const Note&, int piece) { ++notes_per_piece.at(static_cast<size_t>(piece)); };
   auto batch = s.generate_batch(r, 4);
   ASSERT_EQ(batch.size(), 4u);
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -376,7 +376,7 @@ TEST(Sampler, TorchThreadCountDoesNotChangeTheResult) {
   set_compute_threads(2);
   ASSERT_EQ(at::get_num_threads(), 2);
   auto two = s.generate(r);
-  const int64_t scores = int64_t(model.config().n_heads) * one.prompt_tokens * one.prompt_tokens;
+  const int64_t scores = static_cast<int64_t>(model.config().n_heads) * one.prompt_tokens * one.prompt_tokens;
   EXPECT_GT(scores, 4 * at::internal::GRAIN_SIZE) << "the prompt is too short to be split across threads";
   EXPECT_EQ(one.tokens, two.tokens);
 }

@@ -121,9 +121,9 @@ TEST(TokenChoice, DrawsFollowTheDistribution) {
   std::map<int32_t, int> counts;
   const int n = 20000;
   for (int i = 0; i < n; ++i) ++counts[choose_token(logits.data(), nullptr, 3, plain(), r)];
-  EXPECT_NEAR(counts[0] / double(n), 0.6, 0.02);
-  EXPECT_NEAR(counts[1] / double(n), 0.3, 0.02);
-  EXPECT_NEAR(counts[2] / double(n), 0.1, 0.02);
+  EXPECT_NEAR(counts[0] / static_cast<double>(n), 0.6, 0.02);
+  EXPECT_NEAR(counts[1] / static_cast<double>(n), 0.3, 0.02);
+  EXPECT_NEAR(counts[2] / static_cast<double>(n), 0.1, 0.02);
 }
 
 }  // namespace

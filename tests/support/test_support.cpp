@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <random>
+#include <sstream>
 #include <system_error>
 #include <vector>
 
@@ -39,8 +39,7 @@ TempDirs& temp_dirs() {
 
 std::filesystem::path temp_dir(const std::string& tag) {
   std::random_device rd;
-  auto dir = std::filesystem::temp_directory_path() /
-             ("emopiano-test-" + tag + "-" + std::to_string(rd()));
+  auto dir = std::filesystem::temp_directory_path() / ("emopiano-test-" + tag + "-" + std::to_string(rd()));
   std::filesystem::create_directories(dir);
   temp_dirs().dirs.push_back(dir);
   return dir;

@@ -29,10 +29,10 @@ ProgramRun run_emopiano(const std::vector<std::string>& args);
 // the bundled model or classifier, mido, the SoundFont, FluidSynth) is
 // missing. Under EMOPIANO_REQUIRE_DATA=1 (the test command, where setup has
 // installed everything) a missing item is a failure, never a silent skip.
-#define EMOPIANO_MISSING(what)                                                         \
-  do {                                                                                 \
-    if (std::getenv("EMOPIANO_REQUIRE_DATA")) FAIL() << what << " is missing";         \
-    GTEST_SKIP() << what << " not found";                                              \
+#define EMOPIANO_MISSING(what)                                                 \
+  do {                                                                         \
+    if (std::getenv("EMOPIANO_REQUIRE_DATA")) FAIL() << what << " is missing"; \
+    GTEST_SKIP() << what << " not found";                                      \
   } while (0)
 
 // Skips the current test when the EMOPIA data is missing (a failure under

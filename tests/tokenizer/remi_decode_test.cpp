@@ -35,7 +35,7 @@ TEST(RemiDecode, HandWrittenSequenceGivesTheExpectedScore) {
   EXPECT_EQ(s.tempos[0].tick, 0);
   EXPECT_NEAR(s.tempos[0].bpm, 120.0, 1e-9);  // bin 20 of 31: 30 * 2^(20/10)
   EXPECT_EQ(s.tempos[1].tick, 1920 + 240);
-  EXPECT_NEAR(s.tempos[1].bpm, 60.0, 1e-9);    // bin 10
+  EXPECT_NEAR(s.tempos[1].bpm, 60.0, 1e-9);  // bin 10
   ASSERT_EQ(s.pedal.size(), 2u);
   EXPECT_TRUE(s.pedal[0].down);
   EXPECT_EQ(s.pedal[1].tick, 2160);

@@ -42,8 +42,8 @@ TEST(RemiEncode, NotesInsideACellAreSortedByPitchAndCellsByTime) {
 TEST(RemiEncode, ANoteJustBeforeABarLineStaysInItsBar) {
   auto tok = Tokenizer::create();
   EncodeStats stats;
-  Score s = make_score({make_note(60, kBar - 1, kStep), make_note(62, 2 * kBar - 40, kStep),
-                        make_note(64, 2 * kBar, kStep)});
+  Score s =
+      make_score({make_note(60, kBar - 1, kStep), make_note(62, 2 * kBar - 40, kStep), make_note(64, 2 * kBar, kStep)});
   EXPECT_EQ(join_tokens(*tok, tok->encode(s, std::nullopt, &stats)),
             "BOS Bar Position_0 Tempo_120 Position_15 Pitch_60 Velocity_78 Duration_1 "
             "Bar Position_15 Pitch_62 Velocity_78 Duration_1 "
@@ -55,8 +55,8 @@ TEST(RemiEncode, OnsetsRoundToTheNearestStepInsideTheBar) {
   auto tok = Tokenizer::create();
   // 47 ticks is under half a step (48); 1.5 steps rounds up; 14.51 steps is
   // still inside the bar.
-  Score s = make_score({make_note(60, 47, kStep), make_note(62, kStep + 48, kStep),
-                        make_note(64, 14 * kStep + 49, kStep)});
+  Score s =
+      make_score({make_note(60, 47, kStep), make_note(62, kStep + 48, kStep), make_note(64, 14 * kStep + 49, kStep)});
   EXPECT_EQ(join_tokens(*tok, tok->encode(s)),
             "BOS Bar Position_0 Tempo_120 Pitch_60 Velocity_78 Duration_1 "
             "Position_2 Pitch_62 Velocity_78 Duration_1 "
@@ -66,8 +66,8 @@ TEST(RemiEncode, OnsetsRoundToTheNearestStepInsideTheBar) {
 TEST(RemiEncode, DurationsRoundToStepsAtLeastOneAndClip) {
   auto tok = Tokenizer::create();
   EncodeStats stats;
-  Score s = make_score({make_note(60, 0, 0), make_note(62, 0, 143), make_note(64, 0, 144),
-                        make_note(65, 0, 100 * kStep)});
+  Score s =
+      make_score({make_note(60, 0, 0), make_note(62, 0, 143), make_note(64, 0, 144), make_note(65, 0, 100 * kStep)});
   EXPECT_EQ(join_tokens(*tok, tok->encode(s, std::nullopt, &stats)),
             "BOS Bar Position_0 Tempo_120 Pitch_60 Velocity_78 Duration_1 "
             "Pitch_62 Velocity_78 Duration_1 Pitch_64 Velocity_78 Duration_2 "
@@ -79,8 +79,8 @@ TEST(RemiEncode, DurationsRoundToStepsAtLeastOneAndClip) {
 TEST(RemiEncode, SamePitchOnOneCellMergesKeepingLouderAndLonger) {
   auto tok = Tokenizer::create();
   EncodeStats stats;
-  Score s = make_score({make_note(60, 0, 8 * kStep, 40), make_note(60, 10, kStep, 100),
-                        make_note(60, kStep, kStep, 20)});
+  Score s =
+      make_score({make_note(60, 0, 8 * kStep, 40), make_note(60, 10, kStep, 100), make_note(60, kStep, kStep, 20)});
   EXPECT_EQ(join_tokens(*tok, tok->encode(s, std::nullopt, &stats)),
             "BOS Bar Position_0 Tempo_120 Pitch_60 Velocity_98 Duration_8 "
             "Position_1 Pitch_60 Velocity_18 Duration_1 EOS");
@@ -105,12 +105,12 @@ TEST(RemiEncode, PedalChangesOnTheGridWithoutRepeats) {
   auto tok = Tokenizer::create();
   EncodeStats stats;
   Score s = make_score({make_note(60, 0, kStep)});
-  s.pedal = {{0, 0, true, 100},          // down at 0
-             {20, 0, true, 120},         // repeat: dropped
-             {2 * kStep, 0, false, 0},   // up at 2 ...
+  s.pedal = {{0, 0, true, 100},              // down at 0
+             {20, 0, true, 120},             // repeat: dropped
+             {2 * kStep, 0, false, 0},       // up at 2 ...
              {2 * kStep + 30, 0, true, 90},  // ... and down again in the same cell: net nothing
-             {5 * kStep, 0, false, 0},   // up at 5
-             {kBar + 10, 0, false, 0}};  // repeat: dropped
+             {5 * kStep, 0, false, 0},       // up at 5
+             {kBar + 10, 0, false, 0}};      // repeat: dropped
   EXPECT_EQ(join_tokens(*tok, tok->encode(s, std::nullopt, &stats)),
             "BOS Bar Position_0 Tempo_120 Pedal_On Pitch_60 Velocity_78 Duration_1 "
             "Position_5 Pedal_Off EOS");
@@ -142,9 +142,8 @@ TEST(RemiEncode, ChordTokensNameExactTriadsAndSevenths) {
   // A-minor triad in first inversion (C E A), then G7 spread over octaves,
   // then C-E-G-D which is no template (added ninth): no chord token.
   Score s = make_score({make_note(60, 0, kStep), make_note(64, 0, kStep), make_note(69, 0, kStep),
-                        make_note(43, kStep, kStep), make_note(59, kStep, kStep),
-                        make_note(62, kStep, kStep), make_note(65, kStep, kStep),
-                        make_note(60, 2 * kStep, kStep), make_note(62, 2 * kStep, kStep),
+                        make_note(43, kStep, kStep), make_note(59, kStep, kStep), make_note(62, kStep, kStep),
+                        make_note(65, kStep, kStep), make_note(60, 2 * kStep, kStep), make_note(62, 2 * kStep, kStep),
                         make_note(64, 2 * kStep, kStep), make_note(67, 2 * kStep, kStep)});
   std::string text = join_tokens(*tok, tok->encode(s));
   EXPECT_EQ(text.substr(0, std::string("BOS Bar Position_0 Chord_A_min Pitch_60").size()),
@@ -160,8 +159,8 @@ TEST(RemiEncode, TimeSignaturesSetTheBarLengthWhenEnabled) {
   c.use_tempo = false;
   auto tok = Tokenizer::create(c);
   // 3/4 from the start, 6/8 from tick 2 * 1152 (third bar).
-  Score s = make_score({make_note(60, 0, kStep), make_note(62, 1152, kStep),
-                        make_note(64, 2304 + 1151, kStep), make_note(65, 2304 + 1152, kStep)});
+  Score s = make_score({make_note(60, 0, kStep), make_note(62, 1152, kStep), make_note(64, 2304 + 1151, kStep),
+                        make_note(65, 2304 + 1152, kStep)});
   s.time_signatures = {{0, 3, 4}, {2304, 6, 8}};
   EXPECT_EQ(join_tokens(*tok, tok->encode(s)),
             "BOS Bar TimeSig_3/4 Position_0 Pitch_60 Velocity_78 Duration_1 "

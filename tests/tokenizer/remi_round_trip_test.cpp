@@ -70,8 +70,7 @@ TEST(EmopiaRoundTrip, EveryClip) {
     auto ids = tok->encode(s, q, &stats);
     auto g = tok->grammar();
     for (size_t k = 0; k < ids.size(); ++k)
-      ASSERT_TRUE(g->advance(ids[k])) << name << ": grammar refuses token " << k << " "
-                                      << tok->token_to_string(ids[k]);
+      ASSERT_TRUE(g->advance(ids[k])) << name << ": grammar refuses token " << k << " " << tok->token_to_string(ids[k]);
     ASSERT_TRUE(g->finished()) << name;
     stats_total.notes_in += stats.notes_in;
     stats_total.pitch_out_of_range += stats.pitch_out_of_range;
@@ -130,35 +129,33 @@ TEST(EmopiaRoundTrip, EveryClip) {
     double mean = 0;
     for (auto t : v) mean += static_cast<double>(t);
     mean /= static_cast<double>(v.size());
-    double median = v.size() % 2 ? static_cast<double>(v[v.size() / 2])
-                                 : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2.0;
+    double median = v.size() % 2 ? static_cast<double>(v[v.size() / 2]) : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2.0;
     out += fmt::format("| {} ({}) | {:.0f} | {:.0f} | {} | {} |\n", key, v.size(), mean, median, v.front(), v.back());
   }
   const double expected = static_cast<double>(total.notes_expected);
   out += "\n| round trip | value |\n|---|---|\n";
   out += fmt::format("| notes read (in piano range) | {} ({} out of range) |\n", total.notes_in,
                      stats_total.pitch_out_of_range);
-  out += fmt::format("| notes merged (same pitch, same grid cell) | {} ({:.2f}%) |\n",
-                     total.notes_in - total.notes_expected,
-                     100.0 * static_cast<double>(total.notes_in - total.notes_expected) /
-                         static_cast<double>(total.notes_in));
+  out += fmt::format(
+      "| notes merged (same pitch, same grid cell) | {} ({:.2f}%) |\n", total.notes_in - total.notes_expected,
+      100.0 * static_cast<double>(total.notes_in - total.notes_expected) / static_cast<double>(total.notes_in));
   out += fmt::format("| notes decoded / expected | {} / {} |\n", total.notes_decoded, total.notes_expected);
   out += fmt::format("| onset error, mean (steps) | {:.3f} |\n",
                      total.onset_error_sum / static_cast<double>(total.notes_in));
   out += fmt::format("| onset error, max (steps, outside the last half step of a bar) | {:.3f} |\n",
                      total.onset_error_max);
-  out += fmt::format("| onsets in the last half step of a bar (kept in the bar) | {} ({:.2f}%), max error {:.3f} steps |\n",
-                     total.onsets_clamped,
-                     100.0 * static_cast<double>(total.onsets_clamped) / static_cast<double>(total.notes_in),
-                     total.clamped_error_max);
+  out += fmt::format(
+      "| onsets in the last half step of a bar (kept in the bar) | {} ({:.2f}%), max error {:.3f} steps |\n",
+      total.onsets_clamped, 100.0 * static_cast<double>(total.onsets_clamped) / static_cast<double>(total.notes_in),
+      total.clamped_error_max);
   out += fmt::format("| velocity bin error, mean / max | {:.4f} / {} |\n",
                      static_cast<double>(total.velocity_bin_error_sum) / expected, total.velocity_bin_error_max);
   out += fmt::format("| duration bin error, mean / max | {:.4f} / {} |\n",
                      static_cast<double>(total.duration_bin_error_sum) / expected, total.duration_bin_error_max);
   out += fmt::format("| durations clipped to {} steps | {} ({:.2f}%) |\n", tok->config().max_duration_steps,
                      total.durations_clipped, 100.0 * static_cast<double>(total.durations_clipped) / expected);
-  out += fmt::format("| pedal events dropped (no change at grid resolution) | {} |\n",
-                     stats_total.pedal_events_dropped);
+  out +=
+      fmt::format("| pedal events dropped (no change at grid resolution) | {} |\n", stats_total.pedal_events_dropped);
   out += fmt::format("| invalid tokens when decoding | {} |\n", total.invalid_tokens);
   out += fmt::format("\nper token: encode {:.0f} ns, decode {:.0f} ns, grammar allowed() + advance() {:.0f} ns\n",
                      ns_per_token(t0, t1), ns_per_token(t1, t2), ns_per_token(t2, t3));

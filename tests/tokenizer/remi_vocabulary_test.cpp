@@ -150,11 +150,11 @@ TEST(RemiVocabulary, FamiliesAreContiguousAndClassified) {
     tokenizer::TokenRange range;
     RemiKind kind;
   };
-  for (const Family& f : {Family{v.emotion, RemiKind::emotion}, Family{v.position, RemiKind::position},
-                          Family{v.tempo, RemiKind::tempo}, Family{v.pitch, RemiKind::pitch},
-                          Family{v.velocity, RemiKind::velocity}, Family{v.duration, RemiKind::duration},
-                          Family{v.pedal, RemiKind::pedal}, Family{v.chord, RemiKind::chord},
-                          Family{v.time_signature, RemiKind::time_signature}}) {
+  for (const Family& f :
+       {Family{v.emotion, RemiKind::emotion}, Family{v.position, RemiKind::position}, Family{v.tempo, RemiKind::tempo},
+        Family{v.pitch, RemiKind::pitch}, Family{v.velocity, RemiKind::velocity},
+        Family{v.duration, RemiKind::duration}, Family{v.pedal, RemiKind::pedal}, Family{v.chord, RemiKind::chord},
+        Family{v.time_signature, RemiKind::time_signature}}) {
     ASSERT_GT(f.range.count, 0);
     for (int32_t id = f.range.begin; id < f.range.end(); ++id) {
       EXPECT_EQ(v.kind(id), f.kind);

@@ -19,14 +19,14 @@ namespace emopiano::test {
 
 struct RoundTripReport {
   int64_t tokens = 0;
-  int64_t notes_in = 0;         // notes in range in the original
-  int64_t notes_expected = 0;   // after merging same pitch on one grid cell
+  int64_t notes_in = 0;        // notes in range in the original
+  int64_t notes_expected = 0;  // after merging same pitch on one grid cell
   int64_t notes_decoded = 0;
-  int64_t onsets_clamped = 0;   // last half step of a bar
+  int64_t onsets_clamped = 0;  // last half step of a bar
   int64_t durations_clipped = 0;
-  double onset_error_sum = 0;   // grid steps, over every in-range original note
-  double onset_error_max = 0;   // over notes not clamped
-  double clamped_error_max = 0; // over clamped notes
+  double onset_error_sum = 0;    // grid steps, over every in-range original note
+  double onset_error_max = 0;    // over notes not clamped
+  double clamped_error_max = 0;  // over clamped notes
   int64_t velocity_bin_error_sum = 0, velocity_bin_error_max = 0;
   int64_t duration_bin_error_sum = 0, duration_bin_error_max = 0;
   int64_t invalid_tokens = 0;
@@ -70,7 +70,7 @@ inline RoundTripReport check_round_trip(const Tokenizer& tok, const Score& origi
   using Key = std::tuple<int64_t, int64_t, int>;  // bar, position, pitch
   struct Expected {
     int velocity = 0;
-    double steps = 0;     // longest original duration in steps
+    double steps = 0;  // longest original duration in steps
   };
   std::map<Key, Expected> expected;
   std::map<const Note*, Key> key_of;
@@ -101,8 +101,8 @@ inline RoundTripReport check_round_trip(const Tokenizer& tok, const Score& origi
   for (const auto& [k, e] : expected) {
     auto it = found.find(k);
     if (it == found.end()) {
-      problems << "missing note pitch " << std::get<2>(k) << " bar " << std::get<0>(k) << " position "
-               << std::get<1>(k) << "; ";
+      problems << "missing note pitch " << std::get<2>(k) << " bar " << std::get<0>(k) << " position " << std::get<1>(k)
+               << "; ";
       continue;
     }
     const Note& d = *it->second;
@@ -137,8 +137,9 @@ inline RoundTripReport check_round_trip(const Tokenizer& tok, const Score& origi
       if (err >= 1.0) problems << "clamped onset off by " << err << " steps; ";
     } else {
       r.onset_error_max = std::max(r.onset_error_max, err);
-      if (err > 0.5 + 1e-9) problems << "onset of pitch " << note->pitch << " at tick " << note->start_tick
-                                     << " off by " << err << " steps; ";
+      if (err > 0.5 + 1e-9)
+        problems << "onset of pitch " << note->pitch << " at tick " << note->start_tick << " off by " << err
+                 << " steps; ";
     }
   }
   r.problems = problems.str();

@@ -67,8 +67,7 @@ inline Score random_score(std::mt19937& rng, bool with_metre_changes = false) {
       start = std::max<int64_t>(0, (start / bar + 1) * bar - 1 - static_cast<int64_t>(rng() % 3));
     }
     int64_t length = static_cast<int64_t>(rng() % static_cast<uint64_t>(s.ticks_per_beat * 20));
-    s.notes.push_back(make_note(static_cast<int>(rng() % 128), start, length,
-                                1 + static_cast<int>(rng() % 127)));
+    s.notes.push_back(make_note(static_cast<int>(rng() % 128), start, length, 1 + static_cast<int>(rng() % 127)));
   }
   int64_t t = 0;
   while (rng() % 4 != 0) {

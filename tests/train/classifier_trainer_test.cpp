@@ -4,10 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/impl_access.hpp"
 #include "emopiano/classifier.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/evaluation.hpp"
-#include "core/impl_access.hpp"
 #include "model/emotion_classifier.hpp"
 #include "support/test_support.hpp"
 #include "train/tiny_corpus.hpp"
@@ -184,7 +184,8 @@ TEST(ShippedClassifier, BeatsLogisticRegressionOnEmopiaTestSplit) {
   o.threads = 2;
   Dataset data = Dataset::load(test::emopia_dir(), o);
   EmotionAccuracy test;
-  for (const DatasetItem* item : data.split(Split::test)) test.add(item->label, classifier.classify_tokens(item->tokens));
+  for (const DatasetItem* item : data.split(Split::test))
+    test.add(item->label, classifier.classify_tokens(item->tokens));
   EXPECT_EQ(test.total, 88);
   EXPECT_GT(test.accuracy(), 0.581) << test.to_json();
   // The figures docs/evaluation.md gives for it (.670 / .932 / .727 of 88

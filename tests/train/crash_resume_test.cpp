@@ -22,9 +22,9 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/trainer.hpp"
-#include "core/impl_access.hpp"
 #include "model/model_impl.hpp"
 #include "train/resume_point.hpp"
 #include "train/tiny_corpus.hpp"
@@ -63,8 +63,8 @@ struct CrashRun {
   fs::path dir, csv, config, checkpoints, out, log;
   CrashRun(const std::string& tag) : dir(test::temp_dir(tag)) {
     csv = test::write_corpus(tag + "-data", {{"a", test::melody({60, 64, 67, 72, 67, 64}, 6), "Q1", "train"},
-                                            {"b", test::melody({57, 60, 64, 69}, 5), "Q3", "train"},
-                                            {"c", test::melody({62, 65, 69}, 2), "Q2", "val"}});
+                                             {"b", test::melody({57, 60, 64, 69}, 5), "Q3", "train"},
+                                             {"c", test::melody({62, 65, 69}, 2), "Q2", "val"}});
     config = dir / "config.json";
     // Tiny, one thread, no bf16: exact across processes; a checkpoint every
     // step, so many kills land inside a checkpoint write.
@@ -83,8 +83,8 @@ struct CrashRun {
     std::error_code ec;
     const bool has_checkpoint = fs::exists(checkpoints / CheckpointFiles::state, ec) ||
                                 fs::exists(checkpoints / CheckpointFiles::previous_state, ec);
-    std::vector<std::string> a = {"train", "--data", csv.string(), "--out", out.string(), "--cache", "none",
-                                  "--checkpoint-dir", checkpoints.string()};
+    std::vector<std::string> a = {"train", "--data",           csv.string(),        "--out", out.string(), "--cache",
+                                  "none",  "--checkpoint-dir", checkpoints.string()};
     if (has_checkpoint) {
       a.insert(a.end(), {"--resume", checkpoints.string()});
     } else {

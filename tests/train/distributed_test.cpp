@@ -61,13 +61,13 @@ ModelConfig tiny_model() {
 // Pieces of different lengths, so windows differ in padding and a rank's
 // slice of the global batch has its own target count.
 std::filesystem::path corpus() {
-  static const auto path = test::write_corpus(
-      "dist-corpus", {{"a", test::melody({60, 62, 64, 65, 67, 69, 71, 72}, 6), "Q1", "train"},
-                      {"b", test::melody({57, 60, 64, 69, 64, 60}, 2), "Q3", "train"},
-                      {"c", test::melody({50, 53, 57, 60}, 1), "Q2", "train"},
-                      {"d", test::melody({62, 66, 69}, 4), "Q4", "train"},
-                      {"e", test::melody({57, 60, 64}, 3), "Q3", "val"},
-                      {"f", test::melody({60, 64, 67, 72}, 2), "Q1", "val"}});
+  static const auto path =
+      test::write_corpus("dist-corpus", {{"a", test::melody({60, 62, 64, 65, 67, 69, 71, 72}, 6), "Q1", "train"},
+                                         {"b", test::melody({57, 60, 64, 69, 64, 60}, 2), "Q3", "train"},
+                                         {"c", test::melody({50, 53, 57, 60}, 1), "Q2", "train"},
+                                         {"d", test::melody({62, 66, 69}, 4), "Q4", "train"},
+                                         {"e", test::melody({57, 60, 64}, 3), "Q3", "val"},
+                                         {"f", test::melody({60, 64, 67, 72}, 2), "Q1", "val"}});
   return path;
 }
 
@@ -128,8 +128,7 @@ double max_difference(const Model& a, const Model& b) {
   auto pb = impl_of(b).net->named_parameters();
   EXPECT_EQ(pa.size(), pb.size());
   double worst = 0.0;
-  for (const auto& item : pa)
-    worst = std::max(worst, (item.value() - pb[item.key()]).abs().max().item<double>());
+  for (const auto& item : pa) worst = std::max(worst, (item.value() - pb[item.key()]).abs().max().item<double>());
   return worst;
 }
 
@@ -286,8 +285,8 @@ TEST(Distributed, RanksResumingFromDifferentCheckpointsAreRefused) {
   }
   const int port = free_port();
   auto errors = run_ranks(2, [&](int r) {
-    Trainer t = Trainer::resume(dir / (r == 0 ? "ck2" : "ck3"), ds, quick_config(4, 6), {},
-                                rank_config(r, 2, port, 30));
+    Trainer t =
+        Trainer::resume(dir / (r == 0 ? "ck2" : "ck3"), ds, quick_config(4, 6), {}, rank_config(r, 2, port, 30));
     t.run();
   });
   for (int r = 0; r < 2; ++r) {
@@ -324,8 +323,7 @@ TEST(Distributed, WithoutRankZeroTheOthersFailWithinTheTimeout) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::io);
     const std::string m = e.what();
-    EXPECT_NE(m.find("cannot reach rank 0's rendezvous store at 127.0.0.1:" + std::to_string(port)),
-              std::string::npos)
+    EXPECT_NE(m.find("cannot reach rank 0's rendezvous store at 127.0.0.1:" + std::to_string(port)), std::string::npos)
         << m;
   }
   EXPECT_LT(seconds_since(started), 10.0);

@@ -6,10 +6,10 @@
 #include <random>
 #include <set>
 
+#include "core/key_code.hpp"
 #include "emopiano/tokenizer.hpp"
 #include "train/pitch_transposer.hpp"
 #include "train/window_batcher.hpp"
-#include "core/key_code.hpp"
 
 namespace emopiano::train {
 namespace {
@@ -99,8 +99,7 @@ TEST(JoinedWindows, SwitchAtABarLineWithTheEmotionAndDecodeCleanly) {
     for (int64_t t = cut_in_row; t < context; ++t) {
       const int32_t id = batch.tokens[static_cast<size_t>(t)];
       if (id == c.tok->pad_id()) break;
-      EXPECT_TRUE(g->advance(id)) << "trial " << trial << " row token " << t << " "
-                                  << c.tok->token_to_string(id);
+      EXPECT_TRUE(g->advance(id)) << "trial " << trial << " row token " << t << " " << c.tok->token_to_string(id);
     }
     for (int64_t t = 0; t < context; ++t) {
       const int expected = t < cut_in_row ? static_cast<int>(a.label) : static_cast<int>(second.label);

@@ -21,8 +21,8 @@ TORCH_MODULE(TinyNet);
 
 TEST(OptimizerStep, AdamWDecaysMatricesButNotVectorsOrEmbeddings) {
   TinyNet net;
-  auto adamw = train::make_adamw(net->named_parameters(true),
-                                 torch::optim::AdamWOptions(1e-3).weight_decay(0.1), {"embedding"});
+  auto adamw =
+      train::make_adamw(net->named_parameters(true), torch::optim::AdamWOptions(1e-3).weight_decay(0.1), {"embedding"});
   const auto& groups = adamw->param_groups();
   ASSERT_EQ(groups.size(), 2u);
   ASSERT_EQ(groups[0].params().size(), 1u);  // linear.weight only

@@ -9,9 +9,9 @@
 #include <fstream>
 #include <set>
 
+#include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/trainer.hpp"
-#include "core/impl_access.hpp"
 #include "model/model_impl.hpp"
 #include "train/checkpoint.hpp"
 #include "train/resume_point.hpp"
@@ -50,10 +50,10 @@ TrainerConfig nine_steps(const fs::path& dir) {
 }
 
 Dataset corpus() {
-  static const fs::path csv = test::write_corpus(
-      "resume-point", {{"a", test::melody({60, 64, 67, 72}, 4), "Q1", "train"},
-                       {"b", test::melody({57, 60, 64}, 3), "Q3", "train"},
-                       {"c", test::melody({62, 65, 69}, 2), "Q2", "val"}});
+  static const fs::path csv =
+      test::write_corpus("resume-point", {{"a", test::melody({60, 64, 67, 72}, 4), "Q1", "train"},
+                                          {"b", test::melody({57, 60, 64}, 3), "Q3", "train"},
+                                          {"c", test::melody({62, 65, 69}, 2), "Q2", "val"}});
   return test::load_corpus(csv);
 }
 
@@ -80,8 +80,8 @@ void zero(const fs::path& file) {
 
 TEST(ResumePoint, KeepsTheNewestAndThePreviousCheckpointOnly) {
   const fs::path dir = trained_checkpoints("keep-two");
-  EXPECT_EQ(names_in(dir), (std::set<std::string>{CheckpointFiles::state, CheckpointFiles::previous_state,
-                                                  "model-9.pt", "optimizer-9.pt", "model-8.pt", "optimizer-8.pt"}));
+  EXPECT_EQ(names_in(dir), (std::set<std::string>{CheckpointFiles::state, CheckpointFiles::previous_state, "model-9.pt",
+                                                  "optimizer-9.pt", "model-8.pt", "optimizer-8.pt"}));
   const train::ResumePoint p = train::choose_resume_point(dir);
   EXPECT_EQ(p.step, 9);
   EXPECT_EQ(p.fallback_reason, "");

@@ -19,8 +19,8 @@
 #include "model/model_impl.hpp"
 #include "model/torch_runtime.hpp"
 #include "train/checkpoint.hpp"
-#include "train/window_batcher.hpp"
 #include "train/tiny_corpus.hpp"
+#include "train/window_batcher.hpp"
 
 namespace emopiano {
 namespace {
@@ -132,7 +132,7 @@ TEST(Trainer, ResumeGivesTheSameWeightsAsAStraightRun) {
   TrainerConfig cfg = quick_config(30);
   cfg.transpose_min = -3;  // the window sampler's generator must be restored
   cfg.transpose_max = 3;
-  cfg.eval_every = 7;      // validation in between must not disturb anything
+  cfg.eval_every = 7;  // validation in between must not disturb anything
 
   TrainerConfig a = cfg;
   a.checkpoint_dir = test::temp_dir("train-straight");

@@ -101,8 +101,8 @@ TEST_F(TrainingLogTest, CheckpointResumeCancelAndEndLinesAreSyncedStepsAreNot) {
   std::ifstream in(path_);
   std::vector<std::string> events;
   for (std::string line; std::getline(in, line);) events.push_back(nlohmann::json::parse(line)["event"]);
-  EXPECT_EQ(events, (std::vector<std::string>{"start", "step", "eval", "checkpoint", "step", "resume",
-                                              "cancelled", "end"}));
+  EXPECT_EQ(events,
+            (std::vector<std::string>{"start", "step", "eval", "checkpoint", "step", "resume", "cancelled", "end"}));
 }
 
 // The log file is new: its name is an entry of the directory, which must be

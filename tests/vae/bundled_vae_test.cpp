@@ -15,7 +15,8 @@ TEST(BundledVae, LoadsAndEveryOperationGivesAWellFormedPiece) {
   const EmotionVae vae = EmotionVae::load(bundled_vae_path());
   for (int from = 0; from < 4; ++from)
     for (int to = 0; to < 4; ++to)
-      EXPECT_EQ(vae.attribute_vector(Quadrant(from), Quadrant(to)).size(), size_t(vae.config().latent_dim));
+      EXPECT_EQ(vae.attribute_vector(Quadrant(from), Quadrant(to)).size(),
+                static_cast<size_t>(vae.config().latent_dim));
   EXPECT_LE(vae.parameter_count(), 5'000'000);
 
   SamplingParams p;

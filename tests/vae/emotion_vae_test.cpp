@@ -71,7 +71,8 @@ std::vector<std::vector<int32_t>> walk_segments(const EmotionVae& vae, const Dat
     if (item.name.find("walk") == 0 && item.split == Split::train) {
       const auto bars = impl.cutter->bar_starts(item.tokens);
       std::vector<std::vector<int32_t>> out;
-      for (size_t b = 0; b + 2 <= bars.size(); ++b) out.push_back(impl.cutter->segment(item.tokens, bars, b, item.label));
+      for (size_t b = 0; b + 2 <= bars.size(); ++b)
+        out.push_back(impl.cutter->segment(item.tokens, bars, b, item.label));
       return out;
     }
   }
@@ -130,7 +131,7 @@ TEST(EmotionVae, DecodedSegmentsFollowTheGrammarAndTheBarLimit) {
   auto out = vae.sample(EmotionMix::from_quadrant(Quadrant::Q2), 6, 1.0f, p);
   ASSERT_EQ(out.size(), 6u);
   for (const auto& s : out) {
-    EXPECT_LE(int(s.tokens.size()), vae.config().max_segment_tokens);
+    EXPECT_LE(static_cast<int>(s.tokens.size()), vae.config().max_segment_tokens);
     EXPECT_EQ(s.tokens.front(), vae.tokenizer().bos_id());
     EXPECT_EQ(s.tokens.back(), vae.tokenizer().eos_id());
     EXPECT_NO_THROW(impl_of(vae).cutter->inputs(s.tokens));
@@ -222,10 +223,11 @@ TEST(VaeTrainer, ResumesExactlyAndCheckpointsOnCancel) {
   again.run();
   auto pa = impl_of(straight.vae()).net->named_parameters();
   auto pb = impl_of(again.vae()).net->named_parameters();
-  for (const auto& item : pa) EXPECT_TRUE(torch::equal(item.value(), pb[item.key()])) << item.key() << " differs (not bitwise)";
+  for (const auto& item : pa)
+    EXPECT_TRUE(torch::equal(item.value(), pb[item.key()])) << item.key() << " differs (not bitwise)";
   const VaeMetrics m = again.evaluate();
   EXPECT_GT(m.segments, 0);
-  EXPECT_EQ(int(m.kl_per_dimension.size()), 8);
+  EXPECT_EQ(static_cast<int>(m.kl_per_dimension.size()), 8);
   EXPECT_GE(m.active_dimensions, 0);
   EXPECT_LE(m.active_dimensions, 8);
 }

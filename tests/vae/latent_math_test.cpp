@@ -15,12 +15,13 @@ namespace {
 
 TEST(KlPerDimension, MatchesHandComputation) {
   // KL(N(m, s^2) || N(0, 1)) = (m^2 + s^2 - 1 - ln s^2) / 2.
-  LatentCode code{{0.0f, 1.0f, 0.0f, -2.0f}, {0.0f, 0.0f, float(std::log(4.0)), float(std::log(0.25))}};
+  LatentCode code{{0.0f, 1.0f, 0.0f, -2.0f},
+                  {0.0f, 0.0f, static_cast<float>(std::log(4.0)), static_cast<float>(std::log(0.25))}};
   auto kl = kl_per_dimension(code);
   ASSERT_EQ(kl.size(), 4u);
-  EXPECT_NEAR(kl[0], 0.0, 1e-9);                                  // the prior itself
-  EXPECT_NEAR(kl[1], 0.5, 1e-6);                                  // (1 + 1 - 1 - 0) / 2
-  EXPECT_NEAR(kl[2], 0.5 * (4.0 - 1.0 - std::log(4.0)), 1e-6);    // 0.8069
+  EXPECT_NEAR(kl[0], 0.0, 1e-9);                                // the prior itself
+  EXPECT_NEAR(kl[1], 0.5, 1e-6);                                // (1 + 1 - 1 - 0) / 2
+  EXPECT_NEAR(kl[2], 0.5 * (4.0 - 1.0 - std::log(4.0)), 1e-6);  // 0.8069
   EXPECT_NEAR(kl[3], 0.5 * (4.0 + 0.25 - 1.0 - std::log(0.25)), 1e-6);
   EXPECT_THROW(kl_per_dimension(LatentCode{{0.0f}, {}}), Error);
 }
@@ -29,7 +30,9 @@ TEST(Reparameterise, HasThePosteriorsMeanAndSpread) {
   torch::manual_seed(7);
   const int64_t n = 200000;
   auto mean = torch::tensor({1.5f, -0.5f, 0.0f}).expand({n, 3}).contiguous();
-  auto log_variance = torch::tensor({0.0f, float(std::log(4.0)), float(std::log(0.01))}).expand({n, 3}).contiguous();
+  auto log_variance = torch::tensor({0.0f, static_cast<float>(std::log(4.0)), static_cast<float>(std::log(0.01))})
+                          .expand({n, 3})
+                          .contiguous();
   auto z = reparameterise(mean, log_variance);
   auto m = z.mean(0), s = z.std(0);
   EXPECT_NEAR(m[0].item<float>(), 1.5f, 0.01f);
@@ -64,7 +67,7 @@ TEST(BetaSchedule, RisesFromZeroTowardsMaxBeta) {
 
 double norm(const std::vector<float>& v) {
   double s = 0;
-  for (float x : v) s += double(x) * x;
+  for (float x : v) s += static_cast<double>(x) * x;
   return std::sqrt(s);
 }
 

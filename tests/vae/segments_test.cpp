@@ -15,7 +15,8 @@ namespace emopiano {
 namespace {
 
 int count_prefix(const Tokenizer& tok, const std::vector<int32_t>& ids, const std::string& prefix) {
-  return int(std::count_if(ids.begin(), ids.end(), [&](int32_t t) { return tok.token_to_string(t).rfind(prefix, 0) == 0; }));
+  return static_cast<int>(
+      std::count_if(ids.begin(), ids.end(), [&](int32_t t) { return tok.token_to_string(t).rfind(prefix, 0) == 0; }));
 }
 
 TEST(SegmentCutter, CutsRealPiecesIntoGrammaticalSegments) {
@@ -30,7 +31,7 @@ TEST(SegmentCutter, CutsRealPiecesIntoGrammaticalSegments) {
     const auto piece = tok->encode(read_midi_file(files[i]), Quadrant::Q2);
     const auto segments = cutter.all(piece, Quadrant::Q2);
     const int piece_bars = count_prefix(*tok, piece, "Bar");
-    ASSERT_EQ(int(segments.size()), (piece_bars + 3) / 4) << files[i];
+    ASSERT_EQ(static_cast<int>(segments.size()), (piece_bars + 3) / 4) << files[i];
     int notes = 0;
     for (const auto& s : segments) {
       ASSERT_GE(s.size(), 4u);
@@ -43,9 +44,8 @@ TEST(SegmentCutter, CutsRealPiecesIntoGrammaticalSegments) {
       // A segment with notes plays at a stated tempo.
       if (count_prefix(*tok, s, "Pitch_") > 0) EXPECT_GE(count_prefix(*tok, s, "Tempo_"), 1) << files[i];
       notes += count_prefix(*tok, s, "Pitch_");
-      auto first_position = std::find_if(s.begin(), s.end(), [&](int32_t t) {
-        return tok->token_to_string(t).rfind("Position_", 0) == 0;
-      });
+      auto first_position = std::find_if(s.begin(), s.end(),
+                                         [&](int32_t t) { return tok->token_to_string(t).rfind("Position_", 0) == 0; });
       if (first_position != s.end() && &s != &segments.front()) {
         for (auto it = first_position; it != s.end() && it < first_position + 3; ++it)
           if (tok->token_to_string(*it) == "Pedal_On") ++with_pedal_restated;

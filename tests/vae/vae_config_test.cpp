@@ -28,8 +28,8 @@ TEST(VaeConfig, RefusesBadInput) {
   };
   EXPECT_EQ(code("{"), ErrorCode::format);
   EXPECT_EQ(code("[]"), ErrorCode::format);
-  EXPECT_EQ(code(R"({"latent": 3})"), ErrorCode::format);           // unknown key
-  EXPECT_EQ(code(R"({"latent_dim": "8"})"), ErrorCode::format);      // wrong type
+  EXPECT_EQ(code(R"({"latent": 3})"), ErrorCode::format);        // unknown key
+  EXPECT_EQ(code(R"({"latent_dim": "8"})"), ErrorCode::format);  // wrong type
   EXPECT_EQ(code(R"({"latent_dim": 0})"), ErrorCode::invalid_argument);
   EXPECT_EQ(code(R"({"d_model": 100, "n_heads": 3})"), ErrorCode::invalid_argument);
   EXPECT_EQ(code(R"({"dropout": 1.0})"), ErrorCode::invalid_argument);
