@@ -110,17 +110,19 @@ EMOPIANO_TARGET float exponentiate(float* scores, int64_t S) {
   return ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
 }
 
-// As the AVX-512 kernel's: even and odd sums of chunks c0..c0 + G - 1.
-template <int G>
+// As the AVX-512 kernel's: even and odd sums of chunks c0..c0 + G - 1, U
+// positions at a time (U sets of sums for independent FMA chains; four
+// chunks fill half the sixteen registers with one set).
+template <int G, int U>
 EMOPIANO_TARGET void weighted_chunks(const float* p, const uint16_t* values, int64_t S, int64_t D, int64_t c0,
                                      float* sums) {
-  __m256 acc[2][G][2];
+  __m256 acc[U][G][2];
   for (int g = 0; g < G; ++g)
-    for (int u = 0; u < 2; ++u) acc[u][g][0] = acc[u][g][1] = _mm256_setzero_ps();
+    for (int u = 0; u < U; ++u) acc[u][g][0] = acc[u][g][1] = _mm256_setzero_ps();
   const uint16_t* base = values + c0 * kChunk;
   int64_t s = 0;
-  for (; s + 2 <= S; s += 2) {
-    for (int u = 0; u < 2; ++u) {
+  for (; s + U <= S; s += U) {
+    for (int u = 0; u < U; ++u) {
       const __m256 w = _mm256_set1_ps(p[s + u]);
       for (int g = 0; g < G; ++g) {
         __m256 e, o;
@@ -130,7 +132,7 @@ EMOPIANO_TARGET void weighted_chunks(const float* p, const uint16_t* values, int
       }
     }
   }
-  if (s < S) {
+  for (; s < S; ++s) {
     const __m256 w = _mm256_set1_ps(p[s]);
     for (int g = 0; g < G; ++g) {
       __m256 e, o;
@@ -140,8 +142,12 @@ EMOPIANO_TARGET void weighted_chunks(const float* p, const uint16_t* values, int
     }
   }
   for (int g = 0; g < G; ++g) {
-    _mm256_storeu_ps(sums + (c0 + g) * kChunk, _mm256_add_ps(acc[0][g][0], acc[1][g][0]));
-    _mm256_storeu_ps(sums + (c0 + g) * kChunk + 8, _mm256_add_ps(acc[0][g][1], acc[1][g][1]));
+    for (int u = 1; u < U; ++u) {
+      acc[0][g][0] = _mm256_add_ps(acc[0][g][0], acc[u][g][0]);
+      acc[0][g][1] = _mm256_add_ps(acc[0][g][1], acc[u][g][1]);
+    }
+    _mm256_storeu_ps(sums + (c0 + g) * kChunk, acc[0][g][0]);
+    _mm256_storeu_ps(sums + (c0 + g) * kChunk + 8, acc[0][g][1]);
   }
 }
 
@@ -162,9 +168,11 @@ EMOPIANO_TARGET void cache_attention_avx2_fma(const float* q, const uint16_t* ke
   }
   score_rows(q, q_split, keys, S, D, scale, p);
   const float inv = 1.0f / exponentiate(p, S);
+  // Each value row in as few passes as the registers allow: one for D = 64.
   int64_t c = 0;
-  for (; c + 2 <= chunks; c += 2) weighted_chunks<2>(p, values, S, D, c, sums);
-  if (c < chunks) weighted_chunks<1>(p, values, S, D, c, sums);
+  for (; c + 4 <= chunks; c += 4) weighted_chunks<4, 1>(p, values, S, D, c, sums);
+  for (; c + 2 <= chunks; c += 2) weighted_chunks<2, 2>(p, values, S, D, c, sums);
+  if (c < chunks) weighted_chunks<1, 2>(p, values, S, D, c, sums);
   for (int64_t d = 0; d < vector_dims; ++d) out[d] = sums[d / kChunk * kChunk + (d % 2) * 8 + (d % kChunk) / 2] * inv;
   for (int64_t d = vector_dims; d < D; ++d) {
     float t = 0.0f;
