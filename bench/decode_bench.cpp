@@ -26,6 +26,7 @@
 #include "core/impl_access.hpp"
 #include "emopiano/model.hpp"
 #include "emopiano/sampler.hpp"
+#include "kernels/bf16_cache_attention.hpp"
 #include "kernels/gemv.hpp"
 #include "model/model_impl.hpp"
 
@@ -198,8 +199,9 @@ int main(int argc, char** argv) {
 
     const emopiano::Model probe = emopiano::Model::load(path, emopiano::LoadOptions{InferencePrecision::f32});
     const auto& c = probe.config();
-    fmt::print("{}; 1 thread; load {}; GEMV kernel {}\n", cpu_name(), load_average(),
-               emopiano::kernels::gemv_isa_name(emopiano::kernels::gemv_isa()));
+    fmt::print("{}; 1 thread; load {}; GEMV kernel {}; attention kernel {}\n", cpu_name(), load_average(),
+               emopiano::kernels::gemv_isa_name(emopiano::kernels::gemv_isa()),
+               emopiano::kernels::bf16_cache_attention_kernel_name(emopiano::kernels::gemv_isa()));
     fmt::print("model {}: {} layers x {}, d_ff {}, context {}, vocabulary {}\n", path.string(), c.n_layers, c.d_model,
                c.d_ff, c.context_length, probe.tokenizer().vocab_size());
     const double dram = read_bandwidth(static_cast<size_t>(dram_mib) << 20);

@@ -1,75 +1,43 @@
 #include "kernels/bf16_cache_attention.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "kernels/bf16.hpp"
+#include "kernels/cache_attention_kernels.hpp"
 
 namespace emopiano::kernels {
 
 namespace {
 
-constexpr int kLanes = 16;
-
-// The two loops, stamped out for AVX-512, AVX2 and baseline x86-64 with
-// function attributes and chosen at run time (no ifuncs, which sanitizers
-// cannot instrument). Sixteen partial sums in fixed lanes and no contraction
-// keep every version's result the same.
-#define EMOPIANO_ATTENTION_LOOPS(suffix, target)                                                                       \
-  target void dot_rows_##suffix(const float* q, const uint16_t* keys, int64_t S, int64_t D, float scale,               \
-                                float* scores) {                                                                       \
-    const int64_t full = D / kLanes * kLanes;                                                                          \
-    for (int64_t s = 0; s < S; ++s) {                                                                                  \
-      const uint16_t* k = keys + s * D;                                                                                \
-      float acc[kLanes] = {};                                                                                          \
-      for (int64_t i = 0; i < full; i += kLanes) {                                                                     \
-        for (int j = 0; j < kLanes; ++j) acc[j] += q[i + j] * from_bf16(k[i + j]);                                     \
-      }                                                                                                                \
-      for (int64_t i = full; i < D; ++i) acc[i - full] += q[i] * from_bf16(k[i]);                                      \
-      float sum = 0.0f;                                                                                                \
-      for (int j = 0; j < kLanes; ++j) sum += acc[j];                                                                  \
-      scores[s] = sum * scale;                                                                                         \
-    }                                                                                                                  \
-  }                                                                                                                    \
-  target void weighted_rows_##suffix(const float* weights, const uint16_t* values, int64_t S, int64_t D, float* out) { \
-    for (int64_t d = 0; d < D; ++d) out[d] = 0.0f;                                                                     \
-    for (int64_t s = 0; s < S; ++s) {                                                                                  \
-      const float w = weights[s];                                                                                      \
-      const uint16_t* v = values + s * D;                                                                              \
-      for (int64_t d = 0; d < D; ++d) out[d] += w * from_bf16(v[d]);                                                   \
-    }                                                                                                                  \
-  }
-
-EMOPIANO_ATTENTION_LOOPS(generic, )
-#if defined(__x86_64__) && defined(__GNUC__)
-EMOPIANO_ATTENTION_LOOPS(avx2, __attribute__((target("avx2"))))
-EMOPIANO_ATTENTION_LOOPS(avx512, __attribute__((target("avx512f,avx512bw"))))
-#endif
-
-struct Loops {
-  void (*dot_rows)(const float*, const uint16_t*, int64_t, int64_t, float, float*);
-  void (*weighted_rows)(const float*, const uint16_t*, int64_t, int64_t, float*);
+struct Kernel {
+  detail::CacheAttentionKernel run;
+  const char* name;
 };
 
-Loops choose() {
-#if defined(__x86_64__) && defined(__GNUC__)
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"))
-    return {dot_rows_avx512, weighted_rows_avx512};
-  if (__builtin_cpu_supports("avx2")) return {dot_rows_avx2, weighted_rows_avx2};
+// The fastest kernel no wider than `isa` that this CPU runs.
+Kernel kernel_for(GemvIsa isa) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  const bool avx512 = isa == GemvIsa::avx512f || isa == GemvIsa::avx512_bf16;
+  if (avx512 && gemv_isa_supported(GemvIsa::avx512f) && __builtin_cpu_supports("avx512bw"))
+    return {detail::cache_attention_avx512, "avx512"};
+  if (isa != GemvIsa::scalar && gemv_isa_supported(GemvIsa::avx2_fma))
+    return {detail::cache_attention_avx2_fma, "avx2_fma"};
+#else
+  (void)isa;
 #endif
-  return {dot_rows_generic, weighted_rows_generic};
+  return {detail::cache_attention_scalar, "scalar"};
 }
 
-}  // namespace
-
-void bf16_cache_attention(const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t D, uint16_t* key_cache,
-                          uint16_t* value_cache, int64_t capacity, int64_t past, float* out, int64_t out_stride) {
-  static const Loops loops = choose();
+void attend(const Kernel& kernel, const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t D,
+            uint16_t* key_cache, uint16_t* value_cache, int64_t capacity, int64_t past, float* out,
+            int64_t out_stride) {
   const int64_t C = H * D, S = past + 1;
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)));
-  thread_local std::vector<float> scores;
-  scores.resize(static_cast<size_t>(S));
+  // Grown to the longest run seen, then reused: no allocation per step.
+  thread_local std::vector<float> scratch;
+  const auto needed = static_cast<size_t>(detail::cache_attention_scratch_floats(S, D));
+  if (scratch.size() < needed) scratch.resize(needed);
   for (int64_t b = 0; b < B; ++b) {
     const float* row = qkv + b * qkv_stride;
     for (int64_t h = 0; h < H; ++h) {
@@ -79,15 +47,25 @@ void bf16_cache_attention(const float* qkv, int64_t qkv_stride, int64_t B, int64
         keys[past * D + d] = to_bf16(row[C + h * D + d]);
         values[past * D + d] = to_bf16(row[2 * C + h * D + d]);
       }
-      loops.dot_rows(row + h * D, keys, S, D, scale, scores.data());
-      const float top = *std::max_element(scores.begin(), scores.end());
-      float total = 0.0f;
-      for (auto& x : scores) total += (x = std::exp(x - top));
-      const float inv = 1.0f / total;
-      for (auto& x : scores) x *= inv;
-      loops.weighted_rows(scores.data(), values, S, D, out + b * out_stride + h * D);
+      kernel.run(row + h * D, keys, values, S, D, scale, scratch.data(), out + b * out_stride + h * D);
     }
   }
+}
+
+}  // namespace
+
+const char* bf16_cache_attention_kernel_name(GemvIsa isa) { return kernel_for(isa).name; }
+
+void bf16_cache_attention(GemvIsa isa, const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t D,
+                          uint16_t* key_cache, uint16_t* value_cache, int64_t capacity, int64_t past, float* out,
+                          int64_t out_stride) {
+  attend(kernel_for(isa), qkv, qkv_stride, B, H, D, key_cache, value_cache, capacity, past, out, out_stride);
+}
+
+void bf16_cache_attention(const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t D, uint16_t* key_cache,
+                          uint16_t* value_cache, int64_t capacity, int64_t past, float* out, int64_t out_stride) {
+  static const Kernel chosen = kernel_for(gemv_isa());
+  attend(chosen, qkv, qkv_stride, B, H, D, key_cache, value_cache, capacity, past, out, out_stride);
 }
 
 }  // namespace emopiano::kernels

@@ -5,15 +5,30 @@
 
 #include <cstdint>
 
+#include "kernels/gemv.hpp"
+
 namespace emopiano::kernels {
 
 // qkv: B rows of [3, H, D] floats, `qkv_stride` apart (the fused projection
 // of each sequence's new token). key_cache, value_cache: bf16 [B, H,
 // capacity, D], filled up to `past`; the new key and value are rounded to bf16
 // and written at `past`, then the query attends to positions [0, past]. out:
-// B rows of H * D floats, `out_stride` apart. The arithmetic order does not
-// depend on B or on the CPU's vector width.
+// B rows of H * D floats, `out_stride` apart. Each head's keys, then its
+// values, are one contiguous run of the cache, read once, front to back. The
+// arithmetic of a row does not depend on B.
 void bf16_cache_attention(const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t D, uint16_t* key_cache,
                           uint16_t* value_cache, int64_t capacity, int64_t past, float* out, int64_t out_stride);
+
+// The same with the kernel of a given instruction set, as gemv() picks them
+// (avx512_bf16 and avx512f run the AVX-512 kernel, which also needs
+// AVX512BW); one this CPU cannot run falls back to the next it can. The
+// overload above uses gemv_isa()'s choice. For tests and measurements.
+void bf16_cache_attention(GemvIsa isa, const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t D,
+                          uint16_t* key_cache, uint16_t* value_cache, int64_t capacity, int64_t past, float* out,
+                          int64_t out_stride);
+
+// The name of the attention kernel bf16_cache_attention(isa, ...) runs:
+// "avx512", "avx2_fma" or "scalar".
+const char* bf16_cache_attention_kernel_name(GemvIsa isa);
 
 }  // namespace emopiano::kernels

@@ -1,0 +1,185 @@
+// AVX-512 (F and BW): one 64-byte load holds 32 bf16 values of a row; a
+// shift and a mask widen them to the even- and odd-indexed values as two
+// float vectors, which meet q split the same way. Scores come sixteen
+// positions at a time: sixteen rows' partial sums are added across their
+// lanes together, in a tree of shuffles, into one vector of sixteen scores.
+// The value rows are summed position by position into registers, two
+// positions at a time for independent FMA chains.
+#include "kernels/cache_attention_kernels.hpp"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+
+// GCC 12 reports the deliberately undefined source vector inside
+// _mm512_slli_epi32 as maybe uninitialized.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+namespace emopiano::kernels::detail {
+
+namespace {
+
+#define EMOPIANO_TARGET __attribute__((target("avx512f,avx512bw")))
+
+constexpr int64_t kChunk = 32;  // bf16 values in one 64-byte load
+constexpr int kBlock = 16;      // positions scored together
+
+EMOPIANO_TARGET inline __mmask32 chunk_mask(int64_t left) {
+  return left >= kChunk ? static_cast<__mmask32>(0xffffffffu) : static_cast<__mmask32>((1u << left) - 1u);
+}
+
+EMOPIANO_TARGET inline void widen(__m512i raw, __m512& even, __m512& odd) {
+  even = _mm512_castsi512_ps(_mm512_slli_epi32(raw, 16));
+  odd = _mm512_castsi512_ps(_mm512_and_si512(raw, _mm512_set1_epi32(static_cast<int>(0xffff0000u))));
+}
+
+// Lane i of the result is the sum of the sixteen lanes of x[i].
+EMOPIANO_TARGET inline __m512 sum_lanes_of_16(const __m512* x) {
+  __m512 pairs[8], quads[4];
+  for (int i = 0; i < 8; ++i) {  // per 128-bit lane: [a0+a2, b0+b2, a1+a3, b1+b3]
+    pairs[i] = _mm512_add_ps(_mm512_unpacklo_ps(x[2 * i], x[2 * i + 1]), _mm512_unpackhi_ps(x[2 * i], x[2 * i + 1]));
+  }
+  for (int i = 0; i < 4; ++i) {  // per 128-bit lane: the lane's sums of rows 4i..4i+3
+    quads[i] = _mm512_add_ps(_mm512_shuffle_ps(pairs[2 * i], pairs[2 * i + 1], 0x44),
+                             _mm512_shuffle_ps(pairs[2 * i], pairs[2 * i + 1], 0xEE));
+  }
+  const __m512 h0 =
+      _mm512_add_ps(_mm512_shuffle_f32x4(quads[0], quads[1], 0x44), _mm512_shuffle_f32x4(quads[0], quads[1], 0xEE));
+  const __m512 h1 =
+      _mm512_add_ps(_mm512_shuffle_f32x4(quads[2], quads[3], 0x44), _mm512_shuffle_f32x4(quads[2], quads[3], 0xEE));
+  return _mm512_add_ps(_mm512_shuffle_f32x4(h0, h1, 0x88), _mm512_shuffle_f32x4(h0, h1, 0xDD));
+}
+
+// exp(x) for x <= 0 (a score minus the largest): Cephes' polynomial on
+// x - n ln 2, scaled by 2^n; below -87 the result is about 1e-38, which
+// beside the largest term's 1 is nothing.
+EMOPIANO_TARGET inline __m512 exp_nonpositive(__m512 x) {
+  x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+  p = _mm512_fmadd_ps(_mm512_mul_ps(p, r), r, _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+  return _mm512_scalef_ps(p, n);
+}
+
+// scores[s] = scale * q.k_s for s < S, written in whole blocks of sixteen
+// (the lanes past S hold copies of the last score).
+EMOPIANO_TARGET void score_rows(const float* q_split, const uint16_t* keys, int64_t S, int64_t D, float scale,
+                                float* scores) {
+  const int64_t chunks = (D + kChunk - 1) / kChunk;
+  for (int64_t s0 = 0; s0 < S; s0 += kBlock) {
+    const uint16_t* rows[kBlock];
+    for (int r = 0; r < kBlock; ++r) rows[r] = keys + std::min<int64_t>(s0 + r, S - 1) * D;
+    __m512 acc[kBlock];
+    for (int r = 0; r < kBlock; ++r) acc[r] = _mm512_setzero_ps();
+    for (int64_t c = 0; c < chunks; ++c) {
+      const __mmask32 mask = chunk_mask(D - c * kChunk);
+      const __m512 qe = _mm512_loadu_ps(q_split + c * kChunk), qo = _mm512_loadu_ps(q_split + c * kChunk + 16);
+#pragma GCC unroll 16
+      for (int r = 0; r < kBlock; ++r) {
+        __m512 e, o;
+        widen(_mm512_maskz_loadu_epi16(mask, rows[r] + c * kChunk), e, o);
+        acc[r] = _mm512_fmadd_ps(o, qo, _mm512_fmadd_ps(e, qe, acc[r]));
+      }
+    }
+    _mm512_storeu_ps(scores + s0, _mm512_mul_ps(sum_lanes_of_16(acc), _mm512_set1_ps(scale)));
+  }
+}
+
+// The unnormalised softmax in place, scores[s] = exp(scores[s] - max), and
+// its total; the block's lanes past S are set to 0.
+EMOPIANO_TARGET float exponentiate(float* scores, int64_t S) {
+  const int64_t padded = (S + kBlock - 1) / kBlock * kBlock;
+  for (int64_t s = S; s < padded; ++s) scores[s] = -INFINITY;
+  __m512 top = _mm512_set1_ps(-INFINITY);
+  for (int64_t s = 0; s < padded; s += kBlock) top = _mm512_max_ps(top, _mm512_loadu_ps(scores + s));
+  alignas(64) float lanes[kBlock];
+  _mm512_store_ps(lanes, top);
+  const __m512 largest = _mm512_set1_ps(*std::max_element(lanes, lanes + kBlock));
+  __m512 total = _mm512_setzero_ps();
+  for (int64_t s = 0; s < padded; s += kBlock) {
+    const __mmask16 live = S - s >= kBlock ? __mmask16(0xffff) : __mmask16((1u << (S - s)) - 1u);
+    const __m512 p = _mm512_maskz_mov_ps(live, exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(scores + s), largest)));
+    _mm512_storeu_ps(scores + s, p);
+    total = _mm512_add_ps(total, p);
+  }
+  _mm512_store_ps(lanes, total);
+  float sum = 0.0f;
+  for (float x : lanes) sum += x;
+  return sum;
+}
+
+// sums[c * 32 + i] (i < 16) = sum_s p[s] v_s[c * 32 + 2i], and
+// sums[c * 32 + 16 + i] the odd value beside it, for chunks c0..c0 + G - 1.
+template <int G>
+EMOPIANO_TARGET void weighted_chunks(const float* p, const uint16_t* values, int64_t S, int64_t D, int64_t c0,
+                                     float* sums) {
+  __m512 acc[2][G][2];
+  __mmask32 masks[G];
+  for (int g = 0; g < G; ++g) {
+    masks[g] = chunk_mask(D - (c0 + g) * kChunk);
+    for (int u = 0; u < 2; ++u) acc[u][g][0] = acc[u][g][1] = _mm512_setzero_ps();
+  }
+  const uint16_t* base = values + c0 * kChunk;
+  int64_t s = 0;
+  for (; s + 2 <= S; s += 2) {
+    for (int u = 0; u < 2; ++u) {
+      const __m512 w = _mm512_set1_ps(p[s + u]);
+      for (int g = 0; g < G; ++g) {
+        __m512 e, o;
+        widen(_mm512_maskz_loadu_epi16(masks[g], base + (s + u) * D + g * kChunk), e, o);
+        acc[u][g][0] = _mm512_fmadd_ps(e, w, acc[u][g][0]);
+        acc[u][g][1] = _mm512_fmadd_ps(o, w, acc[u][g][1]);
+      }
+    }
+  }
+  if (s < S) {
+    const __m512 w = _mm512_set1_ps(p[s]);
+    for (int g = 0; g < G; ++g) {
+      __m512 e, o;
+      widen(_mm512_maskz_loadu_epi16(masks[g], base + s * D + g * kChunk), e, o);
+      acc[0][g][0] = _mm512_fmadd_ps(e, w, acc[0][g][0]);
+      acc[0][g][1] = _mm512_fmadd_ps(o, w, acc[0][g][1]);
+    }
+  }
+  for (int g = 0; g < G; ++g) {
+    _mm512_storeu_ps(sums + (c0 + g) * kChunk, _mm512_add_ps(acc[0][g][0], acc[1][g][0]));
+    _mm512_storeu_ps(sums + (c0 + g) * kChunk + 16, _mm512_add_ps(acc[0][g][1], acc[1][g][1]));
+  }
+}
+
+}  // namespace
+
+EMOPIANO_TARGET void cache_attention_avx512(const float* q, const uint16_t* keys, const uint16_t* values, int64_t S,
+                                            int64_t D, float scale, float* scratch, float* out) {
+  const int64_t chunks = (D + kChunk - 1) / kChunk;
+  // scratch: q split into even and odd values per chunk, the scores, the sums.
+  float* q_split = scratch;
+  float* sums = q_split + chunks * kChunk;
+  float* p = sums + chunks * kChunk;
+  for (int64_t c = 0; c < chunks; ++c) {
+    for (int64_t i = 0; i < 16; ++i) {
+      const int64_t d = c * kChunk + 2 * i;
+      q_split[c * kChunk + i] = d < D ? q[d] : 0.0f;
+      q_split[c * kChunk + 16 + i] = d + 1 < D ? q[d + 1] : 0.0f;
+    }
+  }
+  score_rows(q_split, keys, S, D, scale, p);
+  const float inv = 1.0f / exponentiate(p, S);
+  int64_t c = 0;
+  for (; c + 2 <= chunks; c += 2) weighted_chunks<2>(p, values, S, D, c, sums);
+  if (c < chunks) weighted_chunks<1>(p, values, S, D, c, sums);
+  for (int64_t d = 0; d < D; ++d) out[d] = sums[d / kChunk * kChunk + (d % 2) * 16 + (d % kChunk) / 2] * inv;
+}
+
+}  // namespace emopiano::kernels::detail
+#endif

@@ -1,0 +1,35 @@
+// The per-instruction-set kernels behind bf16_cache_attention(): the
+// attention of one query over one head's run of cached positions. Each lives
+// in its own file, compiled for its instruction set by function attributes
+// only, and all follow the same three steps: the scores q.k of every
+// position (each key row read once), the softmax's exponentials over those
+// scores (at most a few KiB, in L1), and the weighted sum of the value rows
+// (each read once).
+#pragma once
+
+#include <cstdint>
+
+namespace emopiano::kernels::detail {
+
+// q: D floats. keys, values: S rows of D bf16 values, one after the other.
+// out: D floats = sum_s softmax(scale * q.k_s) v_s. scratch: at least
+// cache_attention_scratch_floats(S, D) floats, overwritten.
+using CacheAttentionKernel = void (*)(const float* q, const uint16_t* keys, const uint16_t* values, int64_t S,
+                                      int64_t D, float scale, float* scratch, float* out);
+
+inline int64_t cache_attention_scratch_floats(int64_t S, int64_t D) {
+  return (S + 15) / 16 * 16 + 2 * ((D + 31) / 32 * 32);
+}
+
+void cache_attention_scalar(const float* q, const uint16_t* keys, const uint16_t* values, int64_t S, int64_t D,
+                            float scale, float* scratch, float* out);
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+void cache_attention_avx2_fma(const float* q, const uint16_t* keys, const uint16_t* values, int64_t S, int64_t D,
+                              float scale, float* scratch, float* out);
+// Needs AVX512BW too, for masked loads of 16-bit values.
+void cache_attention_avx512(const float* q, const uint16_t* keys, const uint16_t* values, int64_t S, int64_t D,
+                            float scale, float* scratch, float* out);
+#endif
+
+}  // namespace emopiano::kernels::detail
