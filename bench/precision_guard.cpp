@@ -4,7 +4,7 @@
 // token agrees and the mean KL(f32 || bf16), and exits 1 when a row is
 // outside the guard (same top token at >= 99% of steps, mean KL < 1e-3).
 //
-//   bench_precision_guard [--model FILE] [--tokens 500] [--seed S] [--emotions happy,angry,sad,calm]
+//   bench_precision_guard [--model FILE] [--tokens 500] [--seed S] [--emotions happy,tense,sad,calm]
 #include <cstdio>
 #include <sstream>
 #include <string>
@@ -17,7 +17,7 @@
 #include "sample/precision_replay.hpp"
 
 int main(int argc, char** argv) {
-  std::string model_path, emotions = "happy,angry,sad,calm";
+  std::string model_path, emotions = "happy,tense,sad,calm";
   int tokens = 500;
   uint64_t seed = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
