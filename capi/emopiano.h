@@ -500,7 +500,8 @@ EMOPIANO_API void emopiano_generation_free(emopiano_generation *piece);
  *    set_emotion calls with the bar before which each came.
  *  - Threads: a session is used by one thread at a time, except
  *    emopiano_session_cancel, which any thread may call at any moment. Many
- *    sessions may share one model on many threads. */
+ *    sessions may share one model on many threads. With params.lookahead a
+ *    session owns one thread more, stopped by emopiano_session_free. */
 typedef struct emopiano_session emopiano_session;
 
 typedef struct emopiano_session_params {
@@ -521,6 +522,13 @@ typedef struct emopiano_session_params {
   size_t primer_size;
   int32_t record;   /* 0/1: keep every bar for emopiano_session_write_midi (default 0) */
   int32_t reserved; /* 0 */
+  /* 0/1 (default 0): bar-ahead generation. Once emopiano_session_next_bar has
+   * returned bar n, a thread of the session's own writes bar n + 1 with the
+   * emotion in force, and the next call returns it at once. A set_emotion
+   * with another emotion drops that bar and writes it again from the same
+   * state: the bars are those of a session without lookahead. */
+  int32_t lookahead;
+  int32_t reserved1; /* 0; names the tail padding */
 } emopiano_session_params;
 
 /* One bar, filled by emopiano_session_next_bar. Times are absolute from the
@@ -557,7 +565,9 @@ EMOPIANO_API int emopiano_session_next_bar(emopiano_session_bar *out_bar, emopia
 /* The emotion of the bars from the next one on. */
 EMOPIANO_API int emopiano_session_set_emotion(emopiano_session *session,
                                               const emopiano_emotion *emotion);
-/* Stops the bar in progress; thread-safe, callable from any thread. */
+/* Stops the bar in progress (with lookahead, also the bar written ahead:
+ * the next emopiano_session_next_bar returns EMOPIANO_ERROR_CANCELLED);
+ * thread-safe, callable from any thread. */
 EMOPIANO_API int emopiano_session_cancel(const emopiano_session *session);
 /* Back to the state after create: the same bars again from bar 0, the
  * opening emotion, an empty recording. */

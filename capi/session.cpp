@@ -56,6 +56,7 @@ SessionOptions to_options(const emopiano_session_params& p) {
   if (p.primer_path && p.primer_data)
     throw Error(ErrorCode::invalid_argument, "set primer_path or primer_data, not both");
   require_bytes(p.primer_data, p.primer_size, "primer_data");
+  o.lookahead = flag(p.lookahead, "lookahead");
   if (p.primer_path) o.primer = read_score_file(p.primer_path, {});
   if (p.primer_data) o.primer = read_score_bytes(p.primer_data, p.primer_size, {});
   return o;

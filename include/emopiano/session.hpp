@@ -5,16 +5,18 @@
 //   emopiano::SessionOptions options;
 //   options.emotion = emopiano::EmotionMix::parse("calm");
 //   options.params.seed = 7;
+//   options.lookahead = true;  // the next bar is written while this one plays
 //   emopiano::GenerationSession session(model, options);
 //   for (;;) {
-//     emopiano::SessionBar bar = session.next_bar();  // ~20 ms with the bundled model
+//     emopiano::SessionBar bar = session.next_bar();  // at once, once the bar ahead is written
 //     play(bar.notes);                                // absolute times
 //     if (battle_started()) session.set_emotion(emopiano::EmotionMix::parse("tense"));
 //   }
 //
 // A session runs for as long as it is asked: the network's context slides
-// (when the sequence fills it, the K/V cache is rebuilt from the last half of
-// it, as Sampler does) and only that context is kept, so memory stays flat.
+// (at a bar line, when less than a quarter of it is left, the oldest bars are
+// dropped so that at most half is kept, and the K/V cache is rebuilt once
+// from those) and only that context is kept, so memory stays flat.
 //
 // Determinism: the bars depend only on the model, the options and the
 // sequence of set_emotion() calls with the bar before which each came (and
@@ -22,7 +24,8 @@
 //
 // Thread safety: a session is used by one thread at a time, except for
 // cancel(), which any thread may call at any moment. Any number of sessions
-// may share one Model on any number of threads.
+// may share one Model on any number of threads. With options.lookahead the
+// session owns one more thread, which writes the next bar ahead.
 #pragma once
 
 #include <cstdint>
@@ -57,6 +60,13 @@ struct SessionOptions {
   // opening emotion (a primer keeps its own key). Where the valence of the
   // emotion changes sign, the session modulates to the parallel key.
   std::optional<MusicalKey> key;
+  // Bar-ahead generation, for hosts that play in real time: once next_bar()
+  // has returned bar n, a thread of the session's own writes bar n + 1 with
+  // the emotion in force, so the next call returns it at once. A
+  // set_emotion() with another emotion drops that bar and writes it again
+  // from the same state: the bars are exactly those of a session without
+  // lookahead given the same calls before the same bars.
+  bool lookahead = false;
 };
 
 // One bar as it comes out of the session. Times are absolute: tick 0 and
@@ -94,18 +104,22 @@ class GenerationSession {
   GenerationSession(const GenerationSession&) = delete;
   GenerationSession& operator=(const GenerationSession&) = delete;
 
-  // Generates the next bar. Throws Error(cancelled) when cancel() was called
-  // before or during it: the partial bar is discarded, the session is as it
-  // was before the call (its random stream too), the cancel flag is cleared,
-  // and the next call writes that bar afresh.
+  // Generates the next bar (with lookahead: returns the bar written ahead,
+  // waiting for it if it is not finished). Throws Error(cancelled) when
+  // cancel() was called before or during it: the partial bar is discarded,
+  // the session is as it was before the call (its random stream too), the
+  // cancel flag is cleared, and the next call writes that bar afresh.
   SessionBar next_bar();
 
   // The emotion of the bars from the next one on (the bar in progress, on
-  // another thread, is not changed: call it between next_bar() calls).
+  // another thread, is not changed: call it between next_bar() calls). With
+  // lookahead, a bar written ahead with another emotion is written again.
   void set_emotion(const EmotionMix& emotion);
   const EmotionMix& emotion() const;
 
-  // Stops the bar in progress from any thread (see next_bar()).
+  // Stops the bar in progress from any thread (see next_bar()). With
+  // lookahead it stops (or drops) the bar written ahead too, and the next
+  // next_bar() throws Error(cancelled).
   void cancel() const noexcept;
   // The flag cancel() sets, for hosts that hold a CancelToken already.
   const CancelToken& cancel_token() const noexcept;

@@ -7,11 +7,15 @@
 // the emotion in force when that call starts, and a cancelled call can be
 // taken back whole by restoring the cursor copied at its start.
 //
-// Context: when the sequence would pass context_length tokens, the cache is
-// dropped and rebuilt from the last context_length / 2 (as the sampler does)
-// and older tokens are forgotten. Bar inputs are re-based then, so the
-// window's first bar is bar 1: a session of thousands of bars keeps feeding
-// the bar numbers the model learned, never the clamped last one.
+// Context: the window slides at bar lines. When a bar is to start with less
+// than a quarter of the context left, the oldest whole bars are dropped so
+// that at most half the context is kept, and the cache is rebuilt from them
+// at once, in one pass: then the next half context runs on the cached step
+// alone, and a bar written again (a cancel, or lookahead's change of emotion)
+// starts from the rebuilt cache. A bar too long for the room left slides in
+// its middle the same way. Bar inputs are re-based then, so the window's
+// first bar is bar 1: a session of thousands of bars keeps feeding the bar
+// numbers the model learned, never the clamped last one.
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -21,6 +25,7 @@
 #include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
 #include "model/model_impl.hpp"
+#include "sample/bar_ahead.hpp"
 #include "sample/guidance.hpp"
 #include "sample/next_token.hpp"
 #include "sample/session_impl.hpp"
@@ -79,10 +84,14 @@ GenerationSession::Impl::Impl(const Model& m, const SessionOptions& o)
     }
   }
   cursor = std::move(opening_);
+  writing_ = emotion;
   for (int32_t t : prompt) append(t, nullptr);
   cursor.key_valence = options.emotion.valence();
   opening_ = cursor.copy();
+  if (options.lookahead) ahead_ = std::make_unique<sample::BarAhead>(*this);
 }
+
+GenerationSession::Impl::~Impl() { ahead_.reset(); }  // the worker stops before the state it writes goes
 
 const tokenizer::RemiGrammar& GenerationSession::Impl::remi() const {
   return static_cast<const tokenizer::RemiGrammar&>(*cursor.grammar);  // checked at opening
@@ -97,7 +106,8 @@ void GenerationSession::Impl::append(int32_t token, SessionBar* bar) {
   c.grammar->advance(token);
   if (!key_tokens_.empty())
     if (auto k = tokenizer_.key_of(token)) c.key = *k;
-  c.inputs.push(token, c.grammar->bar() - c.bar_offset, c.grammar->position(), emotion.probabilities(), c.key);
+  c.inputs.push(token, c.grammar->bar() - c.bar_offset, c.grammar->position(), writing_.probabilities(), c.key);
+  window_tokens_.store(static_cast<int64_t>(c.inputs.size()), std::memory_order_relaxed);
   if (observer) {
     observer(FedToken{0, c.sequence_length, token, c.inputs.bars.back(), c.inputs.positions.back(),
                       c.inputs.emotions.back(), c.inputs.keys.back()});
@@ -123,18 +133,39 @@ void GenerationSession::Impl::append(int32_t token, SessionBar* bar) {
   }
 }
 
+// Drops the oldest tokens so that at most half the context is kept, from the
+// first Bar token in that half (whole bars; a window that would hold no Bar
+// keeps the exact half), and drops the cache with them.
+void GenerationSession::Impl::slide() {
+  sample::TokenInputs& in = cursor.inputs;
+  const size_t keep = static_cast<size_t>(std::max<int64_t>(1, context_ / 2));
+  if (in.size() <= keep) return;
+  size_t first = in.size() - keep;
+  const auto bar = std::find(in.tokens.begin() + static_cast<std::ptrdiff_t>(first), in.tokens.end(), bar_token_);
+  if (bar != in.tokens.end()) first = static_cast<size_t>(bar - in.tokens.begin());
+  in.erase_front(first);
+  const int32_t shift = std::max(0, in.bars.front() - 1);
+  for (auto& b : in.bars) b -= shift;
+  cursor.bar_offset += shift;
+  window_tokens_.store(static_cast<int64_t>(in.size()), std::memory_order_relaxed);
+  cache.clear();
+}
+
+// Before a bar: slides when less than a quarter of the context is left, and
+// rebuilds the cache from the window in one pass. Depends on the cursor
+// alone (not on the coming bar's emotion), so it changes no bar to come.
+void GenerationSession::Impl::slide_at_bar_line() {
+  const int64_t room = context_ - static_cast<int64_t>(cursor.inputs.size());
+  if (room >= std::max<int64_t>(1, context_ / 4)) return;
+  slide();
+  sample::next_logits(net_, {&cursor.inputs}, 0, cursor.inputs.size(), guided_, cache);
+}
+
 // The next token: the network runs over what it has not seen yet (sliding
-// the window first when it is full), then a forced token or a draw.
-int32_t GenerationSession::Impl::next_token(int64_t tokens_in_bar, bool& slid) {
+// the window first when a bar has filled it), then a forced token or a draw.
+int32_t GenerationSession::Impl::next_token(int64_t tokens_in_bar) {
   Cursor& c = cursor;
-  if (static_cast<int64_t>(c.inputs.size()) > context_) {
-    c.inputs.erase_front(c.inputs.size() - static_cast<size_t>(std::max<int64_t>(1, context_ / 2)));
-    const int32_t shift = std::max(0, c.inputs.bars.front() - 1);
-    for (auto& b : c.inputs.bars) b -= shift;
-    c.bar_offset += shift;
-    cache.clear();
-    slid = true;
-  }
+  if (static_cast<int64_t>(c.inputs.size()) > context_) slide();
   auto logits =
       sample::next_logits(net_, {&c.inputs}, static_cast<size_t>(cache.length), c.inputs.size(), guided_, cache);
   if (!c.forced.empty()) {
@@ -146,8 +177,8 @@ int32_t GenerationSession::Impl::next_token(int64_t tokens_in_bar, bool& slid) {
   if (guided_) sample::apply_guidance(row_.data(), logits[1].data_ptr<float>(), vocab_, guidance_);
   sample::allowed_next(*c.grammar, tokenizer_, options.params.constrain_grammar, key_tokens_, mask_.data());
   mask_[static_cast<size_t>(eos_)] = 0;  // a session never ends by itself
-  // A bar never takes more than half the context, so the window always
-  // holds the bar before: past that, the bar ends where it can.
+  // A bar never takes more than half the context, so a slide in its middle
+  // can keep the bar whole.
   if (tokens_in_bar >= std::max<int64_t>(16, context_ / 2) && mask_[static_cast<size_t>(bar_token_)]) {
     std::fill(mask_.begin(), mask_.end(), static_cast<uint8_t>(0));
     mask_[static_cast<size_t>(bar_token_)] = 1;
@@ -157,13 +188,14 @@ int32_t GenerationSession::Impl::next_token(int64_t tokens_in_bar, bool& slid) {
   return token;
 }
 
-SessionBar GenerationSession::Impl::write_bar(bool& slid) {
+SessionBar GenerationSession::Impl::write_bar(const EmotionMix& mix) {
   Cursor& c = cursor;
+  writing_ = mix;
   SessionBar bar;
   bar.index = c.bars_written;
-  bar.emotion = emotion;
+  bar.emotion = mix;
   bar.ticks_per_beat = remi().ticks_per_beat();
-  if (cancel.cancelled()) throw Error(ErrorCode::cancelled, "session: bar cancelled");
+  if (stopped()) throw Error(ErrorCode::cancelled, "session: bar cancelled");
   append(bar_token_, &bar);  // held back at the end of the previous bar
   bar.tokens = 1;
   bar.start_tick = remi().bar_start_tick();
@@ -174,12 +206,12 @@ SessionBar GenerationSession::Impl::write_bar(bool& slid) {
   if (c.key) {
     // Where the valence has changed sign since the key was set, the bar
     // opens in the parallel key (as a trajectory's bars do).
-    if (auto k = sample::key_change_at_bar(*c.key, c.key_valence, emotion.valence()))
+    if (auto k = sample::key_change_at_bar(*c.key, c.key_valence, mix.valence()))
       c.forced.push_back(key_tokens_[static_cast<size_t>(key_index(*k))]);
   }
   for (;;) {
-    if (cancel.cancelled()) throw Error(ErrorCode::cancelled, "session: bar cancelled");
-    const int32_t token = next_token(bar.tokens, slid);
+    if (stopped()) throw Error(ErrorCode::cancelled, "session: bar cancelled");
+    const int32_t token = next_token(bar.tokens);
     if (token == bar_token_) break;  // the next bar starts: held back until it is asked for
     append(token, &bar);
   }
@@ -190,31 +222,65 @@ SessionBar GenerationSession::Impl::write_bar(bool& slid) {
   return bar;
 }
 
-SessionBar GenerationSession::Impl::next_bar() {
-  c10::InferenceMode inference;
-  Cursor saved = cursor.copy();
-  const int64_t cached = cache.length;
-  bool slid = false;
+GenerationSession::Impl::Checkpoint GenerationSession::Impl::checkpoint() const { return {cursor.copy(), cache}; }
+
+void GenerationSession::Impl::restore(const Checkpoint& point) {
+  cursor = point.cursor.copy();
+  cache = point.cache;
+  window_tokens_.store(static_cast<int64_t>(cursor.inputs.size()), std::memory_order_relaxed);
+}
+
+SessionBar GenerationSession::Impl::write_next(const EmotionMix& mix, Checkpoint& before) {
+  if (stopped()) throw Error(ErrorCode::cancelled, "session: bar cancelled");
+  slide_at_bar_line();
+  before = checkpoint();
   try {
-    return write_bar(slid);
+    return write_bar(mix);
   } catch (...) {
-    // Take the bar back: the cursor as it was, the cache cut back to it
-    // (or rebuilt by the next call when the window slid meanwhile).
-    cursor = std::move(saved);
-    if (slid || cache.length < cached)
-      cache.clear();
-    else
-      cache.length = cached;
-    cancel.reset();
+    restore(before);
     throw;
   }
 }
 
-void GenerationSession::Impl::reset() {
+SessionBar GenerationSession::Impl::next_bar() {
+  SessionBar bar;
+  if (ahead_) {
+    bar = ahead_->take();
+  } else {
+    c10::InferenceMode inference;
+    Checkpoint before;
+    try {
+      bar = write_next(emotion, before);
+    } catch (...) {
+      cancel.reset();
+      throw;
+    }
+  }
+  bars_returned = bar.index + 1;
+  return bar;
+}
+
+void GenerationSession::Impl::set_emotion(const EmotionMix& mix) {
+  if (ahead_)
+    ahead_->set_emotion(mix);
+  else
+    emotion = mix;
+}
+
+void GenerationSession::Impl::restore_opening() {
   cursor = opening_.copy();
   cache.clear();
+  window_tokens_.store(static_cast<int64_t>(cursor.inputs.size()), std::memory_order_relaxed);
   emotion = options.emotion;
+  bars_returned = 0;
   cancel.reset();
+}
+
+void GenerationSession::Impl::reset() {
+  if (ahead_)
+    ahead_->reset();
+  else
+    restore_opening();
 }
 
 GenerationSession::GenerationSession(const Model& model, const SessionOptions& options)
@@ -224,13 +290,13 @@ GenerationSession::GenerationSession(GenerationSession&&) noexcept = default;
 GenerationSession& GenerationSession::operator=(GenerationSession&&) noexcept = default;
 
 SessionBar GenerationSession::next_bar() { return impl_->next_bar(); }
-void GenerationSession::set_emotion(const EmotionMix& emotion) { impl_->emotion = emotion; }
+void GenerationSession::set_emotion(const EmotionMix& emotion) { impl_->set_emotion(emotion); }
 const EmotionMix& GenerationSession::emotion() const { return impl_->emotion; }
 void GenerationSession::cancel() const noexcept { impl_->cancel.cancel(); }
 const CancelToken& GenerationSession::cancel_token() const noexcept { return impl_->cancel; }
 void GenerationSession::reset() { impl_->reset(); }
 const Model& GenerationSession::model() const { return impl_->model; }
-int64_t GenerationSession::bars_written() const { return impl_->cursor.bars_written; }
-int64_t GenerationSession::context_tokens() const { return static_cast<int64_t>(impl_->cursor.inputs.size()); }
+int64_t GenerationSession::bars_written() const { return impl_->bars_returned; }
+int64_t GenerationSession::context_tokens() const { return impl_->context_tokens(); }
 
 }  // namespace emopiano

@@ -1,7 +1,8 @@
 // The live session's state, visible to tests: what the network is fed, the
-// context window and the cursor a cancelled bar falls back to.
+// context window and the checkpoint a cancelled or dropped bar falls back to.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -21,6 +22,10 @@ namespace tokenizer {
 class RemiGrammar;
 }  // namespace tokenizer
 
+namespace sample {
+class BarAhead;
+}  // namespace sample
+
 struct GenerationSession::Impl {
   // Where the music stands: everything a bar changes, so a cancelled bar can
   // be taken back by restoring a copy.
@@ -38,16 +43,43 @@ struct GenerationSession::Impl {
     Cursor copy() const;
   };
 
+  // A point the session can go back to exactly. The cache's tensors are
+  // shared, not copied: the steps after it write only past its length, and a
+  // slide gives the cache new tensors instead of overwriting these.
+  struct Checkpoint {
+    Cursor cursor;
+    KVCache cache;
+  };
+
   Impl(const Model& model, const SessionOptions& options);
+  ~Impl();
   SessionBar next_bar();
+  void set_emotion(const EmotionMix& mix);
   void reset();
+  int64_t context_tokens() const { return window_tokens_.load(std::memory_order_relaxed); }
+
+  // Writes the next bar with `mix` from the cursor, sliding the window first
+  // when it has no room left for a bar. `before` receives the point just
+  // before the bar (after the slide, which changes no bar to come). On any
+  // exception (cancel(), `discard`) the session is back at `before`.
+  SessionBar write_next(const EmotionMix& mix, Checkpoint& before);
+  Checkpoint checkpoint() const;
+  void restore(const Checkpoint& point);
+  // Back to the opening, the worker aside (see reset()).
+  void restore_opening();
+  sample::BarAhead* ahead() { return ahead_.get(); }  // null without lookahead
 
   Model model;
   SessionOptions options;
   EmotionMix emotion;  // the emotion of the next bar
   CancelToken cancel;
+  // Set by the bar-ahead worker's owner to stop the bar being written ahead
+  // (the bar is dropped, as a cancelled one, but the host is not told).
+  std::atomic<bool> discard{false};
+  int64_t bars_returned = 0;  // bars next_bar() has returned since opening or reset()
   // Called for every token appended to the sequence, before it reaches the
-  // network (FedToken::piece is 0). For tests and diagnostics.
+  // network (FedToken::piece is 0). For tests and diagnostics; with
+  // lookahead it runs on the worker thread.
   std::function<void(const FedToken&)> observer;
 
   // Read by tests: the network's cache and the cursor.
@@ -55,8 +87,11 @@ struct GenerationSession::Impl {
   Cursor cursor;
 
  private:
-  SessionBar write_bar(bool& slid);
-  int32_t next_token(int64_t tokens_in_bar, bool& slid);
+  bool stopped() const { return cancel.cancelled() || discard.load(std::memory_order_relaxed); }
+  SessionBar write_bar(const EmotionMix& mix);
+  int32_t next_token(int64_t tokens_in_bar);
+  void slide();
+  void slide_at_bar_line();
   void append(int32_t token, SessionBar* bar);
   const tokenizer::RemiGrammar& remi() const;
 
@@ -72,6 +107,9 @@ struct GenerationSession::Impl {
   Cursor opening_;                   // the cursor after the prompt, for reset()
   std::vector<uint8_t> mask_;
   std::vector<float> row_;
+  EmotionMix writing_;                       // the emotion of the bar being written
+  std::atomic<int64_t> window_tokens_{0};    // cursor.inputs.size(), readable from any thread
+  std::unique_ptr<sample::BarAhead> ahead_;  // last: its thread stops before the rest goes
 };
 
 }  // namespace emopiano

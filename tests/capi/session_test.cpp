@@ -1,6 +1,7 @@
 // Live sessions through the C ABI with a tiny untrained model: the same bars
 // as the C++ session, the emotion between bars, cancellation, the recording,
 // and argument errors.
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,43 @@ TEST(Session, WritesTheBarsOfTheCppSessionWithTheEmotionChangedBetweenBars) {
     any_notes = any_notes || !bar.notes.empty();
   }
   EXPECT_TRUE(any_notes);
+}
+
+TEST(Session, LookaheadWritesTheSameBarsAsWritingOnDemand) {
+  emopiano_session_params p = params(11);
+  Session plain(p);
+  p.lookahead = 1;
+  Session ahead(p);
+  emopiano_emotion sad;
+  ASSERT_EQ(emopiano_emotion_parse(&sad, "sad"), EMOPIANO_OK);
+  for (int b = 0; b < 8; ++b) {
+    if (b == 2 || b == 5) {
+      // Right after a bar, while the next one is being written ahead.
+      ASSERT_EQ(emopiano_session_set_emotion(plain.s, &sad), EMOPIANO_OK);
+      ASSERT_EQ(emopiano_session_set_emotion(ahead.s, &sad), EMOPIANO_OK);
+      sad.p[0] = 0.25f;  // another emotion for the second change
+      sad.p[2] = 0.75f;
+    }
+    Bar a, b2;
+    ASSERT_EQ(next_bar(&a, plain.s), EMOPIANO_OK) << emopiano_last_error();
+    ASSERT_EQ(next_bar(&b2, ahead.s), EMOPIANO_OK) << emopiano_last_error();
+    EXPECT_EQ(a.info.start_tick, b2.info.start_tick) << "bar " << b;
+    EXPECT_EQ(a.info.tokens, b2.info.tokens) << "bar " << b;
+    EXPECT_EQ(a.notes.size(), b2.notes.size()) << "bar " << b;
+    for (size_t i = 0; i < a.notes.size() && i < b2.notes.size(); ++i) {
+      EXPECT_EQ(a.notes[i].pitch, b2.notes[i].pitch);
+      EXPECT_EQ(a.notes[i].start_tick, b2.notes[i].start_tick);
+    }
+  }
+  p.lookahead = 2;
+  emopiano_session* s = nullptr;
+  EXPECT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_ERROR_INVALID_ARGUMENT);
+  // A program built before the field existed passes the first published size.
+  p = params(11);
+  p.struct_size = static_cast<uint32_t>(offsetof(emopiano_session_params, lookahead));
+  p.lookahead = 1;  // past the size the library reads: ignored
+  ASSERT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_OK) << emopiano_last_error();
+  emopiano_session_free(s);
 }
 
 TEST(Session, CancelStopsABarAndTheNextCallWritesItAfresh) {

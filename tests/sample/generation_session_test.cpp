@@ -232,6 +232,39 @@ TEST(GenerationSession, ContextSlidesAndStaysBounded) {
   EXPECT_LE(impl_of(session).cache.length, 64);
 }
 
+TEST(GenerationSession, TheWindowSlidesAtBarLinesKeepingWholeBars) {
+  GenerationSession session(small_context(), options(7));
+  const auto& impl = impl_of(session);
+  const int32_t bar_token = small_context().tokenizer().bar_id();
+  int at_bar_lines = 0, inside_bars = 0;
+  int64_t tokens = 0, previous_tokens = 0;
+  for (int b = 0; b < 150; ++b) {
+    const size_t before = impl.cursor.inputs.size();
+    const SessionBar bar = session.next_bar();
+    tokens += bar.tokens;
+    const auto& in = impl.cursor.inputs;
+    if (in.size() < before + static_cast<size_t>(bar.tokens)) {  // slid during this bar
+      // Less than a quarter of the 64 left before the bar: slid at its line,
+      // keeping whole bars whenever the bar before fits in half the window.
+      if (64 - static_cast<int64_t>(before) < 16) {
+        ++at_bar_lines;
+        if (previous_tokens <= 32) EXPECT_EQ(in.tokens.front(), bar_token) << "bar " << b << ": whole bars";
+      } else {
+        ++inside_bars;
+        if (bar.tokens <= 32) EXPECT_EQ(in.tokens.front(), bar_token) << "bar " << b << ": whole bars";
+      }
+      EXPECT_LE(in.bars.front(), 1) << "bar " << b << ": bar inputs re-based";
+    }
+    EXPECT_LE(in.size(), 64u);
+    EXPECT_EQ(impl.cache.length, static_cast<int64_t>(in.size())) << "bar " << b << ": the cache holds the window";
+    previous_tokens = bar.tokens;
+  }
+  EXPECT_GT(at_bar_lines, 0);
+  // Each slide keeps at most half the window, so it comes at most once per
+  // quarter of it (16 tokens) written.
+  EXPECT_LE(at_bar_lines + inside_bars, tokens / 16 + 1);
+}
+
 TEST(GenerationSession, AValenceSignChangeModulatesToTheParallelKey) {
   const Model model = tiny(256, /*use_key=*/true);
   const Tokenizer& tok = model.tokenizer();

@@ -82,6 +82,7 @@ namespace Emopiano
         public IntPtr Emotion, Key, PrimerPath, PrimerData;
         public UIntPtr PrimerSize;
         public int Record, Reserved;
+        public int Lookahead, Reserved1;
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -19,6 +19,9 @@ namespace Emopiano
         public string PrimerPath;
         /// Keep every bar, for WriteMidi.
         public bool Record;
+        /// Write the next bar on a thread of the session's own while this
+        /// one plays, so NextBar returns at once (the same bars).
+        public bool Lookahead;
     }
 
     /// One bar: absolute times from the start of the session's music.
@@ -68,6 +71,7 @@ namespace Emopiano
             if (o.Guidance.HasValue) p.Guidance = o.Guidance.Value;
             if (o.ConstrainGrammar.HasValue) p.ConstrainGrammar = o.ConstrainGrammar.Value ? 1 : 0;
             p.Record = o.Record ? 1 : 0;
+            p.Lookahead = o.Lookahead ? 1 : 0;
             IntPtr emotion = IntPtr.Zero;
             byte[] key = Utf8.Encode(o.Key), primerPath = Utf8.Encode(o.PrimerPath);
             GCHandle keyPin = default(GCHandle), primerPin = default(GCHandle);

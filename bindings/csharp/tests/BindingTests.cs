@@ -218,9 +218,9 @@ static class BindingTests
         using (var loaded = new Model(path)) Assert(loaded.ParameterCount > 0, "saved model loads");
     }
 
-    static Bar[] Play(Model small, ulong seed, int changeAt)
+    static Bar[] Play(Model small, ulong seed, int changeAt, bool lookahead = false)
     {
-        using (var session = new Session(small, new SessionOptions { Emotion = Emotion.Parse("calm"), Seed = seed, TopP = 1.0f }))
+        using (var session = new Session(small, new SessionOptions { Emotion = Emotion.Parse("calm"), Seed = seed, TopP = 1.0f, Lookahead = lookahead }))
         {
             var bars = new Bar[8];
             for (int b = 0; b < bars.Length; ++b)
@@ -251,6 +251,7 @@ static class BindingTests
             Assert(a[2].Emotion[3] == 1.0f && a[3].Emotion[2] == 1.0f, "the emotion changes at the next bar");
             Assert(a.Any(b => b.Notes.Length > 0), "some notes");
             Assert(SameNotes(a, Play(small, 3, 3), 8), "a replay gives the same bars");
+            Assert(SameNotes(a, Play(small, 3, 3, true), 8), "lookahead writes the same bars");
             var later = Play(small, 3, 4);
             Assert(SameNotes(a, later, 3) && !SameNotes(a, later, 8), "a later change changes only later bars");
 

@@ -131,7 +131,7 @@ class SessionParams(ctypes.Structure):
         ("seed", u64), ("guidance", f32), ("constrain_grammar", i32),
         ("emotion", P(EmotionStruct)), ("key", char_p),
         ("primer_path", char_p), ("primer_data", void_p), ("primer_size", size_t),
-        ("record", i32), ("reserved", i32),
+        ("record", i32), ("reserved", i32), ("lookahead", i32), ("reserved1", i32),
     ]
 
 

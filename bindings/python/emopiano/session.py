@@ -41,10 +41,13 @@ class Session(Handle):
     _free = None  # set below
 
     def __init__(self, model, emotion=None, *, seed=0, temperature=None, top_k=None, top_p=None,
-                 guidance=None, constrain_grammar=None, key=None, primer=None, record=False):
+                 guidance=None, constrain_grammar=None, key=None, primer=None, record=False,
+                 lookahead=False):
         """emotion: an Emotion, a Quadrant or a string ("calm", "0.1,0.6,0.2,0.1",
         "va:0.7,-0.3"); None is Q1. primer: a MIDI path or bytes to continue.
-        record: keep every bar so write_midi can write the music so far."""
+        record: keep every bar so write_midi can write the music so far.
+        lookahead: write the next bar on a thread of the session's own while
+        this one plays, so next_bar() returns at once (the same bars)."""
         if not HAS_MODEL:
             raise UnsupportedError("this libemopiano was built without model support (LibTorch)", -7)
         params = SessionParams()
@@ -57,6 +60,7 @@ class Session(Handle):
         if constrain_grammar is not None:
             params.constrain_grammar = int(bool(constrain_grammar))
         params.record = int(bool(record))
+        params.lookahead = int(bool(lookahead))
         keep = []
         if emotion is not None:
             struct = _as_emotion(emotion)._struct

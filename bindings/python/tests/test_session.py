@@ -20,8 +20,8 @@ class SessionTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.model.close()
 
-    def play(self, seed, changes, bars=8):
-        with emopiano.Session(self.model, "calm", seed=seed, top_p=1.0) as session:
+    def play(self, seed, changes, bars=8, lookahead=False):
+        with emopiano.Session(self.model, "calm", seed=seed, top_p=1.0, lookahead=lookahead) as session:
             out = []
             for b in range(bars):
                 if b in changes:
@@ -49,6 +49,13 @@ class SessionTest(unittest.TestCase):
         c = self.play(5, {3: "tense", 4: emopiano.Emotion.from_valence_arousal(0.5, -0.5)})
         self.assertEqual([x.notes for x in a[:2]], [x.notes for x in c[:2]])
         self.assertNotEqual([x.notes for x in a], [x.notes for x in c])
+
+    def test_lookahead_gives_the_same_bars(self):
+        changes = {2: "tense", 3: "tense", 5: emopiano.Emotion.from_valence_arousal(0.5, -0.5)}
+        plain = self.play(6, changes, bars=12)
+        ahead = self.play(6, changes, bars=12, lookahead=True)
+        self.assertEqual([x.notes for x in plain], [x.notes for x in ahead])
+        self.assertEqual([x.emotion for x in plain], [x.emotion for x in ahead])
 
     def test_cancel_from_another_thread_leaves_the_session_usable(self):
         with emopiano.Session(self.model, seed=1) as session:

@@ -27,6 +27,9 @@ pub struct SessionOptions<'a> {
     pub primer: Option<Primer<'a>>,
     /// Keep every bar, for `write_midi`.
     pub record: bool,
+    /// Write the next bar on a thread of the session's own while this one
+    /// plays, so `next_bar` returns at once (the same bars).
+    pub lookahead: bool,
 }
 
 impl<'a> SessionOptions<'a> {
@@ -63,6 +66,10 @@ impl<'a> SessionOptions<'a> {
     }
     pub fn record(mut self, record: bool) -> Self {
         self.record = record;
+        self
+    }
+    pub fn lookahead(mut self, lookahead: bool) -> Self {
+        self.lookahead = lookahead;
         self
     }
 }
@@ -121,6 +128,7 @@ impl Session {
             p.constrain_grammar = v as i32;
         }
         p.record = options.record as i32;
+        p.lookahead = options.lookahead as i32;
         let emotion = options.emotion.map(|e| e.0);
         if let Some(e) = emotion.as_ref() {
             p.emotion = e;

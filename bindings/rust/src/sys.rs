@@ -164,6 +164,8 @@ pub struct emopiano_session_params {
     pub primer_size: usize,
     pub record: i32,
     pub reserved: i32,
+    pub lookahead: i32,
+    pub reserved1: i32,
 }
 
 #[repr(C)]

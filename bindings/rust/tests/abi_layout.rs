@@ -73,7 +73,7 @@ fn every_bound_struct_has_the_c_layout() {
         }),
         layout!(emopiano_session_params {
             struct_size, temperature, top_k, top_p, seed, guidance, constrain_grammar, emotion, key,
-            primer_path, primer_data, primer_size, record, reserved
+            primer_path, primer_data, primer_size, record, reserved, lookahead, reserved1
         }),
         layout!(emopiano_session_bar {
             struct_size, ticks_per_beat, index, start_tick, end_tick, start_seconds, end_seconds, bpm,

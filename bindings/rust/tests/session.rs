@@ -7,7 +7,12 @@ use emopiano::*;
 const SMALL: &str = r#"{"n_layers": 2, "d_model": 32, "n_heads": 2, "d_ff": 64, "context_length": 64}"#;
 
 fn play(model: &Model, seed: u64, change_at: usize) -> Vec<Bar> {
-    let session = Session::new(model, SessionOptions::new().emotion(Quadrant::Q4).seed(seed).top_p(1.0)).unwrap();
+    play_with(model, seed, change_at, false)
+}
+
+fn play_with(model: &Model, seed: u64, change_at: usize, lookahead: bool) -> Vec<Bar> {
+    let options = SessionOptions::new().emotion(Quadrant::Q4).seed(seed).top_p(1.0).lookahead(lookahead);
+    let session = Session::new(model, options).unwrap();
     (0..8)
         .map(|b| {
             if b == change_at {
@@ -33,6 +38,7 @@ fn the_emotion_changes_at_the_next_bar_and_replays_are_identical() {
     let later = play(&model, 3, 4);
     assert_eq!(later[..3], a[..3]);
     assert_ne!(later, a);
+    assert_eq!(play_with(&model, 3, 3, true), a, "lookahead writes the same bars");
 }
 
 #[test]
