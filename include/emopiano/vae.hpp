@@ -201,6 +201,9 @@ struct VaeEvaluation {
   int interpolation_pairs = 0;
   std::vector<double> distance_to_a;
   double monotonic_fraction = 0.0;
+  // Each pair's own distances to step 0, step by step ([pair][step]): what
+  // the means above average, kept for their intervals.
+  std::vector<std::vector<double>> distance_paths;
   // Emotion arithmetic judged by the classifier (when given): share of
   // transformed pieces predicted as the target; the same with strength 0
   // (only the decoder's emotion changes); and the share of the original

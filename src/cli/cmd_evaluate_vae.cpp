@@ -1,5 +1,9 @@
 // emopiano evaluate-vae --data DIR: the VAE's figures on a held-out split
 // (reconstruction, latent use, interpolation smoothness, emotion arithmetic).
+#include <cmath>
+#include <string>
+#include <vector>
+
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
@@ -11,9 +15,26 @@
 #include "emopiano/classifier.hpp"
 #include "emopiano/dataset.hpp"
 #include "emopiano/error.hpp"
+#include "eval/confidence_interval.hpp"
 
 namespace emopiano::cli {
 namespace {
+
+// " low-high" for each step's mean over the pairs' paths ([pair][step]).
+std::string step_intervals(const std::vector<std::vector<double>>& paths) {
+  std::string out;
+  const size_t steps = paths.empty() ? 0 : paths.front().size();
+  const auto n = static_cast<double>(paths.size());
+  for (size_t s = 0; s < steps; ++s) {
+    double sum = 0, squares = 0;
+    for (const auto& path : paths) sum += path[s];
+    const double mean = sum / n;
+    for (const auto& path : paths) squares += (path[s] - mean) * (path[s] - mean);
+    const double half = eval::mean_half_width(std::sqrt(squares / n), static_cast<int64_t>(paths.size()));
+    out += std::isnan(half) ? " -" : fmt::format(" {:.2f}-{:.2f}", mean - half, mean + half);
+  }
+  return out;
+}
 
 int run(int argc, char** argv) {
   restart_with_passive_openmp();
@@ -87,6 +108,8 @@ int run(int argc, char** argv) {
     for (double d : r.distance_to_a) curve += fmt::format(" {:.2f}", d);
     fmt::print("interpolation   {} pairs, note distance to A by step:{}; monotonic in {:.0f}% of pairs\n",
                r.interpolation_pairs, curve, 100.0 * r.monotonic_fraction);
+    fmt::print("                95% intervals of those means (Student's t over the pairs):{}\n",
+               step_intervals(r.distance_paths));
   }
   if (r.transform_cases > 0) {
     fmt::print(

@@ -273,6 +273,14 @@ EmotionClassifier EmotionClassifier::load(const std::filesystem::path& path) {
   } catch (const Error& e) {
     detail::bad_container(what, e.what());
   }
+  if (config.architecture == "transformer") {
+    const auto d = static_cast<uint64_t>(config.d_model);
+    detail::check_config_fits_data(c,
+                                   detail::transformer_block_values(static_cast<uint64_t>(config.n_layers), d,
+                                                                    static_cast<uint64_t>(config.d_ff)) +
+                                       static_cast<uint64_t>(config.window) * d,
+                                   what);
+  }
   EmotionClassifier classifier = create(config, tok, 0);
   if (c.header.contains("metadata") && c.header["metadata"].is_object())
     classifier.impl_->metadata_json = c.header["metadata"].dump();

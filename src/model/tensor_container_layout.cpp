@@ -149,6 +149,21 @@ const char* stored_dtype_name(StoredDtype dtype) {
 
 uint64_t stored_dtype_bytes(StoredDtype dtype) { return dtype == StoredDtype::f32 ? 4 : 2; }
 
+uint64_t transformer_block_values(uint64_t layers, uint64_t d_model, uint64_t d_ff) {
+  const uint64_t d = d_model;
+  const uint64_t per_layer = 2 * 2 * d + (d * 3 * d + 3 * d) + (d * d + d) + (d * d_ff + d_ff) + (d_ff * d + d);
+  return layers * per_layer;
+}
+
+void check_config_fits_data(const TensorContainer& c, uint64_t min_values, const std::string& what) {
+  const uint64_t min_bytes = min_values * stored_dtype_bytes(StoredDtype::bf16);
+  if (min_bytes > c.data_size) {
+    bad_container(what, fmt::format("its config needs at least {} bytes of weights, but the file holds {}: "
+                                    "the config does not match the data",
+                                    min_bytes, c.data_size));
+  }
+}
+
 void bad_container(const std::string& what, const std::string& why) {
   throw Error(ErrorCode::format, fmt::format("{}: {}", what, why));
 }

@@ -62,6 +62,18 @@ struct TensorBytes {
 // each tensor starts at a 64-byte aligned offset of the data section.
 std::string build_tensor_container(nlohmann::json header, const std::vector<TensorBytes>& tensors);
 
+// Values in `layers` of the Transformer block every network here is made of
+// (two LayerNorms, the qkv and output projections, the two feed-forward
+// layers, with their biases), of width `d_model` and feed-forward `d_ff`.
+uint64_t transformer_block_values(uint64_t layers, uint64_t d_model, uint64_t d_ff);
+
+// Refuses the file (Error(format)) when its config implies at least
+// `min_values` stored values but its data section could not hold them at
+// 2 bytes each (f16/bf16, the smallest dtype). Called before the network is
+// built, so a crafted config cannot make the loader allocate more than a
+// small multiple of the file's size.
+void check_config_fits_data(const TensorContainer& container, uint64_t min_values, const std::string& what);
+
 [[noreturn]] void bad_container(const std::string& what, const std::string& why);
 
 }  // namespace emopiano::detail

@@ -173,6 +173,14 @@ EmotionVae EmotionVae::load(const std::filesystem::path& path) {
   } catch (const Error& e) {
     detail::bad_container(what, e.what());
   }
+  // Encoder and decoder blocks and the position embedding: the bulk of the weights.
+  const auto d = static_cast<uint64_t>(config.d_model);
+  detail::check_config_fits_data(
+      c,
+      detail::transformer_block_values(static_cast<uint64_t>(config.encoder_layers + config.decoder_layers), d,
+                                       static_cast<uint64_t>(config.d_ff)) +
+          static_cast<uint64_t>(config.max_segment_tokens + 2) * d,
+      what);
   EmotionVae vae = create(config, tok, 0);
   if (c.header.contains("metadata") && c.header["metadata"].is_object())
     vae.impl_->metadata_json = c.header["metadata"].dump();

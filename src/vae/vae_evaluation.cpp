@@ -63,6 +63,32 @@ void report(const VaeEvaluationOptions& o, const char* stage, int64_t done, int6
   if (!o.progress(info)) throw Error(ErrorCode::cancelled, "VAE evaluation cancelled by the progress callback");
 }
 
+// Interpolates the first segments of pieces i and i + half (different
+// pieces, mostly different quadrants) for the first `pairs` i: each pair's
+// note distance of every decoded step to step 0.
+std::vector<std::vector<double>> interpolation_distance_paths(const EmotionVae& vae,
+                                                              const std::vector<const DatasetItem*>& with_notes,
+                                                              int pairs, const VaeEvaluationOptions& o,
+                                                              Clock::time_point started) {
+  const Tokenizer& tok = vae.tokenizer();
+  SamplingParams greedy;
+  greedy.temperature = 0.0f;
+  std::vector<std::vector<double>> paths;
+  for (int p = 0; p < pairs; ++p) {
+    const DatasetItem* a = with_notes[static_cast<size_t>(p)];
+    const DatasetItem* b = with_notes[with_notes.size() / 2 + static_cast<size_t>(p)];
+    const auto ea = EmotionMix::from_quadrant(a->label), eb = EmotionMix::from_quadrant(b->label);
+    const auto path = vae.interpolate(tok.decode(a->tokens), ea, tok.decode(b->tokens), eb, o.interpolation_steps,
+                                      Interpolation::spherical, greedy);
+    const auto start = note_set(path.front().score);
+    std::vector<double> distances;
+    for (const auto& step : path) distances.push_back(note_distance(start, note_set(step.score)));
+    paths.push_back(std::move(distances));
+    report(o, "interpolate", p + 1, pairs, started);
+  }
+  return paths;
+}
+
 }  // namespace
 
 std::string VaeEvaluation::to_json() const {
@@ -83,6 +109,7 @@ std::string VaeEvaluation::to_json() const {
                       {"interpolation_pairs", interpolation_pairs},
                       {"distance_to_a", distance_to_a},
                       {"monotonic_fraction", monotonic_fraction},
+                      {"distance_paths", distance_paths},
                       {"transform_cases", transform_cases},
                       {"transform_success", transform_success},
                       {"condition_only_success", condition_only_success},
@@ -200,32 +227,21 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
   for (const DatasetItem* item : pieces)
     if (item->tokens.size() > 8) with_notes.push_back(item);
   const int pairs = std::min<int>(o.interpolation_pairs, static_cast<int>(with_notes.size() / 2));
-  r.distance_to_a.assign(static_cast<size_t>(o.interpolation_steps), 0.0);
-  int monotonic = 0;
-  for (int p = 0; p < pairs; ++p) {
-    const DatasetItem* a = with_notes[static_cast<size_t>(p)];
-    const DatasetItem* b = with_notes[with_notes.size() / 2 + static_cast<size_t>(p)];
-    const auto ea = EmotionMix::from_quadrant(a->label), eb = EmotionMix::from_quadrant(b->label);
-    auto path = vae.interpolate(tok.decode(a->tokens), ea, tok.decode(b->tokens), eb, o.interpolation_steps,
-                                Interpolation::spherical, greedy);
-    const auto start = note_set(path.front().score);
-    double previous = -1.0;
-    bool rising = true;
-    for (size_t s = 0; s < path.size(); ++s) {
-      const double d = note_distance(start, note_set(path[s].score));
-      r.distance_to_a[s] += d;
-      if (d + 1e-9 < previous) rising = false;
-      previous = d;
-    }
-    monotonic += rising;
-    report(o, "interpolate", p + 1, pairs, started);
-  }
+  r.distance_paths = interpolation_distance_paths(vae, with_notes, pairs, o, started);
   r.interpolation_pairs = pairs;
   if (pairs > 0) {
+    r.distance_to_a.assign(static_cast<size_t>(o.interpolation_steps), 0.0);
+    int monotonic = 0;
+    for (const auto& path : r.distance_paths) {
+      bool rising = true;
+      for (size_t s = 0; s < path.size(); ++s) {
+        r.distance_to_a[s] += path[s];
+        if (s > 0 && path[s] + 1e-9 < path[s - 1]) rising = false;
+      }
+      monotonic += rising;
+    }
     for (auto& d : r.distance_to_a) d /= pairs;
     r.monotonic_fraction = static_cast<double>(monotonic) / pairs;
-  } else {
-    r.distance_to_a.clear();
   }
 
   // ---- emotion arithmetic, judged by the classifier

@@ -156,6 +156,14 @@ TEST_F(VaeCommands, EvaluateVaePrintsAndWritesTheFigures) {
   EXPECT_EQ(j["interpolation_pairs"], 2);
   EXPECT_EQ(j["distance_to_a"].size(), 8u);
   EXPECT_DOUBLE_EQ(j["distance_to_a"][0].get<double>(), 0.0);  // step 0 is A's own decoding
+  // Each pair's own path, and the means are their average step by step.
+  ASSERT_EQ(j["distance_paths"].size(), 2u);
+  for (size_t s = 0; s < 8; ++s) {
+    ASSERT_EQ(j["distance_paths"][1].size(), 8u);
+    const double mean = (j["distance_paths"][0][s].get<double>() + j["distance_paths"][1][s].get<double>()) / 2;
+    EXPECT_NEAR(j["distance_to_a"][s].get<double>(), mean, 1e-12) << "step " << s;
+  }
+  EXPECT_NE(r.out.find("95% intervals of those means"), std::string::npos) << r.out;
 }
 
 TEST_F(VaeCommands, BadInputGetsAClearMessage) {

@@ -2,17 +2,21 @@
 // bundled generator, classifier, VAE) is read and written again with its
 // real header and tensor names but every dimension cut to at most 2, so a
 // seed is a few kilobytes instead of megabytes; each generator seed is also
-// written with its tensors labelled f16 and bf16. A file with no tensors is
-// added. Every seed is a valid container with a correct CRC-32.
+// written with its tensors labelled f16 and bf16, and its model config cut
+// to the smallest network, whose weights fit the shrunk data (so the whole
+// generator reader accepts it, not only the container). A file with no
+// tensors is added. Every seed is a valid container with a correct CRC-32.
 //   fuzz_seed_models OUTDIR FILE.pt...
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "emopiano/error.hpp"
+#include "model/model_file_header.hpp"
 #include "model/tensor_container_layout.hpp"
 
 namespace {
@@ -28,6 +32,10 @@ void save(const std::filesystem::path& path, const std::string& bytes) {
 std::string shrunk(const d::TensorContainer& c, d::StoredDtype dtype, bool keep_dtype) {
   nlohmann::json header = c.header;
   for (const char* key : {"library_version", "data_size", "tensors"}) header.erase(key);
+  if (header.contains("model") && header["model"].is_object()) {
+    header["model"].update(
+        {{"n_layers", 1}, {"d_model", 1}, {"n_heads", 1}, {"d_ff", 1}, {"context_length", 2}, {"max_bars", 1}});
+  }
   std::vector<d::TensorBytes> tensors;
   for (const auto& t : c.tensors) {
     d::TensorBytes small{t.name, keep_dtype ? t.dtype : dtype, t.shape, c.data + t.offset};
@@ -62,12 +70,19 @@ int main(int argc, char** argv) {
       const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
       const d::TensorContainer c = d::read_tensor_container(bytes, path.string(), {});
       const std::string stem = path.stem().string();
-      save(out / (stem + ".pt"), shrunk(c, d::StoredDtype::f32, true));
+      const std::string seed = shrunk(c, d::StoredDtype::f32, true);
+      save(out / (stem + ".pt"), seed);
       ++written;
       if (c.header.contains("model")) {
-        save(out / (stem + "-f16.pt"), shrunk(c, d::StoredDtype::f16, false));
-        save(out / (stem + "-bf16.pt"), shrunk(c, d::StoredDtype::bf16, false));
-        written += 2;
+        // A generator's seeds must pass its whole reader, not only the container.
+        d::read_model_file(seed, stem + " seed");
+        for (auto [suffix, dtype] :
+             {std::pair{"-f16", d::StoredDtype::f16}, std::pair{"-bf16", d::StoredDtype::bf16}}) {
+          const std::string labelled = shrunk(c, dtype, false);
+          d::read_model_file(labelled, stem + suffix + " seed");
+          save(out / (stem + suffix + ".pt"), labelled);
+          ++written;
+        }
       }
     }
   } catch (const emopiano::Error& e) {
