@@ -239,7 +239,11 @@ struct VaeTrainerConfig {
   double max_beta = 0.2;
   double beta_rate = 0.998;
   double free_bits = 48.0;  // nats per segment the KL may use for free
-  int transpose_min = -5;   // random transposition per segment, in semitones
+  // Share of the decoder's input tokens (after BOS and the emotion) replaced
+  // by the padding id while training (Bowman et al.'s word dropout), so the
+  // decoder cannot lean on its own context alone and has to read z.
+  double word_dropout = 0.0;
+  int transpose_min = -5;  // random transposition per segment, in semitones
   int transpose_max = 6;
   int64_t checkpoint_every = 200;  // steps (0 = only at the end and on cancel)
   int64_t eval_every = 200;        // steps between validations

@@ -15,6 +15,7 @@
 #include "emopiano/classifier.hpp"
 #include "emopiano/dataset.hpp"
 #include "emopiano/error.hpp"
+#include "emopiano/vae_targets.hpp"
 #include "eval/confidence_interval.hpp"
 
 namespace emopiano::cli {
@@ -34,6 +35,32 @@ std::string step_intervals(const std::vector<std::vector<double>>& paths) {
     out += std::isnan(half) ? " -" : fmt::format(" {:.2f}-{:.2f}", mean - half, mean + half);
   }
   return out;
+}
+
+// The targets of docs/vae.md: interpolation paths and what transform keeps.
+void print_vae_targets(const VaeTargetEvaluation& t) {
+  if (t.pairs > 0) {
+    std::string a, b;
+    for (size_t s = 0; s < t.f1_to_a.front().size(); ++s) {
+      double sa = 0, sb = 0;
+      for (int p = 0; p < t.pairs; ++p) {
+        sa += t.f1_to_a[static_cast<size_t>(p)][s];
+        sb += t.f1_to_b[static_cast<size_t>(p)][s];
+      }
+      a += fmt::format(" {:.2f}", sa / t.pairs);
+      b += fmt::format(" {:.2f}", sb / t.pairs);
+    }
+    fmt::print("paths           note F1 to A by step:{}\n                note F1 to B by step:{}\n", a, b);
+    fmt::print(
+        "                monotone (F1 to A falls, to B rises) in {:.0f}% of {} pairs; middle steps valid {:.0f}%\n",
+        100.0 * t.monotone_fraction, t.pairs, 100.0 * t.valid_middle_steps);
+  }
+  if (t.transform_cases > 0)
+    fmt::print(
+        "transform keeps {:.1f}% of the notes (pitch class, onset); the classifier moves toward the target in "
+        "{:.1f}% of {} cases (P(target) {:.3f} -> {:.3f})\n",
+        100.0 * t.kept_notes, 100.0 * t.moved_toward_target, t.transform_cases, t.target_probability_before,
+        t.target_probability_after);
 }
 
 int run(int argc, char** argv) {
@@ -125,9 +152,21 @@ int run(int argc, char** argv) {
       fmt::print("                Q{}     {}\n", f + 1, row);
     }
   }
-  fmt::print("{:.0f} s\n", r.seconds);
-  if (!args.get("json").empty())
-    detail::write_file_atomically(args.get("json"), nlohmann::json::parse(r.to_json()).dump(1) + "\n");
+  VaeTargetOptions t;
+  t.pairs = o.interpolation_pairs;
+  t.steps = o.interpolation_steps;
+  t.transform_pieces = o.transform_pieces;
+  t.strength = o.transform_strength;
+  t.progress = o.progress;
+  const VaeTargetEvaluation targets = evaluate_vae_targets(vae, dataset, split, classifier.get(), t);
+  bar.finish();
+  print_vae_targets(targets);
+  fmt::print("{:.0f} s\n", r.seconds + targets.seconds);
+  if (!args.get("json").empty()) {
+    auto j = nlohmann::json::parse(r.to_json());
+    j["targets"] = nlohmann::json::parse(targets.to_json());
+    detail::write_file_atomically(args.get("json"), j.dump(1) + "\n");
+  }
   return 0;
 }
 

@@ -184,7 +184,7 @@ EmotionVae EmotionVae::load(const std::filesystem::path& path) {
   EmotionVae vae = create(config, tok, 0);
   if (c.header.contains("metadata") && c.header["metadata"].is_object())
     vae.impl_->metadata_json = c.header["metadata"].dump();
-  detail::load_tensors(c, detail::named_tensors(*vae.impl_->net), what);
+  detail::load_tensors(c, detail::named_tensors(*vae.impl_->net), what, {"attribute_vectors", "attribute_counts"});
   vae.impl_->net->eval();
   return vae;
 }

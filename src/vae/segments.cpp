@@ -102,9 +102,18 @@ std::vector<int32_t> SegmentCutter::segment(const std::vector<int32_t>& piece, c
       }
     }
     if (cut > limit) {
-      cut = limit;
-      while (cut > 3 && !is_position_[static_cast<size_t>(out[cut])] && !starts_note_[static_cast<size_t>(out[cut])])
-        --cut;
+      // One bar alone is too long: end it at the last point within the limit
+      // where the grammar lets a piece end (not after a lone grid position,
+      // not inside a note), so the segment stays well-formed.
+      auto grammar = tokenizer_.grammar();
+      std::vector<uint8_t> allowed(static_cast<size_t>(tokenizer_.vocab_size()));
+      const size_t eos = static_cast<size_t>(tokenizer_.eos_id());
+      cut = 3;  // BOS, the emotion, Bar
+      for (size_t i = 0; i < limit; ++i) {
+        grammar->advance(out[i]);  // out follows the grammar: the filter above made sure
+        grammar->allowed(allowed.data());
+        if (i + 1 >= 3 && allowed[eos]) cut = i + 1;
+      }
     }
     out.resize(cut);
   }

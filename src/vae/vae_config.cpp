@@ -123,6 +123,7 @@ std::string VaeTrainerConfig::to_json() const {
                       {"max_beta", max_beta},
                       {"beta_rate", beta_rate},
                       {"free_bits", free_bits},
+                      {"word_dropout", word_dropout},
                       {"transpose_min", transpose_min},
                       {"transpose_max", transpose_max},
                       {"checkpoint_every", checkpoint_every},
@@ -139,12 +140,12 @@ std::string VaeTrainerConfig::to_json() const {
 
 VaeTrainerConfig VaeTrainerConfig::from_json(std::string_view text) {
   const char* what = "VAE trainer config";
-  auto j = parse_object(
-      text, what,
-      {"max_steps",     "max_minutes",      "batch_size",     "learning_rate", "weight_decay", "warmup_steps",
-       "min_lr_ratio",  "grad_clip",        "max_beta",       "beta_rate",     "free_bits",    "transpose_min",
-       "transpose_max", "checkpoint_every", "eval_every",     "log_every",     "seed",         "threads",
-       "bf16",          "log_path",         "checkpoint_dir", "dataset_name"});
+  auto j =
+      parse_object(text, what, {"max_steps",    "max_minutes",    "batch_size",    "learning_rate", "weight_decay",
+                                "warmup_steps", "min_lr_ratio",   "grad_clip",     "max_beta",      "beta_rate",
+                                "free_bits",    "word_dropout",   "transpose_min", "transpose_max", "checkpoint_every",
+                                "eval_every",   "log_every",      "seed",          "threads",       "bf16",
+                                "log_path",     "checkpoint_dir", "dataset_name"});
   VaeTrainerConfig c;
   read(j, what, "max_steps", c.max_steps);
   read(j, what, "max_minutes", c.max_minutes);
@@ -157,6 +158,7 @@ VaeTrainerConfig VaeTrainerConfig::from_json(std::string_view text) {
   read(j, what, "max_beta", c.max_beta);
   read(j, what, "beta_rate", c.beta_rate);
   read(j, what, "free_bits", c.free_bits);
+  read(j, what, "word_dropout", c.word_dropout);
   read(j, what, "transpose_min", c.transpose_min);
   read(j, what, "transpose_max", c.transpose_max);
   read(j, what, "checkpoint_every", c.checkpoint_every);
@@ -204,6 +206,8 @@ void VaeTrainerConfig::validate() const {
   if (!(max_beta >= 0.0 && max_beta <= 100.0)) bad(what, fmt::format("max_beta = {} must be in [0, 100]", max_beta));
   if (!(beta_rate >= 0.0 && beta_rate < 1.0)) bad(what, fmt::format("beta_rate = {} must be in [0, 1)", beta_rate));
   if (!(free_bits >= 0.0)) bad(what, fmt::format("free_bits = {} must be >= 0", free_bits));
+  if (!(word_dropout >= 0.0 && word_dropout < 1.0))
+    bad(what, fmt::format("word_dropout = {} must be in [0, 1)", word_dropout));
   if (transpose_min > 0 || transpose_max < 0 || transpose_min < -24 || transpose_max > 24)
     bad(what,
         fmt::format("transpose range [{}, {}] must hold 0 and stay within [-24, 24]", transpose_min, transpose_max));

@@ -74,6 +74,8 @@ VaeNetworkImpl::VaeNetworkImpl(const VaeConfig& cfg, int64_t vocab, int64_t ppb)
 
   quadrant_means = register_buffer("quadrant_means", torch::zeros({4, config.latent_dim}));
   quadrant_counts = register_buffer("quadrant_counts", torch::zeros({4}));
+  attribute_vectors = register_buffer("attribute_vectors", torch::zeros({kVaeAttributes, config.latent_dim}));
+  attribute_counts = register_buffer("attribute_counts", torch::zeros({kVaeAttributes}));
 }
 
 void VaeNetworkImpl::init_weights(uint64_t seed) {

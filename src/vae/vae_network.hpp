@@ -27,6 +27,10 @@ struct EncoderBlockImpl : torch::nn::Module {
 };
 TORCH_MODULE(EncoderBlock);
 
+// Musical attributes with a latent attribute vector each (MusicVAE), in this
+// order: note density, pitch range, syncopation, mode (major against minor).
+constexpr int64_t kVaeAttributes = 4;
+
 struct VaeNetworkImpl : torch::nn::Module {
   VaeNetworkImpl(const VaeConfig& config, int64_t vocab_size, int64_t positions_per_bar);
 
@@ -69,6 +73,12 @@ struct VaeNetworkImpl : torch::nn::Module {
   // many segments it is over (0 = not computed): the attribute vectors.
   torch::Tensor quadrant_means;   // [4, latent_dim]
   torch::Tensor quadrant_counts;  // [4]
+  // For each attribute (kVaeAttributes), the mean posterior mean of the
+  // training segments in its top quartile minus that of its bottom quartile,
+  // and how many segments each quartile holds (0 = not computed). Files
+  // written before they existed load with them zero.
+  torch::Tensor attribute_vectors;  // [kVaeAttributes, latent_dim]
+  torch::Tensor attribute_counts;   // [kVaeAttributes]
 
  private:
   torch::Tensor embed(const torch::Tensor& tokens, const torch::Tensor& bars, const torch::Tensor& positions,

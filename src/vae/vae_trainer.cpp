@@ -25,6 +25,7 @@
 #include "train/training_log.hpp"
 #include "vae/segment_batch.hpp"
 #include "vae/vae_impl.hpp"
+#include "vae/word_dropout.hpp"
 
 namespace emopiano {
 
@@ -161,6 +162,8 @@ struct VaeTrainer::Impl {
     auto& net = *impl.net;
     net.train();
     vae::SegmentBatch b = training_batch();
+    // The padding id stands for a hidden input: no real input is ever padding.
+    vae::drop_words(b.tokens, config.word_dropout, impl.tokenizer->pad_id(), rng);
     const double lr = learning_rate(step);
     for (auto& group : optimizer->param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
     optimizer->zero_grad();

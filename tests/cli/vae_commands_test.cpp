@@ -5,11 +5,13 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <set>
 #include <tuple>
 #include <vector>
 
 #include "emopiano/midi.hpp"
 #include "emopiano/vae.hpp"
+#include "emopiano/vae_attributes.hpp"
 #include "support/test_support.hpp"
 #include "train/tiny_corpus.hpp"
 
@@ -58,13 +60,20 @@ class VaeCommands : public ::testing::Test {
     }
     pieces.push_back({"val0", melody(60, 4), "Q1", "val"});
     csv_ = test::write_corpus("cli-vae-data", pieces);
+    // Enough steps for the tiny model to memorise its training pieces, so
+    // transform and variations can be seen to keep part of a piece.
     std::ofstream(dir_ / "config.json") << R"({"vae": {"encoder_layers": 1, "decoder_layers": 1, "d_model": 32,
-      "n_heads": 2, "d_ff": 64, "latent_dim": 8, "segment_bars": 2, "max_segment_tokens": 96},
-      "train": {"batch_size": 4, "eval_every": 0, "checkpoint_every": 0, "warmup_steps": 2}})";
-    train_ =
-        test::run_emopiano({"train-vae", "--data", csv_.string(), "--out", (dir_ / "vae.pt").string(), "--config",
-                            (dir_ / "config.json").string(), "--max-steps", "6", "--threads", "1", "--cache", "none"});
+      "n_heads": 2, "d_ff": 64, "latent_dim": 8, "segment_bars": 2, "max_segment_tokens": 96, "dropout": 0.0},
+      "train": {"batch_size": 8, "eval_every": 0, "checkpoint_every": 0, "warmup_steps": 10, "learning_rate": 0.003,
+      "max_beta": 0.01, "free_bits": 0.0, "word_dropout": 0.2, "transpose_min": 0, "transpose_max": 0}})";
+    train_ = test::run_emopiano({"train-vae", "--data", csv_.string(), "--out", (dir_ / "vae.pt").string(), "--config",
+                                 (dir_ / "config.json").string(), "--max-steps", std::to_string(kSteps), "--threads",
+                                 "1", "--cache", "none"});
+    if (train_.code == 0)
+      attributes_ = test::run_emopiano(
+          {"vae-attributes", "--vae", (dir_ / "vae.pt").string(), "--data", csv_.string(), "--cache", "none"});
   }
+  static constexpr int kSteps = 400;
   static std::string fmt_name(const char* split, int q) { return std::string(split) + std::to_string(q); }
   static fs::path piece(const char* name) { return csv_.parent_path() / (std::string(name) + ".mid"); }
   static std::vector<std::string> with_vae(std::vector<std::string> args) {
@@ -72,10 +81,19 @@ class VaeCommands : public ::testing::Test {
     return args;
   }
   static fs::path dir_, csv_;
-  static test::ProgramRun train_;
+  static test::ProgramRun train_, attributes_;
 };
 fs::path VaeCommands::dir_, VaeCommands::csv_;
-test::ProgramRun VaeCommands::train_;
+test::ProgramRun VaeCommands::train_, VaeCommands::attributes_;
+
+// Share of a's notes (pitch class, onset) that b has too.
+double kept_notes(const Score& a, const Score& b) {
+  std::set<std::pair<int64_t, int>> in_b;
+  for (const auto& n : b.notes) in_b.insert({n.start_tick, n.pitch % 12});
+  size_t kept = 0;
+  for (const auto& n : a.notes) kept += in_b.count({n.start_tick, n.pitch % 12});
+  return a.notes.empty() ? 0.0 : static_cast<double>(kept) / static_cast<double>(a.notes.size());
+}
 
 TEST_F(VaeCommands, TrainWritesAVaeWithAttributeVectors) {
   ASSERT_EQ(train_.code, 0) << all_output(train_);
@@ -85,7 +103,7 @@ TEST_F(VaeCommands, TrainWritesAVaeWithAttributeVectors) {
   EXPECT_TRUE(vae.has_attribute_vectors());
   EXPECT_EQ(vae.attribute_vector(Quadrant::Q1, Quadrant::Q3).size(), 8u);
   auto meta = nlohmann::json::parse(vae.metadata_json());
-  EXPECT_EQ(meta["training"]["steps"], 6);
+  EXPECT_EQ(meta["training"]["steps"], kSteps);
 }
 
 TEST_F(VaeCommands, SampleEncodeDecodeInterpolateVariationsTransform) {
@@ -164,6 +182,52 @@ TEST_F(VaeCommands, EvaluateVaePrintsAndWritesTheFigures) {
     EXPECT_NEAR(j["distance_to_a"][s].get<double>(), mean, 1e-12) << "step " << s;
   }
   EXPECT_NE(r.out.find("95% intervals of those means"), std::string::npos) << r.out;
+}
+
+// On a memorised piece, transform (to an emotion or an attribute) and
+// variations change it while keeping part of its notes; vae-attributes wrote
+// the four attribute vectors into the file.
+TEST_F(VaeCommands, TransformAndVariationsChangeThePieceButKeepPartOfIt) {
+  ASSERT_EQ(train_.code, 0) << all_output(train_);
+  ASSERT_EQ(attributes_.code, 0) << all_output(attributes_);
+  const EmotionVae vae = EmotionVae::load(dir_ / "vae.pt");
+  for (int a = 0; a < kVaeAttributeCount; ++a)
+    EXPECT_TRUE(has_attribute_vector(vae, VaeAttribute(a))) << vae_attribute_name(VaeAttribute(a));
+  const Score input = read_midi_file(piece("train0"));
+  // Each quadrant has one melody here, so a new emotion brings its own notes:
+  // transform --to must change the piece; the attribute moves, which keep
+  // the emotion, must also keep part of it.
+  struct Case {
+    std::vector<std::string> args;
+    const char* file;
+    bool keeps_part;
+  };
+  const std::vector<Case> cases = {
+      {{"--to", "Q2", "--strength", "0.5"}, "t-q2.mid", false},
+      {{"--more", "dense", "--strength", "0.5"}, "t-dense.mid", true},
+      {{"--less", "syncopated,major", "--strength", "0.5"}, "t-less.mid", true},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = {"transform", piece("train0").string(), "--from", "Q1"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    args.insert(args.end(), {"--temperature", "0", "-o", (dir_ / c.file).string()});
+    auto r = test::run_emopiano(with_vae(args));
+    ASSERT_EQ(r.code, 0) << all_output(r);
+    const Score out = read_midi_file(dir_ / c.file);
+    EXPECT_NE(notes_of(out), notes_of(input)) << c.file << " is the input unchanged";
+    if (c.keeps_part) EXPECT_GE(kept_notes(input, out), 0.3) << c.file;
+  }
+  auto r =
+      test::run_emopiano(with_vae({"variations", piece("train0").string(), "--emotion", "Q1", "--num", "2",
+                                   "--similarity", "0.9", "--temperature", "0", "-o", (dir_ / "var.mid").string()}));
+  ASSERT_EQ(r.code, 0) << all_output(r);
+  const Score variation = read_midi_file(dir_ / "var-1.mid");
+  EXPECT_NE(notes_of(variation), notes_of(input)) << "the variation is the input unchanged";
+  EXPECT_GE(kept_notes(input, variation), 0.3);
+  r = test::run_emopiano(with_vae(
+      {"transform", piece("train0").string(), "--from", "Q1", "--more", "louder", "-o", (dir_ / "x.mid").string()}));
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(all_output(r).find("syncopated"), std::string::npos) << all_output(r);
 }
 
 TEST_F(VaeCommands, BadInputGetsAClearMessage) {

@@ -193,6 +193,7 @@ TEST(VaeTrainer, ResumesExactlyAndCheckpointsOnCancel) {
   config.max_beta = 0.2;  // exercise the KL path and the random draws too
   config.beta_rate = 0.5;
   config.free_bits = 0.1;
+  config.word_dropout = 0.3;  // its draws come from the trainer's generator, saved with the checkpoint
   config.transpose_min = -2;
   config.transpose_max = 2;
   VaeTrainer straight(EmotionVae::create(tiny_vae(), TokenizerConfig{}, 4), data, config);

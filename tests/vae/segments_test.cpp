@@ -77,5 +77,39 @@ TEST(SegmentCutter, ALongSegmentLosesWholeBarsFirst) {
   EXPECT_TRUE(std::equal(cut.begin(), cut.end() - 1, full.begin()));
 }
 
+// A one-bar segment longer than the limit is cut inside its bar: wherever
+// the limit falls, the segment still ends where the grammar allows.
+TEST(SegmentCutter, AnOverLongSingleBarIsCutWhereThePieceMayEnd) {
+  EMOPIANO_NEED_EMOPIA();
+  auto tok = Tokenizer::create();
+  std::filesystem::path file;
+  for (const auto& e : std::filesystem::directory_iterator(test::emopia_midis())) {
+    file = e.path();
+    break;
+  }
+  const auto piece = tok->encode(read_midi_file(file), Quadrant::Q3);
+  vae::SegmentCutter wide(*tok, 1, 4096);
+  const auto bars = wide.bar_starts(piece);
+  // The longest bar of the piece.
+  size_t longest = 0, longest_size = 0;
+  for (size_t b = 0; b < bars.size(); ++b) {
+    const size_t size = wide.segment(piece, bars, b, Quadrant::Q3).size();
+    if (size > longest_size) {
+      longest = b;
+      longest_size = size;
+    }
+  }
+  ASSERT_GT(longest_size, 24u);
+  const auto full = wide.segment(piece, bars, longest, Quadrant::Q3);
+  for (int limit = 8; limit < static_cast<int>(longest_size); ++limit) {
+    vae::SegmentCutter narrow(*tok, 1, limit);
+    const auto cut = narrow.segment(piece, bars, longest, Quadrant::Q3);
+    EXPECT_LE(static_cast<int>(cut.size()), limit);
+    EXPECT_EQ(cut.back(), tok->eos_id());
+    EXPECT_NO_THROW(narrow.inputs(cut)) << "limit " << limit;
+    EXPECT_TRUE(std::equal(cut.begin(), cut.end() - 1, full.begin())) << "limit " << limit;
+  }
+}
+
 }  // namespace
 }  // namespace emopiano

@@ -40,14 +40,18 @@ TEST(VaeTrainerConfig, RoundTripsAndValidates) {
   c.max_steps = 77;
   c.max_beta = 0.5;
   c.free_bits = 12;
+  c.word_dropout = 0.25;
   c.bf16 = Bf16Mode::off;
   auto back = VaeTrainerConfig::from_json(c.to_json());
   EXPECT_EQ(back.max_steps, 77);
   EXPECT_DOUBLE_EQ(back.max_beta, 0.5);
   EXPECT_DOUBLE_EQ(back.free_bits, 12);
+  EXPECT_DOUBLE_EQ(back.word_dropout, 0.25);
   EXPECT_EQ(back.bf16, Bf16Mode::off);
   EXPECT_THROW(VaeTrainerConfig::from_json(R"({"beta_rate": 1.0})"), Error);
   EXPECT_THROW(VaeTrainerConfig::from_json(R"({"free_bits": -1})"), Error);
+  EXPECT_THROW(VaeTrainerConfig::from_json(R"({"word_dropout": 1.0})"), Error);
+  EXPECT_THROW(VaeTrainerConfig::from_json(R"({"word_dropout": -0.1})"), Error);
   EXPECT_THROW(VaeTrainerConfig::from_json(R"({"bf16": "maybe"})"), Error);
   EXPECT_THROW(VaeTrainerConfig::from_json(R"({"unknown": 1})"), Error);
 }
