@@ -9,7 +9,7 @@ namespace emopiano::sample {
 
 // The guidance used when SamplingParams::guidance is negative, for models that
 // learned the null emotion: chosen by measurement (docs/evaluation.md).
-constexpr float kDefaultGuidance = 2.0f;
+constexpr float kDefaultGuidance = 3.0f;
 
 // cond[i] = uncond[i] + w * (cond[i] - uncond[i]), in place. w = 1 leaves the
 // conditional logits, w = 0 gives the unconditional ones.
