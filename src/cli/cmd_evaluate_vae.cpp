@@ -21,18 +21,25 @@
 namespace emopiano::cli {
 namespace {
 
+// The mean over the paths ([path][step]) at each step.
+std::vector<double> step_means(const std::vector<std::vector<double>>& paths) {
+  std::vector<double> means(paths.empty() ? 0 : paths.front().size(), 0.0);
+  for (const auto& path : paths)
+    for (size_t s = 0; s < means.size(); ++s) means[s] += path[s];
+  for (double& m : means) m /= static_cast<double>(paths.size());
+  return means;
+}
+
 // " low-high" for each step's mean over the pairs' paths ([pair][step]).
 std::string step_intervals(const std::vector<std::vector<double>>& paths) {
   std::string out;
-  const size_t steps = paths.empty() ? 0 : paths.front().size();
+  const auto means = step_means(paths);
   const auto n = static_cast<double>(paths.size());
-  for (size_t s = 0; s < steps; ++s) {
-    double sum = 0, squares = 0;
-    for (const auto& path : paths) sum += path[s];
-    const double mean = sum / n;
-    for (const auto& path : paths) squares += (path[s] - mean) * (path[s] - mean);
+  for (size_t s = 0; s < means.size(); ++s) {
+    double squares = 0;
+    for (const auto& path : paths) squares += (path[s] - means[s]) * (path[s] - means[s]);
     const double half = eval::mean_half_width(std::sqrt(squares / n), static_cast<int64_t>(paths.size()));
-    out += std::isnan(half) ? " -" : fmt::format(" {:.2f}-{:.2f}", mean - half, mean + half);
+    out += std::isnan(half) ? " -" : fmt::format(" {:.2f}-{:.2f}", means[s] - half, means[s] + half);
   }
   return out;
 }
@@ -41,15 +48,8 @@ std::string step_intervals(const std::vector<std::vector<double>>& paths) {
 void print_vae_targets(const VaeTargetEvaluation& t) {
   if (t.pairs > 0) {
     std::string a, b;
-    for (size_t s = 0; s < t.f1_to_a.front().size(); ++s) {
-      double sa = 0, sb = 0;
-      for (int p = 0; p < t.pairs; ++p) {
-        sa += t.f1_to_a[static_cast<size_t>(p)][s];
-        sb += t.f1_to_b[static_cast<size_t>(p)][s];
-      }
-      a += fmt::format(" {:.2f}", sa / t.pairs);
-      b += fmt::format(" {:.2f}", sb / t.pairs);
-    }
+    for (double m : step_means(t.f1_to_a)) a += fmt::format(" {:.2f}", m);
+    for (double m : step_means(t.f1_to_b)) b += fmt::format(" {:.2f}", m);
     fmt::print("paths           note F1 to A by step:{}\n                note F1 to B by step:{}\n", a, b);
     fmt::print(
         "                monotone (F1 to A falls, to B rises) in {:.0f}% of {} pairs; middle steps valid {:.0f}%\n",

@@ -9,6 +9,13 @@
 // come as fast as they are generated, and a bar is written only once the
 // input has reached its start (or ended), so the same input always gives the
 // same music.
+//
+// --lookahead: the session writes the next bar on its own thread while this
+// one plays, and the paced loop asks for it only `--margin` seconds before it
+// is due, so each bar hears the capsule as it was just before it starts (one
+// margin of latency instead of a whole bar). A change of emotion in that
+// margin makes the session write the bar again: the margin is the time that
+// rewrite has before a listener would hear a gap.
 #include <csignal>
 
 #include <atomic>
@@ -136,6 +143,8 @@ int run(int argc, char** argv) {
   args.option("hysteresis", "D", "change the dominant quadrant only when another leads by more than D", "0");
   args.option("bars", "N", "stop after N bars (0 = when the input ends)", "0");
   args.flag("no-wait", "do not pace to the music: write bars as fast as the input allows");
+  args.flag("lookahead", "write the next bar ahead on a second thread; ask for it only --margin before it plays");
+  args.option("margin", "S", "with --lookahead: ask for a bar S seconds before it is due", "0.5");
   args.option("midi", "OUT.mid", "also write a MIDI file, rewritten (atomically) after every bar");
   args.option("wav", "OUT.wav", "also render the music to WAV through FluidSynth at the end");
   args.option("alsa", "DEST",
@@ -154,6 +163,10 @@ int run(int argc, char** argv) {
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
   const bool quiet = args.has("quiet");
   const bool paced = !args.has("no-wait");
+  const bool lookahead = args.has("lookahead");
+  const double margin = args.get_double("margin");
+  if (!(margin >= 0.0 && margin <= 60.0))
+    throw Error(ErrorCode::invalid_argument, "--margin: must be between 0 and 60 seconds");
 
   SessionOptions options;
   options.emotion = EmotionMix::parse(args.get("emotion"));
@@ -163,6 +176,7 @@ int run(int argc, char** argv) {
   if (args.has("guidance")) options.params.guidance = static_cast<float>(args.get_double("guidance"));
   options.params.seed = seed_option(args);
   options.params.validate();
+  options.lookahead = lookahead;
   if (args.has("key") && args.get("key") != "") {
     options.key = MusicalKey::parse(args.get("key"));
     if (!options.key)
@@ -186,7 +200,8 @@ int run(int argc, char** argv) {
       Model::load(args.has("model") && args.get("model") != "" ? fs::path(args.get("model")) : bundled_model_path());
   GenerationSession session(model, options);
   if (!quiet) {
-    fmt::print(stderr, "live: seed {}, {}{}\n", options.params.seed, paced ? "paced to the music" : "no wait",
+    fmt::print(stderr, "live: seed {}, {}{}{}\n", options.params.seed, paced ? "paced to the music" : "no wait",
+               lookahead ? fmt::format(", lookahead (margin {:.2f} s)", margin) : std::string(),
                alsa ? ", ALSA port " + alsa->port_name() : std::string());
   }
 
@@ -255,9 +270,11 @@ int run(int argc, char** argv) {
       write_midi_file(score, midi_path);  // atomic: a reader never sees half a file
     }
     previous = bar;
-    // Keep one bar ahead: the next bar is written while this one plays.
+    // Without lookahead, keep one bar ahead: the next bar is written while
+    // this one plays. With it, the session writes ahead; ask for the next bar
+    // a margin before this one ends.
     if (paced) {
-      const auto due = music_time(bar.start_seconds);
+      const auto due = lookahead ? music_time(bar.end_seconds - margin) : music_time(bar.start_seconds);
       while (!g_stop && Clock::now() < due) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }

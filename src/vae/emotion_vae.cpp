@@ -10,6 +10,7 @@
 #include "core/atomic_file.hpp"
 #include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
+#include "emopiano/vae_attributes.hpp"
 #include "model/own_generator.hpp"
 #include "model/tensor_container.hpp"
 #include "sample/random.hpp"
@@ -306,17 +307,9 @@ std::vector<float> EmotionVae::attribute_vector(Quadrant from, Quadrant to) cons
 Score EmotionVae::transform(const Score& piece, Quadrant from, Quadrant to, float strength,
                             const SamplingParams& params) const {
   if (!std::isfinite(strength)) throw Error(ErrorCode::invalid_argument, "transform: strength must be finite");
-  const auto shift = attribute_vector(from, to);
-  auto segs = segments(piece, from);
-  if (segs.empty()) throw Error(ErrorCode::invalid_argument, "transform: the piece has no bars");
-  const EmotionMix source = EmotionMix::from_quadrant(from), target = EmotionMix::from_quadrant(to);
-  std::vector<std::vector<float>> z;
-  for (const auto& s : segs) {
-    auto mean = encode_tokens(s, source).mean;
-    for (size_t d = 0; d < mean.size(); ++d) mean[d] += strength * shift[d];
-    z.push_back(std::move(mean));
-  }
-  return join(decode(z, std::vector<EmotionMix>(z.size(), target), params));
+  auto shift = attribute_vector(from, to);
+  for (float& v : shift) v *= strength;
+  return transform_by(*this, piece, from, to, shift, params);
 }
 
 Score EmotionVae::join(const std::vector<VaeSegment>& segments) const {

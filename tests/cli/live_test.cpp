@@ -113,6 +113,35 @@ TEST(CliLive, ReadsACapsuleFromAPipeAndWritesJsonAndMidi) {
       feed + " | " + program() + " live --no-wait --quiet --seed 3 --model " + quote(tiny_model_file().string()), dir);
   ASSERT_EQ(again.code, 0) << again.err;
   EXPECT_EQ(again.out, r.out);
+
+  // Written ahead on the session's thread, the bars are the same: each
+  // set_emotion before a bar rewrites the bar written ahead.
+  const ShellRun ahead = shell(feed + " | " + program() + " live --no-wait --lookahead --quiet --seed 3 --model " +
+                                   quote(tiny_model_file().string()),
+                               dir);
+  ASSERT_EQ(ahead.code, 0) << ahead.err;
+  EXPECT_EQ(ahead.out, r.out);
+}
+
+TEST(CliLive, LookaheadPacedFollowsTheCapsuleAndRefusesABadMargin) {
+  const fs::path dir = test::temp_dir("cli-live-ahead");
+  // Paced to the music: the rows come at once, the bars at the music's pace
+  // (one bar's wait: bar 1 is asked for a margin before it is due).
+  const ShellRun r =
+      shell("printf 'bar,q1,q2,q3,q4\\n0,0.9,0.05,0.03,0.02\\n1,0.02,0.03,0.9,0.05\\n' | " + program() +
+                " live --lookahead --margin 0.05 --bars 2 --seed 5 --model " + quote(tiny_model_file().string()),
+            dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const Events e = parse_events(r.out);
+  ASSERT_EQ(e.bar_events.size(), 2u);
+  EXPECT_EQ(e.bar_events[0]["quadrant"], "Q1");
+  EXPECT_EQ(e.bar_events[1]["quadrant"], "Q3") << "the row at bar 1 is heard from bar 1";
+  EXPECT_NE(r.err.find("lookahead"), std::string::npos) << r.err;
+
+  const ShellRun bad = shell(
+      "printf '' | " + program() + " live --lookahead --margin -1 --model " + quote(tiny_model_file().string()), dir);
+  EXPECT_EQ(bad.code, 1) << bad.err;
+  EXPECT_NE(bad.err.find("--margin"), std::string::npos) << bad.err;
 }
 
 TEST(CliLive, ABadRowStopsWithTheLineAndLeavesTheMidiValid) {
@@ -131,11 +160,16 @@ TEST(CliLive, ABadRowStopsWithTheLineAndLeavesTheMidiValid) {
 TEST(CliLive, CtrlCLeavesEveryOutputFileValid) {
   const fs::path dir = test::temp_dir("cli-live");
   const fs::path midi = dir / "interrupted.mid", wav = dir / "interrupted.wav";
-  // Paced: two bars a few seconds; an input that never ends; SIGINT after 3 s.
-  const std::string command = "(printf 'seconds,valence,arousal\\n0,0.5,0.5\\n'; sleep 30) | " + program() +
-                              " live --seed 4 --model " + quote(tiny_model_file().string()) + " --midi " +
-                              quote(midi.string()) + " --wav " + quote(wav.string()) +
-                              " & pid=$!; sleep 3; kill -INT $pid; wait $pid; echo \"rc=$?\" >&2";
+  // Paced: two bars a few seconds; an input that never ends (a FIFO the shell
+  // keeps open, so no process outlives the program); SIGINT after 3 s.
+  const fs::path fifo = dir / "capsule.fifo";
+  fs::remove(fifo);
+  const std::string command = "mkfifo " + quote(fifo.string()) + "; " + program() + " live --seed 4 --model " +
+                              quote(tiny_model_file().string()) + " --midi " + quote(midi.string()) + " --wav " +
+                              quote(wav.string()) + " < " + quote(fifo.string()) + " & pid=$!; exec 3>" +
+                              quote(fifo.string()) +
+                              "; printf 'seconds,valence,arousal\\n0,0.5,0.5\\n' >&3; sleep 3; kill -INT $pid; "
+                              "wait $pid; echo \"rc=$?\" >&2; exec 3>&-";
   const ShellRun r = shell(command, dir);
   EXPECT_NE(r.err.find("rc=130"), std::string::npos) << r.err;
   const Events e = parse_events(r.out);
