@@ -19,7 +19,7 @@ using emopiano::test::write_corpus;
 const std::vector<int> kScale = {60, 62, 64, 65, 67, 69, 71, 72};
 const std::vector<int> kArpeggio = {57, 60, 64, 69, 64, 60};
 
-constexpr const char* kTinyModel =
+constexpr const char* kTrainableModel =
     R"({"n_layers": 1, "d_model": 32, "n_heads": 2, "d_ff": 64, "context_length": 64, "max_bars": 32, "dropout": 0})";
 
 std::filesystem::path corpus() {
@@ -154,7 +154,7 @@ TEST(CapiTrainer, RunReportsAndTrainsItsOwnCopy) {
   emopiano_dataset* d = nullptr;
   ASSERT_C_OK(emopiano_dataset_load(&d, csv.c_str(), &dp));
   emopiano_model* model = nullptr;
-  ASSERT_C_OK(emopiano_model_create(&model, kTinyModel, nullptr, 3));
+  ASSERT_C_OK(emopiano_model_create(&model, kTrainableModel, nullptr, 3));
 
   const auto dir = emopiano::test::temp_dir("capi-train");
   const std::string config = train_config(12, dir / "ckpt");
@@ -228,7 +228,7 @@ TEST(CapiTrainer, CancelCheckpointsAndResumeFinishes) {
   emopiano_dataset* d = nullptr;
   ASSERT_C_OK(emopiano_dataset_load(&d, csv.c_str(), &dp));
   emopiano_model* model = nullptr;
-  ASSERT_C_OK(emopiano_model_create(&model, kTinyModel, nullptr, 3));
+  ASSERT_C_OK(emopiano_model_create(&model, kTrainableModel, nullptr, 3));
   const auto dir = emopiano::test::temp_dir("capi-train");
   const auto checkpoints = dir / "ckpt";
   const std::string config = train_config(10, checkpoints);
@@ -271,7 +271,7 @@ TEST(CapiTrainer, RejectsBadArguments) {
   emopiano_dataset* d = nullptr;
   ASSERT_C_OK(emopiano_dataset_load(&d, csv.c_str(), &dp));
   emopiano_model* model = nullptr;
-  ASSERT_C_OK(emopiano_model_create(&model, kTinyModel, nullptr, 3));
+  ASSERT_C_OK(emopiano_model_create(&model, kTrainableModel, nullptr, 3));
   emopiano_trainer* t = reinterpret_cast<emopiano_trainer*>(0x1);
   emopiano_trainer_params tp;
   ASSERT_C_OK(emopiano_trainer_params_init(&tp, sizeof tp));

@@ -15,7 +15,7 @@ namespace {
 
 using emopiano::capi_test::Owned;
 
-constexpr const char* kTinyModel =
+constexpr const char* kSmallModel =
     R"({"n_layers": 1, "d_model": 32, "n_heads": 2, "d_ff": 64, "context_length": 128, "max_bars": 32})";
 
 struct ModelHandle {
@@ -27,8 +27,8 @@ struct ModelHandle {
 
 TEST(CapiModel, CreateMatchesTheCppModel) {
   ModelHandle h;
-  ASSERT_C_OK(emopiano_model_create(&h.m, kTinyModel, nullptr, 7));
-  const auto cpp = emopiano::Model::create(emopiano::ModelConfig::from_json(kTinyModel), {}, 7);
+  ASSERT_C_OK(emopiano_model_create(&h.m, kSmallModel, nullptr, 7));
+  const auto cpp = emopiano::Model::create(emopiano::ModelConfig::from_json(kSmallModel), {}, 7);
   int64_t params = 0;
   ASSERT_C_OK(emopiano_model_parameter_count(&params, h.m));
   EXPECT_EQ(params, cpp.parameter_count());
@@ -58,8 +58,8 @@ TEST(CapiModel, CreateMatchesTheCppModel) {
 
 TEST(CapiModel, TokenizerConfigTakesEffect) {
   ModelHandle a, b;
-  ASSERT_C_OK(emopiano_model_create(&a.m, kTinyModel, nullptr, 1));
-  ASSERT_C_OK(emopiano_model_create(&b.m, kTinyModel, R"({"velocity_bins": 8})", 1));
+  ASSERT_C_OK(emopiano_model_create(&a.m, kSmallModel, nullptr, 1));
+  ASSERT_C_OK(emopiano_model_create(&b.m, kSmallModel, R"({"velocity_bins": 8})", 1));
   int32_t va = 0, vb = 0;
   ASSERT_C_OK(emopiano_model_vocab_size(&va, a.m));
   ASSERT_C_OK(emopiano_model_vocab_size(&vb, b.m));
@@ -69,7 +69,7 @@ TEST(CapiModel, TokenizerConfigTakesEffect) {
 TEST(CapiModel, SaveLoadRoundTrip) {
   const auto dir = emopiano::test::temp_dir("capi-model");
   ModelHandle h;
-  ASSERT_C_OK(emopiano_model_create(&h.m, kTinyModel, nullptr, 3));
+  ASSERT_C_OK(emopiano_model_create(&h.m, kSmallModel, nullptr, 3));
   const auto f32 = (dir / "tiny.pt").string();
   const auto f16 = (dir / "tiny16.pt").string();
   ASSERT_C_OK(emopiano_model_save(h.m, f32.c_str(), EMOPIANO_WEIGHTS_F32));
@@ -93,7 +93,7 @@ TEST(CapiModel, SaveLoadRoundTrip) {
 TEST(CapiModel, DamagedAndMissingFiles) {
   const auto dir = emopiano::test::temp_dir("capi-model");
   ModelHandle h;
-  ASSERT_C_OK(emopiano_model_create(&h.m, kTinyModel, nullptr, 3));
+  ASSERT_C_OK(emopiano_model_create(&h.m, kSmallModel, nullptr, 3));
   const auto good = dir / "tiny.pt";
   ASSERT_C_OK(emopiano_model_save(h.m, good.c_str(), EMOPIANO_WEIGHTS_F32));
   const auto bytes = emopiano::capi_test::read_bytes(good);
@@ -125,11 +125,11 @@ TEST(CapiModel, ArgumentErrors) {
   emopiano_model* m = nullptr;
   EXPECT_C_ERROR(emopiano_model_create(&m, "{nope", nullptr, 0), EMOPIANO_ERROR_FORMAT, "");
   EXPECT_EQ(emopiano_model_create(&m, R"({"d_model": 30, "n_heads": 4})", nullptr, 0), EMOPIANO_ERROR_INVALID_ARGUMENT);
-  EXPECT_EQ(emopiano_model_create(&m, kTinyModel, R"({"velocity_bins": -2})", 0), EMOPIANO_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(emopiano_model_create(&m, kSmallModel, R"({"velocity_bins": -2})", 0), EMOPIANO_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(m, nullptr);
 
   ModelHandle h;
-  ASSERT_C_OK(emopiano_model_create(&h.m, kTinyModel, nullptr, 3));
+  ASSERT_C_OK(emopiano_model_create(&h.m, kSmallModel, nullptr, 3));
   const auto dir = emopiano::test::temp_dir("capi-model");
   const auto path = (dir / "x.pt").string();
   EXPECT_C_ERROR(emopiano_model_save(h.m, path.c_str(), 3), EMOPIANO_ERROR_INVALID_ARGUMENT, "weight storage 3");
@@ -147,7 +147,7 @@ TEST(CapiModel, ArgumentErrors) {
 TEST(CapiModel, BundledModelPathFollowsTheEnvironment) {
   const auto dir = emopiano::test::temp_dir("capi-model");
   ModelHandle h;
-  ASSERT_C_OK(emopiano_model_create(&h.m, kTinyModel, nullptr, 3));
+  ASSERT_C_OK(emopiano_model_create(&h.m, kSmallModel, nullptr, 3));
   const auto file = (dir / "env.pt").string();
   ASSERT_C_OK(emopiano_model_save(h.m, file.c_str(), 0));
 

@@ -17,7 +17,7 @@ using emopiano::capi_test::Owned;
 using emopiano::capi_test::kTinyModel;
 using emopiano::capi_test::tiny_model;
 
-emopiano_session_params params(uint64_t seed) {
+emopiano_session_params seeded_params(uint64_t seed) {
   emopiano_session_params p;
   EXPECT_EQ(emopiano_session_params_init(&p, sizeof p), EMOPIANO_OK);
   p.seed = seed;
@@ -59,7 +59,7 @@ bool same_notes(const std::vector<emopiano_note>& a, const std::vector<emopiano:
 }
 
 TEST(Session, WritesTheBarsOfTheCppSessionWithTheEmotionChangedBetweenBars) {
-  emopiano_session_params p = params(4);
+  emopiano_session_params p = seeded_params(4);
   emopiano_emotion calm;
   ASSERT_EQ(emopiano_emotion_from_quadrant(&calm, EMOPIANO_Q4), EMOPIANO_OK);
   p.emotion = &calm;
@@ -96,7 +96,7 @@ TEST(Session, WritesTheBarsOfTheCppSessionWithTheEmotionChangedBetweenBars) {
 }
 
 TEST(Session, LookaheadWritesTheSameBarsAsWritingOnDemand) {
-  emopiano_session_params p = params(11);
+  emopiano_session_params p = seeded_params(11);
   Session plain(p);
   p.lookahead = 1;
   Session ahead(p);
@@ -125,7 +125,7 @@ TEST(Session, LookaheadWritesTheSameBarsAsWritingOnDemand) {
   emopiano_session* s = nullptr;
   EXPECT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_ERROR_INVALID_ARGUMENT);
   // A program built before the field existed passes the first published size.
-  p = params(11);
+  p = seeded_params(11);
   p.struct_size = static_cast<uint32_t>(offsetof(emopiano_session_params, lookahead));
   p.lookahead = 1;  // past the size the library reads: ignored
   ASSERT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_OK) << emopiano_last_error();
@@ -133,8 +133,8 @@ TEST(Session, LookaheadWritesTheSameBarsAsWritingOnDemand) {
 }
 
 TEST(Session, CancelStopsABarAndTheNextCallWritesItAfresh) {
-  Session twin(params(7));
-  Session session(params(7));
+  Session twin(seeded_params(7));
+  Session session(seeded_params(7));
   Bar first, expected;
   ASSERT_EQ(next_bar(&first, session.s), EMOPIANO_OK);
   ASSERT_EQ(next_bar(&expected, twin.s), EMOPIANO_OK);
@@ -156,7 +156,7 @@ TEST(Session, CancelStopsABarAndTheNextCallWritesItAfresh) {
 }
 
 TEST(Session, RecordsEveryBarAsAValidMidiFile) {
-  emopiano_session_params p = params(3);
+  emopiano_session_params p = seeded_params(3);
   p.record = 1;
   Session session(p);
   const auto dir = emopiano::test::temp_dir("capi-session");
@@ -181,20 +181,20 @@ TEST(Session, RecordsEveryBarAsAValidMidiFile) {
 
 TEST(Session, ArgumentErrorsAreStatusesWithAMessage) {
   emopiano_session* s = reinterpret_cast<emopiano_session*>(1);
-  emopiano_session_params p = params(0);
+  emopiano_session_params p = seeded_params(0);
   p.key = "H major";
   EXPECT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(s, nullptr);
   EXPECT_NE(std::string(emopiano_last_error()).find("H major"), std::string::npos);
-  p = params(0);
+  p = seeded_params(0);
   p.struct_size = 8;
   EXPECT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_ERROR_INVALID_ARGUMENT);
-  p = params(0);
+  p = seeded_params(0);
   p.record = 2;
   EXPECT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(emopiano_session_create(&s, nullptr, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT);
 
-  Session session(params(0));
+  Session session(seeded_params(0));
   emopiano_session_bar bar{};
   bar.struct_size = 8;  // smaller than any published emopiano_session_bar
   emopiano_note* notes = nullptr;

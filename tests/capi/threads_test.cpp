@@ -9,7 +9,7 @@
 
 namespace {
 
-constexpr const char* kTinyModel =
+constexpr const char* kThreadsModel =
     R"({"n_layers": 2, "d_model": 48, "n_heads": 2, "d_ff": 96, "context_length": 64, "max_bars": 16})";
 
 // Each job asks for a different emotion input, so the threads do not all
@@ -53,7 +53,7 @@ TEST(CapiThreads, SharedModelGivesSequentialResults) {
   const auto path = (dir / "tiny.pt").string();
   {
     emopiano_model* created = nullptr;
-    ASSERT_C_OK(emopiano_model_create(&created, kTinyModel, nullptr, 11));
+    ASSERT_C_OK(emopiano_model_create(&created, kThreadsModel, nullptr, 11));
     ASSERT_C_OK(emopiano_model_save(created, path.c_str(), EMOPIANO_WEIGHTS_F32));
     emopiano_model_free(created);
   }

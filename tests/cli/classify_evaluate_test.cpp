@@ -23,9 +23,6 @@ namespace fs = std::filesystem;
 
 using Outcome = test::ProgramRun;
 
-// `emopiano ARGS...` with stdout and stderr captured separately.
-Outcome run(const std::vector<std::string>& args) { return test::run_emopiano(args); }
-
 fs::path tiny_classifier(const fs::path& dir) {
   ClassifierConfig c;
   c.n_layers = 1;
@@ -55,7 +52,8 @@ TEST(CliClassify, LabelledFolderGivesPredictionsAndAccuracy) {
   write_midi_file(scale(60), dir / "pieces" / "Q1_a_0.mid");
   write_midi_file(scale(40), dir / "pieces" / "Q2" / "b.mid");
   write_midi_file(scale(70), dir / "pieces" / "plain.mid");
-  Outcome r = run({"classify", (dir / "pieces").string(), "--classifier", classifier.string(), "--json"});
+  Outcome r =
+      test::run_emopiano({"classify", (dir / "pieces").string(), "--classifier", classifier.string(), "--json"});
   ASSERT_EQ(r.code, 0) << r.err;
   std::istringstream lines(r.out);
   std::string line;
@@ -77,7 +75,7 @@ TEST(CliClassify, LabelledFolderGivesPredictionsAndAccuracy) {
   EXPECT_EQ(labelled, 2);
   EXPECT_EQ(summary["total"], 2);
   // The table form ends with the confusion matrix.
-  Outcome table = run({"classify", (dir / "pieces").string(), "--classifier", classifier.string()});
+  Outcome table = test::run_emopiano({"classify", (dir / "pieces").string(), "--classifier", classifier.string()});
   EXPECT_EQ(table.code, 0) << table.err;
   EXPECT_NE(table.out.find("accuracy over 2 pieces"), std::string::npos) << table.out;
 }
@@ -85,11 +83,12 @@ TEST(CliClassify, LabelledFolderGivesPredictionsAndAccuracy) {
 TEST(CliClassify, MissingFileAndGeneratorFileAreErrors) {
   auto dir = test::temp_dir("cli_classify_errors");
   auto classifier = tiny_classifier(dir);
-  Outcome missing = run({"classify", (dir / "absent.mid").string(), "--classifier", classifier.string()});
+  Outcome missing =
+      test::run_emopiano({"classify", (dir / "absent.mid").string(), "--classifier", classifier.string()});
   EXPECT_EQ(missing.code, 1);
   EXPECT_NE(missing.err.find("absent.mid"), std::string::npos) << missing.err;
   write_midi_file(scale(60), dir / "x.mid");
-  Outcome wrong = run({"classify", (dir / "x.mid").string(), "--classifier", (dir / "x.mid").string()});
+  Outcome wrong = test::run_emopiano({"classify", (dir / "x.mid").string(), "--classifier", (dir / "x.mid").string()});
   EXPECT_EQ(wrong.code, 1);
   EXPECT_NE(wrong.err.find("classifier file"), std::string::npos) << wrong.err;
 }
@@ -114,9 +113,10 @@ TEST(CliEvaluate, ConfusionMatrixOfRequestedAgainstPredicted) {
   fs::create_directories(dir / "real");
   write_midi_file(scale(60), dir / "real" / "Q1_a_0.mid");
   write_midi_file(scale(50), dir / "real" / "Q3_b_0.mid");
-  Outcome r = run({"evaluate", "--model", (dir / "model.pt").string(), "--classifier", classifier.string(),
-                   "--per-quadrant", "2", "--bars", "1", "--max-tokens", "80", "--threads", "1", "--data",
-                   (dir / "real").string(), "--save", (dir / "out").string(), "--json"});
+  Outcome r =
+      test::run_emopiano({"evaluate", "--model", (dir / "model.pt").string(), "--classifier", classifier.string(),
+                          "--per-quadrant", "2", "--bars", "1", "--max-tokens", "80", "--threads", "1", "--data",
+                          (dir / "real").string(), "--save", (dir / "out").string(), "--json"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["accuracy"]["total"], 8);
@@ -133,8 +133,9 @@ TEST(CliEvaluate, ConfusionMatrixOfRequestedAgainstPredicted) {
   int saved = 0;
   for (auto& f : fs::directory_iterator(dir / "out")) saved += f.path().extension() == ".mid";
   EXPECT_EQ(saved, 8);
-  Outcome text = run({"evaluate", "--model", (dir / "model.pt").string(), "--classifier", classifier.string(),
-                      "--per-quadrant", "2", "--bars", "1", "--max-tokens", "80", "--threads", "1"});
+  Outcome text =
+      test::run_emopiano({"evaluate", "--model", (dir / "model.pt").string(), "--classifier", classifier.string(),
+                          "--per-quadrant", "2", "--bars", "1", "--max-tokens", "80", "--threads", "1"});
   EXPECT_EQ(text.code, 0) << text.err;
   EXPECT_NE(text.out.find("requested"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("Q4 generated"), std::string::npos) << text.out;
@@ -159,17 +160,17 @@ TEST(CliEvaluate, TrajectoriesJudgeTheOpeningAndClosingBarsApart) {
   keys.use_key = true;
   keys.emotion_token = false;
   Model::create(mc, keys, 2).save(dir / "model.pt");
-  Outcome r = run({"evaluate",     "--trajectories",
-                   "--model",      (dir / "model.pt").string(),
-                   "--classifier", classifier.string(),
-                   "--seeds",      "3",
-                   "--bars",       "4",
-                   "--change-bar", "2",
-                   "--edge-bars",  "2",
-                   "--max-tokens", "400",
-                   "--guidance",   "2",
-                   "--threads",    "1",
-                   "--json"});
+  Outcome r = test::run_emopiano({"evaluate",     "--trajectories",
+                                  "--model",      (dir / "model.pt").string(),
+                                  "--classifier", classifier.string(),
+                                  "--seeds",      "3",
+                                  "--bars",       "4",
+                                  "--change-bar", "2",
+                                  "--edge-bars",  "2",
+                                  "--max-tokens", "400",
+                                  "--guidance",   "2",
+                                  "--threads",    "1",
+                                  "--json"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["pairs"].size(), 4u);
@@ -189,9 +190,9 @@ TEST(CliEvaluate, TrajectoriesJudgeTheOpeningAndClosingBarsApart) {
     EXPECT_EQ(last_row, 3);
     EXPECT_GT(p["last"]["notes_per_bar"].get<double>(), 0.0);
   }
-  Outcome text = run({"evaluate", "--trajectories", "--model", (dir / "model.pt").string(), "--classifier",
-                      classifier.string(), "--seeds", "3", "--bars", "4", "--change-bar", "2", "--edge-bars", "2",
-                      "--max-tokens", "400", "--threads", "1"});
+  Outcome text = test::run_emopiano({"evaluate", "--trajectories", "--model", (dir / "model.pt").string(),
+                                     "--classifier", classifier.string(), "--seeds", "3", "--bars", "4", "--change-bar",
+                                     "2", "--edge-bars", "2", "--max-tokens", "400", "--threads", "1"});
   ASSERT_EQ(text.code, 0) << text.err;
   // Below each of the 8 rows, the Wilson intervals of its four shares (of 3 pieces).
   const std::regex share("(0\\.00-0\\.56|0\\.06-0\\.79|0\\.21-0\\.94|0\\.44-1\\.00)");
@@ -205,8 +206,9 @@ TEST(CliEvaluate, TrajectoriesJudgeTheOpeningAndClosingBarsApart) {
     ++rows;
   }
   EXPECT_EQ(rows, 8) << text.out;
-  Outcome bad = run({"evaluate", "--trajectories", "--model", (dir / "model.pt").string(), "--classifier",
-                     classifier.string(), "--bars", "4", "--change-bar", "2", "--edge-bars", "3"});
+  Outcome bad =
+      test::run_emopiano({"evaluate", "--trajectories", "--model", (dir / "model.pt").string(), "--classifier",
+                          classifier.string(), "--bars", "4", "--change-bar", "2", "--edge-bars", "3"});
   EXPECT_EQ(bad.code, 1);
   EXPECT_NE(bad.err.find("cannot hold 3 bars at each end"), std::string::npos) << bad.err;
 }

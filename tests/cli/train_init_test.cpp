@@ -25,7 +25,7 @@ fs::path labelled() {
   return path;
 }
 
-fs::path write_config(const fs::path& dir, const std::string& name, int d_model, bool keys, double dropout) {
+fs::path write_init_config(const fs::path& dir, const std::string& name, int d_model, bool keys, double dropout) {
   nlohmann::json j = {{"model",
                        {{"n_layers", 2},
                         {"d_model", d_model},
@@ -57,13 +57,13 @@ TEST(CliTrainInit, PretrainUnlabelledThenFineTuneFromItsWeights) {
   for (const auto& entry : fs::recursive_directory_iterator(labelled().parent_path()))
     if (entry.path().extension() == ".mid") fs::copy_file(entry.path(), plain / entry.path().filename());
   auto pre = test::run_emopiano({"train", "--data", plain.string(), "--config",
-                                 write_config(dir, "pre.json", 32, true, 0.0).string(), "--out",
+                                 write_init_config(dir, "pre.json", 32, true, 0.0).string(), "--out",
                                  (dir / "pre.pt").string(), "--cache", "none", "--threads", "1"});
   ASSERT_EQ(pre.code, 0) << pre.err;
   EXPECT_NE(pre.err.find("unlabelled"), std::string::npos) << pre.err;
 
   auto fine = test::run_emopiano(
-      {"train", "--data", labelled().string(), "--config", write_config(dir, "fine.json", 32, true, 0.2).string(),
+      {"train", "--data", labelled().string(), "--config", write_init_config(dir, "fine.json", 32, true, 0.2).string(),
        "--init", (dir / "pre.pt").string(), "--out", (dir / "fine.pt").string(), "--cache", "none", "--threads", "1"});
   ASSERT_EQ(fine.code, 0) << fine.err;
   EXPECT_NE(fine.err.find("initialised from"), std::string::npos) << fine.err;
@@ -79,17 +79,17 @@ TEST(CliTrainInit, PretrainUnlabelledThenFineTuneFromItsWeights) {
 TEST(CliTrainInit, MismatchedArchitectureOrVocabularyIsRefused) {
   const fs::path dir = test::temp_dir("cli-init-bad");
   auto pre = test::run_emopiano({"train", "--data", labelled().string(), "--config",
-                                 write_config(dir, "pre.json", 32, true, 0.0).string(), "--out",
+                                 write_init_config(dir, "pre.json", 32, true, 0.0).string(), "--out",
                                  (dir / "pre.pt").string(), "--cache", "none", "--threads", "1"});
   ASSERT_EQ(pre.code, 0) << pre.err;
   auto wide = test::run_emopiano({"train", "--data", labelled().string(), "--config",
-                                  write_config(dir, "wide.json", 64, true, 0.1).string(), "--init",
+                                  write_init_config(dir, "wide.json", 64, true, 0.1).string(), "--init",
                                   (dir / "pre.pt").string(), "--out", (dir / "x.pt").string(), "--cache", "none"});
   EXPECT_EQ(wide.code, 1);
   EXPECT_NE(wide.err.find("cannot be fine-tuned"), std::string::npos) << wide.err;
   EXPECT_NE(wide.err.find("d_model is 32 in the model, 64 in the config"), std::string::npos) << wide.err;
   auto vocab = test::run_emopiano({"train", "--data", labelled().string(), "--config",
-                                   write_config(dir, "plain.json", 32, false, 0.1).string(), "--init",
+                                   write_init_config(dir, "plain.json", 32, false, 0.1).string(), "--init",
                                    (dir / "pre.pt").string(), "--out", (dir / "x.pt").string(), "--cache", "none"});
   EXPECT_EQ(vocab.code, 1);
   EXPECT_NE(vocab.err.find("tokenizer differs"), std::string::npos) << vocab.err;

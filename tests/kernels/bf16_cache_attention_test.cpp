@@ -18,7 +18,7 @@
 namespace emopiano::kernels {
 namespace {
 
-const GemvIsa kAll[] = {GemvIsa::scalar, GemvIsa::avx2_fma, GemvIsa::avx512f, GemvIsa::avx512_bf16};
+const GemvIsa kEveryIsa[] = {GemvIsa::scalar, GemvIsa::avx2_fma, GemvIsa::avx512f, GemvIsa::avx512_bf16};
 
 struct Shape {
   int64_t B, H, D, capacity;
@@ -71,7 +71,7 @@ void check(GemvIsa isa, const Shape& shape, int64_t past, float q_scale, uint32_
 
 TEST(Bf16CacheAttention, EveryKernelMatchesADoubleAttentionOnOddHeadSizes) {
   std::set<std::string> ran;
-  for (GemvIsa isa : kAll) {
+  for (GemvIsa isa : kEveryIsa) {
     if (!gemv_isa_supported(isa)) continue;
     ran.insert(bf16_cache_attention_kernel_name(isa));
     // D not a multiple of 8, 16 or 32 lanes; D smaller than one vector.
@@ -87,7 +87,7 @@ TEST(Bf16CacheAttention, EveryKernelMatchesADoubleAttentionOnOddHeadSizes) {
 
 TEST(Bf16CacheAttention, EveryKernelMatchesADoubleAttentionTo2048Positions) {
   const Shape shape{2, 4, 64, 2048};  // the bundled model's heads, with a longer context
-  for (GemvIsa isa : kAll) {
+  for (GemvIsa isa : kEveryIsa) {
     if (!gemv_isa_supported(isa)) continue;
     for (int64_t past : {int64_t{15}, int64_t{16}, int64_t{511}, int64_t{1000}, int64_t{2047}}) {
       check(isa, shape, past, 1.0f, static_cast<uint32_t>(past));
@@ -97,7 +97,7 @@ TEST(Bf16CacheAttention, EveryKernelMatchesADoubleAttentionTo2048Positions) {
 
 TEST(Bf16CacheAttention, EveryKernelKeepsASharpSoftmaxExact) {
   // Scores hundreds apart: nearly every exponential underflows.
-  for (GemvIsa isa : kAll) {
+  for (GemvIsa isa : kEveryIsa) {
     if (!gemv_isa_supported(isa)) continue;
     for (int64_t past : {int64_t{3}, int64_t{300}}) check(isa, Shape{1, 2, 64, 512}, past, 40.0f, 77);
   }
@@ -107,7 +107,7 @@ TEST(Bf16CacheAttention, ARowGivesTheSameAloneAsInABatch) {
   const int64_t H = 4, D = 64, capacity = 300, past = 257, C = H * D;
   std::mt19937 rng(3);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  for (GemvIsa isa : kAll) {
+  for (GemvIsa isa : kEveryIsa) {
     if (!gemv_isa_supported(isa)) continue;
     std::vector<uint16_t> keys(static_cast<size_t>(2 * H * capacity * D)), values(keys.size());
     for (auto& k : keys) k = to_bf16(normal(rng));

@@ -20,7 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-ClassifierConfig tiny_config() {
+ClassifierConfig tiny_classifier_config() {
   ClassifierConfig c;
   c.n_layers = 2;
   c.d_model = 32;
@@ -54,7 +54,7 @@ std::vector<int32_t> piece_tokens(const Tokenizer& tok, int notes, int base_pitc
 double sum(const std::array<double, 4>& p) { return p[0] + p[1] + p[2] + p[3]; }
 
 TEST(EmotionClassifier, ForwardGivesFourLogitsPerRow) {
-  auto c = EmotionClassifier::create(tiny_config(), {}, 1);
+  auto c = EmotionClassifier::create(tiny_classifier_config(), {}, 1);
   auto& net = *impl_of(c).net;
   auto tokens = torch::randint(0, c.tokenizer().vocab_size(), {3, 17}, torch::kLong);
   auto positions = torch::randint(0, 16, {3, 17}, torch::kLong);
@@ -70,7 +70,7 @@ TEST(EmotionClassifier, ForwardGivesFourLogitsPerRow) {
 TEST(EmotionClassifier, PaddingDoesNotChangeTheResult) {
   // Causal attention and the masked mean: a row padded to a longer batch
   // gets the same logits as the row alone.
-  auto c = EmotionClassifier::create(tiny_config(), {}, 2);
+  auto c = EmotionClassifier::create(tiny_classifier_config(), {}, 2);
   auto& net = *impl_of(c).net;
   torch::NoGradGuard no_grad;
   auto tokens = torch::randint(4, c.tokenizer().vocab_size(), {1, 10}, torch::kLong);
@@ -84,7 +84,7 @@ TEST(EmotionClassifier, PaddingDoesNotChangeTheResult) {
 }
 
 TEST(EmotionClassifier, PredictionIsADistributionWithArousalAndValence) {
-  auto c = EmotionClassifier::create(tiny_config(), {}, 3);
+  auto c = EmotionClassifier::create(tiny_classifier_config(), {}, 3);
   auto tokens = piece_tokens(c.tokenizer(), 6, 60, Quadrant::Q2);
   auto p = c.classify_tokens(tokens);
   EXPECT_NEAR(sum(p.probabilities), 1.0, 1e-9);
@@ -101,7 +101,7 @@ TEST(EmotionClassifier, PredictionIsADistributionWithArousalAndValence) {
 TEST(EmotionClassifier, EmotionTokenIsIgnored) {
   // The label must not leak into the input: the same piece encoded with
   // different emotion tokens, or none, gets the same prediction.
-  auto c = EmotionClassifier::create(tiny_config(), {}, 4);
+  auto c = EmotionClassifier::create(tiny_classifier_config(), {}, 4);
   auto q1 = c.classify_tokens(piece_tokens(c.tokenizer(), 5, 60, Quadrant::Q1));
   auto q3 = c.classify_tokens(piece_tokens(c.tokenizer(), 5, 60, Quadrant::Q3));
   for (int q = 0; q < 4; ++q) EXPECT_DOUBLE_EQ(q1.probabilities[q], q3.probabilities[q]);
@@ -110,7 +110,7 @@ TEST(EmotionClassifier, EmotionTokenIsIgnored) {
 }
 
 TEST(EmotionClassifier, LongPiecesAverageTheirWindows) {
-  auto c = EmotionClassifier::create(tiny_config(), {}, 5);
+  auto c = EmotionClassifier::create(tiny_classifier_config(), {}, 5);
   auto tokens = piece_tokens(c.tokenizer(), 40, 55, Quadrant::Q1);
   auto input = detail::make_classifier_input(c.tokenizer(), tokens);
   ASSERT_GT(input.tokens.size(), 3u * 24u);
@@ -152,7 +152,7 @@ TEST(EmotionClassifier, PredictionFromProbabilitiesChecksItsInput) {
 }
 
 TEST(EmotionClassifier, ConfigJsonRoundTripAndValidation) {
-  ClassifierConfig c = tiny_config();
+  ClassifierConfig c = tiny_classifier_config();
   EXPECT_EQ(ClassifierConfig::from_json(c.to_json()), c);
   EXPECT_THROW(ClassifierConfig::from_json(R"({"d_model": 30, "n_heads": 4})"), Error);
   EXPECT_THROW(ClassifierConfig::from_json(R"({"windw": 3})"), Error);
@@ -161,7 +161,7 @@ TEST(EmotionClassifier, ConfigJsonRoundTripAndValidation) {
 
 TEST(EmotionClassifierFile, RoundTripKeepsPredictionsAndMetadata) {
   auto dir = test::temp_dir("classifier_file");
-  auto c = EmotionClassifier::create(tiny_config(), {}, 6);
+  auto c = EmotionClassifier::create(tiny_classifier_config(), {}, 6);
   c.set_metadata_json(R"({"note": "x"})");
   c.save(dir / "c.pt");
   auto loaded = EmotionClassifier::load(dir / "c.pt");
@@ -179,7 +179,7 @@ TEST(EmotionClassifierFile, RoundTripKeepsPredictionsAndMetadata) {
 }
 
 TEST(EmotionClassifier, SetMetadataLeavesOtherCopiesAlone) {
-  const auto c = EmotionClassifier::create(tiny_config(), {}, 2);
+  const auto c = EmotionClassifier::create(tiny_classifier_config(), {}, 2);
   auto renamed = c;
   renamed.set_metadata_json(R"({"name": "x"})");
   EXPECT_EQ(c.metadata_json(), "{}");
@@ -191,7 +191,7 @@ TEST(EmotionClassifier, CreatingLeavesTheHostsRandomDrawsAlone) {
   torch::manual_seed(5);
   const torch::Tensor expected = torch::rand({8});
   torch::manual_seed(5);
-  EmotionClassifier::create(tiny_config(), {}, 1);
+  EmotionClassifier::create(tiny_classifier_config(), {}, 1);
   EXPECT_TRUE(torch::equal(torch::rand({8}), expected));
 }
 
@@ -223,7 +223,7 @@ TEST(EmotionClassifierFile, FeatureClassifierRoundTrip) {
 
 TEST(EmotionClassifierFile, DamagedFilesAreRejectedByName) {
   auto dir = test::temp_dir("classifier_damaged");
-  EmotionClassifier::create(tiny_config(), {}, 7).save(dir / "c.pt");
+  EmotionClassifier::create(tiny_classifier_config(), {}, 7).save(dir / "c.pt");
   std::string bytes;
   {
     std::ifstream in(dir / "c.pt", std::ios::binary);
@@ -252,7 +252,7 @@ TEST(EmotionClassifierFile, DamagedFilesAreRejectedByName) {
 
 TEST(EmotionClassifierFile, GeneratorAndClassifierFilesAreNotConfused) {
   auto dir = test::temp_dir("classifier_kinds");
-  EmotionClassifier::create(tiny_config(), {}, 8).save(dir / "c.pt");
+  EmotionClassifier::create(tiny_classifier_config(), {}, 8).save(dir / "c.pt");
   ModelConfig mc;
   mc.n_layers = 1;
   mc.d_model = 16;

@@ -15,8 +15,8 @@
 namespace emopiano {
 namespace {
 
-constexpr int64_t kVocab = 61;
-constexpr int64_t kPositionsPerBar = 16;
+constexpr int64_t kStepVocab = 61;
+constexpr int64_t kStepPositionsPerBar = 16;
 
 // Odd sizes on purpose: heads of 12, a d_ff and vocabulary that are not
 // multiples of the kernels' 16-row panels.
@@ -34,7 +34,7 @@ ModelConfig small_config() {
 // Weights larger than the N(0, 0.02) initialisation so that the logits are
 // far from uniform and a wrong step cannot hide in them.
 EmotionTransformer net_with_seed(uint64_t seed) {
-  EmotionTransformer net(small_config(), kVocab, kPositionsPerBar);
+  EmotionTransformer net(small_config(), kStepVocab, kStepPositionsPerBar);
   net->init_weights(seed);
   torch::NoGradGuard no_grad;
   for (auto& p : net->parameters()) {
@@ -44,27 +44,27 @@ EmotionTransformer net_with_seed(uint64_t seed) {
   return net;
 }
 
-struct Inputs {
+struct StepInputs {
   torch::Tensor tokens, bars, positions, emotion, keys;
-  Inputs slice(int64_t b0, int64_t b1, int64_t t0, int64_t t1) const {
+  StepInputs slice(int64_t b0, int64_t b1, int64_t t0, int64_t t1) const {
     auto s = [&](const torch::Tensor& x) { return x.slice(0, b0, b1).slice(1, t0, t1); };
     return {s(tokens), s(bars), s(positions), s(emotion), s(keys)};
   }
 };
 
-Inputs random_inputs(int64_t B, int64_t T, uint64_t seed) {
+StepInputs random_step_inputs(int64_t B, int64_t T, uint64_t seed) {
   auto gen = at::detail::createCPUGenerator(seed);
-  Inputs in;
-  in.tokens = torch::randint(0, kVocab, {B, T}, gen, torch::kLong);
+  StepInputs in;
+  in.tokens = torch::randint(0, kStepVocab, {B, T}, gen, torch::kLong);
   in.bars = torch::arange(T, torch::kLong).div(7, "floor").unsqueeze(0).repeat({B, 1});
-  in.positions = torch::randint(0, kPositionsPerBar, {B, T}, gen, torch::kLong);
+  in.positions = torch::randint(0, kStepPositionsPerBar, {B, T}, gen, torch::kLong);
   in.emotion = torch::softmax(torch::randn({B, T, 4}, gen), -1);
   in.keys = torch::randint(0, kKeyCodes, {B, T}, gen, torch::kLong);
   return in;
 }
 
 // Logits of tokens [0, T): a prompt of `prompt` tokens in one chunk, then one at a time.
-torch::Tensor stepped(EmotionTransformer& net, const Inputs& in, int64_t prompt, KVCache& cache) {
+torch::Tensor stepped(EmotionTransformer& net, const StepInputs& in, int64_t prompt, KVCache& cache) {
   torch::NoGradGuard no_grad;
   const int64_t B = in.tokens.size(0), T = in.tokens.size(1);
   std::vector<torch::Tensor> out;
@@ -86,7 +86,7 @@ TEST(GenerationStep, Bf16StepsFollowTheFloat32Network) {
   auto fast = net_with_seed(3);
   fast->prepare_generation(InferencePrecision::bf16);
   EXPECT_EQ(fast->generation_precision(), InferencePrecision::bf16);
-  auto in = random_inputs(2, 30, 5);
+  auto in = random_step_inputs(2, 30, 5);
   torch::Tensor full;
   {
     torch::NoGradGuard no_grad;
@@ -110,7 +110,7 @@ TEST(GenerationStep, Bf16StepsFollowTheFloat32Network) {
 TEST(GenerationStep, EachRowIsComputedAsItWouldBeAlone) {
   auto net = net_with_seed(4);
   net->prepare_generation(InferencePrecision::bf16);
-  auto in = random_inputs(3, 20, 6);
+  auto in = random_step_inputs(3, 20, 6);
   KVCache both_cache;
   auto both = stepped(net, in, 0, both_cache);
   for (int64_t b = 0; b < 3; ++b) {
@@ -126,7 +126,7 @@ TEST(GenerationStep, F32IsTheLibTorchPathBitForBit) {
   switched->prepare_generation(InferencePrecision::bf16);
   switched->prepare_generation(InferencePrecision::f32);
   EXPECT_EQ(switched->generation_precision(), InferencePrecision::f32);
-  auto in = random_inputs(2, 16, 7);
+  auto in = random_step_inputs(2, 16, 7);
   KVCache a, b;
   auto want = stepped(plain, in, 4, a);
   auto got = stepped(switched, in, 4, b);
@@ -150,7 +150,7 @@ TEST(GenerationStep, LibTorchContinuesABf16Cache) {
   // the fused steps wrote.
   auto net = net_with_seed(7);
   net->prepare_generation(InferencePrecision::bf16);
-  auto in = random_inputs(1, 12, 8);
+  auto in = random_step_inputs(1, 12, 8);
   KVCache fused_cache, mixed_cache;
   auto fused = stepped(net, in, 0, fused_cache);
   stepped(net, in.slice(0, 1, 0, 11), 0, mixed_cache);
@@ -165,7 +165,7 @@ TEST(GenerationStep, RejectsATokenOutsideTheVocabulary) {
   net->prepare_generation(InferencePrecision::bf16);
   torch::NoGradGuard no_grad;
   KVCache cache;
-  auto bad = torch::full({1, 1}, kVocab, torch::kLong);
+  auto bad = torch::full({1, 1}, kStepVocab, torch::kLong);
   auto zero = torch::zeros({1, 1}, torch::kLong);
   EXPECT_THROW(net->forward_cached(bad, zero, zero, torch::zeros({1, 1, 4}), cache), Error);
   EXPECT_THROW(net->forward_cached(zero, zero, zero, torch::zeros({1, 1, 3}), cache), Error);

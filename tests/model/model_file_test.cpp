@@ -22,7 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-ModelConfig tiny_config() {
+ModelConfig tiny_file_config() {
   ModelConfig c;
   c.n_layers = 2;
   c.d_model = 32;
@@ -85,7 +85,7 @@ class ModelFileTest : public ::testing::Test {
   void SetUp() override {
     dir_ = test::temp_dir("model_file");
     path_ = dir_ / "tiny.pt";
-    model_ = std::make_unique<Model>(Model::create(tiny_config(), TokenizerConfig{}, 7));
+    model_ = std::make_unique<Model>(Model::create(tiny_file_config(), TokenizerConfig{}, 7));
     model_->set_metadata_json(R"({"steps": 12, "val_loss": 3.5})");
     model_->save(path_);
     bytes_ = read_bytes(path_);
@@ -278,7 +278,7 @@ TEST_F(ModelFileTest, MissingFileIsAnIoError) {
 }
 
 TEST(ModelConfig, JsonRoundTripAndValidation) {
-  ModelConfig c = tiny_config();
+  ModelConfig c = tiny_file_config();
   c.dropout = 0.25f;
   EXPECT_TRUE(ModelConfig::from_json(c.to_json()) == c);
   EXPECT_TRUE(ModelConfig::from_json("{}") == ModelConfig{});
@@ -290,16 +290,16 @@ TEST(ModelConfig, JsonRoundTripAndValidation) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
   }
-  ModelConfig bad = tiny_config();
+  ModelConfig bad = tiny_file_config();
   bad.dropout = 1.0f;
   EXPECT_THROW(bad.validate(), Error);
-  bad = tiny_config();
+  bad = tiny_file_config();
   bad.context_length = 0;
   EXPECT_THROW(bad.validate(), Error);
 }
 
 TEST(Model, ParameterCountMatchesTheArchitecture) {
-  ModelConfig c = tiny_config();
+  ModelConfig c = tiny_file_config();
   Model m = Model::create(c, TokenizerConfig{}, 1);
   const int64_t V = m.tokenizer().vocab_size(), d = c.d_model, f = c.d_ff;
   const int64_t P = m.tokenizer().max_positions_per_bar();
@@ -310,7 +310,7 @@ TEST(Model, ParameterCountMatchesTheArchitecture) {
 }
 
 TEST(Model, MetadataMustBeAJsonObject) {
-  Model m = Model::create(tiny_config(), TokenizerConfig{}, 1);
+  Model m = Model::create(tiny_file_config(), TokenizerConfig{}, 1);
   EXPECT_EQ(m.metadata_json(), "{}");
   EXPECT_THROW(m.set_metadata_json("[1,2]"), Error);
   EXPECT_THROW(m.set_metadata_json("{oops"), Error);

@@ -23,7 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string read_bytes(const fs::path& p) {
+std::string file_bytes(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
@@ -32,7 +32,7 @@ std::string read_bytes(const fs::path& p) {
 // length and CRC-32 fixed up) so that only the config is wrong.
 template <typename Edit>
 void edit_header(const fs::path& path, Edit edit) {
-  const std::string bytes = read_bytes(path);
+  const std::string bytes = file_bytes(path);
   uint64_t header_size = 0;
   std::memcpy(&header_size, bytes.data() + 12, 8);
   nlohmann::json header = nlohmann::json::parse(bytes.substr(20, header_size));

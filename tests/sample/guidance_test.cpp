@@ -35,7 +35,7 @@ Model key_model(const std::string& metadata = "{}") {
   return m;
 }
 
-GenerationRequest request(Quadrant q, float guidance, uint64_t seed = 3) {
+GenerationRequest guided_request(Quadrant q, float guidance, uint64_t seed = 3) {
   GenerationRequest r;
   r.emotion = EmotionTrajectory(EmotionMix::from_quadrant(q));
   r.params.seed = seed;
@@ -70,31 +70,31 @@ TEST(Guidance, DefaultDependsOnWhetherTheModelLearnedTheNullEmotion) {
 TEST(Guidance, WeightZeroIsTheUnconditionalModelWhateverTheEmotion) {
   Model m = key_model();
   Sampler s(m);
-  auto q1 = s.generate(request(Quadrant::Q1, 0.0f));
-  auto q3 = s.generate(request(Quadrant::Q3, 0.0f));
+  auto q1 = s.generate(guided_request(Quadrant::Q1, 0.0f));
+  auto q3 = s.generate(guided_request(Quadrant::Q3, 0.0f));
   EXPECT_EQ(q1.tokens, q3.tokens);
   EXPECT_EQ(q1.guidance, 0.0f);
   // With the emotion heard (w = 1 or more) the two emotions part ways.
-  auto c1 = s.generate(request(Quadrant::Q1, 4.0f));
-  auto c3 = s.generate(request(Quadrant::Q3, 4.0f));
+  auto c1 = s.generate(guided_request(Quadrant::Q1, 4.0f));
+  auto c3 = s.generate(guided_request(Quadrant::Q3, 4.0f));
   EXPECT_NE(c1.tokens, c3.tokens);
 }
 
 TEST(Guidance, WeightOneIsThePlainConditionalModel) {
   Model m = key_model();
   Sampler s(m);
-  auto plain = s.generate(request(Quadrant::Q2, 1.0f));
-  auto by_default = s.generate(request(Quadrant::Q2, -1.0f));  // no null emotion in metadata: w = 1
+  auto plain = s.generate(guided_request(Quadrant::Q2, 1.0f));
+  auto by_default = s.generate(guided_request(Quadrant::Q2, -1.0f));  // no null emotion in metadata: w = 1
   EXPECT_EQ(plain.tokens, by_default.tokens);
   EXPECT_EQ(by_default.guidance, 1.0f);
-  auto guided = s.generate(request(Quadrant::Q2, 3.0f));
+  auto guided = s.generate(guided_request(Quadrant::Q2, 3.0f));
   EXPECT_NE(plain.tokens, guided.tokens);
 }
 
 TEST(Guidance, BatchOfGuidedPiecesMatchesPiecesOneByOne) {
   Model m = key_model();
   Sampler s(m);
-  auto r = request(Quadrant::Q4, 2.0f, 21);
+  auto r = guided_request(Quadrant::Q4, 2.0f, 21);
   r.params.max_tokens = 80;
   auto batch = s.generate_batch(r, 3);
   for (int i = 0; i < 3; ++i) {
@@ -116,9 +116,9 @@ TEST(Keys, TheKeyInForceIsTheNetworksKeyInputAndTheNullRowHasNone) {
     if (code >= 0) table[code].copy_(torch::linspace(-1.0, 1.0, table.size(1)));
     return m;
   };
-  const int d_major = static_cast<int>(key_code(MusicalKey{2, true}));  // request() names D major
+  const int d_major = static_cast<int>(key_code(MusicalKey{2, true}));  // guided_request() names D major
   Model none = with_key_row(-1), d = with_key_row(d_major), other = with_key_row(d_major + 1);
-  auto tokens = [](Model& m, float w) { return Sampler(m).generate(request(Quadrant::Q1, w)).tokens; };
+  auto tokens = [](Model& m, float w) { return Sampler(m).generate(guided_request(Quadrant::Q1, w)).tokens; };
   EXPECT_NE(tokens(none, 1.0f), tokens(d, 1.0f));
   EXPECT_EQ(tokens(none, 1.0f), tokens(other, 1.0f));
   // w = 0 is the null row alone: neither emotion nor key.
@@ -128,7 +128,7 @@ TEST(Keys, TheKeyInForceIsTheNetworksKeyInputAndTheNullRowHasNone) {
 TEST(Keys, TheNamedKeyOpensThePieceAndIsNeverSampledAgain) {
   Model m = key_model();
   Sampler s(m);
-  auto r = request(Quadrant::Q1, 1.0f);
+  auto r = guided_request(Quadrant::Q1, 1.0f);
   r.key = MusicalKey{9, false};
   r.params.max_tokens = 300;
   auto result = s.generate(r);
@@ -153,9 +153,9 @@ TEST(Keys, DrawnFromTheModelsKeyDistributionOfTheEmotion) {
   Model m = key_model(meta.dump());
   Sampler s(m);
   for (uint64_t seed = 0; seed < 5; ++seed) {
-    auto r1 = request(Quadrant::Q1, 1.0f, seed);
+    auto r1 = guided_request(Quadrant::Q1, 1.0f, seed);
     r1.key.reset();
-    auto r3 = request(Quadrant::Q3, 1.0f, seed);
+    auto r3 = guided_request(Quadrant::Q3, 1.0f, seed);
     r3.key.reset();
     EXPECT_EQ(*s.generate(r1).key, (MusicalKey{7, true}));
     EXPECT_EQ(*s.generate(r3).key, (MusicalKey{6, false}));
@@ -163,7 +163,7 @@ TEST(Keys, DrawnFromTheModelsKeyDistributionOfTheEmotion) {
   // A 50/50 mix draws from both.
   std::set<int> seen;
   for (uint64_t seed = 0; seed < 40; ++seed) {
-    auto r = request(Quadrant::Q1, 1.0f, seed);
+    auto r = guided_request(Quadrant::Q1, 1.0f, seed);
     r.key.reset();
     r.emotion = EmotionTrajectory(EmotionMix::from_probabilities({0.5f, 0.0f, 0.5f, 0.0f}));
     r.params.max_tokens = 4;
@@ -194,7 +194,7 @@ TEST(Keys, DistributionProbabilitiesMixTheQuadrants) {
 TEST(Keys, ValenceFlipModulatesToTheParallelKeyAtThatBar) {
   Model m = key_model();
   Sampler s(m);
-  GenerationRequest r = request(Quadrant::Q1, 1.0f);
+  GenerationRequest r = guided_request(Quadrant::Q1, 1.0f);
   r.emotion = EmotionTrajectory::parse("Q1@0,Q1@3,Q3@4");
   r.key = MusicalKey{0, true};
   r.params.max_bars = 8;
@@ -230,7 +230,7 @@ TEST(Keys, ModulationRule) {
 TEST(Guidance, OutOfRangeIsRefused) {
   Model m = key_model();
   Sampler s(m);
-  auto r = request(Quadrant::Q1, 1e9f);
+  auto r = guided_request(Quadrant::Q1, 1e9f);
   EXPECT_THROW(s.generate(r), Error);
   r.params.guidance = std::nanf("");
   EXPECT_THROW(s.generate(r), Error);

@@ -22,7 +22,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-const Model& small_context() {
+const Model& sliding_model() {
   // Context 64: the window slides every few bars, at bar lines and inside bars.
   static const Model model = [] {
     ModelConfig c;
@@ -37,7 +37,7 @@ const Model& small_context() {
   return model;
 }
 
-SessionOptions options(uint64_t seed, bool lookahead) {
+SessionOptions lookahead_options(uint64_t seed, bool lookahead) {
   SessionOptions o;
   o.emotion = EmotionMix::parse("happy");
   o.params.seed = seed;
@@ -48,7 +48,7 @@ SessionOptions options(uint64_t seed, bool lookahead) {
 }
 
 using NoteKey = std::tuple<int64_t, int, int64_t, int>;
-std::vector<NoteKey> keys(const SessionBar& bar) {
+std::vector<NoteKey> bar_keys(const SessionBar& bar) {
   std::vector<NoteKey> k;
   for (const auto& n : bar.notes) k.emplace_back(n.start_tick, n.pitch, n.end_tick, n.velocity);
   return k;
@@ -56,7 +56,7 @@ std::vector<NoteKey> keys(const SessionBar& bar) {
 
 void expect_same(const SessionBar& a, const SessionBar& b, int index) {
   EXPECT_EQ(a.index, b.index) << "bar " << index;
-  EXPECT_EQ(keys(a), keys(b)) << "bar " << index;
+  EXPECT_EQ(bar_keys(a), bar_keys(b)) << "bar " << index;
   EXPECT_EQ(a.tokens, b.tokens) << "bar " << index;
   EXPECT_EQ(a.start_tick, b.start_tick) << "bar " << index;
   EXPECT_EQ(a.end_tick, b.end_tick) << "bar " << index;
@@ -104,8 +104,8 @@ TEST(SessionLookahead, WritesTheBarsOfASessionWithoutIt) {
       {17, "happy", When::while_it_is_written}};
   const int kBars = 24;
   for (uint64_t seed : {1u, 2u}) {
-    GenerationSession plain(small_context(), options(seed, false));
-    GenerationSession ahead(small_context(), options(seed, true));
+    GenerationSession plain(sliding_model(), lookahead_options(seed, false));
+    GenerationSession ahead(sliding_model(), lookahead_options(seed, true));
     Hold hold;
     hold.install(ahead);
     sample::BarAhead& worker = *impl_of(ahead).ahead();
@@ -147,13 +147,13 @@ void restart_and_hold(GenerationSession& session, Hold& hold, const char* mix) {
 }
 
 TEST(SessionLookahead, CancelWhileTheBarAheadIsWrittenThenTheSameBars) {
-  GenerationSession plain(small_context(), options(5, false));
+  GenerationSession plain(sliding_model(), lookahead_options(5, false));
   std::vector<SessionBar> expected;
   expected.push_back(plain.next_bar());
   plain.set_emotion(EmotionMix::parse("sad"));
   for (int b = 1; b < 6; ++b) expected.push_back(plain.next_bar());
 
-  GenerationSession ahead(small_context(), options(5, true));
+  GenerationSession ahead(sliding_model(), lookahead_options(5, true));
   Hold hold;
   hold.install(ahead);
   expect_same(ahead.next_bar(), expected[0], 0);
@@ -177,11 +177,11 @@ TEST(SessionLookahead, CancelWhileTheBarAheadIsWrittenThenTheSameBars) {
 }
 
 TEST(SessionLookahead, ResetAndDestructionWhileTheBarAheadIsWritten) {
-  GenerationSession plain(small_context(), options(8, false));
+  GenerationSession plain(sliding_model(), lookahead_options(8, false));
   const SessionBar first = plain.next_bar();
   const SessionBar second = plain.next_bar();
 
-  GenerationSession ahead(small_context(), options(8, true));
+  GenerationSession ahead(sliding_model(), lookahead_options(8, true));
   Hold hold;
   hold.install(ahead);
   expect_same(ahead.next_bar(), first, 0);
@@ -195,7 +195,8 @@ TEST(SessionLookahead, ResetAndDestructionWhileTheBarAheadIsWritten) {
   // Destroyed while the worker writes (held mid-bar, or running freely): it
   // stops and its thread joins.
   for (int i = 0; i < 3; ++i) {
-    auto session = std::make_unique<GenerationSession>(small_context(), options(9 + static_cast<uint64_t>(i), true));
+    auto session =
+        std::make_unique<GenerationSession>(sliding_model(), lookahead_options(9 + static_cast<uint64_t>(i), true));
     Hold h;
     h.install(*session);
     session->next_bar();
@@ -203,7 +204,7 @@ TEST(SessionLookahead, ResetAndDestructionWhileTheBarAheadIsWritten) {
     session.reset();
   }
   // And moved: the worker goes on writing for the session's new owner.
-  GenerationSession moved(small_context(), options(8, true));
+  GenerationSession moved(sliding_model(), lookahead_options(8, true));
   expect_same(moved.next_bar(), first, 0);
   GenerationSession owner = std::move(moved);
   expect_same(owner.next_bar(), second, 1);

@@ -30,7 +30,7 @@ TokenizerConfig keys() {
   return t;
 }
 
-std::string message_of(const std::function<void()>& f) {
+std::string error_message_of(const std::function<void()>& f) {
   try {
     f();
   } catch (const Error& e) {
@@ -64,7 +64,7 @@ TEST(FineTuning, MismatchedArchitectureOrVocabularyIsRefusedNamingEachDifference
   wider.d_model = 64;
   wider.n_layers = 3;
   const TokenizerConfig tc = keys();
-  std::string m = message_of([&] { load_model_for_fine_tuning(path, &wider, &tc); });
+  std::string m = error_message_of([&] { load_model_for_fine_tuning(path, &wider, &tc); });
   EXPECT_NE(m.find("cannot be fine-tuned"), std::string::npos) << m;
   EXPECT_NE(m.find("d_model is 32 in the model, 64 in the config"), std::string::npos) << m;
   EXPECT_NE(m.find("n_layers is 2 in the model, 3 in the config"), std::string::npos) << m;
@@ -72,7 +72,7 @@ TEST(FineTuning, MismatchedArchitectureOrVocabularyIsRefusedNamingEachDifference
 
   const ModelConfig mc = small();
   const TokenizerConfig plain;  // no Key tokens: another vocabulary
-  m = message_of([&] { load_model_for_fine_tuning(path, &mc, &plain); });
+  m = error_message_of([&] { load_model_for_fine_tuning(path, &mc, &plain); });
   EXPECT_NE(m.find("tokenizer differs"), std::string::npos) << m;
   EXPECT_NE(m.find("265 tokens in the model, 241 in the config"), std::string::npos) << m;
 }

@@ -49,7 +49,7 @@ TrainerConfig nine_steps(const fs::path& dir) {
   return c;
 }
 
-Dataset corpus() {
+Dataset resume_corpus() {
   static const fs::path csv =
       test::write_corpus("resume-point", {{"a", test::melody({60, 64, 67, 72}, 4), "Q1", "train"},
                                           {"b", test::melody({57, 60, 64}, 3), "Q3", "train"},
@@ -60,7 +60,7 @@ Dataset corpus() {
 // A finished 9-step run's checkpoint directory (newest: 9, previous: 8).
 fs::path trained_checkpoints(const std::string& tag) {
   const fs::path dir = test::temp_dir(tag) / "ck";
-  Trainer(Model::create(small_net(), TokenizerConfig{}, 2), corpus(), nine_steps(dir)).run();
+  Trainer(Model::create(small_net(), TokenizerConfig{}, 2), resume_corpus(), nine_steps(dir)).run();
   return dir;
 }
 
@@ -97,7 +97,7 @@ TEST(ResumePoint, TruncatedNewestModelFallsBackToThePreviousAndSaysSo) {
   EXPECT_NE(p.fallback_reason.find("step 8"), std::string::npos) << p.fallback_reason;
 
   // The trainer resumes there, logs why, and ends where a straight run ends.
-  Trainer resumed = Trainer::resume(dir, corpus(), nine_steps(dir));
+  Trainer resumed = Trainer::resume(dir, resume_corpus(), nine_steps(dir));
   EXPECT_EQ(resumed.step(), 8);
   std::ifstream log(dir.parent_path() / "log.jsonl");
   std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
@@ -106,7 +106,7 @@ TEST(ResumePoint, TruncatedNewestModelFallsBackToThePreviousAndSaysSo) {
   resumed.run();
 
   // A trainer trains its own copy of the model: compare what the two trainers hold.
-  Trainer straight_run(Model::create(small_net(), TokenizerConfig{}, 2), corpus(),
+  Trainer straight_run(Model::create(small_net(), TokenizerConfig{}, 2), resume_corpus(),
                        nine_steps(test::temp_dir("straight") / "ck"));
   straight_run.run();
   const Model straight = straight_run.model(), after = resumed.model();
@@ -151,7 +151,7 @@ TEST(ResumePoint, StaleTemporariesOfAKilledWriteAreRemovedByTheNextCheckpoint) {
   std::ofstream(dir / "notes.txt") << "the user's";
   TrainerConfig more = nine_steps(dir);
   more.max_steps = 10;
-  Trainer::resume(dir, corpus(), more).run();
+  Trainer::resume(dir, resume_corpus(), more).run();
   const auto names = names_in(dir);
   EXPECT_EQ(names.count("model-10.pt.tmp-0123456789abcdef"), 0u);
   EXPECT_EQ(names.count("notes.txt"), 1u);  // not ours: left alone

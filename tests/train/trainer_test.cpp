@@ -25,7 +25,7 @@
 namespace emopiano {
 namespace {
 
-ModelConfig tiny_model(float dropout) {
+ModelConfig tiny_trainer_model(float dropout) {
   ModelConfig c;
   c.n_layers = 2;
   c.d_model = 64;
@@ -52,7 +52,7 @@ std::filesystem::path two_piece_corpus() {
                                           {"c", test::melody(kArpeggio, 3), "Q3", "val"}});
 }
 
-TrainerConfig quick_config(int64_t steps) {
+TrainerConfig quick_trainer_config(int64_t steps) {
   TrainerConfig c;
   c.max_steps = steps;
   c.batch_size = 8;
@@ -83,8 +83,8 @@ double unigram_entropy(const std::vector<int32_t>& tokens) {
 TEST(Trainer, TinyModelMemorisesATinyPiece) {
   Dataset ds = test::load_corpus(memorise_corpus());
   ASSERT_EQ(ds.split(Split::train).size(), 1u);
-  Model model = Model::create(tiny_model(0.0f), TokenizerConfig{}, 1);
-  Trainer trainer(model, ds, quick_config(300));
+  Model model = Model::create(tiny_trainer_model(0.0f), TokenizerConfig{}, 1);
+  Trainer trainer(model, ds, quick_trainer_config(300));
   const EvalMetrics before = trainer.evaluate();
   TrainResult r = trainer.run();
   const double h = unigram_entropy(ds.split(Split::train)[0]->tokens);
@@ -104,8 +104,8 @@ TEST(Trainer, TinyModelMemorisesATinyPiece) {
 
 TEST(Trainer, MetadataRecordsTheRun) {
   Dataset ds = test::load_corpus(two_piece_corpus());
-  Model model = Model::create(tiny_model(0.1f), TokenizerConfig{}, 2);
-  TrainerConfig cfg = quick_config(12);
+  Model model = Model::create(tiny_trainer_model(0.1f), TokenizerConfig{}, 2);
+  TrainerConfig cfg = quick_trainer_config(12);
   cfg.dataset_name = "tiny";
   Trainer trainer(model, ds, cfg);
   TrainResult r = trainer.run();
@@ -129,18 +129,18 @@ TEST(Trainer, MetadataRecordsTheRun) {
 
 TEST(Trainer, ResumeGivesTheSameWeightsAsAStraightRun) {
   Dataset ds = test::load_corpus(two_piece_corpus());
-  TrainerConfig cfg = quick_config(30);
+  TrainerConfig cfg = quick_trainer_config(30);
   cfg.transpose_min = -3;  // the window sampler's generator must be restored
   cfg.transpose_max = 3;
   cfg.eval_every = 7;  // validation in between must not disturb anything
 
   TrainerConfig a = cfg;
   a.checkpoint_dir = test::temp_dir("train-straight");
-  Trainer straight_run(Model::create(tiny_model(0.1f), TokenizerConfig{}, 3), ds, a);  // dropout too
+  Trainer straight_run(Model::create(tiny_trainer_model(0.1f), TokenizerConfig{}, 3), ds, a);  // dropout too
   straight_run.run();
   Model straight = straight_run.model();
 
-  Model interrupted = Model::create(tiny_model(0.1f), TokenizerConfig{}, 3);
+  Model interrupted = Model::create(tiny_trainer_model(0.1f), TokenizerConfig{}, 3);
   TrainerConfig b = cfg;
   b.checkpoint_dir = test::temp_dir("train-resumed");
   TrainerHooks stop_halfway;
@@ -167,14 +167,14 @@ TEST(Trainer, ResumeGivesTheSameWeightsAsAStraightRun) {
     EXPECT_TRUE(torch::equal(p1[i].value(), p2[i].value())) << p1.keys()[i] << " differs (not bitwise)";
   }
   // And a resumed run is not trivially equal to a run that ignored the checkpoint.
-  Model fresh = Model::create(tiny_model(0.1f), TokenizerConfig{}, 3);
+  Model fresh = Model::create(tiny_trainer_model(0.1f), TokenizerConfig{}, 3);
   EXPECT_FALSE(torch::equal(impl_of(fresh).net->parameters()[0], p2[0].value()));
 }
 
 TEST(Trainer, CancelSavesACheckpointAndThrowsCancelled) {
   Dataset ds = test::load_corpus(two_piece_corpus());
-  Model model = Model::create(tiny_model(0.1f), TokenizerConfig{}, 4);
-  TrainerConfig cfg = quick_config(100);
+  Model model = Model::create(tiny_trainer_model(0.1f), TokenizerConfig{}, 4);
+  TrainerConfig cfg = quick_trainer_config(100);
   cfg.checkpoint_dir = test::temp_dir("train-cancel") / "ck";
   cfg.log_path = cfg.checkpoint_dir.parent_path() / "log.jsonl";
   TrainerHooks hooks;
@@ -213,8 +213,8 @@ TEST(Trainer, CancelSavesACheckpointAndThrowsCancelled) {
 
 TEST(Trainer, LaterCheckpointsReplaceEarlierFiles) {
   Dataset ds = test::load_corpus(two_piece_corpus());
-  Model model = Model::create(tiny_model(0.0f), TokenizerConfig{}, 6);
-  TrainerConfig cfg = quick_config(9);
+  Model model = Model::create(tiny_trainer_model(0.0f), TokenizerConfig{}, 6);
+  TrainerConfig cfg = quick_trainer_config(9);
   cfg.checkpoint_every = 4;
   cfg.checkpoint_dir = test::temp_dir("train-ckpt");
   Trainer(model, ds, cfg).run();
@@ -232,8 +232,8 @@ TEST(Trainer, LaterCheckpointsReplaceEarlierFiles) {
 
 TEST(Trainer, StopsAtTheTimeBudget) {
   Dataset ds = test::load_corpus(two_piece_corpus());
-  Model model = Model::create(tiny_model(0.0f), TokenizerConfig{}, 7);
-  TrainerConfig cfg = quick_config(1000000);
+  Model model = Model::create(tiny_trainer_model(0.0f), TokenizerConfig{}, 7);
+  TrainerConfig cfg = quick_trainer_config(1000000);
   cfg.max_minutes = 0.5 / 60.0;  // half a second
   cfg.checkpoint_dir = test::temp_dir("train-budget");
   auto start = std::chrono::steady_clock::now();
@@ -250,10 +250,10 @@ TEST(Trainer, StopsAtTheTimeBudget) {
 
 TEST(Trainer, TrainsItsOwnCopyAndLeavesItInEvalMode) {
   Dataset ds = test::load_corpus(two_piece_corpus());
-  Model model = Model::create(tiny_model(0.1f), TokenizerConfig{}, 6);
+  Model model = Model::create(tiny_trainer_model(0.1f), TokenizerConfig{}, 6);
   std::vector<torch::Tensor> before;
   for (const auto& p : impl_of(model).net->parameters()) before.push_back(p.detach().clone());
-  Trainer trainer(model, ds, quick_config(5));
+  Trainer trainer(model, ds, quick_trainer_config(5));
   trainer.run();
   // The caller's model, which samplers may be reading, did not change.
   const auto after = impl_of(model).net->parameters();
@@ -267,9 +267,9 @@ TEST(Trainer, TrainsItsOwnCopyAndLeavesItInEvalMode) {
 
 TEST(Trainer, LeavesTheHostsRandomGeneratorAndThreadCountAlone) {
   Dataset ds = test::load_corpus(two_piece_corpus());
-  Model model = Model::create(tiny_model(0.1f), TokenizerConfig{}, 7);  // dropout draws
+  Model model = Model::create(tiny_trainer_model(0.1f), TokenizerConfig{}, 7);  // dropout draws
   set_compute_threads(1);
-  TrainerConfig cfg = quick_config(4);
+  TrainerConfig cfg = quick_trainer_config(4);
   cfg.threads = 2;
   torch::manual_seed(42);
   const torch::Tensor expected = torch::rand({8});
@@ -283,9 +283,9 @@ TEST(Trainer, LeavesTheHostsRandomGeneratorAndThreadCountAlone) {
 TEST(Trainer, RefusesADatasetWithoutTrainingPieces) {
   auto csv = test::write_corpus("train-empty", {{"v", test::melody(kScale, 2), "Q2", "val"}});
   Dataset ds = test::load_corpus(csv);
-  Model model = Model::create(tiny_model(0.0f), TokenizerConfig{}, 1);
+  Model model = Model::create(tiny_trainer_model(0.0f), TokenizerConfig{}, 1);
   try {
-    Trainer(model, ds, quick_config(5));
+    Trainer(model, ds, quick_trainer_config(5));
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
@@ -295,7 +295,7 @@ TEST(Trainer, RefusesADatasetWithoutTrainingPieces) {
 TEST(Trainer, ResumeFromAMissingCheckpointIsNotFound) {
   Dataset ds = test::load_corpus(two_piece_corpus());
   try {
-    Trainer::resume(test::temp_dir("train-nockpt"), ds, quick_config(5));
+    Trainer::resume(test::temp_dir("train-nockpt"), ds, quick_trainer_config(5));
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::not_found);
@@ -305,7 +305,7 @@ TEST(Trainer, ResumeFromAMissingCheckpointIsNotFound) {
 TEST(Bf16, AutocastLossMatchesFloat32) {
   if (!detail::cpu_has_fast_bf16()) GTEST_SKIP() << "no fast bf16 on this CPU: " << detail::cpu_features().describe();
   Dataset ds = test::load_corpus(two_piece_corpus());
-  ModelConfig mc = tiny_model(0.0f);
+  ModelConfig mc = tiny_trainer_model(0.0f);
   mc.d_model = 128;
   mc.d_ff = 512;
   Model model = Model::create(mc, TokenizerConfig{}, 8);
@@ -343,8 +343,8 @@ TEST(Bf16, AutocastLossMatchesFloat32) {
 TEST(Bf16, TrainingWithAutocastLearns) {
   if (!detail::cpu_has_fast_bf16()) GTEST_SKIP() << "no fast bf16 on this CPU";
   Dataset ds = test::load_corpus(memorise_corpus());
-  Model model = Model::create(tiny_model(0.0f), TokenizerConfig{}, 9);
-  TrainerConfig cfg = quick_config(150);
+  Model model = Model::create(tiny_trainer_model(0.0f), TokenizerConfig{}, 9);
+  TrainerConfig cfg = quick_trainer_config(150);
   cfg.bf16 = Bf16Mode::on;
   Trainer trainer(model, ds, cfg);
   const double before = trainer.evaluate().loss;

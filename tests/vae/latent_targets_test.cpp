@@ -16,7 +16,7 @@
 namespace emopiano {
 namespace {
 
-VaeConfig tiny_vae() {
+VaeConfig one_bar_vae() {
   VaeConfig c;
   c.encoder_layers = 1;
   c.decoder_layers = 2;
@@ -30,7 +30,7 @@ VaeConfig tiny_vae() {
   return c;
 }
 
-VaeTrainerConfig quick(int64_t steps) {
+VaeTrainerConfig quick_autoencoder(int64_t steps) {
   VaeTrainerConfig c;
   c.max_steps = steps;
   c.batch_size = 8;
@@ -51,7 +51,7 @@ VaeTrainerConfig quick(int64_t steps) {
 // Two melodies, a high and a low one, each in two quadrants: the emotion
 // does not tell which melody a segment holds, only z does. (Pieces are
 // listed by name, so the evaluation pairs m0 with m1.)
-std::filesystem::path corpus() {
+std::filesystem::path two_melody_corpus() {
   std::vector<test::TinyPiece> pieces;
   for (int v = 0; v < 2; ++v) {
     std::vector<int> pitches;
@@ -65,8 +65,8 @@ std::filesystem::path corpus() {
 class VaeTargets : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    data_ = std::make_unique<Dataset>(test::load_corpus(corpus()));
-    VaeTrainer trainer(EmotionVae::create(tiny_vae(), TokenizerConfig{}, 3), *data_, quick(1500));
+    data_ = std::make_unique<Dataset>(test::load_corpus(two_melody_corpus()));
+    VaeTrainer trainer(EmotionVae::create(one_bar_vae(), TokenizerConfig{}, 3), *data_, quick_autoencoder(1500));
     trainer.run();
     vae_ = std::make_unique<EmotionVae>(with_attribute_vectors(trainer.vae(), *data_));
   }
@@ -115,7 +115,7 @@ TEST_F(VaeTargets, AttributeVectorsPointFromTheBottomQuartileToTheTop) {
   double norm = 0;
   for (float v : dense) norm += static_cast<double>(v) * v;
   EXPECT_GT(norm, 0.0);
-  EXPECT_THROW(attribute_vector(EmotionVae::create(tiny_vae(), TokenizerConfig{}, 1), VaeAttribute::mode), Error);
+  EXPECT_THROW(attribute_vector(EmotionVae::create(one_bar_vae(), TokenizerConfig{}, 1), VaeAttribute::mode), Error);
   EXPECT_EQ(parse_vae_attribute("dense").attribute, VaeAttribute::density);
   EXPECT_EQ(parse_vae_attribute("minor").sign, -1);
   EXPECT_THROW(parse_vae_attribute("louder"), Error);
