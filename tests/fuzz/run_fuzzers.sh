@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan + UBSan + coverage) in
-# build-fuzz/ and runs each for SECONDS (default 60). Seeds come from ~20 real
-# EMOPIA files copied into a temporary folder (never into the repository),
-# a few hand-made MIDI files, token sequences encoded from those files, and
-# small copies of the bundled weight files (models/*.pt).
+# build-fuzz/ and runs each for SECONDS (default 60), as many at a time as
+# there are cores. Seeds come from ~20 real EMOPIA files copied into a
+# temporary folder (never into the repository), a few hand-made MIDI files,
+# token sequences encoded from those files, and small copies of the bundled
+# weight files (models/*.pt).
 #   tests/fuzz/run_fuzzers.sh [SECONDS]
 # Exits non-zero when any fuzzer finds a crash, leak, timeout or sanitizer
 # report; the failing inputs are kept in build-fuzz/artifacts/.
 # Environment: EMOPIANO_FUZZ_BUILD_DIR (default <repo>/build-fuzz),
 # EMOPIANO_EMOPIA_DIR (EMOPIA 1.0 folder), EMOPIANO_FUZZ_JOBS (parallel jobs
-# per fuzzer, default 1), EMOPIANO_FUZZ_CORPUS (a folder that keeps the grown
+# per fuzzer, default 1), EMOPIANO_FUZZ_PARALLEL (fuzzers at a time, default
+# the number of cores), EMOPIANO_FUZZ_CORPUS (a folder that keeps the grown
 # corpora between runs; default: a temporary folder, discarded).
 set -euo pipefail
 
@@ -59,24 +61,39 @@ for n in 64 512; do head -c "$n" /dev/urandom > "$work/seeds_capi/random-$n"; do
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:symbolize=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
-status=0
+# One fuzzer; its report is printed whole when it ends, so two running side by
+# side do not interleave their lines.
 run() {
   local name="$1" corpus="$2" seeds="$3" max_len="$4"
-  echo "== $name for ${seconds}s"
   if ! "$bin/$name" "$corpus" "$seeds" -max_total_time="$seconds" -max_len="$max_len" \
       -rss_limit_mb=2048 -timeout=20 -jobs="$jobs" -workers="$jobs" -print_final_stats=1 \
       -artifact_prefix="$build/artifacts/$name-" >"$work/$name.log" 2>&1; then
-    echo "run_fuzzers.sh: $name FAILED; log tail:" >&2
-    tail -n 60 "$work/$name.log" >&2
+    { echo "run_fuzzers.sh: $name FAILED; log tail:"; tail -n 60 "$work/$name.log"; } >&2
     cp "$work/$name.log" "$build/artifacts/$name.log"
-    status=1
-  else
-    grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$work/$name.log" | tail -n 2 || true
-    echo "   corpus: $(ls "$corpus" | wc -l) new inputs"
+    return 1
   fi
+  { echo "== $name for ${seconds}s"
+    grep -E '^stat::number_of_executed_units|^#[0-9]+.*DONE' "$work/$name.log" | tail -n 2 || true
+    echo "   corpus: $(ls "$corpus" | wc -l) new inputs"; }
 }
-run fuzz_midi_reader "$corpus/corpus_midi" "$work/seeds_midi" 65536
-run fuzz_token_decode "$corpus/corpus_tokens" "$work/seeds_tokens" 4096
-run fuzz_capi_params "$corpus/corpus_capi" "$work/seeds_capi" 4096
-run fuzz_model_file "$corpus/corpus_models" "$work/seeds_models" 65536
+
+# As many at a time as there are cores (EMOPIANO_FUZZ_PARALLEL, at most 4):
+# each is one process on one core, so on two cores the four take half as long
+# and each still gets its SECONDS.
+parallel="${EMOPIANO_FUZZ_PARALLEL:-$(nproc 2>/dev/null || echo 1)}"
+[ "$parallel" -ge 1 ] 2>/dev/null || parallel=1
+[ "$parallel" -le 4 ] || parallel=4
+status=0
+pids=()
+for spec in "fuzz_midi_reader corpus_midi seeds_midi 65536" "fuzz_token_decode corpus_tokens seeds_tokens 4096" \
+            "fuzz_capi_params corpus_capi seeds_capi 4096" "fuzz_model_file corpus_models seeds_models 65536"; do
+  set -- $spec
+  run "$1" "$corpus/$2" "$work/$3" "$4" &
+  pids+=($!)
+  if [ "${#pids[@]}" -ge "$parallel" ]; then
+    wait "${pids[0]}" || status=1
+    pids=("${pids[@]:1}")
+  fi
+done
+for pid in "${pids[@]}"; do wait "$pid" || status=1; done
 exit "$status"

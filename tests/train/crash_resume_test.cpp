@@ -1,7 +1,9 @@
 // Crash consistency of training: the program is killed with SIGKILL at 20
 // random moments (mid-step, mid-checkpoint, at start-up) and resumed each
 // time; every resume succeeds, and the model it finally writes has exactly
-// the weights of a run that was never interrupted.
+// the weights of a run that was never interrupted. Every other kill waits for
+// the run to write a checkpoint of its own first, so the resumes are tested
+// however slow the machine is beside other tests.
 #include <gtest/gtest.h>
 
 #include <torch/torch.h>
@@ -71,7 +73,7 @@ struct CrashRun {
     std::ofstream(config) << R"({"model": {"n_layers": 1, "d_model": 32, "n_heads": 2, "d_ff": 64,
         "context_length": 48, "dropout": 0.1, "max_bars": 16},
       "tokenizer": {},
-      "train": {"max_steps": 20, "batch_size": 4, "learning_rate": 0.003, "warmup_steps": 4,
+      "train": {"max_steps": 60, "batch_size": 4, "learning_rate": 0.003, "warmup_steps": 4,
         "checkpoint_every": 1, "eval_every": 7, "threads": 1, "bf16": "off", "seed": 9,
         "transpose_min": -2, "transpose_max": 2}})";
     checkpoints = dir / "ck";
@@ -102,6 +104,19 @@ int wait_for(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
 }
 
+// Waits until the file at `path` holds something other than `before` (a
+// checkpoint written since), the program has ended, or `timeout` has passed.
+void wait_for_change(const fs::path& path, const std::string& before, pid_t pid, double timeout) {
+  const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout));
+  while (Clock::now() < until) {
+    siginfo_t info{};
+    // WNOWAIT: look without reaping, wait_for() collects it.
+    if (waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid) return;
+    if (read_text(path) != before) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
 void expect_same_weights(const fs::path& a, const fs::path& b) {
   const Model x = Model::load(a), y = Model::load(b);
   auto p = impl_of(x).net->named_parameters(), q = impl_of(y).net->named_parameters();
@@ -119,14 +134,26 @@ TEST(CrashResume, TwentySigkillsAndResumesEndWithTheWeightsOfAStraightRun) {
 
   CrashRun crashed("crash-killed");
   std::mt19937 rng(20261129);
-  std::uniform_real_distribution<double> moment(0.05 * seconds, seconds);
+  // Odd runs: a moment in the first fifth of the straight run's time (start-up,
+  // the first steps); even runs: up to two steps' time after their first
+  // checkpoint. Together they stay short of the 60 steps, so every run is
+  // killed and the last one finishes.
+  std::uniform_real_distribution<double> moment(0.02 * seconds, 0.2 * seconds),
+      after_checkpoint(0.0, 2.0 * seconds / 60);
+  const fs::path state = crashed.checkpoints / CheckpointFiles::state;
   int killed = 0, resumes = 0, fallbacks = 0;
   for (int i = 0; i < 20; ++i) {
     const auto args = crashed.arguments();
     resumes += std::find(args.begin(), args.end(), "--resume") != args.end();
+    const std::string state_before = read_text(state);
     pid = start_program(args, crashed.log);
     ASSERT_GT(pid, 0);
-    std::this_thread::sleep_for(std::chrono::duration<double>(moment(rng)));
+    if (i % 2 == 0) {
+      wait_for_change(state, state_before, pid, 120.0);
+      std::this_thread::sleep_for(std::chrono::duration<double>(after_checkpoint(rng)));
+    } else {
+      std::this_thread::sleep_for(std::chrono::duration<double>(moment(rng)));
+    }
     ::kill(pid, SIGKILL);
     const int code = wait_for(pid);
     if (code == -SIGKILL) {
