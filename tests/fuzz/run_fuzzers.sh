@@ -17,7 +17,7 @@ set -euo pipefail
 
 seconds="${1:-60}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-build="${EMOPIANO_FUZZ_BUILD_DIR:-$root/build-fuzz}"
+build="$(mkdir -p "${EMOPIANO_FUZZ_BUILD_DIR:-$root/build-fuzz}" && cd "${EMOPIANO_FUZZ_BUILD_DIR:-$root/build-fuzz}" && pwd)"
 emopia="${EMOPIANO_EMOPIA_DIR:-$root/../shared/data/emopia}/EMOPIA_1.0/midis"
 jobs="${EMOPIANO_FUZZ_JOBS:-1}"
 
@@ -30,7 +30,7 @@ bin="$build/tests/fuzz"
 
 work="$(mktemp -d /tmp/emopiano-fuzz.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
-corpus="${EMOPIANO_FUZZ_CORPUS:-$work}"
+corpus="$(mkdir -p "${EMOPIANO_FUZZ_CORPUS:-$work}" && cd "${EMOPIANO_FUZZ_CORPUS:-$work}" && pwd)"
 mkdir -p "$work/seeds_midi" "$work/seeds_tokens" "$work/seeds_capi" "$work/seeds_models" "$corpus/corpus_midi" \
   "$corpus/corpus_tokens" "$corpus/corpus_capi" "$corpus/corpus_models" "$build/artifacts"
 
@@ -65,9 +65,12 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # side do not interleave their lines.
 run() {
   local name="$1" corpus="$2" seeds="$3" max_len="$4"
-  if ! "$bin/$name" "$corpus" "$seeds" -max_total_time="$seconds" -max_len="$max_len" \
+  # Its own folder: with -jobs, libFuzzer writes fuzz-N.log into the current
+  # one, and two fuzzers side by side would share those files.
+  mkdir -p "$work/run-$name"
+  if ! (cd "$work/run-$name" && "$bin/$name" "$corpus" "$seeds" -max_total_time="$seconds" -max_len="$max_len" \
       -rss_limit_mb=2048 -timeout=20 -jobs="$jobs" -workers="$jobs" -print_final_stats=1 \
-      -artifact_prefix="$build/artifacts/$name-" >"$work/$name.log" 2>&1; then
+      -artifact_prefix="$build/artifacts/$name-") >"$work/$name.log" 2>&1; then
     { echo "run_fuzzers.sh: $name FAILED; log tail:"; tail -n 60 "$work/$name.log"; } >&2
     cp "$work/$name.log" "$build/artifacts/$name.log"
     return 1
