@@ -17,7 +17,9 @@ set -euo pipefail
 
 seconds="${1:-60}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-build="$(mkdir -p "${EMOPIANO_FUZZ_BUILD_DIR:-$root/build-fuzz}" && cd "${EMOPIANO_FUZZ_BUILD_DIR:-$root/build-fuzz}" && pwd)"
+# A folder, made if missing, as an absolute path (each fuzzer runs in a folder of its own).
+absolute() { mkdir -p "$1" && cd "$1" && pwd; }
+build="$(absolute "${EMOPIANO_FUZZ_BUILD_DIR:-$root/build-fuzz}")"
 emopia="${EMOPIANO_EMOPIA_DIR:-$root/../shared/data/emopia}/EMOPIA_1.0/midis"
 jobs="${EMOPIANO_FUZZ_JOBS:-1}"
 
@@ -30,7 +32,7 @@ bin="$build/tests/fuzz"
 
 work="$(mktemp -d /tmp/emopiano-fuzz.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
-corpus="$(mkdir -p "${EMOPIANO_FUZZ_CORPUS:-$work}" && cd "${EMOPIANO_FUZZ_CORPUS:-$work}" && pwd)"
+corpus="$(absolute "${EMOPIANO_FUZZ_CORPUS:-$work}")"
 mkdir -p "$work/seeds_midi" "$work/seeds_tokens" "$work/seeds_capi" "$work/seeds_models" "$corpus/corpus_midi" \
   "$corpus/corpus_tokens" "$corpus/corpus_capi" "$corpus/corpus_models" "$build/artifacts"
 

@@ -13,6 +13,7 @@
 #include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/session.hpp"
+#include "sample/note_keys.hpp"
 #include "sample/session_impl.hpp"
 
 namespace emopiano {
@@ -44,12 +45,7 @@ SessionOptions options(uint64_t seed, const char* emotion = "happy") {
   return o;
 }
 
-using NoteKey = std::tuple<int64_t, int, int64_t, int>;  // start, pitch, end, velocity
-std::vector<NoteKey> keys(const SessionBar& bar) {
-  std::vector<NoteKey> k;
-  for (const auto& n : bar.notes) k.emplace_back(n.start_tick, n.pitch, n.end_tick, n.velocity);
-  return k;
-}
+std::vector<test::NoteKey> keys(const SessionBar& bar) { return test::note_keys(bar.notes); }
 
 // Bars with set_emotion(change.second) called before bar change.first.
 std::vector<SessionBar> play(const Model& model, const SessionOptions& o, int bars,

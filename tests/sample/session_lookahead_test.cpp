@@ -15,6 +15,7 @@
 #include "emopiano/error.hpp"
 #include "emopiano/session.hpp"
 #include "sample/bar_ahead.hpp"
+#include "sample/note_keys.hpp"
 #include "sample/session_impl.hpp"
 
 namespace emopiano {
@@ -47,16 +48,9 @@ SessionOptions lookahead_options(uint64_t seed, bool lookahead) {
   return o;
 }
 
-using NoteKey = std::tuple<int64_t, int, int64_t, int>;
-std::vector<NoteKey> bar_keys(const SessionBar& bar) {
-  std::vector<NoteKey> k;
-  for (const auto& n : bar.notes) k.emplace_back(n.start_tick, n.pitch, n.end_tick, n.velocity);
-  return k;
-}
-
 void expect_same(const SessionBar& a, const SessionBar& b, int index) {
   EXPECT_EQ(a.index, b.index) << "bar " << index;
-  EXPECT_EQ(bar_keys(a), bar_keys(b)) << "bar " << index;
+  EXPECT_EQ(test::note_keys(a.notes), test::note_keys(b.notes)) << "bar " << index;
   EXPECT_EQ(a.tokens, b.tokens) << "bar " << index;
   EXPECT_EQ(a.start_tick, b.start_tick) << "bar " << index;
   EXPECT_EQ(a.end_tick, b.end_tick) << "bar " << index;
