@@ -52,6 +52,10 @@ struct VaeConfig {
   int segment_bars = 4;          // bars per segment
   int max_segment_tokens = 512;  // BOS, emotion, the bars, EOS; longer segments lose their last bars
   float dropout = 0.1f;
+  // z is also given to the decoder as this many memory positions in front of
+  // the segment, which every token attends to (0: z is only added to every
+  // position, as in files written before this existed).
+  int latent_tokens = 0;
 
   std::string to_json() const;
   // Throws Error(format) on malformed JSON or an unknown key,

@@ -63,7 +63,8 @@ std::string VaeConfig::to_json() const {
                       {"latent_dim", latent_dim},
                       {"segment_bars", segment_bars},
                       {"max_segment_tokens", max_segment_tokens},
-                      {"dropout", dropout}};
+                      {"dropout", dropout},
+                      {"latent_tokens", latent_tokens}};
   return j.dump();
 }
 
@@ -71,7 +72,7 @@ VaeConfig VaeConfig::from_json(std::string_view text) {
   const char* what = "VAE config";
   auto j = parse_object(text, what,
                         {"encoder_layers", "decoder_layers", "d_model", "n_heads", "d_ff", "latent_dim", "segment_bars",
-                         "max_segment_tokens", "dropout"});
+                         "max_segment_tokens", "dropout", "latent_tokens"});
   VaeConfig c;
   read(j, what, "encoder_layers", c.encoder_layers);
   read(j, what, "decoder_layers", c.decoder_layers);
@@ -82,6 +83,7 @@ VaeConfig VaeConfig::from_json(std::string_view text) {
   read(j, what, "segment_bars", c.segment_bars);
   read(j, what, "max_segment_tokens", c.max_segment_tokens);
   read(j, what, "dropout", c.dropout);
+  read(j, what, "latent_tokens", c.latent_tokens);
   c.validate();
   return c;
 }
@@ -101,12 +103,14 @@ void VaeConfig::validate() const {
   if (max_segment_tokens < 8 || max_segment_tokens > 16384)
     bad(what, fmt::format("max_segment_tokens = {} must be in 8..16384", max_segment_tokens));
   if (!(dropout >= 0.0f && dropout < 1.0f)) bad(what, fmt::format("dropout = {} must be in [0, 1)", dropout));
+  if (latent_tokens < 0 || latent_tokens > 64)
+    bad(what, fmt::format("latent_tokens = {} must be in 0..64", latent_tokens));
 }
 
 bool VaeConfig::operator==(const VaeConfig& o) const {
   return encoder_layers == o.encoder_layers && decoder_layers == o.decoder_layers && d_model == o.d_model &&
          n_heads == o.n_heads && d_ff == o.d_ff && latent_dim == o.latent_dim && segment_bars == o.segment_bars &&
-         max_segment_tokens == o.max_segment_tokens && dropout == o.dropout;
+         max_segment_tokens == o.max_segment_tokens && dropout == o.dropout && latent_tokens == o.latent_tokens;
 }
 
 // ---- VaeTrainerConfig --------------------------------------------------------

@@ -6,7 +6,10 @@
 // as a prefix token: a strong autoregressive decoder can learn to ignore one
 // prefix token, and then the posterior collapses; a term in every position's
 // input keeps z one step from every prediction (as MusicVAE feeds z to every
-// step of its decoder).
+// step of its decoder). With latent_tokens > 0, z is also mapped to that many
+// memory positions in front of the segment: attention can read a particular
+// part of z at the step that needs it (a note's pitch, say), where a single
+// added vector must first be unpacked by the feed-forward layers.
 #include "vae/vae_network.hpp"
 
 #include <cmath>
@@ -65,6 +68,8 @@ VaeNetworkImpl::VaeNetworkImpl(const VaeConfig& cfg, int64_t vocab, int64_t ppb)
 
   decoder_emotion = register_parameter("decoder_emotion", torch::zeros({4, d}));
   latent_projection = register_module("latent_projection", torch::nn::Linear(config.latent_dim, d));
+  if (config.latent_tokens > 0)
+    latent_memory = register_module("latent_memory", torch::nn::Linear(config.latent_dim, config.latent_tokens * d));
   embedding_dropout = register_module("embedding_dropout", torch::nn::Dropout(config.dropout));
   blocks = register_module("blocks", torch::nn::ModuleList());
   for (int i = 0; i < config.decoder_layers; ++i)
@@ -153,38 +158,52 @@ torch::Tensor VaeNetworkImpl::run_decoder(torch::Tensor x, KVCache* cache) {
     cache->keys.assign(blocks->size(), torch::Tensor());
     cache->values.assign(blocks->size(), torch::Tensor());
   }
+  const int64_t capacity = config.max_segment_tokens + config.latent_tokens;
   for (size_t i = 0; i < blocks->size(); ++i) {
     auto block = blocks->ptr<TransformerBlockImpl>(i);
-    x = cache ? block->forward(x, &cache->keys[i], &cache->values[i], cache->length, config.max_segment_tokens)
+    x = cache ? block->forward(x, &cache->keys[i], &cache->values[i], cache->length, capacity)
               : block->forward(x, nullptr, nullptr, 0, 0);
   }
   return head(final_ln(x));
 }
 
-torch::Tensor VaeNetworkImpl::decode(const torch::Tensor& tokens, const torch::Tensor& bars,
-                                     const torch::Tensor& positions, const torch::Tensor& emotion,
-                                     const torch::Tensor& z) {
+torch::Tensor VaeNetworkImpl::decoder_input(const torch::Tensor& tokens, const torch::Tensor& bars,
+                                            const torch::Tensor& positions, const torch::Tensor& emotion,
+                                            const torch::Tensor& z, int64_t start) {
   const int64_t B = tokens.size(0);
   if (emotion.dim() != 2 || emotion.size(0) != B || emotion.size(1) != 4)
     throw Error(ErrorCode::invalid_argument, "VaeNetwork::decode: emotion must be [B, 4]");
   if (z.dim() != 2 || z.size(0) != B || z.size(1) != config.latent_dim)
     throw Error(ErrorCode::invalid_argument, fmt::format("VaeNetwork::decode: z must be [B, {}]", config.latent_dim));
   auto condition = torch::matmul(emotion.to(torch::kFloat), decoder_emotion) + latent_projection(z);
-  auto x = embed(tokens, bars, positions, 0) + condition.unsqueeze(1);
-  return run_decoder(embedding_dropout(x), nullptr);
+  auto x = embed(tokens, bars, positions, start) + condition.unsqueeze(1);
+  if (config.latent_tokens > 0 && start == 0) {
+    auto memory = latent_memory(z).view({B, config.latent_tokens, config.d_model});
+    x = torch::cat({memory.to(x.scalar_type()), x}, 1);
+  }
+  return embedding_dropout(x);
+}
+
+torch::Tensor VaeNetworkImpl::decode(const torch::Tensor& tokens, const torch::Tensor& bars,
+                                     const torch::Tensor& positions, const torch::Tensor& emotion,
+                                     const torch::Tensor& z) {
+  auto logits = run_decoder(decoder_input(tokens, bars, positions, emotion, z, 0), nullptr);
+  return config.latent_tokens > 0 ? logits.slice(1, config.latent_tokens) : logits;
 }
 
 torch::Tensor VaeNetworkImpl::decode_cached(const torch::Tensor& tokens, const torch::Tensor& bars,
                                             const torch::Tensor& positions, const torch::Tensor& emotion,
                                             const torch::Tensor& z, KVCache& cache) {
-  if (cache.length + tokens.size(1) > config.max_segment_tokens)
+  // The cache holds z's memory positions (written by the first call) and then the segment's.
+  const int64_t memory = config.latent_tokens;
+  const int64_t start = cache.length == 0 ? 0 : cache.length - memory;
+  if (start + tokens.size(1) > config.max_segment_tokens)
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("VaeNetwork: a segment may not pass {} tokens", config.max_segment_tokens));
-  auto condition = torch::matmul(emotion.to(torch::kFloat), decoder_emotion) + latent_projection(z);
-  auto x = embed(tokens, bars, positions, cache.length) + condition.unsqueeze(1);
-  auto logits = run_decoder(embedding_dropout(x), &cache);
-  cache.length += tokens.size(1);
-  return logits;
+  auto x = decoder_input(tokens, bars, positions, emotion, z, start);
+  auto logits = run_decoder(x, &cache);
+  cache.length += x.size(1);
+  return start == 0 && memory > 0 ? logits.slice(1, memory) : logits;
 }
 
 torch::Tensor reparameterise(const torch::Tensor& mean, const torch::Tensor& log_variance) {
