@@ -431,6 +431,14 @@ typedef struct emopiano_generate_params {
   /* The key, e.g. "A minor", "Eb major", "F#m", for models with key tokens;
    * NULL (default) draws it from the emotion. Read during the call only. */
   const char *key;
+  /* Appended after key (older callers get the default). The guidance weight
+   * for the rhythm: the tokens that decide when notes come (bar, position,
+   * one more note here or move on). What is played (pitch, velocity,
+   * duration, chord, tempo) keeps `guidance` within its token family.
+   * < 0 = the default (-1): the smaller of the guidance and 2; equal to
+   * guidance = plain guidance on every token. */
+  float rhythm_guidance;
+  int32_t reserved_rhythm; /* 0 */
 } emopiano_generate_params;
 
 EMOPIANO_API int emopiano_generate_params_init(emopiano_generate_params *params,
@@ -529,6 +537,9 @@ typedef struct emopiano_session_params {
    * state: the bars are those of a session without lookahead. */
   int32_t lookahead;
   int32_t reserved1; /* 0; names the tail padding */
+  /* Appended after lookahead: as in emopiano_generate_params (default -1). */
+  float rhythm_guidance;
+  int32_t reserved2; /* 0 */
 } emopiano_session_params;
 
 /* One bar, filled by emopiano_session_next_bar. Times are absolute from the
@@ -801,6 +812,28 @@ EMOPIANO_API int emopiano_vae_transform_file(const emopiano_vae *vae, const char
                                              int32_t from_quadrant, int32_t to_quadrant,
                                              float strength, const emopiano_vae_params *params,
                                              const char *out_path);
+/* Musical attributes with a latent vector each (MusicVAE). */
+typedef enum emopiano_vae_attribute {
+  EMOPIANO_VAE_DENSITY = 0,     /* notes per bar */
+  EMOPIANO_VAE_PITCH_RANGE = 1, /* highest minus lowest pitch */
+  EMOPIANO_VAE_SYNCOPATION = 2, /* share of onsets off the beat */
+  EMOPIANO_VAE_MODE = 3         /* major against minor */
+} emopiano_vae_attribute;
+/* The attribute's vector (dim floats): the mean latent of the training
+ * segments in its top quartile minus that of its bottom quartile. Adding it
+ * makes a piece denser, wider, more syncopated or more major; subtracting,
+ * the opposite. EMOPIANO_ERROR_UNSUPPORTED when the file has none
+ * (`emopiano vae-attributes` adds them). */
+EMOPIANO_API int emopiano_vae_musical_attribute_vector(float *out, size_t dim,
+                                                       const emopiano_vae *vae, int32_t attribute);
+/* Latent arithmetic on a whole MIDI file: every segment encoded with
+ * `from`, `shift` (dim floats, e.g. a sum of attribute vectors) added to its
+ * mean, decoded with `to`, the segments joined and written atomically. */
+EMOPIANO_API int emopiano_vae_transform_by_file(const emopiano_vae *vae, const char *in_path,
+                                                int32_t from_quadrant, int32_t to_quadrant,
+                                                const float *shift, size_t dim,
+                                                const emopiano_vae_params *params,
+                                                const char *out_path);
 
 /* ---- beats and metre ---------------------------------------------------------- */
 

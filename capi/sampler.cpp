@@ -36,6 +36,7 @@ emopiano_generate_params default_generate_params() {
   p.stop_at_eos = defaults.stop_at_eos ? 1 : 0;
   p.constrain_grammar = defaults.constrain_grammar ? 1 : 0;
   p.guidance = defaults.guidance;
+  p.rhythm_guidance = defaults.rhythm_guidance;
   return p;
 }
 
@@ -66,6 +67,7 @@ GenerationRequest to_request(const emopiano_generate_params* params) {
   r.params.stop_at_eos = flag(p.stop_at_eos, "stop_at_eos");
   r.params.constrain_grammar = flag(p.constrain_grammar, "constrain_grammar");
   r.params.guidance = p.guidance;
+  r.params.rhythm_guidance = p.rhythm_guidance;
   if (p.key) {
     r.key = MusicalKey::parse(p.key);
     if (!r.key)

@@ -1,12 +1,16 @@
 // The conditional VAE across the C ABI: load, encode, sample, decode,
 // interpolate latents, attribute vectors and transform.
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include <fmt/core.h>
+
 #include "capi_support.hpp"
 #include "emopiano/midi.hpp"
 #include "emopiano/vae.hpp"
+#include "emopiano/vae_attributes.hpp"
 #include "emotion.hpp"
 #include "midi.hpp"
 
@@ -176,6 +180,36 @@ int emopiano_vae_transform_file(const emopiano_vae* vae, const char* in_path, in
     const std::string path(require_string(out_path, "out_path"));
     const Score out =
         v.transform(piece, capi::to_quadrant(from_q), capi::to_quadrant(to_q), strength, to_sampling(params));
+    write_midi_file(out, path);
+  });
+}
+
+int emopiano_vae_musical_attribute_vector(float* out, size_t dim, const emopiano_vae* vae, int32_t attribute) {
+  return guarded([&] {
+    require(out, "out");
+    const EmotionVae& v = vae_of(vae);
+    check_dim(v, dim);
+    if (attribute < 0 || attribute >= kVaeAttributeCount)
+      throw Error(ErrorCode::invalid_argument, fmt::format("attribute = {} is not an emopiano_vae_attribute (0..{})",
+                                                           attribute, kVaeAttributeCount - 1));
+    copy_out(out, attribute_vector(v, static_cast<VaeAttribute>(attribute)));
+  });
+}
+
+int emopiano_vae_transform_by_file(const emopiano_vae* vae, const char* in_path, int32_t from_q, int32_t to_q,
+                                   const float* shift, size_t dim, const emopiano_vae_params* params,
+                                   const char* out_path) {
+  return guarded([&] {
+    const EmotionVae& v = vae_of(vae);
+    require(shift, "shift");
+    check_dim(v, dim);
+    const std::vector<float> by(shift, shift + dim);
+    for (float x : by)
+      if (!std::isfinite(x)) throw Error(ErrorCode::invalid_argument, "shift has a value that is not finite");
+    const Score piece = read_score_file(in_path, {});
+    const std::string path(require_string(out_path, "out_path"));
+    const Score out =
+        transform_by(v, piece, capi::to_quadrant(from_q), capi::to_quadrant(to_q), by, to_sampling(params));
     write_midi_file(out, path);
   });
 }

@@ -108,6 +108,8 @@ struct TrajectoryEvaluationOptions {
   SamplingParams params;      // seed, temperature, guidance; max_bars is set from `bars`
   ProgressCallback progress;  // stage "trajectories"
   CancelToken cancel;
+  // Called with each whole piece (from, to, its index within the pair), e.g. to keep it for listening.
+  std::function<void(Quadrant, Quadrant, int, const GenerationResult&)> on_piece;
 };
 
 // What one end of the pieces of a pair sounds like.

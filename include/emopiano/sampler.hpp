@@ -60,6 +60,13 @@ struct SamplingParams {
   // model's default (for models trained with a null emotion the weight chosen
   // by measurement, docs/evaluation.md; 1 for others).
   float guidance = -1.0f;
+  // The guidance weight for the rhythm: the tokens that decide when notes
+  // come (bar, position, one more note here or move on). What is played
+  // (pitch, velocity, duration, chord, tempo) keeps `guidance` within its
+  // token family. Negative: the default, min(guidance, 2), chosen by
+  // measurement (docs/evaluation.md: the mode follows a change of emotion
+  // better); equal to guidance: plain guidance on every token.
+  float rhythm_guidance = -1.0f;
 
   void validate() const;  // throws Error(invalid_argument)
 };
@@ -111,6 +118,7 @@ struct GenerationResult {
   uint64_t seed = 0;              // the seed this piece used
   std::optional<MusicalKey> key;  // the opening key (models with Key tokens)
   float guidance = 1.0f;          // the guidance weight used
+  float rhythm_guidance = 1.0f;   // the rhythm's guidance weight used
   double seconds = 0.0;           // wall time of the generation call
 };
 

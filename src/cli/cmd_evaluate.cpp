@@ -36,6 +36,13 @@ int run_trajectories(const Args& args, const Model& model, const EmotionClassifi
   options.edge_bars = static_cast<int>(args.get_int("edge-bars"));
   options.batch_size = static_cast<int>(args.get_int("batch"));
   options.params = params;
+  const fs::path save = args.get("save");
+  if (!save.empty()) fs::create_directories(save);
+  options.on_piece = [&save](Quadrant from, Quadrant to, int index, const GenerationResult& piece) {
+    if (!save.empty())
+      write_midi_file(piece.score,
+                      save / fmt::format("{}-{}_{:03d}.mid", quadrant_name(from), quadrant_name(to), index));
+  };
   ProgressBar bar;
   install_interrupt_handlers();
   options.progress = [&bar](const ProgressInfo& info) {
@@ -98,6 +105,7 @@ int run(int argc, char** argv) {
   args.option("temperature", "T", "sampling temperature", "1.0");
   args.option("top-p", "P", "nucleus sampling threshold", "0.95");
   args.option("guidance", "W", "classifier-free guidance weight (default: the model's own)");
+  args.option("rhythm-guidance", "W", "guidance for when notes come (default: the smaller of the guidance and 2)");
   args.flag("trajectories",
             "instead: pieces whose emotion changes (Q1->Q3, Q3->Q1, Q2->Q4, Q4->Q2) at\n"
             "--change-bar, their first and last --edge-bars bars judged apart");
@@ -106,7 +114,8 @@ int run(int argc, char** argv) {
   args.option("edge-bars", "B", "with --trajectories: bars judged at each end", "6");
   args.option("max-tokens", "N", "token budget per piece", std::to_string(SamplingParams{}.max_tokens));
   args.option("data", "DIR", "real labelled clips (e.g. EMOPIA) to compare the metrics with");
-  args.option("save", "DIR", "write the generated pieces here (Q1_000_pred-Q2.mid, ...)");
+  args.option("save", "DIR",
+              "write the generated pieces here (Q1_000_pred-Q2.mid, ...; Q1-Q3_000.mid with --trajectories)");
   args.option("threads", "N", "compute threads, 0 = all cores", "0");
   args.flag("json", "print one JSON object");
   args.positionals(0, 0);
@@ -123,6 +132,8 @@ int run(int argc, char** argv) {
   options.params.max_tokens = static_cast<int>(args.get_int("max-tokens"));
   options.params.validate();
   if (args.has("guidance")) options.params.guidance = static_cast<float>(args.get_double("guidance"));
+  if (args.has("rhythm-guidance"))
+    options.params.rhythm_guidance = static_cast<float>(args.get_double("rhythm-guidance"));
   options.params.validate();
   if (args.has("data")) options.reference_data = args.get("data");
   set_compute_threads(static_cast<int>(args.get_int("threads")));

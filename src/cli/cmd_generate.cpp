@@ -130,6 +130,9 @@ int run(int argc, char** argv) {
   args.option("guidance", "W",
               "classifier-free guidance: how strongly the emotion is heard (1 = the model alone; "
               "default: the model's own)");
+  args.option("rhythm-guidance", "W",
+              "guidance for when notes come (bar, position, density); what is played keeps --guidance "
+              "(default: the smaller of --guidance and 2)");
   args.option("key", "KEY", "the key, e.g. \"A minor\", \"Eb major\", \"F#m\" (default: drawn from the emotion)");
   args.option("seed", "S", "random seed (default: a fresh one, printed)");
   args.option("num", "N", "number of pieces, generated as one batch", "1");
@@ -165,6 +168,12 @@ int run(int argc, char** argv) {
     params.guidance = static_cast<float>(args.get_double("guidance"));
     if (params.guidance < 0.0f)
       throw Error(ErrorCode::invalid_argument, fmt::format("--guidance: {} must be >= 0", params.guidance));
+  }
+  if (args.has("rhythm-guidance")) {
+    params.rhythm_guidance = static_cast<float>(args.get_double("rhythm-guidance"));
+    if (params.rhythm_guidance < 0.0f)
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("--rhythm-guidance: {} must be >= 0", params.rhythm_guidance));
   }
   if (args.has("key") && args.get("key") != "") {
     request.key = MusicalKey::parse(args.get("key"));
@@ -202,8 +211,9 @@ int run(int argc, char** argv) {
 
   if (!quiet) {
     fmt::print(stderr, "model {} ({:.1f}M parameters)\n", model_path.string(), model.parameter_count() / 1e6);
-    fmt::print(stderr, "emotion {}, seed {}, guidance {}{}\n", describe_emotion(request.emotion), params.seed,
-               params.guidance < 0 ? std::string("model default") : fmt::format("{:g}", params.guidance),
+    fmt::print(stderr, "emotion {}, seed {}, guidance {}, rhythm guidance {}{}\n", describe_emotion(request.emotion),
+               params.seed, params.guidance < 0 ? std::string("model default") : fmt::format("{:g}", params.guidance),
+               params.rhythm_guidance < 0 ? std::string("default") : fmt::format("{:g}", params.rhythm_guidance),
                request.primer ? fmt::format(", continuing {}", args.get("primer")) : "");
   }
   ProgressBar bar(stderr);

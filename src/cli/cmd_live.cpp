@@ -153,6 +153,7 @@ int run(int argc, char** argv) {
   args.option("top-p", "P", "nucleus sampling threshold (1 = off)", "0.95");
   args.option("top-k", "K", "keep only the K most likely tokens (0 = off)", "0");
   args.option("guidance", "W", "classifier-free guidance (default: the model's own)");
+  args.option("rhythm-guidance", "W", "guidance for when notes come (default: the smaller of the guidance and 2)");
   args.option("key", "KEY", "the opening key (default: drawn from the emotion)");
   args.option("seed", "S", "random seed (default: a fresh one, printed)");
   args.option("primer", "IN.mid", "continue this piece");
@@ -174,6 +175,8 @@ int run(int argc, char** argv) {
   options.params.top_p = static_cast<float>(args.get_double("top-p"));
   options.params.top_k = static_cast<int>(args.get_int("top-k"));
   if (args.has("guidance")) options.params.guidance = static_cast<float>(args.get_double("guidance"));
+  if (args.has("rhythm-guidance"))
+    options.params.rhythm_guidance = static_cast<float>(args.get_double("rhythm-guidance"));
   options.params.seed = seed_option(args);
   options.params.validate();
   options.lookahead = lookahead;

@@ -57,8 +57,9 @@ GenerationSession::Impl::Impl(const Model& m, const SessionOptions& o)
   context_ = model.config().context_length;
   if (bar_token_ < 0) throw Error(ErrorCode::unsupported, "session: the model's tokens have no bars");
   const std::string metadata = model.metadata_json();
-  guidance_ = sample::resolve_guidance(options.params.guidance, metadata);
-  guided_ = guidance_ != 1.0f;
+  const float guidance = sample::resolve_guidance(options.params.guidance, metadata);
+  guided_ = guidance != 1.0f;
+  guidance_.emplace(tokenizer_, guidance, sample::resolve_rhythm_guidance(options.params.rhythm_guidance, guidance));
   const bool keys_enabled = tokenizer_.key_id(MusicalKey{}).has_value();
   if (keys_enabled)
     for (int k = 0; k < kNumKeys; ++k) key_tokens_.push_back(*tokenizer_.key_id(key_from_index(k)));
@@ -174,7 +175,7 @@ int32_t GenerationSession::Impl::next_token(int64_t tokens_in_bar) {
     return token;
   }
   std::memcpy(row_.data(), logits[0].data_ptr<float>(), sizeof(float) * static_cast<size_t>(vocab_));
-  if (guided_) sample::apply_guidance(row_.data(), logits[1].data_ptr<float>(), vocab_, guidance_);
+  if (guided_) guidance_->apply(row_.data(), logits[1].data_ptr<float>());
   sample::allowed_next(*c.grammar, tokenizer_, options.params.constrain_grammar, key_tokens_, mask_.data());
   mask_[static_cast<size_t>(eos_)] = 0;  // a session never ends by itself
   // A bar never takes more than half the context, so a slide in its middle

@@ -74,8 +74,9 @@ class Generation {
     bar_token_ = tokenizer_.bar_id();  // -1: no bar tokens, no bar limit to enforce
     eos_ = tokenizer_.eos_id();
     const std::string metadata = impl.model.metadata_json();
-    guidance_ = sample::resolve_guidance(params_.guidance, metadata);
-    guided_ = guidance_ != 1.0f;
+    const float guidance = sample::resolve_guidance(params_.guidance, metadata);
+    guided_ = guidance != 1.0f;
+    guidance_.emplace(tokenizer_, guidance, sample::resolve_rhythm_guidance(params_.rhythm_guidance, guidance));
     keys_enabled_ = tokenizer_.key_id(MusicalKey{}).has_value();
     if (keys_enabled_) {
       key_distribution_ = sample::KeyDistribution::from_metadata(metadata);
@@ -131,7 +132,7 @@ class Generation {
         Piece& p = pieces_[active[static_cast<size_t>(r)]];
         std::memcpy(row.data(), logits[r].data_ptr<float>(), sizeof(float) * static_cast<size_t>(vocab_));
         // Rows A.. are the same pieces with the null emotion.
-        if (guided_) sample::apply_guidance(row.data(), logits[A + r].data_ptr<float>(), vocab_, guidance_);
+        if (guided_) guidance_->apply(row.data(), logits[A + r].data_ptr<float>());
         step(p, row.data(), mask.data());
       }
       ++steps;
@@ -174,7 +175,8 @@ class Generation {
       r.stop_reason = p.reason;
       r.seed = p.seed;
       r.key = p.opening_key;
-      r.guidance = guidance_;
+      r.guidance = guidance_->weight();
+      r.rhythm_guidance = guided_ ? guidance_->rhythm() : 1.0f;
       r.seconds = seconds;
       results.push_back(std::move(r));
     }
@@ -344,8 +346,8 @@ class Generation {
   int32_t bar_token_ = -1;
   int32_t eos_ = 0;
   std::vector<float> end_logits_;  // logits with Bar folded into EOS at the bar limit
-  float guidance_ = 1.0f;
-  bool guided_ = false;      // guidance_ != 1: a null-emotion row beside each piece
+  std::optional<sample::SplitGuidance> guidance_;
+  bool guided_ = false;      // guidance weight != 1: a null-emotion row beside each piece
   bool same_prompt_ = true;  // every piece starts with the same tokens
   bool keys_enabled_ = false;
   sample::KeyDistribution key_distribution_;

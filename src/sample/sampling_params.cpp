@@ -16,6 +16,8 @@ void SamplingParams::validate() const {
   if (max_tokens < 1) bad(fmt::format("max_tokens = {} must be >= 1", max_tokens));
   if (!std::isfinite(guidance) || guidance > 20.0f)
     bad(fmt::format("guidance = {} must be finite and at most 20 (negative = the model's default)", guidance));
+  if (!std::isfinite(rhythm_guidance) || rhythm_guidance > 20.0f)
+    bad(fmt::format("rhythm_guidance = {} must be finite and at most 20 (negative = the default)", rhythm_guidance));
   if (max_bars < 0) bad(fmt::format("max_bars = {} must be >= 0 (0 = no limit)", max_bars));
 }
 

@@ -11,6 +11,7 @@
 
 #include "emopiano/session.hpp"
 #include "model/emotion_transformer.hpp"
+#include "sample/guidance.hpp"
 #include "sample/key_choice.hpp"
 #include "sample/random.hpp"
 #include "sample/sampler_impl.hpp"
@@ -101,7 +102,7 @@ struct GenerationSession::Impl {
   int32_t bar_token_ = -1;
   int32_t eos_ = 0;
   int64_t context_ = 0;
-  float guidance_ = 1.0f;
+  std::optional<sample::SplitGuidance> guidance_;
   bool guided_ = false;
   std::vector<int32_t> key_tokens_;  // key_index -> token id; empty without Key tokens
   Cursor opening_;                   // the cursor after the prompt, for reset()

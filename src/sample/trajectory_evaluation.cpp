@@ -126,7 +126,9 @@ TrajectoryEvaluation evaluate_trajectories(const Model& model, const EmotionClas
       request.params.stop_at_eos = false;  // every piece runs its full length
       request.params.seed = options.params.seed + static_cast<uint64_t>(pair) * 1000003u + static_cast<uint64_t>(start);
       request.cancel = options.cancel;
+      int index = start;
       for (const GenerationResult& piece : sampler.generate_batch(request, count)) {
+        if (options.on_piece) options.on_piece(from, to, index++, piece);
         first.add(score_bars(piece.score, 0, options.edge_bars), options.edge_bars, from, classifier);
         last.add(score_bars(piece.score, options.bars - options.edge_bars, options.bars), options.edge_bars, to,
                  classifier);

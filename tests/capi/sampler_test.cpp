@@ -462,11 +462,28 @@ TEST(CapiSampler, GuidanceAndKeyAreAppendedParams) {
   p.guidance = 4.0f;
   EXPECT_NE(generate(s.s, p), q1);
 
-  // A caller built against the older, shorter struct gets the defaults.
-  emopiano_generate_params old = params(4);
-  old.struct_size = offsetof(emopiano_generate_params, guidance);
-  Piece piece;
-  EXPECT_EQ(emopiano_sampler_generate(&piece.g, s.s, &old), EMOPIANO_OK) << emopiano_last_error();
+  // The rhythm's weight: by default the smaller of the guidance and 2; equal
+  // to the guidance it is plain guidance, which writes other music here.
+  EXPECT_EQ(params(4).rhythm_guidance, -1.0f);
+  const auto by_default = generate(s.s, p);
+  p.rhythm_guidance = 2.0f;
+  EXPECT_EQ(generate(s.s, p), by_default);
+  p.rhythm_guidance = 4.0f;
+  EXPECT_NE(generate(s.s, p), by_default);
+  p.rhythm_guidance = std::nanf("");
+  Piece refused;
+  EXPECT_EQ(emopiano_sampler_generate(&refused.g, s.s, &p), EMOPIANO_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(emopiano_last_error()).find("rhythm_guidance"), std::string::npos) << emopiano_last_error();
+
+  // A caller built against an older, shorter struct gets the defaults.
+  for (size_t size :
+       {offsetof(emopiano_generate_params, guidance), offsetof(emopiano_generate_params, rhythm_guidance)}) {
+    emopiano_generate_params old = params(4);
+    old.struct_size = static_cast<uint32_t>(size);
+    old.rhythm_guidance = std::nanf("");  // past the struct: never read
+    Piece piece;
+    EXPECT_EQ(emopiano_sampler_generate(&piece.g, s.s, &old), EMOPIANO_OK) << emopiano_last_error();
+  }
 }
 
 TEST(CapiSampler, BadKeyOrGuidanceIsRefusedWithAMessage) {

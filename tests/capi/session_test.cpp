@@ -190,6 +190,11 @@ TEST(Session, ArgumentErrorsAreStatusesWithAMessage) {
   p.struct_size = 8;
   EXPECT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_ERROR_INVALID_ARGUMENT);
   p = seeded_params(0);
+  EXPECT_EQ(p.rhythm_guidance, -1.0f);  // appended: the default
+  p.rhythm_guidance = 30.0f;
+  EXPECT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(emopiano_last_error()).find("rhythm_guidance"), std::string::npos) << emopiano_last_error();
+  p = seeded_params(0);
   p.record = 2;
   EXPECT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(emopiano_session_create(&s, nullptr, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT);

@@ -7,6 +7,7 @@
 
 #include "capi_fixtures.hpp"
 #include "emopiano/vae.hpp"
+#include "emopiano/vae_attributes.hpp"
 #include "support/test_support.hpp"
 
 namespace emopiano::capi_test {
@@ -115,6 +116,62 @@ TEST(CapiVae, BadInputIsAnErrorNotACrash) {
   EXPECT_C_ERROR(emopiano_vae_load(&none, (dir / "cut.pt").c_str()), EMOPIANO_ERROR_FORMAT, "cut.pt");
   EXPECT_EQ(none, nullptr);
   emopiano_vae_free(nullptr);  // allowed, as free(NULL)
+}
+
+// The bundled VAE holds the four musical attribute vectors: the C ABI gives
+// each one as the C++ API does, and transform_by moves a file's latents by a
+// caller's sum of them, as the C++ transform_by does.
+TEST(CapiVae, MusicalAttributeVectorsAndTransformBy) {
+  char* path = nullptr;
+  ASSERT_C_OK(emopiano_bundled_vae_path(&path));
+  const std::string bundled(path);
+  emopiano_free(path);
+  const EmotionVae cpp = EmotionVae::load(bundled);
+  VaeHandle h;
+  ASSERT_C_OK(emopiano_vae_load(&h.vae, bundled.c_str()));
+  const size_t dim = static_cast<size_t>(cpp.config().latent_dim);
+  std::vector<float> shift(dim, 0.0f);
+  for (int a = EMOPIANO_VAE_DENSITY; a <= EMOPIANO_VAE_MODE; ++a) {
+    std::vector<float> v(dim);
+    ASSERT_C_OK(emopiano_vae_musical_attribute_vector(v.data(), dim, h.vae, a));
+    EXPECT_EQ(v, attribute_vector(cpp, static_cast<VaeAttribute>(a))) << a;
+    for (size_t d = 0; d < dim; ++d) shift[d] += (a == EMOPIANO_VAE_SYNCOPATION ? -1.0f : 1.0f) * v[d];
+  }
+  std::vector<float> out(dim);
+  EXPECT_C_ERROR(emopiano_vae_musical_attribute_vector(out.data(), dim, h.vae, 4), EMOPIANO_ERROR_INVALID_ARGUMENT,
+                 "attribute");
+  EXPECT_C_ERROR(emopiano_vae_musical_attribute_vector(out.data(), dim - 1, h.vae, 0), EMOPIANO_ERROR_INVALID_ARGUMENT,
+                 "dim");
+
+  const auto dir = tiny_vae_file();
+  emopiano_vae_params params;
+  ASSERT_C_OK(emopiano_vae_params_init(&params, sizeof params));
+  params.seed = 4;
+  ASSERT_C_OK(emopiano_vae_transform_by_file(h.vae, (dir / "piece.mid").c_str(), EMOPIANO_Q2, EMOPIANO_Q4, shift.data(),
+                                             dim, &params, (dir / "moved.mid").c_str()));
+  SamplingParams same;
+  same.temperature = params.temperature;
+  same.top_p = params.top_p;
+  same.seed = params.seed;
+  const Score expected = transform_by(cpp, read_midi_file(dir / "piece.mid"), Quadrant::Q2, Quadrant::Q4, shift, same);
+  const Score moved = read_midi_file(dir / "moved.mid");
+  ASSERT_EQ(moved.notes.size(), expected.notes.size());
+  for (size_t i = 0; i < moved.notes.size(); ++i) EXPECT_EQ(moved.notes[i].pitch, expected.notes[i].pitch) << i;
+
+  shift[1] = NAN;
+  EXPECT_C_ERROR(emopiano_vae_transform_by_file(h.vae, (dir / "piece.mid").c_str(), 1, 1, shift.data(), dim, nullptr,
+                                                (dir / "bad.mid").c_str()),
+                 EMOPIANO_ERROR_INVALID_ARGUMENT, "finite");
+  EXPECT_C_ERROR(emopiano_vae_transform_by_file(h.vae, (dir / "piece.mid").c_str(), 1, 1, nullptr, dim, nullptr,
+                                                (dir / "bad.mid").c_str()),
+                 EMOPIANO_ERROR_INVALID_ARGUMENT, "shift");
+  EXPECT_FALSE(std::filesystem::exists(dir / "bad.mid"));
+  // A file without the vectors says how to add them.
+  VaeHandle tiny;
+  ASSERT_C_OK(emopiano_vae_load(&tiny.vae, (dir / "tiny-vae.pt").c_str()));
+  std::vector<float> six(6);
+  EXPECT_C_ERROR(emopiano_vae_musical_attribute_vector(six.data(), 6, tiny.vae, EMOPIANO_VAE_MODE),
+                 EMOPIANO_ERROR_UNSUPPORTED, "vae-attributes");
 }
 
 }  // namespace

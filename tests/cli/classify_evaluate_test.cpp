@@ -7,6 +7,7 @@
 #include <regex>
 #include <sstream>
 
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -170,10 +171,15 @@ TEST(CliEvaluate, TrajectoriesJudgeTheOpeningAndClosingBarsApart) {
                                   "--max-tokens", "400",
                                   "--guidance",   "2",
                                   "--threads",    "1",
+                                  "--save",       (dir / "pieces").string(),
                                   "--json"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["pairs"].size(), 4u);
+  // --save keeps every whole piece, named by its pair.
+  for (const char* pair : {"Q1-Q3", "Q3-Q1", "Q2-Q4", "Q4-Q2"})
+    for (int i = 0; i < 3; ++i)
+      EXPECT_TRUE(fs::exists(dir / "pieces" / fmt::format("{}_{:03d}.mid", pair, i))) << pair << " " << i;
   EXPECT_EQ(j["pairs"][0]["from"], "Q1");
   EXPECT_EQ(j["pairs"][0]["to"], "Q3");
   for (const auto& p : j["pairs"]) {

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include <sys/resource.h>
 
@@ -59,6 +61,34 @@ TEST(CliGenerate, BadArgumentsAreClearErrors) {
   auto bad_precision = test::run_emopiano({"generate", "--precision", "f16", "-o", (dir / "x.mid").string()});
   EXPECT_EQ(bad_precision.code, 1);
   EXPECT_NE(bad_precision.err.find("--precision"), std::string::npos) << bad_precision.err;
+}
+
+// --rhythm-guidance: equal to --guidance it is plain guidance, other music
+// than the default split (rhythm 2 under guidance 3); negative is refused.
+TEST(CliGenerate, RhythmGuidanceIsAnOptionOfItsOwn) {
+  fs::path dir = test::temp_dir("cli-generate-rhythm");
+  auto notes = [&](const std::vector<std::string>& extra, const char* name) {
+    std::vector<std::string> args = {
+        "generate", "--emotion", "calm", "--bars", "4", "--seed", "3", "--guidance", "3", "-o", (dir / name).string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = test::run_emopiano(args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return r.code == 0 ? read_midi_file(dir / name).notes : std::vector<Note>{};
+  };
+  auto same = [](const std::vector<Note>& a, const std::vector<Note>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (a[i].pitch != b[i].pitch || a[i].start_tick != b[i].start_tick) return false;
+    return true;
+  };
+  const auto by_default = notes({}, "default.mid"), two = notes({"--rhythm-guidance", "2"}, "two.mid"),
+             plain = notes({"--rhythm-guidance", "3"}, "plain.mid");
+  ASSERT_FALSE(by_default.empty());
+  EXPECT_TRUE(same(by_default, two));
+  EXPECT_FALSE(same(by_default, plain));
+  auto bad = test::run_emopiano({"generate", "--rhythm-guidance", "-1", "-o", (dir / "x.mid").string()});
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find("--rhythm-guidance"), std::string::npos) << bad.err;
 }
 
 TEST(CliGenerate, Float32PrecisionWritesAPiece) {

@@ -59,6 +59,87 @@ TEST(Guidance, ArithmeticOfOneRow) {
   EXPECT_EQ(c, (std::vector<float>{3.0f, -8.0f, 0.5f}));
 }
 
+// log of the summed probability of the tokens for which `in` holds.
+template <typename Pred>
+double log_mass(const std::vector<float>& logits, Pred in) {
+  double all = 0.0, part = 0.0;
+  for (size_t i = 0; i < logits.size(); ++i) {
+    const double e = std::exp(static_cast<double>(logits[i]));
+    all += e;
+    if (in(static_cast<int32_t>(i))) part += e;
+  }
+  return std::log(part / all);
+}
+
+TEST(Guidance, SplitGuidanceTakesTheRhythmFromOneWeightAndTheNotesFromTheOther) {
+  auto tok = Tokenizer::create(TokenizerConfig{});
+  const int32_t V = tok->vocab_size();
+  std::vector<float> cond(static_cast<size_t>(V)), uncond(static_cast<size_t>(V));
+  for (int32_t i = 0; i < V; ++i) {  // fixed, uneven logits
+    cond[static_cast<size_t>(i)] = static_cast<float>(std::sin(0.7 * i) * 3.0);
+    uncond[static_cast<size_t>(i)] = static_cast<float>(std::cos(1.3 * i) * 2.0);
+  }
+  auto guided = [&](float w) {
+    auto c = cond;
+    sample::apply_guidance(c.data(), uncond.data(), V, w);
+    return c;
+  };
+  auto family = [&](int32_t id) {
+    const std::string name = tok->token_to_string(id);
+    return name.substr(0, name.find('_'));
+  };
+  // Equal weights: plain guidance, bit for bit.
+  {
+    sample::SplitGuidance g(*tok, 3.0f, 3.0f);
+    auto c = cond;
+    g.apply(c.data(), uncond.data());
+    EXPECT_EQ(c, guided(3.0f));
+  }
+  sample::SplitGuidance g(*tok, 4.0f, 1.5f);
+  auto c = cond;
+  g.apply(c.data(), uncond.data());
+  const auto rhythm = guided(1.5f), full = guided(4.0f);
+  // Every family's total probability, and each rhythm token's own, is the rhythm weight's ...
+  for (const char* f : {"Pitch", "Velocity", "Duration", "Position"}) {
+    auto in = [&](int32_t id) { return family(id) == f; };
+    EXPECT_NEAR(log_mass(c, in), log_mass(rhythm, in), 1e-4) << f;
+  }
+  const int32_t bar = tok->token_from_string("Bar");
+  auto is_bar = [&](int32_t id) { return id == bar; };
+  EXPECT_NEAR(log_mass(c, is_bar), log_mass(rhythm, is_bar), 1e-4);
+  // ... and within a note family, the choice is the full weight's.
+  const int32_t p60 = tok->token_from_string("Pitch_60"), p64 = tok->token_from_string("Pitch_64");
+  EXPECT_NEAR(c[static_cast<size_t>(p60)] - c[static_cast<size_t>(p64)],
+              full[static_cast<size_t>(p60)] - full[static_cast<size_t>(p64)], 1e-4);
+  EXPECT_GT(std::abs((full[static_cast<size_t>(p60)] - full[static_cast<size_t>(p64)]) -
+                     (rhythm[static_cast<size_t>(p60)] - rhythm[static_cast<size_t>(p64)])),
+            0.1);  // the two weights do differ there
+}
+
+TEST(Guidance, RhythmWeightDefaultsToTheSmallerOfTheWeightAndTwo) {
+  EXPECT_EQ(sample::resolve_rhythm_guidance(-1.0f, 3.0f), sample::kDefaultRhythmGuidance);
+  EXPECT_EQ(sample::resolve_rhythm_guidance(-1.0f, 1.5f), 1.5f);
+  EXPECT_EQ(sample::resolve_rhythm_guidance(-1.0f, 0.0f), 0.0f);
+  EXPECT_EQ(sample::resolve_rhythm_guidance(2.5f, 3.0f), 2.5f);
+  SamplingParams p;
+  p.rhythm_guidance = std::nanf("");
+  EXPECT_THROW(p.validate(), Error);
+}
+
+TEST(Guidance, RhythmWeightChangesTheMusicAndIsReported) {
+  Model m = key_model();
+  Sampler s(m);
+  auto r = guided_request(Quadrant::Q2, 4.0f);
+  auto by_default = s.generate(r);
+  EXPECT_EQ(by_default.rhythm_guidance, sample::kDefaultRhythmGuidance);
+  r.params.rhythm_guidance = 2.0f;
+  EXPECT_EQ(s.generate(r).tokens, by_default.tokens);
+  r.params.rhythm_guidance = 4.0f;  // plain guidance
+  auto plain = s.generate(r);
+  EXPECT_EQ(plain.rhythm_guidance, 4.0f);
+  EXPECT_NE(plain.tokens, by_default.tokens);
+}
+
 TEST(Guidance, DefaultDependsOnWhetherTheModelLearnedTheNullEmotion) {
   EXPECT_EQ(sample::resolve_guidance(-1.0f, "{}"), 1.0f);
   EXPECT_EQ(sample::resolve_guidance(-1.0f, R"({"null_emotion": false})"), 1.0f);

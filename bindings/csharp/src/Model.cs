@@ -119,6 +119,9 @@ namespace Emopiano
         /// Classifier-free guidance weight: 1 = the conditional model alone, larger = the
         /// emotion more strongly heard; null = the model's default.
         public float? Guidance;
+        /// Guidance weight for the rhythm (when notes come); what is played keeps Guidance.
+        /// null = the smaller of the guidance and 2.
+        public float? RhythmGuidance;
         /// "A minor", "Eb major", "F#m" for models with key tokens; null = drawn from the emotion.
         public string Key;
         public int? TopK, MaxTokens, MaxBars;
@@ -235,6 +238,7 @@ namespace Emopiano
             if (o.TopK.HasValue) p.TopK = o.TopK.Value;
             if (o.TopP.HasValue) p.TopP = o.TopP.Value;
             if (o.Guidance.HasValue) p.Guidance = o.Guidance.Value;
+            if (o.RhythmGuidance.HasValue) p.RhythmGuidance = o.RhythmGuidance.Value;
             if (o.MaxTokens.HasValue) p.MaxTokens = o.MaxTokens.Value;
             if (o.MaxBars.HasValue) p.MaxBars = o.MaxBars.Value;
             if (o.StopAtEos.HasValue) p.StopAtEos = o.StopAtEos.Value ? 1 : 0;

@@ -56,6 +56,8 @@ namespace Emopiano
         public float Guidance;
         public int ReservedGuidance;
         public IntPtr Key;
+        public float RhythmGuidance;
+        public int ReservedRhythm;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -83,6 +85,8 @@ namespace Emopiano
         public UIntPtr PrimerSize;
         public int Record, Reserved;
         public int Lookahead, Reserved1;
+        public float RhythmGuidance;
+        public int Reserved2;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -306,6 +310,8 @@ namespace Emopiano
         [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_vae_interpolate_latents([Out] float[] result, float[] a, float[] b, UIntPtr dim, int steps, int spherical);
         [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_vae_attribute_vector([Out] float[] result, UIntPtr dim, VaeHandle vae, int fromQuadrant, int toQuadrant);
         [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_vae_transform_file(VaeHandle vae, byte[] inPath, int fromQuadrant, int toQuadrant, float strength, ref VaeParams parameters, byte[] outPath);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_vae_musical_attribute_vector([Out] float[] result, UIntPtr dim, VaeHandle vae, int attribute);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_vae_transform_by_file(VaeHandle vae, byte[] inPath, int fromQuadrant, int toQuadrant, float[] shift, UIntPtr dim, ref VaeParams parameters, byte[] outPath);
     }
 
     /// UTF-8 strings pinned for the length of one call, for struct fields

@@ -11,6 +11,8 @@ namespace Emopiano
         public Emotion? Emotion;
         public ulong Seed;
         public float? Temperature, TopP, Guidance;
+        /// As GenerateOptions.RhythmGuidance.
+        public float? RhythmGuidance;
         public int? TopK;
         public bool? ConstrainGrammar;
         /// "A minor", "Eb major", "F#m" for models with key tokens.
@@ -69,6 +71,7 @@ namespace Emopiano
             if (o.TopP.HasValue) p.TopP = o.TopP.Value;
             if (o.TopK.HasValue) p.TopK = o.TopK.Value;
             if (o.Guidance.HasValue) p.Guidance = o.Guidance.Value;
+            if (o.RhythmGuidance.HasValue) p.RhythmGuidance = o.RhythmGuidance.Value;
             if (o.ConstrainGrammar.HasValue) p.ConstrainGrammar = o.ConstrainGrammar.Value ? 1 : 0;
             p.Record = o.Record ? 1 : 0;
             p.Lookahead = o.Lookahead ? 1 : 0;

@@ -6,6 +6,15 @@ using System.Runtime.InteropServices;
 namespace Emopiano
 {
     /// Decoding settings; null keeps the library's default.
+    /// A musical attribute with a latent vector of its own (MusicVAE).
+    public enum VaeAttribute
+    {
+        Density = 0,      // notes per bar
+        PitchRange = 1,   // highest minus lowest pitch
+        Syncopation = 2,  // share of onsets off the beat
+        Mode = 3          // major against minor
+    }
+
     public sealed class VaeOptions
     {
         /// 0 decodes greedily (default 0.8); top-p 1 is off (default 0.95).
@@ -112,6 +121,26 @@ namespace Emopiano
             var p = Params(options);
             Check.Status(Native.emopiano_vae_transform_file(Handle, Utf8.Encode(inPath), (int)from, (int)to, strength,
                                                             ref p, Utf8.Encode(outPath)));
+        }
+
+        /// The attribute's vector: the mean latent of the training segments in its top quartile
+        /// minus that of its bottom quartile (UnsupportedException when the file has none).
+        public float[] MusicalAttributeVector(VaeAttribute attribute)
+        {
+            var v = new float[LatentDim];
+            Check.Status(Native.emopiano_vae_musical_attribute_vector(v, (UIntPtr)LatentDim, Handle, (int)attribute));
+            return v;
+        }
+
+        /// Every segment of a MIDI file encoded with `from`, `shift` (e.g. a sum of attribute
+        /// vectors) added, decoded with `to`, written atomically.
+        public void TransformBy(string inPath, string outPath, Quadrant from, Quadrant to, float[] shift,
+                                VaeOptions options = null)
+        {
+            CheckLatent(shift);
+            var p = Params(options);
+            Check.Status(Native.emopiano_vae_transform_by_file(Handle, Utf8.Encode(inPath), (int)from, (int)to, shift,
+                                                               (UIntPtr)shift.Length, ref p, Utf8.Encode(outPath)));
         }
 
         void CheckLatent(float[] z)

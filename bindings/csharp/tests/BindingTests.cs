@@ -569,6 +569,12 @@ static class BindingTests
             string sad = Path.Combine(tempDir, "vae-sad.mid");
             vae.Transform(a, sad, Quadrant.Q1, Quadrant.Q3, 1f, greedy);
             Assert(Midi.ReadNotesFile(sad).Length > 0, "a transformed piece");
+            float[] dense = vae.MusicalAttributeVector(VaeAttribute.Density), synco = vae.MusicalAttributeVector(VaeAttribute.Syncopation);
+            Assert(dense.Length == vae.LatentDim && !dense.SequenceEqual(synco), "one vector per attribute");
+            string denser = Path.Combine(tempDir, "vae-denser.mid");
+            vae.TransformBy(a, denser, Quadrant.Q1, Quadrant.Q1, dense.Zip(synco, (x, y) => x - y).ToArray(), greedy);
+            Assert(Midi.ReadNotesFile(denser).Length > 0, "a piece moved by attribute vectors");
+            Throws<InvalidArgumentException>(() => vae.MusicalAttributeVector((VaeAttribute)7), "no such attribute");
         }
     }
 

@@ -21,7 +21,7 @@ from .model import (CancelToken, Generation, GenerationInfo, Model, Progress, Sa
 from .session import Bar, Session
 from .tokenizer import SpecialToken, Tokenizer
 from .training import Dataset, DatasetItem, Split, Trainer, TrainMetrics, TrainResult
-from .vae import Vae, bundled_vae_path, interpolate_latents
+from .vae import Vae, VaeAttribute, bundled_vae_path, interpolate_latents
 
 __version__ = "0.1.0"
 
@@ -46,7 +46,7 @@ __all__ = [
     "Generation", "GenerationInfo", "InternalError", "InvalidArgumentError", "Model", "Note",
     "NotFoundError", "OutOfMemoryError", "Progress", "Quadrant", "Sampler", "Session",
     "SpecialToken", "Split", "Tokenizer", "TrainMetrics", "TrainResult", "Trainer", "Trajectory",
-    "UnsupportedError", "Vae", "WeightStorage", "abi_version", "audio_available",
+    "UnsupportedError", "Vae", "VaeAttribute", "WeightStorage", "abi_version", "audio_available",
     "bundled_classifier_path", "bundled_model_path", "bundled_vae_path", "has_model_support",
     "interpolate_latents", "library_path", "metrics", "normalize", "read_notes", "render_wav",
     "set_compute_threads", "validate", "version", "version_number",

@@ -114,6 +114,7 @@ class GenerateParams(ctypes.Structure):
         ("progress", PROGRESS_FN), ("progress_user_data", void_p),
         ("cancel", void_p),
         ("guidance", f32), ("reserved_guidance", i32), ("key", char_p),
+        ("rhythm_guidance", f32), ("reserved_rhythm", i32),
     ]
 
 
@@ -132,6 +133,7 @@ class SessionParams(ctypes.Structure):
         ("emotion", P(EmotionStruct)), ("key", char_p),
         ("primer_path", char_p), ("primer_data", void_p), ("primer_size", size_t),
         ("record", i32), ("reserved", i32), ("lookahead", i32), ("reserved1", i32),
+        ("rhythm_guidance", f32), ("reserved2", i32),
     ]
 
 
@@ -320,6 +322,9 @@ _declare("emopiano_vae_decode_file", c_int, void_p, P(f32), size_t, P(EmotionStr
 _declare("emopiano_vae_interpolate_latents", c_int, P(f32), P(f32), P(f32), size_t, i32, i32)
 _declare("emopiano_vae_attribute_vector", c_int, P(f32), size_t, void_p, i32, i32)
 _declare("emopiano_vae_transform_file", c_int, void_p, char_p, i32, i32, f32, P(VaeParams), char_p)
+_declare("emopiano_vae_musical_attribute_vector", c_int, P(f32), size_t, void_p, i32)
+_declare("emopiano_vae_transform_by_file", c_int, void_p, char_p, i32, i32, P(f32), size_t, P(VaeParams),
+         char_p)
 
 HAS_MODEL = bool(lib.emopiano_has_model_support())
 if HAS_MODEL:

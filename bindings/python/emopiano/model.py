@@ -211,12 +211,13 @@ class Sampler(Handle):
     def generate_batch(self, count, emotion=None, *, temperature=None, top_k=None, top_p=None,
                        seed=0, max_tokens=None, max_bars=None, stop_at_eos=None,
                        constrain_grammar=None, primer=None, on_note=None, progress=None,
-                       cancel=None, guidance=None, key=None):
+                       cancel=None, guidance=None, key=None, rhythm_guidance=None):
         """count pieces decoded together; piece i uses seed + i.
 
         guidance: classifier-free guidance weight (1 = the conditional model
         alone, larger = the emotion more strongly heard; None = the model's
-        default). key: "A minor", "Eb major", "F#m" for models with key tokens
+        default). rhythm_guidance: the weight for when notes come (None = the
+        smaller of the guidance and 2); what is played keeps guidance. key: "A minor", "Eb major", "F#m" for models with key tokens
         (None = drawn from the emotion).
 
         emotion: an Emotion, a Quadrant, a string ("sad", "Q2", "0.1,0.6,0.2,0.1",
@@ -232,14 +233,14 @@ class Sampler(Handle):
         try:
             return self._generate(count, emotion, temperature, top_k, top_p, seed, max_tokens,
                                   max_bars, stop_at_eos, constrain_grammar, primer, on_note,
-                                  progress, cancel, guidance, key)
+                                  progress, cancel, guidance, key, rhythm_guidance)
         finally:
             self._callbacks = ()
             self._busy.release()
 
     def _generate(self, count, emotion, temperature, top_k, top_p, seed, max_tokens, max_bars,
                   stop_at_eos, constrain_grammar, primer, on_note, progress, cancel, guidance=None,
-                  key=None):
+                  key=None, rhythm_guidance=None):
         params = GenerateParams()
         check(lib.emopiano_generate_params_init(ctypes.byref(params), ctypes.sizeof(params)))
         for name, value in (("temperature", temperature), ("top_k", top_k), ("top_p", top_p),
@@ -248,6 +249,8 @@ class Sampler(Handle):
                 setattr(params, name, value)
         if guidance is not None:
             params.guidance = float(guidance)
+        if rhythm_guidance is not None:
+            params.rhythm_guidance = float(rhythm_guidance)
         if key is not None:
             params.key = encode_str(key, "key")
         if stop_at_eos is not None:

@@ -4,6 +4,7 @@ Latents are lists of floats of length Vae.latent_dim. Emotions are Emotion
 values, quadrants or strings ("sad", "Q2", "0.1,0.6,0.2,0.1"); None is Q1.
 """
 import ctypes
+import enum
 import os
 
 from ._handle import Handle
@@ -36,6 +37,14 @@ def interpolate_latents(a, b, steps, *, spherical=True):
 
 def _emotion_pointer(emotion):
     return None if emotion is None else ctypes.byref(_as_emotion(emotion)._struct)
+
+
+class VaeAttribute(enum.IntEnum):
+    """A musical attribute with a latent vector of its own (emopiano_vae_attribute)."""
+    DENSITY = 0      # notes per bar
+    PITCH_RANGE = 1  # highest minus lowest pitch
+    SYNCOPATION = 2  # share of onsets off the beat
+    MODE = 3         # major against minor
 
 
 class Vae(Handle):
@@ -108,6 +117,25 @@ class Vae(Handle):
         check(lib.emopiano_vae_attribute_vector(out, self.latent_dim, self, int(from_quadrant),
                                                 int(to_quadrant)))
         return list(out)
+
+    def musical_attribute_vector(self, attribute):
+        """The attribute's vector (VaeAttribute.DENSITY, PITCH_RANGE, SYNCOPATION, MODE): the
+        mean latent of the training segments in its top quartile minus that of its bottom
+        quartile. UnsupportedError when the file has none."""
+        out = (f32 * self.latent_dim)()
+        check(lib.emopiano_vae_musical_attribute_vector(out, self.latent_dim, self, int(attribute)))
+        return list(out)
+
+    def transform_by(self, in_path, out_path, from_quadrant, to_quadrant, shift, *, temperature=None,
+                     top_k=None, top_p=None, seed=None):
+        """Every segment of a MIDI file encoded with from_quadrant, `shift` (latent_dim floats,
+        e.g. a sum of attribute vectors) added, decoded with to_quadrant; written atomically."""
+        params = self._params(temperature, top_k, top_p, seed)
+        check(lib.emopiano_vae_transform_by_file(self, encode_str(os.fspath(in_path), "path"),
+                                                 int(from_quadrant), int(to_quadrant),
+                                                 self._latent(shift), self.latent_dim,
+                                                 ctypes.byref(params),
+                                                 encode_str(os.fspath(out_path), "path")))
 
     def transform(self, in_path, out_path, from_quadrant, to_quadrant, strength=1.0, *,
                   temperature=None, top_k=None, top_p=None, seed=None):

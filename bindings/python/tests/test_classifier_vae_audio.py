@@ -122,6 +122,20 @@ class VaeTest(unittest.TestCase):
         with self.assertRaises(emopiano.InvalidArgumentError):
             vae.attribute_vector(0, 3)
 
+        # Musical attribute vectors: denser and less syncopated, kept in the same quadrant.
+        dense = vae.musical_attribute_vector(emopiano.VaeAttribute.DENSITY)
+        synco = vae.musical_attribute_vector(emopiano.VaeAttribute.SYNCOPATION)
+        self.assertEqual(len(dense), vae.latent_dim)
+        self.assertNotEqual(dense, synco)
+        moved = folder / "denser.mid"
+        vae.transform_by(a, moved, emopiano.Quadrant.Q1, emopiano.Quadrant.Q1,
+                         [x - y for x, y in zip(dense, synco)], temperature=0.0)
+        self.assertTrue(emopiano.read_notes(moved))
+        with self.assertRaises(emopiano.InvalidArgumentError):
+            vae.musical_attribute_vector(7)
+        with self.assertRaises(ValueError):
+            vae.transform_by(a, moved, 1, 1, dense[:-1])
+
 
 class AudioTest(unittest.TestCase):
     def test_renders_a_wav_or_says_it_cannot(self):

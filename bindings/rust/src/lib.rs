@@ -46,7 +46,7 @@ pub use tokenizer::{SpecialToken, Tokenizer};
 pub use training::{
     Dataset, DatasetItem, DatasetOptions, Split, TrainMetrics, TrainResult, Trainer, TrainerOptions,
 };
-pub use vae::{bundled_vae_path, interpolate_latents, Vae, VaeOptions};
+pub use vae::{bundled_vae_path, interpolate_latents, Vae, VaeAttribute, VaeOptions};
 
 use std::ffi::CStr;
 

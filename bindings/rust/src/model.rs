@@ -241,6 +241,9 @@ pub struct GenerateOptions<'a> {
     /// Classifier-free guidance weight: 1 = the conditional model alone,
     /// larger = the emotion more strongly heard; `None` = the model's default.
     pub guidance: Option<f32>,
+    /// Guidance weight for the rhythm (when notes come); what is played keeps
+    /// `guidance`. `None` = the default, the smaller of the guidance and 2.
+    pub rhythm_guidance: Option<f32>,
     /// "A minor", "Eb major", "F#m" for models with key tokens; `None` = drawn from the emotion.
     pub key: Option<&'a str>,
     pub seed: u64,
@@ -274,6 +277,10 @@ impl<'a> GenerateOptions<'a> {
     }
     pub fn guidance(mut self, guidance: f32) -> Self {
         self.guidance = Some(guidance);
+        self
+    }
+    pub fn rhythm_guidance(mut self, weight: f32) -> Self {
+        self.rhythm_guidance = Some(weight);
         self
     }
     pub fn key(mut self, key: &'a str) -> Self {
@@ -427,6 +434,9 @@ impl Sampler {
         }
         if let Some(v) = options.guidance {
             params.guidance = v;
+        }
+        if let Some(v) = options.rhythm_guidance {
+            params.rhythm_guidance = v;
         }
         let key;
         if let Some(text) = options.key {

@@ -21,6 +21,8 @@ pub struct SessionOptions<'a> {
     pub top_k: Option<i32>,
     pub top_p: Option<f32>,
     pub guidance: Option<f32>,
+    /// As `GenerateOptions::rhythm_guidance`.
+    pub rhythm_guidance: Option<f32>,
     pub constrain_grammar: Option<bool>,
     /// "A minor", "Eb major", "F#m" for models with key tokens.
     pub key: Option<&'a str>,
@@ -54,6 +56,10 @@ impl<'a> SessionOptions<'a> {
     }
     pub fn guidance(mut self, guidance: f32) -> Self {
         self.guidance = Some(guidance);
+        self
+    }
+    pub fn rhythm_guidance(mut self, weight: f32) -> Self {
+        self.rhythm_guidance = Some(weight);
         self
     }
     pub fn key(mut self, key: &'a str) -> Self {
@@ -123,6 +129,9 @@ impl Session {
         }
         if let Some(v) = options.guidance {
             p.guidance = v;
+        }
+        if let Some(v) = options.rhythm_guidance {
+            p.rhythm_guidance = v;
         }
         if let Some(v) = options.constrain_grammar {
             p.constrain_grammar = v as i32;

@@ -131,6 +131,8 @@ pub struct emopiano_generate_params {
     pub guidance: f32,
     pub reserved_guidance: i32,
     pub key: *const c_char,
+    pub rhythm_guidance: f32,
+    pub reserved_rhythm: i32,
 }
 
 #[repr(C)]
@@ -166,6 +168,8 @@ pub struct emopiano_session_params {
     pub reserved: i32,
     pub lookahead: i32,
     pub reserved1: i32,
+    pub rhythm_guidance: f32,
+    pub reserved2: i32,
 }
 
 #[repr(C)]
@@ -706,6 +710,22 @@ extern "C" {
         from_quadrant: i32,
         to_quadrant: i32,
         strength: f32,
+        params: *const emopiano_vae_params,
+        out_path: *const c_char,
+    ) -> c_int;
+    pub fn emopiano_vae_musical_attribute_vector(
+        out: *mut f32,
+        dim: usize,
+        vae: *const emopiano_vae,
+        attribute: i32,
+    ) -> c_int;
+    pub fn emopiano_vae_transform_by_file(
+        vae: *const emopiano_vae,
+        in_path: *const c_char,
+        from_quadrant: i32,
+        to_quadrant: i32,
+        shift: *const f32,
+        dim: usize,
         params: *const emopiano_vae_params,
         out_path: *const c_char,
     ) -> c_int;

@@ -50,6 +50,20 @@ pub fn interpolate_latents(
     Ok(out.chunks(a.len().max(1)).map(|z| z.to_vec()).collect())
 }
 
+/// A musical attribute with a latent vector of its own (MusicVAE).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i32)]
+pub enum VaeAttribute {
+    /// notes per bar
+    Density = 0,
+    /// highest minus lowest pitch
+    PitchRange = 1,
+    /// share of onsets off the beat
+    Syncopation = 2,
+    /// major against minor
+    Mode = 3,
+}
+
 /// Decoding settings; `None` keeps the library's default.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct VaeOptions {
@@ -290,6 +304,50 @@ impl Vae {
                 from as i32,
                 to as i32,
                 strength,
+                &params,
+                out_path.as_ptr(),
+            )
+        })
+    }
+
+    /// The attribute's vector: the mean latent of the training segments in
+    /// its top quartile minus that of its bottom quartile (`Unsupported` when
+    /// the file has none).
+    pub fn musical_attribute_vector(&self, attribute: VaeAttribute) -> Result<Vec<f32>> {
+        let mut out = vec![0.0f32; self.latent_dim];
+        check(unsafe {
+            sys::emopiano_vae_musical_attribute_vector(
+                out.as_mut_ptr(),
+                self.latent_dim,
+                self.ptr.as_ptr(),
+                attribute as i32,
+            )
+        })?;
+        Ok(out)
+    }
+
+    /// Every segment of a MIDI file encoded with `from`, `shift` (e.g. a sum of
+    /// attribute vectors) added, decoded with `to`, written atomically.
+    pub fn transform_by(
+        &self,
+        in_path: impl AsRef<Path>,
+        from: Quadrant,
+        to: Quadrant,
+        shift: &[f32],
+        options: &VaeOptions,
+        out_path: impl AsRef<Path>,
+    ) -> Result<()> {
+        let params = options.params()?;
+        let in_path = c_path(in_path.as_ref())?;
+        let out_path = c_path(out_path.as_ref())?;
+        check(unsafe {
+            sys::emopiano_vae_transform_by_file(
+                self.ptr.as_ptr(),
+                in_path.as_ptr(),
+                from as i32,
+                to as i32,
+                shift.as_ptr(),
+                shift.len(),
                 &params,
                 out_path.as_ptr(),
             )

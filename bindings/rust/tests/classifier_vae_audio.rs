@@ -130,6 +130,18 @@ fn vae_encodes_interpolates_and_transforms() {
     )
     .unwrap();
     assert!(!read_notes_file(&out).unwrap().is_empty());
+
+    // Musical attribute vectors: denser and less syncopated, in the same quadrant.
+    let dense = vae.musical_attribute_vector(VaeAttribute::Density).unwrap();
+    let synco = vae.musical_attribute_vector(VaeAttribute::Syncopation).unwrap();
+    assert_eq!(dense.len(), vae.latent_dim());
+    assert_ne!(dense, synco);
+    let shift: Vec<f32> = dense.iter().zip(&synco).map(|(x, y)| x - y).collect();
+    let moved = dir.0.join("denser.mid");
+    let greedy = VaeOptions::new().temperature(0.0);
+    vae.transform_by(&a, Quadrant::Q1, Quadrant::Q1, &shift, &greedy, &moved).unwrap();
+    assert!(!read_notes_file(&moved).unwrap().is_empty());
+    assert!(vae.transform_by(&a, Quadrant::Q1, Quadrant::Q1, &shift[1..], &greedy, &moved).is_err());
 }
 
 #[test]
