@@ -70,7 +70,9 @@ BENCHMARK(BM_Generate16Bars)
 
 // The same 500 tokens with classifier-free guidance at weight `guidance`/10
 // (1 = one row, no guidance): every step runs a null-emotion row beside each
-// piece in the same batched call, so the weights are read once for both.
+// piece in the same batched call, so the weights are read once for both. At
+// 2 the rhythm weight (default min(w, 2)) equals it: plain guidance; at 3 (the
+// default) the rhythm is guided apart, one more pass over the vocabulary.
 void BM_Generate500TokensGuided(benchmark::State& state) {
   GenerationRequest r = sixteen_bars();
   r.params.max_bars = 0;
@@ -83,8 +85,10 @@ BENCHMARK(BM_Generate500TokensGuided)
     ->ArgNames({"batch", "threads", "guidance_x10"})
     ->Args({1, 1, 10})
     ->Args({1, 1, 20})
+    ->Args({1, 1, 30})
     ->Args({8, 1, 10})
     ->Args({8, 1, 20})
+    ->Args({8, 1, 30})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MinTime(2.0);
