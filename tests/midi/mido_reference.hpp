@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 namespace emopiano::test {
 
 struct MidoNote {
@@ -52,17 +54,25 @@ inline std::optional<MidoFile> read_with_mido(const std::filesystem::path& path)
       "      if q:\n"
       "        s, v = q.pop(0); out.append((s, msg.note, v, t))\n"
       "for s, p, v, e in sorted(out): print(p, v, s, e)\n";
-  const auto script_path = std::filesystem::temp_directory_path() / "emopiano_mido_notes.py";
+  // A script file of this process's own: tests run in parallel (ctest -j), and
+  // one process rewriting a shared script while another runs it gave the
+  // other an empty file.
+  const auto script_path =
+      std::filesystem::temp_directory_path() / ("emopiano_mido_notes_" + std::to_string(getpid()) + ".py");
   if (FILE* f = std::fopen(script_path.c_str(), "w")) {
     std::fputs(script, f);
     std::fclose(f);
   }
   const std::string cmd = py + " '" + script_path.string() + "' '" + path.string() + "'";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  if (!pipe) return std::nullopt;
   std::string text;
-  char buf[4096];
-  while (size_t n = std::fread(buf, 1, sizeof buf, pipe.get())) text.append(buf, n);
+  {
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
+    if (!pipe) return std::nullopt;
+    char buf[4096];
+    while (size_t n = std::fread(buf, 1, sizeof buf, pipe.get())) text.append(buf, n);
+  }
+  std::error_code ec;
+  std::filesystem::remove(script_path, ec);
   std::istringstream in(text);
   MidoFile file;
   in >> file.ticks_per_beat;

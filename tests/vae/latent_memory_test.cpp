@@ -9,6 +9,7 @@
 
 #include "core/impl_access.hpp"
 #include "emopiano/vae.hpp"
+#include "support/test_support.hpp"
 #include "vae/vae_impl.hpp"
 
 namespace emopiano {
@@ -84,10 +85,9 @@ TEST(LatentMemory, TheFileKeepsTheOptionAndOlderConfigsHaveNone) {
   EXPECT_EQ(VaeConfig::from_json(memory_vae(4).to_json()), memory_vae(4));
   EXPECT_THROW(VaeConfig::from_json(R"({"latent_tokens": 65})"), Error);
   EmotionVae vae = EmotionVae::create(memory_vae(4), TokenizerConfig{}, 9);
-  const auto path = std::filesystem::temp_directory_path() / "emopiano-latent-memory.pt";
+  const auto path = test::temp_dir("latent-memory") / "vae.pt";
   vae.save(path);
   EmotionVae loaded = EmotionVae::load(path);
-  std::filesystem::remove(path);
   EXPECT_EQ(loaded.config().latent_tokens, 4);
   EXPECT_TRUE(torch::equal(impl_of(loaded).net->latent_memory->weight, impl_of(vae).net->latent_memory->weight));
 }
