@@ -245,6 +245,15 @@ int emopiano_vae_transform_file(const emopiano_vae*, const char*, int32_t, int32
   return without_model("emopiano_vae_transform_file");
 }
 
+int emopiano_vae_musical_attribute_vector(float*, size_t, const emopiano_vae*, int32_t) {
+  return without_model("emopiano_vae_musical_attribute_vector");
+}
+
+int emopiano_vae_transform_by_file(const emopiano_vae*, const char*, int32_t, int32_t, const float*, size_t,
+                                   const emopiano_vae_params*, const char*) {
+  return without_model("emopiano_vae_transform_by_file");
+}
+
 }  // extern "C"
 
 #endif  // !EMOPIANO_WITH_TORCH
