@@ -32,12 +32,10 @@ float resolve_guidance(float requested, const std::string& metadata_json);
 //
 //   p(token) = p_rhythm(family) * p_weight(token | family)
 //
-// where p_w is the guided distribution uncond + w * (cond - uncond). The
-// emotion is carried mostly by what is played (mode, loudness); guidance on
-// the rhythm tokens at the full weight adds little to that and pulls the
-// density away from the music so far. Measured over 50 pieces per change of
-// emotion, a rhythm weight of 2 under guidance 3 lets the mode follow a change
-// better (docs/evaluation.md). With rhythm == weight this is apply_guidance.
+// where p_w is the guided distribution uncond + w * (cond - uncond). Measured
+// over 50 pieces per change of emotion, a rhythm weight of 2 under guidance 3
+// lets the mode follow a change better than plain guidance, at the same
+// density (docs/evaluation.md). With rhythm == weight this is apply_guidance.
 class SplitGuidance {
  public:
   SplitGuidance(const Tokenizer& tokenizer, float weight, float rhythm);
