@@ -67,6 +67,11 @@ struct TrainerConfig {
   // model learns that a change of the emotion input means a change in the
   // music (trajectories).
   double join_probability = 0.0;
+  // Probability that the second piece of a joined window comes in at a bar
+  // line inside it (where the pedal is up) rather than at its opening. An
+  // opening is often a pickup bar, sparser than the rest; joins that always
+  // begin there teach the model to fall quiet after every change.
+  double join_inside = 0.0;
 
   int64_t checkpoint_every = 500;  // steps (0 = only at the end and on cancel)
   int64_t eval_every = 0;          // steps; validation also runs after every epoch

@@ -156,6 +156,7 @@ struct Trainer::Impl {
     train::WindowOptions window_options;
     window_options.emotion_dropout = config.emotion_dropout;
     window_options.join_probability = config.join_probability;
+    window_options.join_inside = config.join_inside;
     train_batcher = std::make_unique<train::WindowBatcher>(train_pieces, mc.context_length, tok.pad_id(),
                                                            mc.max_bars - 1, transposer.get(), window_options);
     validation_batcher = std::make_unique<train::WindowBatcher>(validation_pieces, mc.context_length, tok.pad_id(),

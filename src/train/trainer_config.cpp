@@ -64,6 +64,7 @@ std::string TrainerConfig::to_json() const {
       {"transpose_max", transpose_max},
       {"emotion_dropout", emotion_dropout},
       {"join_probability", join_probability},
+      {"join_inside", join_inside},
       {"checkpoint_every", checkpoint_every},
       {"eval_every", eval_every},
       {"log_every", log_every},
@@ -85,29 +86,18 @@ TrainerConfig TrainerConfig::from_json(std::string_view text) {
     throw Error(ErrorCode::format, fmt::format("trainer config: malformed JSON: {}", e.what()));
   }
   if (!j.is_object()) throw Error(ErrorCode::format, "trainer config: expected a JSON object");
-  static const std::set<std::string> known = {"epochs",
-                                              "max_steps",
-                                              "max_minutes",
-                                              "batch_size",
-                                              "learning_rate",
-                                              "weight_decay",
-                                              "adam_beta1",
-                                              "adam_beta2",
-                                              "warmup_steps",
-                                              "min_lr_ratio",
-                                              "grad_clip",
-                                              "transpose_min",
-                                              "transpose_max",
-                                              "emotion_dropout",
-                                              "join_probability",
-                                              "checkpoint_every",
-                                              "eval_every",
-                                              "log_every",
-                                              "seed",
-                                              "threads",
-                                              "bf16",
-                                              "log_path",
-                                              "checkpoint_dir",
+  static const std::set<std::string> known = {"epochs",           "max_steps",
+                                              "max_minutes",      "batch_size",
+                                              "learning_rate",    "weight_decay",
+                                              "adam_beta1",       "adam_beta2",
+                                              "warmup_steps",     "min_lr_ratio",
+                                              "grad_clip",        "transpose_min",
+                                              "transpose_max",    "emotion_dropout",
+                                              "join_probability", "join_inside",
+                                              "checkpoint_every", "eval_every",
+                                              "log_every",        "seed",
+                                              "threads",          "bf16",
+                                              "log_path",         "checkpoint_dir",
                                               "dataset_name"};
   for (auto it = j.begin(); it != j.end(); ++it) {
     // A misspelt key would silently train with a default: refuse it.
@@ -130,6 +120,7 @@ TrainerConfig TrainerConfig::from_json(std::string_view text) {
   read(j, "transpose_max", c.transpose_max);
   read(j, "emotion_dropout", c.emotion_dropout);
   read(j, "join_probability", c.join_probability);
+  read(j, "join_inside", c.join_inside);
   read(j, "checkpoint_every", c.checkpoint_every);
   read(j, "eval_every", c.eval_every);
   read(j, "log_every", c.log_every);
@@ -167,6 +158,7 @@ void TrainerConfig::validate() const {
   if (transpose_min < -24 || transpose_max > 24) fail("transposition is limited to +-24 semitones");
   if (!(emotion_dropout >= 0.0 && emotion_dropout <= 1.0)) fail("emotion_dropout must be in [0, 1]");
   if (!(join_probability >= 0.0 && join_probability <= 1.0)) fail("join_probability must be in [0, 1]");
+  if (!(join_inside >= 0.0 && join_inside <= 1.0)) fail("join_inside must be in [0, 1]");
   if (checkpoint_every < 0 || eval_every < 0) fail("checkpoint_every and eval_every must be >= 0");
   if (log_every < 1) fail("log_every must be >= 1");
   if (threads < 0) fail("threads must be >= 0");

@@ -29,6 +29,10 @@ bool draw(std::mt19937_64& rng, double p) {
   return static_cast<double>(rng() >> 11) * 0x1.0p-53 < p;
 }
 
+bool is_metre(const Tokenizer& tokenizer, int32_t id) {
+  return tokenizer.token_to_string(id).rfind("TimeSig_", 0) == 0;
+}
+
 int32_t find_token(const Tokenizer& tokenizer, const char* name) {
   try {
     return tokenizer.token_from_string(name);
@@ -53,6 +57,7 @@ TrainingPiece make_training_piece(const Tokenizer& tokenizer, const std::vector<
   const int32_t pedal_on = find_token(tokenizer, "Pedal_On");
   const int32_t pedal_off = find_token(tokenizer, "Pedal_Off");
   bool pedal_down = false;
+  int32_t key_token = -1, metre_token = -1;
   std::optional<MusicalKey> key;
   p.keys.resize(tokens.size());
   for (size_t i = 0; i < tokens.size(); ++i) {
@@ -61,20 +66,28 @@ TrainingPiece make_training_piece(const Tokenizer& tokenizer, const std::vector<
     if (key_here) key = key_here;
     p.keys[i] = static_cast<int8_t>(key_code(key));
     if (id == bar) {
+      size_t body = i + 1;
+      // A metre stated after a Bar stays with it.
+      if (body < tokens.size() && is_metre(tokenizer, tokens[body])) ++body;
       if (p.first_bar < 0) {
         p.first_bar = static_cast<int32_t>(i);
-        size_t body = i + 1;
-        // A metre stated after the first Bar stays with it.
-        if (body < tokens.size() && tokenizer.token_to_string(tokens[body]).rfind("TimeSig_", 0) == 0) ++body;
         p.first_bar_body = static_cast<int32_t>(body);
       }
-      if (!pedal_down) p.cut_points.push_back(static_cast<int32_t>(i));
+      if (!pedal_down) {
+        p.cut_points.push_back(static_cast<int32_t>(i));
+        p.cut_body.push_back(static_cast<int32_t>(body));
+        p.cut_key_token.push_back(key_token);
+        p.cut_metre_token.push_back(metre_token);
+      }
     } else if (id == pedal_on) {
       pedal_down = true;
     } else if (id == pedal_off) {
       pedal_down = false;
     } else if (key_here) {
       if (p.first_bar < 0) p.opening_key = id;
+      key_token = id;
+    } else if (is_metre(tokenizer, id)) {
+      metre_token = id;
     }
   }
   return p;
@@ -114,6 +127,15 @@ bool WindowBatcher::choose_join(WindowSpec& w, std::mt19937_64& rng) const {
   const auto& candidates = joinable_[static_cast<size_t>(others[uniform_below(rng, others.size())])];
   w.second = candidates[uniform_below(rng, candidates.size())];
   w.cut = cuts[uniform_below(rng, cuts.size())];
+  w.second_start = -1;
+  if (draw(rng, options_.join_inside)) {
+    // A bar line past the second piece's opening, with a bar after it.
+    const auto& b = pieces_[w.second];
+    std::vector<int32_t> inside;
+    for (int32_t c : b.cut_points)
+      if (c > b.first_bar && c + 2 < static_cast<int32_t>(b.tokens.size())) inside.push_back(c);
+    if (!inside.empty()) w.second_start = inside[uniform_below(rng, inside.size())];
+  }
   // The first piece fills a quarter to three quarters of the window.
   const int64_t lo = std::max<int64_t>(1, context_ / 4), hi = std::max<int64_t>(lo, 3 * context_ / 4);
   const int64_t before = lo + static_cast<int64_t>(uniform_below(rng, static_cast<uint64_t>(hi - lo + 1)));
@@ -156,6 +178,27 @@ WindowBatcher::RowTokens WindowBatcher::row_tokens(const WindowSpec& w) const {
   // The key in force in A at the cut, to restate B's key only where it
   // differs; until B's key is restated, A's key is the one in force.
   const int8_t code_a = key_at(a, w.cut - 1);
+  if (w.second_start >= 0) {
+    // B from a bar line inside it: its Bar, then the metre and the key in
+    // force there where A's differ, then the rest; bars count on from A's.
+    const size_t s = static_cast<size_t>(w.second_start);
+    const size_t k = static_cast<size_t>(std::find(b.cut_points.begin(), b.cut_points.end(), static_cast<int32_t>(s)) -
+                                         b.cut_points.begin());
+    if (k >= b.cut_points.size()) throw Error(ErrorCode::internal, "joined window: start is not a cut point");
+    const int32_t bar_base = b.bars[s] - 1;
+    const size_t body = static_cast<size_t>(b.cut_body[k]);
+    push(b.tokens[s], offset + 1, b.positions[s], qb, code_a);
+    if (body > s + 1) {
+      push(b.tokens[s + 1], offset + 1, b.positions[s + 1], qb, code_a);  // a metre stated here
+    } else if (b.cut_metre_token[k] >= 0) {
+      push(b.cut_metre_token[k], offset + 1, 0, qb, code_a);
+    }
+    const int8_t code_s = key_at(b, w.second_start - 1);
+    if (b.cut_key_token[k] >= 0 && code_s != code_a) push(b.cut_key_token[k], offset + 1, 0, qb, code_s);
+    for (size_t i = body; i < b.tokens.size(); ++i)
+      push(b.tokens[i], offset + b.bars[i] - bar_base, b.positions[i], qb, key_at(b, static_cast<int64_t>(i)));
+    return r;
+  }
   const int8_t code_b = key_at(b, b.first_bar);  // B's opening key
   const size_t body = static_cast<size_t>(b.first_bar_body);
   for (size_t i = static_cast<size_t>(b.first_bar); i < body; ++i)

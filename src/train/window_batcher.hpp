@@ -32,6 +32,10 @@ struct TrainingPiece {
   // Indices of the Bar tokens at which the pedal is up: where the piece can
   // be cut for a joined window without leaving a pedal hanging.
   std::vector<int32_t> cut_points;
+  // For each cut point: the index after its Bar and the TimeSig stated with
+  // it, if any; and the Key and TimeSig tokens in force before it (-1: none),
+  // to restate when a joined window's second piece comes in there.
+  std::vector<int32_t> cut_body, cut_key_token, cut_metre_token;
   int32_t first_bar = -1;       // index of the first Bar token (-1: none)
   int32_t first_bar_body = -1;  // index after that Bar and its TimeSig, if any
   int32_t opening_key = -1;     // the Key token after BOS, or -1
@@ -59,15 +63,19 @@ struct WindowSpec {
   bool null_emotion = false;  // emotion dropout (or an unlabelled piece)
   bool null_key = false;      // emotion dropout: no key input either
   // Joined windows: piece's tokens [start, cut) then `second` from its first
-  // Bar, with second's opening key restated after that Bar.
+  // Bar, with second's opening key restated after that Bar, or (second_start
+  // >= 0) from the Bar at that index inside it, with its key and metre there
+  // restated.
   bool joined = false;
   size_t second = 0;
   int64_t cut = 0;
+  int64_t second_start = -1;
 };
 
 struct WindowOptions {
   double emotion_dropout = 0.0;
   double join_probability = 0.0;
+  double join_inside = 0.0;  // TrainerConfig::join_inside
 };
 
 class WindowBatcher {

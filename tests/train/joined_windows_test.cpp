@@ -112,6 +112,66 @@ TEST(JoinedWindows, SwitchAtABarLineWithTheEmotionAndDecodeCleanly) {
   EXPECT_GT(joined, 100);
 }
 
+// join_inside: the second piece comes in at a bar line past its opening (an
+// opening is often a sparse pickup bar), its key restated, bars counting on.
+TEST(JoinedWindows, InsideTheSecondPieceAtABarLineWithItsKey) {
+  Corpus c;
+  WindowOptions options;
+  options.join_probability = 1.0;
+  options.join_inside = 1.0;
+  const int64_t context = 96;
+  WindowBatcher b(c.pieces, context, c.tok->pad_id(), 255, nullptr, options);
+  std::mt19937_64 rng(5);
+  const int32_t bar = c.tok->token_from_string("Bar");
+  int inside = 0;
+  std::set<int64_t> starts;
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<WindowSpec> specs;
+    Batch batch = b.sample(1, rng, &specs);
+    const WindowSpec& w = specs[0];
+    if (!w.joined) continue;
+    const auto& a = c.pieces[w.piece];
+    const auto& second = c.pieces[w.second];
+    ASSERT_GE(w.second_start, 0);  // every corpus piece has bar lines with the pedal up past its first
+    ++inside;
+    starts.insert(w.second_start);
+    EXPECT_GT(w.second_start, second.first_bar);
+    EXPECT_EQ(second.tokens[static_cast<size_t>(w.second_start)], bar);
+    const int64_t cut_in_row = w.cut - w.start;
+    ASSERT_GT(cut_in_row, 0);
+    ASSERT_LT(cut_in_row, context - 2);
+    // The row: A to the cut, B's Bar, B's key restated (it differs from A's in
+    // this corpus), then B from the token after that Bar.
+    EXPECT_EQ(batch.tokens[static_cast<size_t>(cut_in_row)], bar);
+    EXPECT_EQ(c.tok->key_of(static_cast<int32_t>(batch.tokens[static_cast<size_t>(cut_in_row + 1)])),
+              c.tok->key_of(second.opening_key));
+    for (int64_t t = cut_in_row + 2, i = w.second_start + 1; t < context; ++t, ++i) {
+      if (batch.tokens[static_cast<size_t>(t)] == c.tok->pad_id()) break;
+      ASSERT_LT(static_cast<size_t>(i), second.tokens.size());
+      EXPECT_EQ(batch.tokens[static_cast<size_t>(t)], second.tokens[static_cast<size_t>(i)]) << "trial " << trial;
+    }
+    // Grammatical as a whole, the emotion switching at the join, bars counting on.
+    auto g = c.tok->grammar();
+    for (int64_t i = 0; i < w.cut; ++i) ASSERT_TRUE(g->advance(a.tokens[static_cast<size_t>(i)]));
+    for (int64_t t = cut_in_row; t < context; ++t) {
+      const int32_t id = static_cast<int32_t>(batch.tokens[static_cast<size_t>(t)]);
+      if (id == c.tok->pad_id()) break;
+      EXPECT_TRUE(g->advance(id)) << "trial " << trial << " row token " << t << " " << c.tok->token_to_string(id);
+    }
+    for (int64_t t = 0; t < context; ++t) {
+      const int expected = t < cut_in_row ? static_cast<int>(a.label) : static_cast<int>(second.label);
+      EXPECT_EQ(quadrant_at(batch, t), expected) << "trial " << trial << " t " << t;
+    }
+    EXPECT_EQ(batch.bars[static_cast<size_t>(cut_in_row)], batch.bars[static_cast<size_t>(cut_in_row - 1)] + 1);
+    for (int64_t t = cut_in_row + 1; t < context && batch.tokens[static_cast<size_t>(t)] != c.tok->pad_id(); ++t) {
+      const int64_t step = batch.bars[static_cast<size_t>(t)] - batch.bars[static_cast<size_t>(t - 1)];
+      EXPECT_EQ(step, batch.tokens[static_cast<size_t>(t)] == bar ? 1 : 0) << "trial " << trial << " t " << t;
+    }
+  }
+  EXPECT_GT(inside, 100);
+  EXPECT_GT(starts.size(), 5u);  // many bar lines, not one
+}
+
 TEST(JoinedWindows, CutsOnlyWhereThePedalIsUp) {
   Corpus c;
   const int32_t bar = c.tok->token_from_string("Bar");
@@ -200,7 +260,9 @@ int64_t key_in_force(const Tokenizer& tok, const std::vector<int64_t>& row, size
   return code;
 }
 
-TEST(KeyInput, FollowsTheKeyTokensThroughTranspositionJoinsAndDropout) {
+class KeyInput : public ::testing::TestWithParam<double> {};
+
+TEST_P(KeyInput, FollowsTheKeyTokensThroughTranspositionJoinsAndDropout) {
   Corpus c;
   // A piece that modulates half way, so that a window can start in either key.
   Score s = piece(12, 60, {0, true});
@@ -211,6 +273,7 @@ TEST(KeyInput, FollowsTheKeyTokensThroughTranspositionJoinsAndDropout) {
   WindowOptions options;
   options.emotion_dropout = 0.2;
   options.join_probability = 0.5;
+  options.join_inside = GetParam();  // also into the modulating piece past its change
   const int64_t context = 48;
   WindowBatcher b(c.pieces, context, c.tok->pad_id(), 255, &transposer, options);
   std::mt19937_64 rng(11);
@@ -246,6 +309,8 @@ TEST(KeyInput, FollowsTheKeyTokensThroughTranspositionJoinsAndDropout) {
   EXPECT_EQ(m.keys.back(), key_code(MusicalKey{7, false}));
   EXPECT_EQ(m.keys[2], key_code(MusicalKey{0, true}));
 }
+
+INSTANTIATE_TEST_SUITE_P(JoinInside, KeyInput, ::testing::Values(0.0, 0.7));
 
 }  // namespace
 }  // namespace emopiano::train

@@ -59,6 +59,8 @@ TEST(TrainerConfigJson, RoundTripsEveryField) {
   c.grad_clip = 0.5;
   c.transpose_min = -3;
   c.transpose_max = 4;
+  c.join_probability = 0.5;
+  c.join_inside = 0.75;
   c.checkpoint_every = 99;
   c.eval_every = 50;
   c.seed = 42;
@@ -72,6 +74,7 @@ TEST(TrainerConfigJson, RoundTripsEveryField) {
   EXPECT_EQ(d.bf16, Bf16Mode::off);
   EXPECT_EQ(d.max_steps, 1234);
   EXPECT_EQ(d.log_path, c.log_path);
+  EXPECT_EQ(d.join_inside, 0.75);
 }
 
 TEST(TrainerConfigJson, MissingKeysKeepDefaultsAndBadInputIsRefused) {
@@ -95,6 +98,7 @@ TEST(TrainerConfigJson, MissingKeysKeepDefaultsAndBadInputIsRefused) {
   EXPECT_EQ(code(R"({"learning_rate": -1})"), ErrorCode::invalid_argument);
   EXPECT_EQ(code(R"({"transpose_min": 3, "transpose_max": 1})"), ErrorCode::invalid_argument);
   EXPECT_EQ(code(R"({"bf16": "maybe"})"), ErrorCode::invalid_argument);
+  EXPECT_EQ(code(R"({"join_inside": 1.5})"), ErrorCode::invalid_argument);
   EXPECT_EQ(code(R"({"epochs": 0, "max_steps": 0})"), ErrorCode::invalid_argument);
 }
 
