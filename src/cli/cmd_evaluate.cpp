@@ -14,6 +14,7 @@
 #include "cli/emotion_report.hpp"
 #include "cli/process_control.hpp"
 #include "cli/progress_bar.hpp"
+#include "cli/sampling_options.hpp"
 #include "emopiano/classifier.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/evaluation.hpp"
@@ -102,10 +103,7 @@ int run(int argc, char** argv) {
   args.option("bars", "B", "bars per piece", "16");
   args.option("seed", "S", "seed of the first piece", "1");
   args.option("batch", "N", "pieces decoded together", "8");
-  args.option("temperature", "T", "sampling temperature", "1.0");
-  args.option("top-p", "P", "nucleus sampling threshold", "0.95");
-  args.option("guidance", "W", "classifier-free guidance weight (default: the model's own)");
-  args.option("rhythm-guidance", "W", "guidance for when notes come (default: the smaller of the guidance and 2)");
+  add_sampling_options(args);
   args.flag("trajectories",
             "instead: pieces whose emotion changes (Q1->Q3, Q3->Q1, Q2->Q4, Q4->Q2) at\n"
             "--change-bar, their first and last --edge-bars bars judged apart");
@@ -127,13 +125,8 @@ int run(int argc, char** argv) {
   options.bars = static_cast<int>(args.get_int("bars"));
   options.batch_size = static_cast<int>(args.get_int("batch"));
   options.params.seed = static_cast<uint64_t>(args.get_int("seed"));
-  options.params.temperature = static_cast<float>(args.get_double("temperature"));
-  options.params.top_p = static_cast<float>(args.get_double("top-p"));
+  read_sampling_options(args, options.params);
   options.params.max_tokens = static_cast<int>(args.get_int("max-tokens"));
-  options.params.validate();
-  if (args.has("guidance")) options.params.guidance = static_cast<float>(args.get_double("guidance"));
-  if (args.has("rhythm-guidance"))
-    options.params.rhythm_guidance = static_cast<float>(args.get_double("rhythm-guidance"));
   options.params.validate();
   if (args.has("data")) options.reference_data = args.get("data");
   set_compute_threads(static_cast<int>(args.get_int("threads")));

@@ -14,6 +14,7 @@
 #include "cli/command.hpp"
 #include "cli/output_path.hpp"
 #include "cli/progress_bar.hpp"
+#include "cli/sampling_options.hpp"
 #include "emopiano/audio.hpp"
 #include "emopiano/capsule.hpp"
 #include "emopiano/error.hpp"
@@ -124,15 +125,7 @@ int run(int argc, char** argv) {
   args.option("hysteresis", "D", "capsule: change the dominant quadrant only when another leads by more than D", "0");
   args.option("bars", "N",
               "bars to generate (0 = until the model ends the piece; default 16, with --capsule until it ends)");
-  args.option("temperature", "T", "sampling temperature (0 = greedy)", "1.0");
-  args.option("top-p", "P", "nucleus sampling threshold (1 = off)", "0.95");
-  args.option("top-k", "K", "keep only the K most likely tokens (0 = off)", "0");
-  args.option("guidance", "W",
-              "classifier-free guidance: how strongly the emotion is heard (1 = the model alone; "
-              "default: the model's own)");
-  args.option("rhythm-guidance", "W",
-              "guidance for when notes come (bar, position, density); what is played keeps --guidance "
-              "(default: the smaller of --guidance and 2)");
+  add_sampling_options(args);
   args.option("key", "KEY", "the key, e.g. \"A minor\", \"Eb major\", \"F#m\" (default: drawn from the emotion)");
   args.option("seed", "S", "random seed (default: a fresh one, printed)");
   args.option("num", "N", "number of pieces, generated as one batch", "1");
@@ -160,21 +153,8 @@ int run(int argc, char** argv) {
   SamplingParams& params = request.params;
   const bool capsule = args.has("capsule") && args.get("capsule") != "";
   params.max_bars = args.has("bars") ? int_option(args, "bars", 0, 100000) : capsule ? 0 : 16;
-  params.temperature = static_cast<float>(args.get_double("temperature"));
-  params.top_p = static_cast<float>(args.get_double("top-p"));
-  params.top_k = int_option(args, "top-k", 0, 1 << 20);
+  read_sampling_options(args, params);
   params.max_tokens = int_option(args, "max-tokens", 1, 1 << 24);
-  if (args.has("guidance")) {
-    params.guidance = static_cast<float>(args.get_double("guidance"));
-    if (params.guidance < 0.0f)
-      throw Error(ErrorCode::invalid_argument, fmt::format("--guidance: {} must be >= 0", params.guidance));
-  }
-  if (args.has("rhythm-guidance")) {
-    params.rhythm_guidance = static_cast<float>(args.get_double("rhythm-guidance"));
-    if (params.rhythm_guidance < 0.0f)
-      throw Error(ErrorCode::invalid_argument,
-                  fmt::format("--rhythm-guidance: {} must be >= 0", params.rhythm_guidance));
-  }
   if (args.has("key") && args.get("key") != "") {
     request.key = MusicalKey::parse(args.get("key"));
     if (!request.key)

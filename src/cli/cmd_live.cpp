@@ -38,6 +38,7 @@
 #include "cli/args.hpp"
 #include "cli/capsule_piece.hpp"
 #include "cli/command.hpp"
+#include "cli/sampling_options.hpp"
 #include "emopiano/audio.hpp"
 #include "emopiano/capsule.hpp"
 #include "emopiano/error.hpp"
@@ -149,11 +150,7 @@ int run(int argc, char** argv) {
   args.option("wav", "OUT.wav", "also render the music to WAV through FluidSynth at the end");
   args.option("alsa", "DEST",
               "also play through an ALSA sequencer port, connected to DEST (\"128:0\"; \"-\" = only open the port)");
-  args.option("temperature", "T", "sampling temperature (0 = greedy)", "1.0");
-  args.option("top-p", "P", "nucleus sampling threshold (1 = off)", "0.95");
-  args.option("top-k", "K", "keep only the K most likely tokens (0 = off)", "0");
-  args.option("guidance", "W", "classifier-free guidance (default: the model's own)");
-  args.option("rhythm-guidance", "W", "guidance for when notes come (default: the smaller of the guidance and 2)");
+  add_sampling_options(args);
   args.option("key", "KEY", "the opening key (default: drawn from the emotion)");
   args.option("seed", "S", "random seed (default: a fresh one, printed)");
   args.option("primer", "IN.mid", "continue this piece");
@@ -171,12 +168,7 @@ int run(int argc, char** argv) {
 
   SessionOptions options;
   options.emotion = EmotionMix::parse(args.get("emotion"));
-  options.params.temperature = static_cast<float>(args.get_double("temperature"));
-  options.params.top_p = static_cast<float>(args.get_double("top-p"));
-  options.params.top_k = static_cast<int>(args.get_int("top-k"));
-  if (args.has("guidance")) options.params.guidance = static_cast<float>(args.get_double("guidance"));
-  if (args.has("rhythm-guidance"))
-    options.params.rhythm_guidance = static_cast<float>(args.get_double("rhythm-guidance"));
+  read_sampling_options(args, options.params);
   options.params.seed = seed_option(args);
   options.params.validate();
   options.lookahead = lookahead;

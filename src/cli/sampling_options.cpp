@@ -1,0 +1,51 @@
+#include "cli/sampling_options.hpp"
+
+#include <cmath>
+#include <string>
+
+#include <fmt/core.h>
+
+#include "emopiano/error.hpp"
+
+namespace emopiano::cli {
+
+void add_sampling_options(Args& args) {
+  args.option("temperature", "T", "sampling temperature (0 = greedy)", "1.0");
+  args.option("top-p", "P", "nucleus sampling threshold (1 = off)", "0.95");
+  args.option("top-k", "K", "keep only the K most likely tokens (0 = off)", "0");
+  args.option("guidance", "W",
+              "classifier-free guidance: how strongly the emotion is heard (1 = the model alone; "
+              "default: the model's own)");
+  args.option("rhythm-guidance", "W",
+              "guidance for when notes come (bar, position, density); what is played keeps --guidance "
+              "(default: the smaller of --guidance and 2)");
+}
+
+namespace {
+
+float float_option(const Args& args, const std::string& name, double min, double max) {
+  const double v = args.get_double(name);
+  if (!std::isfinite(v) || v < min || v > max)
+    throw Error(ErrorCode::invalid_argument, fmt::format("--{}: {} is outside {:g}..{:g}", name, v, min, max));
+  return static_cast<float>(v);
+}
+
+}  // namespace
+
+void read_sampling_options(const Args& args, SamplingParams& params) {
+  // The library's own limits (SamplingParams::validate), stated per option.
+  constexpr double kMaxTemperature = 1000.0, kMaxGuidance = 20.0;
+  params.temperature = float_option(args, "temperature", 0.0, kMaxTemperature);
+  const double top_p = args.get_double("top-p");
+  if (!(top_p > 0.0 && top_p <= 1.0))
+    throw Error(ErrorCode::invalid_argument, fmt::format("--top-p: {} is outside (0, 1]", top_p));
+  params.top_p = static_cast<float>(top_p);
+  const long long top_k = args.get_int("top-k");
+  if (top_k < 0 || top_k > (1 << 20))
+    throw Error(ErrorCode::invalid_argument, fmt::format("--top-k: {} is outside 0..{}", top_k, 1 << 20));
+  params.top_k = static_cast<int>(top_k);
+  if (args.has("guidance")) params.guidance = float_option(args, "guidance", 0.0, kMaxGuidance);
+  if (args.has("rhythm-guidance")) params.rhythm_guidance = float_option(args, "rhythm-guidance", 0.0, kMaxGuidance);
+}
+
+}  // namespace emopiano::cli
