@@ -9,12 +9,15 @@ inside [min(A, B), max(A, B)] widened by a tolerance (default 5% of |A - B|).
 Exits 1 when any mix is outside on density or velocity. Then, for every
 emotion measured, the 95% intervals of its figures (Student's t for the means,
 Wilson for the share of major keys; emotion_in_numbers.py computes both), so a
-mix just outside its ends can be told from chance.
+mix just outside its ends can be told from chance: a mean outside its ends is
+also given as Welch's t against the nearer end (|t| < 2: within the noise).
 
   python3 bench/emotion_mixes.py --emopiano build/emopiano --num 30 --bars 16
+  python3 bench/emotion_mixes.py --pairs Q3+Q4 --num 100 --threads 1   # one pair, more pieces
 """
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -36,11 +39,14 @@ def mix(a, b):
 def measure(emopiano, model, emotion, folder, args):
     os.makedirs(folder, exist_ok=True)
     cmd = [emopiano, "generate", "--emotion", emotion, "--num", str(args.num), "--bars", str(args.bars),
-           "--seed", str(args.seed), "--quiet", "-o", os.path.join(folder, "piece.mid"), "--threads", "0"]
+           "--seed", str(args.seed), "--quiet", "-o", os.path.join(folder, "piece.mid"),
+           "--threads", str(args.threads)]
     if model:
         cmd += ["--model", model]
     if args.guidance is not None:
         cmd += ["--guidance", str(args.guidance)]
+    if args.rhythm_guidance is not None:
+        cmd += ["--rhythm-guidance", str(args.rhythm_guidance)]
     subprocess.run(cmd, check=True)
     out = subprocess.run([emopiano, "metrics", folder, "--json", "--summary-only"],
                          check=True, capture_output=True, text=True).stdout
@@ -57,6 +63,16 @@ def figure(summary, key):
     return summary["mean"][key]
 
 
+def welch_t(x, y, key):
+    """Welch's t of x's mean of `key` against y's (population stddevs, as metrics prints them)."""
+    nx, ny = x["pieces"], y["pieces"]
+    sx, sy = x.get("stddev", {}).get(key), y.get("stddev", {}).get(key)
+    if sx is None or sy is None or nx < 2 or ny < 2:
+        return None
+    se = math.sqrt(sx * sx / (nx - 1) + sy * sy / (ny - 1))
+    return (x["mean"][key] - y["mean"][key]) / se if se > 0 else None
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -66,8 +82,16 @@ def main():
     ap.add_argument("--bars", type=int, default=16)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--guidance", type=float, help="guidance weight (default: the model's)")
+    ap.add_argument("--rhythm-guidance", type=float, help="rhythm guidance weight (default: the model's)")
     ap.add_argument("--tolerance", type=float, default=0.05)
+    ap.add_argument("--pairs", help="only these pairs, e.g. Q3+Q4,Q1+Q3 (default: all six)")
+    ap.add_argument("--threads", type=int, default=0, help="compute threads per generate, 0 = all cores")
     args = ap.parse_args()
+    pairs = PAIRS
+    if args.pairs:
+        pairs = [tuple(p.split("+")) for p in args.pairs.split(",")]
+        if any(len(p) != 2 or p[0] == p[1] or not all(q in ("Q1", "Q2", "Q3", "Q4") for q in p) for p in pairs):
+            ap.error(f"--pairs: expected pairs like Q3+Q4, got {args.pairs}")
 
     outside = 0
     with tempfile.TemporaryDirectory(prefix="emopiano-mixes-") as tmp:
@@ -79,7 +103,8 @@ def main():
         print(f"{args.num} pieces per emotion, {args.bars} bars, seeds {args.seed}..{args.seed + args.num - 1}\n")
         print("| pair | " + " | ".join(f"{name}: A / mix / B" for _, name, _ in FIGURES) + " | between |")
         print("|---|" + "---|" * (len(FIGURES) + 1))
-        for a, b in PAIRS:
+        notes = []
+        for a, b in pairs:
             sa, sm, sb = get(a), get(mix(a, b)), get(b)
             cells, flags = [], []
             for key, _, digits in FIGURES:
@@ -90,8 +115,15 @@ def main():
                 cells.append(f"{va:.{digits}f} / **{vm:.{digits}f}** / {vb:.{digits}f}")
                 if not inside and key != "major_share":
                     outside += 1
+                    nearer = sa if abs(vm - va) < abs(vm - vb) else sb
+                    t = welch_t(sm, nearer, key)
+                    if t is not None:
+                        notes.append(f"{a}+{b} {key}: the mix is outside its ends; Welch's t against the "
+                                     f"nearer end {t:+.2f} ({'within' if abs(t) < 2 else 'beyond'} the noise)")
             verdict = ", ".join(name for (k, name, _), ok in zip(FIGURES, flags) if ok) or "none"
             print(f"| {a}+{b} | " + " | ".join(cells) + f" | {verdict} |")
+        for line in notes:
+            print(f"\n{line}")
         print("\n95% intervals of each emotion's figures (mean ± half-width, Student's t; major keys: Wilson):\n")
         print("| emotion | pieces | " + " | ".join(name for _, name, _ in FIGURES) + " |")
         print("|---|---|" + "---|" * len(FIGURES))
