@@ -105,7 +105,9 @@ struct TrajectoryEvaluationOptions {
   int change_bar = 8;  // the first bar (0-based) of the second emotion
   int edge_bars = 6;   // bars judged at each end: [0, edge) and [bars - edge, bars)
   int batch_size = 8;
-  SamplingParams params;      // seed, temperature, guidance; max_bars is set from `bars`
+  // seed, temperature, guidance; max_bars is set from `bars`. A pair's pieces
+  // depend on the seed and the pair, not on which other pairs are run.
+  SamplingParams params;
   ProgressCallback progress;  // stage "trajectories"
   CancelToken cancel;
   // Called with each whole piece (from, to, its index within the pair), e.g. to keep it for listening.

@@ -3,8 +3,13 @@
 // classifier, prints the confusion matrix (rows requested, columns
 // predicted), the 4Q / arousal / valence accuracy, and the pieces' metrics
 // beside those of the real clips. Ctrl-C cancels.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -27,6 +32,25 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// "Q2-Q4,Q1-Q3" (or moods: "tense-calm") -> the pairs, in that order.
+std::vector<std::pair<Quadrant, Quadrant>> parse_pairs(const std::string& text) {
+  std::vector<std::pair<Quadrant, Quadrant>> pairs;
+  size_t at = 0;
+  while (at <= text.size()) {
+    const size_t comma = std::min(text.find(',', at), text.size());
+    const std::string item = text.substr(at, comma - at);
+    const size_t dash = item.find('-');
+    const auto from = dash == std::string::npos ? std::nullopt : parse_quadrant(item.substr(0, dash));
+    const auto to = dash == std::string::npos ? std::nullopt : parse_quadrant(item.substr(dash + 1));
+    if (!from || !to)
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("--pairs: '{}' is not a pair of quadrants like Q2-Q4 or tense-calm", item));
+    pairs.emplace_back(*from, *to);
+    at = comma + 1;
+  }
+  return pairs;
+}
+
 // --trajectories: the pieces' opening and closing bars, per pair of quadrants.
 int run_trajectories(const Args& args, const Model& model, const EmotionClassifier& classifier,
                      const SamplingParams& params) {
@@ -37,6 +61,7 @@ int run_trajectories(const Args& args, const Model& model, const EmotionClassifi
   options.edge_bars = static_cast<int>(args.get_int("edge-bars"));
   options.batch_size = static_cast<int>(args.get_int("batch"));
   options.params = params;
+  if (args.has("pairs")) options.pairs = parse_pairs(args.get("pairs"));
   const fs::path save = args.get("save");
   if (!save.empty()) fs::create_directories(save);
   options.on_piece = [&save](Quadrant from, Quadrant to, int index, const GenerationResult& piece) {
@@ -108,6 +133,7 @@ int run(int argc, char** argv) {
             "instead: pieces whose emotion changes (Q1->Q3, Q3->Q1, Q2->Q4, Q4->Q2) at\n"
             "--change-bar, their first and last --edge-bars bars judged apart");
   args.option("seeds", "N", "with --trajectories: pieces per pair", "20");
+  args.option("pairs", "A-B,..", "with --trajectories: the changes to judge (default Q1-Q3,Q3-Q1,Q2-Q4,Q4-Q2)");
   args.option("change-bar", "B", "with --trajectories: first bar (0-based) of the second emotion", "8");
   args.option("edge-bars", "B", "with --trajectories: bars judged at each end", "6");
   args.option("max-tokens", "N", "token budget per piece", std::to_string(SamplingParams{}.max_tokens));

@@ -96,6 +96,19 @@ nlohmann::json segment_json(const SegmentSummary& s) {
 
 }  // namespace
 
+namespace {
+
+// The pair's place in the default list (the seeds of every earlier release),
+// any other pair after them: a pair draws the same pieces run alone or with others.
+int pair_seed_index(Quadrant from, Quadrant to) {
+  const TrajectoryEvaluationOptions defaults;
+  for (size_t i = 0; i < defaults.pairs.size(); ++i)
+    if (defaults.pairs[i] == std::make_pair(from, to)) return static_cast<int>(i);
+  return 4 + 4 * static_cast<int>(from) + static_cast<int>(to);
+}
+
+}  // namespace
+
 TrajectoryEvaluation evaluate_trajectories(const Model& model, const EmotionClassifier& classifier,
                                            const TrajectoryEvaluationOptions& options) {
   if (options.seeds < 1 || options.batch_size < 1 || options.bars < 2 || options.change_bar < 1 ||
@@ -104,6 +117,11 @@ TrajectoryEvaluation evaluate_trajectories(const Model& model, const EmotionClas
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("evaluate_trajectories: {} bars with the change at bar {} cannot hold {} bars at each end",
                             options.bars, options.change_bar, options.edge_bars));
+  if (options.pairs.empty()) throw Error(ErrorCode::invalid_argument, "evaluate_trajectories: no pair of quadrants");
+  for (const auto& [from, to] : options.pairs)
+    if (from == to)
+      throw Error(ErrorCode::invalid_argument, fmt::format("evaluate_trajectories: {} to {} is no change of emotion",
+                                                           quadrant_name(from), quadrant_name(to)));
   const auto started = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
   Sampler sampler(model);
@@ -124,7 +142,8 @@ TrajectoryEvaluation evaluate_trajectories(const Model& model, const EmotionClas
       request.params = options.params;
       request.params.max_bars = options.bars;
       request.params.stop_at_eos = false;  // every piece runs its full length
-      request.params.seed = options.params.seed + static_cast<uint64_t>(pair) * 1000003u + static_cast<uint64_t>(start);
+      request.params.seed = options.params.seed + static_cast<uint64_t>(pair_seed_index(from, to)) * 1000003u +
+                            static_cast<uint64_t>(start);
       request.cancel = options.cancel;
       int index = start;
       for (const GenerationResult& piece : sampler.generate_batch(request, count)) {

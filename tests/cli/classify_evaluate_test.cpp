@@ -24,6 +24,13 @@ namespace fs = std::filesystem;
 
 using Outcome = test::ProgramRun;
 
+std::string evaluate_file_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
 fs::path tiny_classifier(const fs::path& dir) {
   ClassifierConfig c;
   c.n_layers = 1;
@@ -212,6 +219,39 @@ TEST(CliEvaluate, TrajectoriesJudgeTheOpeningAndClosingBarsApart) {
     ++rows;
   }
   EXPECT_EQ(rows, 8) << text.out;
+  // --pairs: one change alone draws the same pieces as in the full run.
+  Outcome one = test::run_emopiano({"evaluate",     "--trajectories",
+                                    "--model",      (dir / "model.pt").string(),
+                                    "--classifier", classifier.string(),
+                                    "--seeds",      "3",
+                                    "--bars",       "4",
+                                    "--change-bar", "2",
+                                    "--edge-bars",  "2",
+                                    "--max-tokens", "400",
+                                    "--guidance",   "2",
+                                    "--threads",    "1",
+                                    "--pairs",      "tense-calm",
+                                    "--save",       (dir / "one").string(),
+                                    "--json"});
+  ASSERT_EQ(one.code, 0) << one.err;
+  auto jo = nlohmann::json::parse(one.out);
+  ASSERT_EQ(jo["pairs"].size(), 1u);
+  EXPECT_EQ(jo["pairs"][0]["from"], "Q2");
+  EXPECT_EQ(jo["pairs"][0]["to"], "Q4");
+  EXPECT_EQ(jo["pairs"][0], j["pairs"][2]);
+  for (int i = 0; i < 3; ++i) {
+    const auto name = fmt::format("Q2-Q4_{:03d}.mid", i);
+    EXPECT_EQ(evaluate_file_bytes(dir / "one" / name), evaluate_file_bytes(dir / "pieces" / name)) << name;
+  }
+  EXPECT_FALSE(fs::exists(dir / "one" / "Q1-Q3_000.mid"));
+  for (const char* pairs : {"Q2-Q2", "Q2", "Q2-Q5", ""}) {
+    Outcome refused = test::run_emopiano({"evaluate", "--trajectories", "--model", (dir / "model.pt").string(),
+                                          "--classifier", classifier.string(), "--bars", "4", "--change-bar", "2",
+                                          "--edge-bars", "2", "--pairs", pairs});
+    EXPECT_EQ(refused.code, 1) << pairs;
+    EXPECT_NE(refused.err.find(std::string(pairs) == "Q2-Q2" ? "no change of emotion" : "--pairs"), std::string::npos)
+        << refused.err;
+  }
   Outcome bad =
       test::run_emopiano({"evaluate", "--trajectories", "--model", (dir / "model.pt").string(), "--classifier",
                           classifier.string(), "--bars", "4", "--change-bar", "2", "--edge-bars", "3"});
