@@ -33,7 +33,8 @@ float float_option(const Args& args, const std::string& name, double min, double
 }  // namespace
 
 void read_sampling_options(const Args& args, SamplingParams& params) {
-  // The library's own limits (SamplingParams::validate), stated per option.
+  // Guidance: the library's limit (SamplingParams::validate). Temperature:
+  // the library takes any finite value >= 0; 1000 is far past a useful one.
   constexpr double kMaxTemperature = 1000.0, kMaxGuidance = 20.0;
   params.temperature = float_option(args, "temperature", 0.0, kMaxTemperature);
   const double top_p = args.get_double("top-p");
