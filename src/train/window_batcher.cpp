@@ -178,34 +178,29 @@ WindowBatcher::RowTokens WindowBatcher::row_tokens(const WindowSpec& w) const {
   // The key in force in A at the cut, to restate B's key only where it
   // differs; until B's key is restated, A's key is the one in force.
   const int8_t code_a = key_at(a, w.cut - 1);
+  // Where B comes in: at its first Bar, with the opening key, or at a bar
+  // line inside it (join_inside), with the key and metre in force there.
+  size_t start = static_cast<size_t>(b.first_bar), body = static_cast<size_t>(b.first_bar_body);
+  int32_t key_token = b.opening_key, metre_token = -1;
   if (w.second_start >= 0) {
-    // B from a bar line inside it: its Bar, then the metre and the key in
-    // force there where A's differ, then the rest; bars count on from A's.
-    const size_t s = static_cast<size_t>(w.second_start);
-    const size_t k = static_cast<size_t>(std::find(b.cut_points.begin(), b.cut_points.end(), static_cast<int32_t>(s)) -
-                                         b.cut_points.begin());
-    if (k >= b.cut_points.size()) throw Error(ErrorCode::internal, "joined window: start is not a cut point");
-    const int32_t bar_base = b.bars[s] - 1;
-    const size_t body = static_cast<size_t>(b.cut_body[k]);
-    push(b.tokens[s], offset + 1, b.positions[s], qb, code_a);
-    if (body > s + 1) {
-      push(b.tokens[s + 1], offset + 1, b.positions[s + 1], qb, code_a);  // a metre stated here
-    } else if (b.cut_metre_token[k] >= 0) {
-      push(b.cut_metre_token[k], offset + 1, 0, qb, code_a);
-    }
-    const int8_t code_s = key_at(b, w.second_start - 1);
-    if (b.cut_key_token[k] >= 0 && code_s != code_a) push(b.cut_key_token[k], offset + 1, 0, qb, code_s);
-    for (size_t i = body; i < b.tokens.size(); ++i)
-      push(b.tokens[i], offset + b.bars[i] - bar_base, b.positions[i], qb, key_at(b, static_cast<int64_t>(i)));
-    return r;
+    const auto it = std::lower_bound(b.cut_points.begin(), b.cut_points.end(), static_cast<int32_t>(w.second_start));
+    if (it == b.cut_points.end() || *it != w.second_start)
+      throw Error(ErrorCode::internal, "joined window: start is not a cut point");
+    const size_t k = static_cast<size_t>(it - b.cut_points.begin());
+    start = static_cast<size_t>(w.second_start);
+    body = static_cast<size_t>(b.cut_body[k]);
+    key_token = b.cut_key_token[k];
+    metre_token = b.cut_metre_token[k];
   }
-  const int8_t code_b = key_at(b, b.first_bar);  // B's opening key
-  const size_t body = static_cast<size_t>(b.first_bar_body);
-  for (size_t i = static_cast<size_t>(b.first_bar); i < body; ++i)
-    push(b.tokens[i], offset + b.bars[i], b.positions[i], qb, code_a);
-  if (b.opening_key >= 0 && code_b != code_a) push(b.opening_key, offset + 1, 0, qb, code_b);
+  // B's Bar and the metre stated with it (or the metre in force, restated),
+  // then its key where it differs from A's, then the rest; bars count on from A's.
+  const int32_t bar_base = b.bars[start] - 1;
+  for (size_t i = start; i < body; ++i) push(b.tokens[i], offset + b.bars[i] - bar_base, b.positions[i], qb, code_a);
+  if (body == start + 1 && metre_token >= 0) push(metre_token, offset + 1, 0, qb, code_a);
+  const int8_t code_b = key_at(b, static_cast<int64_t>(start) - 1);
+  if (key_token >= 0 && code_b != code_a) push(key_token, offset + 1, 0, qb, code_b);
   for (size_t i = body; i < b.tokens.size(); ++i)
-    push(b.tokens[i], offset + b.bars[i], b.positions[i], qb, key_at(b, static_cast<int64_t>(i)));
+    push(b.tokens[i], offset + b.bars[i] - bar_base, b.positions[i], qb, key_at(b, static_cast<int64_t>(i)));
   return r;
 }
 
