@@ -5,6 +5,7 @@
 // data-parallel run (docs/distributed.md).
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -190,6 +191,9 @@ int run(int argc, char** argv) {
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
   if (args.has("nproc")) return launch_local_ranks(args, argc, argv);
   const DistributedConfig dist = distributed_config(args);
+  // A rank whose peer dies may still write to their socket: without this the
+  // write kills it with SIGPIPE before it can report which rank stopped.
+  if (dist.enabled()) std::signal(SIGPIPE, SIG_IGN);
   // Rank 0 speaks for the run; the other ranks print only their errors.
   const bool lead = dist.rank == 0;
   for (const char* required : {"data", "out"}) {
