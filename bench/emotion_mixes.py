@@ -47,6 +47,8 @@ def measure(emopiano, model, emotion, folder, args):
         cmd += ["--guidance", str(args.guidance)]
     if args.rhythm_guidance is not None:
         cmd += ["--rhythm-guidance", str(args.rhythm_guidance)]
+    if args.valence_guidance is not None:
+        cmd += ["--valence-guidance", str(args.valence_guidance)]
     subprocess.run(cmd, check=True)
     out = subprocess.run([emopiano, "metrics", folder, "--json", "--summary-only"],
                          check=True, capture_output=True, text=True).stdout
@@ -83,6 +85,7 @@ def main():
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--guidance", type=float, help="guidance weight (default: the model's)")
     ap.add_argument("--rhythm-guidance", type=float, help="rhythm guidance weight (default: the model's)")
+    ap.add_argument("--valence-guidance", type=float, help="valence guidance weight (default: the model's)")
     ap.add_argument("--tolerance", type=float, default=0.05)
     ap.add_argument("--pairs", help="only these pairs, e.g. Q3+Q4,Q1+Q3 (default: all six)")
     ap.add_argument("--threads", type=int, default=0, help="compute threads per generate, 0 = all cores")

@@ -69,26 +69,34 @@ BENCHMARK(BM_Generate16Bars)
     ->MinTime(2.0);
 
 // The same 500 tokens with classifier-free guidance at weight `guidance`/10
-// (1 = one row, no guidance): every step runs a null-emotion row beside each
-// piece in the same batched call, so the weights are read once for both. At
-// 2 the rhythm weight (default min(w, 2)) equals it: plain guidance; at 3 (the
-// default) the rhythm is guided apart, one more pass over the vocabulary.
+// (1 = no null row) and valence guidance at `valence`/10 (0 = no mirrored
+// row): every step runs the null-emotion and the mirrored-valence rows beside
+// each piece in the same batched call, so the weights are read once for all.
+// At guidance 2 the rhythm weight (default min(w, 2)) equals it: plain
+// guidance; at 3 (the default) the rhythm is guided apart, one more pass over
+// the vocabulary. Guidance 3 with valence 3 is the default for a piece whose
+// valence changes.
 void BM_Generate500TokensGuided(benchmark::State& state) {
   GenerationRequest r = sixteen_bars();
   r.params.max_bars = 0;
   r.params.max_tokens = 500;
   r.params.stop_at_eos = false;
   r.params.guidance = static_cast<float>(state.range(2)) / 10.0f;
+  r.params.valence_guidance = static_cast<float>(state.range(3)) / 10.0f;
+  // Valence guidance runs its row only where the valence changes: happy
+  // turning sad from the second bar.
+  if (state.range(3) > 0) r.emotion = EmotionTrajectory::parse("Q1@0,Q3@1");
   generate(state, r);
 }
 BENCHMARK(BM_Generate500TokensGuided)
-    ->ArgNames({"batch", "threads", "guidance_x10"})
-    ->Args({1, 1, 10})
-    ->Args({1, 1, 20})
-    ->Args({1, 1, 30})
-    ->Args({8, 1, 10})
-    ->Args({8, 1, 20})
-    ->Args({8, 1, 30})
+    ->ArgNames({"batch", "threads", "guidance_x10", "valence_x10"})
+    ->Args({1, 1, 10, 0})
+    ->Args({1, 1, 20, 0})
+    ->Args({1, 1, 30, 0})
+    ->Args({1, 1, 30, 30})
+    ->Args({8, 1, 10, 0})
+    ->Args({8, 1, 30, 0})
+    ->Args({8, 1, 30, 30})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MinTime(2.0);

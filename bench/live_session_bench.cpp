@@ -13,7 +13,7 @@
 // same bars; the program checks that (tokens and notes per bar) and prints
 // the latency tables and the resident memory at each stage.
 //
-//   bench_live [--bars N] [--model FILE] [--threads T] [--seed S] [--guidance W]
+//   bench_live [--bars N] [--model FILE] [--threads T] [--seed S] [--guidance W] [--valence-guidance V]
 //              [--speed X] [--change-every K] [--change-at F] [--run raw|ahead|both]
 #include <algorithm>
 #include <chrono>
@@ -70,6 +70,7 @@ struct Settings {
   int bars = 1000, threads = 1, change_every = 16;
   uint64_t seed = 1;
   float guidance = -1.0f;
+  float valence_guidance = -1.0f;
   double speed = 4.0, change_at = 0.5;
   std::string model_path, run = "both";
 };
@@ -103,6 +104,7 @@ emopiano::SessionOptions session_options(const Settings& s, bool lookahead) {
   o.emotion = emopiano::EmotionMix::parse("calm");
   o.params.seed = s.seed;
   o.params.guidance = s.guidance;
+  o.params.valence_guidance = s.valence_guidance;
   o.lookahead = lookahead;
   return o;
 }
@@ -173,7 +175,8 @@ void print_memory(const Run& r, double before) {
 int usage() {
   std::fprintf(stderr,
                "usage: bench_live [--bars N] [--model FILE] [--threads T] [--seed S] [--guidance W]\n"
-               "                  [--speed X] [--change-every K] [--change-at F] [--run raw|ahead|both]\n");
+               "                  [--valence-guidance V] [--speed X] [--change-every K] [--change-at F] [--run "
+               "raw|ahead|both]\n");
   return 2;
 }
 
@@ -195,6 +198,8 @@ int main(int argc, char** argv) {
       s.model_path = v;
     else if (a == "--guidance")
       s.guidance = std::strtof(v.c_str(), nullptr);
+    else if (a == "--valence-guidance")
+      s.valence_guidance = std::strtof(v.c_str(), nullptr);
     else if (a == "--speed")
       s.speed = std::strtod(v.c_str(), nullptr);
     else if (a == "--change-every")
@@ -216,8 +221,10 @@ int main(int argc, char** argv) {
   const double rss_model = resident_mib();
 
   std::printf("live session: %s\n", cpu_name().c_str());
-  std::printf("%d bars, batch 1, %d compute thread(s), guidance %s, emotion changed every %d bars\n", s.bars, s.threads,
-              s.guidance < 0 ? "model default" : fmt::format("{:g}", s.guidance).c_str(), s.change_every);
+  std::printf(
+      "%d bars, batch 1, %d compute thread(s), guidance %s, valence guidance %s, emotion changed every %d bars\n",
+      s.bars, s.threads, s.guidance < 0 ? "model default" : fmt::format("{:g}", s.guidance).c_str(),
+      s.valence_guidance < 0 ? "model default" : fmt::format("{:g}", s.valence_guidance).c_str(), s.change_every);
   std::printf("resident memory: %.1f MiB at the start, %.1f MiB with the model loaded\n\n", rss_start, rss_model);
 
   Run raw, ahead;

@@ -439,6 +439,16 @@ typedef struct emopiano_generate_params {
    * guidance = plain guidance on every token. */
   float rhythm_guidance;
   int32_t reserved_rhythm; /* 0 */
+  /* Appended after rhythm_guidance (older callers get the default). Valence
+   * guidance: one more row runs with the emotion's valence mirrored (happy
+   * <-> tense, sad <-> calm, the arousal kept), and the pitch and chord
+   * logits move away from it, cond + v * (cond - mirrored), before guidance,
+   * so valence is heard after a change of emotion too. It engages from the
+   * first bar whose valence is half the axis or more from the opening's;
+   * an emotion that keeps its valence runs no third row. 0 = off; < 0 = the
+   * model's default (-1): 3 for models trained with a null emotion. */
+  float valence_guidance;
+  int32_t reserved_valence; /* 0 */
 } emopiano_generate_params;
 
 EMOPIANO_API int emopiano_generate_params_init(emopiano_generate_params *params,
@@ -540,6 +550,11 @@ typedef struct emopiano_session_params {
   /* Appended after lookahead: as in emopiano_generate_params (default -1). */
   float rhythm_guidance;
   int32_t reserved2; /* 0 */
+  /* Appended after rhythm_guidance: as in emopiano_generate_params, except
+   * that the default (-1) is off in a session: the mirrored row runs from the
+   * first bar and costs 1.6x per token (docs/live.md). */
+  float valence_guidance;
+  int32_t reserved3; /* 0 */
 } emopiano_session_params;
 
 /* One bar, filled by emopiano_session_next_bar. Times are absolute from the

@@ -37,6 +37,7 @@ emopiano_generate_params default_generate_params() {
   p.constrain_grammar = defaults.constrain_grammar ? 1 : 0;
   p.guidance = defaults.guidance;
   p.rhythm_guidance = defaults.rhythm_guidance;
+  p.valence_guidance = defaults.valence_guidance;
   return p;
 }
 
@@ -68,6 +69,7 @@ GenerationRequest to_request(const emopiano_generate_params* params) {
   r.params.constrain_grammar = flag(p.constrain_grammar, "constrain_grammar");
   r.params.guidance = p.guidance;
   r.params.rhythm_guidance = p.rhythm_guidance;
+  r.params.valence_guidance = p.valence_guidance;
   if (p.key) {
     r.key = MusicalKey::parse(p.key);
     if (!r.key)

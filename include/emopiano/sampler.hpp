@@ -67,6 +67,18 @@ struct SamplingParams {
   // measurement (docs/evaluation.md: the mode follows a change of emotion
   // better); equal to guidance: plain guidance on every token.
   float rhythm_guidance = -1.0f;
+  // Valence guidance v: one more row runs with the emotion's valence mirrored
+  // (happy <-> tense, sad <-> calm, the arousal kept), and the pitch and chord
+  // logits move away from it, cond + v * (cond - mirrored), before guidance.
+  // Guidance alone contrasts with the null emotion, which hears the same
+  // music: after a change of emotion it pushes away from the old music more
+  // than towards the new valence. It engages from the first bar whose
+  // valence is half the axis or more from the opening's, and stays on; an
+  // emotion that keeps its valence runs no third row and is written exactly
+  // as with 0. 0 = off. Negative: the model's default (3 for models trained
+  // with a null emotion, chosen by measurement, docs/evaluation.md; 0 for
+  // others).
+  float valence_guidance = -1.0f;
 
   void validate() const;  // throws Error(invalid_argument)
 };
@@ -119,6 +131,7 @@ struct GenerationResult {
   std::optional<MusicalKey> key;  // the opening key (models with Key tokens)
   float guidance = 1.0f;          // the guidance weight used
   float rhythm_guidance = 1.0f;   // the rhythm's guidance weight used
+  float valence_guidance = 0.0f;  // the valence guidance weight used (0: off)
   double seconds = 0.0;           // wall time of the generation call
 };
 

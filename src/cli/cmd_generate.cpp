@@ -191,10 +191,13 @@ int run(int argc, char** argv) {
 
   if (!quiet) {
     fmt::print(stderr, "model {} ({:.1f}M parameters)\n", model_path.string(), model.parameter_count() / 1e6);
-    fmt::print(stderr, "emotion {}, seed {}, guidance {}, rhythm guidance {}{}\n", describe_emotion(request.emotion),
-               params.seed, params.guidance < 0 ? std::string("model default") : fmt::format("{:g}", params.guidance),
-               params.rhythm_guidance < 0 ? std::string("default") : fmt::format("{:g}", params.rhythm_guidance),
-               request.primer ? fmt::format(", continuing {}", args.get("primer")) : "");
+    fmt::print(
+        stderr, "emotion {}, seed {}, guidance {}, rhythm guidance {}, valence guidance {}{}\n",
+        describe_emotion(request.emotion), params.seed,
+        params.guidance < 0 ? std::string("model default") : fmt::format("{:g}", params.guidance),
+        params.rhythm_guidance < 0 ? std::string("default") : fmt::format("{:g}", params.rhythm_guidance),
+        params.valence_guidance < 0 ? std::string("model default") : fmt::format("{:g}", params.valence_guidance),
+        request.primer ? fmt::format(", continuing {}", args.get("primer")) : "");
   }
   ProgressBar bar(stderr);
   if (!quiet) request.on_progress = bar.callback();

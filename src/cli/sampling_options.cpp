@@ -19,6 +19,9 @@ void add_sampling_options(Args& args) {
   args.option("rhythm-guidance", "W",
               "guidance for when notes come (bar, position, density); what is played keeps --guidance "
               "(default: the smaller of --guidance and 2)");
+  args.option("valence-guidance", "V",
+              "push pitch and harmony away from the emotion with its valence mirrored (happy/tense, sad/calm), "
+              "once a piece's valence has changed, so it is heard (0 = off; default: the model's own, off in live)");
 }
 
 namespace {
@@ -47,6 +50,7 @@ void read_sampling_options(const Args& args, SamplingParams& params) {
   params.top_k = static_cast<int>(top_k);
   if (args.has("guidance")) params.guidance = float_option(args, "guidance", 0.0, kMaxGuidance);
   if (args.has("rhythm-guidance")) params.rhythm_guidance = float_option(args, "rhythm-guidance", 0.0, kMaxGuidance);
+  if (args.has("valence-guidance")) params.valence_guidance = float_option(args, "valence-guidance", 0.0, kMaxGuidance);
 }
 
 }  // namespace emopiano::cli

@@ -61,8 +61,8 @@ void check_generation_memory(const ModelConfig& config, int64_t count, int rows_
               fmt::format("{} pieces at once need about {:.1f} GiB (K/V caches of {} layers x {} tokens x {} wide{}), "
                           "more than the {:.1f} GiB of memory here: generate at most {} at once",
                           count, gib(needed), config.n_layers, config.context_length, config.d_model,
-                          rows_per_piece > 1 ? ", a second row per piece for guidance" : "", gib(usable),
-                          std::max<int64_t>(1, fits)));
+                          rows_per_piece > 1 ? fmt::format(", {} rows per piece for guidance", rows_per_piece) : "",
+                          gib(usable), std::max<int64_t>(1, fits)));
 }
 
 }  // namespace emopiano::sample

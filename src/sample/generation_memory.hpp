@@ -22,7 +22,7 @@ int64_t usable_memory_bytes();
 
 // Throws Error(out_of_memory) naming the estimate, the memory there is and
 // the largest count that fits, when `count` pieces cannot fit. With guidance
-// every piece runs as two rows (rows_per_piece = 2).
+// every piece runs as two or three rows (rows_per_piece).
 void check_generation_memory(const ModelConfig& config, int64_t count, int rows_per_piece = 1);
 
 }  // namespace emopiano::sample

@@ -30,6 +30,7 @@
 #include "sample/next_token.hpp"
 #include "sample/session_impl.hpp"
 #include "sample/token_choice.hpp"
+#include "sample/valence_guidance.hpp"
 #include "tokenizer/remi_grammar.hpp"
 
 namespace emopiano {
@@ -41,6 +42,7 @@ GenerationSession::Impl::Cursor GenerationSession::Impl::Cursor::copy() const {
   c.random = random;
   c.key = key;
   c.key_valence = key_valence;
+  c.valence_changed = valence_changed;
   c.forced = forced;
   c.bar_offset = bar_offset;
   c.sequence_length = sequence_length;
@@ -57,9 +59,12 @@ GenerationSession::Impl::Impl(const Model& m, const SessionOptions& o)
   context_ = model.config().context_length;
   if (bar_token_ < 0) throw Error(ErrorCode::unsupported, "session: the model's tokens have no bars");
   const std::string metadata = model.metadata_json();
-  const float guidance = sample::resolve_guidance(options.params.guidance, metadata);
-  guided_ = guidance != 1.0f;
-  guidance_.emplace(tokenizer_, guidance, sample::resolve_rhythm_guidance(options.params.rhythm_guidance, guidance));
+  // Valence guidance is the caller's to ask for here: its third row runs from
+  // the first bar, as the emotion may change at any bar, and costs a session
+  // 1.6x per token (docs/live.md), more than the lookahead hides.
+  SamplingParams params = options.params;
+  if (params.valence_guidance < 0.0f) params.valence_guidance = 0.0f;
+  guidance_.emplace(tokenizer_, params, metadata);
   const bool keys_enabled = tokenizer_.key_id(MusicalKey{}).has_value();
   if (keys_enabled)
     for (int k = 0; k < kNumKeys; ++k) key_tokens_.push_back(*tokenizer_.key_id(key_from_index(k)));
@@ -159,7 +164,7 @@ void GenerationSession::Impl::slide_at_bar_line() {
   const int64_t room = context_ - static_cast<int64_t>(cursor.inputs.size());
   if (room >= std::max<int64_t>(1, context_ / 4)) return;
   slide();
-  sample::next_logits(net_, {&cursor.inputs}, 0, cursor.inputs.size(), guided_, cache);
+  sample::next_logits(net_, {&cursor.inputs}, 0, cursor.inputs.size(), guidance_->conditions(), cache);
 }
 
 // The next token: the network runs over what it has not seen yet (sliding
@@ -167,15 +172,15 @@ void GenerationSession::Impl::slide_at_bar_line() {
 int32_t GenerationSession::Impl::next_token(int64_t tokens_in_bar) {
   Cursor& c = cursor;
   if (static_cast<int64_t>(c.inputs.size()) > context_) slide();
-  auto logits =
-      sample::next_logits(net_, {&c.inputs}, static_cast<size_t>(cache.length), c.inputs.size(), guided_, cache);
+  auto logits = sample::next_logits(net_, {&c.inputs}, static_cast<size_t>(cache.length), c.inputs.size(),
+                                    guidance_->conditions(), cache);
   if (!c.forced.empty()) {
     const int32_t token = c.forced.front();
     c.forced.erase(c.forced.begin());
     return token;
   }
   std::memcpy(row_.data(), logits[0].data_ptr<float>(), sizeof(float) * static_cast<size_t>(vocab_));
-  if (guided_) guidance_->apply(row_.data(), logits[1].data_ptr<float>());
+  guidance_->apply(row_.data(), logits, 1, 0, c.valence_changed);
   sample::allowed_next(*c.grammar, tokenizer_, options.params.constrain_grammar, key_tokens_, mask_.data());
   mask_[static_cast<size_t>(eos_)] = 0;  // a session never ends by itself
   // A bar never takes more than half the context, so a slide in its middle
@@ -204,6 +209,7 @@ SessionBar GenerationSession::Impl::write_bar(const EmotionMix& mix) {
   bar.bpm = remi().bpm();
   bar.tempos.push_back(TempoChange{bar.start_tick, bar.start_seconds, bar.bpm});
   bar.pedal.clear();
+  c.valence_changed = c.valence_changed || sample::valence_changed(options.emotion.valence(), mix.valence());
   if (c.key) {
     // Where the valence has changed sign since the key was set, the bar
     // opens in the parallel key (as a trajectory's bars do).

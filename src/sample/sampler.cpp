@@ -27,9 +27,11 @@
 #include "sample/key_choice.hpp"
 #include "sample/next_token.hpp"
 #include "sample/random.hpp"
+#include "sample/row_guidance.hpp"
 #include "sample/sampler_impl.hpp"
 #include "sample/token_choice.hpp"
 #include "sample/token_inputs.hpp"
+#include "sample/valence_guidance.hpp"
 
 namespace emopiano {
 
@@ -51,9 +53,11 @@ struct Piece {
   int32_t bar_limit = INT32_MAX;
   std::optional<MusicalKey> key;  // the key in force (models with Key tokens)
   std::optional<MusicalKey> opening_key;
-  float key_valence = 0.0f;     // the emotion's valence where `key` was set
-  std::vector<int32_t> forced;  // tokens the next steps take instead of sampling
-  bool has_note = false;        // a note completed (primer included)
+  float key_valence = 0.0f;      // the emotion's valence where `key` was set
+  float opening_valence = 0.0f;  // the emotion's valence after the prompt
+  bool valence_changed = false;  // it has moved kValenceChange since: valence guidance engages
+  std::vector<int32_t> forced;   // tokens the next steps take instead of sampling
+  bool has_note = false;         // a note completed (primer included)
   bool done = false;
   StopReason reason = StopReason::eos;
 };
@@ -74,9 +78,6 @@ class Generation {
     bar_token_ = tokenizer_.bar_id();  // -1: no bar tokens, no bar limit to enforce
     eos_ = tokenizer_.eos_id();
     const std::string metadata = impl.model.metadata_json();
-    const float guidance = sample::resolve_guidance(params_.guidance, metadata);
-    guided_ = guidance != 1.0f;
-    guidance_.emplace(tokenizer_, guidance, sample::resolve_rhythm_guidance(params_.rhythm_guidance, guidance));
     keys_enabled_ = tokenizer_.key_id(MusicalKey{}).has_value();
     if (keys_enabled_) {
       key_distribution_ = sample::KeyDistribution::from_metadata(metadata);
@@ -98,12 +99,15 @@ class Generation {
       for (int32_t t : prompt) append(p, t, /*stream=*/true);
       p.opening_key = p.key;
       p.key_valence = sample::emotion_valence(request_.emotion, p.grammar->bar());
+      p.opening_valence = p.key_valence;
       p.prompt_bars = p.grammar->bar();
       p.bar_limit = params_.max_bars > 0 ? p.prompt_bars + params_.max_bars : INT32_MAX;
       pieces_.push_back(std::move(p));
     }
     for (const auto& p : pieces_) same_prompt_ = same_prompt_ && p.inputs.tokens == pieces_.front().inputs.tokens;
     prompt_length_ = static_cast<int64_t>(pieces_.front().inputs.size());
+    guidance_.emplace(tokenizer_, params_, metadata,
+                      sample::valence_may_change(request_.emotion, pieces_.front().opening_valence));
   }
 
   std::vector<GenerationResult> run() {
@@ -131,8 +135,11 @@ class Generation {
       for (int64_t r = 0; r < A; ++r) {
         Piece& p = pieces_[active[static_cast<size_t>(r)]];
         std::memcpy(row.data(), logits[r].data_ptr<float>(), sizeof(float) * static_cast<size_t>(vocab_));
-        // Rows A.. are the same pieces with the null emotion.
-        if (guided_) guidance_->apply(row.data(), logits[A + r].data_ptr<float>());
+        // Rows A.. are the same pieces with the guidance rows' conditions.
+        p.valence_changed =
+            p.valence_changed ||
+            sample::valence_changed(p.opening_valence, sample::emotion_valence(request_.emotion, p.grammar->bar()));
+        guidance_->apply(row.data(), logits, A, r, p.valence_changed);
         step(p, row.data(), mask.data());
       }
       ++steps;
@@ -147,10 +154,9 @@ class Generation {
         }
       }
       if (!still.empty() && still.size() != active.size()) {
-        if (guided_) {
-          const size_t kept = keep_rows.size();
-          for (size_t k = 0; k < kept; ++k) keep_rows.push_back(keep_rows[k] + static_cast<int64_t>(active.size()));
-        }
+        const size_t kept = keep_rows.size();
+        for (int64_t c = 1; c < guidance_->rows_per_piece(); ++c)
+          for (size_t k = 0; k < kept; ++k) keep_rows.push_back(keep_rows[k] + c * static_cast<int64_t>(active.size()));
         auto index = torch::tensor(keep_rows, torch::kLong);
         for (size_t l = 0; l < cache.keys.size(); ++l) {
           cache.keys[l] = cache.keys[l].index_select(0, index);
@@ -175,8 +181,9 @@ class Generation {
       r.stop_reason = p.reason;
       r.seed = p.seed;
       r.key = p.opening_key;
-      r.guidance = guidance_->weight();
-      r.rhythm_guidance = guided_ ? guidance_->rhythm() : 1.0f;
+      r.guidance = guidance_->guidance();
+      r.rhythm_guidance = guidance_->rhythm_guidance();
+      r.valence_guidance = p.valence_changed ? guidance_->valence_guidance() : 0.0f;
       r.seconds = seconds;
       results.push_back(std::move(r));
     }
@@ -224,11 +231,10 @@ class Generation {
     const bool shared = first && A > 1 && same_prompt_;
     std::vector<const sample::TokenInputs*> rows;
     for (int64_t r = 0; r < (shared ? 1 : A); ++r) rows.push_back(&pieces_[active[static_cast<size_t>(r)]].inputs);
-    auto logits = sample::next_logits(net_, rows, from, to, guided_, cache);
+    auto logits = sample::next_logits(net_, rows, from, to, guidance_->conditions(), cache);
     if (shared) {
-      // Rows [cond, (uncond)] -> [cond x A, (uncond x A)].
-      const int64_t copies = guided_ ? 2 : 1;
-      auto index = torch::arange(copies, torch::kLong).repeat_interleave(A);
+      // Rows [cond, (uncond), (mirrored)] -> [cond x A, (uncond x A), (mirrored x A)].
+      auto index = torch::arange(guidance_->rows_per_piece(), torch::kLong).repeat_interleave(A);
       for (size_t l = 0; l < cache.keys.size(); ++l) {
         cache.keys[l] = cache.keys[l].index_select(0, index).contiguous();
         cache.values[l] = cache.values[l].index_select(0, index).contiguous();
@@ -345,10 +351,9 @@ class Generation {
   int32_t vocab_;
   int32_t bar_token_ = -1;
   int32_t eos_ = 0;
-  std::vector<float> end_logits_;  // logits with Bar folded into EOS at the bar limit
-  std::optional<sample::SplitGuidance> guidance_;
-  bool guided_ = false;      // guidance weight != 1: a null-emotion row beside each piece
-  bool same_prompt_ = true;  // every piece starts with the same tokens
+  std::vector<float> end_logits_;                // logits with Bar folded into EOS at the bar limit
+  std::optional<sample::RowGuidance> guidance_;  // the rows beside each piece's own
+  bool same_prompt_ = true;                      // every piece starts with the same tokens
   bool keys_enabled_ = false;
   sample::KeyDistribution key_distribution_;
   std::vector<int32_t> key_tokens_;  // key_index -> token id
@@ -373,10 +378,12 @@ GenerationResult Sampler::generate(const GenerationRequest& request) {
 }
 
 std::vector<GenerationResult> Sampler::generate_batch(const GenerationRequest& request, int count) {
-  // Before anything is allocated; with guidance every piece runs as two rows.
-  const bool guided = count >= 1 && request.params.guidance != 1.0f &&
-                      sample::resolve_guidance(request.params.guidance, impl_->model.metadata_json()) != 1.0f;
-  sample::check_generation_memory(impl_->model.config(), count, guided ? 2 : 1);
+  // Before anything is allocated; with guidance every piece runs as two or three rows.
+  request.params.validate();
+  const sample::RowGuidance rows(
+      impl_->model.tokenizer(), request.params, impl_->model.metadata_json(),
+      sample::valence_may_change(request.emotion, sample::emotion_valence(request.emotion, 0)));
+  sample::check_generation_memory(impl_->model.config(), count, rows.rows_per_piece());
   return Generation(*impl_, request, count).run();
 }
 

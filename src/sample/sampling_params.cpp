@@ -18,6 +18,9 @@ void SamplingParams::validate() const {
     bad(fmt::format("guidance = {} must be finite and at most 20 (negative = the model's default)", guidance));
   if (!std::isfinite(rhythm_guidance) || rhythm_guidance > 20.0f)
     bad(fmt::format("rhythm_guidance = {} must be finite and at most 20 (negative = the default)", rhythm_guidance));
+  if (!std::isfinite(valence_guidance) || valence_guidance > 20.0f)
+    bad(fmt::format("valence_guidance = {} must be finite and at most 20 (0 = off, negative = the model's default)",
+                    valence_guidance));
   if (max_bars < 0) bad(fmt::format("max_bars = {} must be >= 0 (0 = no limit)", max_bars));
 }
 

@@ -11,9 +11,9 @@
 
 #include "emopiano/session.hpp"
 #include "model/emotion_transformer.hpp"
-#include "sample/guidance.hpp"
 #include "sample/key_choice.hpp"
 #include "sample/random.hpp"
+#include "sample/row_guidance.hpp"
 #include "sample/sampler_impl.hpp"
 #include "sample/token_inputs.hpp"
 
@@ -36,6 +36,7 @@ struct GenerationSession::Impl {
     sample::Random random{0};
     std::optional<MusicalKey> key;  // the key in force (models with Key tokens)
     float key_valence = 0.0f;       // the emotion's valence where `key` was set
+    bool valence_changed = false;   // it has moved kValenceChange from the opening's: valence guidance engages
     std::vector<int32_t> forced;    // tokens the next steps take instead of sampling
     int32_t bar_offset = 0;         // grammar bar - bar input (the window re-bases bars)
     int64_t sequence_length = 0;    // tokens since opening
@@ -102,8 +103,7 @@ struct GenerationSession::Impl {
   int32_t bar_token_ = -1;
   int32_t eos_ = 0;
   int64_t context_ = 0;
-  std::optional<sample::SplitGuidance> guidance_;
-  bool guided_ = false;
+  std::optional<sample::RowGuidance> guidance_;
   std::vector<int32_t> key_tokens_;  // key_index -> token id; empty without Key tokens
   Cursor opening_;                   // the cursor after the prompt, for reset()
   std::vector<uint8_t> mask_;

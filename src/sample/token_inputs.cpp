@@ -1,5 +1,7 @@
 #include "sample/token_inputs.hpp"
 
+#include "sample/valence_guidance.hpp"
+
 namespace emopiano::sample {
 
 void TokenInputs::push(int32_t token, int32_t bar, int32_t position, const std::array<float, 4>& emotion,
@@ -31,10 +33,10 @@ void TokenInputs::truncate(size_t count) {
 }
 
 torch::Tensor next_logits(EmotionTransformerImpl& net, const std::vector<const TokenInputs*>& rows, size_t from,
-                          size_t to, bool guided, KVCache& cache) {
+                          size_t to, const std::vector<RowCondition>& conditions, KVCache& cache) {
   const int64_t L = static_cast<int64_t>(to - from);
   const int64_t R = static_cast<int64_t>(rows.size());
-  const int64_t B = R * (guided ? 2 : 1);
+  const int64_t B = R * static_cast<int64_t>(conditions.size());
   auto tokens = torch::empty({B, L}, torch::kLong);
   auto bars = torch::empty({B, L}, torch::kLong);
   auto positions = torch::empty({B, L}, torch::kLong);
@@ -47,16 +49,16 @@ torch::Tensor next_logits(EmotionTransformerImpl& net, const std::vector<const T
   auto key = keys.accessor<int64_t, 2>();
   for (int64_t b = 0; b < B; ++b) {
     const TokenInputs& s = *rows[static_cast<size_t>(b % R)];
-    const bool conditional = b < R;
+    const RowCondition c = conditions[static_cast<size_t>(b / R)];
     for (int64_t t = 0; t < L; ++t) {
       const size_t i = from + static_cast<size_t>(t);
       tok[b][t] = s.tokens[i];
       bar[b][t] = s.bars[i];
       pos[b][t] = s.positions[i];
-      if (conditional) {
-        for (int k = 0; k < 4; ++k) emo[b][t][k] = s.emotions[i][static_cast<size_t>(k)];
-        key[b][t] = s.keys[i];
-      }
+      if (c == RowCondition::null) continue;
+      const auto e = c == RowCondition::emotion ? s.emotions[i] : mirror_valence(s.emotions[i]);
+      for (int k = 0; k < 4; ++k) emo[b][t][k] = e[static_cast<size_t>(k)];
+      key[b][t] = s.keys[i];
     }
   }
   return net.forward_cached(tokens, bars, positions, emotion, cache, keys)

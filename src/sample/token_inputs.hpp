@@ -28,12 +28,17 @@ struct TokenInputs {
   void truncate(size_t count);
 };
 
+// The condition a copy of the rows is fed with: the emotion (and key) of
+// each token, the null condition (no emotion, no key) that guidance
+// contrasts with, or the emotion with its valence mirrored and the same key
+// (valence guidance).
+enum class RowCondition { emotion, null, mirrored_valence };
+
 // Runs tokens [from, to) of every row through the network, continuing the
-// cache, and returns the logits after the last of them as float [rows, vocab]
-// (or [2 * rows, vocab] when guided: rows repeated with the null condition,
-// no emotion and no key, after the conditional ones, in the same batch so
-// the weights are read once).
+// cache, and returns the logits after the last of them as float
+// [conditions.size() * rows, vocab]: the rows once per condition, in that
+// order, in one batch so the weights are read once.
 torch::Tensor next_logits(EmotionTransformerImpl& net, const std::vector<const TokenInputs*>& rows, size_t from,
-                          size_t to, bool guided, KVCache& cache);
+                          size_t to, const std::vector<RowCondition>& conditions, KVCache& cache);
 
 }  // namespace emopiano::sample

@@ -474,13 +474,41 @@ TEST(CapiSampler, GuidanceAndKeyAreAppendedParams) {
   Piece refused;
   EXPECT_EQ(emopiano_sampler_generate(&refused.g, s.s, &p), EMOPIANO_ERROR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(emopiano_last_error()).find("rhythm_guidance"), std::string::npos) << emopiano_last_error();
+  p.rhythm_guidance = -1.0f;
+
+  // Valence guidance: off by default for a model without the null emotion
+  // (this one); a weight of its own writes other music once the valence has
+  // changed (tense for a bar, then calm).
+  EXPECT_EQ(params(4).valence_guidance, -1.0f);
+  emopiano_trajectory* tense_to_calm = nullptr;
+  ASSERT_C_OK(emopiano_trajectory_parse(&tense_to_calm, "Q2@0,Q2@1,Q4@1"));
+  p.quadrant = 0;
+  p.trajectory = tense_to_calm;
+  const int32_t max_tokens = p.max_tokens;
+  p.max_tokens = 400;  // into the second bar
+  p.stop_at_eos = 0;
+  const auto without = generate(s.s, p);
+  p.valence_guidance = 0.0f;
+  EXPECT_EQ(generate(s.s, p), without);
+  p.valence_guidance = 2.0f;
+  EXPECT_NE(generate(s.s, p), without);
+  p.trajectory = nullptr;
+  p.max_tokens = max_tokens;
+  p.stop_at_eos = 1;
+  emopiano_trajectory_free(tense_to_calm);
+  p.quadrant = EMOPIANO_Q3;
+  p.valence_guidance = 21.0f;
+  EXPECT_EQ(emopiano_sampler_generate(&refused.g, s.s, &p), EMOPIANO_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(emopiano_last_error()).find("valence_guidance"), std::string::npos) << emopiano_last_error();
 
   // A caller built against an older, shorter struct gets the defaults.
-  for (size_t size :
-       {offsetof(emopiano_generate_params, guidance), offsetof(emopiano_generate_params, rhythm_guidance)}) {
+  for (size_t size : {offsetof(emopiano_generate_params, guidance), offsetof(emopiano_generate_params, rhythm_guidance),
+                      offsetof(emopiano_generate_params, valence_guidance)}) {
     emopiano_generate_params old = params(4);
     old.struct_size = static_cast<uint32_t>(size);
-    old.rhythm_guidance = std::nanf("");  // past the struct: never read
+    // Past the struct: never read.
+    if (size <= offsetof(emopiano_generate_params, rhythm_guidance)) old.rhythm_guidance = std::nanf("");
+    old.valence_guidance = std::nanf("");
     Piece piece;
     EXPECT_EQ(emopiano_sampler_generate(&piece.g, s.s, &old), EMOPIANO_OK) << emopiano_last_error();
   }

@@ -1,6 +1,7 @@
 // Live sessions through the C ABI with a tiny untrained model: the same bars
 // as the C++ session, the emotion between bars, cancellation, the recording,
 // and argument errors.
+#include <cmath>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -130,6 +131,12 @@ TEST(Session, LookaheadWritesTheSameBarsAsWritingOnDemand) {
   p.lookahead = 1;  // past the size the library reads: ignored
   ASSERT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_OK) << emopiano_last_error();
   emopiano_session_free(s);
+  // And one built before valence_guidance: a bad value past its size is never read.
+  p = seeded_params(11);
+  p.struct_size = static_cast<uint32_t>(offsetof(emopiano_session_params, valence_guidance));
+  p.valence_guidance = std::nanf("");
+  ASSERT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_OK) << emopiano_last_error();
+  emopiano_session_free(s);
 }
 
 TEST(Session, CancelStopsABarAndTheNextCallWritesItAfresh) {
@@ -194,6 +201,11 @@ TEST(Session, ArgumentErrorsAreStatusesWithAMessage) {
   p.rhythm_guidance = 30.0f;
   EXPECT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_ERROR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(emopiano_last_error()).find("rhythm_guidance"), std::string::npos) << emopiano_last_error();
+  p = seeded_params(0);
+  EXPECT_EQ(p.valence_guidance, -1.0f);  // appended: the default
+  p.valence_guidance = std::nanf("");
+  EXPECT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(emopiano_last_error()).find("valence_guidance"), std::string::npos) << emopiano_last_error();
   p = seeded_params(0);
   p.record = 2;
   EXPECT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_ERROR_INVALID_ARGUMENT);

@@ -126,7 +126,15 @@ TEST(CliGenerate, ABatchThatCannotFitIsRefusedByTheMemoryEstimate) {
   setrlimit(RLIMIT_AS, &before);
   EXPECT_EQ(guided.code, 1);
   EXPECT_NE(guided.err.find("4096 pieces at once need about 80.0 GiB"), std::string::npos) << guided.err;
-  EXPECT_NE(guided.err.find("a second row per piece for guidance"), std::string::npos) << guided.err;
+  EXPECT_NE(guided.err.find("2 rows per piece for guidance"), std::string::npos) << guided.err;
+  // A trajectory whose valence changes adds valence guidance's mirrored row: three.
+  ASSERT_EQ(setrlimit(RLIMIT_AS, &limited), 0);
+  auto turning = test::run_emopiano({"generate", "--num", "4096", "--bars", "2", "--guidance", "2", "--trajectory",
+                                     "Q1@0,Q3@1", "-o", (dir / "x.mid").string()});
+  setrlimit(RLIMIT_AS, &before);
+  EXPECT_EQ(turning.code, 1);
+  EXPECT_NE(turning.err.find("4096 pieces at once need about 120.0 GiB"), std::string::npos) << turning.err;
+  EXPECT_NE(turning.err.find("3 rows per piece for guidance"), std::string::npos) << turning.err;
 }
 
 }  // namespace

@@ -12,10 +12,16 @@ namespace {
 
 TEST(CliSamplingOptions, TheThreeCommandsRefuseTheSameValues) {
   const std::vector<std::vector<std::string>> bad = {
-      {"--guidance", "-1"}, {"--rhythm-guidance", "-0.5"},
-      {"--guidance", "50"}, {"--temperature", "-1"},
-      {"--top-p", "0"},     {"--top-p", "1.5"},
-      {"--top-k", "-2"},    {"--rhythm-guidance", "nan"},
+      {"--guidance", "-1"},
+      {"--rhythm-guidance", "-0.5"},
+      {"--guidance", "50"},
+      {"--temperature", "-1"},
+      {"--top-p", "0"},
+      {"--top-p", "1.5"},
+      {"--top-k", "-2"},
+      {"--rhythm-guidance", "nan"},
+      {"--valence-guidance", "-1"},
+      {"--valence-guidance", "21"},
   };
   const auto dir = test::temp_dir("cli-sampling-options");
   for (const char* command : {"generate", "evaluate", "live"}) {

@@ -15,25 +15,12 @@
 #include "model/model_impl.hpp"
 #include "sample/guidance.hpp"
 #include "sample/key_choice.hpp"
+#include "sample/key_model.hpp"
 
 namespace emopiano {
 namespace {
 
-Model key_model(const std::string& metadata = "{}") {
-  ModelConfig c;
-  c.n_layers = 2;
-  c.d_model = 32;
-  c.n_heads = 2;
-  c.d_ff = 64;
-  c.context_length = 96;
-  c.max_bars = 32;
-  TokenizerConfig t;
-  t.use_key = true;
-  t.emotion_token = false;
-  Model m = Model::create(c, t, 11);
-  m.set_metadata_json(metadata);
-  return m;
-}
+using test::key_model;
 
 GenerationRequest guided_request(Quadrant q, float guidance, uint64_t seed = 3) {
   GenerationRequest r;

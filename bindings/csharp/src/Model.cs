@@ -122,6 +122,10 @@ namespace Emopiano
         /// Guidance weight for the rhythm (when notes come); what is played keeps Guidance.
         /// null = the smaller of the guidance and 2.
         public float? RhythmGuidance;
+        /// How far pitch and harmony move away from the emotion with its valence mirrored
+        /// (happy/tense, sad/calm), so valence is heard after a change too; 0 = off,
+        /// null = the model's default.
+        public float? ValenceGuidance;
         /// "A minor", "Eb major", "F#m" for models with key tokens; null = drawn from the emotion.
         public string Key;
         public int? TopK, MaxTokens, MaxBars;
@@ -239,6 +243,7 @@ namespace Emopiano
             if (o.TopP.HasValue) p.TopP = o.TopP.Value;
             if (o.Guidance.HasValue) p.Guidance = o.Guidance.Value;
             if (o.RhythmGuidance.HasValue) p.RhythmGuidance = o.RhythmGuidance.Value;
+            if (o.ValenceGuidance.HasValue) p.ValenceGuidance = o.ValenceGuidance.Value;
             if (o.MaxTokens.HasValue) p.MaxTokens = o.MaxTokens.Value;
             if (o.MaxBars.HasValue) p.MaxBars = o.MaxBars.Value;
             if (o.StopAtEos.HasValue) p.StopAtEos = o.StopAtEos.Value ? 1 : 0;

@@ -58,6 +58,8 @@ namespace Emopiano
         public IntPtr Key;
         public float RhythmGuidance;
         public int ReservedRhythm;
+        public float ValenceGuidance;
+        public int ReservedValence;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -87,6 +89,8 @@ namespace Emopiano
         public int Lookahead, Reserved1;
         public float RhythmGuidance;
         public int Reserved2;
+        public float ValenceGuidance;
+        public int Reserved3;
     }
 
     [StructLayout(LayoutKind.Sequential)]

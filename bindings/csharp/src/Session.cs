@@ -13,6 +13,8 @@ namespace Emopiano
         public float? Temperature, TopP, Guidance;
         /// As GenerateOptions.RhythmGuidance.
         public float? RhythmGuidance;
+        /// As GenerateOptions.ValenceGuidance.
+        public float? ValenceGuidance;
         public int? TopK;
         public bool? ConstrainGrammar;
         /// "A minor", "Eb major", "F#m" for models with key tokens.
@@ -72,6 +74,7 @@ namespace Emopiano
             if (o.TopK.HasValue) p.TopK = o.TopK.Value;
             if (o.Guidance.HasValue) p.Guidance = o.Guidance.Value;
             if (o.RhythmGuidance.HasValue) p.RhythmGuidance = o.RhythmGuidance.Value;
+            if (o.ValenceGuidance.HasValue) p.ValenceGuidance = o.ValenceGuidance.Value;
             if (o.ConstrainGrammar.HasValue) p.ConstrainGrammar = o.ConstrainGrammar.Value ? 1 : 0;
             p.Record = o.Record ? 1 : 0;
             p.Lookahead = o.Lookahead ? 1 : 0;

@@ -290,6 +290,9 @@ static class BindingTests
                 Assert(session.NextBar().Index == 0, "reset starts again");
             }
             Throws<InvalidArgumentException>(() => new Session(small, new SessionOptions { Key = "H major" }), "bad key");
+            var valence = Throws<InvalidArgumentException>(
+                () => new Session(small, new SessionOptions { ValenceGuidance = 25f }), "valence guidance out of range");
+            Assert(valence.Message.Contains("valence_guidance"), "message: " + valence.Message);
         }
     }
 

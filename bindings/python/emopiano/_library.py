@@ -115,6 +115,7 @@ class GenerateParams(ctypes.Structure):
         ("cancel", void_p),
         ("guidance", f32), ("reserved_guidance", i32), ("key", char_p),
         ("rhythm_guidance", f32), ("reserved_rhythm", i32),
+        ("valence_guidance", f32), ("reserved_valence", i32),
     ]
 
 
@@ -134,6 +135,7 @@ class SessionParams(ctypes.Structure):
         ("primer_path", char_p), ("primer_data", void_p), ("primer_size", size_t),
         ("record", i32), ("reserved", i32), ("lookahead", i32), ("reserved1", i32),
         ("rhythm_guidance", f32), ("reserved2", i32),
+        ("valence_guidance", f32), ("reserved3", i32),
     ]
 
 

@@ -211,14 +211,19 @@ class Sampler(Handle):
     def generate_batch(self, count, emotion=None, *, temperature=None, top_k=None, top_p=None,
                        seed=0, max_tokens=None, max_bars=None, stop_at_eos=None,
                        constrain_grammar=None, primer=None, on_note=None, progress=None,
-                       cancel=None, guidance=None, key=None, rhythm_guidance=None):
+                       cancel=None, guidance=None, key=None, rhythm_guidance=None,
+                       valence_guidance=None):
         """count pieces decoded together; piece i uses seed + i.
 
         guidance: classifier-free guidance weight (1 = the conditional model
         alone, larger = the emotion more strongly heard; None = the model's
         default). rhythm_guidance: the weight for when notes come (None = the
-        smaller of the guidance and 2); what is played keeps guidance. key: "A minor", "Eb major", "F#m" for models with key tokens
-        (None = drawn from the emotion).
+        smaller of the guidance and 2); what is played keeps guidance.
+        valence_guidance: how far pitch and harmony move away from the emotion
+        with its valence mirrored (happy/tense, sad/calm), so valence is heard
+        after a change too (0 = off, None = the model's default). key: "A
+        minor", "Eb major", "F#m" for models with key tokens (None = drawn
+        from the emotion).
 
         emotion: an Emotion, a Quadrant, a string ("sad", "Q2", "0.1,0.6,0.2,0.1",
         "va:0.7,-0.3") or a Trajectory; None is Q1. primer: a MIDI path or bytes
@@ -233,14 +238,15 @@ class Sampler(Handle):
         try:
             return self._generate(count, emotion, temperature, top_k, top_p, seed, max_tokens,
                                   max_bars, stop_at_eos, constrain_grammar, primer, on_note,
-                                  progress, cancel, guidance, key, rhythm_guidance)
+                                  progress, cancel, guidance, key, rhythm_guidance,
+                                  valence_guidance)
         finally:
             self._callbacks = ()
             self._busy.release()
 
     def _generate(self, count, emotion, temperature, top_k, top_p, seed, max_tokens, max_bars,
                   stop_at_eos, constrain_grammar, primer, on_note, progress, cancel, guidance=None,
-                  key=None, rhythm_guidance=None):
+                  key=None, rhythm_guidance=None, valence_guidance=None):
         params = GenerateParams()
         check(lib.emopiano_generate_params_init(ctypes.byref(params), ctypes.sizeof(params)))
         for name, value in (("temperature", temperature), ("top_k", top_k), ("top_p", top_p),
@@ -251,6 +257,8 @@ class Sampler(Handle):
             params.guidance = float(guidance)
         if rhythm_guidance is not None:
             params.rhythm_guidance = float(rhythm_guidance)
+        if valence_guidance is not None:
+            params.valence_guidance = float(valence_guidance)
         if key is not None:
             params.key = encode_str(key, "key")
         if stop_at_eos is not None:

@@ -75,6 +75,18 @@ class GenerateTest(unittest.TestCase):
                 self.assertEqual(a.midi_bytes(), b.midi_bytes())
                 self.assertNotEqual(a.tokens, c.tokens)
 
+    def test_valence_guidance_is_passed_through(self):
+        with self.model.sampler() as sampler:
+            # It engages once the valence has changed: tense for a bar, then calm.
+            options = {"seed": 4, "max_tokens": 400, "stop_at_eos": False}
+            with emopiano.Trajectory("Q2@0,Q2@1,Q4@1") as tense_to_calm, \
+                    sampler.generate(tense_to_calm, valence_guidance=0, **options) as off, \
+                    sampler.generate(tense_to_calm, valence_guidance=3, **options) as on:
+                self.assertNotEqual(off.tokens, on.tokens)
+            with self.assertRaises(emopiano.InvalidArgumentError) as caught:
+                sampler.generate("calm", valence_guidance=25, **FAST)
+            self.assertIn("valence_guidance", str(caught.exception))
+
     def test_batch_mix_trajectory_and_primer(self):
         with self.model.sampler() as sampler:
             pieces = sampler.generate_batch(2, emopiano.Emotion.parse("0.5,0,0,0.5"), seed=4, **FAST)

@@ -244,6 +244,10 @@ pub struct GenerateOptions<'a> {
     /// Guidance weight for the rhythm (when notes come); what is played keeps
     /// `guidance`. `None` = the default, the smaller of the guidance and 2.
     pub rhythm_guidance: Option<f32>,
+    /// How far pitch and harmony move away from the emotion with its valence
+    /// mirrored (happy/tense, sad/calm), so valence is heard after a change
+    /// too; 0 = off, `None` = the model's default.
+    pub valence_guidance: Option<f32>,
     /// "A minor", "Eb major", "F#m" for models with key tokens; `None` = drawn from the emotion.
     pub key: Option<&'a str>,
     pub seed: u64,
@@ -281,6 +285,10 @@ impl<'a> GenerateOptions<'a> {
     }
     pub fn rhythm_guidance(mut self, weight: f32) -> Self {
         self.rhythm_guidance = Some(weight);
+        self
+    }
+    pub fn valence_guidance(mut self, weight: f32) -> Self {
+        self.valence_guidance = Some(weight);
         self
     }
     pub fn key(mut self, key: &'a str) -> Self {
@@ -437,6 +445,9 @@ impl Sampler {
         }
         if let Some(v) = options.rhythm_guidance {
             params.rhythm_guidance = v;
+        }
+        if let Some(v) = options.valence_guidance {
+            params.valence_guidance = v;
         }
         let key;
         if let Some(text) = options.key {

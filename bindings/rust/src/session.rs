@@ -23,6 +23,8 @@ pub struct SessionOptions<'a> {
     pub guidance: Option<f32>,
     /// As `GenerateOptions::rhythm_guidance`.
     pub rhythm_guidance: Option<f32>,
+    /// As `GenerateOptions::valence_guidance`.
+    pub valence_guidance: Option<f32>,
     pub constrain_grammar: Option<bool>,
     /// "A minor", "Eb major", "F#m" for models with key tokens.
     pub key: Option<&'a str>,
@@ -60,6 +62,10 @@ impl<'a> SessionOptions<'a> {
     }
     pub fn rhythm_guidance(mut self, weight: f32) -> Self {
         self.rhythm_guidance = Some(weight);
+        self
+    }
+    pub fn valence_guidance(mut self, weight: f32) -> Self {
+        self.valence_guidance = Some(weight);
         self
     }
     pub fn key(mut self, key: &'a str) -> Self {
@@ -132,6 +138,9 @@ impl Session {
         }
         if let Some(v) = options.rhythm_guidance {
             p.rhythm_guidance = v;
+        }
+        if let Some(v) = options.valence_guidance {
+            p.valence_guidance = v;
         }
         if let Some(v) = options.constrain_grammar {
             p.constrain_grammar = v as i32;

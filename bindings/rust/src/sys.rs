@@ -133,6 +133,8 @@ pub struct emopiano_generate_params {
     pub key: *const c_char,
     pub rhythm_guidance: f32,
     pub reserved_rhythm: i32,
+    pub valence_guidance: f32,
+    pub reserved_valence: i32,
 }
 
 #[repr(C)]
@@ -170,6 +172,8 @@ pub struct emopiano_session_params {
     pub reserved1: i32,
     pub rhythm_guidance: f32,
     pub reserved2: i32,
+    pub valence_guidance: f32,
+    pub reserved3: i32,
 }
 
 #[repr(C)]

@@ -271,6 +271,9 @@ fn batch_trajectory_primer_and_saved_model() {
     assert_eq!(err.status(), Status::Format);
     let err = sampler.generate(fast().temperature(-1.0)).err().unwrap();
     assert_eq!(err.status(), Status::InvalidArgument);
+    let err = sampler.generate(fast().valence_guidance(25.0)).err().unwrap();
+    assert_eq!(err.status(), Status::InvalidArgument);
+    assert!(err.to_string().contains("valence_guidance"), "{}", err);
 }
 
 #[test]
