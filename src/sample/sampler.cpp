@@ -54,8 +54,7 @@ struct Piece {
   std::optional<MusicalKey> key;  // the key in force (models with Key tokens)
   std::optional<MusicalKey> opening_key;
   float key_valence = 0.0f;      // the emotion's valence where `key` was set
-  float opening_valence = 0.0f;  // the emotion's valence after the prompt
-  bool valence_changed = false;  // it has moved kValenceChange since: valence guidance engages
+  bool valence_changed = false;  // past the trajectory's change of valence: valence guidance engages
   std::vector<int32_t> forced;   // tokens the next steps take instead of sampling
   bool has_note = false;         // a note completed (primer included)
   bool done = false;
@@ -99,16 +98,22 @@ class Generation {
       for (int32_t t : prompt) append(p, t, /*stream=*/true);
       p.opening_key = p.key;
       p.key_valence = sample::emotion_valence(request_.emotion, p.grammar->bar());
-      p.opening_valence = p.key_valence;
       p.prompt_bars = p.grammar->bar();
       p.bar_limit = params_.max_bars > 0 ? p.prompt_bars + params_.max_bars : INT32_MAX;
       pieces_.push_back(std::move(p));
     }
     for (const auto& p : pieces_) same_prompt_ = same_prompt_ && p.inputs.tokens == pieces_.front().inputs.tokens;
     prompt_length_ = static_cast<int64_t>(pieces_.front().inputs.size());
-    guidance_.emplace(tokenizer_, params_, metadata,
-                      sample::valence_may_change(request_.emotion, pieces_.front().opening_valence));
+    // Every piece opens at the same bar (the prompt's), so they share the bar
+    // where the valence changes; past it valence guidance engages.
+    const int32_t opening_bar = pieces_.front().prompt_bars;
+    valence_bar_ = sample::first_valence_change_bar(request_.emotion, opening_bar);
+    guidance_.emplace(
+        tokenizer_, params_, metadata,
+        sample::valence_may_change(request_.emotion, sample::emotion_valence(request_.emotion, opening_bar)));
   }
+
+  int rows_per_piece() const { return guidance_->rows_per_piece(); }
 
   std::vector<GenerationResult> run() {
     c10::InferenceMode inference;
@@ -136,9 +141,7 @@ class Generation {
         Piece& p = pieces_[active[static_cast<size_t>(r)]];
         std::memcpy(row.data(), logits[r].data_ptr<float>(), sizeof(float) * static_cast<size_t>(vocab_));
         // Rows A.. are the same pieces with the guidance rows' conditions.
-        p.valence_changed =
-            p.valence_changed ||
-            sample::valence_changed(p.opening_valence, sample::emotion_valence(request_.emotion, p.grammar->bar()));
+        p.valence_changed = p.grammar->bar() >= valence_bar_;
         guidance_->apply(row.data(), logits, A, r, p.valence_changed);
         step(p, row.data(), mask.data());
       }
@@ -354,6 +357,7 @@ class Generation {
   std::vector<float> end_logits_;                // logits with Bar folded into EOS at the bar limit
   std::optional<sample::RowGuidance> guidance_;  // the rows beside each piece's own
   bool same_prompt_ = true;                      // every piece starts with the same tokens
+  int32_t valence_bar_ = INT32_MAX;              // the first bar whose valence has changed
   bool keys_enabled_ = false;
   sample::KeyDistribution key_distribution_;
   std::vector<int32_t> key_tokens_;  // key_index -> token id
@@ -378,13 +382,11 @@ GenerationResult Sampler::generate(const GenerationRequest& request) {
 }
 
 std::vector<GenerationResult> Sampler::generate_batch(const GenerationRequest& request, int count) {
-  // Before anything is allocated; with guidance every piece runs as two or three rows.
-  request.params.validate();
-  const sample::RowGuidance rows(
-      impl_->model.tokenizer(), request.params, impl_->model.metadata_json(),
-      sample::valence_may_change(request.emotion, sample::emotion_valence(request.emotion, 0)));
-  sample::check_generation_memory(impl_->model.config(), count, rows.rows_per_piece());
-  return Generation(*impl_, request, count).run();
+  // Before the caches are allocated; with guidance every piece runs as two
+  // or three rows.
+  Generation generation(*impl_, request, count);
+  sample::check_generation_memory(impl_->model.config(), count, generation.rows_per_piece());
+  return generation.run();
 }
 
 void set_compute_threads(int threads) {

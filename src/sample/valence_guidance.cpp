@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emopiano/tokenizer.hpp"
+#include "sample/emotion_schedule.hpp"
 
 namespace emopiano::sample {
 
@@ -32,6 +33,17 @@ bool valence_may_change(const EmotionTrajectory& trajectory, float opening) {
   for (const auto& k : trajectory.keyframes())
     if (valence_changed(opening, k.emotion.valence())) return true;
   return false;
+}
+
+int32_t first_valence_change_bar(const EmotionTrajectory& trajectory, int32_t opening_bar) {
+  if (trajectory.empty()) return INT32_MAX;
+  // Past the last keyframe the emotion holds (grammar bar b reads trajectory bar b - 1).
+  const double last = trajectory.keyframes().back().bar;
+  const int32_t held = static_cast<int32_t>(std::min(std::ceil(last) + 2.0, static_cast<double>(INT32_MAX - 1)));
+  const float opening = emotion_valence(trajectory, opening_bar);
+  for (int32_t bar = opening_bar; bar <= std::max(held, opening_bar); ++bar)
+    if (valence_changed(opening, emotion_valence(trajectory, bar))) return bar;
+  return INT32_MAX;
 }
 
 std::array<float, 4> mirror_valence(const std::array<float, 4>& e) { return {e[1], e[0], e[3], e[2]}; }

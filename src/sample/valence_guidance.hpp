@@ -18,6 +18,7 @@
 #pragma once
 
 #include <array>
+#include <climits>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -45,6 +46,9 @@ bool valence_changed(float opening, float now);
 // Whether a trajectory's valence ever moves kValenceChange from `opening`
 // (its keyframes hold the extremes: valence is linear between them).
 bool valence_may_change(const EmotionTrajectory& trajectory, float opening);
+// The first grammar bar from `opening_bar` on (see emotion_valence) whose
+// valence has changed from the opening bar's; INT32_MAX when none has.
+int32_t first_valence_change_bar(const EmotionTrajectory& trajectory, int32_t opening_bar);
 
 // An emotion input (quadrant probabilities Q1..Q4) with its valence mirrored:
 // Q1 <-> Q2 and Q3 <-> Q4. The null emotion (all zeros) stays null, and a mix
