@@ -1,6 +1,7 @@
-// y = W x + b for one or two rows of x against a bf16 PackedMatrix,
-// accumulated in float32. The second row (guidance's null row) is computed
-// while the weights are in registers, so two rows read the matrix once.
+// y = W x + b for n rows of x against a bf16 PackedMatrix, accumulated in
+// float32. Up to four rows are computed while the weights are in registers
+// and the rest while the panel is in L1, so guidance's extra rows and a
+// batch of pieces read the matrix from memory once.
 // A kernel per instruction set is compiled into every build; the best one
 // the CPU runs is chosen once, at first use.
 #pragma once

@@ -49,12 +49,18 @@ EMOPIANO_TARGET inline void panel(const PackedMatrix& w, int64_t p, const float*
 }  // namespace
 
 EMOPIANO_TARGET void gemv_avx2_fma(const PackedMatrix& w, const float* bias, const float* x, int64_t x_stride, float* y,
-                                   int64_t y_stride, int n) {
+                                   int64_t y_stride, int64_t n) {
+  // Two rows of x at a time (sixteen registers hold no more sums), panel by
+  // panel: the panel comes from L1 for every pair of rows after the first.
   for (int64_t p = 0; p < w.panels(); ++p) {
-    if (n == 2) {
-      panel<2>(w, p, bias, x, x_stride, y, y_stride);
-    } else {
-      panel<1>(w, p, bias, x, x_stride, y, y_stride);
+    for (int64_t i = 0; i < n; i += 2) {
+      const float* xi = x + i * x_stride;
+      float* yi = y + i * y_stride;
+      if (n - i >= 2) {
+        panel<2>(w, p, bias, xi, x_stride, yi, y_stride);
+      } else {
+        panel<1>(w, p, bias, xi, x_stride, yi, y_stride);
+      }
     }
   }
 }

@@ -2,6 +2,8 @@
 // x[2j + 1]) in one 32-bit word; vdpbf16ps then multiplies a 64-byte block
 // (columns 2j, 2j + 1 of sixteen rows) by the broadcast pair and adds both
 // products to sixteen float sums in one instruction.
+#include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "kernels/bf16.hpp"
@@ -34,6 +36,11 @@ EMOPIANO_TARGET void to_pairs(const float* x, int64_t cols, uint32_t* pairs) {
   }
 }
 
+// Blocks (64 bytes each) ahead of the loads that the loop asks for: with
+// two or more rows the loop issues more work per block, and the hardware
+// prefetcher alone then leaves it waiting on L3 (1.05x faster at batch 2).
+constexpr int64_t kPrefetchBlocks = 16;
+
 template <int N>
 EMOPIANO_TARGET inline void panel(const PackedMatrix& w, int64_t p, const float* bias, const uint32_t* pairs, float* y,
                                   int64_t y_stride) {
@@ -45,6 +52,10 @@ EMOPIANO_TARGET inline void panel(const PackedMatrix& w, int64_t p, const float*
   int64_t j = 0;
   for (; j + 4 <= J; j += 4) {
     __m512bh v[4];
+    // Past the panel's end this is the next panel; past the matrix's end, an
+    // address a prefetch may name (it never faults), computed as an integer.
+    const uintptr_t ahead = reinterpret_cast<uintptr_t>(b + j * 2 * kPanelRows) + kPrefetchBlocks * 64;
+    for (int k = 0; k < 4; ++k) _mm_prefetch(reinterpret_cast<const char*>(ahead + k * 64), _MM_HINT_T0);
     for (int k = 0; k < 4; ++k) {
       const __m512i raw = _mm512_load_si512(b + (j + k) * 2 * kPanelRows);
       v[k] = reinterpret_cast<const __m512bh&>(raw);
@@ -77,15 +88,22 @@ EMOPIANO_TARGET inline void panel(const PackedMatrix& w, int64_t p, const float*
 }  // namespace
 
 EMOPIANO_TARGET void gemv_avx512_bf16(const PackedMatrix& w, const float* bias, const float* x, int64_t x_stride,
-                                      float* y, int64_t y_stride, int n) {
+                                      float* y, int64_t y_stride, int64_t n) {
   const int64_t J = w.column_pairs();
   uint32_t* pairs = bf16_pair_scratch(n * J);
-  for (int i = 0; i < n; ++i) to_pairs(x + i * x_stride, w.cols(), pairs + i * J);
+  for (int64_t i = 0; i < n; ++i) to_pairs(x + i * x_stride, w.cols(), pairs + i * J);
+  // Panel by panel, every row of x: a panel (16 rows of w, at most 32 KiB)
+  // is read from memory for the first group of rows and from L1 after.
   for (int64_t p = 0; p < w.panels(); ++p) {
-    if (n == 2) {
-      panel<2>(w, p, bias, pairs, y, y_stride);
-    } else {
-      panel<1>(w, p, bias, pairs, y, y_stride);
+    for (int64_t i = 0; i < n; i += kRowsPerPass) {
+      const uint32_t* pi = pairs + i * J;
+      float* yi = y + i * y_stride;
+      switch (std::min<int64_t>(n - i, kRowsPerPass)) {
+        case 4: panel<4>(w, p, bias, pi, yi, y_stride); break;
+        case 3: panel<3>(w, p, bias, pi, yi, y_stride); break;
+        case 2: panel<2>(w, p, bias, pi, yi, y_stride); break;
+        default: panel<1>(w, p, bias, pi, yi, y_stride); break;
+      }
     }
   }
 }

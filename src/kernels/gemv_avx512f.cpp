@@ -4,6 +4,8 @@
 // row of x (even/odd column, even/odd pair) hide the FMA latency.
 #include "kernels/gemv_kernels.hpp"
 
+#include <algorithm>
+
 #ifdef EMOPIANO_X86_KERNELS
 #include <immintrin.h>
 
@@ -65,12 +67,18 @@ EMOPIANO_TARGET inline void panel(const PackedMatrix& w, int64_t p, const float*
 }  // namespace
 
 EMOPIANO_TARGET void gemv_avx512f(const PackedMatrix& w, const float* bias, const float* x, int64_t x_stride, float* y,
-                                  int64_t y_stride, int n) {
+                                  int64_t y_stride, int64_t n) {
+  // Panel by panel, every row of x: the panel comes from L1 after the first group.
   for (int64_t p = 0; p < w.panels(); ++p) {
-    if (n == 2) {
-      panel<2>(w, p, bias, x, x_stride, y, y_stride);
-    } else {
-      panel<1>(w, p, bias, x, x_stride, y, y_stride);
+    for (int64_t i = 0; i < n; i += kRowsPerPass) {
+      const float* xi = x + i * x_stride;
+      float* yi = y + i * y_stride;
+      switch (std::min<int64_t>(n - i, kRowsPerPass)) {
+        case 4: panel<4>(w, p, bias, xi, x_stride, yi, y_stride); break;
+        case 3: panel<3>(w, p, bias, xi, x_stride, yi, y_stride); break;
+        case 2: panel<2>(w, p, bias, xi, x_stride, yi, y_stride); break;
+        default: panel<1>(w, p, bias, xi, x_stride, yi, y_stride); break;
+      }
     }
   }
 }

@@ -71,9 +71,7 @@ void gemv(GemvIsa isa, const PackedMatrix& w, const float* bias, const float* x,
   // An unsupported choice would fault on an illegal instruction: run the
   // portable kernel instead.
   const detail::GemvKernel k = gemv_isa_supported(isa) ? kernel(isa) : detail::gemv_scalar;
-  for (int64_t i = 0; i < n; i += 2) {
-    k(w, bias, x + i * x_stride, x_stride, y + i * y_stride, y_stride, n - i >= 2 ? 2 : 1);
-  }
+  if (n > 0) k(w, bias, x, x_stride, y, y_stride, n);
 }
 
 }  // namespace emopiano::kernels

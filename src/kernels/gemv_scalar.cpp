@@ -6,10 +6,10 @@
 namespace emopiano::kernels::detail {
 
 void gemv_scalar(const PackedMatrix& w, const float* bias, const float* x, int64_t x_stride, float* y, int64_t y_stride,
-                 int n) {
+                 int64_t n) {
   const int64_t rows = w.rows(), cols = w.cols();
   for (int64_t p = 0; p < w.panels(); ++p) {
-    for (int i = 0; i < n; ++i) {
+    for (int64_t i = 0; i < n; ++i) {
       const float* xi = x + i * x_stride;
       // Even and odd columns in separate sums, as the vector kernels keep them.
       float even[kPanelRows] = {}, odd[kPanelRows] = {};

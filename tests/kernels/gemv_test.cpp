@@ -62,7 +62,7 @@ TEST(Gemv, EveryKernelMatchesADoubleProductOnOddSizes) {
     if (!gemv_isa_supported(isa)) continue;
     ++ran;
     for (const Case& c : cases) {
-      for (int64_t n : {1, 2, 3}) {
+      for (int64_t n : {1, 2, 3, 4, 5, 9}) {
         SCOPED_TRACE(testing::Message() << gemv_isa_name(isa) << " " << c.rows << "x" << c.cols << " n=" << n);
         auto w = random_values(static_cast<size_t>(c.rows * c.cols), static_cast<uint32_t>(c.rows * 7 + c.cols), 0.5f);
         auto bias = random_values(static_cast<size_t>(c.rows), 3, 1.0f);
@@ -92,21 +92,26 @@ TEST(Gemv, EveryKernelMatchesADoubleProductOnOddSizes) {
   EXPECT_GE(ran, 1);
 }
 
-TEST(Gemv, TwoRowsGiveWhatEachRowGivesAlone) {
+// Guidance's rows and a batch's pieces go through one call; each row must
+// come out bit for bit as it would alone, whatever the batch and wherever the
+// row falls in the kernel's groups of rows.
+TEST(Gemv, EveryRowOfABatchGivesWhatItGivesAlone) {
   const int64_t rows = 45, cols = 77;
   auto w = random_values(static_cast<size_t>(rows * cols), 9, 0.5f);
-  auto x = random_values(static_cast<size_t>(2 * cols), 10, 1.0f);
   PackedMatrix m(w.data(), rows, cols, cols);
-  for (GemvIsa isa : kAll) {
-    if (!gemv_isa_supported(isa)) continue;
-    std::vector<float> both(static_cast<size_t>(2 * rows)), first(static_cast<size_t>(rows)),
-        second(static_cast<size_t>(rows));
-    gemv(isa, m, nullptr, x.data(), cols, both.data(), rows, 2);
-    gemv(isa, m, nullptr, x.data(), cols, first.data(), rows, 1);
-    gemv(isa, m, nullptr, x.data() + cols, cols, second.data(), rows, 1);
-    for (int64_t r = 0; r < rows; ++r) {
-      EXPECT_EQ(both[static_cast<size_t>(r)], first[static_cast<size_t>(r)]) << gemv_isa_name(isa);
-      EXPECT_EQ(both[static_cast<size_t>(rows + r)], second[static_cast<size_t>(r)]) << gemv_isa_name(isa);
+  for (int64_t n : {2, 3, 4, 5, 7, 8, 9}) {
+    auto x = random_values(static_cast<size_t>(n * cols), static_cast<uint32_t>(10 + n), 1.0f);
+    for (GemvIsa isa : kAll) {
+      if (!gemv_isa_supported(isa)) continue;
+      std::vector<float> all(static_cast<size_t>(n * rows)), alone(static_cast<size_t>(rows));
+      gemv(isa, m, nullptr, x.data(), cols, all.data(), rows, n);
+      for (int64_t i = 0; i < n; ++i) {
+        gemv(isa, m, nullptr, x.data() + i * cols, cols, alone.data(), rows, 1);
+        for (int64_t r = 0; r < rows; ++r) {
+          ASSERT_EQ(all[static_cast<size_t>(i * rows + r)], alone[static_cast<size_t>(r)])
+              << gemv_isa_name(isa) << " row " << r << " of x row " << i << " of " << n;
+        }
+      }
     }
   }
 }
