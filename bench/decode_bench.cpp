@@ -9,7 +9,7 @@
 //
 //   bench_decode [--model FILE] [--positions 0,128,256,384,511] [--long-context 2048]
 //                [--long-positions 1024,2047] [--precision both|bf16|f32] [--steps N]
-//                [--repeats R] [--dram-mib M]
+//                [--repeats R] [--dram-mib M] [--kv-cache bf16|int8]
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -103,8 +103,12 @@ double weight_bytes(const emopiano::Model& model, InferencePrecision precision) 
 }
 
 // Keys and values read at position `past` (the new token's included).
-double cache_bytes(const emopiano::ModelConfig& c, InferencePrecision precision, int64_t rows, int64_t past) {
-  const double value = precision == InferencePrecision::bf16 ? 2.0 : 4.0;
+double cache_bytes(const emopiano::ModelConfig& c, InferencePrecision precision, emopiano::KvCacheStorage kv,
+                   int64_t rows, int64_t past) {
+  const double head_dim = static_cast<double>(c.d_model / c.n_heads);
+  const double value = precision == InferencePrecision::f32   ? 4.0
+                       : kv == emopiano::KvCacheStorage::int8 ? (head_dim + 4.0) / head_dim
+                                                              : 2.0;
   return static_cast<double>(c.n_layers) * 2.0 * static_cast<double>(rows) * static_cast<double>(past + 1) * c.d_model *
          value;
 }
@@ -164,6 +168,7 @@ void print_table(const std::string& title, const std::vector<Row>& rows, double 
 
 int main(int argc, char** argv) {
   std::string model_path, precision_arg = "both";
+  auto kv = emopiano::KvCacheStorage::bf16;
   std::vector<int64_t> positions = {0, 64, 128, 256, 384, 511}, long_positions = {1024, 2047};
   int64_t long_context = 2048, dram_mib = 1024;
   int steps = 20, repeats = 5;
@@ -185,6 +190,8 @@ int main(int argc, char** argv) {
       repeats = std::stoi(v);
     else if (k == "--dram-mib")
       dram_mib = std::stoll(v);
+    else if (k == "--kv-cache" && (v == "bf16" || v == "int8"))
+      kv = v == "int8" ? emopiano::KvCacheStorage::int8 : emopiano::KvCacheStorage::bf16;
     else {
       std::fprintf(stderr, "bench_decode: unknown option or value %s %s\n", k.c_str(), v.c_str());
       return 2;
@@ -209,19 +216,21 @@ int main(int argc, char** argv) {
                dram / 1e9);
 
     for (InferencePrecision precision : precisions) {
-      const char* name = precision == InferencePrecision::bf16 ? "bf16" : "f32";
-      const emopiano::Model model = emopiano::Model::load(path, emopiano::LoadOptions{precision});
+      const char* name = precision == InferencePrecision::f32   ? "f32"
+                         : kv == emopiano::KvCacheStorage::int8 ? "bf16, int8 K/V cache"
+                                                                : "bf16";
+      const emopiano::Model model = emopiano::Model::load(path, emopiano::LoadOptions{precision, kv});
       auto& net = *impl_of(model).net;
       const double weights = weight_bytes(model, precision);
       // The step's working set: weights and a cache half full.
-      const double working = weights + cache_bytes(c, precision, 1, c.context_length / 2);
+      const double working = weights + cache_bytes(c, precision, kv, 1, c.context_length / 2);
       const double cached = read_bandwidth(static_cast<size_t>(working));
       std::vector<Row> rows;
       for (int64_t batch : {1, 2}) {
         for (int64_t p : positions) {
           if (p >= c.context_length) continue;
           rows.push_back({batch, p, step_seconds(net, model, batch, p, steps, repeats),
-                          weights + cache_bytes(c, precision, batch, p)});
+                          weights + cache_bytes(c, precision, kv, batch, p)});
         }
       }
       print_table(fmt::format("{}, bundled model: weights {:.2f} MB; read bandwidth at the step's working set "
@@ -233,15 +242,15 @@ int main(int argc, char** argv) {
       emopiano::ModelConfig long_config = c;
       long_config.context_length = static_cast<int>(long_context);
       emopiano::Model long_model = emopiano::Model::create(long_config, probe.tokenizer().config(), 1);
-      impl_of(long_model).net->prepare_generation(precision);
-      const double long_working = weights + cache_bytes(long_config, precision, 1, long_context / 2);
+      impl_of(long_model).net->prepare_generation(precision, kv);
+      const double long_working = weights + cache_bytes(long_config, precision, kv, 1, long_context / 2);
       const double long_cached = read_bandwidth(static_cast<size_t>(long_working));
       std::vector<Row> long_rows;
       for (int64_t batch : {1, 2}) {
         for (int64_t p : long_positions) {
           if (p >= long_context) continue;
           long_rows.push_back({batch, p, step_seconds(*impl_of(long_model).net, long_model, batch, p, steps, repeats),
-                               weights + cache_bytes(long_config, precision, batch, p)});
+                               weights + cache_bytes(long_config, precision, kv, batch, p)});
         }
       }
       print_table(fmt::format("{}, the same width with context {} (random weights); read bandwidth at its "

@@ -12,9 +12,11 @@
 namespace emopiano::bench {
 namespace {
 
-const Model& bundled() {
-  static const Model model = Model::load(bundled_model_path());
-  return model;
+const Model& bundled(KvCacheStorage kv = KvCacheStorage::bf16) {
+  static const Model with_bf16 = Model::load(bundled_model_path());
+  static const Model with_int8 =
+      Model::load(bundled_model_path(), LoadOptions{InferencePrecision::bf16, KvCacheStorage::int8});
+  return kv == KvCacheStorage::int8 ? with_int8 : with_bf16;
 }
 
 // 16 new bars of a happy piece, as `emopiano generate` writes by default;
@@ -28,10 +30,10 @@ GenerationRequest sixteen_bars() {
   return r;
 }
 
-void generate(benchmark::State& state, const GenerationRequest& request) {
+void generate(benchmark::State& state, const GenerationRequest& request, KvCacheStorage kv = KvCacheStorage::bf16) {
   const int batch = static_cast<int>(state.range(0));
   set_compute_threads(static_cast<int>(state.range(1)));
-  Sampler sampler(bundled());
+  Sampler sampler(bundled(kv));
   int64_t tokens = 0, bars = 0;
   double seconds = 0.0, cpu_seconds = 0.0;
   for (auto _ : state) {
@@ -75,7 +77,7 @@ BENCHMARK(BM_Generate16Bars)
 // At guidance 2 the rhythm weight (default min(w, 2)) equals it: plain
 // guidance; at 3 (the default) the rhythm is guided apart, one more pass over
 // the vocabulary. Guidance 3 with valence 3 is the default for a piece whose
-// valence changes.
+// valence changes. kv_int8 1 loads the model with the int8 K/V cache.
 void BM_Generate500TokensGuided(benchmark::State& state) {
   GenerationRequest r = sixteen_bars();
   r.params.max_bars = 0;
@@ -86,17 +88,16 @@ void BM_Generate500TokensGuided(benchmark::State& state) {
   // Valence guidance runs its row only where the valence changes: happy
   // turning sad from the second bar.
   if (state.range(3) > 0) r.emotion = EmotionTrajectory::parse("Q1@0,Q3@1");
-  generate(state, r);
+  generate(state, r, state.range(4) ? KvCacheStorage::int8 : KvCacheStorage::bf16);
 }
 BENCHMARK(BM_Generate500TokensGuided)
-    ->ArgNames({"batch", "threads", "guidance_x10", "valence_x10"})
-    ->Args({1, 1, 10, 0})
-    ->Args({1, 1, 20, 0})
-    ->Args({1, 1, 30, 0})
-    ->Args({1, 1, 30, 30})
-    ->Args({8, 1, 10, 0})
-    ->Args({8, 1, 30, 0})
-    ->Args({8, 1, 30, 30})
+    ->ArgNames({"batch", "threads", "guidance_x10", "valence_x10", "kv_int8"})
+    ->ArgsProduct({{1, 8}, {1}, {10, 30}, {0}, {0, 1}})
+    ->Args({1, 1, 20, 0, 0})
+    ->Args({1, 1, 30, 30, 0})
+    ->Args({1, 1, 30, 30, 1})
+    ->Args({8, 1, 30, 30, 0})
+    ->Args({8, 1, 30, 30, 1})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MinTime(2.0);
@@ -126,11 +127,12 @@ void BM_Generate2000TokensSlidingWindow(benchmark::State& state) {
   r.params.max_bars = 0;
   r.params.max_tokens = 2000;
   r.params.stop_at_eos = false;
-  generate(state, r);
+  generate(state, r, state.range(2) ? KvCacheStorage::int8 : KvCacheStorage::bf16);
 }
 BENCHMARK(BM_Generate2000TokensSlidingWindow)
-    ->ArgNames({"batch", "threads"})
-    ->Args({1, 1})
+    ->ArgNames({"batch", "threads", "kv_int8"})
+    ->Args({1, 1, 0})
+    ->Args({1, 1, 1})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MinTime(2.0);

@@ -3,8 +3,10 @@
 // model and replayed through both; prints how often the most likely next
 // token agrees and the mean KL(f32 || bf16), and exits 1 when a row is
 // outside the guard (same top token at >= 99% of steps, mean KL < 1e-3).
+// --kv-cache int8 runs the bf16 step with the int8 K/V cache.
 //
 //   bench_precision_guard [--model FILE] [--tokens 500] [--seed S] [--emotions happy,tense,sad,calm]
+//                         [--kv-cache bf16|int8]
 #include <cstdio>
 #include <sstream>
 #include <string>
@@ -17,7 +19,7 @@
 #include "sample/precision_replay.hpp"
 
 int main(int argc, char** argv) {
-  std::string model_path, emotions = "happy,tense,sad,calm";
+  std::string model_path, emotions = "happy,tense,sad,calm", kv_cache = "bf16";
   int tokens = 500;
   uint64_t seed = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -30,6 +32,8 @@ int main(int argc, char** argv) {
       seed = std::stoull(v);
     else if (k == "--emotions")
       emotions = v;
+    else if (k == "--kv-cache" && (v == "bf16" || v == "int8"))
+      kv_cache = v;
     else {
       std::fprintf(stderr, "bench_precision_guard: unknown option %s\n", k.c_str());
       return 2;
@@ -39,8 +43,11 @@ int main(int argc, char** argv) {
     using emopiano::InferencePrecision;
     const auto path = model_path.empty() ? emopiano::bundled_model_path() : std::filesystem::path(model_path);
     const emopiano::Model f32 = emopiano::Model::load(path, emopiano::LoadOptions{InferencePrecision::f32});
-    const emopiano::Model bf16 = emopiano::Model::load(path, emopiano::LoadOptions{InferencePrecision::bf16});
-    fmt::print("{}: greedy replay of {} tokens per emotion, f32 against bf16\n", path.string(), tokens);
+    const emopiano::Model bf16 = emopiano::Model::load(
+        path, emopiano::LoadOptions{InferencePrecision::bf16, kv_cache == "int8" ? emopiano::KvCacheStorage::int8
+                                                                                 : emopiano::KvCacheStorage::bf16});
+    fmt::print("{}: greedy replay of {} tokens per emotion, f32 against bf16 with a {} K/V cache\n", path.string(),
+               tokens, kv_cache);
     fmt::print("{:>10} {:>7} {:>14} {:>12} {:>12}\n", "emotion", "steps", "same top", "mean KL", "max KL");
     bool within = true;
     std::stringstream list(emotions);

@@ -51,8 +51,23 @@ enum class InferencePrecision {
   f32,
 };
 
+// How the bf16 step keeps the keys and values of past tokens. The prompt's
+// LibTorch path reads and writes the same cache, converting.
+enum class KvCacheStorage {
+  // Two bytes a value: what the quality guard of docs/performance.md was
+  // measured with for every release.
+  bf16,
+  // One byte a value and a float scale per row of a head (int8, rounded to
+  // the nearest of 255 steps of the row's largest value): half the bytes, so
+  // a step at long positions, guidance's rows and batches read far less.
+  // Within the quality guard, measured in docs/performance.md; opt in.
+  int8,
+};
+
 struct LoadOptions {
   InferencePrecision precision = InferencePrecision::bf16;
+  // Used with InferencePrecision::bf16 only; f32 keeps a float cache.
+  KvCacheStorage kv_cache = KvCacheStorage::bf16;
 };
 
 class Model {
@@ -79,6 +94,7 @@ class Model {
   void set_metadata_json(const std::string& json);
   int64_t parameter_count() const;
   InferencePrecision inference_precision() const;
+  KvCacheStorage kv_cache_storage() const;
 
   struct Impl;  // defined in src/model/model_impl.hpp
 

@@ -139,6 +139,10 @@ int run(int argc, char** argv) {
               "the generation step: bf16 (packed bf16 weights, fast) or f32 (float32, the tokens of earlier "
               "versions)",
               "bf16");
+  args.option("kv-cache", "S",
+              "how the bf16 step keeps past keys and values: bf16, or int8 (half the bytes: faster at long "
+              "positions and with guidance; within the quality guard, docs/performance.md)",
+              "bf16");
   args.flag("quiet", "print nothing but errors");
   args.positionals(0, 0);
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
@@ -175,12 +179,18 @@ int run(int argc, char** argv) {
   const std::string precision = args.get("precision");
   if (precision != "bf16" && precision != "f32")
     throw Error(ErrorCode::invalid_argument, fmt::format("--precision: '{}' is not bf16 or f32", precision));
+  const std::string kv_cache = args.get("kv-cache");
+  if (kv_cache != "bf16" && kv_cache != "int8")
+    throw Error(ErrorCode::invalid_argument, fmt::format("--kv-cache: '{}' is not bf16 or int8", kv_cache));
+  if (kv_cache == "int8" && precision == "f32")
+    throw Error(ErrorCode::invalid_argument, "--kv-cache int8 is a cache of the bf16 step: leave out --precision f32");
 
   set_compute_threads(int_option(args, "threads", 0, 1024));
   const fs::path model_path =
       args.has("model") && args.get("model") != "" ? fs::path(args.get("model")) : bundled_model_path();
   const Model model =
-      Model::load(model_path, LoadOptions{precision == "f32" ? InferencePrecision::f32 : InferencePrecision::bf16});
+      Model::load(model_path, LoadOptions{precision == "f32" ? InferencePrecision::f32 : InferencePrecision::bf16,
+                                          kv_cache == "int8" ? KvCacheStorage::int8 : KvCacheStorage::bf16});
   if (capsule) {
     if (count != 1) throw Error(ErrorCode::invalid_argument, "--capsule writes one piece: leave out --num");
     if (args.has("trajectory") && args.get("trajectory") != "")

@@ -1,10 +1,8 @@
 #include "kernels/bf16_cache_attention.hpp"
 
-#include <cmath>
-#include <vector>
-
 #include "kernels/bf16.hpp"
 #include "kernels/cache_attention_kernels.hpp"
+#include "kernels/cache_attention_rows.hpp"
 
 namespace emopiano::kernels {
 
@@ -19,8 +17,7 @@ struct Kernel {
 Kernel kernel_for(GemvIsa isa) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
   const bool avx512 = isa == GemvIsa::avx512f || isa == GemvIsa::avx512_bf16;
-  if (avx512 && gemv_isa_supported(GemvIsa::avx512f) && __builtin_cpu_supports("avx512bw"))
-    return {detail::cache_attention_avx512, "avx512"};
+  if (avx512 && detail::avx512_attention_supported()) return {detail::cache_attention_avx512, "avx512"};
   if (isa != GemvIsa::scalar && gemv_isa_supported(GemvIsa::avx2_fma))
     return {detail::cache_attention_avx2_fma, "avx2_fma"};
 #else
@@ -32,24 +29,11 @@ Kernel kernel_for(GemvIsa isa) {
 void attend(const Kernel& kernel, const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t D,
             uint16_t* key_cache, uint16_t* value_cache, int64_t capacity, int64_t past, float* out,
             int64_t out_stride) {
-  const int64_t C = H * D, S = past + 1;
-  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)));
-  // Grown to the longest run seen, then reused: no allocation per step.
-  thread_local std::vector<float> scratch;
-  const auto needed = static_cast<size_t>(detail::cache_attention_scratch_floats(S, D));
-  if (scratch.size() < needed) scratch.resize(needed);
-  for (int64_t b = 0; b < B; ++b) {
-    const float* row = qkv + b * qkv_stride;
-    for (int64_t h = 0; h < H; ++h) {
-      uint16_t* keys = key_cache + ((b * H + h) * capacity) * D;
-      uint16_t* values = value_cache + ((b * H + h) * capacity) * D;
-      for (int64_t d = 0; d < D; ++d) {
-        keys[past * D + d] = to_bf16(row[C + h * D + d]);
-        values[past * D + d] = to_bf16(row[2 * C + h * D + d]);
-      }
-      kernel.run(row + h * D, keys, values, S, D, scale, scratch.data(), out + b * out_stride + h * D);
-    }
-  }
+  auto write_row = [D](const float* x, uint16_t* row) {
+    for (int64_t d = 0; d < D; ++d) row[d] = to_bf16(x[d]);
+  };
+  detail::attend_new_tokens(kernel.run, write_row, qkv, qkv_stride, B, 1, H, D, D, key_cache, value_cache, capacity,
+                            past, out, out_stride);
 }
 
 }  // namespace

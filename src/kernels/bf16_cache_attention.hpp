@@ -21,7 +21,7 @@ void bf16_cache_attention(const float* qkv, int64_t qkv_stride, int64_t B, int64
 
 // The same with the kernel of a given instruction set, as gemv() picks them
 // (avx512_bf16 and avx512f run the AVX-512 kernel, which also needs
-// AVX512BW); one this CPU cannot run falls back to the next it can. The
+// AVX512BW and VL); one this CPU cannot run falls back to the next it can. The
 // overload above uses gemv_isa()'s choice. For tests and measurements.
 void bf16_cache_attention(GemvIsa isa, const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t D,
                           uint16_t* key_cache, uint16_t* value_cache, int64_t capacity, int64_t past, float* out,

@@ -1,4 +1,4 @@
-// AVX-512 (F and BW): one 64-byte load holds 32 bf16 values of a row; a
+// AVX-512 (F, BW and VL): one 64-byte load holds 32 bf16 values of a row; a
 // shift and a mask widen them to the even- and odd-indexed values as two
 // float vectors, which meet q split the same way. Scores come sixteen
 // positions at a time: sixteen rows' partial sums are added across their
@@ -10,21 +10,20 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 
-#include <algorithm>
-#include <cmath>
-
 // GCC 12 reports the deliberately undefined source vector inside
 // _mm512_slli_epi32 as maybe uninitialized.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/avx512_softmax.hpp"
 
 namespace emopiano::kernels::detail {
 
 namespace {
 
-#define EMOPIANO_TARGET __attribute__((target("avx512f,avx512bw")))
-
 constexpr int64_t kChunk = 32;  // bf16 values in one 64-byte load
-constexpr int kBlock = 16;      // positions scored together
 
 EMOPIANO_TARGET inline __mmask32 chunk_mask(int64_t left) {
   return left >= kChunk ? static_cast<__mmask32>(0xffffffffu) : static_cast<__mmask32>((1u << left) - 1u);
@@ -33,42 +32,6 @@ EMOPIANO_TARGET inline __mmask32 chunk_mask(int64_t left) {
 EMOPIANO_TARGET inline void widen(__m512i raw, __m512& even, __m512& odd) {
   even = _mm512_castsi512_ps(_mm512_slli_epi32(raw, 16));
   odd = _mm512_castsi512_ps(_mm512_and_si512(raw, _mm512_set1_epi32(static_cast<int>(0xffff0000u))));
-}
-
-// Lane i of the result is the sum of the sixteen lanes of x[i].
-EMOPIANO_TARGET inline __m512 sum_lanes_of_16(const __m512* x) {
-  __m512 pairs[8], quads[4];
-  for (int i = 0; i < 8; ++i) {  // per 128-bit lane: [a0+a2, b0+b2, a1+a3, b1+b3]
-    pairs[i] = _mm512_add_ps(_mm512_unpacklo_ps(x[2 * i], x[2 * i + 1]), _mm512_unpackhi_ps(x[2 * i], x[2 * i + 1]));
-  }
-  for (int i = 0; i < 4; ++i) {  // per 128-bit lane: the lane's sums of rows 4i..4i+3
-    quads[i] = _mm512_add_ps(_mm512_shuffle_ps(pairs[2 * i], pairs[2 * i + 1], 0x44),
-                             _mm512_shuffle_ps(pairs[2 * i], pairs[2 * i + 1], 0xEE));
-  }
-  const __m512 h0 =
-      _mm512_add_ps(_mm512_shuffle_f32x4(quads[0], quads[1], 0x44), _mm512_shuffle_f32x4(quads[0], quads[1], 0xEE));
-  const __m512 h1 =
-      _mm512_add_ps(_mm512_shuffle_f32x4(quads[2], quads[3], 0x44), _mm512_shuffle_f32x4(quads[2], quads[3], 0xEE));
-  return _mm512_add_ps(_mm512_shuffle_f32x4(h0, h1, 0x88), _mm512_shuffle_f32x4(h0, h1, 0xDD));
-}
-
-// exp(x) for x <= 0 (a score minus the largest): Cephes' polynomial on
-// x - n ln 2, scaled by 2^n; below -87 the result is about 1e-38, which
-// beside the largest term's 1 is nothing.
-EMOPIANO_TARGET inline __m512 exp_nonpositive(__m512 x) {
-  x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-  __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-  p = _mm512_fmadd_ps(_mm512_mul_ps(p, r), r, _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-  return _mm512_scalef_ps(p, n);
 }
 
 // scores[s] = scale * q.k_s for s < S, written in whole blocks of sixteen
@@ -93,29 +56,6 @@ EMOPIANO_TARGET void score_rows(const float* q_split, const uint16_t* keys, int6
     }
     _mm512_storeu_ps(scores + s0, _mm512_mul_ps(sum_lanes_of_16(acc), _mm512_set1_ps(scale)));
   }
-}
-
-// The unnormalised softmax in place, scores[s] = exp(scores[s] - max), and
-// its total; the block's lanes past S are set to 0.
-EMOPIANO_TARGET float exponentiate(float* scores, int64_t S) {
-  const int64_t padded = (S + kBlock - 1) / kBlock * kBlock;
-  for (int64_t s = S; s < padded; ++s) scores[s] = -INFINITY;
-  __m512 top = _mm512_set1_ps(-INFINITY);
-  for (int64_t s = 0; s < padded; s += kBlock) top = _mm512_max_ps(top, _mm512_loadu_ps(scores + s));
-  alignas(64) float lanes[kBlock];
-  _mm512_store_ps(lanes, top);
-  const __m512 largest = _mm512_set1_ps(*std::max_element(lanes, lanes + kBlock));
-  __m512 total = _mm512_setzero_ps();
-  for (int64_t s = 0; s < padded; s += kBlock) {
-    const __mmask16 live = S - s >= kBlock ? __mmask16(0xffff) : __mmask16((1u << (S - s)) - 1u);
-    const __m512 p = _mm512_maskz_mov_ps(live, exp_nonpositive(_mm512_sub_ps(_mm512_loadu_ps(scores + s), largest)));
-    _mm512_storeu_ps(scores + s, p);
-    total = _mm512_add_ps(total, p);
-  }
-  _mm512_store_ps(lanes, total);
-  float sum = 0.0f;
-  for (float x : lanes) sum += x;
-  return sum;
 }
 
 // sums[c * 32 + i] (i < 16) = sum_s p[s] v_s[c * 32 + 2i], and
@@ -158,6 +98,10 @@ EMOPIANO_TARGET void weighted_chunks(const float* p, const uint16_t* values, int
 }
 
 }  // namespace
+
+bool avx512_attention_supported() {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+}
 
 EMOPIANO_TARGET void cache_attention_avx512(const float* q, const uint16_t* keys, const uint16_t* values, int64_t S,
                                             int64_t D, float scale, float* scratch, float* out) {

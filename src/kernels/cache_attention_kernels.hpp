@@ -21,15 +21,27 @@ inline int64_t cache_attention_scratch_floats(int64_t S, int64_t D) {
   return (S + 15) / 16 * 16 + 2 * ((D + 31) / 32 * 32);
 }
 
+// The same over int8 rows (int8_cache_rows.hpp): keys and values are S rows
+// of int8_row_bytes(D) bytes.
+using Int8CacheAttentionKernel = void (*)(const float* q, const int8_t* keys, const int8_t* values, int64_t S,
+                                          int64_t D, float scale, float* scratch, float* out);
+
 void cache_attention_scalar(const float* q, const uint16_t* keys, const uint16_t* values, int64_t S, int64_t D,
                             float scale, float* scratch, float* out);
 
+void cache_attention_int8_scalar(const float* q, const int8_t* keys, const int8_t* values, int64_t S, int64_t D,
+                                 float scale, float* scratch, float* out);
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// The AVX-512 kernels need AVX512F, BW (masked loads of 8- and 16-bit
+// values) and VL (of 16 bytes).
+bool avx512_attention_supported();
 void cache_attention_avx2_fma(const float* q, const uint16_t* keys, const uint16_t* values, int64_t S, int64_t D,
                               float scale, float* scratch, float* out);
-// Needs AVX512BW too, for masked loads of 16-bit values.
 void cache_attention_avx512(const float* q, const uint16_t* keys, const uint16_t* values, int64_t S, int64_t D,
                             float scale, float* scratch, float* out);
+void cache_attention_int8_avx512(const float* q, const int8_t* keys, const int8_t* values, int64_t S, int64_t D,
+                                 float scale, float* scratch, float* out);
 #endif
 
 }  // namespace emopiano::kernels::detail

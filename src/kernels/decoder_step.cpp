@@ -7,6 +7,7 @@
 #include "kernels/bf16_cache_attention.hpp"
 #include "kernels/gelu.hpp"
 #include "kernels/gemv.hpp"
+#include "kernels/int8_cache_attention.hpp"
 
 namespace emopiano::kernels {
 
@@ -57,14 +58,19 @@ Scratch& scratch_for(const DecoderWeights& w, int64_t B) {
 }  // namespace
 
 void decoder_layer_step(const DecoderWeights& w, const DecoderLayerWeights& layer, float* x, int64_t B,
-                        uint16_t* key_cache, uint16_t* value_cache, int64_t capacity, int64_t past) {
+                        const StepCache& cache, int64_t past) {
   const int64_t d = w.d_model, ff = w.d_ff;
   Scratch& s = scratch_for(w, B);
   // x + attn(ln1(x))
   for (int64_t b = 0; b < B; ++b) layer_norm(layer.ln1, x + b * d, d, s.normed.data() + b * d);
   gemv(layer.qkv, layer.qkv_bias.data(), s.normed.data(), d, s.qkv.data(), 3 * d, B);
-  bf16_cache_attention(s.qkv.data(), 3 * d, B, w.n_heads, d / w.n_heads, key_cache, value_cache, capacity, past,
-                       s.attended.data(), d);
+  if (cache.storage == StepCache::Storage::int8) {
+    int8_cache_attention(s.qkv.data(), 3 * d, B, w.n_heads, d / w.n_heads, static_cast<int8_t*>(cache.keys),
+                         static_cast<int8_t*>(cache.values), cache.capacity, past, s.attended.data(), d);
+  } else {
+    bf16_cache_attention(s.qkv.data(), 3 * d, B, w.n_heads, d / w.n_heads, static_cast<uint16_t*>(cache.keys),
+                         static_cast<uint16_t*>(cache.values), cache.capacity, past, s.attended.data(), d);
+  }
   gemv(layer.proj, layer.proj_bias.data(), s.attended.data(), d, s.normed.data(), d, B);
   for (int64_t i = 0; i < B * d; ++i) x[i] += s.normed[static_cast<size_t>(i)];
   // x + ff2(gelu(ff1(ln2(x))))

@@ -14,6 +14,7 @@
 
 #include "emopiano/error.hpp"
 #include "kernels/decoder_step.hpp"
+#include "kernels/int8_cache_rows.hpp"
 #include "model/single_query_attention.hpp"
 
 namespace emopiano {
@@ -54,6 +55,31 @@ TransformerBlockImpl::TransformerBlockImpl(int64_t d_model, int64_t heads, int64
   resid_dropout = register_module("resid_dropout", torch::nn::Dropout(dropout));
 }
 
+namespace {
+
+// rows [B, H, T, D] into positions [past, past + T) of an int8 cache [B, H,
+// capacity, int8_row_bytes(D)], quantised as the fused step quantises.
+void write_int8_rows(torch::Tensor& cache, const torch::Tensor& rows, int64_t past) {
+  TORCH_CHECK(cache.is_contiguous(), "an int8 K/V cache must be contiguous");
+  const auto src = rows.detach().to(torch::kFloat).contiguous();
+  const int64_t B = src.size(0), H = src.size(1), T = src.size(2), D = src.size(3);
+  const int64_t capacity = cache.size(2), R = cache.size(3);
+  const float* in = src.data_ptr<float>();
+  int8_t* out = cache.data_ptr<int8_t>();
+  for (int64_t bh = 0; bh < B * H; ++bh) {
+    for (int64_t t = 0; t < T; ++t)
+      kernels::quantize_int8_row(in + (bh * T + t) * D, D, out + (bh * capacity + past + t) * R);
+  }
+}
+
+// The float values [B, H, S, D] of int8 cache rows [B, H, S, int8_row_bytes(D)].
+torch::Tensor read_int8_rows(const torch::Tensor& rows, int64_t D) {
+  auto scales = rows.narrow(3, D, 4).contiguous().view(torch::kFloat);  // [B, H, S, 1]
+  return rows.narrow(3, 0, D).to(torch::kFloat) * scales;
+}
+
+}  // namespace
+
 torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, torch::Tensor* key_cache,
                                             torch::Tensor* value_cache, int64_t past, int64_t capacity) {
   const int64_t B = x.size(0), T = x.size(1), C = x.size(2);
@@ -83,13 +109,20 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, torch::Tenso
       *key_cache = torch::empty({B, n_heads, capacity, head_dim}, x.options());
       *value_cache = torch::empty({B, n_heads, capacity, head_dim}, x.options());
     }
-    key_cache->slice(2, past, past + T).copy_(k);
-    value_cache->slice(2, past, past + T).copy_(v);
-    k = key_cache->slice(2, 0, past + T);
-    v = value_cache->slice(2, 0, past + T);
-    if (k.scalar_type() != q.scalar_type()) {  // a bf16 cache (prepare_generation)
-      k = k.to(q.scalar_type());
-      v = v.to(q.scalar_type());
+    if (key_cache->scalar_type() == torch::kChar) {  // an int8 cache (prepare_generation)
+      write_int8_rows(*key_cache, k, past);
+      write_int8_rows(*value_cache, v, past);
+      k = read_int8_rows(key_cache->slice(2, 0, past + T), head_dim).to(q.scalar_type());
+      v = read_int8_rows(value_cache->slice(2, 0, past + T), head_dim).to(q.scalar_type());
+    } else {
+      key_cache->slice(2, past, past + T).copy_(k);
+      value_cache->slice(2, past, past + T).copy_(v);
+      k = key_cache->slice(2, 0, past + T);
+      v = value_cache->slice(2, 0, past + T);
+      if (k.scalar_type() != q.scalar_type()) {  // a bf16 cache (prepare_generation)
+        k = k.to(q.scalar_type());
+        v = v.to(q.scalar_type());
+      }
     }
   } else {
     past = 0;
@@ -207,11 +240,10 @@ torch::Tensor EmotionTransformerImpl::run(torch::Tensor x, KVCache* cache) {
     cache->keys.assign(blocks->size(), torch::Tensor());
     cache->values.assign(blocks->size(), torch::Tensor());
     if (decoder_weights_) {
-      // The fused step reads and writes a bf16 cache; the prompt fills it
-      // through LibTorch, which converts.
-      const int64_t heads = config.n_heads, capacity = config.context_length;
+      // The fused step reads and writes a bf16 (or int8) cache; the prompt
+      // fills it through LibTorch, which converts.
       for (size_t i = 0; i < blocks->size(); ++i) {
-        cache->keys[i] = torch::empty({x.size(0), heads, capacity, config.d_model / heads}, torch::kBFloat16);
+        cache->keys[i] = empty_step_cache(x.size(0));
         cache->values[i] = torch::empty_like(cache->keys[i]);
       }
     }
@@ -266,11 +298,13 @@ kernels::LayerNormWeights layer_norm_of(torch::nn::LayerNorm& ln) {
 
 }  // namespace
 
-void EmotionTransformerImpl::prepare_generation(InferencePrecision precision) {
+void EmotionTransformerImpl::prepare_generation(InferencePrecision precision, KvCacheStorage kv_cache) {
   if (precision == InferencePrecision::f32) {
     decoder_weights_.reset();
+    kv_cache_ = KvCacheStorage::bf16;
     return;
   }
+  kv_cache_ = kv_cache;
   torch::NoGradGuard no_grad;
   auto w = std::make_shared<kernels::DecoderWeights>();
   w->d_model = config.d_model;
@@ -302,9 +336,21 @@ InferencePrecision EmotionTransformerImpl::generation_precision() const {
   return decoder_weights_ ? InferencePrecision::bf16 : InferencePrecision::f32;
 }
 
+KvCacheStorage EmotionTransformerImpl::kv_cache_storage() const {
+  return decoder_weights_ ? kv_cache_ : KvCacheStorage::bf16;
+}
+
 void EmotionTransformerImpl::train(bool on) {
   if (on) decoder_weights_.reset();
   torch::nn::Module::train(on);
+}
+
+torch::Tensor EmotionTransformerImpl::empty_step_cache(int64_t batch) const {
+  const int64_t heads = config.n_heads, head_dim = config.d_model / heads;
+  if (kv_cache_ == KvCacheStorage::int8) {
+    return torch::empty({batch, heads, config.context_length, kernels::int8_row_bytes(head_dim)}, torch::kChar);
+  }
+  return torch::empty({batch, heads, config.context_length, head_dim}, torch::kBFloat16);
 }
 
 bool EmotionTransformerImpl::can_decode_step(const torch::Tensor& tokens, const KVCache& cache) const {
@@ -314,8 +360,12 @@ bool EmotionTransformerImpl::can_decode_step(const torch::Tensor& tokens, const 
   for (size_t i = 0; i < cache.keys.size(); ++i) {
     const auto& k = cache.keys[i];
     const auto& v = cache.values[i];
-    if (!k.defined() || !v.defined() || k.scalar_type() != torch::kBFloat16 || v.scalar_type() != torch::kBFloat16 ||
-        !k.is_contiguous() || !v.is_contiguous() || k.size(2) != config.context_length || k.sizes() != v.sizes()) {
+    const bool int8 = kv_cache_ == KvCacheStorage::int8;
+    const auto dtype = int8 ? torch::kChar : torch::kBFloat16;
+    const int64_t head_dim = config.d_model / config.n_heads;
+    if (!k.defined() || !v.defined() || k.scalar_type() != dtype || v.scalar_type() != dtype || !k.is_contiguous() ||
+        !v.is_contiguous() || k.size(2) != config.context_length || k.sizes() != v.sizes() ||
+        k.size(3) != (int8 ? kernels::int8_row_bytes(head_dim) : head_dim)) {
       return false;
     }
   }
@@ -330,11 +380,10 @@ torch::Tensor EmotionTransformerImpl::decode_step(const torch::Tensor& tokens, c
   const kernels::DecoderWeights& w = *decoder_weights_;
   const int64_t B = tokens.size(0), d = config.d_model;
   if (cache.keys.empty()) {
-    const int64_t heads = config.n_heads;
     cache.keys.assign(blocks->size(), torch::Tensor());
     cache.values.assign(blocks->size(), torch::Tensor());
     for (size_t i = 0; i < blocks->size(); ++i) {
-      cache.keys[i] = torch::empty({B, heads, config.context_length, d / heads}, torch::kBFloat16);
+      cache.keys[i] = empty_step_cache(B);
       cache.values[i] = torch::empty_like(cache.keys[i]);
     }
   }
@@ -373,10 +422,12 @@ torch::Tensor EmotionTransformerImpl::decode_step(const torch::Tensor& tokens, c
     }
   }
 
+  const auto storage =
+      kv_cache_ == KvCacheStorage::int8 ? kernels::StepCache::Storage::int8 : kernels::StepCache::Storage::bf16;
   for (size_t i = 0; i < blocks->size(); ++i) {
-    kernels::decoder_layer_step(
-        w, w.layers[i], stream.data(), B, reinterpret_cast<uint16_t*>(cache.keys[i].data_ptr<at::BFloat16>()),
-        reinterpret_cast<uint16_t*>(cache.values[i].data_ptr<at::BFloat16>()), config.context_length, start);
+    const kernels::StepCache layer_cache{storage, cache.keys[i].data_ptr(), cache.values[i].data_ptr(),
+                                         config.context_length};
+    kernels::decoder_layer_step(w, w.layers[i], stream.data(), B, layer_cache, start);
   }
   auto logits = torch::empty({B, 1, vocab_size}, torch::kFloat);
   kernels::decoder_head(w, stream.data(), B, logits.data_ptr<float>());

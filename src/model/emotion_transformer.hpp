@@ -64,11 +64,14 @@ struct EmotionTransformerImpl : torch::nn::Module {
 
   // bf16: packs a copy of the weights for the one-new-token step, which then
   // runs fused on raw buffers (src/kernels/decoder_step.hpp) in eval mode
-  // without gradients, with new caches in bf16. f32: drops it; every step
-  // runs in LibTorch in float32. Call before the network is shared between
+  // without gradients, with new caches in bf16 or, with `kv_cache` int8, in
+  // int8 rows (src/kernels/int8_cache_rows.hpp: a cache of [B, H, capacity,
+  // head_dim + 4] bytes). f32: drops it; every step runs in LibTorch in
+  // float32 with a float cache. Call before the network is shared between
   // threads; train(true) drops the copy, since the weights are about to change.
-  void prepare_generation(InferencePrecision precision);
+  void prepare_generation(InferencePrecision precision, KvCacheStorage kv_cache = KvCacheStorage::bf16);
   InferencePrecision generation_precision() const;
+  KvCacheStorage kv_cache_storage() const;
   void train(bool on = true) override;
 
   ModelConfig config;
@@ -95,8 +98,11 @@ struct EmotionTransformerImpl : torch::nn::Module {
   torch::Tensor embed(const torch::Tensor& tokens, const torch::Tensor& bars, const torch::Tensor& positions,
                       const torch::Tensor& emotion, const torch::Tensor& keys, int64_t start);
   torch::Tensor run(torch::Tensor x, KVCache* cache);
+  // A cache buffer of one layer for the fused step: keys or values.
+  torch::Tensor empty_step_cache(int64_t batch) const;
 
   std::shared_ptr<const kernels::DecoderWeights> decoder_weights_;
+  KvCacheStorage kv_cache_ = KvCacheStorage::bf16;
 };
 TORCH_MODULE(EmotionTransformer);
 

@@ -56,6 +56,8 @@ void Model::set_metadata_json(const std::string& json) {
 
 InferencePrecision Model::inference_precision() const { return impl_->net->generation_precision(); }
 
+KvCacheStorage Model::kv_cache_storage() const { return impl_->net->kv_cache_storage(); }
+
 int64_t Model::parameter_count() const {
   int64_t n = 0;
   for (const auto& p : impl_->net->parameters()) n += p.numel();

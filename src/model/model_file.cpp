@@ -79,7 +79,7 @@ Model Model::load(const std::filesystem::path& path, const LoadOptions& options)
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw Error(ErrorCode::io, fmt::format("cannot read model file {}", path.string()));
   Model model = deserialize_model(bytes, path);
-  impl_of(model).net->prepare_generation(options.precision);
+  impl_of(model).net->prepare_generation(options.precision, options.kv_cache);
   return model;
 }
 

@@ -61,6 +61,14 @@ TEST(CliGenerate, BadArgumentsAreClearErrors) {
   auto bad_precision = test::run_emopiano({"generate", "--precision", "f16", "-o", (dir / "x.mid").string()});
   EXPECT_EQ(bad_precision.code, 1);
   EXPECT_NE(bad_precision.err.find("--precision"), std::string::npos) << bad_precision.err;
+  auto bad_cache = test::run_emopiano({"generate", "--kv-cache", "int4", "-o", (dir / "x.mid").string()});
+  EXPECT_EQ(bad_cache.code, 1);
+  EXPECT_NE(bad_cache.err.find("--kv-cache"), std::string::npos) << bad_cache.err;
+  auto f32_int8 =
+      test::run_emopiano({"generate", "--precision", "f32", "--kv-cache", "int8", "-o", (dir / "x.mid").string()});
+  EXPECT_EQ(f32_int8.code, 1);
+  EXPECT_NE(f32_int8.err.find("--kv-cache"), std::string::npos) << f32_int8.err;
+  EXPECT_FALSE(fs::exists(dir / "x.mid"));
 }
 
 // --rhythm-guidance: equal to --guidance it is plain guidance, other music
@@ -97,6 +105,22 @@ TEST(CliGenerate, Float32PrecisionWritesAPiece) {
                                "-o", (dir / "f32.mid").string(), "--quiet"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_GT(read_midi_file(dir / "f32.mid").notes.size(), 0u);
+}
+
+// The int8 cache writes a piece of its own: the same seed's piece with the
+// bf16 cache shares its opening (the first tokens' distributions differ by
+// less than their rounding) but not every note.
+TEST(CliGenerate, Int8KvCacheWritesAPiece) {
+  fs::path dir = test::temp_dir("cli-generate-int8");
+  for (const char* cache : {"bf16", "int8"}) {
+    auto r = test::run_emopiano({"generate", "--emotion", "tense", "--bars", "8", "--seed", "11", "--kv-cache", cache,
+                                 "-o", (dir / (std::string(cache) + ".mid")).string(), "--quiet"});
+    ASSERT_EQ(r.code, 0) << r.err;
+  }
+  const auto bf16 = read_midi_file(dir / "bf16.mid").notes, int8 = read_midi_file(dir / "int8.mid").notes;
+  ASSERT_GT(int8.size(), 0u);
+  ASSERT_GT(bf16.size(), 0u);
+  EXPECT_EQ(int8.front().pitch, bf16.front().pitch);
 }
 
 // 4,096 pieces of the bundled model need about 40 GiB: refused at once with

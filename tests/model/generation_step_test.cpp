@@ -8,6 +8,7 @@
 #include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/model.hpp"
+#include "kernels/int8_cache_rows.hpp"
 #include "model/emotion_transformer.hpp"
 #include "model/model_impl.hpp"
 #include "support/test_support.hpp"
@@ -107,16 +108,61 @@ TEST(GenerationStep, Bf16StepsFollowTheFloat32Network) {
   }
 }
 
+TEST(GenerationStep, Int8CacheStepsFollowTheFloat32Network) {
+  auto reference = net_with_seed(3);
+  auto fast = net_with_seed(3);
+  auto bf16 = net_with_seed(3);
+  fast->prepare_generation(InferencePrecision::bf16, KvCacheStorage::int8);
+  bf16->prepare_generation(InferencePrecision::bf16);
+  EXPECT_EQ(fast->kv_cache_storage(), KvCacheStorage::int8);
+  auto in = random_step_inputs(2, 30, 5);
+  torch::Tensor full;
+  {
+    torch::NoGradGuard no_grad;
+    full = reference->forward(in.tokens, in.bars, in.positions, in.emotion, in.keys);
+  }
+  for (int64_t prompt : {0, 7}) {
+    KVCache cache, bf16_cache;
+    auto got = stepped(fast, in, prompt, cache);
+    ASSERT_EQ(cache.keys[0].scalar_type(), torch::kChar);
+    EXPECT_EQ(cache.keys[0].size(3), kernels::int8_row_bytes(fast->config.d_model / fast->config.n_heads));
+    for (int64_t t = 0; t < 30; ++t) {
+      // int8 keeps each cached value to 1/254 of its row's largest.
+      EXPECT_LT(relative_error(got.select(1, t), full.select(1, t)), 3e-2) << "prompt " << prompt << ", token " << t;
+    }
+    // Not the bf16 cache under another name.
+    auto with_bf16 = stepped(bf16, in, prompt, bf16_cache);
+    EXPECT_FALSE(torch::equal(got.slice(1, 1), with_bf16.slice(1, 1)));
+  }
+}
+
+TEST(GenerationStep, LibTorchContinuesAnInt8Cache) {
+  auto net = net_with_seed(7);
+  net->prepare_generation(InferencePrecision::bf16, KvCacheStorage::int8);
+  auto in = random_step_inputs(1, 12, 8);
+  KVCache fused_cache, mixed_cache;
+  auto fused = stepped(net, in, 0, fused_cache);
+  stepped(net, in.slice(0, 1, 0, 11), 0, mixed_cache);
+  auto last = in.slice(0, 1, 11, 12);
+  auto with_grad = net->forward_cached(last.tokens, last.bars, last.positions, last.emotion, mixed_cache, last.keys);
+  EXPECT_TRUE(with_grad.requires_grad());
+  // Both read the same int8 rows; the LibTorch step's weights are float32.
+  EXPECT_LT(relative_error(with_grad.detach().select(1, 0), fused.select(1, 11)), 2e-2);
+}
+
 TEST(GenerationStep, EachRowIsComputedAsItWouldBeAlone) {
-  auto net = net_with_seed(4);
-  net->prepare_generation(InferencePrecision::bf16);
-  auto in = random_step_inputs(3, 20, 6);
-  KVCache both_cache;
-  auto both = stepped(net, in, 0, both_cache);
-  for (int64_t b = 0; b < 3; ++b) {
-    KVCache cache;
-    auto alone = stepped(net, in.slice(b, b + 1, 0, 20), 0, cache);
-    EXPECT_TRUE(torch::equal(alone, both.slice(0, b, b + 1))) << "row " << b;
+  for (KvCacheStorage kv : {KvCacheStorage::bf16, KvCacheStorage::int8}) {
+    auto net = net_with_seed(4);
+    net->prepare_generation(InferencePrecision::bf16, kv);
+    auto in = random_step_inputs(3, 20, 6);
+    KVCache both_cache;
+    auto both = stepped(net, in, 0, both_cache);
+    for (int64_t b = 0; b < 3; ++b) {
+      KVCache cache;
+      auto alone = stepped(net, in.slice(b, b + 1, 0, 20), 0, cache);
+      EXPECT_TRUE(torch::equal(alone, both.slice(0, b, b + 1)))
+          << "row " << b << (kv == KvCacheStorage::int8 ? ", int8 cache" : ", bf16 cache");
+    }
   }
 }
 
@@ -181,6 +227,12 @@ TEST(GenerationStep, LoadingChoosesThePrecision) {
   EXPECT_EQ(Model::load(dir / "m.pt").inference_precision(), InferencePrecision::bf16);
   EXPECT_EQ(Model::load(dir / "m.pt", LoadOptions{InferencePrecision::f32}).inference_precision(),
             InferencePrecision::f32);
+  EXPECT_EQ(Model::load(dir / "m.pt").kv_cache_storage(), KvCacheStorage::bf16);
+  EXPECT_EQ(Model::load(dir / "m.pt", LoadOptions{InferencePrecision::bf16, KvCacheStorage::int8}).kv_cache_storage(),
+            KvCacheStorage::int8);
+  // f32 keeps a float cache whatever is asked.
+  EXPECT_EQ(Model::load(dir / "m.pt", LoadOptions{InferencePrecision::f32, KvCacheStorage::int8}).kv_cache_storage(),
+            KvCacheStorage::bf16);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // The quality guard of the bf16 generation step with the bundled model:
 // replaying a greedy piece, the bf16 model's most likely next token is the
 // float32 model's at >= 99% of steps and the mean KL(f32 || bf16) is below
-// 1e-3 nats. bench/precision_guard.cpp runs the full 500-step replay.
+// 1e-3 nats, with the bf16 and with the int8 K/V cache.
+// bench/precision_guard.cpp runs the full 500-step replay.
 #include <gtest/gtest.h>
 
 #include "emopiano/error.hpp"
@@ -35,6 +36,25 @@ TEST(PrecisionGuard, Bf16FollowsF32WithTheBundledModel) {
   EXPECT_GE(a.same_top_fraction(), 0.99) << a.same_top << " of " << a.steps;
   EXPECT_LT(a.mean_kl, 1e-3) << "max " << a.max_kl;
   EXPECT_GT(a.mean_kl, 0.0);  // bf16 really ran
+}
+
+TEST(PrecisionGuard, TheInt8CacheFollowsF32WithTheBundledModel) {
+  std::filesystem::path path;
+  try {
+    path = bundled_model_path();
+  } catch (const Error&) {
+    EMOPIANO_MISSING("the bundled model");
+  }
+  const Model f32 = Model::load(path, LoadOptions{InferencePrecision::f32});
+  const Model int8 = Model::load(path, LoadOptions{InferencePrecision::bf16, KvCacheStorage::int8});
+  ASSERT_EQ(int8.kv_cache_storage(), KvCacheStorage::int8);
+  const auto a = sample::compare_precisions(f32, int8, replay_request(150));
+  EXPECT_GE(a.steps, 150);
+  EXPECT_GE(a.same_top_fraction(), 0.99) << a.same_top << " of " << a.steps;
+  EXPECT_LT(a.mean_kl, 1e-3) << "max " << a.max_kl;
+  // Not the bf16 cache under another name.
+  const Model bf16 = Model::load(path, LoadOptions{InferencePrecision::bf16});
+  EXPECT_GT(sample::compare_precisions(bf16, int8, replay_request(40)).mean_kl, 0.0);
 }
 
 TEST(PrecisionGuard, TheReplayTellsModelsApart) {

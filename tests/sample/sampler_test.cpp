@@ -342,6 +342,23 @@ TEST(Sampler, BatchPiecesMatchSingleGenerations) {
   }
 }
 
+TEST(Sampler, BatchPiecesMatchSingleGenerationsWithAnInt8Cache) {
+  // The int8 K/V cache through every path that touches it: the prompt and
+  // the window's refills (LibTorch), the fused steps, and the rows of
+  // finished pieces leaving the batch.
+  const Model model = Model::create(tiny_model().config(), TokenizerConfig{}, 5);
+  impl_of(model).net->prepare_generation(InferencePrecision::bf16, KvCacheStorage::int8);
+  ASSERT_EQ(model.kv_cache_storage(), KvCacheStorage::int8);
+  Sampler s(model);
+  auto r = request(200, 300);
+  auto batch = s.generate_batch(r, 3);
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto single = r;
+    single.params.seed = 200 + i;
+    EXPECT_EQ(s.generate(single).tokens, batch[i].tokens) << "piece " << i;
+  }
+}
+
 // The bundled model (4 x 256) with an eight-bar primer: the prompt of a few
 // hundred tokens is fed at once, so its matrix products (T x 256 by 256 x 1024)
 // and its softmax over 4 x T x T scores are large enough for LibTorch to split
