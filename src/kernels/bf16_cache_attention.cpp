@@ -27,12 +27,12 @@ Kernel kernel_for(GemvIsa isa) {
 }
 
 void attend(const Kernel& kernel, const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t D,
-            uint16_t* key_cache, uint16_t* value_cache, int64_t capacity, int64_t past, float* out,
-            int64_t out_stride) {
+            uint16_t* key_cache, uint16_t* value_cache, int64_t capacity, int64_t past, float* out, int64_t out_stride,
+            int64_t T = 1) {
   auto write_row = [D](const float* x, uint16_t* row) {
     for (int64_t d = 0; d < D; ++d) row[d] = to_bf16(x[d]);
   };
-  detail::attend_new_tokens(kernel.run, write_row, qkv, qkv_stride, B, 1, H, D, D, key_cache, value_cache, capacity,
+  detail::attend_new_tokens(kernel.run, write_row, qkv, qkv_stride, B, T, H, D, D, key_cache, value_cache, capacity,
                             past, out, out_stride);
 }
 
@@ -47,9 +47,10 @@ void bf16_cache_attention(GemvIsa isa, const float* qkv, int64_t qkv_stride, int
 }
 
 void bf16_cache_attention(const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t D, uint16_t* key_cache,
-                          uint16_t* value_cache, int64_t capacity, int64_t past, float* out, int64_t out_stride) {
+                          uint16_t* value_cache, int64_t capacity, int64_t past, float* out, int64_t out_stride,
+                          int64_t tokens) {
   static const Kernel chosen = kernel_for(gemv_isa());
-  attend(chosen, qkv, qkv_stride, B, H, D, key_cache, value_cache, capacity, past, out, out_stride);
+  attend(chosen, qkv, qkv_stride, B, H, D, key_cache, value_cache, capacity, past, out, out_stride, tokens);
 }
 
 }  // namespace emopiano::kernels

@@ -15,9 +15,12 @@ namespace emopiano::kernels {
 // and written at `past`, then the query attends to positions [0, past]. out:
 // B rows of H * D floats, `out_stride` apart. Each head's keys, then its
 // values, are one contiguous run of the cache, read once, front to back. The
-// arithmetic of a row does not depend on B.
+// arithmetic of a row does not depend on B. With `tokens` T > 1, qkv and out
+// hold T rows per sequence (row b * T + t), written at past + t and attending
+// causally (cache_attention_rows.hpp): a prompt in one call.
 void bf16_cache_attention(const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t D, uint16_t* key_cache,
-                          uint16_t* value_cache, int64_t capacity, int64_t past, float* out, int64_t out_stride);
+                          uint16_t* value_cache, int64_t capacity, int64_t past, float* out, int64_t out_stride,
+                          int64_t tokens = 1);
 
 // The same with the kernel of a given instruction set, as gemv() picks them
 // (avx512_bf16 and avx512f run the AVX-512 kernel, which also needs

@@ -57,19 +57,19 @@ Scratch& scratch_for(const DecoderWeights& w, int64_t B) {
 
 }  // namespace
 
-void decoder_layer_step(const DecoderWeights& w, const DecoderLayerWeights& layer, float* x, int64_t B,
-                        const StepCache& cache, int64_t past) {
-  const int64_t d = w.d_model, ff = w.d_ff;
+void decoder_layer_step(const DecoderWeights& w, const DecoderLayerWeights& layer, float* x, int64_t sequences,
+                        int64_t T, const StepCache& cache, int64_t past) {
+  const int64_t d = w.d_model, ff = w.d_ff, B = sequences * T;  // B: rows
   Scratch& s = scratch_for(w, B);
   // x + attn(ln1(x))
   for (int64_t b = 0; b < B; ++b) layer_norm(layer.ln1, x + b * d, d, s.normed.data() + b * d);
   gemv(layer.qkv, layer.qkv_bias.data(), s.normed.data(), d, s.qkv.data(), 3 * d, B);
   if (cache.storage == StepCache::Storage::int8) {
-    int8_cache_attention(s.qkv.data(), 3 * d, B, w.n_heads, d / w.n_heads, static_cast<int8_t*>(cache.keys),
-                         static_cast<int8_t*>(cache.values), cache.capacity, past, s.attended.data(), d);
+    int8_cache_attention(s.qkv.data(), 3 * d, sequences, w.n_heads, d / w.n_heads, static_cast<int8_t*>(cache.keys),
+                         static_cast<int8_t*>(cache.values), cache.capacity, past, s.attended.data(), d, T);
   } else {
-    bf16_cache_attention(s.qkv.data(), 3 * d, B, w.n_heads, d / w.n_heads, static_cast<uint16_t*>(cache.keys),
-                         static_cast<uint16_t*>(cache.values), cache.capacity, past, s.attended.data(), d);
+    bf16_cache_attention(s.qkv.data(), 3 * d, sequences, w.n_heads, d / w.n_heads, static_cast<uint16_t*>(cache.keys),
+                         static_cast<uint16_t*>(cache.values), cache.capacity, past, s.attended.data(), d, T);
   }
   gemv(layer.proj, layer.proj_bias.data(), s.attended.data(), d, s.normed.data(), d, B);
   for (int64_t i = 0; i < B * d; ++i) x[i] += s.normed[static_cast<size_t>(i)];

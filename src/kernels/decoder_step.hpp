@@ -22,12 +22,14 @@ struct StepCache {
   int64_t capacity;
 };
 
-// x: B rows of d_model floats, the residual stream of each sequence's new
-// token, updated in place. `cache` is filled up to `past`.
-void decoder_layer_step(const DecoderWeights& w, const DecoderLayerWeights& layer, float* x, int64_t B,
+// x: B * T rows of d_model floats (row b * T + t), the residual stream of
+// each sequence's T new tokens, updated in place. `cache` is filled up to
+// `past`; token t is written at past + t and attends causally. T is 1 for a
+// generation step, the prompt's length for a prompt or a window's refill.
+void decoder_layer_step(const DecoderWeights& w, const DecoderLayerWeights& layer, float* x, int64_t B, int64_t T,
                         const StepCache& cache, int64_t past);
 
-// logits: B rows of w.vocab floats = head(final_ln(x)).
+// logits: B rows of w.vocab floats = head(final_ln(x)) (B counts every row).
 void decoder_head(const DecoderWeights& w, const float* x, int64_t B, float* logits);
 
 // y = LayerNorm(x) over n values, as torch::nn::LayerNorm computes it

@@ -24,9 +24,10 @@ Kernel kernel_for(GemvIsa isa) {
 }
 
 void attend(const Kernel& kernel, const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t D,
-            int8_t* key_cache, int8_t* value_cache, int64_t capacity, int64_t past, float* out, int64_t out_stride) {
+            int8_t* key_cache, int8_t* value_cache, int64_t capacity, int64_t past, float* out, int64_t out_stride,
+            int64_t T = 1) {
   auto write_row = [D](const float* x, int8_t* row) { quantize_int8_row(x, D, row); };
-  detail::attend_new_tokens(kernel.run, write_row, qkv, qkv_stride, B, 1, H, D, int8_row_bytes(D), key_cache,
+  detail::attend_new_tokens(kernel.run, write_row, qkv, qkv_stride, B, T, H, D, int8_row_bytes(D), key_cache,
                             value_cache, capacity, past, out, out_stride);
 }
 
@@ -41,9 +42,10 @@ void int8_cache_attention(GemvIsa isa, const float* qkv, int64_t qkv_stride, int
 }
 
 void int8_cache_attention(const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t D, int8_t* key_cache,
-                          int8_t* value_cache, int64_t capacity, int64_t past, float* out, int64_t out_stride) {
+                          int8_t* value_cache, int64_t capacity, int64_t past, float* out, int64_t out_stride,
+                          int64_t tokens) {
   static const Kernel chosen = kernel_for(gemv_isa());
-  attend(chosen, qkv, qkv_stride, B, H, D, key_cache, value_cache, capacity, past, out, out_stride);
+  attend(chosen, qkv, qkv_stride, B, H, D, key_cache, value_cache, capacity, past, out, out_stride, tokens);
 }
 
 }  // namespace emopiano::kernels

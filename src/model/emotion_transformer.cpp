@@ -355,7 +355,7 @@ torch::Tensor EmotionTransformerImpl::empty_step_cache(int64_t batch) const {
 
 bool EmotionTransformerImpl::can_decode_step(const torch::Tensor& tokens, const KVCache& cache) const {
   if (!decoder_weights_ || is_training() || torch::GradMode::is_enabled()) return false;
-  if (tokens.dim() != 2 || tokens.size(1) != 1) return false;
+  if (tokens.dim() != 2 || tokens.size(1) < 1) return false;
   if (cache.keys.empty()) return true;
   for (size_t i = 0; i < cache.keys.size(); ++i) {
     const auto& k = cache.keys[i];
@@ -388,33 +388,35 @@ torch::Tensor EmotionTransformerImpl::decode_step(const torch::Tensor& tokens, c
     }
   }
 
-  // The embeddings, summed in the order embed() sums them.
+  // The embeddings, summed in the order embed() sums them; row b * T + t.
+  const int64_t T = tokens.size(1);
   auto tok = tokens.to(torch::kLong).contiguous();
   auto bar = bars.to(torch::kLong).contiguous();
   auto pos = positions.to(torch::kLong).contiguous();
   auto emo = emotion.to(torch::kFloat).contiguous();
   torch::Tensor key = keys.defined() ? keys.to(torch::kLong).contiguous() : torch::Tensor();
   const float* token_rows = token_embedding->weight.data_ptr<float>();
-  const float* position_row = position_embedding->weight.data_ptr<float>() + start * d;
+  const float* position_rows = position_embedding->weight.data_ptr<float>();
   const float* bar_rows = bar_embedding->weight.data_ptr<float>();
   const float* bar_position_rows = bar_position_embedding->weight.data_ptr<float>();
   const float* emotion_rows = emotion_embedding.data_ptr<float>();
   const float* key_rows = key_embedding.data_ptr<float>();
   thread_local std::vector<float> stream;
-  stream.resize(static_cast<size_t>(B * d));
-  for (int64_t b = 0; b < B; ++b) {
-    const int64_t t = tok.data_ptr<int64_t>()[b];
+  stream.resize(static_cast<size_t>(B * T * d));
+  for (int64_t r = 0; r < B * T; ++r) {
+    const int64_t t = tok.data_ptr<int64_t>()[r];
     if (t < 0 || t >= vocab_size) {
       throw Error(ErrorCode::invalid_argument,
                   fmt::format("EmotionTransformer: token {} is outside the vocabulary of {}", t, vocab_size));
     }
     const float* tr = token_rows + t * d;
-    const float* br = bar_rows + std::clamp<int64_t>(bar.data_ptr<int64_t>()[b], 0, config.max_bars - 1) * d;
-    const float* pr = bar_position_rows + std::clamp<int64_t>(pos.data_ptr<int64_t>()[b], 0, positions_per_bar - 1) * d;
-    const float* e = emo.data_ptr<float>() + b * 4;
-    const int64_t k = key.defined() ? std::clamp<int64_t>(key.data_ptr<int64_t>()[b], 0, kKeyCodes - 1) : 0;
+    const float* position_row = position_rows + (start + r % T) * d;
+    const float* br = bar_rows + std::clamp<int64_t>(bar.data_ptr<int64_t>()[r], 0, config.max_bars - 1) * d;
+    const float* pr = bar_position_rows + std::clamp<int64_t>(pos.data_ptr<int64_t>()[r], 0, positions_per_bar - 1) * d;
+    const float* e = emo.data_ptr<float>() + r * 4;
+    const int64_t k = key.defined() ? std::clamp<int64_t>(key.data_ptr<int64_t>()[r], 0, kKeyCodes - 1) : 0;
     const float* kr = key_rows + k * d;
-    float* x = stream.data() + b * d;
+    float* x = stream.data() + r * d;
     for (int64_t i = 0; i < d; ++i) {
       float mix = 0.0f;
       for (int q = 0; q < 4; ++q) mix += e[q] * emotion_rows[q * d + i];
@@ -427,10 +429,10 @@ torch::Tensor EmotionTransformerImpl::decode_step(const torch::Tensor& tokens, c
   for (size_t i = 0; i < blocks->size(); ++i) {
     const kernels::StepCache layer_cache{storage, cache.keys[i].data_ptr(), cache.values[i].data_ptr(),
                                          config.context_length};
-    kernels::decoder_layer_step(w, w.layers[i], stream.data(), B, layer_cache, start);
+    kernels::decoder_layer_step(w, w.layers[i], stream.data(), B, T, layer_cache, start);
   }
-  auto logits = torch::empty({B, 1, vocab_size}, torch::kFloat);
-  kernels::decoder_head(w, stream.data(), B, logits.data_ptr<float>());
+  auto logits = torch::empty({B, T, vocab_size}, torch::kFloat);
+  kernels::decoder_head(w, stream.data(), B * T, logits.data_ptr<float>());
   return logits;
 }
 

@@ -91,7 +91,8 @@ struct EmotionTransformerImpl : torch::nn::Module {
  private:
   void check_inputs(const torch::Tensor& tokens, const torch::Tensor& bars, const torch::Tensor& positions,
                     const torch::Tensor& emotion, const torch::Tensor& keys, int64_t start) const;
-  // The fused step: T == 1, eval, no gradients, decoder_weights_ set.
+  // The fused path: eval, no gradients, decoder_weights_ set, and a cache it
+  // wrote (or none yet): a generation step (T 1) or a prompt (T tokens).
   bool can_decode_step(const torch::Tensor& tokens, const KVCache& cache) const;
   torch::Tensor decode_step(const torch::Tensor& tokens, const torch::Tensor& bars, const torch::Tensor& positions,
                             const torch::Tensor& emotion, const torch::Tensor& keys, KVCache& cache);

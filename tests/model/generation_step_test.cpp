@@ -166,6 +166,29 @@ TEST(GenerationStep, EachRowIsComputedAsItWouldBeAlone) {
   }
 }
 
+// Chunks of several tokens (a prompt, a window's refill, a chunk after
+// cached tokens) run the fused path too, and give what their tokens give one
+// at a time, bit for bit: each row's products do not depend on how many rows
+// a call has, and each token attends to the keys written before it.
+TEST(GenerationStep, AChunkGivesWhatItsTokensGiveOneAtATime) {
+  for (KvCacheStorage kv : {KvCacheStorage::bf16, KvCacheStorage::int8}) {
+    auto net = net_with_seed(9);
+    net->prepare_generation(InferencePrecision::bf16, kv);
+    auto in = random_step_inputs(2, 24, 10);
+    KVCache one_cache, chunk_cache;
+    auto one_at_a_time = stepped(net, in, 0, one_cache);
+    torch::NoGradGuard no_grad;
+    std::vector<torch::Tensor> out;
+    for (auto [from, to] : {std::pair<int64_t, int64_t>{0, 9}, {9, 10}, {10, 21}, {21, 24}}) {
+      auto s = in.slice(0, 2, from, to);
+      out.push_back(net->forward_cached(s.tokens, s.bars, s.positions, s.emotion, chunk_cache, s.keys));
+    }
+    EXPECT_EQ(chunk_cache.keys[0].scalar_type(), kv == KvCacheStorage::int8 ? torch::kChar : torch::kBFloat16);
+    EXPECT_TRUE(torch::equal(torch::cat(out, 1), one_at_a_time))
+        << (kv == KvCacheStorage::int8 ? "int8 cache" : "bf16 cache");
+  }
+}
+
 TEST(GenerationStep, F32IsTheLibTorchPathBitForBit) {
   auto plain = net_with_seed(5);
   auto switched = net_with_seed(5);
