@@ -240,8 +240,8 @@ torch::Tensor EmotionTransformerImpl::run(torch::Tensor x, KVCache* cache) {
     cache->keys.assign(blocks->size(), torch::Tensor());
     cache->values.assign(blocks->size(), torch::Tensor());
     if (decoder_weights_) {
-      // The fused step reads and writes a bf16 (or int8) cache; the prompt
-      // fills it through LibTorch, which converts.
+      // The fused path's cache (bf16 or int8): a step with gradients runs
+      // here and reads and writes it, converting.
       for (size_t i = 0; i < blocks->size(); ++i) {
         cache->keys[i] = empty_step_cache(x.size(0));
         cache->values[i] = torch::empty_like(cache->keys[i]);
