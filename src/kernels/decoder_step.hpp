@@ -1,9 +1,10 @@
-// The generation step of the Transformer on raw buffers: one new token per
-// sequence, each layer fused (LayerNorm, QKV projection, attention over the
-// K/V cache (bf16 or int8), output projection and residual, LayerNorm, GELU MLP and
-// residual) with no allocation per operation. The matrices go through
-// gemv(), two sequences at a time, so guidance's second row reads the
-// weights with the first.
+// The generation step of the Transformer on raw buffers: new tokens of each
+// sequence (one per step, or a prompt's), each layer fused (LayerNorm, QKV
+// projection, attention over the K/V cache (bf16 or int8), output
+// projection and residual, LayerNorm, GELU MLP and residual) with no
+// allocation per operation. The matrices go through gemv() with every row
+// at once, so guidance's rows, a batch's pieces and a prompt's tokens read
+// the weights from memory once.
 #pragma once
 
 #include <cstdint>
