@@ -357,12 +357,12 @@ bool EmotionTransformerImpl::can_decode_step(const torch::Tensor& tokens, const 
   if (!decoder_weights_ || is_training() || torch::GradMode::is_enabled()) return false;
   if (tokens.dim() != 2 || tokens.size(1) < 1) return false;
   if (cache.keys.empty()) return true;
+  const bool int8 = kv_cache_ == KvCacheStorage::int8;
+  const auto dtype = int8 ? torch::kChar : torch::kBFloat16;
+  const int64_t head_dim = config.d_model / config.n_heads;
   for (size_t i = 0; i < cache.keys.size(); ++i) {
     const auto& k = cache.keys[i];
     const auto& v = cache.values[i];
-    const bool int8 = kv_cache_ == KvCacheStorage::int8;
-    const auto dtype = int8 ? torch::kChar : torch::kBFloat16;
-    const int64_t head_dim = config.d_model / config.n_heads;
     if (!k.defined() || !v.defined() || k.scalar_type() != dtype || v.scalar_type() != dtype || !k.is_contiguous() ||
         !v.is_contiguous() || k.size(2) != config.context_length || k.sizes() != v.sizes() ||
         k.size(3) != (int8 ? kernels::int8_row_bytes(head_dim) : head_dim)) {
