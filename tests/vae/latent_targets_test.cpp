@@ -34,7 +34,10 @@ VaeTrainerConfig quick_autoencoder(int64_t steps) {
   VaeTrainerConfig c;
   c.max_steps = steps;
   c.batch_size = 8;
-  c.learning_rate = 3e-3;
+  // 3e-3 stalled with one token left to chance on an AVX2-only AMD CPU (its
+  // kernels round differently); 1e-3 memorised the corpus there by step 600
+  // with each of five seeds.
+  c.learning_rate = 1e-3;
   c.warmup_steps = 10;
   c.max_beta = 0.0;  // a plain autoencoder: these tests are about what z carries
   c.free_bits = 0.0;
