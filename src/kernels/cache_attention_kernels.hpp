@@ -40,6 +40,8 @@ void cache_attention_avx2_fma(const float* q, const uint16_t* keys, const uint16
                               float scale, float* scratch, float* out);
 void cache_attention_avx512(const float* q, const uint16_t* keys, const uint16_t* values, int64_t S, int64_t D,
                             float scale, float* scratch, float* out);
+void cache_attention_int8_avx2_fma(const float* q, const int8_t* keys, const int8_t* values, int64_t S, int64_t D,
+                                   float scale, float* scratch, float* out);
 void cache_attention_int8_avx512(const float* q, const int8_t* keys, const int8_t* values, int64_t S, int64_t D,
                                  float scale, float* scratch, float* out);
 #endif

@@ -17,6 +17,8 @@ Kernel kernel_for(GemvIsa isa) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
   const bool avx512 = isa == GemvIsa::avx512f || isa == GemvIsa::avx512_bf16;
   if (avx512 && detail::avx512_attention_supported()) return {detail::cache_attention_int8_avx512, "avx512"};
+  if (isa != GemvIsa::scalar && gemv_isa_supported(GemvIsa::avx2_fma))
+    return {detail::cache_attention_int8_avx2_fma, "avx2_fma"};
 #else
   (void)isa;
 #endif

@@ -127,6 +127,8 @@ TEST(Int8CacheAttention, EveryKernelMatchesADoubleAttentionOnOddHeadSizes) {
     }
   }
   EXPECT_TRUE(ran.count("scalar"));
+  // A CPU with AVX2 runs a vector kernel, not the portable one.
+  if (gemv_isa_supported(GemvIsa::avx2_fma)) EXPECT_TRUE(ran.count("avx2_fma"));
 }
 
 TEST(Int8CacheAttention, EveryKernelMatchesADoubleAttentionTo2048PositionsAndSharpScores) {
