@@ -359,6 +359,36 @@ typedef enum emopiano_weight_storage {
 } emopiano_weight_storage;
 
 EMOPIANO_API int emopiano_model_load(emopiano_model **out, const char *path);
+
+/* How generation computes each new token after the prompt (LoadOptions in
+ * the C++ API, docs/performance.md). */
+typedef enum emopiano_precision {
+  /* Packed bf16 weights and kernels chosen for the CPU at run time, sums in
+   * float32: the default, within the quality guard of docs/performance.md. */
+  EMOPIANO_PRECISION_BF16 = 0,
+  /* Float32 through LibTorch: the tokens of earlier versions, bit for bit. */
+  EMOPIANO_PRECISION_F32 = 1
+} emopiano_precision;
+
+/* How the bf16 step keeps the keys and values of past tokens. */
+typedef enum emopiano_kv_cache {
+  EMOPIANO_KV_CACHE_BF16 = 0, /* the default */
+  /* One byte a value and a scale per row: half the bytes, faster at long
+   * positions and with guidance; within the quality guard. */
+  EMOPIANO_KV_CACHE_INT8 = 1
+} emopiano_kv_cache;
+
+/* As emopiano_model_load, choosing how generation computes: precision an
+ * emopiano_precision, kv_cache an emopiano_kv_cache. EMOPIANO_KV_CACHE_INT8
+ * needs EMOPIANO_PRECISION_BF16 (the f32 step keeps a float cache);
+ * INVALID_ARGUMENT otherwise, or for a value outside the enums. */
+EMOPIANO_API int emopiano_model_load_with_options(emopiano_model **out, const char *path,
+                                                  int32_t precision, int32_t kv_cache);
+/* How this model generates: an emopiano_precision and an emopiano_kv_cache
+ * (either out-parameter may be NULL). A model from emopiano_model_load or
+ * emopiano_model_create has the defaults. */
+EMOPIANO_API int emopiano_model_load_options(int32_t *out_precision, int32_t *out_kv_cache,
+                                             const emopiano_model *model);
 /* An untrained model: model_config_json is a ModelConfig JSON object
  * (n_layers, d_model, n_heads, d_ff, context_length, dropout, max_bars) and
  * tokenizer_config_json a TokenizerConfig; NULL or "" for the defaults.

@@ -26,6 +26,29 @@ WeightStorage to_storage(int32_t storage) {
   }
 }
 
+LoadOptions to_load_options(int32_t precision, int32_t kv_cache) {
+  LoadOptions options;
+  switch (precision) {
+    case EMOPIANO_PRECISION_BF16: options.precision = InferencePrecision::bf16; break;
+    case EMOPIANO_PRECISION_F32: options.precision = InferencePrecision::f32; break;
+    default:
+      throw Error(ErrorCode::invalid_argument,
+                  "precision " + std::to_string(precision) + " is not an emopiano_precision (0 bf16, 1 f32)");
+  }
+  switch (kv_cache) {
+    case EMOPIANO_KV_CACHE_BF16: options.kv_cache = KvCacheStorage::bf16; break;
+    case EMOPIANO_KV_CACHE_INT8: options.kv_cache = KvCacheStorage::int8; break;
+    default:
+      throw Error(ErrorCode::invalid_argument,
+                  "kv_cache " + std::to_string(kv_cache) + " is not an emopiano_kv_cache (0 bf16, 1 int8)");
+  }
+  if (options.kv_cache == KvCacheStorage::int8 && options.precision == InferencePrecision::f32) {
+    throw Error(ErrorCode::invalid_argument,
+                "kv_cache EMOPIANO_KV_CACHE_INT8 is a cache of the bf16 step: it needs EMOPIANO_PRECISION_BF16");
+  }
+  return options;
+}
+
 }  // namespace
 }  // namespace emopiano::capi
 
@@ -40,6 +63,28 @@ int emopiano_model_load(emopiano_model** out, const char* path) {
     *out = nullptr;
     Model model = Model::load(std::string(require_string(path, "path")));
     *out = new emopiano_model{std::move(model)};
+  });
+}
+
+int emopiano_model_load_with_options(emopiano_model** out, const char* path, int32_t precision, int32_t kv_cache) {
+  return guarded([&] {
+    require(out, "out");
+    *out = nullptr;
+    const LoadOptions options = to_load_options(precision, kv_cache);
+    Model model = Model::load(std::string(require_string(path, "path")), options);
+    *out = new emopiano_model{std::move(model)};
+  });
+}
+
+int emopiano_model_load_options(int32_t* out_precision, int32_t* out_kv_cache, const emopiano_model* model) {
+  return guarded([&] {
+    const Model& m = model_of(model);
+    if (out_precision) {
+      *out_precision =
+          m.inference_precision() == InferencePrecision::f32 ? EMOPIANO_PRECISION_F32 : EMOPIANO_PRECISION_BF16;
+    }
+    if (out_kv_cache)
+      *out_kv_cache = m.kv_cache_storage() == KvCacheStorage::int8 ? EMOPIANO_KV_CACHE_INT8 : EMOPIANO_KV_CACHE_BF16;
   });
 }
 

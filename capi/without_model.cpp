@@ -31,6 +31,15 @@ int emopiano_model_load(emopiano_model** out, const char*) {
   return without_model("emopiano_model_load");
 }
 
+int emopiano_model_load_with_options(emopiano_model** out, const char*, int32_t, int32_t) {
+  if (out) *out = nullptr;
+  return without_model("emopiano_model_load_with_options");
+}
+
+int emopiano_model_load_options(int32_t*, int32_t*, const emopiano_model*) {
+  return without_model("emopiano_model_load_options");
+}
+
 int emopiano_model_create(emopiano_model** out, const char*, const char*, uint64_t) {
   if (out) *out = nullptr;
   return without_model("emopiano_model_create");

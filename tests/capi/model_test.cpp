@@ -9,6 +9,7 @@
 
 #include "capi/capi_fixtures.hpp"
 #include "emopiano/model.hpp"
+#include "emopiano/sampler.hpp"
 #include "support/test_support.hpp"
 
 namespace {
@@ -142,6 +143,116 @@ TEST(CapiModel, ArgumentErrors) {
   char* json = reinterpret_cast<char*>(0x1);
   EXPECT_C_ERROR(emopiano_model_metadata_json(&json, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "model");
   EXPECT_EQ(json, nullptr);
+}
+
+namespace load_options {
+
+// A piece from `model` through the C ABI, and the same request through C++.
+std::vector<int32_t> c_piece(const emopiano_model* model) {
+  emopiano_sampler* sampler = nullptr;
+  EXPECT_EQ(emopiano_sampler_create(&sampler, model), EMOPIANO_OK) << emopiano_last_error();
+  emopiano_generate_params p;
+  EXPECT_EQ(emopiano_generate_params_init(&p, sizeof p), EMOPIANO_OK);
+  p.seed = 11;
+  p.max_tokens = 200;
+  p.top_p = 1.0f;
+  p.quadrant = EMOPIANO_Q3;
+  p.stop_at_eos = 0;  // an untrained model may end at once
+  emopiano_generation* g = nullptr;
+  EXPECT_EQ(emopiano_sampler_generate(&g, sampler, &p), EMOPIANO_OK) << emopiano_last_error();
+  const int32_t* t = nullptr;
+  size_t n = 0;
+  if (g) EXPECT_EQ(emopiano_generation_tokens(&t, &n, g), EMOPIANO_OK);
+  std::vector<int32_t> tokens(t, t + n);
+  emopiano_generation_free(g);
+  emopiano_sampler_free(sampler);
+  return tokens;
+}
+
+std::vector<int32_t> cpp_piece(const std::string& path, const emopiano::LoadOptions& options) {
+  const auto model = emopiano::Model::load(path, options);
+  emopiano::Sampler sampler(model);
+  emopiano::GenerationRequest r;
+  r.emotion = emopiano::EmotionTrajectory(emopiano::EmotionMix::from_quadrant(emopiano::Quadrant::Q3));
+  r.params.seed = 11;
+  r.params.max_tokens = 200;
+  r.params.top_p = 1.0f;
+  r.params.stop_at_eos = false;
+  return sampler.generate(r).tokens;
+}
+
+}  // namespace load_options
+
+TEST(CapiModel, LoadWithOptionsGeneratesAsTheCppModelLoadedWithThem) {
+  using emopiano::InferencePrecision;
+  using emopiano::KvCacheStorage;
+  const auto dir = emopiano::test::temp_dir("capi-model");
+  const auto path = (dir / "tiny.pt").string();
+  {
+    ModelHandle h;
+    ASSERT_C_OK(emopiano_model_create(&h.m, kSmallModel, nullptr, 9));
+    ASSERT_C_OK(emopiano_model_save(h.m, path.c_str(), EMOPIANO_WEIGHTS_F32));
+  }
+  struct Case {
+    int32_t precision, kv_cache;
+    emopiano::LoadOptions options;
+  };
+  const Case cases[] = {
+      {EMOPIANO_PRECISION_BF16, EMOPIANO_KV_CACHE_BF16, {InferencePrecision::bf16, KvCacheStorage::bf16}},
+      {EMOPIANO_PRECISION_F32, EMOPIANO_KV_CACHE_BF16, {InferencePrecision::f32, KvCacheStorage::bf16}},
+      {EMOPIANO_PRECISION_BF16, EMOPIANO_KV_CACHE_INT8, {InferencePrecision::bf16, KvCacheStorage::int8}},
+  };
+  std::vector<std::vector<int32_t>> ours, theirs;
+  for (const Case& c : cases) {
+    ModelHandle h;
+    ASSERT_C_OK(emopiano_model_load_with_options(&h.m, path.c_str(), c.precision, c.kv_cache));
+    int32_t precision = -1, kv_cache = -1;
+    ASSERT_C_OK(emopiano_model_load_options(&precision, &kv_cache, h.m));
+    EXPECT_EQ(precision, c.precision);
+    EXPECT_EQ(kv_cache, c.kv_cache);
+    ours.push_back(load_options::c_piece(h.m));
+    theirs.push_back(load_options::cpp_piece(path, c.options));
+    EXPECT_EQ(ours.back(), theirs.back()) << "precision " << c.precision << ", kv_cache " << c.kv_cache;
+    EXPECT_GT(ours.back().size(), 150u);
+  }
+  // emopiano_model_load is the first case.
+  ModelHandle plain;
+  ASSERT_C_OK(emopiano_model_load(&plain.m, path.c_str()));
+  int32_t precision = -1, kv_cache = -1;
+  ASSERT_C_OK(emopiano_model_load_options(&precision, &kv_cache, plain.m));
+  EXPECT_EQ(precision, EMOPIANO_PRECISION_BF16);
+  EXPECT_EQ(kv_cache, EMOPIANO_KV_CACHE_BF16);
+  EXPECT_EQ(load_options::c_piece(plain.m), ours[0]);
+  // Where C++ tells the options apart, the C ABI does too.
+  for (size_t i = 1; i < ours.size(); ++i) {
+    if (theirs[i] != theirs[0]) EXPECT_NE(ours[i], ours[0]) << i;
+  }
+}
+
+TEST(CapiModel, LoadWithOptionsRefusesWhatIsNotAnOption) {
+  const auto dir = emopiano::test::temp_dir("capi-model");
+  const auto path = (dir / "tiny.pt").string();
+  {
+    ModelHandle h;
+    ASSERT_C_OK(emopiano_model_create(&h.m, kSmallModel, nullptr, 9));
+    ASSERT_C_OK(emopiano_model_save(h.m, path.c_str(), EMOPIANO_WEIGHTS_F32));
+  }
+  emopiano_model* m = reinterpret_cast<emopiano_model*>(0x1);
+  EXPECT_C_ERROR(emopiano_model_load_with_options(&m, path.c_str(), 2, EMOPIANO_KV_CACHE_BF16),
+                 EMOPIANO_ERROR_INVALID_ARGUMENT, "precision 2");
+  EXPECT_EQ(m, nullptr);
+  EXPECT_C_ERROR(emopiano_model_load_with_options(&m, path.c_str(), EMOPIANO_PRECISION_BF16, -1),
+                 EMOPIANO_ERROR_INVALID_ARGUMENT, "kv_cache -1");
+  EXPECT_C_ERROR(emopiano_model_load_with_options(&m, path.c_str(), EMOPIANO_PRECISION_F32, EMOPIANO_KV_CACHE_INT8),
+                 EMOPIANO_ERROR_INVALID_ARGUMENT, "EMOPIANO_PRECISION_BF16");
+  EXPECT_EQ(m, nullptr);
+  EXPECT_C_ERROR(emopiano_model_load_with_options(&m, nullptr, 0, 0), EMOPIANO_ERROR_INVALID_ARGUMENT, "path");
+  int32_t precision = 0;
+  EXPECT_C_ERROR(emopiano_model_load_options(&precision, nullptr, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "model");
+  EXPECT_C_ERROR(emopiano_model_load_with_options(nullptr, path.c_str(), 0, 0), EMOPIANO_ERROR_INVALID_ARGUMENT, "out");
+  const auto missing = (dir / "missing.pt").string();
+  EXPECT_C_ERROR(emopiano_model_load_with_options(&m, missing.c_str(), 0, 1), EMOPIANO_ERROR_IO, "missing.pt");
+  EXPECT_EQ(m, nullptr);
 }
 
 TEST(CapiModel, BundledModelPathFollowsTheEnvironment) {

@@ -16,6 +16,10 @@ TEST(CapiWithoutModel, HandlesAreNullAndTheStatusSaysUnsupported) {
                  "without LibTorch");
   EXPECT_EQ(model, nullptr);
   model = reinterpret_cast<emopiano_model*>(0x1);
+  EXPECT_C_ERROR(emopiano_model_load_with_options(&model, "models/emopiano-small.pt", 0, 1), EMOPIANO_ERROR_UNSUPPORTED,
+                 "emopiano_model_load_with_options");
+  EXPECT_EQ(model, nullptr);
+  model = reinterpret_cast<emopiano_model*>(0x1);
   EXPECT_C_ERROR(emopiano_model_create(&model, nullptr, nullptr, 1), EMOPIANO_ERROR_UNSUPPORTED,
                  "emopiano_model_create");
   EXPECT_EQ(model, nullptr);

@@ -45,6 +45,14 @@ namespace Emopiano
 
     public enum WeightStorage { F32 = 0, F16 = 1, BF16 = 2 }
 
+    /// How generation computes each new token: BF16 (packed bf16 weights, sums
+    /// in float32, the default) or F32 (the tokens of earlier versions).
+    public enum Precision { BF16 = 0, F32 = 1 }
+
+    /// How the bf16 step keeps past keys and values: BF16 (the default) or
+    /// INT8 (half the bytes: faster at long positions and with guidance).
+    public enum KvCache { BF16 = 0, INT8 = 1 }
+
     /// A Transformer with its tokenizer. Read-only: share one model between
     /// threads and give each thread its own Sampler.
     public sealed class Model : IDisposable
@@ -52,6 +60,22 @@ namespace Emopiano
         internal readonly ModelHandle Handle;
 
         public Model(string path) { Check.Status(Native.emopiano_model_load(out Handle, Utf8.Encode(path))); }
+
+        /// Loads a model choosing how it generates; KvCache.INT8 needs Precision.BF16.
+        public Model(string path, Precision precision, KvCache kvCache)
+        {
+            Check.Status(Native.emopiano_model_load_with_options(out Handle, Utf8.Encode(path), (int)precision, (int)kvCache));
+        }
+
+        public Precision Precision
+        {
+            get { int p, k; Check.Status(Native.emopiano_model_load_options(out p, out k, Handle)); return (Emopiano.Precision)p; }
+        }
+
+        public KvCache KvCache
+        {
+            get { int p, k; Check.Status(Native.emopiano_model_load_options(out p, out k, Handle)); return (Emopiano.KvCache)k; }
+        }
 
         internal Model(ModelHandle handle) { Handle = handle; }
 

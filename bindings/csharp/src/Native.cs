@@ -247,6 +247,8 @@ namespace Emopiano
         [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_tokenizer_decode_to_bytes(out IntPtr bytes, out UIntPtr size, TokenizerHandle tokenizer, int[] tokens, UIntPtr count);
 
         [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_model_load(out ModelHandle handle, byte[] path);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_model_load_with_options(out ModelHandle handle, byte[] path, int precision, int kvCache);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_model_load_options(out int precision, out int kvCache, ModelHandle model);
         [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_model_create(out ModelHandle handle, byte[] modelConfigJson, byte[] tokenizerConfigJson, ulong seed);
         [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_model_save(ModelHandle model, byte[] path, int storage);
         [DllImport(Lib, CallingConvention = C)] public static extern void emopiano_model_free(IntPtr model);

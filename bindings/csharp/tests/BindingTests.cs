@@ -218,6 +218,39 @@ static class BindingTests
         using (var loaded = new Model(path)) Assert(loaded.ParameterCount > 0, "saved model loads");
     }
 
+    static void LoadOptionsChooseHowTheModelGenerates()
+    {
+        string path = Path.Combine(tempDir, "options.pt");
+        using (var m = Model.Create(TinyModel, null, 3)) m.Save(path);
+        int[] reference;
+        using (var plain = new Model(path))
+        {
+            Assert(plain.Precision == Precision.BF16 && plain.KvCache == KvCache.BF16, "defaults");
+            using (var sampler = plain.Sampler())
+            using (var piece = sampler.Generate(Fast(2))) reference = piece.Tokens;
+        }
+        Precision[] precisions = { Precision.BF16, Precision.F32, Precision.BF16 };
+        KvCache[] caches = { KvCache.BF16, KvCache.BF16, KvCache.INT8 };
+        for (int i = 0; i < precisions.Length; ++i)
+        {
+            Precision precision = precisions[i];
+            KvCache kvCache = caches[i];
+            using (var loaded = new Model(path, precision, kvCache))
+            {
+                Assert(loaded.Precision == precision && loaded.KvCache == kvCache, "options kept");
+                using (var sampler = loaded.Sampler())
+                using (var piece = sampler.Generate(Fast(2)))
+                {
+                    Assert(piece.Tokens.Length > 2, "a piece");
+                    if (precision == Precision.BF16 && kvCache == KvCache.BF16)
+                        Assert(piece.Tokens.SequenceEqual(reference), "the defaults are emopiano_model_load's");
+                }
+            }
+        }
+        var bad = Throws<InvalidArgumentException>(() => new Model(path, Precision.F32, KvCache.INT8), "int8 with f32");
+        Assert(bad.Message.Contains("EMOPIANO_PRECISION_BF16"), "the message says what is needed");
+    }
+
     static Bar[] Play(Model small, ulong seed, int changeAt, bool lookahead = false)
     {
         using (var session = new Session(small, new SessionOptions { Emotion = Emotion.Parse("calm"), Seed = seed, TopP = 1.0f, Lookahead = lookahead }))
@@ -627,6 +660,7 @@ static class BindingTests
             tests.Add(new KeyValuePair<string, Action>("GenerateStreamsNotesAndWritesMidi", GenerateStreamsNotesAndWritesMidi));
             tests.Add(new KeyValuePair<string, Action>("CancelFromCallbackProgressAndThread", CancelFromCallbackProgressAndThread));
             tests.Add(new KeyValuePair<string, Action>("DisposeTwiceAndOrder", DisposeTwiceAndOrder));
+            tests.Add(new KeyValuePair<string, Action>("LoadOptionsChooseHowTheModelGenerates", LoadOptionsChooseHowTheModelGenerates));
             tests.Add(new KeyValuePair<string, Action>("SessionFollowsTheEmotionReplaysAndCancels", SessionFollowsTheEmotionReplaysAndCancels));
             tests.Add(new KeyValuePair<string, Action>("TrainerTrainsItsOwnCopyCancelsAndResumes", TrainerTrainsItsOwnCopyCancelsAndResumes));
             tests.Add(new KeyValuePair<string, Action>("ClassifierClassifiesFilesAndBytes", ClassifierClassifiesFilesAndBytes));

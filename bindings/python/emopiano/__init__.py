@@ -16,8 +16,8 @@ from .errors import (BufferTooSmallError, CancelledError, EmopianoError, FileIOE
                      FormatError, InternalError, InvalidArgumentError, NotFoundError,
                      OutOfMemoryError, UnsupportedError)
 from .midi import Note, metrics, normalize, read_notes, validate
-from .model import (CancelToken, Generation, GenerationInfo, Model, Progress, Sampler,
-                    WeightStorage, bundled_model_path, set_compute_threads)
+from .model import (CancelToken, Generation, GenerationInfo, KvCache, Model, Precision, Progress,
+                    Sampler, WeightStorage, bundled_model_path, set_compute_threads)
 from .session import Bar, Session
 from .tokenizer import SpecialToken, Tokenizer
 from .training import Dataset, DatasetItem, Split, Trainer, TrainMetrics, TrainResult
@@ -43,8 +43,8 @@ def abi_version():
 __all__ = [
     "Bar", "BufferTooSmallError", "CancelToken", "CancelledError", "Classifier", "Dataset",
     "DatasetItem", "Emotion", "EmotionPrediction", "EmopianoError", "FileIOError", "FormatError",
-    "Generation", "GenerationInfo", "InternalError", "InvalidArgumentError", "Model", "Note",
-    "NotFoundError", "OutOfMemoryError", "Progress", "Quadrant", "Sampler", "Session",
+    "Generation", "GenerationInfo", "InternalError", "InvalidArgumentError", "KvCache", "Model", "Note",
+    "NotFoundError", "OutOfMemoryError", "Precision", "Progress", "Quadrant", "Sampler", "Session",
     "SpecialToken", "Split", "Tokenizer", "TrainMetrics", "TrainResult", "Trainer", "Trajectory",
     "UnsupportedError", "Vae", "VaeAttribute", "WeightStorage", "abi_version", "audio_available",
     "bundled_classifier_path", "bundled_model_path", "bundled_vae_path", "has_model_support",

@@ -331,6 +331,8 @@ _declare("emopiano_vae_transform_by_file", c_int, void_p, char_p, i32, i32, P(f3
 HAS_MODEL = bool(lib.emopiano_has_model_support())
 if HAS_MODEL:
     _declare("emopiano_model_load", c_int, P(void_p), char_p)
+    _declare("emopiano_model_load_with_options", c_int, P(void_p), char_p, i32, i32)
+    _declare("emopiano_model_load_options", c_int, P(i32), P(i32), void_p)
     _declare("emopiano_model_create", c_int, P(void_p), char_p, char_p, u64)
     _declare("emopiano_model_save", c_int, void_p, char_p, i32)
     _declare("emopiano_model_free", None, void_p)

@@ -26,6 +26,18 @@ class WeightStorage:
     BF16 = 2
 
 
+class Precision:
+    """How generation computes each new token (docs/performance.md)."""
+    BF16 = 0  # packed bf16 weights, sums in float32: the default
+    F32 = 1   # float32: the tokens of earlier versions, bit for bit
+
+
+class KvCache:
+    """How the bf16 step keeps past keys and values."""
+    BF16 = 0  # the default
+    INT8 = 1  # half the bytes: faster at long positions and with guidance
+
+
 def bundled_model_path():
     """The model that ships with emopiano ($EMOPIANO_MODEL first); NotFoundError lists where it looked."""
     _need_model_support()
@@ -65,14 +77,22 @@ class Model(Handle):
 
     _free = None  # set below when the library has model support
 
-    def __init__(self, path=None, *, _pointer=None):
-        """Loads a model file; Model() with no path loads the bundled model."""
+    def __init__(self, path=None, *, precision=Precision.BF16, kv_cache=KvCache.BF16, _pointer=None):
+        """Loads a model file; Model() with no path loads the bundled model.
+
+        precision (a Precision) and kv_cache (a KvCache) choose how it generates;
+        KvCache.INT8 needs Precision.BF16."""
         _need_model_support()
         if _pointer is None:
             if path is None:
                 path = bundled_model_path()
             out = void_p()
-            check(lib.emopiano_model_load(ctypes.byref(out), encode_str(os.fspath(path), "path")))
+            path = encode_str(os.fspath(path), "path")
+            if precision == Precision.BF16 and kv_cache == KvCache.BF16:
+                check(lib.emopiano_model_load(ctypes.byref(out), path))
+            else:
+                check(lib.emopiano_model_load_with_options(ctypes.byref(out), path, int(precision),
+                                                           int(kv_cache)))
             _pointer = out.value
         super().__init__(_pointer)
 
@@ -92,6 +112,20 @@ class Model(Handle):
     def save(self, path, storage=WeightStorage.F32):
         """Written atomically; storage is a WeightStorage value."""
         check(lib.emopiano_model_save(self, encode_str(os.fspath(path), "path"), int(storage)))
+
+    @property
+    def precision(self):
+        """How this model generates: a Precision value."""
+        out = i32()
+        check(lib.emopiano_model_load_options(ctypes.byref(out), None, self))
+        return out.value
+
+    @property
+    def kv_cache(self):
+        """How its bf16 step keeps past keys and values: a KvCache value."""
+        out = i32()
+        check(lib.emopiano_model_load_options(None, ctypes.byref(out), self))
+        return out.value
 
     @property
     def config(self):

@@ -30,6 +30,29 @@ class GenerateTest(unittest.TestCase):
             with loaded.tokenizer() as tokenizer:
                 self.assertEqual(tokenizer.vocab_size, loaded.vocab_size)
 
+    def test_load_options_choose_how_the_model_generates(self):
+        path = temp_dir(self) / "tiny.pt"
+        with tiny_model(seed=3) as model:
+            model.save(path)
+        pieces = {}
+        for precision, kv_cache in [(emopiano.Precision.BF16, emopiano.KvCache.BF16),
+                                    (emopiano.Precision.F32, emopiano.KvCache.BF16),
+                                    (emopiano.Precision.BF16, emopiano.KvCache.INT8)]:
+            with emopiano.Model(path, precision=precision, kv_cache=kv_cache) as loaded:
+                self.assertEqual((loaded.precision, loaded.kv_cache), (precision, kv_cache))
+                with loaded.sampler() as sampler, sampler.generate("calm", seed=2, **FAST) as piece:
+                    pieces[precision, kv_cache] = piece.tokens
+        with emopiano.Model(path) as plain:
+            self.assertEqual((plain.precision, plain.kv_cache), (emopiano.Precision.BF16, emopiano.KvCache.BF16))
+            with plain.sampler() as sampler, sampler.generate("calm", seed=2, **FAST) as piece:
+                self.assertEqual(piece.tokens, pieces[emopiano.Precision.BF16, emopiano.KvCache.BF16])
+        self.assertTrue(all(len(tokens) > 2 for tokens in pieces.values()))
+        with self.assertRaises(emopiano.InvalidArgumentError) as caught:
+            emopiano.Model(path, precision=emopiano.Precision.F32, kv_cache=emopiano.KvCache.INT8)
+        self.assertIn("EMOPIANO_PRECISION_BF16", str(caught.exception))
+        with self.assertRaises(emopiano.InvalidArgumentError):
+            emopiano.Model(path, kv_cache=7)
+
     def test_missing_model_file(self):
         with self.assertRaises(emopiano.EmopianoError) as caught:
             emopiano.Model(temp_dir(self) / "absent.pt")

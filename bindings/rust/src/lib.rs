@@ -39,7 +39,8 @@ pub use error::{Error, Result, Status};
 pub use midi::{read_notes, read_notes_file, validate, Note};
 pub use model::{
     bundled_model_path, has_model_support, CancelToken, EmotionSpec, GenerateOptions, Generation,
-    GenerationInfo, Model, Primer, Progress, Sampler, StopReason, WeightStorage,
+    GenerationInfo, KvCache, Model, Precision, Primer, Progress, Sampler, StopReason,
+    WeightStorage,
 };
 pub use session::{Bar, Session, SessionOptions};
 pub use tokenizer::{SpecialToken, Tokenizer};

@@ -70,6 +70,26 @@ pub enum WeightStorage {
     Bf16 = sys::EMOPIANO_WEIGHTS_BF16,
 }
 
+/// How generation computes each new token (docs/performance.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i32)]
+pub enum Precision {
+    /// Packed bf16 weights, sums in float32: the default.
+    Bf16 = sys::EMOPIANO_PRECISION_BF16,
+    /// Float32: the tokens of earlier versions, bit for bit.
+    F32 = sys::EMOPIANO_PRECISION_F32,
+}
+
+/// How the bf16 step keeps the keys and values of past tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i32)]
+pub enum KvCache {
+    /// The default.
+    Bf16 = sys::EMOPIANO_KV_CACHE_BF16,
+    /// Half the bytes: faster at long positions and with guidance.
+    Int8 = sys::EMOPIANO_KV_CACHE_INT8,
+}
+
 /// True when the loaded library has the model, sampler and trainer.
 pub fn has_model_support() -> bool {
     unsafe { sys::emopiano_has_model_support() != 0 }
@@ -100,6 +120,49 @@ impl Model {
         Ok(Model {
             ptr: NonNull::new(out).expect("success gives a handle"),
         })
+    }
+
+    /// Loads a model choosing how it generates; `KvCache::Int8` needs
+    /// `Precision::Bf16`.
+    pub fn load_with_options(
+        path: impl AsRef<Path>,
+        precision: Precision,
+        kv_cache: KvCache,
+    ) -> Result<Model> {
+        let path = c_path(path.as_ref())?;
+        let mut out = std::ptr::null_mut();
+        check(unsafe {
+            sys::emopiano_model_load_with_options(
+                &mut out,
+                path.as_ptr(),
+                precision as i32,
+                kv_cache as i32,
+            )
+        })?;
+        Ok(Model {
+            ptr: NonNull::new(out).expect("success gives a handle"),
+        })
+    }
+
+    /// How this model generates.
+    pub fn load_options(&self) -> (Precision, KvCache) {
+        let (mut precision, mut kv_cache) = (0, 0);
+        check(unsafe {
+            sys::emopiano_model_load_options(&mut precision, &mut kv_cache, self.ptr.as_ptr())
+        })
+        .expect("reading a live model cannot fail");
+        (
+            if precision == sys::EMOPIANO_PRECISION_F32 {
+                Precision::F32
+            } else {
+                Precision::Bf16
+            },
+            if kv_cache == sys::EMOPIANO_KV_CACHE_INT8 {
+                KvCache::Int8
+            } else {
+                KvCache::Bf16
+            },
+        )
     }
 
     /// The bundled model.

@@ -21,6 +21,10 @@ pub const EMOPIANO_ERROR_OUT_OF_MEMORY: c_int = -9;
 pub const EMOPIANO_WEIGHTS_F32: i32 = 0;
 pub const EMOPIANO_WEIGHTS_F16: i32 = 1;
 pub const EMOPIANO_WEIGHTS_BF16: i32 = 2;
+pub const EMOPIANO_PRECISION_BF16: i32 = 0;
+pub const EMOPIANO_PRECISION_F32: i32 = 1;
+pub const EMOPIANO_KV_CACHE_BF16: i32 = 0;
+pub const EMOPIANO_KV_CACHE_INT8: i32 = 1;
 
 pub const EMOPIANO_STOP_EOS: i32 = 0;
 pub const EMOPIANO_STOP_MAX_TOKENS: i32 = 1;
@@ -460,6 +464,17 @@ extern "C" {
     ) -> c_int;
 
     pub fn emopiano_model_load(out: *mut *mut emopiano_model, path: *const c_char) -> c_int;
+    pub fn emopiano_model_load_with_options(
+        out: *mut *mut emopiano_model,
+        path: *const c_char,
+        precision: i32,
+        kv_cache: i32,
+    ) -> c_int;
+    pub fn emopiano_model_load_options(
+        out_precision: *mut i32,
+        out_kv_cache: *mut i32,
+        model: *const emopiano_model,
+    ) -> c_int;
     pub fn emopiano_model_create(
         out: *mut *mut emopiano_model,
         model_config_json: *const c_char,

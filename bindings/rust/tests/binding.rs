@@ -277,6 +277,51 @@ fn batch_trajectory_primer_and_saved_model() {
 }
 
 #[test]
+fn load_options_choose_how_the_model_generates() {
+    let dir = TempDir::new("options");
+    let path = dir.0.join("tiny.pt");
+    Model::create(TINY_MODEL, "", 3)
+        .unwrap()
+        .save(&path, WeightStorage::F32)
+        .unwrap();
+    let plain = Model::load(&path).unwrap();
+    assert_eq!(plain.load_options(), (Precision::Bf16, KvCache::Bf16));
+    let reference = plain
+        .sampler()
+        .unwrap()
+        .generate(fast().quadrant(Quadrant::Q4).seed(2))
+        .unwrap()
+        .tokens()
+        .to_vec();
+    for (precision, kv_cache) in [
+        (Precision::Bf16, KvCache::Bf16),
+        (Precision::F32, KvCache::Bf16),
+        (Precision::Bf16, KvCache::Int8),
+    ] {
+        let model = Model::load_with_options(&path, precision, kv_cache).unwrap();
+        assert_eq!(model.load_options(), (precision, kv_cache));
+        let piece = model
+            .sampler()
+            .unwrap()
+            .generate(fast().quadrant(Quadrant::Q4).seed(2))
+            .unwrap();
+        assert!(piece.tokens().len() > 2);
+        if (precision, kv_cache) == (Precision::Bf16, KvCache::Bf16) {
+            assert_eq!(piece.tokens(), &reference[..]);
+        }
+    }
+    let err = Model::load_with_options(&path, Precision::F32, KvCache::Int8)
+        .err()
+        .unwrap();
+    assert_eq!(err.status(), Status::InvalidArgument);
+    assert!(
+        err.to_string().contains("EMOPIANO_PRECISION_BF16"),
+        "{}",
+        err
+    );
+}
+
+#[test]
 fn cancel_from_callback_progress_and_another_thread() {
     let model = model();
     let mut sampler = model.sampler().unwrap();
