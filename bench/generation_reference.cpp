@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   std::string model_path, out_path = "reference.json", precision = "bf16";
   int tokens = 500, threads = 1, repeats = 5;
   uint64_t seed = 7;
+  float guidance = -1.0f;  // the model's own
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
     if (k == "--model")
@@ -68,6 +69,8 @@ int main(int argc, char** argv) {
       threads = std::stoi(v);
     else if (k == "--repeats")
       repeats = std::stoi(v);
+    else if (k == "--guidance")
+      guidance = std::stof(v);
     else if (k == "--out")
       out_path = v;
     else if (k == "--precision" && (v == "bf16" || v == "f32"))
@@ -89,6 +92,7 @@ int main(int argc, char** argv) {
     request.params.max_tokens = tokens;
     request.params.stop_at_eos = false;
     request.params.seed = seed;
+    request.params.guidance = guidance;
     if (tokens + 2 > model.config().context_length) {
       std::fprintf(stderr, "--tokens %d: keep the piece inside the context (%d) so no window slides\n", tokens,
                    model.config().context_length);

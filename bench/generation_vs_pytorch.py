@@ -17,11 +17,13 @@ runs both sides on one CPU core in the same run:
   4. it prints both sides' tokens/s and the ratios.
 
 The PyTorch loop samples with the same parameters but without the REMI
-grammar (bars and positions come from our piece), so it does less work per
-token than our sampler: the comparison favours PyTorch.
+grammar (bars and positions come from our piece), and with one row a step,
+where our sampler runs the model's classifier-free guidance by default (two
+rows a step); so it does less work per token than our sampler: the comparison
+favours PyTorch. --guidance 1 runs ours with one row too.
 
   bench/generation_vs_pytorch.py --reference build/bench/bench_reference [--tokens 500] [--cpu 1]
-                                 [--precision bf16|f32]
+                                 [--precision bf16|f32] [--guidance W]
 
 Needs Debian's python3-torch (run with /usr/bin/python3) and nothing else.
 """
@@ -160,6 +162,9 @@ def main():
     ap.add_argument("--cpu", type=int, default=1, help="the core both sides run on")
     ap.add_argument("--precision", choices=["bf16", "f32"], default="bf16",
                     help="emopiano's generation step (PyTorch always runs float32)")
+    ap.add_argument("--guidance", type=float, default=-1,
+                    help="emopiano's guidance weight (default: the model's own, 3 for the bundled model: two rows "
+                         "a step; 1: one row, as the PyTorch loop)")
     args = ap.parse_args()
 
     os.sched_setaffinity(0, {args.cpu})
@@ -167,7 +172,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "reference.json")
         cmd = ["taskset", "-c", str(args.cpu), args.reference, "--model", args.model, "--tokens", str(args.tokens),
-               "--threads", "1", "--repeats", str(args.repeats), "--precision", args.precision, "--out", out]
+               "--threads", "1", "--repeats", str(args.repeats), "--precision", args.precision,
+               "--guidance", str(args.guidance), "--out", out]
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         ours = json.load(open(out))
 
@@ -200,8 +206,9 @@ def main():
     load = open("/proc/loadavg").read().split()[:3]
     py_step, py_gen = steps / best_step, steps / best_gen
     cc_step, cc_gen = ours["step_tokens_per_second"], ours["generate_tokens_per_second"]
+    rows = "the model's own guidance" if args.guidance < 0 else f"guidance {args.guidance:g}"
     print(f"batch 1, 1 thread, core {args.cpu}, {steps} tokens, best of {args.repeats}, emopiano in "
-          f"{args.precision}, load {' '.join(load)}")
+          f"{args.precision} with {rows}, load {' '.join(load)}")
     print(f"{'':28}{'emopiano':>12}{'PyTorch':>12}{'ratio':>8}")
     print(f"{'network step (tokens/s)':28}{cc_step:12.0f}{py_step:12.0f}{cc_step / py_step:8.2f}")
     print(f"{'generation (tokens/s)':28}{cc_gen:12.0f}{py_gen:12.0f}{cc_gen / py_gen:8.2f}")
