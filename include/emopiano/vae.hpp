@@ -94,6 +94,16 @@ class EmotionVae {
   // Error(io) when it cannot be read, Error(format) when truncated, corrupt or
   // not a VAE, Error(unsupported) when written by a newer version.
   static EmotionVae load(const std::filesystem::path& path);
+  // A copy of this VAE whose decoder starts from a trained generator of the
+  // same width (the bundled model, or one from `emopiano train`): the
+  // decoder's blocks (as many as both have), its final norm and output layer,
+  // the emotion embedding, and the embeddings the encoder shares (tokens
+  // matched by name, positions and bars as far as both reach). The encoder,
+  // the latent's projection and tokens the generator lacks (the emotion
+  // tokens) keep their initialisation, so training starts from a decoder that
+  // already writes music and only has to learn to read z. Throws
+  // Error(invalid_argument) when d_model or d_ff differ.
+  EmotionVae with_decoder_from(const Model& generator) const;
   void save(const std::filesystem::path& path, WeightStorage storage = WeightStorage::f32) const;  // atomic
 
   // A piece cut into consecutive segments of segment_bars bars, each a token

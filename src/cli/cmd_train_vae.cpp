@@ -41,6 +41,8 @@ int run(int argc, char** argv) {
   args.option("config", "FILE", "JSON with optional \"vae\" (VaeConfig) and \"train\" (VaeTrainerConfig) sections");
   args.option("checkpoint-dir", "DIR", "checkpoint folder");
   args.option("resume", "DIR", "continue from this checkpoint folder");
+  args.option("init-decoder", "MODEL.pt",
+              "start the decoder from this trained generator of the same width (the bundled model: 'bundled')");
   args.option("log", "FILE", "JSON-lines training log");
   args.option("threads", "N", "LibTorch threads, 0 = all cores");
   args.option("max-minutes", "M", "wall-clock budget in minutes");
@@ -105,9 +107,21 @@ int run(int argc, char** argv) {
                v.step, v.train_loss, v.reconstruction, v.token_loss, v.accuracy, v.kl, v.beta, v.active_dimensions,
                v.elapsed_seconds);
   };
-  auto trainer = args.has("resume")
-                     ? VaeTrainer::resume(args.get("resume"), dataset, tc, hooks)
-                     : VaeTrainer(EmotionVae::create(vc, options.tokenizer, tc.seed), dataset, tc, hooks);
+  if (args.has("resume") && args.has("init-decoder"))
+    throw Error(ErrorCode::invalid_argument, "--init-decoder starts a new run: it cannot go with --resume");
+  std::string decoder_from;
+  auto fresh = [&] {
+    EmotionVae vae = EmotionVae::create(vc, options.tokenizer, tc.seed);
+    if (!args.has("init-decoder")) return vae;
+    const std::string from = args.get("init-decoder");
+    const fs::path path = from == "bundled" ? bundled_model_path() : fs::path(from);
+    vae = vae.with_decoder_from(Model::load(path, LoadOptions{InferencePrecision::f32}));
+    decoder_from = path.filename().string();
+    fmt::print(stderr, "decoder started from {}\n", path.string());
+    return vae;
+  };
+  auto trainer = args.has("resume") ? VaeTrainer::resume(args.get("resume"), dataset, tc, hooks)
+                                    : VaeTrainer(fresh(), dataset, tc, hooks);
   fmt::print(stderr, "VAE: {} parameters, encoder {} x {}, decoder {} x {}, latent {}, {} bars per segment\n",
              trainer.vae().parameter_count(), trainer.vae().config().encoder_layers, trainer.vae().config().d_model,
              trainer.vae().config().decoder_layers, trainer.vae().config().d_model, trainer.vae().config().latent_dim,
@@ -121,6 +135,7 @@ int run(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) s += std::string(" ") + argv[i];
     return s;
   }();
+  if (!decoder_from.empty()) meta["decoder_initialised_from"] = decoder_from;
   vae.set_metadata_json(meta.dump());
   vae.save(args.get("out"));
   fmt::print(

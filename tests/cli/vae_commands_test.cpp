@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "emopiano/midi.hpp"
+#include "emopiano/model.hpp"
 #include "emopiano/vae.hpp"
 #include "emopiano/vae_attributes.hpp"
 #include "support/test_support.hpp"
@@ -228,6 +229,42 @@ TEST_F(VaeCommands, TransformAndVariationsChangeThePieceButKeepPartOfIt) {
       {"transform", piece("train0").string(), "--from", "Q1", "--more", "louder", "-o", (dir_ / "x.mid").string()}));
   EXPECT_NE(r.code, 0);
   EXPECT_NE(all_output(r).find("syncopated"), std::string::npos) << all_output(r);
+}
+
+TEST_F(VaeCommands, TrainVaeStartsTheDecoderFromAGenerator) {
+  // A generator of the suite's width (32, two heads, d_ff 64) and one of another.
+  ModelConfig c;
+  c.n_layers = 2;
+  c.d_model = 32;
+  c.n_heads = 2;
+  c.d_ff = 64;
+  c.context_length = 128;
+  c.max_bars = 16;
+  Model::create(c, {}, 4).save(dir_ / "generator.pt");
+  c.d_model = 64;
+  c.d_ff = 128;
+  Model::create(c, {}, 4).save(dir_ / "wide.pt");
+  auto train = [&](const fs::path& generator, const fs::path& out, std::vector<std::string> more = {}) {
+    std::vector<std::string> args = {
+        "train-vae",       "--data", csv_.string(), "--out", out.string(), "--config", (dir_ / "config.json").string(),
+        "--max-steps",     "2",      "--threads",   "1",     "--cache",    "none",     "--init-decoder",
+        generator.string()};
+    args.insert(args.end(), more.begin(), more.end());
+    return test::run_emopiano(args);
+  };
+  auto r = train(dir_ / "generator.pt", dir_ / "started.pt");
+  ASSERT_EQ(r.code, 0) << all_output(r);
+  EXPECT_NE(all_output(r).find("decoder started from"), std::string::npos) << all_output(r);
+  const auto meta = nlohmann::json::parse(EmotionVae::load(dir_ / "started.pt").metadata_json());
+  EXPECT_EQ(meta.value("decoder_initialised_from", ""), "generator.pt") << meta.dump();
+
+  r = train(dir_ / "wide.pt", dir_ / "wide-vae.pt");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(all_output(r).find("width"), std::string::npos) << all_output(r);
+  EXPECT_FALSE(fs::exists(dir_ / "wide-vae.pt"));
+  r = train(dir_ / "generator.pt", dir_ / "resumed.pt", {"--resume", (dir_ / "no-checkpoint").string()});
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(all_output(r).find("--resume"), std::string::npos) << all_output(r);
 }
 
 TEST_F(VaeCommands, BadInputGetsAClearMessage) {
