@@ -102,7 +102,7 @@ class EmotionVae {
   // the latent's projection and tokens the generator lacks (the emotion
   // tokens) keep their initialisation, so training starts from a decoder that
   // already writes music and only has to learn to read z. Throws
-  // Error(invalid_argument) when d_model or d_ff differ.
+  // Error(invalid_argument) when d_model, n_heads or d_ff differ.
   EmotionVae with_decoder_from(const Model& generator) const;
   void save(const std::filesystem::path& path, WeightStorage storage = WeightStorage::f32) const;  // atomic
 
