@@ -38,6 +38,15 @@ class KvCache:
     INT8 = 1  # half the bytes: faster at long positions and with guidance
 
 
+def _option(value, names, what):
+    """A Precision or KvCache value, also given by its command-line name ("f32", "int8")."""
+    if isinstance(value, str):
+        if value.lower() not in names:
+            raise InvalidArgumentError(f"{what} '{value}' is not one of {', '.join(names)}", -1)
+        return names[value.lower()]
+    return int(value)
+
+
 def bundled_model_path():
     """The model that ships with emopiano ($EMOPIANO_MODEL first); NotFoundError lists where it looked."""
     _need_model_support()
@@ -80,19 +89,20 @@ class Model(Handle):
     def __init__(self, path=None, *, precision=Precision.BF16, kv_cache=KvCache.BF16, _pointer=None):
         """Loads a model file; Model() with no path loads the bundled model.
 
-        precision (a Precision) and kv_cache (a KvCache) choose how it generates;
-        KvCache.INT8 needs Precision.BF16."""
+        precision (a Precision, or "bf16" / "f32") and kv_cache (a KvCache, or
+        "bf16" / "int8") choose how it generates; int8 needs bf16 precision."""
         _need_model_support()
         if _pointer is None:
             if path is None:
                 path = bundled_model_path()
             out = void_p()
             path = encode_str(os.fspath(path), "path")
+            precision = _option(precision, {"bf16": Precision.BF16, "f32": Precision.F32}, "precision")
+            kv_cache = _option(kv_cache, {"bf16": KvCache.BF16, "int8": KvCache.INT8}, "kv_cache")
             if precision == Precision.BF16 and kv_cache == KvCache.BF16:
                 check(lib.emopiano_model_load(ctypes.byref(out), path))
             else:
-                check(lib.emopiano_model_load_with_options(ctypes.byref(out), path, int(precision),
-                                                           int(kv_cache)))
+                check(lib.emopiano_model_load_with_options(ctypes.byref(out), path, precision, kv_cache))
             _pointer = out.value
         super().__init__(_pointer)
 

@@ -52,6 +52,11 @@ class GenerateTest(unittest.TestCase):
         self.assertIn("EMOPIANO_PRECISION_BF16", str(caught.exception))
         with self.assertRaises(emopiano.InvalidArgumentError):
             emopiano.Model(path, kv_cache=7)
+        with emopiano.Model(path, precision="f32") as by_name:
+            self.assertEqual(by_name.precision, emopiano.Precision.F32)
+        with self.assertRaises(emopiano.InvalidArgumentError) as caught:
+            emopiano.Model(path, kv_cache="int4")
+        self.assertIn("int4", str(caught.exception))
 
     def test_missing_model_file(self):
         with self.assertRaises(emopiano.EmopianoError) as caught:
