@@ -58,12 +58,7 @@ using namespace emopiano::capi;
 extern "C" {
 
 int emopiano_model_load(emopiano_model** out, const char* path) {
-  return guarded([&] {
-    require(out, "out");
-    *out = nullptr;
-    Model model = Model::load(std::string(require_string(path, "path")));
-    *out = new emopiano_model{std::move(model)};
-  });
+  return emopiano_model_load_with_options(out, path, EMOPIANO_PRECISION_BF16, EMOPIANO_KV_CACHE_BF16);
 }
 
 int emopiano_model_load_with_options(emopiano_model** out, const char* path, int32_t precision, int32_t kv_cache) {

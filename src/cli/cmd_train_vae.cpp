@@ -82,6 +82,8 @@ int run(int argc, char** argv) {
   tc.bf16 = bf16 == "on" ? Bf16Mode::on : bf16 == "off" ? Bf16Mode::off : Bf16Mode::automatic;
   if (tc.dataset_name.empty()) tc.dataset_name = fs::path(args.get("data")).lexically_normal().filename().string();
   tc.validate();
+  if (args.has("resume") && args.has("init-decoder"))
+    throw Error(ErrorCode::invalid_argument, "--init-decoder starts a new run: it cannot go with --resume");
 
   ProgressBar bar;
   DatasetOptions options;
@@ -107,8 +109,6 @@ int run(int argc, char** argv) {
                v.step, v.train_loss, v.reconstruction, v.token_loss, v.accuracy, v.kl, v.beta, v.active_dimensions,
                v.elapsed_seconds);
   };
-  if (args.has("resume") && args.has("init-decoder"))
-    throw Error(ErrorCode::invalid_argument, "--init-decoder starts a new run: it cannot go with --resume");
   std::string decoder_from;
   auto fresh = [&] {
     EmotionVae vae = EmotionVae::create(vc, options.tokenizer, tc.seed);
