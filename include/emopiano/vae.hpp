@@ -104,6 +104,11 @@ class EmotionVae {
   // already writes music and only has to learn to read z. Throws
   // Error(invalid_argument) when d_model, n_heads or d_ff differ.
   EmotionVae with_decoder_from(const Model& generator) const;
+  // A copy whose encoder blocks start from the generator's first blocks
+  // (encoder block N from generator block N, as many as both have); the
+  // encoder's final norm, its distribution tokens and outputs keep theirs.
+  // Combine with with_decoder_from. Throws as with_decoder_from.
+  EmotionVae with_encoder_from(const Model& generator) const;
   void save(const std::filesystem::path& path, WeightStorage storage = WeightStorage::f32) const;  // atomic
 
   // A piece cut into consecutive segments of segment_bars bars, each a token

@@ -43,6 +43,8 @@ int run(int argc, char** argv) {
   args.option("resume", "DIR", "continue from this checkpoint folder");
   args.option("init-decoder", "MODEL.pt",
               "start the decoder from this trained generator of the same width (the bundled model: 'bundled')");
+  args.option("init-encoder", "MODEL.pt",
+              "start the encoder's blocks from this generator's first blocks (the bundled model: 'bundled')");
   args.option("log", "FILE", "JSON-lines training log");
   args.option("threads", "N", "LibTorch threads, 0 = all cores");
   args.option("max-minutes", "M", "wall-clock budget in minutes");
@@ -82,8 +84,10 @@ int run(int argc, char** argv) {
   tc.bf16 = bf16 == "on" ? Bf16Mode::on : bf16 == "off" ? Bf16Mode::off : Bf16Mode::automatic;
   if (tc.dataset_name.empty()) tc.dataset_name = fs::path(args.get("data")).lexically_normal().filename().string();
   tc.validate();
-  if (args.has("resume") && args.has("init-decoder"))
-    throw Error(ErrorCode::invalid_argument, "--init-decoder starts a new run: it cannot go with --resume");
+  for (const char* init : {"init-decoder", "init-encoder"}) {
+    if (args.has("resume") && args.has(init))
+      throw Error(ErrorCode::invalid_argument, fmt::format("--{} starts a new run: it cannot go with --resume", init));
+  }
 
   ProgressBar bar;
   DatasetOptions options;
@@ -109,15 +113,25 @@ int run(int argc, char** argv) {
                v.step, v.train_loss, v.reconstruction, v.token_loss, v.accuracy, v.kl, v.beta, v.active_dimensions,
                v.elapsed_seconds);
   };
-  std::string decoder_from;
+  std::string decoder_from, encoder_from;
+  auto generator_path = [&](const char* option) {
+    const std::string from = args.get(option);
+    return from == "bundled" ? bundled_model_path() : fs::path(from);
+  };
   auto fresh = [&] {
     EmotionVae vae = EmotionVae::create(vc, options.tokenizer, tc.seed);
-    if (!args.has("init-decoder")) return vae;
-    const std::string from = args.get("init-decoder");
-    const fs::path path = from == "bundled" ? bundled_model_path() : fs::path(from);
-    vae = vae.with_decoder_from(Model::load(path, LoadOptions{InferencePrecision::f32}));
-    decoder_from = path.filename().string();
-    fmt::print(stderr, "decoder started from {}\n", path.string());
+    if (args.has("init-decoder")) {
+      const fs::path path = generator_path("init-decoder");
+      vae = vae.with_decoder_from(Model::load(path, LoadOptions{InferencePrecision::f32}));
+      decoder_from = path.filename().string();
+      fmt::print(stderr, "decoder started from {}\n", path.string());
+    }
+    if (args.has("init-encoder")) {
+      const fs::path path = generator_path("init-encoder");
+      vae = vae.with_encoder_from(Model::load(path, LoadOptions{InferencePrecision::f32}));
+      encoder_from = path.filename().string();
+      fmt::print(stderr, "encoder started from {}\n", path.string());
+    }
     return vae;
   };
   auto trainer = args.has("resume") ? VaeTrainer::resume(args.get("resume"), dataset, tc, hooks)
@@ -136,6 +150,7 @@ int run(int argc, char** argv) {
     return s;
   }();
   if (!decoder_from.empty()) meta["decoder_initialised_from"] = decoder_from;
+  if (!encoder_from.empty()) meta["encoder_initialised_from"] = encoder_from;
   vae.set_metadata_json(meta.dump());
   vae.save(args.get("out"));
   fmt::print(

@@ -1,5 +1,5 @@
-// EmotionVae::with_decoder_from: a VAE's decoder started from a trained
-// generator. The two networks share their block, their embeddings' layout
+// EmotionVae::with_decoder_from and with_encoder_from: a VAE's decoder, or its
+// encoder, started from a trained generator. The two networks share their block, their embeddings' layout
 // and their output layer; they differ in vocabulary (the VAE's segments
 // carry an emotion token, the generator's pieces a key token), in how many
 // positions and bars they embed, and in how they are conditioned (the
@@ -35,18 +35,20 @@ void copy_leading_rows(torch::Tensor to, const torch::Tensor& from) {
   to.narrow(0, 0, rows).copy_(from.narrow(0, 0, rows));
 }
 
-}  // namespace
-
-EmotionVae EmotionVae::with_decoder_from(const Model& generator) const {
-  const ModelConfig& g = generator.config();
-  const VaeConfig& v = impl_->config;
+void require_same_width(const ModelConfig& g, const VaeConfig& v, const char* part) {
   if (g.d_model != v.d_model || g.d_ff != v.d_ff || g.n_heads != v.n_heads) {
     throw Error(
         ErrorCode::invalid_argument,
         fmt::format("the generator ({} wide, {} heads, d_ff {}) and the VAE ({} wide, {} heads, d_ff {}) differ: "
-                    "a decoder can start only from a generator of its own width",
-                    g.d_model, g.n_heads, g.d_ff, v.d_model, v.n_heads, v.d_ff));
+                    "{} can start only from a generator of its own width",
+                    g.d_model, g.n_heads, g.d_ff, v.d_model, v.n_heads, v.d_ff, part));
   }
+}
+
+}  // namespace
+
+EmotionVae EmotionVae::with_decoder_from(const Model& generator) const {
+  require_same_width(generator.config(), impl_->config, "a decoder");
   EmotionVae copy = detail::copy_vae(*this);
   auto& to_impl = impl_of(copy);
   auto& from_impl = impl_of(generator);
@@ -77,6 +79,26 @@ EmotionVae EmotionVae::with_decoder_from(const Model& generator) const {
     to.at("token_embedding.weight")[id].copy_(from.at("token_embedding.weight")[it->second]);
     to.at("head.weight")[id].copy_(from.at("head.weight")[it->second]);
     to.at("head.bias")[id].copy_(from.at("head.bias")[it->second]);
+  }
+  return copy;
+}
+
+// The encoder's block has the decoder's tensors under the same names; it
+// attends both ways where the generator's attends only back. The generator's
+// lower blocks (encoder.N from blocks.N) still read a bar's notes and their
+// context far better than a random start, which the encoder needs before z
+// can carry anything the decoder may use.
+EmotionVae EmotionVae::with_encoder_from(const Model& generator) const {
+  require_same_width(generator.config(), impl_->config, "an encoder");
+  EmotionVae copy = detail::copy_vae(*this);
+  torch::NoGradGuard no_grad;
+  Tensors to = by_name(*impl_of(copy).net);
+  const Tensors from = by_name(*impl_of(generator).net);
+  const std::string prefix = "encoder.";
+  for (auto& [name, tensor] : to) {
+    if (name.rfind(prefix, 0) != 0) continue;
+    const auto it = from.find("blocks." + name.substr(prefix.size()));
+    if (it != from.end() && it->second.sizes() == tensor.sizes()) tensor.copy_(it->second);
   }
   return copy;
 }

@@ -231,7 +231,7 @@ TEST_F(VaeCommands, TransformAndVariationsChangeThePieceButKeepPartOfIt) {
   EXPECT_NE(all_output(r).find("syncopated"), std::string::npos) << all_output(r);
 }
 
-TEST_F(VaeCommands, TrainVaeStartsTheDecoderFromAGenerator) {
+TEST_F(VaeCommands, TrainVaeStartsTheDecoderAndTheEncoderFromAGenerator) {
   // A generator of the suite's width (32, two heads, d_ff 64) and one of another.
   ModelConfig c;
   c.n_layers = 2;
@@ -257,6 +257,19 @@ TEST_F(VaeCommands, TrainVaeStartsTheDecoderFromAGenerator) {
   EXPECT_NE(all_output(r).find("decoder started from"), std::string::npos) << all_output(r);
   const auto meta = nlohmann::json::parse(EmotionVae::load(dir_ / "started.pt").metadata_json());
   EXPECT_EQ(meta.value("decoder_initialised_from", ""), "generator.pt") << meta.dump();
+  EXPECT_FALSE(meta.contains("encoder_initialised_from")) << meta.dump();
+
+  // The encoder too, from the same generator; another width is refused.
+  r = train(dir_ / "generator.pt", dir_ / "both.pt", {"--init-encoder", (dir_ / "generator.pt").string()});
+  ASSERT_EQ(r.code, 0) << all_output(r);
+  EXPECT_NE(all_output(r).find("encoder started from"), std::string::npos) << all_output(r);
+  const auto both = nlohmann::json::parse(EmotionVae::load(dir_ / "both.pt").metadata_json());
+  EXPECT_EQ(both.value("encoder_initialised_from", ""), "generator.pt") << both.dump();
+  EXPECT_EQ(both.value("decoder_initialised_from", ""), "generator.pt") << both.dump();
+  r = train(dir_ / "generator.pt", dir_ / "wide-encoder.pt", {"--init-encoder", (dir_ / "wide.pt").string()});
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(all_output(r).find("an encoder can start only"), std::string::npos) << all_output(r);
+  EXPECT_FALSE(fs::exists(dir_ / "wide-encoder.pt"));
 
   r = train(dir_ / "wide.pt", dir_ / "wide-vae.pt");
   EXPECT_NE(r.code, 0);

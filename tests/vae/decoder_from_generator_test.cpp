@@ -1,6 +1,6 @@
-// EmotionVae::with_decoder_from: which tensors and rows come from the
-// generator, which keep their initialisation, and that a generator of
-// another width is refused.
+// EmotionVae::with_decoder_from and with_encoder_from: which tensors and rows
+// come from the generator, which keep their initialisation, and that a
+// generator of another width is refused.
 #include <gtest/gtest.h>
 
 #include <torch/torch.h>
@@ -112,6 +112,49 @@ TEST(VaeDecoderFromGenerator, RefusesAGeneratorOfAnotherWidth) {
     EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
     EXPECT_NE(std::string(e.what()).find("width"), std::string::npos) << e.what();
   }
+}
+
+TEST(VaeEncoderFromGenerator, CopiesTheFirstBlocksOnlyAndComposesWithTheDecoder) {
+  const Model gen = generator(64);
+  VaeConfig c = impl_of(vae()).config;
+  c.encoder_layers = 4;  // more than the generator's three: the fourth keeps its own
+  TokenizerConfig t;
+  t.use_key = false;
+  t.emotion_token = true;
+  const EmotionVae fresh = EmotionVae::create(c, t, 5);
+  const Tensors before = tensors_of(fresh);
+  const EmotionVae both = fresh.with_decoder_from(gen).with_encoder_from(gen);
+  const Tensors g = tensors_of(gen), after = tensors_of(both);
+  for (const auto& [name, t] : tensors_of(fresh)) EXPECT_TRUE(same(t, before.at(name))) << name;
+
+  int copied = 0;
+  for (const auto& [name, t] : after) {
+    if (name.rfind("encoder.", 0) != 0) continue;
+    const std::string block = "blocks." + name.substr(std::string("encoder.").size());
+    if (name.rfind("encoder.3.", 0) == 0) {
+      EXPECT_FALSE(g.count(block)) << block;
+      EXPECT_TRUE(same(t, before.at(name))) << name << " has no generator block to start from";
+    } else {
+      ASSERT_TRUE(g.count(block)) << block;
+      EXPECT_TRUE(same(t, g.at(block))) << name;
+      // Both start with zero biases and unit norms; their random matrices differ.
+      const bool matrix =
+          name.find(".ln") == std::string::npos && name.size() > 7 && name.compare(name.size() - 7, 7, ".weight") == 0;
+      if (matrix) EXPECT_FALSE(same(t, before.at(name))) << name;
+      ++copied;
+    }
+  }
+  EXPECT_EQ(copied, 3 * 12);
+  // The encoder's own parts keep theirs; the decoder's copy survives the second call.
+  for (const char* kept : {"encoder_ln.weight", "mean_tokens", "to_mean.weight", "to_log_variance.weight"})
+    EXPECT_TRUE(same(after.at(kept), before.at(kept))) << kept;
+  const Tensors decoder_only = tensors_of(fresh.with_decoder_from(gen));
+  for (const auto& [name, t] : decoder_only)
+    if (name.rfind("encoder.", 0) != 0) EXPECT_TRUE(same(after.at(name), t)) << name;
+}
+
+TEST(VaeEncoderFromGenerator, RefusesAGeneratorOfAnotherWidth) {
+  EXPECT_THROW((void)vae().with_encoder_from(generator(32)), Error);
 }
 
 }  // namespace
