@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <string>
 
 #include <fmt/core.h>
@@ -15,6 +14,7 @@
 #include "emopiano/error.hpp"
 #include "kernels/decoder_step.hpp"
 #include "kernels/int8_cache_rows.hpp"
+#include "model/causal_softmax.hpp"
 #include "model/single_query_attention.hpp"
 
 namespace emopiano {
@@ -128,14 +128,9 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, torch::Tenso
     past = 0;
   }
 
-  const int64_t S = past + T;
-  auto scores = torch::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt(static_cast<double>(head_dim)));
-  if (T > 1) {
-    // New token i sits at absolute position past + i and may see keys 0..past + i.
-    auto mask = torch::ones({T, S}, torch::TensorOptions().dtype(torch::kBool)).triu(past + 1);
-    scores = scores.masked_fill(mask, -std::numeric_limits<float>::infinity());
-  }
-  auto attn = attn_dropout(torch::softmax(scores, -1));
+  // New token i sits at absolute position past + i and may see keys 0..past + i.
+  auto attn = attn_dropout(detail::causal_softmax(torch::matmul(q, k.transpose(-2, -1)),
+                                                  1.0 / std::sqrt(static_cast<double>(head_dim)), past));
   auto y = torch::matmul(attn, v).transpose(1, 2).reshape({B, T, C});
   auto h = x + resid_dropout(linear(proj, y));
   auto ff = linear(ff2, torch::gelu(linear(ff1, ln2(h))));
