@@ -1,0 +1,71 @@
+// One layer's training attention at the bundled model's shape (batch 8, 4
+// heads of 64, context 512), forward and backward: the two batched matrix
+// products around detail::causal_softmax (what the model runs), against the
+// same products around LibTorch's own scale, mask and softmax (what it ran
+// before the fused kernels). Both in one binary, so a run compares them under
+// the same load.
+#include <benchmark/benchmark.h>
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <limits>
+
+#include "bench_support.hpp"
+#include "model/causal_softmax.hpp"
+#include "model/torch_runtime.hpp"
+
+namespace emopiano::bench {
+namespace {
+
+torch::Tensor probabilities_by_libtorch_ops(const torch::Tensor& scores, double scale) {
+  const int64_t T = scores.size(-2), S = scores.size(-1);
+  auto mask = torch::ones({T, S}, torch::TensorOptions().dtype(torch::kBool)).triu(1);
+  return torch::softmax((scores * scale).masked_fill(mask, -std::numeric_limits<float>::infinity()), -1);
+}
+
+// args: fused (0: LibTorch's operations), bf16, threads
+void BM_TrainingAttention(benchmark::State& state) {
+  const bool fused = state.range(0) != 0, bf16 = state.range(1) != 0;
+  set_compute_threads(static_cast<int>(state.range(2)));
+  if (bf16 && !detail::cpu_has_fast_bf16()) return state.SkipWithError("no fast bf16 on this CPU");
+  const int64_t B = 8, H = 4, T = 512, D = 64;
+  torch::manual_seed(1);
+  auto q = torch::randn({B, H, T, D}).requires_grad_();
+  auto k = torch::randn({B, H, T, D}).requires_grad_();
+  auto v = torch::randn({B, H, T, D}).requires_grad_();
+  const auto upstream = torch::randn({B, H, T, D});
+  const double scale = 1.0 / std::sqrt(static_cast<double>(D));
+  auto step = [&] {
+    torch::Tensor y;
+    {
+      detail::Bf16Autocast autocast(bf16);
+      auto scores = torch::matmul(q, k.transpose(-2, -1));
+      auto p = fused ? detail::causal_softmax(scores, scale, 0) : probabilities_by_libtorch_ops(scores, scale);
+      y = torch::matmul(p, v);
+    }
+    (y.to(torch::kFloat) * upstream).sum().backward();
+    q.mutable_grad().reset();
+    k.mutable_grad().reset();
+    v.mutable_grad().reset();
+  };
+  step();
+  for (auto _ : state) step();
+  state.counters["tokens/s"] =
+      benchmark::Counter(static_cast<double>(B * T * state.iterations()), benchmark::Counter::kIsRate);
+  state.SetLabel("load " + load_average());
+}
+BENCHMARK(BM_TrainingAttention)
+    ->ArgNames({"fused", "bf16", "threads"})
+    ->Args({0, 1, 1})
+    ->Args({1, 1, 1})
+    ->Args({0, 0, 1})
+    ->Args({1, 0, 1})
+    ->Args({0, 1, 2})
+    ->Args({1, 1, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->MinTime(1.0);
+
+}  // namespace
+}  // namespace emopiano::bench
