@@ -1,11 +1,11 @@
-// EmotionVae::with_decoder_from and with_encoder_from: a VAE's decoder, or its
-// encoder, started from a trained generator. The two networks share their block, their embeddings' layout
-// and their output layer; they differ in vocabulary (the VAE's segments
-// carry an emotion token, the generator's pieces a key token), in how many
-// positions and bars they embed, and in how they are conditioned (the
-// generator's key input has no counterpart; the VAE's z has none in the
-// generator). So tensors are copied where they mean the same thing and rows
-// are matched by what they stand for.
+// EmotionVae::with_decoder_from and with_encoder_from: a VAE's decoder, or
+// its encoder, started from a trained generator. The two networks share their
+// block, their embeddings' layout and their output layer; they differ in
+// vocabulary (the VAE's segments carry an emotion token, the generator's
+// pieces a key token), in how many positions and bars they embed, and in
+// how they are conditioned (the generator's key input has no counterpart; the
+// VAE's z has none in the generator). So tensors are copied where they mean
+// the same thing and rows are matched by what they stand for.
 #include <map>
 #include <string>
 
@@ -84,10 +84,10 @@ EmotionVae EmotionVae::with_decoder_from(const Model& generator) const {
 }
 
 // The encoder's block has the decoder's tensors under the same names; it
-// attends both ways where the generator's attends only back. The generator's
-// lower blocks (encoder.N from blocks.N) still read a bar's notes and their
-// context far better than a random start, which the encoder needs before z
-// can carry anything the decoder may use.
+// attends both ways where the generator's attends only back. Started from
+// the generator's lower blocks (encoder.N from blocks.N), it reads a bar's
+// notes from the first step: measured, a lead of some 300 steps over a random
+// start (docs/vae.md).
 EmotionVae EmotionVae::with_encoder_from(const Model& generator) const {
   require_same_width(generator.config(), impl_->config, "an encoder");
   EmotionVae copy = detail::copy_vae(*this);
