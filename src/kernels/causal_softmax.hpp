@@ -9,6 +9,8 @@
 
 #include <cstdint>
 
+#include "kernels/bf16.hpp"
+
 namespace emopiano::kernels {
 
 enum class ScoreType { f32, bf16 };
@@ -41,6 +43,20 @@ void causal_softmax_backward(const CausalRows& shape, const void* probs, const v
 const char* causal_softmax_kernel_name();
 
 namespace detail {
+// One value of a row, in the row's type: both kernels' tails use these.
+inline float load_score(const CausalRows& s, const void* base, int64_t i) {
+  return s.type == ScoreType::f32 ? static_cast<const float*>(base)[i]
+                                  : from_bf16(static_cast<const uint16_t*>(base)[i]);
+}
+
+inline void store_score(const CausalRows& s, void* base, int64_t i, float v) {
+  if (s.type == ScoreType::f32) {
+    static_cast<float*>(base)[i] = v;
+  } else {
+    static_cast<uint16_t*>(base)[i] = to_bf16(v);
+  }
+}
+
 using CausalSoftmaxForward = void (*)(const CausalRows&, const void*, void*, int64_t, int64_t);
 using CausalSoftmaxBackward = void (*)(const CausalRows&, const void*, const void*, void*, int64_t, int64_t);
 

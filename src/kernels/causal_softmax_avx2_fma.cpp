@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "kernels/avx2_softmax.hpp"
-#include "kernels/bf16.hpp"
 
 namespace emopiano::kernels::detail {
 
@@ -35,19 +34,6 @@ EMOPIANO_TARGET inline void store8(const CausalRows& s, void* base, int64_t i, _
   // Per 128-bit lane [u0..u3 u0..u3 | u4..u7 u4..u7]; quads 0 and 2 hold u0..u7.
   const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(u, u), 0x08);
   _mm_storeu_si128(reinterpret_cast<__m128i*>(static_cast<uint16_t*>(base) + i), _mm256_castsi256_si128(packed));
-}
-
-inline float load1(const CausalRows& s, const void* base, int64_t i) {
-  return s.type == ScoreType::f32 ? static_cast<const float*>(base)[i]
-                                  : from_bf16(static_cast<const uint16_t*>(base)[i]);
-}
-
-inline void store1(const CausalRows& s, void* base, int64_t i, float v) {
-  if (s.type == ScoreType::f32) {
-    static_cast<float*>(base)[i] = v;
-  } else {
-    static_cast<uint16_t*>(base)[i] = to_bf16(v);
-  }
 }
 
 // Zeros for the keys a row does not see: +0.0 is all-zero bits in both types.
@@ -77,7 +63,7 @@ EMOPIANO_TARGET void causal_softmax_forward_avx2_fma(const CausalRows& s, const 
       _mm256_storeu_ps(row.data() + j, x);
       top = _mm256_max_ps(top, x);
     }
-    for (int64_t j = whole; j < padded; ++j) row[j] = j < n ? s.scale * load1(s, in, base + j) : -INFINITY;
+    for (int64_t j = whole; j < padded; ++j) row[j] = j < n ? s.scale * load_score(s, in, base + j) : -INFINITY;
     if (padded > whole) top = _mm256_max_ps(top, _mm256_loadu_ps(row.data() + whole));
     alignas(32) float lanes[8];
     _mm256_store_ps(lanes, top);
@@ -93,7 +79,7 @@ EMOPIANO_TARGET void causal_softmax_forward_avx2_fma(const CausalRows& s, const 
     for (int64_t j = 0; j < whole; j += 8)
       store8(s, out, base + j, _mm256_mul_ps(_mm256_loadu_ps(row.data() + j), inverse));
     const float inverse1 = _mm256_cvtss_f32(inverse);
-    for (int64_t j = whole; j < n; ++j) store1(s, out, base + j, row[j] * inverse1);
+    for (int64_t j = whole; j < n; ++j) store_score(s, out, base + j, row[j] * inverse1);
     zero_tail(s, out, base + n, base + s.width);
   }
 }
@@ -106,14 +92,15 @@ EMOPIANO_TARGET void causal_softmax_backward_avx2_fma(const CausalRows& s, const
     for (int64_t j = 0; j < whole; j += 8)
       acc = _mm256_fmadd_ps(load8(s, probs, base + j), load8(s, grad, base + j), acc);
     float dot = horizontal_sum(acc);
-    for (int64_t j = whole; j < n; ++j) dot += load1(s, probs, base + j) * load1(s, grad, base + j);
+    for (int64_t j = whole; j < n; ++j) dot += load_score(s, probs, base + j) * load_score(s, grad, base + j);
     const __m256 dot8 = _mm256_set1_ps(dot), scale = _mm256_set1_ps(s.scale);
     for (int64_t j = 0; j < whole; j += 8) {
       const __m256 p = _mm256_mul_ps(load8(s, probs, base + j), scale);
       store8(s, grad_in, base + j, _mm256_mul_ps(p, _mm256_sub_ps(load8(s, grad, base + j), dot8)));
     }
     for (int64_t j = whole; j < n; ++j) {
-      store1(s, grad_in, base + j, s.scale * load1(s, probs, base + j) * (load1(s, grad, base + j) - dot));
+      store_score(s, grad_in, base + j,
+                  s.scale * load_score(s, probs, base + j) * (load_score(s, grad, base + j) - dot));
     }
     zero_tail(s, grad_in, base + n, base + s.width);
   }

@@ -4,39 +4,21 @@
 #include <cmath>
 #include <vector>
 
-#include "kernels/bf16.hpp"
 #include "kernels/causal_softmax.hpp"
 
 namespace emopiano::kernels::detail {
-
-namespace {
-
-float load(const CausalRows& s, const void* base, int64_t i) {
-  return s.type == ScoreType::f32 ? static_cast<const float*>(base)[i]
-                                  : from_bf16(static_cast<const uint16_t*>(base)[i]);
-}
-
-void store(const CausalRows& s, void* base, int64_t i, float v) {
-  if (s.type == ScoreType::f32) {
-    static_cast<float*>(base)[i] = v;
-  } else {
-    static_cast<uint16_t*>(base)[i] = to_bf16(v);
-  }
-}
-
-}  // namespace
 
 void causal_softmax_forward_scalar(const CausalRows& s, const void* in, void* out, int64_t begin, int64_t end) {
   std::vector<float> row(static_cast<size_t>(s.width));
   for (int64_t r = begin; r < end; ++r) {
     const int64_t base = r * s.width, n = s.visible(r);
     float top = -INFINITY;
-    for (int64_t j = 0; j < n; ++j) top = std::max(top, row[j] = s.scale * load(s, in, base + j));
+    for (int64_t j = 0; j < n; ++j) top = std::max(top, row[j] = s.scale * load_score(s, in, base + j));
     float total = 0.0f;
     for (int64_t j = 0; j < n; ++j) total += row[j] = std::exp(row[j] - top);
     const float inverse = 1.0f / total;
-    for (int64_t j = 0; j < n; ++j) store(s, out, base + j, row[j] * inverse);
-    for (int64_t j = n; j < s.width; ++j) store(s, out, base + j, 0.0f);
+    for (int64_t j = 0; j < n; ++j) store_score(s, out, base + j, row[j] * inverse);
+    for (int64_t j = n; j < s.width; ++j) store_score(s, out, base + j, 0.0f);
   }
 }
 
@@ -45,11 +27,12 @@ void causal_softmax_backward_scalar(const CausalRows& s, const void* probs, cons
   for (int64_t r = begin; r < end; ++r) {
     const int64_t base = r * s.width, n = s.visible(r);
     float dot = 0.0f;
-    for (int64_t j = 0; j < n; ++j) dot += load(s, probs, base + j) * load(s, grad, base + j);
+    for (int64_t j = 0; j < n; ++j) dot += load_score(s, probs, base + j) * load_score(s, grad, base + j);
     for (int64_t j = 0; j < n; ++j) {
-      store(s, grad_in, base + j, s.scale * load(s, probs, base + j) * (load(s, grad, base + j) - dot));
+      store_score(s, grad_in, base + j,
+                  s.scale * load_score(s, probs, base + j) * (load_score(s, grad, base + j) - dot));
     }
-    for (int64_t j = n; j < s.width; ++j) store(s, grad_in, base + j, 0.0f);
+    for (int64_t j = n; j < s.width; ++j) store_score(s, grad_in, base + j, 0.0f);
   }
 }
 
