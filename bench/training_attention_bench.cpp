@@ -2,8 +2,9 @@
 // heads of 64, context 512), forward and backward: the two batched matrix
 // products around detail::causal_softmax (what the model runs), against the
 // same products around LibTorch's own scale, mask and softmax (what it ran
-// before the fused kernels). Both in one binary, so a run compares them under
-// the same load.
+// before the fused kernels), with or without the attention dropout (0.1, the
+// bundled recipe's: LibTorch's dropout after the softmax, or the fused one).
+// Both in one binary, so a run compares them under the same load.
 #include <benchmark/benchmark.h>
 
 #include <torch/torch.h>
@@ -24,9 +25,10 @@ torch::Tensor probabilities_by_libtorch_ops(const torch::Tensor& scores, double 
   return torch::softmax((scores * scale).masked_fill(mask, -std::numeric_limits<float>::infinity()), -1);
 }
 
-// args: fused (0: LibTorch's operations), bf16, threads
+// args: fused (0: LibTorch's operations), bf16, threads, dropout (in %)
 void BM_TrainingAttention(benchmark::State& state) {
   const bool fused = state.range(0) != 0, bf16 = state.range(1) != 0;
+  const double dropout = static_cast<double>(state.range(3)) / 100.0;
   set_compute_threads(static_cast<int>(state.range(2)));
   if (bf16 && !detail::cpu_has_fast_bf16()) return state.SkipWithError("no fast bf16 on this CPU");
   const int64_t B = 8, H = 4, T = 512, D = 64;
@@ -41,7 +43,8 @@ void BM_TrainingAttention(benchmark::State& state) {
     {
       detail::Bf16Autocast autocast(bf16);
       auto scores = torch::matmul(q, k.transpose(-2, -1));
-      auto p = fused ? detail::causal_softmax(scores, scale, 0) : probabilities_by_libtorch_ops(scores, scale);
+      auto p = fused ? detail::causal_softmax(scores, scale, 0, dropout)
+                     : torch::dropout(probabilities_by_libtorch_ops(scores, scale), dropout, dropout > 0.0);
       y = torch::matmul(p, v);
     }
     (y.to(torch::kFloat) * upstream).sum().backward();
@@ -56,13 +59,15 @@ void BM_TrainingAttention(benchmark::State& state) {
   state.SetLabel("load " + load_average());
 }
 BENCHMARK(BM_TrainingAttention)
-    ->ArgNames({"fused", "bf16", "threads"})
-    ->Args({0, 1, 1})
-    ->Args({1, 1, 1})
-    ->Args({0, 0, 1})
-    ->Args({1, 0, 1})
-    ->Args({0, 1, 2})
-    ->Args({1, 1, 2})
+    ->ArgNames({"fused", "bf16", "threads", "dropout"})
+    ->Args({0, 1, 1, 0})
+    ->Args({1, 1, 1, 0})
+    ->Args({0, 1, 1, 10})
+    ->Args({1, 1, 1, 10})
+    ->Args({0, 0, 1, 0})
+    ->Args({1, 0, 1, 0})
+    ->Args({0, 1, 2, 10})
+    ->Args({1, 1, 2, 10})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MinTime(1.0);

@@ -27,8 +27,9 @@ const Kernels& kernels() {
 
 }  // namespace
 
-void causal_softmax_forward(const CausalRows& shape, const void* in, void* out, int64_t begin, int64_t end) {
-  kernels().forward(shape, in, out, begin, end);
+void causal_softmax_forward(const CausalRows& shape, const void* in, void* out, void* dropped, int64_t begin,
+                            int64_t end) {
+  kernels().forward(shape, in, out, dropped, begin, end);
 }
 
 void causal_softmax_backward(const CausalRows& shape, const void* probs, const void* grad, void* grad_in, int64_t begin,

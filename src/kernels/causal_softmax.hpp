@@ -7,6 +7,7 @@
 // pass likewise. Keys a query may not see are written as 0 and never read.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 #include "kernels/bf16.hpp"
@@ -24,6 +25,10 @@ struct CausalRows {
   int64_t past = 0;
   ScoreType type = ScoreType::f32;
   float scale = 1.0f;
+  // Attention dropout: the probability a value is zeroed (the kept ones are
+  // scaled by 1 / (1 - drop)) and the seed of its mask; drop 0 turns it off.
+  float drop = 0.0f;
+  uint64_t seed = 0;
 
   int64_t visible(int64_t row) const {
     const int64_t n = past + row % queries + 1;
@@ -32,12 +37,43 @@ struct CausalRows {
 };
 
 // out = softmax(scale * in) over each row's visible keys, 0 beyond them.
-void causal_softmax_forward(const CausalRows& shape, const void* in, void* out, int64_t begin, int64_t end);
+// With shape.drop > 0, dropped = out * keep / (1 - drop) as well (else it
+// may be null), where keep is dropout_keeps.
+void causal_softmax_forward(const CausalRows& shape, const void* in, void* out, void* dropped, int64_t begin,
+                            int64_t end);
 
-// grad_in = scale * p * (grad - sum(p * grad)) over the visible keys, 0
-// beyond them, where p is what the forward pass wrote.
+// The gradient with respect to `in` of what the forward pass returned (out,
+// or dropped with shape.drop > 0) given its gradient `grad`:
+// d = grad * keep / (1 - drop), grad_in = scale * p * (d - sum(p * d)) over
+// the visible keys, 0 beyond them, where p is out.
 void causal_softmax_backward(const CausalRows& shape, const void* probs, const void* grad, void* grad_in, int64_t begin,
                              int64_t end);
+
+// The dropout mask: a value at (row, key) is kept when the 31 high bits of
+// a hash of the seed, the row and the key reach drop * 2^31. The row's part
+// is mixed once (dropout_row_key) and the key's added as a Weyl sequence, so
+// a vector kernel hashes eight keys with eight-lane integer operations.
+// murmur3's 32-bit finaliser mixes it, a bijection with full avalanche.
+inline uint32_t dropout_mix(uint32_t h) {
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
+  return h;
+}
+constexpr uint32_t kDropoutKeyStep = 0x9e3779b9u;
+inline uint32_t dropout_row_key(uint64_t seed, int64_t row) {
+  uint64_t z = seed + static_cast<uint64_t>(row) * 0x9e3779b97f4a7c15ull;  // splitmix64's step and mix
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return static_cast<uint32_t>(z ^ (z >> 31));
+}
+inline int32_t dropout_threshold(float drop) { return static_cast<int32_t>(std::lround(drop * 2147483648.0)); }
+inline bool dropout_keeps(const CausalRows& s, uint32_t row_key, int64_t key) {
+  const uint32_t h = dropout_mix(row_key + static_cast<uint32_t>(key) * kDropoutKeyStep);
+  return static_cast<int32_t>(h >> 1) >= dropout_threshold(s.drop);
+}
 
 // The kernel the two above run ("avx2_fma" or "scalar").
 const char* causal_softmax_kernel_name();
@@ -57,13 +93,13 @@ inline void store_score(const CausalRows& s, void* base, int64_t i, float v) {
   }
 }
 
-using CausalSoftmaxForward = void (*)(const CausalRows&, const void*, void*, int64_t, int64_t);
+using CausalSoftmaxForward = void (*)(const CausalRows&, const void*, void*, void*, int64_t, int64_t);
 using CausalSoftmaxBackward = void (*)(const CausalRows&, const void*, const void*, void*, int64_t, int64_t);
 
-void causal_softmax_forward_scalar(const CausalRows&, const void*, void*, int64_t, int64_t);
+void causal_softmax_forward_scalar(const CausalRows&, const void*, void*, void*, int64_t, int64_t);
 void causal_softmax_backward_scalar(const CausalRows&, const void*, const void*, void*, int64_t, int64_t);
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-void causal_softmax_forward_avx2_fma(const CausalRows&, const void*, void*, int64_t, int64_t);
+void causal_softmax_forward_avx2_fma(const CausalRows&, const void*, void*, void*, int64_t, int64_t);
 void causal_softmax_backward_avx2_fma(const CausalRows&, const void*, const void*, void*, int64_t, int64_t);
 #endif
 }  // namespace detail

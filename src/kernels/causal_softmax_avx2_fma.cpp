@@ -43,6 +43,21 @@ void zero_tail(const CausalRows& s, void* base, int64_t from, int64_t to) {
   std::memset(static_cast<char*>(base) + from * bytes, 0, static_cast<size_t>(to - from) * bytes);
 }
 
+// All ones in the lanes of keys j..j+7 that dropout keeps (dropout_keeps,
+// eight at a time).
+EMOPIANO_TARGET inline __m256 keep8(uint32_t row_key, int64_t j, __m256i threshold_minus_one) {
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  __m256i h =
+      _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(row_key + static_cast<uint32_t>(j) * kDropoutKeyStep)),
+                       _mm256_mullo_epi32(lanes, _mm256_set1_epi32(static_cast<int>(kDropoutKeyStep))));
+  h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
+  h = _mm256_mullo_epi32(h, _mm256_set1_epi32(static_cast<int>(0x85ebca6bu)));
+  h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 13));
+  h = _mm256_mullo_epi32(h, _mm256_set1_epi32(static_cast<int>(0xc2b2ae35u)));
+  h = _mm256_xor_si256(h, _mm256_srli_epi32(h, 16));
+  return _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_srli_epi32(h, 1), threshold_minus_one));
+}
+
 EMOPIANO_TARGET float horizontal_sum(__m256 v) {
   alignas(32) float lanes[8];
   _mm256_store_ps(lanes, v);
@@ -51,10 +66,11 @@ EMOPIANO_TARGET float horizontal_sum(__m256 v) {
 
 }  // namespace
 
-EMOPIANO_TARGET void causal_softmax_forward_avx2_fma(const CausalRows& s, const void* in, void* out, int64_t begin,
-                                                     int64_t end) {
+EMOPIANO_TARGET void causal_softmax_forward_avx2_fma(const CausalRows& s, const void* in, void* out, void* dropped,
+                                                     int64_t begin, int64_t end) {
   std::vector<float> row(static_cast<size_t>((s.width + 7) / 8 * 8));
-  const __m256 scale = _mm256_set1_ps(s.scale);
+  const __m256 scale = _mm256_set1_ps(s.scale), kept_scale = _mm256_set1_ps(1.0f / (1.0f - s.drop));
+  const __m256i threshold = _mm256_set1_epi32(dropout_threshold(s.drop) - 1);
   for (int64_t r = begin; r < end; ++r) {
     const int64_t base = r * s.width, n = s.visible(r), whole = n / 8 * 8, padded = (n + 7) / 8 * 8;
     __m256 top = _mm256_set1_ps(-INFINITY);
@@ -81,26 +97,58 @@ EMOPIANO_TARGET void causal_softmax_forward_avx2_fma(const CausalRows& s, const 
     const float inverse1 = _mm256_cvtss_f32(inverse);
     for (int64_t j = whole; j < n; ++j) store_score(s, out, base + j, row[j] * inverse1);
     zero_tail(s, out, base + n, base + s.width);
+    if (s.drop <= 0.0f) continue;
+    const uint32_t key = dropout_row_key(s.seed, r);
+    const __m256 kept = _mm256_mul_ps(inverse, kept_scale);
+    for (int64_t j = 0; j < whole; j += 8) {
+      const __m256 v = _mm256_mul_ps(_mm256_loadu_ps(row.data() + j), kept);
+      store8(s, dropped, base + j, _mm256_and_ps(keep8(key, j, threshold), v));
+    }
+    const float kept1 = _mm256_cvtss_f32(kept);
+    for (int64_t j = whole; j < n; ++j)
+      store_score(s, dropped, base + j, dropout_keeps(s, key, j) ? row[j] * kept1 : 0.0f);
+    zero_tail(s, dropped, base + n, base + s.width);
   }
 }
 
 EMOPIANO_TARGET void causal_softmax_backward_avx2_fma(const CausalRows& s, const void* probs, const void* grad,
                                                       void* grad_in, int64_t begin, int64_t end) {
+  // With dropout the row's gradient is masked and scaled first, into `d`.
+  std::vector<float> d(s.drop > 0.0f ? static_cast<size_t>(s.width) : 0);
+  const float kept_scale1 = 1.0f / (1.0f - s.drop);
+  const __m256 kept_scale = _mm256_set1_ps(kept_scale1);
+  const __m256i threshold = _mm256_set1_epi32(dropout_threshold(s.drop) - 1);
   for (int64_t r = begin; r < end; ++r) {
     const int64_t base = r * s.width, n = s.visible(r), whole = n / 8 * 8;
+    const void* g = grad;
+    int64_t g_base = base;
+    ScoreType g_type = s.type;
+    if (s.drop > 0.0f) {
+      const uint32_t key = dropout_row_key(s.seed, r);
+      for (int64_t j = 0; j < whole; j += 8)
+        _mm256_storeu_ps(d.data() + j,
+                         _mm256_and_ps(keep8(key, j, threshold), _mm256_mul_ps(load8(s, grad, base + j), kept_scale)));
+      for (int64_t j = whole; j < n; ++j)
+        d[j] = dropout_keeps(s, key, j) ? load_score(s, grad, base + j) * kept_scale1 : 0.0f;
+      g = d.data();
+      g_base = 0;
+      g_type = ScoreType::f32;
+    }
+    CausalRows gs = s;
+    gs.type = g_type;
     __m256 acc = _mm256_setzero_ps();
     for (int64_t j = 0; j < whole; j += 8)
-      acc = _mm256_fmadd_ps(load8(s, probs, base + j), load8(s, grad, base + j), acc);
+      acc = _mm256_fmadd_ps(load8(s, probs, base + j), load8(gs, g, g_base + j), acc);
     float dot = horizontal_sum(acc);
-    for (int64_t j = whole; j < n; ++j) dot += load_score(s, probs, base + j) * load_score(s, grad, base + j);
+    for (int64_t j = whole; j < n; ++j) dot += load_score(s, probs, base + j) * load_score(gs, g, g_base + j);
     const __m256 dot8 = _mm256_set1_ps(dot), scale = _mm256_set1_ps(s.scale);
     for (int64_t j = 0; j < whole; j += 8) {
       const __m256 p = _mm256_mul_ps(load8(s, probs, base + j), scale);
-      store8(s, grad_in, base + j, _mm256_mul_ps(p, _mm256_sub_ps(load8(s, grad, base + j), dot8)));
+      store8(s, grad_in, base + j, _mm256_mul_ps(p, _mm256_sub_ps(load8(gs, g, g_base + j), dot8)));
     }
     for (int64_t j = whole; j < n; ++j) {
       store_score(s, grad_in, base + j,
-                  s.scale * load_score(s, probs, base + j) * (load_score(s, grad, base + j) - dot));
+                  s.scale * load_score(s, probs, base + j) * (load_score(gs, g, g_base + j) - dot));
     }
     zero_tail(s, grad_in, base + n, base + s.width);
   }

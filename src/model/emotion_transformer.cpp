@@ -44,14 +44,13 @@ void KVCache::clear() {
 }
 
 TransformerBlockImpl::TransformerBlockImpl(int64_t d_model, int64_t heads, int64_t d_ff, double dropout)
-    : n_heads(heads), head_dim(d_model / heads) {
+    : n_heads(heads), head_dim(d_model / heads), attn_dropout(dropout) {
   ln1 = register_module("ln1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d_model})));
   qkv = register_module("qkv", torch::nn::Linear(d_model, 3 * d_model));
   proj = register_module("proj", torch::nn::Linear(d_model, d_model));
   ln2 = register_module("ln2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d_model})));
   ff1 = register_module("ff1", torch::nn::Linear(d_model, d_ff));
   ff2 = register_module("ff2", torch::nn::Linear(d_ff, d_model));
-  attn_dropout = register_module("attn_dropout", torch::nn::Dropout(dropout));
   resid_dropout = register_module("resid_dropout", torch::nn::Dropout(dropout));
 }
 
@@ -129,8 +128,9 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, torch::Tenso
   }
 
   // New token i sits at absolute position past + i and may see keys 0..past + i.
-  auto attn = attn_dropout(detail::causal_softmax(torch::matmul(q, k.transpose(-2, -1)),
-                                                  1.0 / std::sqrt(static_cast<double>(head_dim)), past));
+  auto attn =
+      detail::causal_softmax(torch::matmul(q, k.transpose(-2, -1)), 1.0 / std::sqrt(static_cast<double>(head_dim)),
+                             past, is_training() ? attn_dropout : 0.0);
   auto y = torch::matmul(attn, v).transpose(1, 2).reshape({B, T, C});
   auto h = x + resid_dropout(linear(proj, y));
   auto ff = linear(ff2, torch::gelu(linear(ff1, ln2(h))));

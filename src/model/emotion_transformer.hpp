@@ -40,9 +40,10 @@ struct TransformerBlockImpl : torch::nn::Module {
                         int64_t capacity);
 
   int64_t n_heads, head_dim;
+  double attn_dropout;  // applied inside detail::causal_softmax, in training
   torch::nn::LayerNorm ln1{nullptr}, ln2{nullptr};
   torch::nn::Linear qkv{nullptr}, proj{nullptr}, ff1{nullptr}, ff2{nullptr};
-  torch::nn::Dropout attn_dropout{nullptr}, resid_dropout{nullptr};
+  torch::nn::Dropout resid_dropout{nullptr};
 };
 TORCH_MODULE(TransformerBlock);
 
