@@ -195,6 +195,14 @@ struct VaeEvaluationOptions {
   CancelToken cancel;
 };
 
+// The teacher-forced accuracy of one kind of token (the vocabulary's name
+// before '_': Pitch, Velocity, Duration, Position, Bar, ...).
+struct VaeTokenKindAccuracy {
+  std::string kind;
+  int64_t tokens = 0;  // how many of the evaluated targets are of this kind
+  double accuracy = 0.0;
+};
+
 // MusicVAE's Table 1 for our segments, the latent's use, interpolation
 // smoothness and how often emotion arithmetic reaches its target.
 struct VaeEvaluation {
@@ -202,9 +210,12 @@ struct VaeEvaluation {
   int64_t segments = 0;
   double reconstruction = 0.0;           // nats per segment, teacher forced from the posterior mean
   double teacher_forced_accuracy = 0.0;  // next-token accuracy, teacher forced
-  double sampled_accuracy = 0.0;         // greedy decoding of the mean, token by token against the original
-  double sampled_note_f1 = 0.0;          // notes (bar, position, pitch) of the greedy decoding against the original
-  double prior_note_f1 = 0.0;            // the same for a segment decoded from a prior draw: the floor
+  // The same by kind of token, the most frequent kind first: which parts of
+  // a note the latent carries.
+  std::vector<VaeTokenKindAccuracy> accuracy_by_kind;
+  double sampled_accuracy = 0.0;  // greedy decoding of the mean, token by token against the original
+  double sampled_note_f1 = 0.0;   // notes (bar, position, pitch) of the greedy decoding against the original
+  double prior_note_f1 = 0.0;     // the same for a segment decoded from a prior draw: the floor
   // Pitch content: overlap (sum of minima, 1 = identical) of the pitch
   // histograms of a segment decoded with sampling (temperature
   // options.temperature) and the original, from its posterior mean and from

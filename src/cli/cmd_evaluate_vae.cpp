@@ -1,5 +1,6 @@
 // emopiano evaluate-vae --data DIR: the VAE's figures on a held-out split
 // (reconstruction, latent use, interpolation smoothness, emotion arithmetic).
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -125,6 +126,14 @@ int run(int argc, char** argv) {
   fmt::print("split {}: {} segments of {} bars\n", r.split, r.segments, vae.config().segment_bars);
   fmt::print("reconstruction  {:.1f} nats/segment  teacher-forced accuracy {:.3f}  greedy accuracy {:.3f}\n",
              r.reconstruction, r.teacher_forced_accuracy, r.sampled_accuracy);
+  int64_t kind_total = 0;
+  for (const auto& k : r.accuracy_by_kind) kind_total += k.tokens;
+  std::string by_kind;
+  for (const auto& k : r.accuracy_by_kind)
+    by_kind +=
+        fmt::format("  {} {:.3f} ({:.0f}%)", k.kind, k.accuracy,
+                    100.0 * static_cast<double>(k.tokens) / static_cast<double>(std::max<int64_t>(kind_total, 1)));
+  fmt::print("  by kind (share of tokens):{}\n", by_kind);
   fmt::print("notes (greedy)  F1 {:.3f}   from a prior draw instead: F1 {:.3f}\n", r.sampled_note_f1, r.prior_note_f1);
   fmt::print("pitches (T {})  histogram overlap {:.3f}   from a prior draw instead: {:.3f}\n", o.temperature,
              r.sampled_pitch_overlap, r.prior_pitch_overlap);

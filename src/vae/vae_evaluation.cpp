@@ -98,6 +98,13 @@ std::string VaeEvaluation::to_json() const {
                       {"segments", segments},
                       {"reconstruction", reconstruction},
                       {"teacher_forced_accuracy", teacher_forced_accuracy},
+                      {"accuracy_by_kind",
+                       [&] {
+                         nlohmann::json kinds = nlohmann::json::array();
+                         for (const auto& k : accuracy_by_kind)
+                           kinds.push_back({{"kind", k.kind}, {"tokens", k.tokens}, {"accuracy", k.accuracy}});
+                         return kinds;
+                       }()},
                       {"sampled_accuracy", sampled_accuracy},
                       {"sampled_note_f1", sampled_note_f1},
                       {"prior_note_f1", prior_note_f1},
@@ -159,6 +166,18 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
   sampling.temperature = o.temperature;
   sampling.seed = o.seed;
   int64_t correct = 0, tokens = 0;
+  // The kind of every token id (its name before '_'), for accuracy by kind.
+  std::vector<std::string> kinds;
+  std::vector<int64_t> kind_of_id(static_cast<size_t>(tok.vocab_size()));
+  for (int32_t id = 0; id < tok.vocab_size(); ++id) {
+    const std::string name = tok.token_to_string(id);
+    const std::string kind = name.substr(0, name.find('_'));
+    auto at = std::find(kinds.begin(), kinds.end(), kind);
+    if (at == kinds.end()) at = kinds.insert(kinds.end(), kind);
+    kind_of_id[static_cast<size_t>(id)] = at - kinds.begin();
+  }
+  const auto kind_table = torch::tensor(kind_of_id, torch::kLong);
+  std::vector<int64_t> kind_tokens(kinds.size()), kind_correct(kinds.size());
   std::vector<torch::Tensor> means, kl_dims;
   const size_t rows = 16;
   SamplingParams greedy;
@@ -176,7 +195,14 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
       vae::Losses l = vae::forward(net, b, /*sample_z=*/false, /*bf16=*/false, pad);
       rec += l.reconstruction.sum().item<double>();
       kl += l.kl.sum().item<double>();
-      correct += l.logits.argmax(-1).eq(b.targets).logical_and(b.targets.ne(pad)).sum().item<int64_t>();
+      const auto real = b.targets.ne(pad), hit = l.logits.argmax(-1).eq(b.targets).logical_and(real);
+      correct += hit.sum().item<int64_t>();
+      const auto kind = kind_table.index({b.targets.to(torch::kLong)});
+      for (size_t k = 0; k < kinds.size(); ++k) {
+        const auto of_kind = kind.eq(static_cast<int64_t>(k));
+        kind_tokens[k] += of_kind.logical_and(real).sum().item<int64_t>();
+        kind_correct[k] += of_kind.logical_and(hit).sum().item<int64_t>();
+      }
       tokens += b.target_tokens;
       means.push_back(l.mean);
       kl_dims.push_back(l.kl_dims);
@@ -210,6 +236,13 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
   r.reconstruction = rec / n;
   r.kl = kl / n;
   r.teacher_forced_accuracy = static_cast<double>(correct) / static_cast<double>(std::max<int64_t>(tokens, 1));
+  for (size_t k = 0; k < kinds.size(); ++k) {
+    if (kind_tokens[k] == 0) continue;
+    r.accuracy_by_kind.push_back(
+        {kinds[k], kind_tokens[k], static_cast<double>(kind_correct[k]) / static_cast<double>(kind_tokens[k])});
+  }
+  std::stable_sort(r.accuracy_by_kind.begin(), r.accuracy_by_kind.end(),
+                   [](const VaeTokenKindAccuracy& a, const VaeTokenKindAccuracy& b) { return a.tokens > b.tokens; });
   r.sampled_accuracy = sampled_hits / std::max(sampled_total, 1.0);
   r.sampled_note_f1 = f1 / n;
   r.prior_note_f1 = prior_f1 / n;

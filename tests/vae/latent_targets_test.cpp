@@ -4,7 +4,9 @@
 // the piece, and the musical attribute vectors are computed and used.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "emopiano/error.hpp"
 #include "emopiano/vae.hpp"
@@ -94,6 +96,35 @@ TEST_F(VaeTargets, MemorisedSegmentsDecodeBackAndInterpolateMonotonically) {
   EXPECT_LT(r.f1_to_b[0].front(), 0.5);
   EXPECT_DOUBLE_EQ(r.monotone_fraction, 1.0);
   EXPECT_DOUBLE_EQ(r.valid_middle_steps, 1.0);
+}
+
+// Accuracy by kind of token: every evaluated target is counted once under
+// its kind, the kinds' accuracies average to the overall one, and a memorised
+// segment's pitches are predicted.
+TEST_F(VaeTargets, AccuracyByKindSplitsTheTeacherForcedAccuracy) {
+  VaeEvaluationOptions o;
+  o.max_segments = 8;
+  o.interpolation_pairs = 0;
+  o.transform_pieces = 0;
+  const VaeEvaluation r = evaluate_vae(*vae_, *data_, Split::train, nullptr, o);
+  ASSERT_FALSE(r.accuracy_by_kind.empty());
+  int64_t total = 0;
+  double hits = 0.0;
+  for (size_t i = 0; i < r.accuracy_by_kind.size(); ++i) {
+    const auto& k = r.accuracy_by_kind[i];
+    EXPECT_GT(k.tokens, 0) << k.kind;
+    EXPECT_EQ(k.kind.find('_'), std::string::npos) << k.kind;
+    if (i > 0) EXPECT_LE(k.tokens, r.accuracy_by_kind[i - 1].tokens) << k.kind;
+    for (size_t j = 0; j < i; ++j) EXPECT_NE(k.kind, r.accuracy_by_kind[j].kind);
+    total += k.tokens;
+    hits += k.accuracy * static_cast<double>(k.tokens);
+  }
+  EXPECT_NEAR(hits / static_cast<double>(total), r.teacher_forced_accuracy, 1e-9);
+  const auto pitch = std::find_if(r.accuracy_by_kind.begin(), r.accuracy_by_kind.end(),
+                                  [](const VaeTokenKindAccuracy& k) { return k.kind == "Pitch"; });
+  ASSERT_NE(pitch, r.accuracy_by_kind.end());
+  EXPECT_GE(pitch->accuracy, 0.9);
+  EXPECT_NE(r.to_json().find("\"accuracy_by_kind\""), std::string::npos);
 }
 
 TEST_F(VaeTargets, TransformKeepsPartOfThePiece) {
