@@ -134,8 +134,24 @@ int run(int argc, char** argv) {
     }
     return vae;
   };
+  const std::string command = "emopiano train-vae" + [&] {
+    std::string s;
+    for (int i = 1; i < argc; ++i) s += std::string(" ") + argv[i];
+    return s;
+  }();
+  // Provenance goes into the VAE's metadata before training, so checkpoints
+  // carry it and a resumed run keeps it.
+  auto with_provenance = [&](EmotionVae vae) {
+    auto meta = nlohmann::json::parse(vae.metadata_json(), nullptr, false);
+    if (!meta.is_object()) meta = nlohmann::json::object();
+    if (!decoder_from.empty()) meta["decoder_initialised_from"] = decoder_from;
+    if (!encoder_from.empty()) meta["encoder_initialised_from"] = encoder_from;
+    meta["command"] = command;
+    vae.set_metadata_json(meta.dump());
+    return vae;
+  };
   auto trainer = args.has("resume") ? VaeTrainer::resume(args.get("resume"), dataset, tc, hooks)
-                                    : VaeTrainer(fresh(), dataset, tc, hooks);
+                                    : VaeTrainer(with_provenance(fresh()), dataset, tc, hooks);
   fmt::print(stderr, "VAE: {} parameters, encoder {} x {}, decoder {} x {}, latent {}, {} bars per segment\n",
              trainer.vae().parameter_count(), trainer.vae().config().encoder_layers, trainer.vae().config().d_model,
              trainer.vae().config().decoder_layers, trainer.vae().config().d_model, trainer.vae().config().latent_dim,
@@ -144,13 +160,13 @@ int run(int argc, char** argv) {
   bar.finish();
   EmotionVae vae = trainer.vae();
   auto meta = nlohmann::json::parse(vae.metadata_json());
-  meta["command"] = "emopiano train-vae" + [&] {
-    std::string s;
-    for (int i = 1; i < argc; ++i) s += std::string(" ") + argv[i];
-    return s;
-  }();
-  if (!decoder_from.empty()) meta["decoder_initialised_from"] = decoder_from;
-  if (!encoder_from.empty()) meta["encoder_initialised_from"] = encoder_from;
+  // A resumed run: the commands before this one are kept, oldest first.
+  if (args.has("resume") && meta.contains("command") && meta["command"] != command) {
+    if (!meta.contains("earlier_commands") || !meta["earlier_commands"].is_array())
+      meta["earlier_commands"] = nlohmann::json::array();
+    meta["earlier_commands"].push_back(meta["command"]);
+  }
+  meta["command"] = command;
   vae.set_metadata_json(meta.dump());
   vae.save(args.get("out"));
   fmt::print(

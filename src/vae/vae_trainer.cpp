@@ -453,6 +453,13 @@ VaeTrainResult VaeTrainer::run() {
       {"validation", m.metrics_json(final_metrics)},
       {"config", {{"vae", nlohmann::json::parse(m.vae.config().to_json())}, {"train", train_json}}},
   };
+  // What the trainer does not write itself (where the weights started, the
+  // command that began the run) stays, so a resumed run keeps it.
+  auto before = nlohmann::json::parse(m.vae.metadata_json(), nullptr, false);
+  if (before.is_object()) {
+    for (auto it = before.begin(); it != before.end(); ++it)
+      if (!meta.contains(it.key())) meta[it.key()] = it.value();
+  }
   m.vae.set_metadata_json(meta.dump());
   m.checkpoint(seconds);
   m.train_seconds = seconds;

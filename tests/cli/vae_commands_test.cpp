@@ -260,12 +260,27 @@ TEST_F(VaeCommands, TrainVaeStartsTheDecoderAndTheEncoderFromAGenerator) {
   EXPECT_FALSE(meta.contains("encoder_initialised_from")) << meta.dump();
 
   // The encoder too, from the same generator; another width is refused.
-  r = train(dir_ / "generator.pt", dir_ / "both.pt", {"--init-encoder", (dir_ / "generator.pt").string()});
+  r = train(dir_ / "generator.pt", dir_ / "both.pt",
+            {"--init-encoder", (dir_ / "generator.pt").string(), "--checkpoint-dir", (dir_ / "both-ckpt").string()});
   ASSERT_EQ(r.code, 0) << all_output(r);
   EXPECT_NE(all_output(r).find("encoder started from"), std::string::npos) << all_output(r);
   const auto both = nlohmann::json::parse(EmotionVae::load(dir_ / "both.pt").metadata_json());
   EXPECT_EQ(both.value("encoder_initialised_from", ""), "generator.pt") << both.dump();
   EXPECT_EQ(both.value("decoder_initialised_from", ""), "generator.pt") << both.dump();
+  // A run resumed from its checkpoint keeps where the weights started and the
+  // command that began it.
+  r = test::run_emopiano({"train-vae", "--data", csv_.string(), "--out", (dir_ / "both-more.pt").string(), "--config",
+                          (dir_ / "config.json").string(), "--max-steps", "4", "--threads", "1", "--cache", "none",
+                          "--resume", (dir_ / "both-ckpt").string()});
+  ASSERT_EQ(r.code, 0) << all_output(r);
+  const auto more = nlohmann::json::parse(EmotionVae::load(dir_ / "both-more.pt").metadata_json());
+  EXPECT_EQ(more.value("encoder_initialised_from", ""), "generator.pt") << more.dump();
+  EXPECT_EQ(more.value("decoder_initialised_from", ""), "generator.pt") << more.dump();
+  EXPECT_EQ(more["training"].value("steps", 0), 4) << more.dump();
+  ASSERT_TRUE(more.contains("earlier_commands")) << more.dump();
+  ASSERT_EQ(more["earlier_commands"].size(), 1u) << more.dump();
+  EXPECT_NE(more["earlier_commands"][0].get<std::string>().find("--init-encoder"), std::string::npos) << more.dump();
+  EXPECT_NE(more.value("command", "").find("--resume"), std::string::npos) << more.dump();
   r = train(dir_ / "generator.pt", dir_ / "wide-encoder.pt", {"--init-encoder", (dir_ / "wide.pt").string()});
   EXPECT_NE(r.code, 0);
   EXPECT_NE(all_output(r).find("an encoder can start only"), std::string::npos) << all_output(r);
