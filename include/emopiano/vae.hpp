@@ -56,6 +56,10 @@ struct VaeConfig {
   // the segment, which every token attends to (0: z is only added to every
   // position, as in files written before this existed).
   int latent_tokens = 0;
+  // z is also added to the input of every decoder block, each through its own
+  // linear map (zero at initialisation), not only to the embeddings: every
+  // layer reads z directly (false: as in files written before this existed).
+  bool latent_every_block = false;
 
   std::string to_json() const;
   // Throws Error(format) on malformed JSON or an unknown key,
@@ -109,6 +113,13 @@ class EmotionVae {
   // encoder's final norm, its distribution tokens and outputs keep theirs.
   // Combine with with_decoder_from. Throws as with_decoder_from.
   EmotionVae with_encoder_from(const Model& generator) const;
+  // A copy that starts from a trained VAE: every parameter of the same name
+  // and shape is copied, parts the trained one lacks keep their
+  // initialisation (latent_every_block's maps start at zero, so the copy
+  // decodes as the trained VAE until it is trained on). Quadrant means and
+  // attribute vectors are not copied. Throws Error(invalid_argument) when
+  // d_model, n_heads, d_ff, latent_dim or the tokenizer differ.
+  EmotionVae with_weights_from(const EmotionVae& trained) const;
   void save(const std::filesystem::path& path, WeightStorage storage = WeightStorage::f32) const;  // atomic
 
   // A piece cut into consecutive segments of segment_bars bars, each a token

@@ -45,6 +45,9 @@ int run(int argc, char** argv) {
               "start the decoder from this trained generator of the same width (the bundled model: 'bundled')");
   args.option("init-encoder", "MODEL.pt",
               "start the encoder's blocks from this generator's first blocks (the bundled model: 'bundled')");
+  args.option("init-vae", "VAE.pt",
+              "start from this trained VAE where names and shapes match; parts the config adds start fresh "
+              "(the bundled VAE: 'bundled')");
   args.option("log", "FILE", "JSON-lines training log");
   args.option("threads", "N", "LibTorch threads, 0 = all cores");
   args.option("max-minutes", "M", "wall-clock budget in minutes");
@@ -84,10 +87,13 @@ int run(int argc, char** argv) {
   tc.bf16 = bf16 == "on" ? Bf16Mode::on : bf16 == "off" ? Bf16Mode::off : Bf16Mode::automatic;
   if (tc.dataset_name.empty()) tc.dataset_name = fs::path(args.get("data")).lexically_normal().filename().string();
   tc.validate();
-  for (const char* init : {"init-decoder", "init-encoder"}) {
+  for (const char* init : {"init-decoder", "init-encoder", "init-vae"}) {
     if (args.has("resume") && args.has(init))
       throw Error(ErrorCode::invalid_argument, fmt::format("--{} starts a new run: it cannot go with --resume", init));
   }
+  if (args.has("init-vae") && (args.has("init-decoder") || args.has("init-encoder")))
+    throw Error(ErrorCode::invalid_argument,
+                "--init-vae starts from a whole VAE: it cannot go with --init-decoder or --init-encoder");
 
   ProgressBar bar;
   DatasetOptions options;
@@ -114,6 +120,7 @@ int run(int argc, char** argv) {
                v.elapsed_seconds);
   };
   std::string decoder_from, encoder_from;
+  nlohmann::json vae_from;  // the trained VAE's file and its provenance (--init-vae)
   auto generator_path = [&](const char* option) {
     const std::string from = args.get(option);
     return from == "bundled" ? bundled_model_path() : fs::path(from);
@@ -132,6 +139,16 @@ int run(int argc, char** argv) {
       encoder_from = path.filename().string();
       fmt::print(stderr, "encoder started from {}\n", path.string());
     }
+    if (args.has("init-vae")) {
+      const std::string from = args.get("init-vae");
+      const fs::path path = from == "bundled" ? bundled_vae_path() : fs::path(from);
+      const EmotionVae trained = EmotionVae::load(path);
+      vae = vae.with_weights_from(trained);
+      vae_from = {{"file", path.filename().string()}};
+      auto prior = nlohmann::json::parse(trained.metadata_json(), nullptr, false);
+      if (prior.is_object()) vae_from["metadata"] = prior;
+      fmt::print(stderr, "started from the VAE {}\n", path.string());
+    }
     return vae;
   };
   const std::string command = "emopiano train-vae" + [&] {
@@ -146,6 +163,7 @@ int run(int argc, char** argv) {
     if (!meta.is_object()) meta = nlohmann::json::object();
     if (!decoder_from.empty()) meta["decoder_initialised_from"] = decoder_from;
     if (!encoder_from.empty()) meta["encoder_initialised_from"] = encoder_from;
+    if (!vae_from.is_null()) meta["initialised_from_vae"] = vae_from;
     meta["command"] = command;
     vae.set_metadata_json(meta.dump());
     return vae;

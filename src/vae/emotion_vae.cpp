@@ -181,7 +181,9 @@ EmotionVae EmotionVae::load(const std::filesystem::path& path) {
       detail::transformer_block_values(static_cast<uint64_t>(config.encoder_layers + config.decoder_layers), d,
                                        static_cast<uint64_t>(config.d_ff)) +
           static_cast<uint64_t>(config.max_segment_tokens + 2) * d +
-          static_cast<uint64_t>(config.latent_tokens) * static_cast<uint64_t>(config.latent_dim) * d,
+          static_cast<uint64_t>(config.latent_tokens) * static_cast<uint64_t>(config.latent_dim) * d +
+          (config.latent_every_block ? static_cast<uint64_t>(config.decoder_layers) : 0u) *
+              static_cast<uint64_t>(config.latent_dim) * d,
       what);
   EmotionVae vae = create(config, tok, 0);
   if (c.header.contains("metadata") && c.header["metadata"].is_object())

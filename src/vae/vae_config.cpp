@@ -31,6 +31,7 @@ void read(const nlohmann::json& j, const char* what, const char* key, T& out) {
   auto it = j.find(key);
   if (it == j.end()) return;
   const bool ok = std::is_same_v<T, std::string> ? it->is_string()
+                  : std::is_same_v<T, bool>      ? it->is_boolean()
                   : std::is_integral_v<T>        ? it->is_number_integer()
                                                  : it->is_number();
   if (!ok) throw Error(ErrorCode::format, fmt::format("{}: \"{}\" has the wrong type ({})", what, key, it->dump()));
@@ -64,7 +65,8 @@ std::string VaeConfig::to_json() const {
                       {"segment_bars", segment_bars},
                       {"max_segment_tokens", max_segment_tokens},
                       {"dropout", dropout},
-                      {"latent_tokens", latent_tokens}};
+                      {"latent_tokens", latent_tokens},
+                      {"latent_every_block", latent_every_block}};
   return j.dump();
 }
 
@@ -72,7 +74,7 @@ VaeConfig VaeConfig::from_json(std::string_view text) {
   const char* what = "VAE config";
   auto j = parse_object(text, what,
                         {"encoder_layers", "decoder_layers", "d_model", "n_heads", "d_ff", "latent_dim", "segment_bars",
-                         "max_segment_tokens", "dropout", "latent_tokens"});
+                         "max_segment_tokens", "dropout", "latent_tokens", "latent_every_block"});
   VaeConfig c;
   read(j, what, "encoder_layers", c.encoder_layers);
   read(j, what, "decoder_layers", c.decoder_layers);
@@ -84,6 +86,7 @@ VaeConfig VaeConfig::from_json(std::string_view text) {
   read(j, what, "max_segment_tokens", c.max_segment_tokens);
   read(j, what, "dropout", c.dropout);
   read(j, what, "latent_tokens", c.latent_tokens);
+  read(j, what, "latent_every_block", c.latent_every_block);
   c.validate();
   return c;
 }
@@ -110,7 +113,8 @@ void VaeConfig::validate() const {
 bool VaeConfig::operator==(const VaeConfig& o) const {
   return encoder_layers == o.encoder_layers && decoder_layers == o.decoder_layers && d_model == o.d_model &&
          n_heads == o.n_heads && d_ff == o.d_ff && latent_dim == o.latent_dim && segment_bars == o.segment_bars &&
-         max_segment_tokens == o.max_segment_tokens && dropout == o.dropout && latent_tokens == o.latent_tokens;
+         max_segment_tokens == o.max_segment_tokens && dropout == o.dropout && latent_tokens == o.latent_tokens &&
+         latent_every_block == o.latent_every_block;
 }
 
 // ---- VaeTrainerConfig --------------------------------------------------------

@@ -9,7 +9,11 @@
 // step of its decoder). With latent_tokens > 0, z is also mapped to that many
 // memory positions in front of the segment: attention can read a particular
 // part of z at the step that needs it (a note's pitch, say), where a single
-// added vector must first be unpacked by the feed-forward layers.
+// added vector must first be unpacked by the feed-forward layers. With
+// latent_every_block, each block's input also gains its own linear map of z
+// (zero at first, so a decoder started from the generator or from a trained
+// VAE begins unchanged): the upper layers read z directly instead of through
+// whatever the lower ones kept of it.
 #include "vae/vae_network.hpp"
 
 #include <cmath>
@@ -70,6 +74,10 @@ VaeNetworkImpl::VaeNetworkImpl(const VaeConfig& cfg, int64_t vocab, int64_t ppb)
   latent_projection = register_module("latent_projection", torch::nn::Linear(config.latent_dim, d));
   if (config.latent_tokens > 0)
     latent_memory = register_module("latent_memory", torch::nn::Linear(config.latent_dim, config.latent_tokens * d));
+  if (config.latent_every_block) {
+    latent_blocks = register_module("latent_blocks", torch::nn::ModuleList());
+    for (int i = 0; i < config.decoder_layers; ++i) latent_blocks->push_back(torch::nn::Linear(config.latent_dim, d));
+  }
   embedding_dropout = register_module("embedding_dropout", torch::nn::Dropout(config.dropout));
   blocks = register_module("blocks", torch::nn::ModuleList());
   for (int i = 0; i < config.decoder_layers; ++i)
@@ -86,7 +94,8 @@ VaeNetworkImpl::VaeNetworkImpl(const VaeConfig& cfg, int64_t vocab, int64_t ppb)
 void VaeNetworkImpl::init_weights(uint64_t seed) {
   // As the main model: N(0, 0.02), zero biases, unit norms, residual
   // projections scaled by depth. The log-variance head starts at zero so the
-  // posterior starts as the prior's unit variance.
+  // posterior starts as the prior's unit variance; the per-block maps of z
+  // start at zero so that they change nothing until trained.
   torch::NoGradGuard no_grad;
   auto gen = at::detail::createCPUGenerator(seed);
   const double std = 0.02;
@@ -104,7 +113,7 @@ void VaeNetworkImpl::init_weights(uint64_t seed) {
         p.zero_();
     } else if (ends_with("bias")) {
       p.zero_();
-    } else if (name.rfind("to_log_variance", 0) == 0) {
+    } else if (name.rfind("to_log_variance", 0) == 0 || name.rfind("latent_blocks", 0) == 0) {
       p.zero_();
     } else if (ends_with("proj.weight") || ends_with("ff2.weight")) {
       p.normal_(0.0, residual_std, gen);
@@ -153,7 +162,7 @@ std::pair<torch::Tensor, torch::Tensor> VaeNetworkImpl::encode(const torch::Tens
   return {to_mean(h.select(1, 0)), to_log_variance(h.select(1, 1))};
 }
 
-torch::Tensor VaeNetworkImpl::run_decoder(torch::Tensor x, KVCache* cache) {
+torch::Tensor VaeNetworkImpl::run_decoder(torch::Tensor x, const torch::Tensor& z, KVCache* cache) {
   if (cache && cache->keys.empty()) {
     cache->keys.assign(blocks->size(), torch::Tensor());
     cache->values.assign(blocks->size(), torch::Tensor());
@@ -161,6 +170,7 @@ torch::Tensor VaeNetworkImpl::run_decoder(torch::Tensor x, KVCache* cache) {
   const int64_t capacity = config.max_segment_tokens + config.latent_tokens;
   for (size_t i = 0; i < blocks->size(); ++i) {
     auto block = blocks->ptr<TransformerBlockImpl>(i);
+    if (latent_blocks) x = x + latent_blocks->ptr<torch::nn::LinearImpl>(i)->forward(z).unsqueeze(1);
     x = cache ? block->forward(x, &cache->keys[i], &cache->values[i], cache->length, capacity)
               : block->forward(x, nullptr, nullptr, 0, 0);
   }
@@ -187,7 +197,7 @@ torch::Tensor VaeNetworkImpl::decoder_input(const torch::Tensor& tokens, const t
 torch::Tensor VaeNetworkImpl::decode(const torch::Tensor& tokens, const torch::Tensor& bars,
                                      const torch::Tensor& positions, const torch::Tensor& emotion,
                                      const torch::Tensor& z) {
-  auto logits = run_decoder(decoder_input(tokens, bars, positions, emotion, z, 0), nullptr);
+  auto logits = run_decoder(decoder_input(tokens, bars, positions, emotion, z, 0), z, nullptr);
   return config.latent_tokens > 0 ? logits.slice(1, config.latent_tokens) : logits;
 }
 
@@ -201,7 +211,7 @@ torch::Tensor VaeNetworkImpl::decode_cached(const torch::Tensor& tokens, const t
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("VaeNetwork: a segment may not pass {} tokens", config.max_segment_tokens));
   auto x = decoder_input(tokens, bars, positions, emotion, z, start);
-  auto logits = run_decoder(x, &cache);
+  auto logits = run_decoder(x, z, &cache);
   cache.length += x.size(1);
   return start == 0 && memory > 0 ? logits.slice(1, memory) : logits;
 }

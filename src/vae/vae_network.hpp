@@ -66,6 +66,7 @@ struct VaeNetworkImpl : torch::nn::Module {
   torch::Tensor decoder_emotion;                 // [4, d_model]: mix @ this, added at every position
   torch::nn::Linear latent_projection{nullptr};  // z -> d_model, added at every position
   torch::nn::Linear latent_memory{nullptr};      // z -> latent_tokens x d_model in front (if latent_tokens > 0)
+  torch::nn::ModuleList latent_blocks{nullptr};  // z -> d_model per block, added to its input (latent_every_block)
   torch::nn::Dropout embedding_dropout{nullptr};
   torch::nn::ModuleList blocks{nullptr};
   torch::nn::LayerNorm final_ln{nullptr};
@@ -84,7 +85,7 @@ struct VaeNetworkImpl : torch::nn::Module {
  private:
   torch::Tensor embed(const torch::Tensor& tokens, const torch::Tensor& bars, const torch::Tensor& positions,
                       int64_t start);
-  torch::Tensor run_decoder(torch::Tensor x, KVCache* cache);
+  torch::Tensor run_decoder(torch::Tensor x, const torch::Tensor& z, KVCache* cache);
   // The decoder's input for tokens after `start` segment positions: their
   // embeddings plus the condition, behind z's memory positions when start is 0.
   torch::Tensor decoder_input(const torch::Tensor& tokens, const torch::Tensor& bars, const torch::Tensor& positions,

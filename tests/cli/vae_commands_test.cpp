@@ -295,6 +295,62 @@ TEST_F(VaeCommands, TrainVaeStartsTheDecoderAndTheEncoderFromAGenerator) {
   EXPECT_NE(all_output(r).find("--resume"), std::string::npos) << all_output(r);
 }
 
+TEST_F(VaeCommands, TrainVaeStartsFromATrainedVaeWithZInEveryBlock) {
+  ASSERT_EQ(train_.code, 0) << all_output(train_);
+  // The suite's recipe with z added to every decoder block: the trained
+  // VAE's weights are copied, the new maps start at zero.
+  std::ofstream(dir_ / "every-block.json") << R"({"vae": {"encoder_layers": 1, "decoder_layers": 1, "d_model": 32,
+      "n_heads": 2, "d_ff": 64, "latent_dim": 8, "segment_bars": 2, "max_segment_tokens": 96, "dropout": 0.0,
+      "latent_every_block": true}, "train": {"batch_size": 8, "eval_every": 0, "checkpoint_every": 0,
+      "learning_rate": 1e-9}})";
+  auto train = [&](const fs::path& out, std::vector<std::string> more) {
+    std::vector<std::string> args = {
+        "train-vae",   "--data", csv_.string(), "--out", out.string(), "--config", (dir_ / "every-block.json").string(),
+        "--max-steps", "2",      "--threads",   "1",     "--cache",    "none"};
+    args.insert(args.end(), more.begin(), more.end());
+    return test::run_emopiano(args);
+  };
+  auto r = train(dir_ / "every-block.pt", {"--init-vae", (dir_ / "vae.pt").string()});
+  ASSERT_EQ(r.code, 0) << all_output(r);
+  EXPECT_NE(all_output(r).find("started from the VAE"), std::string::npos) << all_output(r);
+  EmotionVae started = EmotionVae::load(dir_ / "every-block.pt");
+  EXPECT_TRUE(started.config().latent_every_block);
+  const auto meta = nlohmann::json::parse(started.metadata_json());
+  ASSERT_TRUE(meta.contains("initialised_from_vae")) << meta.dump();
+  EXPECT_EQ(meta["initialised_from_vae"].value("file", ""), "vae.pt") << meta.dump();
+  EXPECT_NE(meta["initialised_from_vae"]["metadata"].value("command", "").find("train-vae"), std::string::npos)
+      << meta.dump();
+  // With a learning rate of 1e-9 the weights stay as copied: it encodes and
+  // decodes greedily as the VAE it started from.
+  const EmotionVae trained = EmotionVae::load(dir_ / "vae.pt");
+  const Score song = read_midi_file(piece("train1"));
+  const auto sad = EmotionMix::from_quadrant(Quadrant::Q3);
+  const auto code = trained.encode(song, sad);
+  const auto mean = started.encode(song, sad).mean;
+  ASSERT_EQ(mean.size(), code.mean.size());
+  for (size_t i = 0; i < mean.size(); ++i) EXPECT_NEAR(mean[i], code.mean[i], 1e-4);
+  SamplingParams greedy;
+  greedy.temperature = 0.0f;
+  EXPECT_EQ(started.decode(code.mean, sad, greedy).tokens, trained.decode(code.mean, sad, greedy).tokens);
+
+  // Refused: with --resume, with --init-decoder, and from a VAE of another width.
+  r = train(dir_ / "resumed-vae.pt", {"--init-vae", (dir_ / "vae.pt").string(), "--resume", (dir_ / "x").string()});
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(all_output(r).find("--init-vae starts a new run"), std::string::npos) << all_output(r);
+  r = train(dir_ / "both-inits.pt",
+            {"--init-vae", (dir_ / "vae.pt").string(), "--init-decoder", (dir_ / "vae.pt").string()});
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(all_output(r).find("--init-vae starts from a whole VAE"), std::string::npos) << all_output(r);
+  std::ofstream(dir_ / "wide-vae.json") << R"({"vae": {"encoder_layers": 1, "decoder_layers": 1, "d_model": 64,
+      "n_heads": 2, "d_ff": 64, "latent_dim": 8, "segment_bars": 2, "max_segment_tokens": 96}})";
+  r = test::run_emopiano({"train-vae", "--data", csv_.string(), "--out", (dir_ / "wide-start.pt").string(), "--config",
+                          (dir_ / "wide-vae.json").string(), "--max-steps", "1", "--threads", "1", "--cache", "none",
+                          "--init-vae", (dir_ / "vae.pt").string()});
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(all_output(r).find("of its own width"), std::string::npos) << all_output(r);
+  EXPECT_FALSE(fs::exists(dir_ / "wide-start.pt"));
+}
+
 TEST_F(VaeCommands, BadInputGetsAClearMessage) {
   ASSERT_EQ(train_.code, 0) << all_output(train_);
   auto r = test::run_emopiano(

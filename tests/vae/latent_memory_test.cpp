@@ -10,40 +10,19 @@
 #include "core/impl_access.hpp"
 #include "emopiano/vae.hpp"
 #include "support/test_support.hpp"
+#include "vae/decoder_inputs.hpp"
 #include "vae/vae_impl.hpp"
 
 namespace emopiano {
 namespace {
 
 VaeConfig memory_vae(int latent_tokens) {
-  VaeConfig c;
-  c.encoder_layers = 1;
-  c.decoder_layers = 2;
-  c.d_model = 32;
-  c.n_heads = 2;
-  c.d_ff = 64;
-  c.latent_dim = 8;
-  c.segment_bars = 1;
-  c.max_segment_tokens = 40;
-  c.dropout = 0.0f;
+  VaeConfig c = test::small_decoder_vae();
   c.latent_tokens = latent_tokens;
   return c;
 }
 
-struct Inputs {
-  torch::Tensor tokens, bars, positions, emotion, z;
-};
-
-Inputs inputs(int64_t vocab, int64_t T) {
-  torch::manual_seed(5);
-  Inputs in;
-  in.tokens = torch::randint(0, vocab, {2, T}, torch::kLong);
-  in.bars = torch::zeros({2, T}, torch::kLong);
-  in.positions = torch::randint(0, 4, {2, T}, torch::kLong);
-  in.emotion = torch::tensor({1.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.5f, 0.5f}).view({2, 4});
-  in.z = torch::randn({2, 8});
-  return in;
-}
+test::DecoderInputs inputs(int64_t vocab, int64_t T) { return test::decoder_inputs(vocab, T, 8, 5); }
 
 TEST(LatentMemory, CachedDecodingAgreesWithTeacherForcing) {
   EmotionVae vae = EmotionVae::create(memory_vae(3), TokenizerConfig{}, 7);
