@@ -69,10 +69,11 @@ inline uint32_t dropout_row_key(uint64_t seed, int64_t row) {
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return static_cast<uint32_t>(z ^ (z >> 31));
 }
+// drop * 2^31, computed once per call: the kernels compare against it per value.
 inline int32_t dropout_threshold(float drop) { return static_cast<int32_t>(std::lround(drop * 2147483648.0)); }
-inline bool dropout_keeps(const CausalRows& s, uint32_t row_key, int64_t key) {
+inline bool dropout_keeps(int32_t threshold, uint32_t row_key, int64_t key) {
   const uint32_t h = dropout_mix(row_key + static_cast<uint32_t>(key) * kDropoutKeyStep);
-  return static_cast<int32_t>(h >> 1) >= dropout_threshold(s.drop);
+  return static_cast<int32_t>(h >> 1) >= threshold;
 }
 
 // The kernel the two above run ("avx2_fma" or "scalar").

@@ -70,7 +70,8 @@ EMOPIANO_TARGET void causal_softmax_forward_avx2_fma(const CausalRows& s, const 
                                                      int64_t begin, int64_t end) {
   std::vector<float> row(static_cast<size_t>((s.width + 7) / 8 * 8));
   const __m256 scale = _mm256_set1_ps(s.scale), kept_scale = _mm256_set1_ps(1.0f / (1.0f - s.drop));
-  const __m256i threshold = _mm256_set1_epi32(dropout_threshold(s.drop) - 1);
+  const int32_t threshold1 = dropout_threshold(s.drop);
+  const __m256i threshold = _mm256_set1_epi32(threshold1 - 1);
   for (int64_t r = begin; r < end; ++r) {
     const int64_t base = r * s.width, n = s.visible(r), whole = n / 8 * 8, padded = (n + 7) / 8 * 8;
     __m256 top = _mm256_set1_ps(-INFINITY);
@@ -106,7 +107,7 @@ EMOPIANO_TARGET void causal_softmax_forward_avx2_fma(const CausalRows& s, const 
     }
     const float kept1 = _mm256_cvtss_f32(kept);
     for (int64_t j = whole; j < n; ++j)
-      store_score(s, dropped, base + j, dropout_keeps(s, key, j) ? row[j] * kept1 : 0.0f);
+      store_score(s, dropped, base + j, dropout_keeps(threshold1, key, j) ? row[j] * kept1 : 0.0f);
     zero_tail(s, dropped, base + n, base + s.width);
   }
 }
@@ -117,25 +118,26 @@ EMOPIANO_TARGET void causal_softmax_backward_avx2_fma(const CausalRows& s, const
   std::vector<float> d(s.drop > 0.0f ? static_cast<size_t>(s.width) : 0);
   const float kept_scale1 = 1.0f / (1.0f - s.drop);
   const __m256 kept_scale = _mm256_set1_ps(kept_scale1);
-  const __m256i threshold = _mm256_set1_epi32(dropout_threshold(s.drop) - 1);
+  const int32_t threshold1 = dropout_threshold(s.drop);
+  const __m256i threshold = _mm256_set1_epi32(threshold1 - 1);
+  // The gradient row is read from `grad` as the scores are, or as float32
+  // from `d` once dropout has masked it.
+  CausalRows gs = s;
+  if (s.drop > 0.0f) gs.type = ScoreType::f32;
   for (int64_t r = begin; r < end; ++r) {
     const int64_t base = r * s.width, n = s.visible(r), whole = n / 8 * 8;
     const void* g = grad;
     int64_t g_base = base;
-    ScoreType g_type = s.type;
     if (s.drop > 0.0f) {
       const uint32_t key = dropout_row_key(s.seed, r);
       for (int64_t j = 0; j < whole; j += 8)
         _mm256_storeu_ps(d.data() + j,
                          _mm256_and_ps(keep8(key, j, threshold), _mm256_mul_ps(load8(s, grad, base + j), kept_scale)));
       for (int64_t j = whole; j < n; ++j)
-        d[j] = dropout_keeps(s, key, j) ? load_score(s, grad, base + j) * kept_scale1 : 0.0f;
+        d[j] = dropout_keeps(threshold1, key, j) ? load_score(s, grad, base + j) * kept_scale1 : 0.0f;
       g = d.data();
       g_base = 0;
-      g_type = ScoreType::f32;
     }
-    CausalRows gs = s;
-    gs.type = g_type;
     __m256 acc = _mm256_setzero_ps();
     for (int64_t j = 0; j < whole; j += 8)
       acc = _mm256_fmadd_ps(load8(s, probs, base + j), load8(gs, g, g_base + j), acc);

@@ -12,6 +12,7 @@ void causal_softmax_forward_scalar(const CausalRows& s, const void* in, void* ou
                                    int64_t end) {
   std::vector<float> row(static_cast<size_t>(s.width));
   const float kept_scale = 1.0f / (1.0f - s.drop);
+  const int32_t threshold = dropout_threshold(s.drop);
   for (int64_t r = begin; r < end; ++r) {
     const int64_t base = r * s.width, n = s.visible(r);
     float top = -INFINITY;
@@ -24,7 +25,8 @@ void causal_softmax_forward_scalar(const CausalRows& s, const void* in, void* ou
     if (s.drop <= 0.0f) continue;
     const uint32_t key = dropout_row_key(s.seed, r);
     const float kept = inverse * kept_scale;
-    for (int64_t j = 0; j < n; ++j) store_score(s, dropped, base + j, dropout_keeps(s, key, j) ? row[j] * kept : 0.0f);
+    for (int64_t j = 0; j < n; ++j)
+      store_score(s, dropped, base + j, dropout_keeps(threshold, key, j) ? row[j] * kept : 0.0f);
     for (int64_t j = n; j < s.width; ++j) store_score(s, dropped, base + j, 0.0f);
   }
 }
@@ -33,13 +35,14 @@ void causal_softmax_backward_scalar(const CausalRows& s, const void* probs, cons
                                     int64_t begin, int64_t end) {
   std::vector<float> d(static_cast<size_t>(s.width));
   const float kept_scale = 1.0f / (1.0f - s.drop);
+  const int32_t threshold = dropout_threshold(s.drop);
   for (int64_t r = begin; r < end; ++r) {
     const int64_t base = r * s.width, n = s.visible(r);
     const uint32_t key = s.drop > 0.0f ? dropout_row_key(s.seed, r) : 0;
     float dot = 0.0f;
     for (int64_t j = 0; j < n; ++j) {
       d[j] = load_score(s, grad, base + j);
-      if (s.drop > 0.0f) d[j] = dropout_keeps(s, key, j) ? d[j] * kept_scale : 0.0f;
+      if (s.drop > 0.0f) d[j] = dropout_keeps(threshold, key, j) ? d[j] * kept_scale : 0.0f;
       dot += load_score(s, probs, base + j) * d[j];
     }
     for (int64_t j = 0; j < n; ++j)

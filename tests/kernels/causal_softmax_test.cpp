@@ -228,7 +228,7 @@ TEST(CausalSoftmaxKernel, DropoutZeroesTheMaskedValuesScalesTheRestAndMasksTheGr
             continue;
           }
           ++visible_total;
-          const bool keep = dropout_keeps(s, key, j);
+          const bool keep = dropout_keeps(dropout_threshold(s.drop), key, j);
           kept += keep;
           const float want = keep ? value(0, i) / 0.75f : 0.0f;
           ASSERT_NEAR(value(3, i), want, 1e-6 + std::abs(want) * (f32 ? 1e-6 : 1.0 / 128))
@@ -243,7 +243,7 @@ TEST(CausalSoftmaxKernel, DropoutZeroesTheMaskedValuesScalesTheRestAndMasksTheGr
         for (int64_t j = 0; j < c.width; ++j) {
           const int64_t i = r * c.width + j;
           const float gi = f32 ? gf[i] : from_bf16(gb[i]);
-          masked_f[i] = dropout_keeps(s, key, j) ? gi / 0.75f : 0.0f;
+          masked_f[i] = dropout_keeps(dropout_threshold(s.drop), key, j) ? gi / 0.75f : 0.0f;
         }
       }
       std::vector<float> probs_f(n);
@@ -295,7 +295,9 @@ TEST(CausalSoftmaxKernel, TheDropoutMaskDropsItsShareIndependentlyOfPlace) {
   CausalRows s;
   s.drop = 0.1f;
   const int64_t rows = 1000, width = 1000;
-  auto dropped = [&](uint64_t seed, int64_t r, int64_t j) { return !dropout_keeps(s, dropout_row_key(seed, r), j); };
+  auto dropped = [&](uint64_t seed, int64_t r, int64_t j) {
+    return !dropout_keeps(dropout_threshold(s.drop), dropout_row_key(seed, r), j);
+  };
   double total = 0, next_key = 0, next_row = 0, next_seed = 0;
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t j = 0; j < width; ++j) {
