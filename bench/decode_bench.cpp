@@ -5,7 +5,9 @@
 // machine's measured read bandwidth at the same working-set size and from
 // DRAM: a roofline, not only a rate. A model of the same width with a
 // longer context, made here with random weights, shows the cost at long
-// positions. One thread. Prints tables.
+// positions. Batch 2's cost over batch 1's is measured in pairs, the two
+// taken in turn within each repeat, and printed with the pairs' range. One
+// thread. Prints tables.
 //
 //   bench_decode [--model FILE] [--positions 0,128,256,384,511] [--long-context 2048]
 //                [--long-positions 1024,2047] [--precision both|bf16|f32] [--steps N]
@@ -17,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -116,51 +119,93 @@ double cache_bytes(const emopiano::ModelConfig& c, InferencePrecision precision,
 struct Row {
   int64_t batch, position;
   double seconds, bytes;
+  // Batch 2 only: the step's time over batch 1's, per repeat (median, lowest, highest).
+  double ratio = 0, ratio_low = 0, ratio_high = 0;
 };
 
-// Median time of one step of `rows` sequences with `past` tokens cached.
-double step_seconds(emopiano::EmotionTransformerImpl& net, const emopiano::Model& model, int64_t rows, int64_t past,
-                    int steps, int repeats) {
-  c10::InferenceMode inference;
-  const int64_t vocab = model.tokenizer().vocab_size();
-  auto gen = at::detail::createCPUGenerator(past + 17);
-  auto tokens = torch::randint(3, vocab, {rows, past + 1}, gen, torch::kLong);
-  auto bars = torch::arange(past + 1, torch::kLong).div(32, "floor").expand({rows, past + 1}).contiguous();
-  auto positions = torch::arange(past + 1, torch::kLong).remainder(16).expand({rows, past + 1}).contiguous();
-  auto emotion = torch::full({rows, past + 1, 4}, 0.25f);
-  emopiano::KVCache cache;
-  if (past > 0) {
-    net.forward_cached(tokens.slice(1, 0, past), bars.slice(1, 0, past), positions.slice(1, 0, past),
-                       emotion.slice(1, 0, past), cache);
+// One network step of `rows` sequences with `past` tokens cached, set up
+// once and timed again and again.
+class StepProbe {
+ public:
+  StepProbe(emopiano::EmotionTransformerImpl& net, const emopiano::Model& model, int64_t rows, int64_t past)
+      : net_(net), past_(past) {
+    c10::InferenceMode inference;
+    const int64_t vocab = model.tokenizer().vocab_size();
+    auto gen = at::detail::createCPUGenerator(past + 17);
+    auto tokens = torch::randint(3, vocab, {rows, past + 1}, gen, torch::kLong);
+    auto bars = torch::arange(past + 1, torch::kLong).div(32, "floor").expand({rows, past + 1}).contiguous();
+    auto positions = torch::arange(past + 1, torch::kLong).remainder(16).expand({rows, past + 1}).contiguous();
+    auto emotion = torch::full({rows, past + 1, 4}, 0.25f);
+    if (past > 0) {
+      net.forward_cached(tokens.slice(1, 0, past), bars.slice(1, 0, past), positions.slice(1, 0, past),
+                         emotion.slice(1, 0, past), cache_);
+    }
+    tokens_ = tokens.slice(1, past, past + 1);
+    bars_ = bars.slice(1, past, past + 1);
+    positions_ = positions.slice(1, past, past + 1);
+    emotion_ = emotion.slice(1, past, past + 1);
   }
-  auto t = tokens.slice(1, past, past + 1), b = bars.slice(1, past, past + 1), p = positions.slice(1, past, past + 1),
-       e = emotion.slice(1, past, past + 1);
-  std::vector<double> times;
-  for (int r = 0; r < repeats; ++r) {
+
+  // Median time of one step over `steps` steps.
+  double median_step_seconds(int steps) {
+    c10::InferenceMode inference;
+    std::vector<double> times;
     for (int s = 0; s < steps; ++s) {
-      cache.length = past;
+      cache_.length = past_;
       const auto t0 = Clock::now();
-      net.forward_cached(t, b, p, e, cache);
+      net_.forward_cached(tokens_, bars_, positions_, emotion_, cache_);
       times.push_back(since(t0));
     }
+    return median(times);
   }
-  std::nth_element(times.begin(), times.begin() + std::ptrdiff_t(times.size() / 2), times.end());
-  return times[times.size() / 2];
+
+  static double median(std::vector<double> v) {
+    std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  }
+
+ private:
+  emopiano::EmotionTransformerImpl& net_;
+  int64_t past_;
+  emopiano::KVCache cache_;
+  torch::Tensor tokens_, bars_, positions_, emotion_;
+};
+
+// Batch 1 and batch 2 at each position, measured in turn within each repeat
+// so that both see the machine in the same state: the ratio of a pair is
+// steadier than that of two runs taken minutes apart.
+std::vector<Row> paired_rows(emopiano::EmotionTransformerImpl& net, const emopiano::Model& model,
+                             const std::vector<int64_t>& positions, int64_t context, int steps, int repeats,
+                             const std::function<double(int64_t, int64_t)>& bytes) {
+  std::vector<Row> ones, twos;
+  for (int64_t p : positions) {
+    if (p >= context) continue;
+    StepProbe one(net, model, 1, p), two(net, model, 2, p);
+    std::vector<double> t1, t2, ratios;
+    for (int r = 0; r < repeats; ++r) {
+      t1.push_back(one.median_step_seconds(steps));
+      t2.push_back(two.median_step_seconds(steps));
+      ratios.push_back(t2.back() / t1.back());
+    }
+    ones.push_back({1, p, StepProbe::median(t1), bytes(1, p)});
+    twos.push_back({2, p, StepProbe::median(t2), bytes(2, p), StepProbe::median(ratios),
+                    *std::min_element(ratios.begin(), ratios.end()), *std::max_element(ratios.begin(), ratios.end())});
+  }
+  ones.insert(ones.end(), twos.begin(), twos.end());
+  return ones;
 }
 
 void print_table(const std::string& title, const std::vector<Row>& rows, double l_bandwidth, double dram_bandwidth) {
   fmt::print("\n{}\n", title);
-  fmt::print("{:>6} {:>9} {:>10} {:>10} {:>9} {:>9} {:>8} {:>8} {:>10}\n", "batch", "position", "step us", "tokens/s",
-             "MB/step", "GB/s", "of cache", "of DRAM", "x batch 1");
+  fmt::print("{:>6} {:>9} {:>10} {:>10} {:>9} {:>9} {:>8} {:>8} {:>10} {:>12}\n", "batch", "position", "step us",
+             "tokens/s", "MB/step", "GB/s", "of cache", "of DRAM", "x batch 1", "pairs' range");
   for (const Row& r : rows) {
-    double batch1 = 0;
-    for (const Row& o : rows)
-      if (o.batch == 1 && o.position == r.position) batch1 = o.seconds;
     const double bandwidth = r.bytes / r.seconds;
     // Guidance's two rows make one token: tokens/s is steps/s either way.
-    fmt::print("{:>6} {:>9} {:>10.1f} {:>10.0f} {:>9.2f} {:>9.1f} {:>7.0f}% {:>7.0f}% {:>10.2f}\n", r.batch, r.position,
-               r.seconds * 1e6, 1.0 / r.seconds, r.bytes / 1e6, bandwidth / 1e9, 100 * bandwidth / l_bandwidth,
-               100 * bandwidth / dram_bandwidth, batch1 > 0 ? r.seconds / batch1 : 0.0);
+    fmt::print("{:>6} {:>9} {:>10.1f} {:>10.0f} {:>9.2f} {:>9.1f} {:>7.0f}% {:>7.0f}% {:>10.2f} {:>12}\n", r.batch,
+               r.position, r.seconds * 1e6, 1.0 / r.seconds, r.bytes / 1e6, bandwidth / 1e9,
+               100 * bandwidth / l_bandwidth, 100 * bandwidth / dram_bandwidth, r.batch == 1 ? 1.0 : r.ratio,
+               r.batch == 1 ? std::string() : fmt::format("{:.2f}-{:.2f}", r.ratio_low, r.ratio_high));
   }
 }
 
@@ -225,14 +270,9 @@ int main(int argc, char** argv) {
       // The step's working set: weights and a cache half full.
       const double working = weights + cache_bytes(c, precision, kv, 1, c.context_length / 2);
       const double cached = read_bandwidth(static_cast<size_t>(working));
-      std::vector<Row> rows;
-      for (int64_t batch : {1, 2}) {
-        for (int64_t p : positions) {
-          if (p >= c.context_length) continue;
-          rows.push_back({batch, p, step_seconds(net, model, batch, p, steps, repeats),
-                          weights + cache_bytes(c, precision, kv, batch, p)});
-        }
-      }
+      const auto rows = paired_rows(net, model, positions, c.context_length, steps, repeats, [&](int64_t b, int64_t p) {
+        return weights + cache_bytes(c, precision, kv, b, p);
+      });
       print_table(fmt::format("{}, bundled model: weights {:.2f} MB; read bandwidth at the step's working set "
                               "({:.1f} MB): {:.1f} GB/s",
                               name, weights / 1e6, working / 1e6, cached / 1e9),
@@ -245,14 +285,9 @@ int main(int argc, char** argv) {
       impl_of(long_model).net->prepare_generation(precision, kv);
       const double long_working = weights + cache_bytes(long_config, precision, kv, 1, long_context / 2);
       const double long_cached = read_bandwidth(static_cast<size_t>(long_working));
-      std::vector<Row> long_rows;
-      for (int64_t batch : {1, 2}) {
-        for (int64_t p : long_positions) {
-          if (p >= long_context) continue;
-          long_rows.push_back({batch, p, step_seconds(*impl_of(long_model).net, long_model, batch, p, steps, repeats),
-                               weights + cache_bytes(long_config, precision, kv, batch, p)});
-        }
-      }
+      const auto long_rows =
+          paired_rows(*impl_of(long_model).net, long_model, long_positions, long_context, steps, repeats,
+                      [&](int64_t b, int64_t p) { return weights + cache_bytes(long_config, precision, kv, b, p); });
       print_table(fmt::format("{}, the same width with context {} (random weights); read bandwidth at its "
                               "working set ({:.1f} MB): {:.1f} GB/s",
                               name, long_context, long_working / 1e6, long_cached / 1e9),
