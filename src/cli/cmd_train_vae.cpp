@@ -3,6 +3,7 @@
 // stop) and --resume.
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <fmt/core.h>
@@ -46,8 +47,8 @@ int run(int argc, char** argv) {
   args.option("init-encoder", "MODEL.pt",
               "start the encoder's blocks from this generator's first blocks (the bundled model: 'bundled')");
   args.option("init-vae", "VAE.pt",
-              "start from this trained VAE where names and shapes match; parts the config adds start fresh "
-              "(the bundled VAE: 'bundled')");
+              "start from this trained VAE where names and shapes match; parts the config adds start fresh; "
+              "without a \"vae\" section in --config, its own shape (the bundled VAE: 'bundled')");
   args.option("log", "FILE", "JSON-lines training log");
   args.option("threads", "N", "LibTorch threads, 0 = all cores");
   args.option("max-minutes", "M", "wall-clock budget in minutes");
@@ -64,13 +65,17 @@ int run(int argc, char** argv) {
     }
   }
   VaeConfig vc;
+  bool vae_configured = false;
   VaeTrainerConfig tc;
   if (args.has("config")) {
     const std::string path = args.get("config");
     auto j = nlohmann::json::parse(read_text(path), nullptr, false);
     if (j.is_discarded() || !j.is_object())
       throw Error(ErrorCode::format, fmt::format("{}: expected a JSON object", path));
-    if (j.contains("vae")) vc = VaeConfig::from_json(j["vae"].dump());
+    if (j.contains("vae")) {
+      vc = VaeConfig::from_json(j["vae"].dump());
+      vae_configured = true;
+    }
     if (j.contains("train")) tc = VaeTrainerConfig::from_json(j["train"].dump());
   }
   if (args.has("threads")) tc.threads = static_cast<int>(args.get_int("threads"));
@@ -125,6 +130,14 @@ int run(int argc, char** argv) {
     const std::string from = args.get(option);
     return from == "bundled" ? bundled_model_path() : fs::path(from);
   };
+  // --init-vae: the trained VAE's own shape unless the config file gives one.
+  std::optional<EmotionVae> trained;
+  fs::path trained_path;
+  if (args.has("init-vae")) {
+    trained_path = args.get("init-vae") == "bundled" ? bundled_vae_path() : fs::path(args.get("init-vae"));
+    trained = EmotionVae::load(trained_path);
+    if (!vae_configured) vc = trained->config();
+  }
   auto fresh = [&] {
     EmotionVae vae = EmotionVae::create(vc, options.tokenizer, tc.seed);
     if (args.has("init-decoder")) {
@@ -139,15 +152,12 @@ int run(int argc, char** argv) {
       encoder_from = path.filename().string();
       fmt::print(stderr, "encoder started from {}\n", path.string());
     }
-    if (args.has("init-vae")) {
-      const std::string from = args.get("init-vae");
-      const fs::path path = from == "bundled" ? bundled_vae_path() : fs::path(from);
-      const EmotionVae trained = EmotionVae::load(path);
-      vae = vae.with_weights_from(trained);
-      vae_from = {{"file", path.filename().string()}};
-      auto prior = nlohmann::json::parse(trained.metadata_json(), nullptr, false);
+    if (trained) {
+      vae = vae.with_weights_from(*trained);
+      vae_from = {{"file", trained_path.filename().string()}};
+      auto prior = nlohmann::json::parse(trained->metadata_json(), nullptr, false);
       if (prior.is_object()) vae_from["metadata"] = prior;
-      fmt::print(stderr, "started from the VAE {}\n", path.string());
+      fmt::print(stderr, "started from the VAE {}\n", trained_path.string());
     }
     return vae;
   };

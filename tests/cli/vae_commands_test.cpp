@@ -333,6 +333,13 @@ TEST_F(VaeCommands, TrainVaeStartsFromATrainedVaeWithZInEveryBlock) {
   greedy.temperature = 0.0f;
   EXPECT_EQ(started.decode(code.mean, sad, greedy).tokens, trained.decode(code.mean, sad, greedy).tokens);
 
+  // Without a "vae" section in a config, the run keeps the trained VAE's shape.
+  r = test::run_emopiano({"train-vae", "--data", csv_.string(), "--out", (dir_ / "same-shape.pt").string(),
+                          "--max-steps", "1", "--threads", "1", "--cache", "none", "--init-vae",
+                          (dir_ / "vae.pt").string()});
+  ASSERT_EQ(r.code, 0) << all_output(r);
+  EXPECT_EQ(EmotionVae::load(dir_ / "same-shape.pt").config(), trained.config());
+
   // Refused: with --resume, with --init-decoder, and from a VAE of another width.
   r = train(dir_ / "resumed-vae.pt", {"--init-vae", (dir_ / "vae.pt").string(), "--resume", (dir_ / "x").string()});
   EXPECT_NE(r.code, 0);
