@@ -100,6 +100,15 @@ int run(int argc, char** argv) {
     throw Error(ErrorCode::invalid_argument,
                 "--init-vae starts from a whole VAE: it cannot go with --init-decoder or --init-encoder");
 
+  // --init-vae: the trained VAE's own shape unless the config file gives one, read
+  // before the dataset so that a bad file is reported at once.
+  std::optional<EmotionVae> trained;
+  fs::path trained_path;
+  if (args.has("init-vae")) {
+    trained_path = args.get("init-vae") == "bundled" ? bundled_vae_path() : fs::path(args.get("init-vae"));
+    trained = EmotionVae::load(trained_path);
+    if (!vae_configured) vc = trained->config();
+  }
   ProgressBar bar;
   DatasetOptions options;
   options.cache_dir = args.get("cache");
@@ -130,14 +139,6 @@ int run(int argc, char** argv) {
     const std::string from = args.get(option);
     return from == "bundled" ? bundled_model_path() : fs::path(from);
   };
-  // --init-vae: the trained VAE's own shape unless the config file gives one.
-  std::optional<EmotionVae> trained;
-  fs::path trained_path;
-  if (args.has("init-vae")) {
-    trained_path = args.get("init-vae") == "bundled" ? bundled_vae_path() : fs::path(args.get("init-vae"));
-    trained = EmotionVae::load(trained_path);
-    if (!vae_configured) vc = trained->config();
-  }
   auto fresh = [&] {
     EmotionVae vae = EmotionVae::create(vc, options.tokenizer, tc.seed);
     if (args.has("init-decoder")) {

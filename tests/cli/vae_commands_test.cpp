@@ -348,6 +348,11 @@ TEST_F(VaeCommands, TrainVaeStartsFromATrainedVaeWithZInEveryBlock) {
             {"--init-vae", (dir_ / "vae.pt").string(), "--init-decoder", (dir_ / "vae.pt").string()});
   EXPECT_NE(r.code, 0);
   EXPECT_NE(all_output(r).find("--init-vae starts from a whole VAE"), std::string::npos) << all_output(r);
+  std::ofstream(dir_ / "broken-vae.pt") << "not a VAE file";
+  r = train(dir_ / "from-broken.pt", {"--init-vae", (dir_ / "broken-vae.pt").string()});
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(all_output(r).find("broken-vae.pt"), std::string::npos) << all_output(r);
+  EXPECT_FALSE(fs::exists(dir_ / "from-broken.pt"));
   std::ofstream(dir_ / "wide-vae.json") << R"({"vae": {"encoder_layers": 1, "decoder_layers": 1, "d_model": 64,
       "n_heads": 2, "d_ff": 64, "latent_dim": 8, "segment_bars": 2, "max_segment_tokens": 96}})";
   r = test::run_emopiano({"train-vae", "--data", csv_.string(), "--out", (dir_ / "wide-start.pt").string(), "--config",
