@@ -31,6 +31,12 @@ std::string read_text(const std::string& path) {
   return text.str();
 }
 
+// The file an --init-* option names, or the bundled one for 'bundled'.
+fs::path file_or_bundled(const Args& args, const char* option, fs::path (*bundled)()) {
+  const std::string from = args.get(option);
+  return from == "bundled" ? bundled() : fs::path(from);
+}
+
 int run(int argc, char** argv) {
   restart_with_passive_openmp();
   Args args("train-vae", "",
@@ -105,7 +111,7 @@ int run(int argc, char** argv) {
   std::optional<EmotionVae> trained;
   fs::path trained_path;
   if (args.has("init-vae")) {
-    trained_path = args.get("init-vae") == "bundled" ? bundled_vae_path() : fs::path(args.get("init-vae"));
+    trained_path = file_or_bundled(args, "init-vae", bundled_vae_path);
     trained = EmotionVae::load(trained_path);
     if (!vae_configured) vc = trained->config();
   }
@@ -135,20 +141,16 @@ int run(int argc, char** argv) {
   };
   std::string decoder_from, encoder_from;
   nlohmann::json vae_from;  // the trained VAE's file and its provenance (--init-vae)
-  auto generator_path = [&](const char* option) {
-    const std::string from = args.get(option);
-    return from == "bundled" ? bundled_model_path() : fs::path(from);
-  };
   auto fresh = [&] {
     EmotionVae vae = EmotionVae::create(vc, options.tokenizer, tc.seed);
     if (args.has("init-decoder")) {
-      const fs::path path = generator_path("init-decoder");
+      const fs::path path = file_or_bundled(args, "init-decoder", bundled_model_path);
       vae = vae.with_decoder_from(Model::load(path, LoadOptions{InferencePrecision::f32}));
       decoder_from = path.filename().string();
       fmt::print(stderr, "decoder started from {}\n", path.string());
     }
     if (args.has("init-encoder")) {
-      const fs::path path = generator_path("init-encoder");
+      const fs::path path = file_or_bundled(args, "init-encoder", bundled_model_path);
       vae = vae.with_encoder_from(Model::load(path, LoadOptions{InferencePrecision::f32}));
       encoder_from = path.filename().string();
       fmt::print(stderr, "encoder started from {}\n", path.string());
