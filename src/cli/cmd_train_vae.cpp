@@ -17,6 +17,7 @@
 #include "emopiano/error.hpp"
 #include "emopiano/sampler.hpp"
 #include "emopiano/vae.hpp"
+#include "train/resume_point.hpp"
 
 namespace emopiano::cli {
 namespace {
@@ -47,7 +48,7 @@ int run(int argc, char** argv) {
   args.option("out", "VAE.pt", "where to write the VAE");
   args.option("config", "FILE", "JSON with optional \"vae\" (VaeConfig) and \"train\" (VaeTrainerConfig) sections");
   args.option("checkpoint-dir", "DIR", "checkpoint folder");
-  args.option("resume", "DIR", "continue from this checkpoint folder");
+  args.option("resume", "DIR", "continue from this checkpoint folder, with its settings unless --config has \"train\"");
   args.option("init-decoder", "MODEL.pt",
               "start the decoder from this trained generator of the same width (the bundled model: 'bundled')");
   args.option("init-encoder", "MODEL.pt",
@@ -71,7 +72,7 @@ int run(int argc, char** argv) {
     }
   }
   VaeConfig vc;
-  bool vae_configured = false;
+  bool vae_configured = false, train_configured = false;
   VaeTrainerConfig tc;
   if (args.has("config")) {
     const std::string path = args.get("config");
@@ -82,8 +83,15 @@ int run(int argc, char** argv) {
       vc = VaeConfig::from_json(j["vae"].dump());
       vae_configured = true;
     }
-    if (j.contains("train")) tc = VaeTrainerConfig::from_json(j["train"].dump());
+    if (j.contains("train")) {
+      tc = VaeTrainerConfig::from_json(j["train"].dump());
+      train_configured = true;
+    }
   }
+  // Resuming without a "train" section: the settings the run was started with,
+  // as its checkpoint recorded them, not the defaults.
+  if (args.has("resume") && !train_configured)
+    tc = VaeTrainerConfig::from_json(train::choose_resume_point(args.get("resume")).config_json);
   if (args.has("threads")) tc.threads = static_cast<int>(args.get_int("threads"));
   // The library never changes the process-wide thread count on its own; the
   // program owns its process and sets it (0 = all cores).
@@ -92,8 +100,10 @@ int run(int argc, char** argv) {
   if (args.has("max-steps")) tc.max_steps = args.get_int("max-steps");
   if (args.has("seed")) tc.seed = static_cast<uint64_t>(args.get_int("seed"));
   if (args.has("log")) tc.log_path = args.get("log");
+  // A resumed run goes on writing checkpoints where it resumed from, unless told
+  // otherwise (the folder its checkpoint recorded may be relative to another place).
+  if (args.has("resume") && (!train_configured || tc.checkpoint_dir.empty())) tc.checkpoint_dir = args.get("resume");
   if (args.has("checkpoint-dir")) tc.checkpoint_dir = args.get("checkpoint-dir");
-  if (args.has("resume") && tc.checkpoint_dir.empty()) tc.checkpoint_dir = args.get("resume");
   const std::string bf16 = args.get("bf16");
   tc.bf16 = bf16 == "on" ? Bf16Mode::on : bf16 == "off" ? Bf16Mode::off : Bf16Mode::automatic;
   if (tc.dataset_name.empty()) tc.dataset_name = fs::path(args.get("data")).lexically_normal().filename().string();

@@ -281,6 +281,26 @@ TEST_F(VaeCommands, TrainVaeStartsTheDecoderAndTheEncoderFromAGenerator) {
   ASSERT_EQ(more["earlier_commands"].size(), 1u) << more.dump();
   EXPECT_NE(more["earlier_commands"][0].get<std::string>().find("--init-encoder"), std::string::npos) << more.dump();
   EXPECT_NE(more.value("command", "").find("--resume"), std::string::npos) << more.dump();
+  // Resumed with no --config, the run keeps the settings it was started with
+  // (the suite's, not the defaults) and its checkpoints stay in that folder.
+  const fs::path log = dir_ / "resumed-log.jsonl";
+  r = test::run_emopiano({"train-vae", "--data", csv_.string(), "--out", (dir_ / "both-again.pt").string(),
+                          "--max-steps", "6", "--threads", "1", "--cache", "none", "--log", log.string(), "--resume",
+                          (dir_ / "both-ckpt").string()});
+  ASSERT_EQ(r.code, 0) << all_output(r);
+  nlohmann::json start;
+  std::ifstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    auto event = nlohmann::json::parse(line, nullptr, false);
+    if (event.is_object() && event.value("event", "") == "start") start = event;
+  }
+  ASSERT_TRUE(start.contains("train")) << "no start event in " << log;
+  EXPECT_EQ(start["train"].value("batch_size", 0), 8) << start.dump();
+  EXPECT_DOUBLE_EQ(start["train"].value("learning_rate", 0.0), 0.003) << start.dump();
+  EXPECT_DOUBLE_EQ(start["train"].value("word_dropout", 0.0), 0.2) << start.dump();
+  EXPECT_DOUBLE_EQ(start["train"].value("max_beta", 0.0), 0.01) << start.dump();
+  EXPECT_EQ(start["train"].value("checkpoint_dir", ""), (dir_ / "both-ckpt").string()) << start.dump();
+  EXPECT_EQ(start.value("step", 0), 4) << start.dump();
   r = train(dir_ / "generator.pt", dir_ / "wide-encoder.pt", {"--init-encoder", (dir_ / "wide.pt").string()});
   EXPECT_NE(r.code, 0);
   EXPECT_NE(all_output(r).find("an encoder can start only"), std::string::npos) << all_output(r);
