@@ -40,6 +40,7 @@ torch::Tensor linear(torch::nn::Linear& layer, const torch::Tensor& x) {
 void KVCache::clear() {
   keys.clear();
   values.clear();
+  block_inputs.clear();
   length = 0;
 }
 

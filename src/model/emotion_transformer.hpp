@@ -25,6 +25,9 @@ struct DecoderWeights;  // src/kernels/decoder_weights.hpp
 // or bf16 when the network is prepared for bf16 generation.
 struct KVCache {
   std::vector<torch::Tensor> keys, values;
+  // Terms a model adds to each block's input that stay fixed for the whole
+  // sequence (the VAE's z through its per-block maps), computed once.
+  std::vector<torch::Tensor> block_inputs;
   int64_t length = 0;
   void clear();
 };

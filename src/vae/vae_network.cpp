@@ -168,9 +168,13 @@ torch::Tensor VaeNetworkImpl::run_decoder(torch::Tensor x, const torch::Tensor& 
     cache->values.assign(blocks->size(), torch::Tensor());
   }
   const int64_t capacity = config.max_segment_tokens + config.latent_tokens;
+  // z's term for each block: once per segment when decoding step by step.
+  auto latent_term = [&](size_t i) { return latent_blocks->ptr<torch::nn::LinearImpl>(i)->forward(z).unsqueeze(1); };
+  if (cache && latent_blocks && cache->block_inputs.empty())
+    for (size_t i = 0; i < blocks->size(); ++i) cache->block_inputs.push_back(latent_term(i));
   for (size_t i = 0; i < blocks->size(); ++i) {
     auto block = blocks->ptr<TransformerBlockImpl>(i);
-    if (latent_blocks) x = x + latent_blocks->ptr<torch::nn::LinearImpl>(i)->forward(z).unsqueeze(1);
+    if (latent_blocks) x = x + (cache ? cache->block_inputs[i] : latent_term(i));
     x = cache ? block->forward(x, &cache->keys[i], &cache->values[i], cache->length, capacity)
               : block->forward(x, nullptr, nullptr, 0, 0);
   }
