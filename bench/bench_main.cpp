@@ -8,6 +8,7 @@
 #include <string>
 
 #include "bench_support.hpp"
+#include "kernels/openblas_core.hpp"
 
 int main(int argc, char** argv) {
   auto env = [](const char* name) {
@@ -16,6 +17,9 @@ int main(int argc, char** argv) {
   };
   benchmark::AddCustomContext("load_average_at_start", emopiano::bench::load_average());
   benchmark::AddCustomContext("OPENBLAS_CORETYPE", env("OPENBLAS_CORETYPE"));
+  // The kernel OpenBLAS runs: its own choice can be far below the CPU (docs/performance.md).
+  const std::string core = emopiano::kernels::openblas_core();
+  benchmark::AddCustomContext("openblas_core", core.empty() ? "(not loaded)" : core);
   benchmark::AddCustomContext("OMP_WAIT_POLICY", env("OMP_WAIT_POLICY"));
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -40,7 +40,7 @@ int run(int argc, char** argv) {
   args.flag("json", "print JSON lines");
   args.positionals(1, 1);
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
-  restart_with_passive_openmp();
+  restart_with_tuned_runtime(true);
 
   const fs::path root = args.positional()[0];
   std::vector<fs::path> files;

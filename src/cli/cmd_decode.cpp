@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
+#include "cli/process_control.hpp"
 #include "cli/vae_options.hpp"
 #include "core/atomic_file.hpp"
 #include "emopiano/error.hpp"
@@ -32,6 +33,7 @@ int run(int argc, char** argv) {
   add_vae_options(args);
   args.positionals(1, 1);
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  restart_with_tuned_runtime(false);
   const bool quiet = args.has("quiet");
   const std::string file = args.positional()[0];
   auto j = nlohmann::json::parse(detail::read_file_bytes(file), nullptr, false);

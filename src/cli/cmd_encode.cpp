@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
+#include "cli/process_control.hpp"
 #include "cli/vae_options.hpp"
 #include "core/atomic_file.hpp"
 #include "emopiano/error.hpp"
@@ -22,6 +23,7 @@ int run(int argc, char** argv) {
   add_vae_options(args);
   args.positionals(1, 1);
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  restart_with_tuned_runtime(false);
   const bool quiet = args.has("quiet");
   const std::string in = args.positional()[0];
   const Score piece = read_midi_file(in);

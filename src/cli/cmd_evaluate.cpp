@@ -144,7 +144,7 @@ int run(int argc, char** argv) {
   args.flag("json", "print one JSON object");
   args.positionals(0, 0);
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
-  restart_with_passive_openmp();
+  restart_with_tuned_runtime(true);
 
   GeneratorEvaluationOptions options;
   options.per_quadrant = static_cast<int>(args.get_int("per-quadrant"));

@@ -65,7 +65,6 @@ void print_vae_targets(const VaeTargetEvaluation& t) {
 }
 
 int run(int argc, char** argv) {
-  restart_with_passive_openmp();
   Args args("evaluate-vae", "",
             "Evaluate a VAE on a split of a labelled collection: reconstruction teacher forced and\n"
             "greedy (token accuracy and note F1), KL and active latent dimensions, interpolation\n"
@@ -83,6 +82,7 @@ int run(int argc, char** argv) {
   add_vae_options(args);
   args.positionals(0, 0);
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  restart_with_tuned_runtime(true);
   if (args.get("data").empty()) {
     fmt::print(stderr, "emopiano evaluate-vae: --data is required (see --help)\n");
     return 2;

@@ -13,6 +13,7 @@
 #include "cli/capsule_piece.hpp"
 #include "cli/command.hpp"
 #include "cli/output_path.hpp"
+#include "cli/process_control.hpp"
 #include "cli/progress_bar.hpp"
 #include "cli/sampling_options.hpp"
 #include "emopiano/audio.hpp"
@@ -146,6 +147,7 @@ int run(int argc, char** argv) {
   args.flag("quiet", "print nothing but errors");
   args.positionals(0, 0);
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  restart_with_tuned_runtime(false);
   const bool quiet = args.has("quiet");
 
   GenerationRequest request;

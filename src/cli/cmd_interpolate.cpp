@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include "cli/command.hpp"
+#include "cli/process_control.hpp"
 #include "cli/vae_options.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/midi.hpp"
@@ -25,6 +26,7 @@ int run(int argc, char** argv) {
   add_vae_options(args);
   args.positionals(2, 2);
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  restart_with_tuned_runtime(false);
   const bool quiet = args.has("quiet");
   const long long steps = args.get_int("steps");
   if (steps < 2 || steps > 1024) throw Error(ErrorCode::invalid_argument, "--steps: must be in 2..1024");

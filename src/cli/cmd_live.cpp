@@ -38,6 +38,7 @@
 #include "cli/args.hpp"
 #include "cli/capsule_piece.hpp"
 #include "cli/command.hpp"
+#include "cli/process_control.hpp"
 #include "cli/sampling_options.hpp"
 #include "emopiano/audio.hpp"
 #include "emopiano/capsule.hpp"
@@ -159,6 +160,7 @@ int run(int argc, char** argv) {
   args.flag("quiet", "print nothing on standard error but errors");
   args.positionals(0, 0);
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  restart_with_tuned_runtime(false);
   const bool quiet = args.has("quiet");
   const bool paced = !args.has("no-wait");
   const bool lookahead = args.has("lookahead");

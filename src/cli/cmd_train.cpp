@@ -158,7 +158,6 @@ int launch_local_ranks(const Args& args, int argc, char** argv) {
 }
 
 int run(int argc, char** argv) {
-  restart_with_passive_openmp();
   Args args("train", "",
             "Train an emotion-conditioned model on a labelled MIDI collection (EMOPIA layout,\n"
             "Q1..Q4 folders or a CSV; see 'emopiano dataset'). The config file holds the\n"
@@ -189,6 +188,7 @@ int run(int argc, char** argv) {
   args.flag("dist-no-overlap", "data-parallel: all-reduce after the backward pass instead of during it");
   args.positionals(0, 0);
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  restart_with_tuned_runtime(true);
   if (args.has("nproc")) return launch_local_ranks(args, argc, argv);
   const DistributedConfig dist = distributed_config(args);
   // A rank whose peer dies may still write to their socket: without this the

@@ -25,7 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 
 int run(int argc, char** argv) {
-  restart_with_passive_openmp();
   Args args("train-classifier", "",
             "Train the emotion classifier on a labelled MIDI collection (EMOPIA layout, Q1..Q4\n"
             "folders or a CSV). Validation accuracy picks the weights kept; the test split's\n"
@@ -41,6 +40,7 @@ int run(int argc, char** argv) {
   args.option("cache", "DIR|none", "token cache folder, or 'none'");
   args.positionals(0, 0);
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  restart_with_tuned_runtime(true);
   for (const char* required : {"data", "out"}) {
     if (args.get(required).empty()) {
       fmt::print(stderr, "emopiano train-classifier: --{} is required (see --help)\n", required);

@@ -39,7 +39,6 @@ fs::path file_or_bundled(const Args& args, const char* option, fs::path (*bundle
 }
 
 int run(int argc, char** argv) {
-  restart_with_passive_openmp();
   Args args("train-vae", "",
             "Train the conditional VAE on the segments of a labelled MIDI collection (EMOPIA\n"
             "layout, Q1..Q4 folders or a CSV). Logs reconstruction, KL, beta and active latent\n"
@@ -65,6 +64,7 @@ int run(int argc, char** argv) {
   args.option("cache", "DIR|none", "token cache folder, or 'none'");
   args.positionals(0, 0);
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  restart_with_tuned_runtime(true);
   for (const char* required : {"data", "out"}) {
     if (args.get(required).empty()) {
       fmt::print(stderr, "emopiano train-vae: --{} is required (see --help)\n", required);

@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include "cli/command.hpp"
+#include "cli/process_control.hpp"
 #include "cli/vae_options.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/midi.hpp"
@@ -42,6 +43,7 @@ int run(int argc, char** argv) {
   add_vae_options(args);
   args.positionals(1, 1);
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  restart_with_tuned_runtime(false);
   const bool quiet = args.has("quiet");
   auto changes = attributes(args.get("more"), 1);
   for (const auto& d : attributes(args.get("less"), -1)) changes.push_back(d);

@@ -7,6 +7,7 @@
 
 #include "cli/args.hpp"
 #include "cli/command.hpp"
+#include "cli/process_control.hpp"
 #include "cli/progress_bar.hpp"
 #include "emopiano/dataset.hpp"
 #include "emopiano/error.hpp"
@@ -29,6 +30,7 @@ int run(int argc, char** argv) {
   args.option("cache", "DIR|none", "token cache folder, or 'none'");
   args.positionals(0, 0);
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  restart_with_tuned_runtime(false);
   for (const char* required : {"vae", "data"}) {
     if (args.get(required).empty()) {
       fmt::print(stderr, "emopiano vae-attributes: --{} is required (see --help)\n", required);

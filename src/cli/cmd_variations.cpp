@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 
 #include "cli/command.hpp"
+#include "cli/process_control.hpp"
 #include "cli/vae_options.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/midi.hpp"
@@ -20,6 +21,7 @@ int run(int argc, char** argv) {
   add_vae_options(args);
   args.positionals(1, 1);
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  restart_with_tuned_runtime(false);
   const bool quiet = args.has("quiet");
   const long long num = args.get_int("num");
   if (num < 1 || num > 4096) throw Error(ErrorCode::invalid_argument, "--num: must be in 1..4096");

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/openblas_core.hpp"
+
 namespace emopiano::cli {
 
 namespace {
@@ -30,8 +32,11 @@ void install_interrupt_handlers() {
 
 bool interrupted() { return g_interrupted.load(); }
 
-void restart_with_passive_openmp() {
-  if (std::getenv("OMP_WAIT_POLICY") || std::getenv("EMOPIANO_NO_RESTART")) return;
+void restart_with_tuned_runtime(bool passive_openmp) {
+  if (std::getenv("EMOPIANO_NO_RESTART")) return;
+  const char* coretype = std::getenv("OPENBLAS_CORETYPE") ? nullptr : kernels::better_openblas_coretype();
+  const bool passive = passive_openmp && !std::getenv("OMP_WAIT_POLICY");
+  if (!coretype && !passive) return;
   // The full command line, as the kernel has it.
   std::ifstream in("/proc/self/cmdline", std::ios::binary);
   std::vector<std::string> words;
@@ -40,13 +45,18 @@ void restart_with_passive_openmp() {
   std::vector<char*> argv;
   for (auto& w : words) argv.push_back(w.data());
   argv.push_back(nullptr);
-  setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-  setenv("EMOPIANO_NO_RESTART", "1", 1);
+  // Each setting is made once: the restarted program finds it set, so it
+  // never restarts for the same reason twice.
+  if (coretype) {
+    setenv("EMOPIANO_OPENBLAS_DETECTED", kernels::openblas_core().c_str(), 1);
+    setenv("OPENBLAS_CORETYPE", coretype, 1);
+  }
+  if (passive) setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
   // The resolved path, so the process keeps its name in ps and top.
   std::error_code ec;
   const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
   execv(ec || self.empty() ? "/proc/self/exe" : self.c_str(), argv.data());
-  // exec failed: carry on with the default policy.
+  // exec failed: carry on as loaded.
 }
 
 }  // namespace emopiano::cli

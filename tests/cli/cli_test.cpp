@@ -56,6 +56,48 @@ TEST(Cli, HelpAndVersionExitZero) {
   EXPECT_EQ(version.out.rfind("emopiano ", 0), 0u) << version.out;
 }
 
+// `emopiano system` as the program sees the machine; OpenBLAS's kernel is the
+// best this CPU runs unless the user chose one.
+TEST(Cli, SystemReportsTheKernelsAndOpenblasRunsTheCpusBest) {
+  const std::vector<std::string> clean = {"OPENBLAS_CORETYPE", "EMOPIANO_OPENBLAS_DETECTED", "EMOPIANO_NO_RESTART"};
+  auto json_of = [](const Outcome& r) {
+    EXPECT_EQ(r.code, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    EXPECT_TRUE(j.is_object()) << r.out;
+    return j.is_object() ? j : nlohmann::json::object();
+  };
+  const auto as_run = json_of(test::run_emopiano({"system", "--json"}, clean));
+  EXPECT_FALSE(as_run.value("gemv_kernel", "").empty()) << as_run.dump();
+  EXPECT_FALSE(as_run.value("cpu", "").empty()) << as_run.dump();
+  EXPECT_EQ(as_run.value("openblas_better_coretype", "?"), "") << as_run.dump();
+
+  // OpenBLAS on its own: where it chose an older kernel, the program replaced
+  // it with the CPU's and says what OpenBLAS had chosen.
+  std::vector<std::string> raw_env = clean;
+  raw_env.back() = "EMOPIANO_NO_RESTART=1";
+  const auto raw = json_of(test::run_emopiano({"system", "--json"}, raw_env));
+  const std::string better = raw.value("openblas_better_coretype", "");
+  if (!better.empty()) {
+    EXPECT_EQ(as_run.value("openblas_core", ""), better) << as_run.dump();
+    EXPECT_EQ(as_run.value("openblas_detected", ""), raw.value("openblas_core", "")) << as_run.dump();
+  } else {
+    EXPECT_EQ(as_run.value("openblas_detected", "?"), "") << as_run.dump();
+    EXPECT_EQ(as_run.value("openblas_core", "?"), raw.value("openblas_core", "")) << as_run.dump();
+  }
+
+  // A kernel the user chose is kept.
+  std::vector<std::string> chosen_env = clean;
+  chosen_env.front() = "OPENBLAS_CORETYPE=Haswell";
+  const auto chosen = json_of(test::run_emopiano({"system", "--json"}, chosen_env));
+  if (!raw.value("openblas_core", "").empty()) EXPECT_EQ(chosen.value("openblas_core", ""), "Haswell");
+  EXPECT_EQ(chosen.value("openblas_detected", "?"), "") << chosen.dump();
+
+  const Outcome text = test::run_emopiano({"system"}, clean);
+  EXPECT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("GEMV kernel"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("OpenBLAS"), std::string::npos) << text.out;
+}
+
 TEST(Cli, EveryCommandHasHelpThatExitsZero) {
   auto names = command_names();
   ASSERT_FALSE(names.empty());

@@ -54,9 +54,20 @@ std::string shell_quote(const std::string& s) {
 }
 }  // namespace
 
-ProgramRun run_emopiano(const std::vector<std::string>& args) {
+ProgramRun run_emopiano(const std::vector<std::string>& args) { return run_emopiano(args, {}); }
+
+ProgramRun run_emopiano(const std::vector<std::string>& args, const std::vector<std::string>& environment) {
   static const std::filesystem::path err_file = temp_dir("program-stderr") / "stderr.txt";
-  std::string cmd = shell_quote(EMOPIANO_BINARY_DIR "/emopiano");
+  std::string cmd;
+  if (!environment.empty()) {
+    cmd = "env";  // removals first: env takes options only before the first NAME=value
+    for (const auto& e : environment)
+      if (e.find('=') == std::string::npos) cmd += " -u " + shell_quote(e);
+    for (const auto& e : environment)
+      if (e.find('=') != std::string::npos) cmd += " " + shell_quote(e);
+    cmd += " ";
+  }
+  cmd += shell_quote(EMOPIANO_BINARY_DIR "/emopiano");
   for (const auto& a : args) cmd += " " + shell_quote(a);
   cmd += " 2>" + shell_quote(err_file.string());
   ProgramRun r;

@@ -22,6 +22,9 @@ struct ProgramRun {
   std::string out, err;
 };
 ProgramRun run_emopiano(const std::vector<std::string>& args);
+// The same in a changed environment: "NAME=value" sets a variable, "NAME"
+// alone removes it.
+ProgramRun run_emopiano(const std::vector<std::string>& args, const std::vector<std::string>& environment);
 
 }  // namespace emopiano::test
 
