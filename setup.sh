@@ -63,6 +63,17 @@ fi
 
 if [ "$run_tests" -eq 1 ]; then
   export EMOPIANO_REQUIRE_DATA=1
+  # The test programs load OpenBLAS without the program's restart: give them
+  # the kernel `emopiano system` finds for this CPU when OpenBLAS's own choice
+  # falls short (docs/performance.md). The restart's own test clears it.
+  if [ -z "${OPENBLAS_CORETYPE:-}" ]; then
+    better=$(EMOPIANO_NO_RESTART=1 build/emopiano system --json |
+             sed -n 's/.*"openblas_better_coretype": "\([A-Za-z]*\)".*/\1/p' || true)
+    if [ -n "$better" ]; then
+      export OPENBLAS_CORETYPE="$better"
+      echo "== OPENBLAS_CORETYPE=$better for the tests (OpenBLAS's own choice falls short here)"
+    fi
+  fi
   echo "== Release test suite"
   ctest --test-dir build --output-on-failure -j "$jobs"
 
