@@ -11,10 +11,12 @@
 #include "core/impl_access.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/vae_attributes.hpp"
+#include "emopiano/version.hpp"
 #include "model/own_generator.hpp"
 #include "model/tensor_container.hpp"
 #include "sample/random.hpp"
 #include "tokenizer/saved_tokenizer_config.hpp"
+#include "vae/vae_config_keys.hpp"
 #include "vae/vae_impl.hpp"
 
 namespace emopiano {
@@ -166,6 +168,17 @@ EmotionVae EmotionVae::load(const std::filesystem::path& path) {
   detail::TensorContainer c = detail::read_tensor_container(bytes, what, {"tokenizer"});
   if (c.header.value("kind", std::string()) != kKind || !c.header.contains("vae"))
     detail::bad_container(what, "not a VAE (a generator or classifier file?)");
+  // An option this build does not know: the file needs a newer one (options
+  // are written only when used, so an older file never has such a key).
+  if (c.header["vae"].is_object()) {
+    for (const auto& [key, value] : c.header["vae"].items()) {
+      if (!vae::config_keys().count(key))
+        throw Error(ErrorCode::unsupported,
+                    fmt::format("{}: its configuration uses \"{}\", an option this build of emopiano ({}) does not "
+                                "know: it was written by a newer one",
+                                what, key, version_string()));
+    }
+  }
   VaeConfig config;
   TokenizerConfig tok;
   try {

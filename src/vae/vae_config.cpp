@@ -7,6 +7,7 @@
 
 #include "emopiano/error.hpp"
 #include "emopiano/vae.hpp"
+#include "vae/vae_config_keys.hpp"
 
 namespace emopiano {
 
@@ -64,17 +65,29 @@ std::string VaeConfig::to_json() const {
                       {"latent_dim", latent_dim},
                       {"segment_bars", segment_bars},
                       {"max_segment_tokens", max_segment_tokens},
-                      {"dropout", dropout},
-                      {"latent_tokens", latent_tokens},
-                      {"latent_every_block", latent_every_block}};
+                      {"dropout", dropout}};
+  // Options added after the first VAE files are written only when used, so a
+  // file that does not use them stays readable by the builds before them.
+  if (latent_tokens != 0) j["latent_tokens"] = latent_tokens;
+  if (latent_every_block) j["latent_every_block"] = true;
   return j.dump();
 }
 
+namespace vae {
+
+const std::set<std::string>& config_keys() {
+  static const std::set<std::string> keys = {
+      "encoder_layers", "decoder_layers", "d_model",           "n_heads",
+      "d_ff",           "latent_dim",     "segment_bars",      "max_segment_tokens",
+      "dropout",        "latent_tokens",  "latent_every_block"};
+  return keys;
+}
+
+}  // namespace vae
+
 VaeConfig VaeConfig::from_json(std::string_view text) {
   const char* what = "VAE config";
-  auto j = parse_object(text, what,
-                        {"encoder_layers", "decoder_layers", "d_model", "n_heads", "d_ff", "latent_dim", "segment_bars",
-                         "max_segment_tokens", "dropout", "latent_tokens", "latent_every_block"});
+  auto j = parse_object(text, what, vae::config_keys());
   VaeConfig c;
   read(j, what, "encoder_layers", c.encoder_layers);
   read(j, what, "decoder_layers", c.decoder_layers);

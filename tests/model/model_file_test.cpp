@@ -15,6 +15,7 @@
 #include "emopiano/model.hpp"
 #include "model/model_file_format.hpp"
 #include "model/model_impl.hpp"
+#include "support/container_parts.hpp"
 #include "support/test_support.hpp"
 
 namespace emopiano {
@@ -52,33 +53,9 @@ torch::Tensor logits_of(const Model& model) {
   return impl_of(model).net->forward(tokens, bars, positions, emotion);
 }
 
-// The parts of a saved file, so tests can damage the header and re-seal it.
-struct Parts {
-  uint32_t version;
-  nlohmann::json header;
-  std::string data;
-};
-Parts split(const std::string& bytes) {
-  Parts p;
-  std::memcpy(&p.version, bytes.data() + 8, 4);
-  uint64_t h;
-  std::memcpy(&h, bytes.data() + 12, 8);
-  p.header = nlohmann::json::parse(bytes.substr(20, h));
-  p.data = bytes.substr(20 + h, bytes.size() - 20 - h - 4);
-  return p;
-}
-std::string seal(const Parts& p) {
-  std::string out(kModelFileMagic, 8);
-  out.append(reinterpret_cast<const char*>(&p.version), 4);
-  const std::string h = p.header.dump();
-  const uint64_t n = h.size();
-  out.append(reinterpret_cast<const char*>(&n), 8);
-  out += h;
-  out += p.data;
-  const uint32_t crc = crc32(out.data(), out.size());
-  out.append(reinterpret_cast<const char*>(&crc), 4);
-  return out;
-}
+using Parts = test::ContainerParts;
+Parts split(const std::string& bytes) { return test::split_container(bytes); }
+std::string seal(const Parts& p) { return test::seal_container(p); }
 
 class ModelFileTest : public ::testing::Test {
  protected:

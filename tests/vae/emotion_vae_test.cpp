@@ -12,6 +12,7 @@
 #include "emopiano/error.hpp"
 #include "emopiano/model.hpp"
 #include "emopiano/vae.hpp"
+#include "support/container_parts.hpp"
 #include "train/tiny_corpus.hpp"
 #include "vae/vae_impl.hpp"
 
@@ -185,6 +186,31 @@ TEST(EmotionVae, FileRoundTripsAndRefusesOtherFiles) {
     EXPECT_NE(std::string(e.what()).find("not a VAE"), std::string::npos) << e.what();
   }
   EXPECT_THROW(EmotionVae::load(dir / "missing.pt"), Error);
+}
+
+TEST(EmotionVae, AFileFromANewerBuildIsUnsupportedAndOlderBuildsReadOurs) {
+  const auto dir = test::temp_dir("vae-newer");
+  EmotionVae vae = EmotionVae::create(tiny_vae(), TokenizerConfig{}, 9);
+  vae.save(dir / "v.pt");
+  std::ifstream in(dir / "v.pt", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto parts = test::split_container(bytes);
+  // Options added later are written only when used: a VAE without them has
+  // the keys every build knows.
+  ASSERT_TRUE(parts.header["vae"].is_object());
+  EXPECT_FALSE(parts.header["vae"].contains("latent_every_block")) << parts.header["vae"].dump();
+  EXPECT_FALSE(parts.header["vae"].contains("latent_tokens")) << parts.header["vae"].dump();
+
+  parts.header["vae"]["latent_conductor"] = 2;  // an option of a later build
+  std::ofstream(dir / "newer.pt", std::ios::binary) << test::seal_container(parts);
+  try {
+    EmotionVae::load(dir / "newer.pt");
+    FAIL() << "a file with an unknown option loaded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::unsupported);
+    EXPECT_NE(std::string(e.what()).find("\"latent_conductor\""), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("newer"), std::string::npos) << e.what();
+  }
 }
 
 TEST(VaeTrainer, ResumesExactlyAndCheckpointsOnCancel) {
