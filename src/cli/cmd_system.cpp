@@ -79,24 +79,25 @@ int run(int argc, char** argv) {
     fmt::print("{}\n", j.dump(1));
     return 0;
   }
-  fmt::print("emopiano {}\n", version_string());
-  fmt::print("CPU             {} ({}; {})\n", cpu_model(), level_name(kernels::cpu_vector_level()),
-             detail::cpu_features().describe());
-  fmt::print("GEMV kernel     {}\n", kernels::gemv_isa_name(isa));
-  fmt::print("attention       bf16 cache {}, int8 cache {}\n", kernels::bf16_cache_attention_kernel_name(isa),
-             kernels::int8_cache_attention_kernel_name(isa));
+  // The text says the same as the JSON, read from it, so the two never disagree.
+  auto text = [&j](const char* key) { return j[key].get<std::string>(); };
+  fmt::print("emopiano {}\n", text("version"));
+  fmt::print("CPU             {} ({}; {})\n", text("cpu"), text("vector_level"), text("cpu_features"));
+  fmt::print("GEMV kernel     {}\n", text("gemv_kernel"));
+  fmt::print("attention       bf16 cache {}, int8 cache {}\n", text("bf16_cache_attention_kernel"),
+             text("int8_cache_attention_kernel"));
   if (openblas.empty()) {
     fmt::print("OpenBLAS        not loaded\n");
   } else {
-    std::string how = env("OPENBLAS_CORETYPE").empty() ? "its own choice" : "OPENBLAS_CORETYPE";
-    if (!env("EMOPIANO_OPENBLAS_DETECTED").empty())
-      how = fmt::format("set by emopiano; OpenBLAS chose {} on its own", env("EMOPIANO_OPENBLAS_DETECTED"));
+    std::string how = text("openblas_coretype_env").empty() ? "its own choice" : "OPENBLAS_CORETYPE";
+    if (!text("openblas_detected").empty())
+      how = fmt::format("set by emopiano; OpenBLAS chose {} on its own", text("openblas_detected"));
     fmt::print("OpenBLAS        {} ({})\n", openblas, how);
     if (better) fmt::print("                this CPU runs {}'s kernel: export OPENBLAS_CORETYPE={}\n", better, better);
   }
-  fmt::print("threads         {} (LibTorch intra-op)\n", detail::torch_threads());
+  fmt::print("threads         {} (LibTorch intra-op)\n", j["torch_threads"].get<int>());
   fmt::print("bf16            {}\n",
-             detail::cpu_has_fast_bf16() ? "fast (AVX-512 BF16 or AMX, oneDNN)" : "not fast here");
+             j["fast_bf16"].get<bool>() ? "fast (AVX-512 BF16 or AMX, oneDNN)" : "not fast here");
   return 0;
 }
 

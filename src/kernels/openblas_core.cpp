@@ -4,14 +4,16 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <utility>
 
 namespace emopiano::kernels {
 
 namespace {
 
-// OpenBLAS 0.3.21's kernel names (DYNAMIC_ARCH) by the instructions they use.
-CpuVectorLevel level_of(const std::string& lower, bool& known) {
+// OpenBLAS 0.3.21's kernel names (DYNAMIC_ARCH) by the instructions they use;
+// nothing for a name it does not have.
+std::optional<CpuVectorLevel> level_of(const std::string& lower) {
   static const std::pair<const char*, CpuVectorLevel> kCores[] = {
       {"skylakex", CpuVectorLevel::avx512},
       {"cooperlake", CpuVectorLevel::avx512},
@@ -40,14 +42,9 @@ CpuVectorLevel level_of(const std::string& lower, bool& known) {
       {"bobcat", CpuVectorLevel::older},
       {"nano", CpuVectorLevel::older},
   };
-  for (const auto& [name, level] : kCores) {
-    if (lower == name) {
-      known = true;
-      return level;
-    }
-  }
-  known = false;
-  return CpuVectorLevel::older;
+  for (const auto& [name, level] : kCores)
+    if (lower == name) return level;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -76,9 +73,8 @@ const char* better_openblas_coretype(std::string_view core, CpuVectorLevel cpu) 
   std::string lower(core);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  bool known = false;
-  const CpuVectorLevel chosen = level_of(lower, known);
-  if (!known || chosen >= cpu) return nullptr;
+  const std::optional<CpuVectorLevel> chosen = level_of(lower);
+  if (!chosen || *chosen >= cpu) return nullptr;
   if (cpu == CpuVectorLevel::avx512) return "SkylakeX";
   if (cpu == CpuVectorLevel::avx2) return "Haswell";
   return nullptr;  // an AVX-only CPU: Sandybridge's kernel is OpenBLAS's own choice to make
