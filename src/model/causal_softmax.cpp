@@ -3,14 +3,13 @@
 // probabilities the forward pass wrote and the dropout's seed.
 #include "model/causal_softmax.hpp"
 
-#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 
 #include <limits>
-#include <mutex>
 #include <stdexcept>
 
 #include "kernels/causal_softmax.hpp"
+#include "model/row_dropout.hpp"
 
 namespace emopiano::detail {
 
@@ -28,13 +27,6 @@ kernels::CausalRows rows_of(const torch::Tensor& t, double scale, int64_t past, 
   return shape;
 }
 
-// One draw from LibTorch's default generator, as its own dropout would make.
-uint64_t draw_seed() {
-  auto generator = at::detail::getDefaultCPUGenerator();
-  std::lock_guard<std::mutex> lock(generator.mutex());
-  return at::check_generator<at::CPUGeneratorImpl>(generator)->random64();
-}
-
 // Rows of a few KiB each: enough of them per task to pay for the hand-off.
 constexpr int64_t kGrain = 16;
 
@@ -44,7 +36,7 @@ struct CausalSoftmax : torch::autograd::Function<CausalSoftmax> {
     const auto in = scores.contiguous();
     auto out = torch::empty_like(in);
     auto dropped = dropout > 0.0 ? torch::empty_like(in) : torch::Tensor();
-    const uint64_t seed = dropout > 0.0 ? draw_seed() : 0;
+    const uint64_t seed = dropout > 0.0 ? draw_dropout_seed() : 0;
     const auto shape = rows_of(in, scale, past, dropout, seed);
     const void* from = in.data_ptr();
     void* to = out.data_ptr();

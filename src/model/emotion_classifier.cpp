@@ -33,7 +33,7 @@ EmotionClassifierNetImpl::EmotionClassifierNetImpl(const ClassifierConfig& cfg, 
   token_embedding = register_module("token_embedding", torch::nn::Embedding(vocab_size, d));
   position_embedding = register_module("position_embedding", torch::nn::Embedding(config.window, d));
   bar_position_embedding = register_module("bar_position_embedding", torch::nn::Embedding(positions_per_bar, d));
-  embedding_dropout = register_module("embedding_dropout", torch::nn::Dropout(config.dropout));
+  embedding_dropout = register_module("embedding_dropout", detail::RowDropout(config.dropout));
   blocks = register_module("blocks", torch::nn::ModuleList());
   for (int i = 0; i < config.n_layers; ++i)
     blocks->push_back(TransformerBlock(d, config.n_heads, config.d_ff, config.dropout));

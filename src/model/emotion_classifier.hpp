@@ -26,7 +26,7 @@ struct EmotionClassifierNetImpl : torch::nn::Module {
   ClassifierConfig config;
   int64_t vocab_size, positions_per_bar;
   torch::nn::Embedding token_embedding{nullptr}, position_embedding{nullptr}, bar_position_embedding{nullptr};
-  torch::nn::Dropout embedding_dropout{nullptr};
+  detail::RowDropout embedding_dropout{nullptr};
   torch::nn::ModuleList blocks{nullptr};
   torch::nn::LayerNorm final_ln{nullptr};
   torch::nn::Linear head{nullptr};

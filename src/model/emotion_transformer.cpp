@@ -52,7 +52,7 @@ TransformerBlockImpl::TransformerBlockImpl(int64_t d_model, int64_t heads, int64
   ln2 = register_module("ln2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d_model})));
   ff1 = register_module("ff1", torch::nn::Linear(d_model, d_ff));
   ff2 = register_module("ff2", torch::nn::Linear(d_ff, d_model));
-  resid_dropout = register_module("resid_dropout", torch::nn::Dropout(dropout));
+  resid_dropout = register_module("resid_dropout", detail::RowDropout(dropout));
 }
 
 namespace {
@@ -153,7 +153,7 @@ EmotionTransformerImpl::EmotionTransformerImpl(const ModelConfig& cfg, int64_t v
   bar_position_embedding = register_module("bar_position_embedding", torch::nn::Embedding(positions_per_bar, d));
   emotion_embedding = register_parameter("emotion_embedding", torch::zeros({4, d}));
   key_embedding = register_parameter("key_embedding", torch::zeros({kKeyCodes, d}));
-  embedding_dropout = register_module("embedding_dropout", torch::nn::Dropout(config.dropout));
+  embedding_dropout = register_module("embedding_dropout", detail::RowDropout(config.dropout));
   blocks = register_module("blocks", torch::nn::ModuleList());
   for (int i = 0; i < config.n_layers; ++i) {
     blocks->push_back(TransformerBlock(d, config.n_heads, config.d_ff, config.dropout));

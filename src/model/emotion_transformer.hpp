@@ -12,6 +12,7 @@
 #include "core/key_code.hpp"
 
 #include "emopiano/model.hpp"
+#include "model/row_dropout.hpp"
 
 namespace emopiano {
 
@@ -46,7 +47,7 @@ struct TransformerBlockImpl : torch::nn::Module {
   double attn_dropout;  // applied inside detail::causal_softmax, in training
   torch::nn::LayerNorm ln1{nullptr}, ln2{nullptr};
   torch::nn::Linear qkv{nullptr}, proj{nullptr}, ff1{nullptr}, ff2{nullptr};
-  torch::nn::Dropout resid_dropout{nullptr};
+  detail::RowDropout resid_dropout{nullptr};
 };
 TORCH_MODULE(TransformerBlock);
 
@@ -87,7 +88,7 @@ struct EmotionTransformerImpl : torch::nn::Module {
   // 1 + key_index(k) the key k. Model files written before it existed load
   // with it all zero, which leaves their output unchanged.
   torch::Tensor key_embedding;
-  torch::nn::Dropout embedding_dropout{nullptr};
+  detail::RowDropout embedding_dropout{nullptr};
   torch::nn::ModuleList blocks{nullptr};
   torch::nn::LayerNorm final_ln{nullptr};
   torch::nn::Linear head{nullptr};

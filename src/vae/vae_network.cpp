@@ -34,7 +34,7 @@ EncoderBlockImpl::EncoderBlockImpl(int64_t d_model, int64_t heads, int64_t d_ff,
   ln2 = register_module("ln2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d_model})));
   ff1 = register_module("ff1", torch::nn::Linear(d_model, d_ff));
   ff2 = register_module("ff2", torch::nn::Linear(d_ff, d_model));
-  dropout = register_module("dropout", torch::nn::Dropout(p));
+  dropout = register_module("dropout", detail::RowDropout(p));
 }
 
 torch::Tensor EncoderBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& key_bias) {
@@ -78,7 +78,7 @@ VaeNetworkImpl::VaeNetworkImpl(const VaeConfig& cfg, int64_t vocab, int64_t ppb)
     latent_blocks = register_module("latent_blocks", torch::nn::ModuleList());
     for (int i = 0; i < config.decoder_layers; ++i) latent_blocks->push_back(torch::nn::Linear(config.latent_dim, d));
   }
-  embedding_dropout = register_module("embedding_dropout", torch::nn::Dropout(config.dropout));
+  embedding_dropout = register_module("embedding_dropout", detail::RowDropout(config.dropout));
   blocks = register_module("blocks", torch::nn::ModuleList());
   for (int i = 0; i < config.decoder_layers; ++i)
     blocks->push_back(TransformerBlock(d, config.n_heads, config.d_ff, config.dropout));

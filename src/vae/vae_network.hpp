@@ -23,7 +23,7 @@ struct EncoderBlockImpl : torch::nn::Module {
   int64_t n_heads, head_dim;
   torch::nn::LayerNorm ln1{nullptr}, ln2{nullptr};
   torch::nn::Linear qkv{nullptr}, proj{nullptr}, ff1{nullptr}, ff2{nullptr};
-  torch::nn::Dropout dropout{nullptr};
+  detail::RowDropout dropout{nullptr};
 };
 TORCH_MODULE(EncoderBlock);
 
@@ -67,7 +67,7 @@ struct VaeNetworkImpl : torch::nn::Module {
   torch::nn::Linear latent_projection{nullptr};  // z -> d_model, added at every position
   torch::nn::Linear latent_memory{nullptr};      // z -> latent_tokens x d_model in front (if latent_tokens > 0)
   torch::nn::ModuleList latent_blocks{nullptr};  // z -> d_model per block, added to its input (latent_every_block)
-  torch::nn::Dropout embedding_dropout{nullptr};
+  detail::RowDropout embedding_dropout{nullptr};
   torch::nn::ModuleList blocks{nullptr};
   torch::nn::LayerNorm final_ln{nullptr};
   torch::nn::Linear head{nullptr};
