@@ -81,13 +81,12 @@ const char* causal_softmax_kernel_name();
 
 namespace detail {
 // One value of a row, in the row's type: both kernels' tails use these.
-inline float load_score(const CausalRows& s, const void* base, int64_t i) {
-  return s.type == ScoreType::f32 ? static_cast<const float*>(base)[i]
-                                  : from_bf16(static_cast<const uint16_t*>(base)[i]);
+inline float load_score(ScoreType type, const void* base, int64_t i) {
+  return type == ScoreType::f32 ? static_cast<const float*>(base)[i] : from_bf16(static_cast<const uint16_t*>(base)[i]);
 }
 
-inline void store_score(const CausalRows& s, void* base, int64_t i, float v) {
-  if (s.type == ScoreType::f32) {
+inline void store_score(ScoreType type, void* base, int64_t i, float v) {
+  if (type == ScoreType::f32) {
     static_cast<float*>(base)[i] = v;
   } else {
     static_cast<uint16_t*>(base)[i] = to_bf16(v);

@@ -45,7 +45,7 @@ EMOPIANO_TARGET void causal_softmax_forward_avx2_fma(const CausalRows& s, const 
       _mm256_storeu_ps(row.data() + j, x);
       top = _mm256_max_ps(top, x);
     }
-    for (int64_t j = whole; j < padded; ++j) row[j] = j < n ? s.scale * load_score(s, in, base + j) : -INFINITY;
+    for (int64_t j = whole; j < padded; ++j) row[j] = j < n ? s.scale * load_score(s.type, in, base + j) : -INFINITY;
     if (padded > whole) top = _mm256_max_ps(top, _mm256_loadu_ps(row.data() + whole));
     alignas(32) float lanes[8];
     _mm256_store_ps(lanes, top);
@@ -61,7 +61,7 @@ EMOPIANO_TARGET void causal_softmax_forward_avx2_fma(const CausalRows& s, const 
     for (int64_t j = 0; j < whole; j += 8)
       store8(s.type, out, base + j, _mm256_mul_ps(_mm256_loadu_ps(row.data() + j), inverse));
     const float inverse1 = _mm256_cvtss_f32(inverse);
-    for (int64_t j = whole; j < n; ++j) store_score(s, out, base + j, row[j] * inverse1);
+    for (int64_t j = whole; j < n; ++j) store_score(s.type, out, base + j, row[j] * inverse1);
     zero_tail(s, out, base + n, base + s.width);
     if (s.drop <= 0.0f) continue;
     const uint32_t key = dropout_row_key(s.seed, r);
@@ -72,7 +72,7 @@ EMOPIANO_TARGET void causal_softmax_forward_avx2_fma(const CausalRows& s, const 
     }
     const float kept1 = _mm256_cvtss_f32(kept);
     for (int64_t j = whole; j < n; ++j)
-      store_score(s, dropped, base + j, dropout_keeps(threshold1, key, j) ? row[j] * kept1 : 0.0f);
+      store_score(s.type, dropped, base + j, dropout_keeps(threshold1, key, j) ? row[j] * kept1 : 0.0f);
     zero_tail(s, dropped, base + n, base + s.width);
   }
 }
@@ -99,7 +99,7 @@ EMOPIANO_TARGET void causal_softmax_backward_avx2_fma(const CausalRows& s, const
         _mm256_storeu_ps(d.data() + j, _mm256_and_ps(keep8(key, j, threshold),
                                                      _mm256_mul_ps(load8(s.type, grad, base + j), kept_scale)));
       for (int64_t j = whole; j < n; ++j)
-        d[j] = dropout_keeps(threshold1, key, j) ? load_score(s, grad, base + j) * kept_scale1 : 0.0f;
+        d[j] = dropout_keeps(threshold1, key, j) ? load_score(s.type, grad, base + j) * kept_scale1 : 0.0f;
       g = d.data();
       g_base = 0;
     }
@@ -107,15 +107,15 @@ EMOPIANO_TARGET void causal_softmax_backward_avx2_fma(const CausalRows& s, const
     for (int64_t j = 0; j < whole; j += 8)
       acc = _mm256_fmadd_ps(load8(s.type, probs, base + j), load8(gs.type, g, g_base + j), acc);
     float dot = horizontal_sum(acc);
-    for (int64_t j = whole; j < n; ++j) dot += load_score(s, probs, base + j) * load_score(gs, g, g_base + j);
+    for (int64_t j = whole; j < n; ++j) dot += load_score(s.type, probs, base + j) * load_score(gs.type, g, g_base + j);
     const __m256 dot8 = _mm256_set1_ps(dot), scale = _mm256_set1_ps(s.scale);
     for (int64_t j = 0; j < whole; j += 8) {
       const __m256 p = _mm256_mul_ps(load8(s.type, probs, base + j), scale);
       store8(s.type, grad_in, base + j, _mm256_mul_ps(p, _mm256_sub_ps(load8(gs.type, g, g_base + j), dot8)));
     }
     for (int64_t j = whole; j < n; ++j) {
-      store_score(s, grad_in, base + j,
-                  s.scale * load_score(s, probs, base + j) * (load_score(gs, g, g_base + j) - dot));
+      store_score(s.type, grad_in, base + j,
+                  s.scale * load_score(s.type, probs, base + j) * (load_score(gs.type, g, g_base + j) - dot));
     }
     zero_tail(s, grad_in, base + n, base + s.width);
   }

@@ -16,18 +16,18 @@ void causal_softmax_forward_scalar(const CausalRows& s, const void* in, void* ou
   for (int64_t r = begin; r < end; ++r) {
     const int64_t base = r * s.width, n = s.visible(r);
     float top = -INFINITY;
-    for (int64_t j = 0; j < n; ++j) top = std::max(top, row[j] = s.scale * load_score(s, in, base + j));
+    for (int64_t j = 0; j < n; ++j) top = std::max(top, row[j] = s.scale * load_score(s.type, in, base + j));
     float total = 0.0f;
     for (int64_t j = 0; j < n; ++j) total += row[j] = std::exp(row[j] - top);
     const float inverse = 1.0f / total;
-    for (int64_t j = 0; j < n; ++j) store_score(s, out, base + j, row[j] * inverse);
-    for (int64_t j = n; j < s.width; ++j) store_score(s, out, base + j, 0.0f);
+    for (int64_t j = 0; j < n; ++j) store_score(s.type, out, base + j, row[j] * inverse);
+    for (int64_t j = n; j < s.width; ++j) store_score(s.type, out, base + j, 0.0f);
     if (s.drop <= 0.0f) continue;
     const uint32_t key = dropout_row_key(s.seed, r);
     const float kept = inverse * kept_scale;
     for (int64_t j = 0; j < n; ++j)
-      store_score(s, dropped, base + j, dropout_keeps(threshold, key, j) ? row[j] * kept : 0.0f);
-    for (int64_t j = n; j < s.width; ++j) store_score(s, dropped, base + j, 0.0f);
+      store_score(s.type, dropped, base + j, dropout_keeps(threshold, key, j) ? row[j] * kept : 0.0f);
+    for (int64_t j = n; j < s.width; ++j) store_score(s.type, dropped, base + j, 0.0f);
   }
 }
 
@@ -41,13 +41,13 @@ void causal_softmax_backward_scalar(const CausalRows& s, const void* probs, cons
     const uint32_t key = s.drop > 0.0f ? dropout_row_key(s.seed, r) : 0;
     float dot = 0.0f;
     for (int64_t j = 0; j < n; ++j) {
-      d[j] = load_score(s, grad, base + j);
+      d[j] = load_score(s.type, grad, base + j);
       if (s.drop > 0.0f) d[j] = dropout_keeps(threshold, key, j) ? d[j] * kept_scale : 0.0f;
-      dot += load_score(s, probs, base + j) * d[j];
+      dot += load_score(s.type, probs, base + j) * d[j];
     }
     for (int64_t j = 0; j < n; ++j)
-      store_score(s, grad_in, base + j, s.scale * load_score(s, probs, base + j) * (d[j] - dot));
-    for (int64_t j = n; j < s.width; ++j) store_score(s, grad_in, base + j, 0.0f);
+      store_score(s.type, grad_in, base + j, s.scale * load_score(s.type, probs, base + j) * (d[j] - dot));
+    for (int64_t j = n; j < s.width; ++j) store_score(s.type, grad_in, base + j, 0.0f);
   }
 }
 

@@ -10,7 +10,6 @@
 
 #include <cstdint>
 
-#include "kernels/bf16.hpp"
 #include "kernels/causal_softmax.hpp"
 
 namespace emopiano::kernels {
@@ -34,11 +33,7 @@ namespace detail {
 // Value i, kept (scaled by `kept`) or zeroed: the portable kernel's rule,
 // and the vector kernel's for a row's last few values.
 inline void drop_one(const DropoutRows& s, const void* in, void* out, int64_t i, bool keep, float kept) {
-  if (s.type == ScoreType::f32) {
-    static_cast<float*>(out)[i] = keep ? static_cast<const float*>(in)[i] * kept : 0.0f;
-  } else {
-    static_cast<uint16_t*>(out)[i] = to_bf16(keep ? from_bf16(static_cast<const uint16_t*>(in)[i]) * kept : 0.0f);
-  }
+  store_score(s.type, out, i, keep ? load_score(s.type, in, i) * kept : 0.0f);
 }
 
 using DropoutRowsKernel = void (*)(const DropoutRows&, const void*, void*, int64_t, int64_t);

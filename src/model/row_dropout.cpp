@@ -1,3 +1,5 @@
+// The autograd operation around the row dropout kernels: the forward pass
+// draws a seed, the backward pass applies the same mask to the gradient.
 #include "model/row_dropout.hpp"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -23,7 +25,7 @@ constexpr int64_t kGrain = 64;
 
 torch::Tensor apply_mask(const torch::Tensor& x, double p, uint64_t seed) {
   const auto in = x.contiguous();
-  auto out = torch::empty_like(in, torch::MemoryFormat::Contiguous);
+  auto out = torch::empty_like(in);
   kernels::DropoutRows shape;
   shape.width = in.size(-1);
   shape.type = in.scalar_type() == torch::kBFloat16 ? kernels::ScoreType::bf16 : kernels::ScoreType::f32;
