@@ -60,6 +60,12 @@ struct VaeConfig {
   // linear map (zero at initialisation), not only to the embeddings: every
   // layer reads z directly (false: as in files written before this existed).
   bool latent_every_block = false;
+  // The encoder also reads this many learnt summary positions, whose outputs
+  // (concatenated) add to the posterior's mean and log-variance through
+  // linear maps that start at zero. One distribution token summarises a
+  // segment in a single d_model vector; several can keep more of its notes
+  // (0: the distribution tokens alone, as in files written before this existed).
+  int encoder_summary_tokens = 0;
 
   std::string to_json() const;
   // Throws Error(format) on malformed JSON or an unknown key,

@@ -196,7 +196,9 @@ EmotionVae EmotionVae::load(const std::filesystem::path& path) {
           static_cast<uint64_t>(config.max_segment_tokens + 2) * d +
           static_cast<uint64_t>(config.latent_tokens) * static_cast<uint64_t>(config.latent_dim) * d +
           (config.latent_every_block ? static_cast<uint64_t>(config.decoder_layers) : 0u) *
-              static_cast<uint64_t>(config.latent_dim) * d,
+              static_cast<uint64_t>(config.latent_dim) * d +
+          static_cast<uint64_t>(config.encoder_summary_tokens) * d *
+              (1u + 2u * static_cast<uint64_t>(config.latent_dim)),
       what);
   EmotionVae vae = create(config, tok, 0);
   if (c.header.contains("metadata") && c.header["metadata"].is_object())

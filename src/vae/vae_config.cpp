@@ -70,16 +70,25 @@ std::string VaeConfig::to_json() const {
   // file that does not use them stays readable by the builds before them.
   if (latent_tokens != 0) j["latent_tokens"] = latent_tokens;
   if (latent_every_block) j["latent_every_block"] = true;
+  if (encoder_summary_tokens != 0) j["encoder_summary_tokens"] = encoder_summary_tokens;
   return j.dump();
 }
 
 namespace vae {
 
 const std::set<std::string>& config_keys() {
-  static const std::set<std::string> keys = {
-      "encoder_layers", "decoder_layers", "d_model",           "n_heads",
-      "d_ff",           "latent_dim",     "segment_bars",      "max_segment_tokens",
-      "dropout",        "latent_tokens",  "latent_every_block"};
+  static const std::set<std::string> keys = {"encoder_layers",
+                                             "decoder_layers",
+                                             "d_model",
+                                             "n_heads",
+                                             "d_ff",
+                                             "latent_dim",
+                                             "segment_bars",
+                                             "max_segment_tokens",
+                                             "dropout",
+                                             "latent_tokens",
+                                             "latent_every_block",
+                                             "encoder_summary_tokens"};
   return keys;
 }
 
@@ -100,6 +109,7 @@ VaeConfig VaeConfig::from_json(std::string_view text) {
   read(j, what, "dropout", c.dropout);
   read(j, what, "latent_tokens", c.latent_tokens);
   read(j, what, "latent_every_block", c.latent_every_block);
+  read(j, what, "encoder_summary_tokens", c.encoder_summary_tokens);
   c.validate();
   return c;
 }
@@ -121,13 +131,15 @@ void VaeConfig::validate() const {
   if (!(dropout >= 0.0f && dropout < 1.0f)) bad(what, fmt::format("dropout = {} must be in [0, 1)", dropout));
   if (latent_tokens < 0 || latent_tokens > 64)
     bad(what, fmt::format("latent_tokens = {} must be in 0..64", latent_tokens));
+  if (encoder_summary_tokens < 0 || encoder_summary_tokens > 64)
+    bad(what, fmt::format("encoder_summary_tokens = {} must be in 0..64", encoder_summary_tokens));
 }
 
 bool VaeConfig::operator==(const VaeConfig& o) const {
   return encoder_layers == o.encoder_layers && decoder_layers == o.decoder_layers && d_model == o.d_model &&
          n_heads == o.n_heads && d_ff == o.d_ff && latent_dim == o.latent_dim && segment_bars == o.segment_bars &&
          max_segment_tokens == o.max_segment_tokens && dropout == o.dropout && latent_tokens == o.latent_tokens &&
-         latent_every_block == o.latent_every_block;
+         latent_every_block == o.latent_every_block && encoder_summary_tokens == o.encoder_summary_tokens;
 }
 
 // ---- VaeTrainerConfig --------------------------------------------------------

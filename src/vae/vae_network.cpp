@@ -14,6 +14,12 @@
 // (zero at first, so a decoder started from the generator or from a trained
 // VAE begins unchanged): the upper layers read z directly instead of through
 // whatever the lower ones kept of it.
+//
+// The encoder summarises a segment in its distribution tokens' outputs: one
+// d_model vector for the mean, however many notes the segment holds. With
+// encoder_summary_tokens > 0 it also reads that many learnt positions, and
+// their outputs, concatenated, reach the mean and log-variance through maps
+// that start at zero: more room for a segment's notes on the way to z.
 #include "vae/vae_network.hpp"
 
 #include <cmath>
@@ -69,6 +75,11 @@ VaeNetworkImpl::VaeNetworkImpl(const VaeConfig& cfg, int64_t vocab, int64_t ppb)
   encoder_ln = register_module("encoder_ln", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
   to_mean = register_module("to_mean", torch::nn::Linear(d, config.latent_dim));
   to_log_variance = register_module("to_log_variance", torch::nn::Linear(d, config.latent_dim));
+  if (const int64_t k = config.encoder_summary_tokens; k > 0) {
+    summary_tokens = register_parameter("summary_tokens", torch::zeros({k, d}));
+    summary_to_mean = register_module("summary_to_mean", torch::nn::Linear(k * d, config.latent_dim));
+    summary_to_log_variance = register_module("summary_to_log_variance", torch::nn::Linear(k * d, config.latent_dim));
+  }
 
   decoder_emotion = register_parameter("decoder_emotion", torch::zeros({4, d}));
   latent_projection = register_module("latent_projection", torch::nn::Linear(config.latent_dim, d));
@@ -95,7 +106,8 @@ void VaeNetworkImpl::init_weights(uint64_t seed) {
   // As the main model: N(0, 0.02), zero biases, unit norms, residual
   // projections scaled by depth. The log-variance head starts at zero so the
   // posterior starts as the prior's unit variance; the per-block maps of z
-  // start at zero so that they change nothing until trained.
+  // and the summary positions' maps start at zero so that they change nothing
+  // until trained.
   torch::NoGradGuard no_grad;
   auto gen = at::detail::createCPUGenerator(seed);
   const double std = 0.02;
@@ -113,7 +125,8 @@ void VaeNetworkImpl::init_weights(uint64_t seed) {
         p.zero_();
     } else if (ends_with("bias")) {
       p.zero_();
-    } else if (name.rfind("to_log_variance", 0) == 0 || name.rfind("latent_blocks", 0) == 0) {
+    } else if (name.rfind("to_log_variance", 0) == 0 || name.rfind("latent_blocks", 0) == 0 ||
+               name.rfind("summary_to_", 0) == 0) {
       p.zero_();
     } else if (ends_with("proj.weight") || ends_with("ff2.weight")) {
       p.normal_(0.0, residual_std, gen);
@@ -150,16 +163,27 @@ std::pair<torch::Tensor, torch::Tensor> VaeNetworkImpl::encode(const torch::Tens
   auto dist = torch::stack({torch::matmul(mix, mean_tokens), torch::matmul(mix, variance_tokens)}, 1);  // [B, 2, d]
   auto two = torch::arange(0, 2, torch::TensorOptions().dtype(torch::kLong));
   dist = dist + position_embedding(two).unsqueeze(0);
+  // The summary positions sit between the distribution tokens and the
+  // segment, which keeps its position embeddings from 2 on.
+  const int64_t k = config.encoder_summary_tokens;
+  if (k > 0) dist = torch::cat({dist, summary_tokens.unsqueeze(0).expand({B, k, summary_tokens.size(1)})}, 1);
   auto x = torch::cat({dist, embed(tokens, bars, positions, 2)}, 1);
   x = embedding_dropout(x);
-  auto pad = torch::cat({torch::zeros({B, 2}, torch::TensorOptions().dtype(torch::kBool)), padding}, 1);
+  auto pad = torch::cat({torch::zeros({B, 2 + k}, torch::TensorOptions().dtype(torch::kBool)), padding}, 1);
   auto key_bias = torch::zeros(pad.sizes(), torch::kFloat)
                       .masked_fill(pad, -std::numeric_limits<float>::infinity())
                       .view({B, 1, 1, pad.size(1)});
   auto h = x;
   for (size_t i = 0; i < encoder->size(); ++i) h = encoder->ptr<EncoderBlockImpl>(i)->forward(h, key_bias);
   h = encoder_ln(h);
-  return {to_mean(h.select(1, 0)), to_log_variance(h.select(1, 1))};
+  auto mean = to_mean(h.select(1, 0));
+  auto log_variance = to_log_variance(h.select(1, 1));
+  if (k > 0) {
+    const auto summary = h.slice(1, 2, 2 + k).reshape({B, -1});
+    mean = mean + summary_to_mean(summary);
+    log_variance = log_variance + summary_to_log_variance(summary);
+  }
+  return {mean, log_variance};
 }
 
 torch::Tensor VaeNetworkImpl::run_decoder(torch::Tensor x, const torch::Tensor& z, KVCache* cache) {

@@ -62,6 +62,10 @@ struct VaeNetworkImpl : torch::nn::Module {
   torch::nn::ModuleList encoder{nullptr};      // EncoderBlocks
   torch::nn::LayerNorm encoder_ln{nullptr};
   torch::nn::Linear to_mean{nullptr}, to_log_variance{nullptr};
+  // encoder_summary_tokens > 0: learnt positions behind the distribution
+  // tokens; their outputs, concatenated, add to the mean and log-variance.
+  torch::Tensor summary_tokens;  // [K, d_model]
+  torch::nn::Linear summary_to_mean{nullptr}, summary_to_log_variance{nullptr};
   // Decoder.
   torch::Tensor decoder_emotion;                 // [4, d_model]: mix @ this, added at every position
   torch::nn::Linear latent_projection{nullptr};  // z -> d_model, added at every position

@@ -200,6 +200,7 @@ TEST(EmotionVae, AFileFromANewerBuildIsUnsupportedAndOlderBuildsReadOurs) {
   ASSERT_TRUE(parts.header["vae"].is_object());
   EXPECT_FALSE(parts.header["vae"].contains("latent_every_block")) << parts.header["vae"].dump();
   EXPECT_FALSE(parts.header["vae"].contains("latent_tokens")) << parts.header["vae"].dump();
+  EXPECT_FALSE(parts.header["vae"].contains("encoder_summary_tokens")) << parts.header["vae"].dump();
 
   parts.header["vae"]["latent_conductor"] = 2;  // an option of a later build
   std::ofstream(dir / "newer.pt", std::ios::binary) << test::seal_container(parts);
