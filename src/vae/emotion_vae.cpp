@@ -331,27 +331,11 @@ Score EmotionVae::transform(const Score& piece, Quadrant from, Quadrant to, floa
 }
 
 Score EmotionVae::join(const std::vector<VaeSegment>& segments) const {
-  const Tokenizer& tok = *impl_->tokenizer;
-  const int32_t bar = tok.token_from_string("Bar");
-  std::vector<int32_t> all;
-  for (size_t i = 0; i < segments.size(); ++i) {
-    const auto& t = segments[i].tokens;
-    if (t.size() < 3) continue;
-    if (all.empty()) all.assign(t.begin(), t.begin() + 2);  // BOS and the first emotion
-    // Every segment fills its bars: pad a short one with empty bars so the
-    // next starts on time.
-    int bars = 0;
-    for (size_t k = 2; k < t.size(); ++k) {
-      if (t[k] == tok.eos_id()) break;
-      if (t[k] == bar) ++bars;
-      all.push_back(t[k]);
-    }
-    if (i + 1 < segments.size())
-      for (; bars < impl_->config.segment_bars; ++bars) all.push_back(bar);
-  }
-  if (all.empty()) return Score{};
-  all.push_back(tok.eos_id());
-  return tok.decode(all);
+  std::vector<std::vector<int32_t>> tokens;
+  tokens.reserve(segments.size());
+  for (const auto& s : segments) tokens.push_back(s.tokens);
+  const auto all = impl_->cutter->join(tokens);
+  return all.empty() ? Score{} : impl_->tokenizer->decode(all);
 }
 
 }  // namespace emopiano

@@ -32,6 +32,7 @@ SegmentCutter::SegmentCutter(const Tokenizer& tokenizer, int segment_bars, int m
     if (name == "Bar") bar_ = id;
     if (name == "Pedal_On") pedal_on_ = id;
     if (name == "Pedal_Off") pedal_off_ = id;
+    if (name == "Position_0") position_zero_ = id;
   }
   if (bar_ < 0) throw Error(ErrorCode::unsupported, "VAE segments need a tokenizer with Bar tokens");
 }
@@ -143,6 +144,51 @@ SegmentInputs SegmentCutter::inputs(const std::vector<int32_t>& segment) const {
     in.positions.push_back(grammar->position());
   }
   return in;
+}
+
+std::vector<int32_t> SegmentCutter::join(const std::vector<std::vector<int32_t>>& segments) const {
+  std::vector<int32_t> all;
+  bool pedal_down = false;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    const auto& t = segments[i];
+    if (t.size() < 3) continue;
+    if (all.empty()) all.assign(t.begin(), t.begin() + 2);  // BOS and the first emotion
+    std::vector<int32_t> bars;
+    for (size_t k = 2; k < t.size() && t[k] != tokenizer_.eos_id(); ++k) bars.push_back(t[k]);
+    if (pedal_down) continue_held_pedal(bars);
+    int count = 0;
+    for (int32_t id : bars) {
+      count += id == bar_;
+      if (id == pedal_on_) pedal_down = true;
+      if (id == pedal_off_) pedal_down = false;
+      all.push_back(id);
+    }
+    if (i + 1 < segments.size())
+      for (; count < segment_bars_; ++count) all.push_back(bar_);
+  }
+  if (!all.empty()) all.push_back(tokenizer_.eos_id());
+  return all;
+}
+
+void SegmentCutter::continue_held_pedal(std::vector<int32_t>& bars) const {
+  if (bars.empty() || bars[0] != bar_ || pedal_on_ < 0 || pedal_off_ < 0 || position_zero_ < 0) return;
+  // The first cell, when it is on the bar line: Position_0 [Tempo] [Pedal] ...
+  if (bars.size() > 1 && bars[1] == position_zero_) {
+    size_t at = 2;
+    if (at < bars.size() && is_tempo_[static_cast<size_t>(bars[at])]) ++at;
+    if (at < bars.size() && bars[at] == pedal_on_) {
+      // Pressed on the bar line: it stays down. A cell left with nothing
+      // but its position goes too.
+      bars.erase(bars.begin() + static_cast<std::ptrdiff_t>(at));
+      const bool empty_cell =
+          at == 2 && (at >= bars.size() || bars[at] == bar_ || is_position_[static_cast<size_t>(bars[at])]);
+      if (empty_cell) bars.erase(bars.begin() + 1);
+      return;
+    }
+    bars.insert(bars.begin() + static_cast<std::ptrdiff_t>(at), pedal_off_);
+    return;
+  }
+  bars.insert(bars.begin() + 1, {position_zero_, pedal_off_});
 }
 
 }  // namespace emopiano::vae

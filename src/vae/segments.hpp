@@ -35,6 +35,15 @@ class SegmentCutter {
   // Every segment of a piece, one after another (bars 0..n-1, n..2n-1, ...).
   std::vector<std::vector<int32_t>> all(const std::vector<int32_t>& piece, Quadrant emotion) const;
 
+  // Segments (each BOS, emotion, bars, EOS) one after another as one piece:
+  // the first's BOS and emotion, every segment's bars (a short one padded
+  // with empty bars, so the next starts on time), EOS. Each segment decodes
+  // alone with the pedal up at its start; where the piece so far leaves it
+  // down, the segment's first grid position releases it, or keeps it held
+  // where the segment presses it there, so the joined piece follows the
+  // grammar and loses no note.
+  std::vector<int32_t> join(const std::vector<std::vector<int32_t>>& segments) const;
+
   // Bar index and position of each token, from the tokenizer's grammar.
   // Throws Error(invalid_argument) when a token breaks the grammar.
   SegmentInputs inputs(const std::vector<int32_t>& segment) const;
@@ -45,7 +54,11 @@ class SegmentCutter {
   const Tokenizer& tokenizer_;
   int segment_bars_, max_tokens_;
   std::vector<uint8_t> is_tempo_, is_position_, starts_note_;
-  int32_t bar_ = -1, pedal_on_ = -1, pedal_off_ = -1;
+  // A segment's bars (no BOS, emotion or EOS) made to start with the pedal
+  // held down from before: see join.
+  void continue_held_pedal(std::vector<int32_t>& bars) const;
+
+  int32_t bar_ = -1, pedal_on_ = -1, pedal_off_ = -1, position_zero_ = -1;
 };
 
 }  // namespace emopiano::vae

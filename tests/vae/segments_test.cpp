@@ -111,5 +111,50 @@ TEST(SegmentCutter, AnOverLongSingleBarIsCutWhereThePieceMayEnd) {
   }
 }
 
+// Segments decode alone with the pedal up at their start. Joined after one
+// that leaves the pedal down, a segment releases it on its bar line, or keeps
+// it held where it presses it there; the piece follows the grammar and keeps
+// every note.
+TEST(SegmentCutter, JoinCarriesThePedalOverTheBarLine) {
+  auto tok = Tokenizer::create();
+  vae::SegmentCutter cutter(*tok, 1, 512);
+  auto ids = [&](const std::vector<std::string>& names) {
+    std::vector<int32_t> out;
+    for (const auto& n : names) out.push_back(tok->token_from_string(n));
+    return out;
+  };
+  const auto held = ids({"BOS", "Emotion_Q4", "Bar", "Position_0", "Tempo_120", "Pedal_On", "Position_4", "Pitch_60",
+                         "Velocity_46", "Duration_4", "EOS"});
+  const auto pressed_later =
+      ids({"BOS", "Emotion_Q4", "Bar", "Position_0", "Tempo_120", "Pitch_72", "Velocity_66", "Duration_4", "Position_2",
+           "Pedal_On", "Pitch_72", "Velocity_50", "Duration_1", "EOS"});
+  const auto pressed_on_the_line = ids({"BOS", "Emotion_Q4", "Bar", "Position_0", "Pedal_On", "Position_4", "Pitch_64",
+                                        "Velocity_46", "Duration_2", "EOS"});
+  const auto starts_later =
+      ids({"BOS", "Emotion_Q4", "Bar", "Position_3", "Pitch_67", "Velocity_46", "Duration_2", "EOS"});
+  auto notes = [&](const std::vector<int32_t>& t) { return count_prefix(*tok, t, "Pitch_"); };
+  for (const auto& second : {pressed_later, pressed_on_the_line, starts_later}) {
+    const auto joined = cutter.join({held, second});
+    const Score piece = tok->decode(joined);
+    EXPECT_EQ(piece.warnings.invalid_tokens, 0);
+    EXPECT_EQ(static_cast<int>(piece.notes.size()), notes(held) + notes(second));
+    EXPECT_EQ(count_prefix(*tok, joined, "Bar"), 2);
+    // The second bar sounds as the segment alone: the pedal is up at its
+    // start unless the segment presses it there.
+    const int64_t bar_line = 4 * piece.ticks_per_beat;  // 4/4
+    bool down_at_line = false;
+    for (const auto& p : piece.pedal)
+      if (p.tick <= bar_line) down_at_line = p.down;
+    EXPECT_EQ(down_at_line, second == pressed_on_the_line);
+  }
+  // Nothing to carry: the tokens are the segments' own.
+  const auto plain = cutter.join({starts_later, pressed_later});
+  const Score piece = tok->decode(plain);
+  EXPECT_EQ(piece.warnings.invalid_tokens, 0);
+  EXPECT_EQ(static_cast<int>(piece.notes.size()), notes(starts_later) + notes(pressed_later));
+  EXPECT_EQ(count_prefix(*tok, plain, "Pedal_"), 1);
+  EXPECT_TRUE(cutter.join({}).empty());
+}
+
 }  // namespace
 }  // namespace emopiano
