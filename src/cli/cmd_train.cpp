@@ -23,6 +23,7 @@
 #include "cli/local_ranks_launcher.hpp"
 #include "cli/process_control.hpp"
 #include "cli/progress_bar.hpp"
+#include "cli/weights_option.hpp"
 #include "emopiano/dataset.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/model.hpp"
@@ -166,6 +167,7 @@ int run(int argc, char** argv) {
   args.option("data", "DIR", "dataset folder or CSV list");
   args.option("config", "FILE", "JSON config (model, tokenizer, train); default: the bundled model's");
   args.option("out", "MODEL.pt", "where to write the trained model");
+  add_weights_option(args);
   args.option("resume", "DIR", "continue from this checkpoint directory");
   args.option("init", "MODEL.pt",
               "fine-tune: start from this model's weights (its architecture and tokenizer must match the "
@@ -188,6 +190,7 @@ int run(int argc, char** argv) {
   args.flag("dist-no-overlap", "data-parallel: all-reduce after the backward pass instead of during it");
   args.positionals(0, 0);
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  const WeightStorage weights = weights_option(args);  // a bad value fails before training
   restart_with_tuned_runtime(true);
   if (args.has("nproc")) return launch_local_ranks(args, argc, argv);
   const DistributedConfig dist = distributed_config(args);
@@ -305,7 +308,7 @@ int run(int argc, char** argv) {
 
   TrainResult r = trainer->run();
   bar.finish();
-  trainer->model().save(out);
+  trainer->model().save(out, weights);
   fmt::print("trained {} steps ({:.2f} epochs, {} tokens) in {:.1f} min{}{}\n", r.steps, r.epochs, r.tokens_seen,
              r.train_seconds / 60.0, r.bf16 ? ", bf16" : "", r.stopped_by_time ? ", stopped by the time budget" : "");
   fmt::print("validation: loss {:.4f}  perplexity {:.2f}  accuracy {:.3f} ({} tokens)\n", r.validation.loss,

@@ -13,6 +13,7 @@
 #include "cli/command.hpp"
 #include "cli/process_control.hpp"
 #include "cli/progress_bar.hpp"
+#include "cli/weights_option.hpp"
 #include "emopiano/dataset.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/sampler.hpp"
@@ -45,6 +46,7 @@ int run(int argc, char** argv) {
             "dimensions; Ctrl-C saves a checkpoint that --resume continues.");
   args.option("data", "DIR", "dataset folder or CSV list");
   args.option("out", "VAE.pt", "where to write the VAE");
+  add_weights_option(args);
   args.option("config", "FILE", "JSON with optional \"vae\" (VaeConfig) and \"train\" (VaeTrainerConfig) sections");
   args.option("checkpoint-dir", "DIR", "checkpoint folder");
   args.option("resume", "DIR", "continue from this checkpoint folder, with its settings unless --config has \"train\"");
@@ -64,6 +66,7 @@ int run(int argc, char** argv) {
   args.option("cache", "DIR|none", "token cache folder, or 'none'");
   args.positionals(0, 0);
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  const WeightStorage weights = weights_option(args);  // a bad value fails before training
   restart_with_tuned_runtime(true);
   for (const char* required : {"data", "out"}) {
     if (args.get(required).empty()) {
@@ -209,7 +212,7 @@ int run(int argc, char** argv) {
   }
   meta["command"] = command;
   vae.set_metadata_json(meta.dump());
-  vae.save(args.get("out"));
+  vae.save(args.get("out"), weights);
   fmt::print(
       "trained {} steps in {:.1f} min{}{}; validation: reconstruction {:.1f} nats/segment, accuracy {:.3f}, "
       "KL {:.1f}, active dimensions {}/{}\n",

@@ -9,6 +9,7 @@
 #include "cli/command.hpp"
 #include "cli/process_control.hpp"
 #include "cli/progress_bar.hpp"
+#include "cli/weights_option.hpp"
 #include "emopiano/dataset.hpp"
 #include "emopiano/error.hpp"
 #include "emopiano/sampler.hpp"
@@ -26,10 +27,12 @@ int run(int argc, char** argv) {
   args.option("vae", "FILE", "VAE file to read (and to write unless --out is given)");
   args.option("data", "DIR", "the collection it was trained on (its train split is used)");
   args.option("out", "FILE", "write the VAE with its attribute vectors here instead");
+  add_weights_option(args);
   args.option("threads", "N", "compute threads, 0 = all cores", "1");
   args.option("cache", "DIR|none", "token cache folder, or 'none'");
   args.positionals(0, 0);
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  const WeightStorage weights = weights_option(args);
   restart_with_tuned_runtime(false);
   for (const char* required : {"vae", "data"}) {
     if (args.get(required).empty()) {
@@ -49,7 +52,7 @@ int run(int argc, char** argv) {
   const EmotionVae with = with_attribute_vectors(vae, dataset, bar.callback());
   bar.finish();
   const std::string out = args.get("out").empty() ? args.get("vae") : args.get("out");
-  with.save(out);
+  with.save(out, weights);
   for (int a = 0; a < kVaeAttributeCount; ++a) {
     double norm = 0;
     for (float v : attribute_vector(with, VaeAttribute(a))) norm += static_cast<double>(v) * v;

@@ -251,8 +251,7 @@ void EmotionClassifier::save(const std::filesystem::path& path, WeightStorage st
       {"tokenizer", nlohmann::json::parse(impl_->tokenizer->config().to_json())},
       {"metadata", nlohmann::json::parse(impl_->metadata_json)},
   };
-  const std::string bytes =
-      detail::write_tensor_container(std::move(header), detail::named_tensors(impl_->module()), storage);
+  const std::string bytes = detail::write_tensor_container(std::move(header), impl_->module(), storage);
   detail::write_file_atomically(path, bytes);
 }
 

@@ -37,7 +37,7 @@ std::string serialize_model(const Model& model, WeightStorage storage) {
       {"tokenizer", nlohmann::json::parse(impl.tokenizer->config().to_json())},
       {"metadata", nlohmann::json::parse(impl.metadata_json)},
   };
-  return detail::write_tensor_container(std::move(header), detail::named_tensors(*impl.net), storage);
+  return detail::write_tensor_container(std::move(header), *impl.net, storage);
 }
 
 Model deserialize_model(const std::string& bytes, const std::filesystem::path& path) {

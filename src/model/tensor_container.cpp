@@ -34,15 +34,17 @@ NamedTensors named_tensors(torch::nn::Module& module) {
   return out;
 }
 
-std::string write_tensor_container(nlohmann::json header, const NamedTensors& tensors, WeightStorage storage) {
+std::string write_tensor_container(nlohmann::json header, torch::nn::Module& module, WeightStorage storage) {
   torch::NoGradGuard no_grad;
-  const StoredDtype dtype = stored_dtype(storage);
   std::vector<torch::Tensor> stored;  // keeps the converted copies alive
   std::vector<TensorBytes> table;
-  for (auto& [name, tensor] : tensors) {
+  auto add = [&](const std::string& name, const torch::Tensor& tensor, StoredDtype dtype) {
     stored.push_back(tensor.detach().to(torch::kCPU).to(torch_dtype(dtype)).contiguous());
     table.push_back({name, dtype, stored.back().sizes().vec(), stored.back().data_ptr()});
-  }
+  };
+  // The same order as named_tensors: parameters, then buffers.
+  for (auto& p : module.named_parameters(true)) add(p.key(), p.value(), stored_dtype(storage));
+  for (auto& b : module.named_buffers(true)) add(b.key(), b.value(), StoredDtype::f32);
   return build_tensor_container(std::move(header), table);
 }
 

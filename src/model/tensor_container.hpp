@@ -22,8 +22,11 @@ using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 // Every parameter and buffer of a module, by module path ("blocks.0.qkv.weight").
 NamedTensors named_tensors(torch::nn::Module& module);
 
-// The whole file: `header` gains "library_version", "data_size" and "tensors".
-std::string write_tensor_container(nlohmann::json header, const NamedTensors& tensors, WeightStorage storage);
+// The whole file of a module's tensors: `header` gains "library_version",
+// "data_size" and "tensors". The parameters are stored as `storage` says; the
+// buffers (a VAE's quadrant means and segment counts, say) always in float32,
+// since f16 would round a count above 2,048 and shift the means z is steered by.
+std::string write_tensor_container(nlohmann::json header, torch::nn::Module& module, WeightStorage storage);
 
 // Copies the stored tensors into `into` (converting to its dtype). Every
 // tensor must be present with the same shape, and no other may be stored,

@@ -153,9 +153,7 @@ void EmotionVae::save(const std::filesystem::path& path, WeightStorage storage) 
       {"tokenizer", nlohmann::json::parse(impl_->tokenizer->config().to_json())},
       {"metadata", nlohmann::json::parse(impl_->metadata_json)},
   };
-  // The quadrant means stay in float32: they are few and small differences matter.
-  detail::NamedTensors tensors = detail::named_tensors(*impl_->net);
-  const std::string bytes = detail::write_tensor_container(std::move(header), tensors, storage);
+  const std::string bytes = detail::write_tensor_container(std::move(header), *impl_->net, storage);
   detail::write_file_atomically(path, bytes);
 }
 

@@ -107,6 +107,34 @@ TEST_F(VaeCommands, TrainWritesAVaeWithAttributeVectors) {
   EXPECT_EQ(meta["training"]["steps"], kSteps);
 }
 
+// --weights f16 writes half the bytes; the VAE decodes a latent greedily as
+// the float32 file does. A value that is not a storage fails before any work.
+TEST_F(VaeCommands, AttributesCanWriteTheVaeInHalfPrecision) {
+  ASSERT_EQ(attributes_.code, 0) << all_output(attributes_);
+  const fs::path half = dir_ / "vae-f16.pt";
+  auto r = test::run_emopiano({"vae-attributes", "--vae", (dir_ / "vae.pt").string(), "--data", csv_.string(),
+                               "--cache", "none", "--out", half.string(), "--weights", "f16"});
+  ASSERT_EQ(r.code, 0) << all_output(r);
+  EXPECT_LT(fs::file_size(half), fs::file_size(dir_ / "vae.pt") * 6 / 10);
+  const EmotionVae full = EmotionVae::load(dir_ / "vae.pt");
+  const EmotionVae small = EmotionVae::load(half);
+  EXPECT_EQ(small.config(), full.config());
+  EXPECT_TRUE(small.has_attribute_vectors());
+  const auto q2 = EmotionMix::from_quadrant(Quadrant::Q2);
+  const std::vector<float> z = full.encode(read_midi_file(piece("train1")), q2).mean;
+  SamplingParams greedy = command_sampling();
+  greedy.temperature = 0.0f;
+  const auto from_full = full.decode(z, q2, greedy);
+  EXPECT_FALSE(from_full.score.notes.empty());
+  EXPECT_EQ(small.decode(z, q2, greedy).tokens, from_full.tokens);
+
+  r = test::run_emopiano({"vae-attributes", "--vae", (dir_ / "vae.pt").string(), "--data", csv_.string(), "--cache",
+                          "none", "--out", (dir_ / "vae-f8.pt").string(), "--weights", "f8"});
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(all_output(r).find("--weights"), std::string::npos) << all_output(r);
+  EXPECT_FALSE(fs::exists(dir_ / "vae-f8.pt"));
+}
+
 TEST_F(VaeCommands, SampleEncodeDecodeInterpolateVariationsTransform) {
   ASSERT_EQ(train_.code, 0) << all_output(train_);
   auto r =

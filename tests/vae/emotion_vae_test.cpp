@@ -188,6 +188,37 @@ TEST(EmotionVae, FileRoundTripsAndRefusesOtherFiles) {
   EXPECT_THROW(EmotionVae::load(dir / "missing.pt"), Error);
 }
 
+// f16 storage halves the file and rounds every weight to 11 significant bits;
+// the buffers (quadrant means, segment counts) stay exact.
+TEST(EmotionVae, HalfPrecisionFileRoundsTheWeightsAndKeepsTheBuffersExact) {
+  EmotionVae vae = EmotionVae::create(tiny_vae(), TokenizerConfig{}, 9);
+  {
+    torch::NoGradGuard no_grad;
+    auto& net = *impl_of(vae).net;
+    net.quadrant_means.copy_(torch::randn_like(net.quadrant_means).mul_(1.2345678f));
+    net.quadrant_counts.copy_(torch::tensor({4097.0f, 2049.0f, 1.0f, 70001.0f}));  // not exact in f16
+  }
+  const auto dir = test::temp_dir("vae-file-f16");
+  vae.save(dir / "v32.pt");
+  vae.save(dir / "v16.pt", WeightStorage::f16);
+  EXPECT_LT(std::filesystem::file_size(dir / "v16.pt"), std::filesystem::file_size(dir / "v32.pt") * 6 / 10);
+  EmotionVae back = EmotionVae::load(dir / "v16.pt");
+  EXPECT_EQ(back.config(), vae.config());
+  const auto& a = *impl_of(vae).net;
+  const auto& b = *impl_of(back).net;
+  EXPECT_TRUE(torch::equal(a.quadrant_means, b.quadrant_means));
+  EXPECT_TRUE(torch::equal(a.quadrant_counts, b.quadrant_counts));
+  auto pa = a.named_parameters(), pb = b.named_parameters();
+  int rounded = 0;
+  for (const auto& item : pa) {
+    const torch::Tensor& x = item.value();
+    const torch::Tensor& y = pb[item.key()];
+    EXPECT_TRUE(torch::equal(y, x.to(torch::kHalf).to(torch::kFloat))) << item.key();
+    rounded += !torch::equal(x, y);
+  }
+  EXPECT_GT(rounded, 0) << "the weights were stored with fewer bits";
+}
+
 TEST(EmotionVae, AFileFromANewerBuildIsUnsupportedAndOlderBuildsReadOurs) {
   const auto dir = test::temp_dir("vae-newer");
   EmotionVae vae = EmotionVae::create(tiny_vae(), TokenizerConfig{}, 9);
