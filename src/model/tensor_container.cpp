@@ -36,15 +36,15 @@ NamedTensors named_tensors(torch::nn::Module& module) {
 
 std::string write_tensor_container(nlohmann::json header, torch::nn::Module& module, WeightStorage storage) {
   torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> stored;  // keeps the converted copies alive
+  const NamedTensors tensors = named_tensors(module);
+  const size_t parameters = module.named_parameters(true).size();  // named_tensors lists them first
+  std::vector<torch::Tensor> stored;                               // keeps the converted copies alive
   std::vector<TensorBytes> table;
-  auto add = [&](const std::string& name, const torch::Tensor& tensor, StoredDtype dtype) {
-    stored.push_back(tensor.detach().to(torch::kCPU).to(torch_dtype(dtype)).contiguous());
-    table.push_back({name, dtype, stored.back().sizes().vec(), stored.back().data_ptr()});
-  };
-  // The same order as named_tensors: parameters, then buffers.
-  for (auto& p : module.named_parameters(true)) add(p.key(), p.value(), stored_dtype(storage));
-  for (auto& b : module.named_buffers(true)) add(b.key(), b.value(), StoredDtype::f32);
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const StoredDtype dtype = i < parameters ? stored_dtype(storage) : StoredDtype::f32;
+    stored.push_back(tensors[i].second.detach().to(torch::kCPU).to(torch_dtype(dtype)).contiguous());
+    table.push_back({tensors[i].first, dtype, stored.back().sizes().vec(), stored.back().data_ptr()});
+  }
   return build_tensor_container(std::move(header), table);
 }
 
