@@ -55,7 +55,8 @@ int run(int argc, char** argv) {
   args.option("init-encoder", "MODEL.pt",
               "start the encoder's blocks from this generator's first blocks (the bundled model: 'bundled')");
   args.option("init-vae", "VAE.pt",
-              "start from this trained VAE where names and shapes match; parts the config adds start fresh; "
+              "start from this trained VAE where names and shapes match; parts the config adds start as "
+              "the identity; "
               "without a \"vae\" section in --config, its own shape (the bundled VAE: 'bundled')");
   args.option("log", "FILE", "JSON-lines training log");
   args.option("threads", "N", "LibTorch threads, 0 = all cores");

@@ -107,12 +107,29 @@ TEST(LatentEveryBlock, AVaeStartedFromATrainedOneDecodesAsItDoes) {
   for (const auto& p : impl_of(started).net->latent_blocks->parameters()) EXPECT_EQ(p.abs().max().item<float>(), 0.0f);
   EXPECT_FALSE(torch::allclose(logits(fresh, in, in.z), logits(trained, in, in.z)));
 
-  // More decoder layers than the trained VAE: the blocks both have are copied.
+  // More decoder and encoder layers than the trained VAE: the blocks both have
+  // are copied, the new ones start as the identity, so the deeper VAE encodes
+  // and decodes as the trained one until it is trained.
   VaeConfig deeper = small_vae(false);
   deeper.decoder_layers = 4;
-  EmotionVae deep = EmotionVae::create(deeper, TokenizerConfig{}, 5).with_weights_from(trained);
+  deeper.encoder_layers += 1;
+  EmotionVae fresh_deep = EmotionVae::create(deeper, TokenizerConfig{}, 5);
+  EmotionVae deep = fresh_deep.with_weights_from(trained);
   EXPECT_TRUE(torch::equal(impl_of(deep).net->blocks->ptr<TransformerBlockImpl>(2)->ff1->weight,
                            impl_of(trained).net->blocks->ptr<TransformerBlockImpl>(2)->ff1->weight));
+  EXPECT_TRUE(torch::allclose(logits(deep, in, in.z), logits(trained, in, in.z), 1e-5, 1e-6));
+  const auto mix = EmotionMix::from_quadrant(Quadrant::Q3);
+  const auto deep_mean = deep.encode_tokens(segment, mix).mean, trained_mean = trained.encode_tokens(segment, mix).mean;
+  ASSERT_EQ(deep_mean.size(), trained_mean.size());
+  for (size_t i = 0; i < deep_mean.size(); ++i) EXPECT_NEAR(deep_mean[i], trained_mean[i], 1e-5) << i;
+  // Without the identity start the new blocks would change both.
+  EXPECT_FALSE(torch::allclose(logits(fresh_deep, in, in.z), logits(trained, in, in.z)));
+  // The new blocks still learn: their other weights are the fresh VAE's.
+  const auto added = impl_of(deep).net->blocks->ptr<TransformerBlockImpl>(3);
+  EXPECT_EQ(added->proj->weight.abs().max().item<float>(), 0.0f);
+  EXPECT_EQ(added->ff2->weight.abs().max().item<float>(), 0.0f);
+  EXPECT_TRUE(
+      torch::equal(added->ff1->weight, impl_of(fresh_deep).net->blocks->ptr<TransformerBlockImpl>(3)->ff1->weight));
 }
 
 TEST(LatentEveryBlock, AnotherWidthLatentOrTokenizerIsRefused) {
