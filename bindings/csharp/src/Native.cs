@@ -186,6 +186,14 @@ namespace Emopiano
         public ulong Seed;
     }
 
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct BeatParams
+    {
+        public uint StructSize;
+        public int Metre;
+        public double MinBpm, MaxBpm, PriorBpm, PriorOctaves, Tightness;
+    }
+
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     internal delegate void NoteCallback(IntPtr note, int piece, IntPtr userData);
 
@@ -318,6 +326,15 @@ namespace Emopiano
         [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_vae_transform_file(VaeHandle vae, byte[] inPath, int fromQuadrant, int toQuadrant, float strength, ref VaeParams parameters, byte[] outPath);
         [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_vae_musical_attribute_vector([Out] float[] result, UIntPtr dim, VaeHandle vae, int attribute);
         [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_vae_transform_by_file(VaeHandle vae, byte[] inPath, int fromQuadrant, int toQuadrant, float[] shift, UIntPtr dim, ref VaeParams parameters, byte[] outPath);
+
+        // A null BeatParams[] passes NULL (the library's defaults); a null beats array with capacity 0 asks for the count.
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_beat_params_init(ref BeatParams parameters, uint structSize);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_beats_file_json(out IntPtr json, byte[] midiPath, BeatParams[] parameters);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_beats_bytes_json(out IntPtr json, byte[] data, UIntPtr size, BeatParams[] parameters);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_beats_file([Out] double[] beats, UIntPtr capacity, out UIntPtr count, out int metre, byte[] midiPath, BeatParams[] parameters);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_retime_file(byte[] inPath, byte[] outPath, BeatParams[] parameters);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_retime_bytes(out IntPtr bytes, out UIntPtr size, byte[] data, UIntPtr dataSize, BeatParams[] parameters);
+        [DllImport(Lib, CallingConvention = C)] public static extern int emopiano_midi_is_unaligned(out int unaligned, byte[] data, UIntPtr size);
     }
 
     /// UTF-8 strings pinned for the length of one call, for struct fields

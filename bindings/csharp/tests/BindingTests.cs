@@ -359,6 +359,7 @@ static class BindingTests
             { "emopiano_train_result", typeof(TrainResultStruct) },
             { "emopiano_emotion_prediction", typeof(EmotionPredictionStruct) },
             { "emopiano_vae_params", typeof(VaeParams) },
+            { "emopiano_beat_params", typeof(BeatParams) },
         };
         string path = Environment.GetEnvironmentVariable("EMOPIANO_ABI_LAYOUT");
         Assert(path != null && File.Exists(path), "EMOPIANO_ABI_LAYOUT names capi/abi/layout.def");
@@ -638,6 +639,152 @@ static class BindingTests
         Throws<DataFormatException>(() => Audio.RenderWav(System.Text.Encoding.ASCII.GetBytes("not midi"), wav, options), "not MIDI");
     }
 
+    static byte[] Vlq(int value)
+    {
+        var bytes = new List<byte> { (byte)(value & 0x7f) };
+        for (value >>= 7; value > 0; value >>= 7) bytes.Insert(0, (byte)(0x80 | (value & 0x7f)));
+        return bytes.ToArray();
+    }
+
+    /// A format-0 file at one nominal tempo (120 BPM, 480 ticks a beat) whose
+    /// onsets are 1.618 beats apart: no grid of the nominal beat holds them, as
+    /// in a performance transcribed without a click.
+    static byte[] PerformanceMidi(int count)
+    {
+        var track = new List<byte> { 0x00, 0xff, 0x51, 0x03, 0x07, 0xa1, 0x20 };  // 500000 us a beat
+        int last = 0;
+        for (int i = 0; i < count; ++i)
+        {
+            int start = (int)Math.Round(i * 1.618034 * 480), pitch = 60 + i * 5 % 12;
+            track.AddRange(Vlq(start - last));
+            track.AddRange(new byte[] { 0x90, (byte)pitch, 80 });
+            track.AddRange(Vlq(200));
+            track.AddRange(new byte[] { 0x80, (byte)pitch, 0 });
+            last = start + 200;
+        }
+        track.AddRange(new byte[] { 0x00, 0xff, 0x2f, 0x00 });
+        var midi = new List<byte>(System.Text.Encoding.ASCII.GetBytes("MThd"));
+        midi.AddRange(new byte[] { 0, 0, 0, 6, 0, 0, 0, 1, 0x01, 0xe0 });
+        midi.AddRange(System.Text.Encoding.ASCII.GetBytes("MTrk"));
+        int n = track.Count;
+        midi.AddRange(new byte[] { (byte)(n >> 24), (byte)(n >> 16), (byte)(n >> 8), (byte)n });
+        midi.AddRange(track);
+        return midi.ToArray();
+    }
+
+    /// The numbers of the flat array "key":[...] of a beat map's JSON.
+    static double[] JsonNumbers(string json, string key)
+    {
+        string open = "\"" + key + "\":[";
+        int start = json.IndexOf(open, StringComparison.Ordinal);
+        Assert(start >= 0, key + " in " + json);
+        start += open.Length;
+        return json.Substring(start, json.IndexOf(']', start) - start)
+            .Split(new[] { ',' }, StringSplitOptions.RemoveEmptyEntries)
+            .Select(number => double.Parse(number, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+    }
+
+    /// The integer "key":N of a beat map's JSON.
+    static int JsonInteger(string json, string key)
+    {
+        string open = "\"" + key + "\":";
+        int start = json.IndexOf(open, StringComparison.Ordinal);
+        Assert(start >= 0, key + " in " + json);
+        return int.Parse(new string(json.Skip(start + open.Length).TakeWhile(char.IsDigit).ToArray()));
+    }
+
+    static double Median(double[] values)
+    {
+        double[] sorted = values.OrderBy(v => v).ToArray();
+        return sorted[sorted.Length / 2];
+    }
+
+    static void BeatsOfSteadyEighthsAre120Bpm()
+    {
+        // Four bars of steady eighth notes at 120 BPM: a beat every 0.5 s.
+        string path = Path.Combine(tempDir, "eighths.mid");
+        byte[] midi = WritePiece(path, Scale, 4);
+        var defaults = BeatOptions.Defaults();
+        Assert(defaults.Metre == 0 && defaults.MinBpm == 40 && defaults.MaxBpm == 240 && defaults.Tightness == 100 &&
+               defaults.PriorBpm > 0 && defaults.PriorOctaves > 0, "the library's defaults");
+        BeatTimes times = Beats.TimesFile(path);
+        string all = string.Join(", ", times.Beats);
+        Assert(times.Beats.Length >= 14 && times.Beats.Length < 18, "about 16 beats: " + all);
+        for (int i = 1; i < times.Beats.Length; ++i)
+            Assert(Math.Abs(times.Beats[i] - times.Beats[i - 1] - 0.5) < 0.03, "a beat every 0.5 s: " + all);
+        Assert(times.Metre == 3 || times.Metre == 4, "metre " + times.Metre);
+
+        string json = Beats.JsonFile(path);
+        Assert(Beats.Json(midi) == json, "file and bytes agree");
+        double[] beats = JsonNumbers(json, "beats"), bpm = JsonNumbers(json, "bpm"), downbeats = JsonNumbers(json, "downbeats");
+        Assert(beats.Length == times.Beats.Length && beats.Zip(times.Beats, (a, b) => Math.Abs(a - b) < 1e-9).All(same => same),
+               "the JSON has the array's beats: " + json);
+        Assert(JsonInteger(json, "metre") == times.Metre, "the JSON has the array's metre");
+        Assert(bpm.Length == beats.Length && Math.Abs(Median(bpm) - 120) < 3, "120 BPM: " + json);
+        Assert(downbeats.Length > 0 && downbeats.All(i => i >= 0 && i < beats.Length), "downbeats: " + json);
+        Assert(JsonInteger(json, "pickup_beats") < times.Metre, "pickup beats: " + json);
+
+        var waltz = new BeatOptions { Metre = 3 };
+        Assert(Beats.TimesFile(path, waltz).Metre == 3 && JsonInteger(Beats.JsonFile(path, waltz), "metre") == 3 &&
+               JsonInteger(Beats.Json(midi, new BeatOptions { Metre = 5 }), "metre") == 5, "options reach the tracker");
+        string single = Path.Combine(tempDir, "single.mid");
+        File.WriteAllBytes(single, PerformanceMidi(1));
+        Assert(Beats.TimesFile(single).Beats.Length == 0 && JsonNumbers(Beats.Json(PerformanceMidi(1)), "beats").Length == 0,
+               "no beats for a single onset");
+    }
+
+    static void RetimeKeepsTheNotesAndWritesTheFile()
+    {
+        string path = Path.Combine(tempDir, "eighths-retime.mid"), output = Path.Combine(tempDir, "retimed.mid");
+        byte[] midi = WritePiece(path, Scale, 4);
+        byte[] retimed = Beats.Retime(midi);
+        Midi.Validate(retimed);
+        Note[] before = Midi.ReadNotes(midi), after = Midi.ReadNotes(retimed);
+        Assert(after.Length == before.Length &&
+               after.Zip(before, (a, b) => a.Pitch == b.Pitch && Math.Abs(a.StartSeconds - b.StartSeconds) < 0.002).All(same => same),
+               "every note sounds where it did");
+        Assert(Math.Abs(Median(JsonNumbers(Beats.Json(retimed), "bpm")) - 120) < 3, "the retimed piece is at 120 BPM");
+        Beats.RetimeFile(path, output);
+        Assert(File.ReadAllBytes(output).SequenceEqual(retimed), "the file holds the retimed bytes");
+        Assert(Beats.TimesFile(output).Beats.Length >= 14, "beats of the retimed file");
+        var waltz = new BeatOptions { Metre = 3 };
+        Beats.RetimeFile(path, output, waltz);
+        Assert(File.ReadAllBytes(output).SequenceEqual(Beats.Retime(midi, waltz)) && !File.ReadAllBytes(output).SequenceEqual(retimed),
+               "options reach the retimed file");
+    }
+
+    static void IsUnalignedTellsAPerformanceFromAScore()
+    {
+        byte[] score = WritePiece(Path.Combine(tempDir, "score.mid"), Scale, 4);
+        Assert(!Beats.IsUnaligned(score), "a score is aligned");
+        byte[] performance = PerformanceMidi(24);
+        Assert(Beats.IsUnaligned(performance), "a performance at one nominal tempo is unaligned");
+        Assert(!Beats.IsUnaligned(Beats.Retime(performance)), "retimed, it is aligned");
+    }
+
+    static void BeatErrorsAreExceptionsWithAMessage()
+    {
+        string path = Path.Combine(tempDir, "eighths-errors.mid");
+        byte[] midi = WritePiece(path, Scale, 4);
+        byte[] garbage = System.Text.Encoding.ASCII.GetBytes("not midi at all");
+        foreach (var call in new Action[] { () => Beats.Json(garbage), () => Beats.Retime(garbage), () => Beats.IsUnaligned(garbage) })
+            Assert(Throws<DataFormatException>(call, "garbage bytes").Message.Contains("MThd"), "the format error says why");
+        string missing = Path.Combine(tempDir, "no-such-piece.mid"), output = Path.Combine(tempDir, "out.mid");
+        foreach (var call in new Action[] { () => Beats.JsonFile(missing), () => Beats.TimesFile(missing), () => Beats.RetimeFile(missing, output) })
+            Assert(Throws<FileIOException>(call, "missing file").Message.Contains("no-such-piece.mid"), "the I/O error names the file");
+        Throws<FileIOException>(() => Beats.RetimeFile(path, Path.Combine(tempDir, "no-such-folder", "out.mid")), "unwritable output");
+        var bad = new[] { Tuple.Create(new BeatOptions { Metre = 99 }, "metre"),
+                          Tuple.Create(new BeatOptions { MinBpm = 200, MaxBpm = 100 }, "tempo range"),
+                          Tuple.Create(new BeatOptions { Tightness = -1 }, "tightness") };
+        foreach (var b in bad)
+            foreach (var call in new Action[] { () => Beats.Json(midi, b.Item1), () => Beats.TimesFile(path, b.Item1),
+                                                () => Beats.Retime(midi, b.Item1) })
+            {
+                var e = Throws<InvalidArgumentException>(call, b.Item2);
+                Assert(e.Status == Status.InvalidArgument && e.Message.Contains(b.Item2), "message: " + e.Message);
+            }
+    }
+
     static int Main()
     {
         tempDir = Path.Combine(Path.GetTempPath(), "emopiano-cs-" + System.Diagnostics.Process.GetCurrentProcess().Id);
@@ -651,6 +798,10 @@ static class BindingTests
             new KeyValuePair<string, Action>("TokenizerRoundTrip", TokenizerRoundTrip),
             new KeyValuePair<string, Action>("DatasetLoadsCountsAndItems", DatasetLoadsCountsAndItems),
             new KeyValuePair<string, Action>("AudioRendersAWavOrSaysItCannot", AudioRendersAWavOrSaysItCannot),
+            new KeyValuePair<string, Action>("BeatsOfSteadyEighthsAre120Bpm", BeatsOfSteadyEighthsAre120Bpm),
+            new KeyValuePair<string, Action>("RetimeKeepsTheNotesAndWritesTheFile", RetimeKeepsTheNotesAndWritesTheFile),
+            new KeyValuePair<string, Action>("IsUnalignedTellsAPerformanceFromAScore", IsUnalignedTellsAPerformanceFromAScore),
+            new KeyValuePair<string, Action>("BeatErrorsAreExceptionsWithAMessage", BeatErrorsAreExceptionsWithAMessage),
         };
         if (Library.HasModelSupport)
         {

@@ -10,6 +10,8 @@ ctypes. Set EMOPIANO_LIBRARY to the library file to choose which one loads.
 """
 from ._library import HAS_MODEL as has_model_support, lib as _lib, library_path
 from .audio import audio_available, render_wav
+from .beat_tracking import (BeatMap, BeatParams, BeatTimes, beat_times, beats, is_unaligned, retime,
+                            retime_bytes)
 from .classifier import Classifier, EmotionPrediction, bundled_classifier_path
 from .emotion import Emotion, Quadrant, Trajectory
 from .errors import (BufferTooSmallError, CancelledError, EmopianoError, FileIOError,
@@ -41,13 +43,14 @@ def abi_version():
 
 
 __all__ = [
-    "Bar", "BufferTooSmallError", "CancelToken", "CancelledError", "Classifier", "Dataset",
-    "DatasetItem", "Emotion", "EmotionPrediction", "EmopianoError", "FileIOError", "FormatError",
+    "Bar", "BeatMap", "BeatParams", "BeatTimes", "BufferTooSmallError", "CancelToken",
+    "CancelledError", "Classifier", "Dataset", "DatasetItem", "Emotion", "EmotionPrediction", "EmopianoError", "FileIOError", "FormatError",
     "Generation", "GenerationInfo", "InternalError", "InvalidArgumentError", "KvCache", "Model", "Note",
     "NotFoundError", "OutOfMemoryError", "Precision", "Progress", "Quadrant", "Sampler", "Session",
     "SpecialToken", "Split", "Tokenizer", "TrainMetrics", "TrainResult", "Trainer", "Trajectory",
     "UnsupportedError", "Vae", "VaeAttribute", "WeightStorage", "abi_version", "audio_available",
-    "bundled_classifier_path", "bundled_model_path", "bundled_vae_path", "has_model_support",
-    "interpolate_latents", "library_path", "metrics", "normalize", "read_notes", "render_wav",
-    "set_compute_threads", "validate", "version", "version_number",
+    "beat_times", "beats", "bundled_classifier_path", "bundled_model_path", "bundled_vae_path",
+    "has_model_support", "interpolate_latents", "is_unaligned", "library_path", "metrics",
+    "normalize", "read_notes", "render_wav", "retime", "retime_bytes", "set_compute_threads",
+    "validate", "version", "version_number",
 ]

@@ -216,6 +216,13 @@ class VaeParams(ctypes.Structure):
     ]
 
 
+class BeatParams(ctypes.Structure):
+    _fields_ = [
+        ("struct_size", u32), ("metre", i32), ("min_bpm", f64), ("max_bpm", f64),
+        ("prior_bpm", f64), ("prior_octaves", f64), ("tightness", f64),
+    ]
+
+
 def _declare(name, restype, *argtypes):
     fn = getattr(lib, name)
     fn.restype = restype
@@ -327,6 +334,14 @@ _declare("emopiano_vae_transform_file", c_int, void_p, char_p, i32, i32, f32, P(
 _declare("emopiano_vae_musical_attribute_vector", c_int, P(f32), size_t, void_p, i32)
 _declare("emopiano_vae_transform_by_file", c_int, void_p, char_p, i32, i32, P(f32), size_t, P(VaeParams),
          char_p)
+
+_declare("emopiano_beat_params_init", c_int, P(BeatParams), u32)
+_declare("emopiano_beats_file_json", c_int, P(void_p), char_p, P(BeatParams))
+_declare("emopiano_beats_bytes_json", c_int, P(void_p), void_p, size_t, P(BeatParams))
+_declare("emopiano_beats_file", c_int, P(f64), size_t, P(size_t), P(i32), char_p, P(BeatParams))
+_declare("emopiano_retime_file", c_int, char_p, char_p, P(BeatParams))
+_declare("emopiano_retime_bytes", c_int, P(void_p), P(size_t), void_p, size_t, P(BeatParams))
+_declare("emopiano_midi_is_unaligned", c_int, P(i32), void_p, size_t)
 
 HAS_MODEL = bool(lib.emopiano_has_model_support())
 if HAS_MODEL:

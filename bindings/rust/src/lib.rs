@@ -21,6 +21,7 @@
 pub mod sys;
 
 mod audio;
+mod beats;
 mod buffer;
 mod classifier;
 mod emotion;
@@ -33,6 +34,10 @@ mod training;
 mod vae;
 
 pub use audio::{audio_available, render_wav, MidiSource, RenderOptions};
+pub use beats::{
+    beat_times_file, beats_json, beats_json_file, is_unaligned, retime, retime_file, BeatOptions,
+    BeatTimes,
+};
 pub use classifier::{bundled_classifier_path, Classifier, EmotionPrediction};
 pub use emotion::{Emotion, Quadrant, Trajectory};
 pub use error::{Error, Result, Status};

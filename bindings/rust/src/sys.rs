@@ -308,6 +308,18 @@ pub struct emopiano_vae_params {
     pub seed: u64,
 }
 
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct emopiano_beat_params {
+    pub struct_size: u32,
+    pub metre: i32,
+    pub min_bpm: f64,
+    pub max_bpm: f64,
+    pub prior_bpm: f64,
+    pub prior_octaves: f64,
+    pub tightness: f64,
+}
+
 extern "C" {
     pub fn emopiano_last_error() -> *const c_char;
     pub fn emopiano_last_error_code() -> c_int;
@@ -747,5 +759,43 @@ extern "C" {
         dim: usize,
         params: *const emopiano_vae_params,
         out_path: *const c_char,
+    ) -> c_int;
+
+    pub fn emopiano_beat_params_init(params: *mut emopiano_beat_params, struct_size: u32) -> c_int;
+    pub fn emopiano_beats_file_json(
+        out_json: *mut *mut c_char,
+        midi_path: *const c_char,
+        params: *const emopiano_beat_params,
+    ) -> c_int;
+    pub fn emopiano_beats_bytes_json(
+        out_json: *mut *mut c_char,
+        data: *const u8,
+        size: usize,
+        params: *const emopiano_beat_params,
+    ) -> c_int;
+    pub fn emopiano_beats_file(
+        out_beats: *mut f64,
+        capacity: usize,
+        out_count: *mut usize,
+        out_metre: *mut i32,
+        midi_path: *const c_char,
+        params: *const emopiano_beat_params,
+    ) -> c_int;
+    pub fn emopiano_retime_file(
+        in_path: *const c_char,
+        out_path: *const c_char,
+        params: *const emopiano_beat_params,
+    ) -> c_int;
+    pub fn emopiano_retime_bytes(
+        out_bytes: *mut *mut u8,
+        out_size: *mut usize,
+        data: *const u8,
+        size: usize,
+        params: *const emopiano_beat_params,
+    ) -> c_int;
+    pub fn emopiano_midi_is_unaligned(
+        out_unaligned: *mut i32,
+        data: *const u8,
+        size: usize,
     ) -> c_int;
 }
