@@ -122,7 +122,7 @@ TEST(LatentEveryBlock, AVaeStartedFromATrainedOneDecodesAsItDoes) {
   const auto deep_mean = deep.encode_tokens(segment, mix).mean, trained_mean = trained.encode_tokens(segment, mix).mean;
   ASSERT_EQ(deep_mean.size(), trained_mean.size());
   for (size_t i = 0; i < deep_mean.size(); ++i) EXPECT_NEAR(deep_mean[i], trained_mean[i], 1e-5) << i;
-  // Without the identity start the new blocks would change both.
+  // The inputs tell the VAEs apart: the deeper VAE as created decodes otherwise.
   EXPECT_FALSE(torch::allclose(logits(fresh_deep, in, in.z), logits(trained, in, in.z)));
   // The new blocks still learn: their other weights are the fresh VAE's.
   const auto added = impl_of(deep).net->blocks->ptr<TransformerBlockImpl>(3);
