@@ -162,15 +162,20 @@ TEST(CliLive, CtrlCLeavesEveryOutputFileValid) {
   const fs::path dir = test::temp_dir("cli-live");
   const fs::path midi = dir / "interrupted.mid", wav = dir / "interrupted.wav";
   // Paced: two bars a few seconds; an input that never ends (a FIFO the shell
-  // keeps open, so no process outlives the program); SIGINT after 3 s.
+  // keeps open, so no process outlives the program); SIGINT after 3 s, and
+  // not before the first bar is written. A job the shell starts with '&'
+  // begins with SIGINT ignored until the program sets its handler, so a
+  // signal sent during a slow start (a loaded machine) would be lost and the
+  // program would play on forever.
   const fs::path fifo = dir / "capsule.fifo";
   fs::remove(fifo);
-  const std::string command = "mkfifo " + quote(fifo.string()) + "; " + program() + " live --seed 4 --model " +
-                              quote(tiny_model_file().string()) + " --midi " + quote(midi.string()) + " --wav " +
-                              quote(wav.string()) + " < " + quote(fifo.string()) + " & pid=$!; exec 3>" +
-                              quote(fifo.string()) +
-                              "; printf 'seconds,valence,arousal\\n0,0.5,0.5\\n' >&3; sleep 3; kill -INT $pid; "
-                              "wait $pid; echo \"rc=$?\" >&2; exec 3>&-";
+  const std::string command =
+      "mkfifo " + quote(fifo.string()) + "; " + program() + " live --seed 4 --model " +
+      quote(tiny_model_file().string()) + " --midi " + quote(midi.string()) + " --wav " + quote(wav.string()) + " < " +
+      quote(fifo.string()) + " & pid=$!; exec 3>" + quote(fifo.string()) +
+      "; printf 'seconds,valence,arousal\\n0,0.5,0.5\\n' >&3; sleep 3; i=0; while [ ! -e " + quote(midi.string()) +
+      " ] && [ $i -lt 600 ]; do sleep 0.2; i=$((i + 1)); done; kill -INT $pid; "
+      "wait $pid; echo \"rc=$?\" >&2; exec 3>&-";
   const ShellRun r = shell(command, dir);
   EXPECT_NE(r.err.find("rc=130"), std::string::npos) << r.err;
   const Events e = parse_events(r.out);
