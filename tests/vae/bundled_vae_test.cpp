@@ -19,10 +19,10 @@ TEST(BundledVae, LoadsAndEveryOperationGivesAWellFormedPiece) {
     for (int to = 0; to < 4; ++to)
       EXPECT_EQ(vae.attribute_vector(Quadrant(from), Quadrant(to)).size(),
                 static_cast<size_t>(vae.config().latent_dim));
-  // The generator's four decoder layers, three encoder layers and the encoder's summary maps,
-  // stored in f16 (about 13 MB) so the file stays well under the 20 MiB a file in the
+  // The generator's four decoder layers, four encoder layers and the encoder's summary maps,
+  // stored in f16 (about 14.6 MB) so the file stays under the 20 MiB a file in the
   // repository may take.
-  EXPECT_LE(vae.parameter_count(), 7'000'000);
+  EXPECT_LE(vae.parameter_count(), 7'500'000);
   EXPECT_LT(std::filesystem::file_size(bundled_vae_path()), 20u << 20);
 
   SamplingParams p;
