@@ -6,12 +6,14 @@
 // DRAM: a roofline, not only a rate. A model of the same width with a
 // longer context, made here with random weights, shows the cost at long
 // positions. Batch 2's cost over batch 1's is measured in pairs, the two
-// taken in turn within each repeat, and printed with the pairs' range. One
-// thread. Prints tables.
+// taken in turn within each repeat, and printed with the pairs' range. With
+// --kv-heads N the random-weight models share N key/value heads among the
+// query heads (grouped-query attention), and a third table gives such a
+// model at the bundled context. One thread. Prints tables.
 //
 //   bench_decode [--model FILE] [--positions 0,128,256,384,511] [--long-context 2048]
 //                [--long-positions 1024,2047] [--precision both|bf16|f32] [--steps N]
-//                [--repeats R] [--dram-mib M] [--kv-cache bf16|int8]
+//                [--repeats R] [--dram-mib M] [--kv-cache bf16|int8] [--kv-heads N]
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -109,10 +111,11 @@ double weight_bytes(const emopiano::Model& model, InferencePrecision precision) 
 double cache_bytes(const emopiano::ModelConfig& c, InferencePrecision precision, emopiano::KvCacheStorage kv,
                    int64_t rows, int64_t past) {
   const double head_dim = static_cast<double>(c.d_model / c.n_heads);
+  const double kv_width = head_dim * c.kv_heads();
   const double value = precision == InferencePrecision::f32   ? 4.0
                        : kv == emopiano::KvCacheStorage::int8 ? (head_dim + 4.0) / head_dim
                                                               : 2.0;
-  return static_cast<double>(c.n_layers) * 2.0 * static_cast<double>(rows) * static_cast<double>(past + 1) * c.d_model *
+  return static_cast<double>(c.n_layers) * 2.0 * static_cast<double>(rows) * static_cast<double>(past + 1) * kv_width *
          value;
 }
 
@@ -216,7 +219,7 @@ int main(int argc, char** argv) {
   auto kv = emopiano::KvCacheStorage::bf16;
   std::vector<int64_t> positions = {0, 64, 128, 256, 384, 511}, long_positions = {1024, 2047};
   int64_t long_context = 2048, dram_mib = 1024;
-  int steps = 20, repeats = 5;
+  int steps = 20, repeats = 5, kv_heads = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
     if (k == "--model")
@@ -235,6 +238,8 @@ int main(int argc, char** argv) {
       repeats = std::stoi(v);
     else if (k == "--dram-mib")
       dram_mib = std::stoll(v);
+    else if (k == "--kv-heads")
+      kv_heads = std::stoi(v);
     else if (k == "--kv-cache" && (v == "bf16" || v == "int8"))
       kv = v == "int8" ? emopiano::KvCacheStorage::int8 : emopiano::KvCacheStorage::bf16;
     else {
@@ -278,20 +283,29 @@ int main(int argc, char** argv) {
                               name, weights / 1e6, working / 1e6, cached / 1e9),
                   rows, cached, dram);
 
-      // The same width with a longer context, random weights.
-      emopiano::ModelConfig long_config = c;
-      long_config.context_length = static_cast<int>(long_context);
-      emopiano::Model long_model = emopiano::Model::create(long_config, probe.tokenizer().config(), 1);
-      impl_of(long_model).net->prepare_generation(precision, kv);
-      const double long_working = weights + cache_bytes(long_config, precision, kv, 1, long_context / 2);
-      const double long_cached = read_bandwidth(static_cast<size_t>(long_working));
-      const auto long_rows =
-          paired_rows(*impl_of(long_model).net, long_model, long_positions, long_context, steps, repeats,
-                      [&](int64_t b, int64_t p) { return weights + cache_bytes(long_config, precision, kv, b, p); });
-      print_table(fmt::format("{}, the same width with context {} (random weights); read bandwidth at its "
-                              "working set ({:.1f} MB): {:.1f} GB/s",
-                              name, long_context, long_working / 1e6, long_cached / 1e9),
-                  long_rows, long_cached, dram);
+      // The same width with random weights: grouped at the bundled context
+      // (--kv-heads), and with a longer context.
+      auto random_model_table = [&](int64_t context, const std::vector<int64_t>& at) {
+        emopiano::ModelConfig rc = c;
+        rc.context_length = static_cast<int>(context);
+        rc.n_kv_heads = kv_heads;
+        emopiano::Model random = emopiano::Model::create(rc, probe.tokenizer().config(), 1);
+        impl_of(random).net->prepare_generation(precision, kv);
+        const double rw = weight_bytes(random, precision);
+        const double r_working = rw + cache_bytes(rc, precision, kv, 1, context / 2);
+        const double r_cached = read_bandwidth(static_cast<size_t>(r_working));
+        const auto r_rows =
+            paired_rows(*impl_of(random).net, random, at, context, steps, repeats,
+                        [&](int64_t b, int64_t p) { return rw + cache_bytes(rc, precision, kv, b, p); });
+        const std::string heads =
+            rc.kv_heads() == rc.n_heads ? "" : fmt::format(", {} K/V heads for {} heads", rc.kv_heads(), rc.n_heads);
+        print_table(fmt::format("{}, the same width with context {}{} (random weights): weights {:.2f} MB; read "
+                                "bandwidth at its working set ({:.1f} MB): {:.1f} GB/s",
+                                name, context, heads, rw / 1e6, r_working / 1e6, r_cached / 1e9),
+                    r_rows, r_cached, dram);
+      };
+      if (kv_heads > 0 && kv_heads != c.n_heads) random_model_table(c.context_length, positions);
+      random_model_table(long_context, long_positions);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_decode: %s\n", e.what());

@@ -74,12 +74,15 @@ class Net:
         self.layers, self.d, self.heads = m["n_layers"], m["d_model"], m["n_heads"]
         self.ctx, self.max_bars = m["context_length"], m["max_bars"]
         self.hd = self.d // self.heads
+        # Grouped-query attention: query head h reads K/V head h // group.
+        self.kv_heads = m.get("n_kv_heads") or self.heads
+        self.group = self.heads // self.kv_heads
         self.w = w
         self.ppb = w["bar_position_embedding.weight"].shape[0]
         self.reset()
 
     def reset(self):
-        shape = (1, self.heads, self.ctx, self.hd)
+        shape = (1, self.kv_heads, self.ctx, self.hd)
         self.k = [torch.empty(shape) for _ in range(self.layers)]
         self.v = [torch.empty(shape) for _ in range(self.layers)]
         self.length = 0
@@ -101,15 +104,19 @@ class Net:
         for i in range(self.layers):
             p = f"blocks.{i}."
             h = F.layer_norm(x, (self.d,), w[p + "ln1.weight"], w[p + "ln1.bias"])
-            qkv = F.linear(h, w[p + "qkv.weight"], w[p + "qkv.bias"]).view(1, T, 3, self.heads, self.hd)
-            q, k, v = qkv.permute(2, 0, 3, 1, 4)
+            qkv = F.linear(h, w[p + "qkv.weight"], w[p + "qkv.bias"]).view(1, T, -1, self.hd).transpose(1, 2)
+            q, k, v = qkv.split([self.heads, self.kv_heads, self.kv_heads], dim=1)
             self.k[i][:, :, past:S] = k
             self.v[i][:, :, past:S] = v
-            scores = (q @ self.k[i][:, :, :S].transpose(-2, -1)) * (1.0 / math.sqrt(self.hd))
+            keys, values = self.k[i][:, :, :S], self.v[i][:, :, :S]
+            if self.group > 1:  # no copy for the ordinary model: the same ops as before
+                keys = keys.repeat_interleave(self.group, dim=1)
+                values = values.repeat_interleave(self.group, dim=1)
+            scores = (q @ keys.transpose(-2, -1)) * (1.0 / math.sqrt(self.hd))
             if T > 1:
                 mask = torch.ones(T, S, dtype=torch.bool).triu(past + 1)
                 scores = scores.masked_fill(mask, float("-inf"))
-            y = (scores.softmax(-1) @ self.v[i][:, :, :S]).transpose(1, 2).reshape(1, T, self.d)
+            y = (scores.softmax(-1) @ values).transpose(1, 2).reshape(1, T, self.d)
             x = x + F.linear(y, w[p + "proj.weight"], w[p + "proj.bias"])
             h = F.layer_norm(x, (self.d,), w[p + "ln2.weight"], w[p + "ln2.bias"])
             x = x + F.linear(F.gelu(F.linear(h, w[p + "ff1.weight"], w[p + "ff1.bias"])),

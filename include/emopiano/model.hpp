@@ -22,6 +22,11 @@ struct ModelConfig {
   int n_layers = 4;
   int d_model = 256;
   int n_heads = 4;
+  // Heads of keys and values; 0 means n_heads. Fewer (a divisor of n_heads)
+  // share each key/value head among n_heads / n_kv_heads query heads
+  // (grouped-query attention; 1 is multi-query): the K/V cache, what a
+  // generation step reads beside the weights, shrinks by that factor.
+  int n_kv_heads = 0;
   int d_ff = 1024;
   int context_length = 1024;  // tokens the model attends over
   float dropout = 0.1f;
@@ -33,6 +38,7 @@ struct ModelConfig {
   static ModelConfig from_json(std::string_view json);
   void validate() const;  // throws Error(invalid_argument)
   bool operator==(const ModelConfig& other) const;
+  int kv_heads() const { return n_kv_heads > 0 ? n_kv_heads : n_heads; }
 };
 
 // How Model::save stores the weights. f16/bf16 halve the file; loading

@@ -175,7 +175,10 @@ struct TrainResult {
 // then fine-tuning: `emopiano train --init`). Throws Error(invalid_argument)
 // naming every difference when its architecture (layers, width, heads, feed-
 // forward size, context, bars) or its tokenizer config differs from the
-// expected ones (null: not checked); its dropout is kept.
+// expected ones (null: not checked); its dropout is kept. One difference is
+// bridged: a config with fewer K/V heads (n_kv_heads dividing the model's)
+// starts from the model's K/V heads averaged in groups, as Ainslie et al.
+// (2023) convert a model to grouped-query attention before training it on.
 Model load_model_for_fine_tuning(const std::filesystem::path& path, const ModelConfig* expected_model,
                                  const TokenizerConfig* expected_tokenizer);
 

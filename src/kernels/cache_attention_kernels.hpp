@@ -21,6 +21,13 @@ inline int64_t cache_attention_scratch_floats(int64_t S, int64_t D) {
   return (S + 15) / 16 * 16 + 2 * ((D + 31) / 32 * 32);
 }
 
+// G queries (D floats each, one after the other) over the same keys and
+// values: the query heads of one K/V head in grouped-query attention. Each
+// key and value row is read once for all G. out: G rows of D floats.
+// scratch: at least G * cache_attention_scratch_floats(S, D) floats.
+using CacheAttentionGroupKernel = void (*)(const float* q, int64_t G, const uint16_t* keys, const uint16_t* values,
+                                           int64_t S, int64_t D, float scale, float* scratch, float* out);
+
 // The same over int8 rows (int8_cache_rows.hpp): keys and values are S rows
 // of int8_row_bytes(D) bytes.
 using Int8CacheAttentionKernel = void (*)(const float* q, const int8_t* keys, const int8_t* values, int64_t S,
@@ -40,6 +47,8 @@ void cache_attention_avx2_fma(const float* q, const uint16_t* keys, const uint16
                               float scale, float* scratch, float* out);
 void cache_attention_avx512(const float* q, const uint16_t* keys, const uint16_t* values, int64_t S, int64_t D,
                             float scale, float* scratch, float* out);
+void cache_attention_group_avx512(const float* q, int64_t G, const uint16_t* keys, const uint16_t* values, int64_t S,
+                                  int64_t D, float scale, float* scratch, float* out);
 void cache_attention_int8_avx2_fma(const float* q, const int8_t* keys, const int8_t* values, int64_t S, int64_t D,
                                    float scale, float* scratch, float* out);
 void cache_attention_int8_avx512(const float* q, const int8_t* keys, const int8_t* values, int64_t S, int64_t D,

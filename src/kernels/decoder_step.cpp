@@ -43,7 +43,7 @@ struct Scratch {
   std::vector<float> normed, qkv, attended, hidden;
   void reserve(const DecoderWeights& w, int64_t B) {
     normed.resize(static_cast<size_t>(B * w.d_model));
-    qkv.resize(static_cast<size_t>(B * 3 * w.d_model));
+    qkv.resize(static_cast<size_t>(B * w.qkv_width()));
     attended.resize(static_cast<size_t>(B * w.d_model));
     hidden.resize(static_cast<size_t>(B * std::max(w.d_ff, w.d_model)));
   }
@@ -63,13 +63,16 @@ void decoder_layer_step(const DecoderWeights& w, const DecoderLayerWeights& laye
   Scratch& s = scratch_for(w, B);
   // x + attn(ln1(x))
   for (int64_t b = 0; b < B; ++b) layer_norm(layer.ln1, x + b * d, d, s.normed.data() + b * d);
-  gemv(layer.qkv, layer.qkv_bias.data(), s.normed.data(), d, s.qkv.data(), 3 * d, B);
+  const int64_t width = w.qkv_width(), head_dim = d / w.n_heads;
+  gemv(layer.qkv, layer.qkv_bias.data(), s.normed.data(), d, s.qkv.data(), width, B);
   if (cache.storage == StepCache::Storage::int8) {
-    int8_cache_attention(s.qkv.data(), 3 * d, sequences, w.n_heads, d / w.n_heads, static_cast<int8_t*>(cache.keys),
-                         static_cast<int8_t*>(cache.values), cache.capacity, past, s.attended.data(), d, T);
+    int8_cache_attention(s.qkv.data(), width, sequences, w.n_heads, w.n_kv_heads, head_dim,
+                         static_cast<int8_t*>(cache.keys), static_cast<int8_t*>(cache.values), cache.capacity, past,
+                         s.attended.data(), d, T);
   } else {
-    bf16_cache_attention(s.qkv.data(), 3 * d, sequences, w.n_heads, d / w.n_heads, static_cast<uint16_t*>(cache.keys),
-                         static_cast<uint16_t*>(cache.values), cache.capacity, past, s.attended.data(), d, T);
+    bf16_cache_attention(s.qkv.data(), width, sequences, w.n_heads, w.n_kv_heads, head_dim,
+                         static_cast<uint16_t*>(cache.keys), static_cast<uint16_t*>(cache.values), cache.capacity, past,
+                         s.attended.data(), d, T);
   }
   gemv(layer.proj, layer.proj_bias.data(), s.attended.data(), d, s.normed.data(), d, B);
   for (int64_t i = 0; i < B * d; ++i) x[i] += s.normed[static_cast<size_t>(i)];

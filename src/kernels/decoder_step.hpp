@@ -13,7 +13,7 @@
 
 namespace emopiano::kernels {
 
-// One layer's K/V cache: [B, n_heads, capacity, row] with a row of head_dim
+// One layer's K/V cache: [B, n_kv_heads, capacity, row] with a row of head_dim
 // bf16 values, or of int8_row_bytes(head_dim) bytes (int8_cache_rows.hpp).
 struct StepCache {
   enum class Storage { bf16, int8 };

@@ -19,18 +19,20 @@ struct LayerNormWeights {
 
 struct DecoderLayerWeights {
   LayerNormWeights ln1, ln2;
-  PackedMatrix qkv, proj, ff1, ff2;  // [3 d, d], [d, d], [d_ff, d], [d, d_ff]
+  PackedMatrix qkv, proj, ff1, ff2;  // [qkv_width, d], [d, d], [d_ff, d], [d, d_ff]
   std::vector<float> qkv_bias, proj_bias, ff1_bias, ff2_bias;
 };
 
 struct DecoderWeights {
-  int64_t d_model = 0, n_heads = 0, d_ff = 0, vocab = 0;
+  int64_t d_model = 0, n_heads = 0, n_kv_heads = 0, d_ff = 0, vocab = 0;
   std::vector<DecoderLayerWeights> layers;
   LayerNormWeights final_ln;
   PackedMatrix head;  // [vocab, d]
   std::vector<float> head_bias;
 
   int64_t bytes() const;  // what one step reads of the weights
+  // The queries, keys and values of a token: d + 2 d n_kv_heads / n_heads.
+  int64_t qkv_width() const { return d_model + 2 * (d_model / n_heads) * n_kv_heads; }
 };
 
 }  // namespace emopiano::kernels

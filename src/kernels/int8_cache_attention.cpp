@@ -25,29 +25,29 @@ Kernel kernel_for(GemvIsa isa) {
   return {detail::cache_attention_int8_scalar, "scalar"};
 }
 
-void attend(const Kernel& kernel, const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t D,
+void attend(const Kernel& kernel, const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t KVH, int64_t D,
             int8_t* key_cache, int8_t* value_cache, int64_t capacity, int64_t past, float* out, int64_t out_stride,
             int64_t T = 1) {
   auto write_row = [D](const float* x, int8_t* row) { quantize_int8_row(x, D, row); };
-  detail::attend_new_tokens(kernel.run, write_row, qkv, qkv_stride, B, T, H, D, int8_row_bytes(D), key_cache,
-                            value_cache, capacity, past, out, out_stride);
+  detail::attend_new_tokens(kernel.run, nullptr, write_row, qkv, qkv_stride, B, T, H, KVH, D, int8_row_bytes(D),
+                            key_cache, value_cache, capacity, past, out, out_stride);
 }
 
 }  // namespace
 
 const char* int8_cache_attention_kernel_name(GemvIsa isa) { return kernel_for(isa).name; }
 
-void int8_cache_attention(GemvIsa isa, const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t D,
-                          int8_t* key_cache, int8_t* value_cache, int64_t capacity, int64_t past, float* out,
+void int8_cache_attention(GemvIsa isa, const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t KVH,
+                          int64_t D, int8_t* key_cache, int8_t* value_cache, int64_t capacity, int64_t past, float* out,
                           int64_t out_stride) {
-  attend(kernel_for(isa), qkv, qkv_stride, B, H, D, key_cache, value_cache, capacity, past, out, out_stride);
+  attend(kernel_for(isa), qkv, qkv_stride, B, H, KVH, D, key_cache, value_cache, capacity, past, out, out_stride);
 }
 
-void int8_cache_attention(const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t D, int8_t* key_cache,
-                          int8_t* value_cache, int64_t capacity, int64_t past, float* out, int64_t out_stride,
-                          int64_t tokens) {
+void int8_cache_attention(const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t KVH, int64_t D,
+                          int8_t* key_cache, int8_t* value_cache, int64_t capacity, int64_t past, float* out,
+                          int64_t out_stride, int64_t tokens) {
   static const Kernel chosen = kernel_for(gemv_isa());
-  attend(chosen, qkv, qkv_stride, B, H, D, key_cache, value_cache, capacity, past, out, out_stride, tokens);
+  attend(chosen, qkv, qkv_stride, B, H, KVH, D, key_cache, value_cache, capacity, past, out, out_stride, tokens);
 }
 
 }  // namespace emopiano::kernels

@@ -44,10 +44,12 @@ void KVCache::clear() {
   length = 0;
 }
 
-TransformerBlockImpl::TransformerBlockImpl(int64_t d_model, int64_t heads, int64_t d_ff, double dropout)
-    : n_heads(heads), head_dim(d_model / heads), attn_dropout(dropout) {
+TransformerBlockImpl::TransformerBlockImpl(int64_t d_model, int64_t heads, int64_t d_ff, double dropout,
+                                           int64_t kv_heads)
+    : n_heads(heads), n_kv_heads(kv_heads > 0 ? kv_heads : heads), head_dim(d_model / heads), attn_dropout(dropout) {
   ln1 = register_module("ln1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d_model})));
-  qkv = register_module("qkv", torch::nn::Linear(d_model, 3 * d_model));
+  // One projection makes the queries, then the keys, then the values.
+  qkv = register_module("qkv", torch::nn::Linear(d_model, d_model + 2 * n_kv_heads * head_dim));
   proj = register_module("proj", torch::nn::Linear(d_model, d_model));
   ln2 = register_module("ln2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d_model})));
   ff1 = register_module("ff1", torch::nn::Linear(d_model, d_ff));
@@ -89,25 +91,26 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, torch::Tenso
       (!key_cache->defined() || (key_cache->is_contiguous() && key_cache->scalar_type() == torch::kFloat))) {
     // One new token per sequence: the generation step. Attention on raw buffers.
     if (!key_cache->defined()) {
-      *key_cache = torch::empty({B, n_heads, capacity, head_dim}, x.options());
-      *value_cache = torch::empty({B, n_heads, capacity, head_dim}, x.options());
+      *key_cache = torch::empty({B, n_kv_heads, capacity, head_dim}, x.options());
+      *value_cache = torch::empty({B, n_kv_heads, capacity, head_dim}, x.options());
     }
     auto rows = qkv_rows.contiguous();
     auto y = torch::empty({B, 1, C}, x.options());
-    detail::single_query_attention(rows.data_ptr<float>(), B, n_heads, head_dim, key_cache->data_ptr<float>(),
-                                   value_cache->data_ptr<float>(), key_cache->size(2), past, y.data_ptr<float>());
+    detail::single_query_attention(rows.data_ptr<float>(), B, n_heads, n_kv_heads, head_dim,
+                                   key_cache->data_ptr<float>(), value_cache->data_ptr<float>(), key_cache->size(2),
+                                   past, y.data_ptr<float>());
     auto h = x + linear(proj, y);
     return h + linear(ff2, torch::gelu(linear(ff1, ln2(h))));
   }
-  // [B, T, 3, H, D] -> 3 x [B, H, T, D]
-  auto qkv_out = qkv_rows.view({B, T, 3, n_heads, head_dim}).permute({2, 0, 3, 1, 4});
-  auto q = qkv_out[0];
-  auto k = qkv_out[1];
-  auto v = qkv_out[2];
+  // [B, T, H + 2 KVH, D] -> [B, H, T, D], 2 x [B, KVH, T, D]
+  const auto heads = qkv_rows.view({B, T, n_heads + 2 * n_kv_heads, head_dim}).transpose(1, 2);
+  auto q = heads.narrow(1, 0, n_heads);
+  auto k = heads.narrow(1, n_heads, n_kv_heads);
+  auto v = heads.narrow(1, n_heads + n_kv_heads, n_kv_heads);
   if (key_cache) {
     if (!key_cache->defined()) {
-      *key_cache = torch::empty({B, n_heads, capacity, head_dim}, x.options());
-      *value_cache = torch::empty({B, n_heads, capacity, head_dim}, x.options());
+      *key_cache = torch::empty({B, n_kv_heads, capacity, head_dim}, x.options());
+      *value_cache = torch::empty({B, n_kv_heads, capacity, head_dim}, x.options());
     }
     if (key_cache->scalar_type() == torch::kChar) {  // an int8 cache (prepare_generation)
       write_int8_rows(*key_cache, k, past);
@@ -126,6 +129,10 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, torch::Tenso
     }
   } else {
     past = 0;
+  }
+  if (n_kv_heads < n_heads) {  // each K/V head serves n_heads / n_kv_heads query heads in turn
+    k = k.repeat_interleave(n_heads / n_kv_heads, 1);
+    v = v.repeat_interleave(n_heads / n_kv_heads, 1);
   }
 
   // New token i sits at absolute position past + i and may see keys 0..past + i.
@@ -156,7 +163,7 @@ EmotionTransformerImpl::EmotionTransformerImpl(const ModelConfig& cfg, int64_t v
   embedding_dropout = register_module("embedding_dropout", detail::RowDropout(config.dropout));
   blocks = register_module("blocks", torch::nn::ModuleList());
   for (int i = 0; i < config.n_layers; ++i) {
-    blocks->push_back(TransformerBlock(d, config.n_heads, config.d_ff, config.dropout));
+    blocks->push_back(TransformerBlock(d, config.n_heads, config.d_ff, config.dropout, config.kv_heads()));
   }
   final_ln = register_module("final_ln", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
   head = register_module("head", torch::nn::Linear(d, vocab_size));
@@ -305,6 +312,7 @@ void EmotionTransformerImpl::prepare_generation(InferencePrecision precision, Kv
   auto w = std::make_shared<kernels::DecoderWeights>();
   w->d_model = config.d_model;
   w->n_heads = config.n_heads;
+  w->n_kv_heads = config.kv_heads();
   w->d_ff = config.d_ff;
   w->vocab = vocab_size;
   for (size_t i = 0; i < blocks->size(); ++i) {
@@ -342,7 +350,7 @@ void EmotionTransformerImpl::train(bool on) {
 }
 
 torch::Tensor EmotionTransformerImpl::empty_step_cache(int64_t batch) const {
-  const int64_t heads = config.n_heads, head_dim = config.d_model / heads;
+  const int64_t heads = config.kv_heads(), head_dim = config.d_model / config.n_heads;
   if (kv_cache_ == KvCacheStorage::int8) {
     return torch::empty({batch, heads, config.context_length, kernels::int8_row_bytes(head_dim)}, torch::kChar);
   }

@@ -21,7 +21,7 @@ struct DecoderWeights;  // src/kernels/decoder_weights.hpp
 }  // namespace kernels
 
 // Keys and values of the tokens seen so far, one buffer per layer, each
-// [B, n_heads, context_length, head_dim] and filled up to `length`: new
+// [B, K/V heads, context_length, head_dim] and filled up to `length`: new
 // tokens are written in place, so a step never copies the prefix. Float32,
 // or bf16 when the network is prepared for bf16 generation.
 struct KVCache {
@@ -35,7 +35,8 @@ struct KVCache {
 
 // One pre-LayerNorm block: x + attn(ln1(x)), then x + ffn(ln2(x)).
 struct TransformerBlockImpl : torch::nn::Module {
-  TransformerBlockImpl(int64_t d_model, int64_t n_heads, int64_t d_ff, double dropout);
+  // kv_heads: heads of keys and values, a divisor of n_heads (0: n_heads).
+  TransformerBlockImpl(int64_t d_model, int64_t n_heads, int64_t d_ff, double dropout, int64_t kv_heads = 0);
   // x [B, T, d_model]. Without a cache (null buffers) the T tokens attend
   // causally among themselves. With one, their keys and values are written to
   // the buffers at [past, past + T) (allocated with `capacity` positions on
@@ -43,7 +44,7 @@ struct TransformerBlockImpl : torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x, torch::Tensor* key_cache, torch::Tensor* value_cache, int64_t past,
                         int64_t capacity);
 
-  int64_t n_heads, head_dim;
+  int64_t n_heads, n_kv_heads, head_dim;
   double attn_dropout;  // applied inside detail::causal_softmax, in training
   torch::nn::LayerNorm ln1{nullptr}, ln2{nullptr};
   torch::nn::Linear qkv{nullptr}, proj{nullptr}, ff1{nullptr}, ff2{nullptr};

@@ -18,6 +18,9 @@ std::string ModelConfig::to_json() const {
       {"dropout", dropout},
       {"max_bars", max_bars},
   };
+  // Only a grouped model names its K/V heads: the files of the others stay
+  // as they were, and readable by versions that do not know the key.
+  if (kv_heads() != n_heads) j["n_kv_heads"] = n_kv_heads;
   return j.dump();
 }
 
@@ -45,6 +48,7 @@ ModelConfig ModelConfig::from_json(std::string_view text) {
   read_int("n_layers", c.n_layers);
   read_int("d_model", c.d_model);
   read_int("n_heads", c.n_heads);
+  read_int("n_kv_heads", c.n_kv_heads);
   read_int("d_ff", c.d_ff);
   read_int("context_length", c.context_length);
   read_int("max_bars", c.max_bars);
@@ -62,6 +66,8 @@ void ModelConfig::validate() const {
   if (d_model < 1 || d_model > 8192) bad(fmt::format("d_model = {} must be in 1..8192", d_model));
   if (n_heads < 1 || d_model % n_heads != 0)
     bad(fmt::format("n_heads = {} must be >= 1 and divide d_model = {}", n_heads, d_model));
+  if (n_kv_heads < 0 || (n_heads >= 1 && n_heads % kv_heads() != 0))
+    bad(fmt::format("n_kv_heads = {} must be 0 (as n_heads) or divide n_heads = {}", n_kv_heads, n_heads));
   if (d_ff < 1 || d_ff > 65536) bad(fmt::format("d_ff = {} must be in 1..65536", d_ff));
   if (context_length < 2 || context_length > 65536)
     bad(fmt::format("context_length = {} must be in 2..65536", context_length));
@@ -70,8 +76,8 @@ void ModelConfig::validate() const {
 }
 
 bool ModelConfig::operator==(const ModelConfig& o) const {
-  return n_layers == o.n_layers && d_model == o.d_model && n_heads == o.n_heads && d_ff == o.d_ff &&
-         context_length == o.context_length && dropout == o.dropout && max_bars == o.max_bars;
+  return n_layers == o.n_layers && d_model == o.d_model && n_heads == o.n_heads && kv_heads() == o.kv_heads() &&
+         d_ff == o.d_ff && context_length == o.context_length && dropout == o.dropout && max_bars == o.max_bars;
 }
 
 }  // namespace emopiano

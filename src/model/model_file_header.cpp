@@ -17,7 +17,9 @@ uint64_t generator_stored_values(const ModelConfig& config, uint64_t vocab_size,
                               d;
   const uint64_t final_norm_and_head = 2 * d + d * vocab_size + vocab_size;
   return embeddings +
-         transformer_block_values(static_cast<uint64_t>(config.n_layers), d, static_cast<uint64_t>(config.d_ff)) +
+         transformer_block_values(
+             static_cast<uint64_t>(config.n_layers), d, static_cast<uint64_t>(config.d_ff),
+             d / static_cast<uint64_t>(config.n_heads) * static_cast<uint64_t>(config.kv_heads())) +
          final_norm_and_head;
 }
 

@@ -52,18 +52,22 @@ void weighted_rows(const float* weights, const float* values, int64_t S, int64_t
 
 }  // namespace
 
-void single_query_attention(const float* qkv, int64_t B, int64_t H, int64_t D, float* key_cache, float* value_cache,
-                            int64_t capacity, int64_t past, float* out) {
-  const int64_t C = H * D, S = past + 1;
+void single_query_attention(const float* qkv, int64_t B, int64_t H, int64_t KVH, int64_t D, float* key_cache,
+                            float* value_cache, int64_t capacity, int64_t past, float* out) {
+  const int64_t C = H * D, KVC = KVH * D, S = past + 1, group = H / KVH;
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)));
   std::vector<float> scores(static_cast<size_t>(S), 0.0f);
   for (int64_t b = 0; b < B; ++b) {
-    const float* row = qkv + b * 3 * C;
+    const float* row = qkv + b * (C + 2 * KVC);
+    for (int64_t kv = 0; kv < KVH; ++kv) {
+      std::memcpy(key_cache + ((b * KVH + kv) * capacity + past) * D, row + C + kv * D,
+                  sizeof(float) * static_cast<size_t>(D));
+      std::memcpy(value_cache + ((b * KVH + kv) * capacity + past) * D, row + C + KVC + kv * D,
+                  sizeof(float) * static_cast<size_t>(D));
+    }
     for (int64_t h = 0; h < H; ++h) {
-      float* keys = key_cache + ((b * H + h) * capacity) * D;
-      float* values = value_cache + ((b * H + h) * capacity) * D;
-      std::memcpy(keys + past * D, row + C + h * D, sizeof(float) * static_cast<size_t>(D));
-      std::memcpy(values + past * D, row + 2 * C + h * D, sizeof(float) * static_cast<size_t>(D));
+      const float* keys = key_cache + ((b * KVH + h / group) * capacity) * D;
+      const float* values = value_cache + ((b * KVH + h / group) * capacity) * D;
       dot_rows(row + h * D, keys, S, D, scale, scores.data());
       const float top = *std::max_element(scores.begin(), scores.end());
       float total = 0.0f;

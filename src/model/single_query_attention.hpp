@@ -10,13 +10,15 @@
 
 namespace emopiano::detail {
 
-// qkv: [B, 3, H, D] (the fused projection of the new token of each sequence).
-// key_cache, value_cache: [B, H, capacity, D], filled up to `past`; the new
-// key and value are written at `past`, then the query attends to positions
+// qkv: B rows of H queries, then KVH keys and KVH values, of D floats (the
+// fused projection of the new token of each sequence; query head h reads
+// K/V head h / (H / KVH)). key_cache, value_cache: [B, KVH, capacity, D],
+// filled up to `past`; the new keys and values are written at `past`, then
+// each query attends to positions
 // [0, past]. out: [B, H * D]. Every sequence and head is computed the same
 // way whatever B is, and the arithmetic order does not depend on the CPU's
 // vector width, so results are batch- and machine-independent.
-void single_query_attention(const float* qkv, int64_t B, int64_t H, int64_t D, float* key_cache, float* value_cache,
-                            int64_t capacity, int64_t past, float* out);
+void single_query_attention(const float* qkv, int64_t B, int64_t H, int64_t KVH, int64_t D, float* key_cache,
+                            float* value_cache, int64_t capacity, int64_t past, float* out);
 
 }  // namespace emopiano::detail

@@ -149,9 +149,9 @@ const char* stored_dtype_name(StoredDtype dtype) {
 
 uint64_t stored_dtype_bytes(StoredDtype dtype) { return dtype == StoredDtype::f32 ? 4 : 2; }
 
-uint64_t transformer_block_values(uint64_t layers, uint64_t d_model, uint64_t d_ff) {
-  const uint64_t d = d_model;
-  const uint64_t per_layer = 2 * 2 * d + (d * 3 * d + 3 * d) + (d * d + d) + (d * d_ff + d_ff) + (d_ff * d + d);
+uint64_t transformer_block_values(uint64_t layers, uint64_t d_model, uint64_t d_ff, uint64_t kv_width) {
+  const uint64_t d = d_model, qkv = d + 2 * (kv_width > 0 ? kv_width : d);
+  const uint64_t per_layer = 2 * 2 * d + (d * qkv + qkv) + (d * d + d) + (d * d_ff + d_ff) + (d_ff * d + d);
   return layers * per_layer;
 }
 

@@ -64,8 +64,10 @@ std::string build_tensor_container(nlohmann::json header, const std::vector<Tens
 
 // Values in `layers` of the Transformer block every network here is made of
 // (two LayerNorms, the qkv and output projections, the two feed-forward
-// layers, with their biases), of width `d_model` and feed-forward `d_ff`.
-uint64_t transformer_block_values(uint64_t layers, uint64_t d_model, uint64_t d_ff);
+// layers, with their biases), of width `d_model` and feed-forward `d_ff`;
+// `kv_width` is the width of its keys (and of its values): d_model, or less
+// with grouped-query attention (0: d_model).
+uint64_t transformer_block_values(uint64_t layers, uint64_t d_model, uint64_t d_ff, uint64_t kv_width = 0);
 
 // Refuses the file (Error(format)) when its config implies at least
 // `min_values` stored values but its data section could not hold them at

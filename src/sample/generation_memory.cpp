@@ -17,7 +17,8 @@ namespace {
 
 int64_t per_piece_bytes(const ModelConfig& c) {
   const int64_t f = sizeof(float);
-  const int64_t cache = static_cast<int64_t>(c.n_layers) * 2 * c.context_length * c.d_model * f;
+  const int64_t kv_width = static_cast<int64_t>(c.d_model) / c.n_heads * c.kv_heads();
+  const int64_t cache = static_cast<int64_t>(c.n_layers) * 2 * c.context_length * kv_width * f;
   // Refeeding half a window (after a slide) or a long prompt: one layer's
   // attention scores and feed-forward activations at a time.
   const int64_t window = std::max(1, c.context_length / 2);

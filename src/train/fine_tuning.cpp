@@ -13,6 +13,43 @@
 
 namespace emopiano {
 
+namespace {
+
+// The model with `kv_heads` K/V heads (a divisor of its own): every weight
+// copied, and in each block's qkv projection each new K/V head the mean of
+// the model's K/V heads it replaces (their weight rows and biases), so that
+// query head h still reads (the mean of) the keys and values it read.
+Model grouped_from(const Model& model, int kv_heads) {
+  ModelConfig config = model.config();
+  const int64_t from_kv = config.kv_heads(), pool = from_kv / kv_heads;
+  const int64_t d = config.d_model, D = d / config.n_heads;
+  config.n_kv_heads = kv_heads;
+  Model grouped = Model::create(config, model.tokenizer().config());
+  torch::NoGradGuard no_grad;
+  auto from = impl_of(model).net->named_parameters(true);
+  for (auto& p : impl_of(grouped).net->named_parameters(true)) {
+    const torch::Tensor& f = from[p.key()];
+    if (p.value().sizes() == f.sizes()) {
+      p.value().copy_(f);
+      continue;
+    }
+    // A qkv weight [d + 2 kv D, d] or bias [d + 2 kv D]: the queries as
+    // they are, then keys and values pooled head group by head group.
+    p.value().narrow(0, 0, d).copy_(f.narrow(0, 0, d));
+    for (int64_t part = 0; part < 2; ++part) {
+      const auto heads = f.narrow(0, d + part * from_kv * D, from_kv * D);
+      std::vector<int64_t> shape{kv_heads, pool, D};  // [new head, the heads it pools, D, (d)]
+      for (int64_t i = 1; i < heads.dim(); ++i) shape.push_back(heads.size(i));
+      auto target = p.value().narrow(0, d + part * kv_heads * D, kv_heads * D);
+      target.copy_(heads.reshape(shape).mean(1).reshape(target.sizes()));
+    }
+  }
+  grouped.set_metadata_json(model.metadata_json());
+  return grouped;
+}
+
+}  // namespace
+
 Model load_model_for_fine_tuning(const std::filesystem::path& path, const ModelConfig* expected_model,
                                  const TokenizerConfig* expected_tokenizer) {
   Model model = Model::load(path, LoadOptions{InferencePrecision::f32});  // trained next
@@ -26,6 +63,8 @@ Model load_model_for_fine_tuning(const std::filesystem::path& path, const ModelC
     check("n_layers", m.n_layers, e.n_layers);
     check("d_model", m.d_model, e.d_model);
     check("n_heads", m.n_heads, e.n_heads);
+    // Fewer K/V heads are made from the model's (grouped_from() below).
+    if (m.kv_heads() % e.kv_heads() != 0) check("n_kv_heads", m.kv_heads(), e.kv_heads());
     check("d_ff", m.d_ff, e.d_ff);
     check("context_length", m.context_length, e.context_length);
     check("max_bars", m.max_bars, e.max_bars);
@@ -46,6 +85,8 @@ Model load_model_for_fine_tuning(const std::filesystem::path& path, const ModelC
     throw Error(ErrorCode::invalid_argument,
                 fmt::format("{} cannot be fine-tuned with this config: {}", path.string(), all));
   }
+  if (expected_model && expected_model->kv_heads() < model.config().kv_heads())
+    model = grouped_from(model, expected_model->kv_heads());
   if (expected_tokenizer && !(model.tokenizer().config() == *expected_tokenizer)) {
     // Only the grid differs: the same weights under the run's tokenizer config.
     Model moved = Model::create(model.config(), *expected_tokenizer);

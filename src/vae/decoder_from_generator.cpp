@@ -43,6 +43,13 @@ void require_same_width(const ModelConfig& g, const VaeConfig& v, const char* pa
                     "{} can start only from a generator of its own width",
                     g.d_model, g.n_heads, g.d_ff, v.d_model, v.n_heads, v.d_ff, part));
   }
+  // The VAE's attention has a key and a value head per query head.
+  if (g.kv_heads() != g.n_heads) {
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("the generator shares {} key/value heads among {} query heads (grouped-query "
+                            "attention), which the VAE does not have: {} cannot start from it",
+                            g.kv_heads(), g.n_heads, part));
+  }
 }
 
 }  // namespace

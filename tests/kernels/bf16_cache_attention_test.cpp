@@ -21,33 +21,35 @@ namespace {
 const GemvIsa kEveryIsa[] = {GemvIsa::scalar, GemvIsa::avx2_fma, GemvIsa::avx512f, GemvIsa::avx512_bf16};
 
 struct Shape {
-  int64_t B, H, D, capacity;
+  int64_t B, H, D, capacity, KVH = 0;  // KVH 0: one K/V head per query head
 };
 
 // Runs one step at `past` with random cache contents and checks the new key
 // and value written at `past` and every output against the double result.
 void check(GemvIsa isa, const Shape& shape, int64_t past, float q_scale, uint32_t seed) {
-  const auto [B, H, D, capacity] = shape;
-  SCOPED_TRACE(testing::Message() << bf16_cache_attention_kernel_name(isa) << " B " << B << " H " << H << " D " << D
-                                  << " past " << past << " q scale " << q_scale);
+  const auto [B, H, D, capacity, kv_heads] = shape;
+  const int64_t KVH = kv_heads > 0 ? kv_heads : H, group = H / KVH;
+  SCOPED_TRACE(testing::Message() << bf16_cache_attention_kernel_name(isa) << " B " << B << " H " << H << " KVH " << KVH
+                                  << " D " << D << " past " << past << " q scale " << q_scale);
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<uint16_t> keys(static_cast<size_t>(B * H * capacity * D)), values(keys.size());
+  std::vector<uint16_t> keys(static_cast<size_t>(B * KVH * capacity * D)), values(keys.size());
   for (auto& k : keys) k = to_bf16(normal(rng));
   for (auto& v : values) v = to_bf16(normal(rng));
-  const int64_t qkv_stride = 3 * H * D + 5, out_stride = H * D + 2;
+  const int64_t qkv_stride = (H + 2 * KVH) * D + 5, out_stride = H * D + 2;
   std::vector<float> qkv(static_cast<size_t>(B * qkv_stride)), out(static_cast<size_t>(B * out_stride), -9.0f);
   for (auto& x : qkv) x = q_scale * normal(rng);
-  bf16_cache_attention(isa, qkv.data(), qkv_stride, B, H, D, keys.data(), values.data(), capacity, past, out.data(),
-                       out_stride);
+  bf16_cache_attention(isa, qkv.data(), qkv_stride, B, H, KVH, D, keys.data(), values.data(), capacity, past,
+                       out.data(), out_stride);
   for (int64_t b = 0; b < B; ++b) {
     for (int64_t h = 0; h < H; ++h) {
+      const int64_t kv = h / group;  // the K/V head this query head reads
       const float* q = qkv.data() + b * qkv_stride + h * D;
-      const uint16_t* k = keys.data() + (b * H + h) * capacity * D;
-      const uint16_t* v = values.data() + (b * H + h) * capacity * D;
+      const uint16_t* k = keys.data() + (b * KVH + kv) * capacity * D;
+      const uint16_t* v = values.data() + (b * KVH + kv) * capacity * D;
       for (int64_t d = 0; d < D; ++d) {
-        ASSERT_EQ(k[past * D + d], to_bf16(qkv[static_cast<size_t>(b * qkv_stride + H * D + h * D + d)]));
-        ASSERT_EQ(v[past * D + d], to_bf16(qkv[static_cast<size_t>(b * qkv_stride + 2 * H * D + h * D + d)]));
+        ASSERT_EQ(k[past * D + d], to_bf16(qkv[static_cast<size_t>(b * qkv_stride + H * D + kv * D + d)]));
+        ASSERT_EQ(v[past * D + d], to_bf16(qkv[static_cast<size_t>(b * qkv_stride + (H + KVH) * D + kv * D + d)]));
       }
       std::vector<double> w(static_cast<size_t>(past + 1));
       double top = -1e300, total = 0;
@@ -95,6 +97,25 @@ TEST(Bf16CacheAttention, EveryKernelMatchesADoubleAttentionTo2048Positions) {
   }
 }
 
+TEST(Bf16CacheAttention, GroupedQueryHeadsShareTheirKeyValueHead) {
+  // Four query heads on two K/V heads and on one (multi-query), over a
+  // context of 2,048 as the long-context measurements use.
+  for (GemvIsa isa : kEveryIsa) {
+    if (!gemv_isa_supported(isa)) continue;
+    for (int64_t kv_heads : {int64_t{2}, int64_t{1}}) {
+      for (int64_t past : {int64_t{0}, int64_t{17}, int64_t{2047}})
+        check(isa, Shape{2, 4, 64, 2048, kv_heads}, past, 1.0f, static_cast<uint32_t>(past + kv_heads));
+      check(isa, Shape{1, 6, 20, 40, kv_heads * 3}, 39, 2.0f, 5);  // D under one vector, 2 and 1 per group
+    }
+    // Groups of 3 and of 8 (the AVX-512 kernel takes four, then two, then
+    // one query at a time), D over two 32-value chunks, S not a multiple of 16.
+    for (int64_t past : {int64_t{0}, int64_t{5}, int64_t{98}}) {
+      check(isa, Shape{2, 6, 20, 100, 2}, past, 2.0f, static_cast<uint32_t>(past + 30));
+      check(isa, Shape{1, 8, 100, 100, 1}, past, 1.0f, static_cast<uint32_t>(past + 40));
+    }
+  }
+}
+
 TEST(Bf16CacheAttention, EveryKernelKeepsASharpSoftmaxExact) {
   // Scores hundreds apart: nearly every exponential underflows.
   for (GemvIsa isa : kEveryIsa) {
@@ -117,8 +138,9 @@ TEST(Bf16CacheAttention, ARowGivesTheSameAloneAsInABatch) {
     for (auto& x : qkv) x = normal(rng);
     auto keys_alone = std::vector<uint16_t>(keys.begin() + H * capacity * D, keys.end());
     auto values_alone = std::vector<uint16_t>(values.begin() + H * capacity * D, values.end());
-    bf16_cache_attention(isa, qkv.data(), 3 * C, 2, H, D, keys.data(), values.data(), capacity, past, both.data(), C);
-    bf16_cache_attention(isa, qkv.data() + 3 * C, 3 * C, 1, H, D, keys_alone.data(), values_alone.data(), capacity,
+    bf16_cache_attention(isa, qkv.data(), 3 * C, 2, H, H, D, keys.data(), values.data(), capacity, past, both.data(),
+                         C);
+    bf16_cache_attention(isa, qkv.data() + 3 * C, 3 * C, 1, H, H, D, keys_alone.data(), values_alone.data(), capacity,
                          past, alone.data(), C);
     for (int64_t i = 0; i < C; ++i) {
       ASSERT_EQ(both[static_cast<size_t>(C + i)], alone[static_cast<size_t>(i)])
@@ -138,10 +160,10 @@ TEST(Bf16CacheAttention, TheDefaultRunsTheChosenKernel) {
   std::vector<float> qkv(static_cast<size_t>(3 * H * D)), chosen(static_cast<size_t>(H * D)), forced(chosen.size());
   for (auto& x : qkv) x = normal(rng);
   auto keys_copy = keys, values_copy = values;
-  bf16_cache_attention(qkv.data(), 3 * H * D, 1, H, D, keys.data(), values.data(), capacity, past, chosen.data(),
+  bf16_cache_attention(qkv.data(), 3 * H * D, 1, H, H, D, keys.data(), values.data(), capacity, past, chosen.data(),
                        H * D);
-  bf16_cache_attention(gemv_isa(), qkv.data(), 3 * H * D, 1, H, D, keys_copy.data(), values_copy.data(), capacity, past,
-                       forced.data(), H * D);
+  bf16_cache_attention(gemv_isa(), qkv.data(), 3 * H * D, 1, H, H, D, keys_copy.data(), values_copy.data(), capacity,
+                       past, forced.data(), H * D);
   EXPECT_EQ(chosen, forced);
 }
 

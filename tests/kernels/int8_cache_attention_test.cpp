@@ -58,41 +58,42 @@ TEST(Int8CacheRows, AZeroRowIsZeroAndANonFiniteRowReadsAsNaN) {
 }
 
 struct Shape {
-  int64_t B, H, D, capacity;
+  int64_t B, H, D, capacity, KVH = 0;  // KVH 0: one K/V head per query head
 };
 
 // One step at `past` over random cache rows: the new key and value are
 // written as quantize_int8_row writes them, and every output matches the
 // double attention over what the rows hold.
 void check(GemvIsa isa, const Shape& shape, int64_t past, float q_scale, uint32_t seed) {
-  const auto [B, H, D, capacity] = shape;
-  const int64_t R = int8_row_bytes(D);
-  SCOPED_TRACE(testing::Message() << int8_cache_attention_kernel_name(isa) << " B " << B << " H " << H << " D " << D
-                                  << " past " << past);
+  const auto [B, H, D, capacity, kv_heads] = shape;
+  const int64_t R = int8_row_bytes(D), KVH = kv_heads > 0 ? kv_heads : H, group = H / KVH;
+  SCOPED_TRACE(testing::Message() << int8_cache_attention_kernel_name(isa) << " B " << B << " H " << H << " KVH " << KVH
+                                  << " D " << D << " past " << past);
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<int8_t> keys(static_cast<size_t>(B * H * capacity * R)), values(keys.size());
+  std::vector<int8_t> keys(static_cast<size_t>(B * KVH * capacity * R)), values(keys.size());
   std::vector<float> scratch(static_cast<size_t>(D));
-  for (int64_t r = 0; r < B * H * capacity; ++r) {
+  for (int64_t r = 0; r < B * KVH * capacity; ++r) {
     for (auto& v : scratch) v = normal(rng);
     quantize_int8_row(scratch.data(), D, keys.data() + r * R);
     for (auto& v : scratch) v = normal(rng);
     quantize_int8_row(scratch.data(), D, values.data() + r * R);
   }
-  const int64_t qkv_stride = 3 * H * D + 5, out_stride = H * D + 2;
+  const int64_t qkv_stride = (H + 2 * KVH) * D + 5, out_stride = H * D + 2;
   std::vector<float> qkv(static_cast<size_t>(B * qkv_stride)), out(static_cast<size_t>(B * out_stride), -9.0f);
   for (auto& x : qkv) x = q_scale * normal(rng);
-  int8_cache_attention(isa, qkv.data(), qkv_stride, B, H, D, keys.data(), values.data(), capacity, past, out.data(),
-                       out_stride);
+  int8_cache_attention(isa, qkv.data(), qkv_stride, B, H, KVH, D, keys.data(), values.data(), capacity, past,
+                       out.data(), out_stride);
   std::vector<int8_t> expected(static_cast<size_t>(R));
   for (int64_t b = 0; b < B; ++b) {
     for (int64_t h = 0; h < H; ++h) {
+      const int64_t kv = h / group;  // the K/V head this query head reads
       const float* q = qkv.data() + b * qkv_stride + h * D;
-      const int8_t* k = keys.data() + (b * H + h) * capacity * R;
-      const int8_t* v = values.data() + (b * H + h) * capacity * R;
-      quantize_int8_row(qkv.data() + b * qkv_stride + H * D + h * D, D, expected.data());
+      const int8_t* k = keys.data() + (b * KVH + kv) * capacity * R;
+      const int8_t* v = values.data() + (b * KVH + kv) * capacity * R;
+      quantize_int8_row(qkv.data() + b * qkv_stride + H * D + kv * D, D, expected.data());
       ASSERT_TRUE(std::equal(expected.begin(), expected.end(), k + past * R));
-      quantize_int8_row(qkv.data() + b * qkv_stride + 2 * H * D + h * D, D, expected.data());
+      quantize_int8_row(qkv.data() + b * qkv_stride + (H + KVH) * D + kv * D, D, expected.data());
       ASSERT_TRUE(std::equal(expected.begin(), expected.end(), v + past * R));
       std::vector<double> w(static_cast<size_t>(past + 1));
       double top = -1e300, total = 0;
@@ -141,6 +142,17 @@ TEST(Int8CacheAttention, EveryKernelMatchesADoubleAttentionTo2048PositionsAndSha
   }
 }
 
+TEST(Int8CacheAttention, GroupedQueryHeadsShareTheirKeyValueHead) {
+  for (GemvIsa isa : kEveryIsa) {
+    if (!gemv_isa_supported(isa)) continue;
+    for (int64_t kv_heads : {int64_t{2}, int64_t{1}}) {
+      for (int64_t past : {int64_t{0}, int64_t{17}, int64_t{2047}})
+        check(isa, Shape{2, 4, 64, 2048, kv_heads}, past, 1.0f, static_cast<uint32_t>(past + kv_heads));
+      check(isa, Shape{1, 6, 20, 40, kv_heads * 3}, 39, 2.0f, 5);
+    }
+  }
+}
+
 TEST(Int8CacheAttention, ARowGivesTheSameAloneAsInABatch) {
   const int64_t H = 4, D = 64, capacity = 300, past = 257, C = H * D, R = int8_row_bytes(D);
   std::mt19937 rng(3);
@@ -159,8 +171,9 @@ TEST(Int8CacheAttention, ARowGivesTheSameAloneAsInABatch) {
     for (auto& x : qkv) x = normal(rng);
     auto keys_alone = std::vector<int8_t>(keys.begin() + H * capacity * R, keys.end());
     auto values_alone = std::vector<int8_t>(values.begin() + H * capacity * R, values.end());
-    int8_cache_attention(isa, qkv.data(), 3 * C, 2, H, D, keys.data(), values.data(), capacity, past, both.data(), C);
-    int8_cache_attention(isa, qkv.data() + 3 * C, 3 * C, 1, H, D, keys_alone.data(), values_alone.data(), capacity,
+    int8_cache_attention(isa, qkv.data(), 3 * C, 2, H, H, D, keys.data(), values.data(), capacity, past, both.data(),
+                         C);
+    int8_cache_attention(isa, qkv.data() + 3 * C, 3 * C, 1, H, H, D, keys_alone.data(), values_alone.data(), capacity,
                          past, alone.data(), C);
     for (int64_t i = 0; i < C; ++i) {
       ASSERT_EQ(both[static_cast<size_t>(C + i)], alone[static_cast<size_t>(i)])
