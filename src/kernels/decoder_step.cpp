@@ -66,11 +66,11 @@ void decoder_layer_step(const DecoderWeights& w, const DecoderLayerWeights& laye
   const int64_t width = w.qkv_width(), head_dim = d / w.n_heads;
   gemv(layer.qkv, layer.qkv_bias.data(), s.normed.data(), d, s.qkv.data(), width, B);
   if (cache.storage == StepCache::Storage::int8) {
-    int8_cache_attention(s.qkv.data(), width, sequences, w.n_heads, w.n_kv_heads, head_dim,
+    int8_cache_attention(s.qkv.data(), width, sequences, w.n_heads, w.kv_heads(), head_dim,
                          static_cast<int8_t*>(cache.keys), static_cast<int8_t*>(cache.values), cache.capacity, past,
                          s.attended.data(), d, T);
   } else {
-    bf16_cache_attention(s.qkv.data(), width, sequences, w.n_heads, w.n_kv_heads, head_dim,
+    bf16_cache_attention(s.qkv.data(), width, sequences, w.n_heads, w.kv_heads(), head_dim,
                          static_cast<uint16_t*>(cache.keys), static_cast<uint16_t*>(cache.values), cache.capacity, past,
                          s.attended.data(), d, T);
   }

@@ -30,9 +30,10 @@ struct DecoderWeights {
   PackedMatrix head;  // [vocab, d]
   std::vector<float> head_bias;
 
-  int64_t bytes() const;  // what one step reads of the weights
-  // The queries, keys and values of a token: d + 2 d n_kv_heads / n_heads.
-  int64_t qkv_width() const { return d_model + 2 * (d_model / n_heads) * n_kv_heads; }
+  int64_t bytes() const;                                                      // what one step reads of the weights
+  int64_t kv_heads() const { return n_kv_heads > 0 ? n_kv_heads : n_heads; }  // 0: n_heads
+  // The queries, keys and values of a token: d + 2 d kv_heads / n_heads.
+  int64_t qkv_width() const { return d_model + 2 * (d_model / n_heads) * kv_heads(); }
 };
 
 }  // namespace emopiano::kernels
