@@ -6,10 +6,10 @@
 // DRAM: a roofline, not only a rate. A model of the same width with a
 // longer context, made here with random weights, shows the cost at long
 // positions. Batch 2's cost over batch 1's is measured in pairs, the two
-// taken in turn within each repeat, and printed with the pairs' range. With
-// --kv-heads N the random-weight models share N key/value heads among the
-// query heads (grouped-query attention), and a third table gives such a
-// model at the bundled context. One thread. Prints tables.
+// taken in turn within each repeat, and printed with the pairs' range. The
+// random-weight models have the model's K/V heads, or with --kv-heads N
+// share N among the query heads (grouped-query attention), and then a third
+// table gives such a model at the model's context. One thread. Prints tables.
 //
 //   bench_decode [--model FILE] [--positions 0,128,256,384,511] [--long-context 2048]
 //                [--long-positions 1024,2047] [--precision both|bf16|f32] [--steps N]
@@ -278,9 +278,10 @@ int main(int argc, char** argv) {
       const auto rows = paired_rows(net, model, positions, c.context_length, steps, repeats, [&](int64_t b, int64_t p) {
         return weights + cache_bytes(c, precision, kv, b, p);
       });
-      print_table(fmt::format("{}, bundled model: weights {:.2f} MB; read bandwidth at the step's working set "
+      print_table(fmt::format("{}, {}: weights {:.2f} MB; read bandwidth at the step's working set "
                               "({:.1f} MB): {:.1f} GB/s",
-                              name, weights / 1e6, working / 1e6, cached / 1e9),
+                              name, model_path.empty() ? "bundled model" : "the model", weights / 1e6, working / 1e6,
+                              cached / 1e9),
                   rows, cached, dram);
 
       // The same width with random weights: grouped at the bundled context
@@ -288,7 +289,7 @@ int main(int argc, char** argv) {
       auto random_model_table = [&](int64_t context, const std::vector<int64_t>& at) {
         emopiano::ModelConfig rc = c;
         rc.context_length = static_cast<int>(context);
-        rc.n_kv_heads = kv_heads;
+        if (kv_heads > 0) rc.n_kv_heads = kv_heads;  // else the model's own
         emopiano::Model random = emopiano::Model::create(rc, probe.tokenizer().config(), 1);
         impl_of(random).net->prepare_generation(precision, kv);
         const double rw = weight_bytes(random, precision);
@@ -304,7 +305,7 @@ int main(int argc, char** argv) {
                                 name, context, heads, rw / 1e6, r_working / 1e6, r_cached / 1e9),
                     r_rows, r_cached, dram);
       };
-      if (kv_heads > 0 && kv_heads != c.n_heads) random_model_table(c.context_length, positions);
+      if (kv_heads > 0 && kv_heads != c.kv_heads()) random_model_table(c.context_length, positions);
       random_model_table(long_context, long_positions);
     }
   } catch (const std::exception& e) {
