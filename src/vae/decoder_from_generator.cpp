@@ -5,9 +5,12 @@
 // pieces a key token), in how many positions and bars they embed, and in
 // how they are conditioned (the generator's key input has no counterpart; the
 // VAE's z has none in the generator). So tensors are copied where they mean
-// the same thing and rows are matched by what they stand for.
+// the same thing and rows are matched by what they stand for. A generator
+// whose query heads share key/value heads (grouped-query attention) gives
+// each VAE head the keys and values of its group: the same network.
 #include <map>
 #include <string>
+#include <vector>
 
 #include <fmt/core.h>
 
@@ -29,6 +32,31 @@ Tensors by_name(torch::nn::Module& module) {
   return out;
 }
 
+// The generator's tensors, its qkv projections (weight [d + 2 KVH D, d], bias
+// [d + 2 KVH D]) widened to one K/V head per query head: query head h takes
+// the rows of K/V head h / (H / KVH), as grouped attention reads them.
+Tensors generator_tensors(const Model& generator) {
+  Tensors out = by_name(*impl_of(generator).net);
+  const ModelConfig& g = generator.config();
+  const int64_t kv = g.kv_heads();
+  if (kv == g.n_heads) return out;
+  const int64_t d = g.d_model, D = d / g.n_heads, group = g.n_heads / kv;
+  for (auto& [name, tensor] : out) {
+    if (name.find("qkv") == std::string::npos) continue;
+    auto widen = [&](const torch::Tensor& heads) {  // [kv D, (d)] -> [H D, (d)]
+      std::vector<int64_t> shape{kv, D};
+      for (int64_t i = 1; i < heads.dim(); ++i) shape.push_back(heads.size(i));
+      auto wide = heads.reshape(shape).repeat_interleave(group, 0);
+      shape[0] = kv * group * D;
+      shape.erase(shape.begin() + 1);
+      return wide.reshape(shape);
+    };
+    tensor = torch::cat(
+        {tensor.narrow(0, 0, d), widen(tensor.narrow(0, d, kv * D)), widen(tensor.narrow(0, d + kv * D, kv * D))});
+  }
+  return out;
+}
+
 // The leading rows both tensors have (positions, bars, positions in a bar).
 void copy_leading_rows(torch::Tensor to, const torch::Tensor& from) {
   const int64_t rows = std::min(to.size(0), from.size(0));
@@ -43,13 +71,6 @@ void require_same_width(const ModelConfig& g, const VaeConfig& v, const char* pa
                     "{} can start only from a generator of its own width",
                     g.d_model, g.n_heads, g.d_ff, v.d_model, v.n_heads, v.d_ff, part));
   }
-  // The VAE's attention has a key and a value head per query head.
-  if (g.kv_heads() != g.n_heads) {
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("the generator shares {} key/value heads among {} query heads (grouped-query "
-                            "attention), which the VAE does not have: {} cannot start from it",
-                            g.kv_heads(), g.n_heads, part));
-  }
 }
 
 }  // namespace
@@ -61,7 +82,7 @@ EmotionVae EmotionVae::with_decoder_from(const Model& generator) const {
   auto& from_impl = impl_of(generator);
   torch::NoGradGuard no_grad;
   Tensors to = by_name(*to_impl.net);
-  const Tensors from = by_name(*from_impl.net);
+  const Tensors from = generator_tensors(generator);
 
   // Whole tensors of the same name and shape: the blocks both have, the final
   // norm. The encoder's blocks are named encoder.N and stay as they are.
@@ -100,7 +121,7 @@ EmotionVae EmotionVae::with_encoder_from(const Model& generator) const {
   EmotionVae copy = detail::copy_vae(*this);
   torch::NoGradGuard no_grad;
   Tensors to = by_name(*impl_of(copy).net);
-  const Tensors from = by_name(*impl_of(generator).net);
+  const Tensors from = generator_tensors(generator);
   const std::string prefix = "encoder.";
   for (auto& [name, tensor] : to) {
     if (name.rfind(prefix, 0) != 0) continue;

@@ -30,11 +30,12 @@ Tensors tensors_of(torch::nn::Module& module) {
 Tensors tensors_of(const EmotionVae& vae) { return tensors_of(*impl_of(vae).net); }
 Tensors tensors_of(const Model& model) { return tensors_of(*impl_of(model).net); }
 
-Model generator(int d_model) {
+Model generator(int d_model, int n_heads = 2, int kv_heads = 0) {
   ModelConfig c;
   c.n_layers = 3;
   c.d_model = d_model;
-  c.n_heads = 2;
+  c.n_heads = n_heads;
+  c.n_kv_heads = kv_heads;
   c.d_ff = 2 * d_model;
   c.context_length = 128;
   c.max_bars = 32;
@@ -44,12 +45,12 @@ Model generator(int d_model) {
   return Model::create(c, t, 11);
 }
 
-EmotionVae vae() {
+EmotionVae vae(int n_heads = 2) {
   VaeConfig c;
   c.encoder_layers = 1;
   c.decoder_layers = 2;  // fewer than the generator's three
   c.d_model = 64;
-  c.n_heads = 2;
+  c.n_heads = n_heads;
   c.d_ff = 128;
   c.latent_dim = 8;
   c.segment_bars = 1;
@@ -151,6 +152,46 @@ TEST(VaeEncoderFromGenerator, CopiesTheFirstBlocksOnlyAndComposesWithTheDecoder)
   const Tensors decoder_only = tensors_of(fresh.with_decoder_from(gen));
   for (const auto& [name, t] : decoder_only)
     if (name.rfind("encoder.", 0) != 0) EXPECT_TRUE(same(after.at(name), t)) << name;
+}
+
+TEST(VaeFromGenerator, AGroupedGeneratorGivesEachHeadTheKeysAndValuesOfItsGroup) {
+  // Four query heads over two K/V heads: query head h reads K/V head h / 2
+  // (not h % 2), in the decoder's blocks and in the encoder's alike.
+  const int64_t d = 64, D = 16, H = 4, kv = 2;
+  const Model gen = generator(64, H, kv);
+  {
+    torch::NoGradGuard no_grad;  // biases that differ head by head (they start at zero)
+    for (auto& p : impl_of(gen).net->named_parameters())
+      if (p.key().find("qkv.bias") != std::string::npos) p.value().normal_();
+  }
+  const Tensors g = tensors_of(gen);
+  const EmotionVae fresh = vae(H);
+  const Tensors before = tensors_of(fresh);
+  const Tensors after = tensors_of(fresh.with_decoder_from(gen).with_encoder_from(gen));
+  int checked = 0;
+  for (const auto& [name, t] : after) {
+    if (name.find("qkv") == std::string::npos) continue;
+    const bool encoder = name.rfind("encoder.", 0) == 0;
+    if (!encoder && name.rfind("blocks.", 0) != 0) continue;
+    const std::string source = encoder ? "blocks." + name.substr(8) : name;
+    const torch::Tensor& from = g.at(source);
+    ASSERT_EQ(from.size(0), d + 2 * kv * D) << source;
+    ASSERT_EQ(t.size(0), 3 * d) << name;
+    EXPECT_TRUE(same(t.narrow(0, 0, d), from.narrow(0, 0, d))) << name << ": the queries";
+    for (int64_t h = 0; h < H; ++h) {
+      for (int64_t part : {0, 1}) {  // keys, then values
+        const auto got = t.narrow(0, d + part * d + h * D, D);
+        EXPECT_TRUE(same(got, from.narrow(0, d + part * kv * D + (h / 2) * D, D))) << name << " head " << h;
+        if (h % 2 != h / 2)
+          EXPECT_FALSE(same(got, from.narrow(0, d + part * kv * D + (h % 2) * D, D))) << name << " head " << h;
+      }
+    }
+    EXPECT_FALSE(same(t, before.at(name))) << name;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 2 * 2 + 1 * 2);  // two decoder blocks, one encoder block, weight and bias each
+  // The generator itself keeps its grouped shapes.
+  EXPECT_EQ(tensors_of(gen).at("blocks.0.qkv.weight").size(0), d + 2 * kv * D);
 }
 
 TEST(VaeEncoderFromGenerator, RefusesAGeneratorOfAnotherWidth) {
