@@ -67,8 +67,10 @@ void BM_CacheAttention(benchmark::State& state) {
 }
 
 void attention_args(benchmark::internal::Benchmark* b) {
-  for (auto isa : {kernels::GemvIsa::scalar, kernels::GemvIsa::avx2_fma, kernels::GemvIsa::avx512f}) {
+  for (auto isa : {kernels::GemvIsa::scalar, kernels::GemvIsa::avx2_fma, kernels::GemvIsa::avx512f,
+                   kernels::GemvIsa::avx512_bf16}) {
     for (int64_t storage : {0, 1}) {
+      if (storage == 1 && isa == kernels::GemvIsa::avx512_bf16) continue;  // the int8 cache has no bf16 kernel
       for (int64_t past : {511, 2047}) {
         for (int64_t kv_heads : {4, 1}) b->Args({static_cast<int64_t>(isa), storage, past, kv_heads});
       }

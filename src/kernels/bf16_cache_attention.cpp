@@ -19,6 +19,9 @@ struct Kernel {
 // The fastest kernel no wider than `isa` that this CPU runs.
 Kernel kernel_for(GemvIsa isa) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  // The bf16 GEMV rounds its input to bf16; its attention rounds q alike.
+  if (isa == GemvIsa::avx512_bf16 && detail::avx512_bf16_attention_supported())
+    return {detail::cache_attention_avx512_bf16, "avx512_bf16", detail::cache_attention_group_avx512_bf16};
   const bool avx512 = isa == GemvIsa::avx512f || isa == GemvIsa::avx512_bf16;
   if (avx512 && detail::avx512_attention_supported())
     return {detail::cache_attention_avx512, "avx512", detail::cache_attention_group_avx512};

@@ -49,6 +49,12 @@ void cache_attention_avx512(const float* q, const uint16_t* keys, const uint16_t
                             float scale, float* scratch, float* out);
 void cache_attention_group_avx512(const float* q, int64_t G, const uint16_t* keys, const uint16_t* values, int64_t S,
                                   int64_t D, float scale, float* scratch, float* out);
+// The same with the scores by vdpbf16ps (q rounded to bf16): AVX-512 BF16 too.
+bool avx512_bf16_attention_supported();
+void cache_attention_avx512_bf16(const float* q, const uint16_t* keys, const uint16_t* values, int64_t S, int64_t D,
+                                 float scale, float* scratch, float* out);
+void cache_attention_group_avx512_bf16(const float* q, int64_t G, const uint16_t* keys, const uint16_t* values,
+                                       int64_t S, int64_t D, float scale, float* scratch, float* out);
 void cache_attention_int8_avx2_fma(const float* q, const int8_t* keys, const int8_t* values, int64_t S, int64_t D,
                                    float scale, float* scratch, float* out);
 void cache_attention_int8_avx512(const float* q, const int8_t* keys, const int8_t* values, int64_t S, int64_t D,
