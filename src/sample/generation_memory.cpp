@@ -61,7 +61,8 @@ void check_generation_memory(const ModelConfig& config, int64_t count, int rows_
   throw Error(ErrorCode::out_of_memory,
               fmt::format("{} pieces at once need about {:.1f} GiB (K/V caches of {} layers x {} tokens x {} wide{}), "
                           "more than the {:.1f} GiB of memory here: generate at most {} at once",
-                          count, gib(needed), config.n_layers, config.context_length, config.d_model,
+                          count, gib(needed), config.n_layers, config.context_length,
+                          static_cast<int64_t>(config.d_model) / config.n_heads * config.kv_heads(),
                           rows_per_piece > 1 ? fmt::format(", {} rows per piece for guidance", rows_per_piece) : "",
                           gib(usable), std::max<int64_t>(1, fits)));
 }

@@ -2,7 +2,10 @@
 // replaying a greedy piece, the bf16 model's most likely next token is the
 // float32 model's at >= 99% of steps and the mean KL(f32 || bf16) is below
 // 1e-3 nats, with the bf16 and with the int8 K/V cache.
-// bench/precision_guard.cpp runs the full 500-step replay.
+// The replay is the guard's full 500 steps: over 150 steps, two tokens that
+// flip between nearly tied candidates already fail 99% (the bundled model
+// meets it at 99.4-100% over 500 steps, its mean KL 200 times under the
+// limit; bench/precision_guard.cpp runs the same replay for every emotion).
 #include <gtest/gtest.h>
 
 #include "emopiano/error.hpp"
@@ -31,8 +34,8 @@ TEST(PrecisionGuard, Bf16FollowsF32WithTheBundledModel) {
   const Model f32 = Model::load(path, LoadOptions{InferencePrecision::f32});
   const Model bf16 = Model::load(path, LoadOptions{InferencePrecision::bf16});
   ASSERT_EQ(bf16.inference_precision(), InferencePrecision::bf16);
-  const auto a = sample::compare_precisions(f32, bf16, replay_request(150));
-  EXPECT_GE(a.steps, 150);
+  const auto a = sample::compare_precisions(f32, bf16, replay_request(500));
+  EXPECT_GE(a.steps, 500);
   EXPECT_GE(a.same_top_fraction(), 0.99) << a.same_top << " of " << a.steps;
   EXPECT_LT(a.mean_kl, 1e-3) << "max " << a.max_kl;
   EXPECT_GT(a.mean_kl, 0.0);  // bf16 really ran
@@ -48,8 +51,8 @@ TEST(PrecisionGuard, TheInt8CacheFollowsF32WithTheBundledModel) {
   const Model f32 = Model::load(path, LoadOptions{InferencePrecision::f32});
   const Model int8 = Model::load(path, LoadOptions{InferencePrecision::bf16, KvCacheStorage::int8});
   ASSERT_EQ(int8.kv_cache_storage(), KvCacheStorage::int8);
-  const auto a = sample::compare_precisions(f32, int8, replay_request(150));
-  EXPECT_GE(a.steps, 150);
+  const auto a = sample::compare_precisions(f32, int8, replay_request(500));
+  EXPECT_GE(a.steps, 500);
   EXPECT_GE(a.same_top_fraction(), 0.99) << a.same_top << " of " << a.steps;
   EXPECT_LT(a.mean_kl, 1e-3) << "max " << a.max_kl;
   // Not the bf16 cache under another name.
