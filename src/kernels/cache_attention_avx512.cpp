@@ -12,8 +12,9 @@
 // vdpbf16ps instead: q is rounded to bf16 once, as the bf16 GEMV rounds its
 // input, and one instruction multiplies 32 values of a key row by q and adds
 // the products in pairs to float sums, with no widening: about half the
-// instructions of the float path. The weighted sum of the values stays in
-// float, the weights unrounded.
+// instructions of the float path. The weighted sum of the values does the
+// same two positions at a time, the softmax's weights rounded to bf16 (each
+// within 2^-8 of itself; the normaliser is summed before the rounding).
 #include "kernels/cache_attention_kernels.hpp"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -289,7 +290,7 @@ EMOPIANO_TARGET_BF16 inline void add_pair(__m512 (&acc)[G][C][2], const uint32_t
 }
 
 // sums for chunks c0..c0 + C - 1 of G queries: sum_s p[g][s] v_s with
-// vdpbf16ps, two positions a instruction. The rows of s and s + 1 are
+// vdpbf16ps, two positions an instruction. The rows of s and s + 1 are
 // interleaved 16 bits at a time within each 128-bit lane, so that a 32-bit
 // lane holds one value of both rows: at chunk offset 8L + k (lane 4L + k of
 // the low half) and 8L + 4 + k (of the high half), k < 4; join_pairs()
@@ -306,7 +307,6 @@ EMOPIANO_TARGET_BF16 void weighted_chunks_dot(const uint32_t* pairs, int64_t pai
     for (int g = 0; g < G; ++g)
       for (int c = 0; c < C; ++c) acc[u][g][c][0] = acc[u][g][c][1] = _mm512_setzero_ps();
   const uint16_t* base = values + c0 * kChunk;
-
   int64_t s = 0;
   for (; s + 2 * U <= S; s += 2 * U)
     for (int u = 0; u < U; ++u) add_pair<G, C>(acc[u], pairs, pair_stride, base, masks, s + 2 * u, D, true);
