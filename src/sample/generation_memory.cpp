@@ -15,10 +15,12 @@ namespace emopiano::sample {
 
 namespace {
 
+// The values a token's keys (and its values) take in one layer's cache.
+int64_t kv_width(const ModelConfig& c) { return static_cast<int64_t>(c.d_model) / c.n_heads * c.kv_heads(); }
+
 int64_t per_piece_bytes(const ModelConfig& c) {
   const int64_t f = sizeof(float);
-  const int64_t kv_width = static_cast<int64_t>(c.d_model) / c.n_heads * c.kv_heads();
-  const int64_t cache = static_cast<int64_t>(c.n_layers) * 2 * c.context_length * kv_width * f;
+  const int64_t cache = static_cast<int64_t>(c.n_layers) * 2 * c.context_length * kv_width(c) * f;
   // Refeeding half a window (after a slide) or a long prompt: one layer's
   // attention scores and feed-forward activations at a time.
   const int64_t window = std::max(1, c.context_length / 2);
@@ -61,8 +63,7 @@ void check_generation_memory(const ModelConfig& config, int64_t count, int rows_
   throw Error(ErrorCode::out_of_memory,
               fmt::format("{} pieces at once need about {:.1f} GiB (K/V caches of {} layers x {} tokens x {} wide{}), "
                           "more than the {:.1f} GiB of memory here: generate at most {} at once",
-                          count, gib(needed), config.n_layers, config.context_length,
-                          static_cast<int64_t>(config.d_model) / config.n_heads * config.kv_heads(),
+                          count, gib(needed), config.n_layers, config.context_length, kv_width(config),
                           rows_per_piece > 1 ? fmt::format(", {} rows per piece for guidance", rows_per_piece) : "",
                           gib(usable), std::max<int64_t>(1, fits)));
 }
