@@ -14,6 +14,7 @@
 #include "kernels/bf16_cache_attention.hpp"
 #include "kernels/int8_cache_attention.hpp"
 #include "kernels/int8_cache_rows.hpp"
+#include "kernels/key_panels.hpp"
 
 namespace emopiano::bench {
 namespace {
@@ -45,8 +46,8 @@ void BM_CacheAttention(benchmark::State& state) {
       kernels::quantize_int8_row(row.data(), D, int8_values.data() + r * R);
     }
   } else {
-    bf16_keys.resize(static_cast<size_t>(KVH * kCapacity * D));
-    bf16_values.resize(bf16_keys.size());
+    bf16_keys.resize(static_cast<size_t>(KVH * kernels::key_head_values(kCapacity, D)));
+    bf16_values.resize(static_cast<size_t>(KVH * kCapacity * D));
     for (auto& x : bf16_keys) x = kernels::to_bf16(normal(rng));
     for (auto& x : bf16_values) x = kernels::to_bf16(normal(rng));
   }

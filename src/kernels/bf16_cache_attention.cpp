@@ -3,6 +3,7 @@
 #include "kernels/bf16.hpp"
 #include "kernels/cache_attention_kernels.hpp"
 #include "kernels/cache_attention_rows.hpp"
+#include "kernels/key_panels.hpp"
 
 namespace emopiano::kernels {
 
@@ -39,8 +40,9 @@ void attend(const Kernel& kernel, const float* qkv, int64_t qkv_stride, int64_t 
   auto write_row = [D](const float* x, uint16_t* row) {
     for (int64_t d = 0; d < D; ++d) row[d] = to_bf16(x[d]);
   };
-  detail::attend_new_tokens(kernel.run, kernel.run_group, write_row, qkv, qkv_stride, B, T, H, KVH, D, D, key_cache,
-                            value_cache, capacity, past, out, out_stride);
+  auto write_head_key = [D](const float* x, uint16_t* head, int64_t s) { write_key(x, D, s, head); };
+  detail::attend_new_tokens(kernel.run, kernel.run_group, write_head_key, write_row, qkv, qkv_stride, B, T, H, KVH, D,
+                            D, key_cache, key_head_values(capacity, D), value_cache, capacity, past, out, out_stride);
 }
 
 }  // namespace

@@ -11,11 +11,12 @@ namespace emopiano::kernels {
 
 // qkv: B rows of H queries, then KVH keys and KVH values, of D floats each,
 // `qkv_stride` apart (the fused projection of each sequence's new token;
-// KVH divides H, and query head h reads K/V head h / (H / KVH)). key_cache,
-// value_cache: bf16 [B, KVH, capacity, D], filled up to `past`; the new keys
-// and values are rounded to bf16 and written at `past`, then each query
-// attends to positions [0, past]. out:
-// B rows of H * D floats, `out_stride` apart. Each head's keys, then its
+// KVH divides H, and query head h reads K/V head h / (H / KVH)). key_cache:
+// bf16 [B, KVH, key_head_values(capacity, D)], each head's keys in panels of
+// sixteen positions (key_panels.hpp); value_cache: bf16 [B, KVH, capacity, D]
+// rows. Both are filled up to `past`; the new keys and values are rounded to
+// bf16 and written at `past`, then each query attends to positions [0, past].
+// out: B rows of H * D floats, `out_stride` apart. Each head's keys, then its
 // values, are one contiguous run of the cache, read once, front to back. The
 // arithmetic of a row does not depend on B. With `tokens` T > 1, qkv and out
 // hold T rows per sequence (row b * T + t), written at past + t and attending

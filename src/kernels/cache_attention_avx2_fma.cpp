@@ -1,8 +1,8 @@
 // AVX2 + FMA: as the AVX-512 kernel with 32-byte loads of 16 bf16 values,
 // widened by a shift and a mask to the even- and odd-indexed values. Scores
-// come eight positions at a time, added across lanes together; the last
-// D % 16 values of a row (when D is not a multiple of 16) are summed one by
-// one.
+// come from the key panels eight positions a vector; in the weighted sum the
+// last D % 16 values of a row (when D is not a multiple of 16) are summed
+// one by one.
 #include "kernels/cache_attention_kernels.hpp"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -13,6 +13,7 @@
 
 #include "kernels/avx2_softmax.hpp"
 #include "kernels/bf16.hpp"
+#include "kernels/key_panels.hpp"
 
 namespace emopiano::kernels::detail {
 
@@ -26,36 +27,42 @@ EMOPIANO_TARGET inline void widen(const uint16_t* row, __m256& even, __m256& odd
   odd = _mm256_castsi256_ps(_mm256_and_si256(raw, _mm256_set1_epi32(static_cast<int>(0xffff0000u))));
 }
 
-// scores[s] = scale * q.k_s for s < S, written in whole blocks of eight.
-EMOPIANO_TARGET void score_rows(const float* q, const float* q_split, const uint16_t* keys, int64_t S, int64_t D,
-                                float scale, float* scores) {
-  const int64_t chunks = D / kChunk;
-  for (int64_t s0 = 0; s0 < S; s0 += kBlock) {
-    const uint16_t* rows[kBlock];
-    for (int r = 0; r < kBlock; ++r) rows[r] = keys + std::min<int64_t>(s0 + r, S - 1) * D;
-    __m256 acc[kBlock];
-    for (int r = 0; r < kBlock; ++r) acc[r] = _mm256_setzero_ps();
-    for (int64_t c = 0; c < chunks; ++c) {
-      const __m256 qe = _mm256_loadu_ps(q_split + c * kChunk), qo = _mm256_loadu_ps(q_split + c * kChunk + 8);
-#pragma GCC unroll 8
-      for (int r = 0; r < kBlock; ++r) {
+// The scores of NB panels from panel b0 (key_panels.hpp): scores[s] = scale
+// * q.k_s for their 16 NB positions. A 32-byte load is eight positions'
+// values 2j and 2j + 1, widened to one vector of each.
+template <int NB>
+EMOPIANO_TARGET void score_panels(const float* q, const uint16_t* keys, int64_t b0, int64_t D, float scale,
+                                  float* scores) {
+  const int64_t pairs = (D + 1) / 2, panel = key_panel_values(D);
+  __m256 acc[NB][2][2];  // panel, half, even / odd values
+  for (int b = 0; b < NB; ++b)
+    for (int h = 0; h < 2; ++h) acc[b][h][0] = acc[b][h][1] = _mm256_setzero_ps();
+  for (int64_t j = 0; j < pairs; ++j) {
+    const __m256 qe = _mm256_set1_ps(q[2 * j]), qo = _mm256_set1_ps(2 * j + 1 < D ? q[2 * j + 1] : 0.0f);
+    for (int b = 0; b < NB; ++b) {
+      const uint16_t* run = keys + (b0 + b) * panel + j * 2 * kPanelPositions;
+      for (int h = 0; h < 2; ++h) {
         __m256 e, o;
-        widen(rows[r] + c * kChunk, e, o);
-        acc[r] = _mm256_fmadd_ps(o, qo, _mm256_fmadd_ps(e, qe, acc[r]));
+        widen(run + h * 16, e, o);
+        acc[b][h][0] = _mm256_fmadd_ps(e, qe, acc[b][h][0]);
+        acc[b][h][1] = _mm256_fmadd_ps(o, qo, acc[b][h][1]);
       }
     }
-    __m256 dots = sum_lanes_of_8(acc);
-    if (chunks * kChunk < D) {
-      alignas(32) float tail[kBlock];
-      for (int r = 0; r < kBlock; ++r) {
-        float t = 0.0f;
-        for (int64_t d = chunks * kChunk; d < D; ++d) t += q[d] * from_bf16(rows[r][d]);
-        tail[r] = t;
-      }
-      dots = _mm256_add_ps(dots, _mm256_load_ps(tail));
-    }
-    _mm256_storeu_ps(scores + s0, _mm256_mul_ps(dots, _mm256_set1_ps(scale)));
   }
+  for (int b = 0; b < NB; ++b)
+    for (int h = 0; h < 2; ++h)
+      _mm256_storeu_ps(scores + (b0 + b) * kPanelPositions + h * 8,
+                       _mm256_mul_ps(_mm256_add_ps(acc[b][h][0], acc[b][h][1]), _mm256_set1_ps(scale)));
+}
+
+// The scores of S positions, written in whole panels (the lanes past S are
+// whatever the panel's unwritten positions give; exponentiate() drops them).
+EMOPIANO_TARGET void score_keys(const float* q, const uint16_t* keys, int64_t S, int64_t D, float scale,
+                                float* scores) {
+  const int64_t panels = (S + kPanelPositions - 1) / kPanelPositions;
+  int64_t b = 0;
+  for (; b + 2 <= panels; b += 2) score_panels<2>(q, keys, b, D, scale, scores);
+  if (b < panels) score_panels<1>(q, keys, b, D, scale, scores);
 }
 
 // As the AVX-512 kernel's: even and odd sums of chunks c0..c0 + G - 1, U
@@ -104,17 +111,10 @@ EMOPIANO_TARGET void weighted_chunks(const float* p, const uint16_t* values, int
 EMOPIANO_TARGET void cache_attention_avx2_fma(const float* q, const uint16_t* keys, const uint16_t* values, int64_t S,
                                               int64_t D, float scale, float* scratch, float* out) {
   const int64_t chunks = D / kChunk, vector_dims = chunks * kChunk;
-  // scratch: q split into even and odd values per chunk, the sums, the scores.
-  float* q_split = scratch;
-  float* sums = q_split + vector_dims;
+  // scratch: the sums, then the scores.
+  float* sums = scratch;
   float* p = sums + vector_dims;
-  for (int64_t c = 0; c < chunks; ++c) {
-    for (int64_t i = 0; i < 8; ++i) {
-      q_split[c * kChunk + i] = q[c * kChunk + 2 * i];
-      q_split[c * kChunk + 8 + i] = q[c * kChunk + 2 * i + 1];
-    }
-  }
-  score_rows(q, q_split, keys, S, D, scale, p);
+  score_keys(q, keys, S, D, scale, p);
   const float inv = 1.0f / exponentiate(p, S);
   // Each value row in as few passes as the registers allow: one for D = 64.
   int64_t c = 0;

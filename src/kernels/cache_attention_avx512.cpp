@@ -1,20 +1,20 @@
-// AVX-512 (F, BW and VL): one 64-byte load holds 32 bf16 values of a row; a
-// shift and a mask widen them to the even- and odd-indexed values as two
-// float vectors, which meet q split the same way. Scores come sixteen
-// positions at a time: sixteen rows' partial sums are added across their
-// lanes together, in a tree of shuffles, into one vector of sixteen scores.
-// The value rows are summed position by position into registers, two
-// positions at a time for independent FMA chains. The query heads that share
-// a K/V head (grouped-query attention) go through together, two or four at
-// once, so that each row is loaded and widened once for all of them.
+// AVX-512 (F, BW and VL). Scores come from the key panels (key_panels.hpp):
+// one 64-byte load holds sixteen positions' values 2j and 2j + 1, a shift
+// and a mask widen them to one float vector of each, and q's two values,
+// broadcast, meet them: sixteen scores build up in sixteen lanes, with no
+// adding across lanes. The value rows are summed position by position into
+// registers, two positions at a time for independent FMA chains, a row's 32
+// values a load widened to its even- and odd-indexed values. The query heads
+// that share a K/V head (grouped-query attention) go through together, two
+// or four at once, so that each load is widened once for all of them.
 //
-// With AVX-512 BF16 (the *_bf16 entry points) the scores come from
-// vdpbf16ps instead: q is rounded to bf16 once, as the bf16 GEMV rounds its
-// input, and one instruction multiplies 32 values of a key row by q and adds
-// the products in pairs to float sums, with no widening: about half the
-// instructions of the float path. The weighted sum of the values does the
-// same two positions at a time, the softmax's weights rounded to bf16 (each
-// within 2^-8 of itself; the normaliser is summed before the rounding).
+// With AVX-512 BF16 (the *_bf16 entry points) both steps run on vdpbf16ps:
+// q is rounded to bf16 once, as the bf16 GEMV rounds its input, and one
+// instruction multiplies a 64-byte run of a key panel by q's pair of values
+// and adds the products in pairs to sixteen scores, with no widening. The
+// weighted sum of the values does the same two positions at a time, the
+// softmax's weights rounded to bf16 (each within 2^-8 of itself; the
+// normaliser is summed before the rounding).
 #include "kernels/cache_attention_kernels.hpp"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -26,9 +26,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "kernels/avx512_softmax.hpp"
 #include "kernels/bf16.hpp"
+#include "kernels/key_panels.hpp"
 
 #define EMOPIANO_TARGET_BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 
@@ -47,28 +49,45 @@ EMOPIANO_TARGET inline void widen(__m512i raw, __m512& even, __m512& odd) {
   odd = _mm512_castsi512_ps(_mm512_and_si512(raw, _mm512_set1_epi32(static_cast<int>(0xffff0000u))));
 }
 
-// scores[s] = scale * q.k_s for s < S, written in whole blocks of sixteen
-// (the lanes past S hold copies of the last score).
-EMOPIANO_TARGET void score_rows(const float* q_split, const uint16_t* keys, int64_t S, int64_t D, float scale,
-                                float* scores) {
-  const int64_t chunks = (D + kChunk - 1) / kChunk;
-  for (int64_t s0 = 0; s0 < S; s0 += kBlock) {
-    const uint16_t* rows[kBlock];
-    for (int r = 0; r < kBlock; ++r) rows[r] = keys + std::min<int64_t>(s0 + r, S - 1) * D;
-    __m512 acc[kBlock];
-    for (int r = 0; r < kBlock; ++r) acc[r] = _mm512_setzero_ps();
-    for (int64_t c = 0; c < chunks; ++c) {
-      const __mmask32 mask = chunk_mask(D - c * kChunk);
-      const __m512 qe = _mm512_loadu_ps(q_split + c * kChunk), qo = _mm512_loadu_ps(q_split + c * kChunk + 16);
-#pragma GCC unroll 16
-      for (int r = 0; r < kBlock; ++r) {
-        __m512 e, o;
-        widen(_mm512_maskz_loadu_epi16(mask, rows[r] + c * kChunk), e, o);
-        acc[r] = _mm512_fmadd_ps(o, qo, _mm512_fmadd_ps(e, qe, acc[r]));
-      }
+// The scores of G queries (q_pad: G rows of D values rounded up to even,
+// the pad 0) over NB panels from panel b0 (key_panels.hpp): one 64-byte load
+// is sixteen positions' values 2j and 2j + 1, widened to one vector of each
+// and met by q's two values broadcast. scores + g * stride: query g's
+// scores, scaled, 16 NB positions from position 16 b0.
+template <int G, int NB>
+EMOPIANO_TARGET void score_panels(const float* q_pad, const uint16_t* keys, int64_t b0, int64_t D, float scale,
+                                  float* scores, int64_t stride) {
+  const int64_t pairs = (D + 1) / 2, panel = key_panel_values(D);
+  __m512 acc[G][NB];
+  for (int g = 0; g < G; ++g)
+    for (int b = 0; b < NB; ++b) acc[g][b] = _mm512_setzero_ps();
+  for (int64_t j = 0; j < pairs; ++j) {
+    __m512 e[NB], o[NB];
+    for (int b = 0; b < NB; ++b)
+      widen(_mm512_loadu_si512(keys + (b0 + b) * panel + j * 2 * kPanelPositions), e[b], o[b]);
+    for (int g = 0; g < G; ++g) {
+      const __m512 qe = _mm512_set1_ps(q_pad[g * 2 * pairs + 2 * j]);
+      const __m512 qo = _mm512_set1_ps(q_pad[g * 2 * pairs + 2 * j + 1]);
+      for (int b = 0; b < NB; ++b) acc[g][b] = _mm512_fmadd_ps(o[b], qo, _mm512_fmadd_ps(e[b], qe, acc[g][b]));
     }
-    _mm512_storeu_ps(scores + s0, _mm512_mul_ps(sum_lanes_of_16(acc), _mm512_set1_ps(scale)));
   }
+  for (int g = 0; g < G; ++g)
+    for (int b = 0; b < NB; ++b)
+      _mm512_storeu_ps(scores + g * stride + (b0 + b) * kPanelPositions,
+                       _mm512_mul_ps(acc[g][b], _mm512_set1_ps(scale)));
+}
+
+// Panels scored at once by score_panels(): as many as leave the accumulators
+// and the widened keys in the 32 registers.
+template <int G>
+constexpr int kFloatPanels = G == 1 ? 8 : 4;
+
+// score_panels() over panels [b, panels): NB at a time, then halves of NB.
+template <int G, int NB>
+EMOPIANO_TARGET void score_keys(const float* q_pad, const uint16_t* keys, int64_t b, int64_t panels, int64_t D,
+                                float scale, float* scores, int64_t stride) {
+  for (; b + NB <= panels; b += NB) score_panels<G, NB>(q_pad, keys, b, D, scale, scores, stride);
+  if constexpr (NB > 1) score_keys<G, NB / 2>(q_pad, keys, b, panels, D, scale, scores, stride);
 }
 
 // sums[c * 32 + i] (i < 16) = sum_s p[s] v_s[c * 32 + 2i], and
@@ -110,41 +129,6 @@ EMOPIANO_TARGET void weighted_chunks(const float* p, const uint16_t* values, int
   }
 }
 
-// The scores of G queries (G = 2 or 4) over a run of keys: 16 / G rows at
-// a time, each row loaded and widened once for all G, the G x 16 / G
-// partial sums added across their lanes together (accumulator g * R + r).
-// scores + g * stride: query g's scores, written in whole blocks of R.
-template <int G>
-EMOPIANO_TARGET void score_rows_group(const float* q_split, const uint16_t* keys, int64_t S, int64_t D, float scale,
-                                      float* scores, int64_t stride) {
-  constexpr int R = kBlock / G;
-  const int64_t chunks = (D + kChunk - 1) / kChunk;
-  alignas(64) float lanes[kBlock];
-  for (int64_t s0 = 0; s0 < S; s0 += R) {
-    const uint16_t* rows[R];
-    for (int r = 0; r < R; ++r) rows[r] = keys + std::min<int64_t>(s0 + r, S - 1) * D;
-    __m512 acc[kBlock];
-    for (int j = 0; j < kBlock; ++j) acc[j] = _mm512_setzero_ps();
-    for (int64_t c = 0; c < chunks; ++c) {
-      const __mmask32 mask = chunk_mask(D - c * kChunk);
-      __m512 qe[G], qo[G];
-      for (int g = 0; g < G; ++g) {
-        qe[g] = _mm512_loadu_ps(q_split + (g * chunks + c) * kChunk);
-        qo[g] = _mm512_loadu_ps(q_split + (g * chunks + c) * kChunk + 16);
-      }
-#pragma GCC unroll 16
-      for (int r = 0; r < R; ++r) {
-        __m512 e, o;
-        widen(_mm512_maskz_loadu_epi16(mask, rows[r] + c * kChunk), e, o);
-        for (int g = 0; g < G; ++g)
-          acc[g * R + r] = _mm512_fmadd_ps(o, qo[g], _mm512_fmadd_ps(e, qe[g], acc[g * R + r]));
-      }
-    }
-    _mm512_store_ps(lanes, _mm512_mul_ps(sum_lanes_of_16(acc), _mm512_set1_ps(scale)));
-    for (int g = 0; g < G; ++g) std::copy(lanes + g * R, lanes + (g + 1) * R, scores + g * stride + s0);
-  }
-}
-
 // As weighted_chunks() for G queries: each value row is loaded and widened
 // once and added to the G sums with the G weights p[g * stride + s].
 template <int G, int C>
@@ -178,20 +162,13 @@ EMOPIANO_TARGET void weighted_chunks_group(const float* p, int64_t stride, const
   }
 }
 
-// q's D values as the kernels read them: per chunk of 32, the even-indexed
-// values, then the odd-indexed, zero past D.
-EMOPIANO_TARGET void split_query(const float* q, int64_t D, float* q_split) {
-  const int64_t chunks = (D + kChunk - 1) / kChunk;
-  for (int64_t c = 0; c < chunks; ++c) {
-    for (int64_t i = 0; i < 16; ++i) {
-      const int64_t d = c * kChunk + 2 * i;
-      q_split[c * kChunk + i] = d < D ? q[d] : 0.0f;
-      q_split[c * kChunk + 16 + i] = d + 1 < D ? q[d + 1] : 0.0f;
-    }
-  }
+// q's D values as score_panels() reads them: D rounded up to even, the pad 0.
+inline void pad_query(const float* q, int64_t D, float* q_pad) {
+  std::copy(q, q + D, q_pad);
+  if (D % 2) q_pad[D] = 0.0f;
 }
 
-// out[d] = sums (split as q_split) * inv.
+// out[d] = sums (even values, then odd, per chunk of 32) * inv.
 EMOPIANO_TARGET void join_sums(const float* sums, int64_t D, float inv, float* out) {
   for (int64_t d = 0; d < D; ++d) out[d] = sums[d / kChunk * kChunk + (d % 2) * 16 + (d % kChunk) / 2] * inv;
 }
@@ -201,11 +178,12 @@ EMOPIANO_TARGET void attend_group(const float* q, const uint16_t* keys, const ui
                                   float scale, float* scratch, float* out) {
   const int64_t chunks = (D + kChunk - 1) / kChunk, split = chunks * kChunk;
   const int64_t stride = (S + kBlock - 1) / kBlock * kBlock;  // one query's scores, padded as exponentiate() needs
-  float* q_split = scratch;
-  float* sums = q_split + G * split;
+  // scratch: the padded queries, the sums, the scores.
+  float* q_pad = scratch;
+  float* sums = q_pad + G * split;
   float* p = sums + G * split;
-  for (int g = 0; g < G; ++g) split_query(q + g * D, D, q_split + g * split);
-  score_rows_group<G>(q_split, keys, S, D, scale, p, stride);
+  for (int g = 0; g < G; ++g) pad_query(q + g * D, D, q_pad + g * ((D + 1) / 2 * 2));
+  score_keys<G, kFloatPanels<G>>(q_pad, keys, 0, (S + kPanelPositions - 1) / kPanelPositions, D, scale, p, stride);
   float inv[G];
   for (int g = 0; g < G; ++g) inv[g] = 1.0f / exponentiate(p + g * stride, S);
   int64_t c = 0;
@@ -221,32 +199,39 @@ inline void round_query(const float* q, int64_t D, uint16_t* q_bf16) {
   for (int64_t d = 0; d < padded; ++d) q_bf16[d] = d < D ? to_bf16(q[d]) : uint16_t{0};
 }
 
-// As score_rows_group() with vdpbf16ps, for G = 1, 2 or 4 queries (q_bf16:
-// G rounded queries of whole chunks). Each row is loaded once for all G.
-template <int G>
-EMOPIANO_TARGET_BF16 void score_rows_dot(const uint16_t* q_bf16, const uint16_t* keys, int64_t S, int64_t D,
-                                         float scale, float* scores, int64_t stride) {
-  constexpr int R = kBlock / G;
-  const int64_t chunks = (D + kChunk - 1) / kChunk;
-  alignas(64) float lanes[kBlock];
-  for (int64_t s0 = 0; s0 < S; s0 += R) {
-    const uint16_t* rows[R];
-    for (int r = 0; r < R; ++r) rows[r] = keys + std::min<int64_t>(s0 + r, S - 1) * D;
-    __m512 acc[kBlock];
-    for (int j = 0; j < kBlock; ++j) acc[j] = _mm512_setzero_ps();
-    for (int64_t c = 0; c < chunks; ++c) {
-      const __mmask32 mask = chunk_mask(D - c * kChunk);
-      __m512bh qv[G];
-      for (int g = 0; g < G; ++g) qv[g] = (__m512bh)_mm512_loadu_si512(q_bf16 + (g * chunks + c) * kChunk);
-#pragma GCC unroll 16
-      for (int r = 0; r < R; ++r) {
-        const __m512bh k = (__m512bh)_mm512_maskz_loadu_epi16(mask, rows[r] + c * kChunk);
-        for (int g = 0; g < G; ++g) acc[g * R + r] = _mm512_dpbf16_ps(acc[g * R + r], k, qv[g]);
-      }
+// As score_panels() with vdpbf16ps, for G = 1, 2 or 4 queries (q_bf16: G
+// rounded queries of `split` values): one instruction adds the products of
+// a 64-byte run (sixteen positions' values 2j and 2j + 1) with q's pair j,
+// broadcast, to sixteen scores.
+template <int G, int NB>
+EMOPIANO_TARGET_BF16 void score_panels_dot(const uint16_t* q_bf16, int64_t split, const uint16_t* keys, int64_t b0,
+                                           int64_t D, float scale, float* scores, int64_t stride) {
+  const int64_t pairs = (D + 1) / 2, panel = key_panel_values(D);
+  __m512 acc[G][NB];
+  for (int g = 0; g < G; ++g)
+    for (int b = 0; b < NB; ++b) acc[g][b] = _mm512_setzero_ps();
+  for (int64_t j = 0; j < pairs; ++j) {
+    __m512bh k[NB];
+    for (int b = 0; b < NB; ++b) k[b] = (__m512bh)_mm512_loadu_si512(keys + (b0 + b) * panel + j * 2 * kPanelPositions);
+    for (int g = 0; g < G; ++g) {
+      uint32_t pair;
+      std::memcpy(&pair, q_bf16 + g * split + 2 * j, sizeof pair);
+      const __m512bh qp = (__m512bh)_mm512_set1_epi32(static_cast<int>(pair));
+      for (int b = 0; b < NB; ++b) acc[g][b] = _mm512_dpbf16_ps(acc[g][b], k[b], qp);
     }
-    _mm512_store_ps(lanes, _mm512_mul_ps(sum_lanes_of_16(acc), _mm512_set1_ps(scale)));
-    for (int g = 0; g < G; ++g) std::copy(lanes + g * R, lanes + (g + 1) * R, scores + g * stride + s0);
   }
+  for (int g = 0; g < G; ++g)
+    for (int b = 0; b < NB; ++b)
+      _mm512_storeu_ps(scores + g * stride + (b0 + b) * kPanelPositions,
+                       _mm512_mul_ps(acc[g][b], _mm512_set1_ps(scale)));
+}
+
+// score_panels_dot() over panels [b, panels): NB at a time, then halves of NB.
+template <int G, int NB>
+EMOPIANO_TARGET_BF16 void score_keys_dot(const uint16_t* q_bf16, int64_t split, const uint16_t* keys, int64_t b,
+                                         int64_t panels, int64_t D, float scale, float* scores, int64_t stride) {
+  for (; b + NB <= panels; b += NB) score_panels_dot<G, NB>(q_bf16, split, keys, b, D, scale, scores, stride);
+  if constexpr (NB > 1) score_keys_dot<G, NB / 2>(q_bf16, split, keys, b, panels, D, scale, scores, stride);
 }
 
 // The G rows of weights p (stride floats apart, zero past S up to the
@@ -343,7 +328,8 @@ EMOPIANO_TARGET_BF16 void attend_group_dot(const float* q, const uint16_t* keys,
   float* sums = scratch + G * split;
   float* p = sums + G * split;
   for (int g = 0; g < G; ++g) round_query(q + g * D, D, q_bf16 + g * split);
-  score_rows_dot<G>(q_bf16, keys, S, D, scale, p, stride);
+  score_keys_dot<G, kBlock / G>(q_bf16, split, keys, 0, (S + kPanelPositions - 1) / kPanelPositions, D, scale, p,
+                                stride);
   float inv[G];
   for (int g = 0; g < G; ++g) inv[g] = 1.0f / exponentiate(p + g * stride, S);
   weights_to_pairs<G>(p, stride);
@@ -364,12 +350,12 @@ bool avx512_attention_supported() {
 EMOPIANO_TARGET void cache_attention_avx512(const float* q, const uint16_t* keys, const uint16_t* values, int64_t S,
                                             int64_t D, float scale, float* scratch, float* out) {
   const int64_t chunks = (D + kChunk - 1) / kChunk;
-  // scratch: q split into even and odd values per chunk, the scores, the sums.
-  float* q_split = scratch;
-  float* sums = q_split + chunks * kChunk;
+  // scratch: the padded query, the sums, the scores.
+  float* q_pad = scratch;
+  float* sums = q_pad + chunks * kChunk;
   float* p = sums + chunks * kChunk;
-  split_query(q, D, q_split);
-  score_rows(q_split, keys, S, D, scale, p);
+  pad_query(q, D, q_pad);
+  score_keys<1, kFloatPanels<1>>(q_pad, keys, 0, (S + kPanelPositions - 1) / kPanelPositions, D, scale, p, 0);
   const float inv = 1.0f / exponentiate(p, S);
   int64_t c = 0;
   for (; c + 2 <= chunks; c += 2) weighted_chunks<2>(p, values, S, D, c, sums);

@@ -11,7 +11,9 @@
 
 namespace emopiano::kernels::detail {
 
-// q: D floats. keys, values: S rows of D bf16 values, one after the other.
+// q: D floats. keys: one K/V head's keys in panels (key_panels.hpp), of
+// which the first S positions are read; values: S rows of D bf16 values, one
+// after the other.
 // out: D floats = sum_s softmax(scale * q.k_s) v_s. scratch: at least
 // cache_attention_scratch_floats(S, D) floats, overwritten.
 using CacheAttentionKernel = void (*)(const float* q, const uint16_t* keys, const uint16_t* values, int64_t S,
@@ -28,8 +30,8 @@ inline int64_t cache_attention_scratch_floats(int64_t S, int64_t D) {
 using CacheAttentionGroupKernel = void (*)(const float* q, int64_t G, const uint16_t* keys, const uint16_t* values,
                                            int64_t S, int64_t D, float scale, float* scratch, float* out);
 
-// The same over int8 rows (int8_cache_rows.hpp): keys and values are S rows
-// of int8_row_bytes(D) bytes.
+// The same over int8 rows (int8_cache_rows.hpp): keys and values are both S
+// rows of int8_row_bytes(D) bytes.
 using Int8CacheAttentionKernel = void (*)(const float* q, const int8_t* keys, const int8_t* values, int64_t S,
                                           int64_t D, float scale, float* scratch, float* out);
 

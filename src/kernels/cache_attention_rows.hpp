@@ -17,14 +17,18 @@
 
 namespace emopiano::kernels::detail {
 
-// qkv rows: [H * D queries, KVH * D keys, KVH * D values]. cache: [B, KVH,
-// capacity, row_size] of Value. run_group, when not null, runs the query
-// heads of one K/V head together (CacheAttentionGroupKernel). write_row(const float* x,
-// Value* row) stores D floats as one cache row; run is the kernel.
-template <typename Value, typename Kernel, typename GroupKernel, typename WriteRow>
-void attend_new_tokens(Kernel run, GroupKernel run_group, WriteRow write_row, const float* qkv, int64_t qkv_stride,
-                       int64_t B, int64_t T, int64_t H, int64_t KVH, int64_t D, int64_t row_size, Value* key_cache,
-                       Value* value_cache, int64_t capacity, int64_t past, float* out, int64_t out_stride) {
+// qkv rows: [H * D queries, KVH * D keys, KVH * D values]. value_cache:
+// [B, KVH, capacity, row_size] of Value; key_cache: [B, KVH, key_head_size]
+// of Value, one K/V head's keys in whatever layout write_key(const float* x,
+// Value* head, int64_t position) stores and the kernels read. write_row(const
+// float* x, Value* row) stores D floats as one value row. run_group, when
+// not null, runs the query heads of one K/V head together
+// (CacheAttentionGroupKernel); run is the kernel.
+template <typename Value, typename Kernel, typename GroupKernel, typename WriteKey, typename WriteRow>
+void attend_new_tokens(Kernel run, GroupKernel run_group, WriteKey write_key, WriteRow write_row, const float* qkv,
+                       int64_t qkv_stride, int64_t B, int64_t T, int64_t H, int64_t KVH, int64_t D, int64_t row_size,
+                       Value* key_cache, int64_t key_head_size, Value* value_cache, int64_t capacity, int64_t past,
+                       float* out, int64_t out_stride) {
   const int64_t C = H * D, KVC = KVH * D, group = H / KVH;
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)));
   // Grown to the longest run seen, then reused: no allocation per step.
@@ -35,11 +39,11 @@ void attend_new_tokens(Kernel run, GroupKernel run_group, WriteRow write_row, co
     for (int64_t t = 0; t < T; ++t) {
       const float* row = qkv + (b * T + t) * qkv_stride;
       for (int64_t kv = 0; kv < KVH; ++kv) {
-        write_row(row + C + kv * D, key_cache + ((b * KVH + kv) * capacity + past + t) * row_size);
+        write_key(row + C + kv * D, key_cache + (b * KVH + kv) * key_head_size, past + t);
         write_row(row + C + KVC + kv * D, value_cache + ((b * KVH + kv) * capacity + past + t) * row_size);
       }
       for (int64_t kv = 0; kv < KVH; ++kv) {  // query heads kv * group .. (kv + 1) * group - 1
-        const Value* keys = key_cache + ((b * KVH + kv) * capacity) * row_size;
+        const Value* keys = key_cache + (b * KVH + kv) * key_head_size;
         const Value* values = value_cache + ((b * KVH + kv) * capacity) * row_size;
         const float* q = row + kv * group * D;
         float* o = out + (b * T + t) * out_stride + kv * group * D;

@@ -4,6 +4,7 @@
 
 #include "kernels/bf16.hpp"
 #include "kernels/cache_attention_kernels.hpp"
+#include "kernels/key_panels.hpp"
 
 namespace emopiano::kernels::detail {
 
@@ -12,9 +13,8 @@ void cache_attention_scalar(const float* q, const uint16_t* keys, const uint16_t
   float* p = scratch;
   float top = -INFINITY;
   for (int64_t s = 0; s < S; ++s) {
-    const uint16_t* k = keys + s * D;
     float dot = 0.0f;
-    for (int64_t d = 0; d < D; ++d) dot += q[d] * from_bf16(k[d]);
+    for (int64_t d = 0; d < D; ++d) dot += q[d] * read_key(keys, s, d, D);
     p[s] = dot * scale;
     top = std::max(top, p[s]);
   }

@@ -29,8 +29,10 @@ void attend(const Kernel& kernel, const float* qkv, int64_t qkv_stride, int64_t 
             int8_t* key_cache, int8_t* value_cache, int64_t capacity, int64_t past, float* out, int64_t out_stride,
             int64_t T = 1) {
   auto write_row = [D](const float* x, int8_t* row) { quantize_int8_row(x, D, row); };
-  detail::attend_new_tokens(kernel.run, nullptr, write_row, qkv, qkv_stride, B, T, H, KVH, D, int8_row_bytes(D),
-                            key_cache, value_cache, capacity, past, out, out_stride);
+  const int64_t R = int8_row_bytes(D);
+  auto write_key = [&](const float* x, int8_t* head, int64_t s) { write_row(x, head + s * R); };
+  detail::attend_new_tokens(kernel.run, nullptr, write_key, write_row, qkv, qkv_stride, B, T, H, KVH, D, R, key_cache,
+                            capacity * R, value_cache, capacity, past, out, out_stride);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "emopiano/error.hpp"
 #include "kernels/decoder_step.hpp"
 #include "kernels/int8_cache_rows.hpp"
+#include "kernels/key_panels.hpp"
 #include "model/causal_softmax.hpp"
 #include "model/single_query_attention.hpp"
 
@@ -74,6 +75,33 @@ void write_int8_rows(torch::Tensor& cache, const torch::Tensor& rows, int64_t pa
   }
 }
 
+// The step cache's bf16 keys [B, H, key_head_values(capacity, D)] in
+// panels (key_panels.hpp) seen as [B, H, panels, 16, (D + 1) / 2, 2]: no copy.
+torch::Tensor key_panels_view(const torch::Tensor& panels, int64_t D) {
+  const int64_t pairs = (D + 1) / 2, positions = kernels::kPanelPositions;
+  return panels.view({panels.size(0), panels.size(1), -1, pairs, positions, 2}).permute({0, 1, 2, 4, 3, 5});
+}
+
+// keys [B, H, T, D] into positions [past, past + T) of bf16 key panels.
+void write_key_panels(torch::Tensor& panels, const torch::Tensor& keys, int64_t past) {
+  const int64_t D = keys.size(3), pairs = (D + 1) / 2, positions = kernels::kPanelPositions;
+  auto view = key_panels_view(panels, D);
+  auto padded = torch::constant_pad_nd(keys.detach().to(torch::kBFloat16), {0, 2 * pairs - D});
+  for (int64_t t = 0; t < keys.size(2); ++t) {
+    const int64_t s = past + t;
+    view.select(2, s / positions)
+        .select(2, s % positions)
+        .copy_(padded.select(2, t).view({keys.size(0), keys.size(1), pairs, 2}));
+  }
+}
+
+// Positions [0, S) of bf16 key panels as rows [B, H, S, D].
+torch::Tensor read_key_panels(const torch::Tensor& panels, int64_t S, int64_t D) {
+  const int64_t pairs = (D + 1) / 2;
+  auto rows = key_panels_view(panels, D).reshape({panels.size(0), panels.size(1), -1, 2 * pairs});
+  return rows.narrow(2, 0, S).narrow(3, 0, D);
+}
+
 // The float values [B, H, S, D] of int8 cache rows [B, H, S, int8_row_bytes(D)].
 torch::Tensor read_int8_rows(const torch::Tensor& rows, int64_t D) {
   auto scales = rows.narrow(3, D, 4).contiguous().view(torch::kFloat);  // [B, H, S, 1]
@@ -117,6 +145,11 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, torch::Tenso
       write_int8_rows(*value_cache, v, past);
       k = read_int8_rows(key_cache->slice(2, 0, past + T), head_dim).to(q.scalar_type());
       v = read_int8_rows(value_cache->slice(2, 0, past + T), head_dim).to(q.scalar_type());
+    } else if (key_cache->scalar_type() == torch::kBFloat16 && key_cache->dim() == 3) {  // the bf16 step cache
+      write_key_panels(*key_cache, k, past);
+      value_cache->slice(2, past, past + T).copy_(v);
+      k = read_key_panels(*key_cache, past + T, head_dim).to(q.scalar_type());
+      v = value_cache->slice(2, 0, past + T).to(q.scalar_type());
     } else {
       key_cache->slice(2, past, past + T).copy_(k);
       value_cache->slice(2, past, past + T).copy_(v);
@@ -246,8 +279,8 @@ torch::Tensor EmotionTransformerImpl::run(torch::Tensor x, KVCache* cache) {
       // The fused path's cache (bf16 or int8): a step with gradients runs
       // here and reads and writes it, converting.
       for (size_t i = 0; i < blocks->size(); ++i) {
-        cache->keys[i] = empty_step_cache(x.size(0));
-        cache->values[i] = torch::empty_like(cache->keys[i]);
+        cache->keys[i] = empty_step_cache(x.size(0), true);
+        cache->values[i] = empty_step_cache(x.size(0), false);
       }
     }
   }
@@ -349,27 +382,30 @@ void EmotionTransformerImpl::train(bool on) {
   torch::nn::Module::train(on);
 }
 
-torch::Tensor EmotionTransformerImpl::empty_step_cache(int64_t batch) const {
+std::vector<int64_t> EmotionTransformerImpl::step_cache_shape(int64_t batch, bool keys) const {
   const int64_t heads = config.kv_heads(), head_dim = config.d_model / config.n_heads;
-  if (kv_cache_ == KvCacheStorage::int8) {
-    return torch::empty({batch, heads, config.context_length, kernels::int8_row_bytes(head_dim)}, torch::kChar);
-  }
-  return torch::empty({batch, heads, config.context_length, head_dim}, torch::kBFloat16);
+  if (kv_cache_ == KvCacheStorage::int8)
+    return {batch, heads, config.context_length, kernels::int8_row_bytes(head_dim)};
+  if (keys) return {batch, heads, kernels::key_head_values(config.context_length, head_dim)};
+  return {batch, heads, config.context_length, head_dim};
+}
+
+torch::Tensor EmotionTransformerImpl::empty_step_cache(int64_t batch, bool keys) const {
+  return torch::empty(step_cache_shape(batch, keys),
+                      kv_cache_ == KvCacheStorage::int8 ? torch::kChar : torch::kBFloat16);
 }
 
 bool EmotionTransformerImpl::can_decode_step(const torch::Tensor& tokens, const KVCache& cache) const {
   if (!decoder_weights_ || is_training() || torch::GradMode::is_enabled()) return false;
   if (tokens.dim() != 2 || tokens.size(1) < 1) return false;
   if (cache.keys.empty()) return true;
-  const bool int8 = kv_cache_ == KvCacheStorage::int8;
-  const auto dtype = int8 ? torch::kChar : torch::kBFloat16;
-  const int64_t head_dim = config.d_model / config.n_heads;
+  const auto dtype = kv_cache_ == KvCacheStorage::int8 ? torch::kChar : torch::kBFloat16;
   for (size_t i = 0; i < cache.keys.size(); ++i) {
     const auto& k = cache.keys[i];
     const auto& v = cache.values[i];
     if (!k.defined() || !v.defined() || k.scalar_type() != dtype || v.scalar_type() != dtype || !k.is_contiguous() ||
-        !v.is_contiguous() || k.size(2) != config.context_length || k.sizes() != v.sizes() ||
-        k.size(3) != (int8 ? kernels::int8_row_bytes(head_dim) : head_dim)) {
+        !v.is_contiguous() || k.dim() < 1 || k.sizes() != c10::IntArrayRef(step_cache_shape(k.size(0), true)) ||
+        v.sizes() != c10::IntArrayRef(step_cache_shape(k.size(0), false))) {
       return false;
     }
   }
@@ -387,8 +423,8 @@ torch::Tensor EmotionTransformerImpl::decode_step(const torch::Tensor& tokens, c
     cache.keys.assign(blocks->size(), torch::Tensor());
     cache.values.assign(blocks->size(), torch::Tensor());
     for (size_t i = 0; i < blocks->size(); ++i) {
-      cache.keys[i] = empty_step_cache(B);
-      cache.values[i] = torch::empty_like(cache.keys[i]);
+      cache.keys[i] = empty_step_cache(B, true);
+      cache.values[i] = empty_step_cache(B, false);
     }
   }
 

@@ -105,8 +105,10 @@ struct EmotionTransformerImpl : torch::nn::Module {
   torch::Tensor embed(const torch::Tensor& tokens, const torch::Tensor& bars, const torch::Tensor& positions,
                       const torch::Tensor& emotion, const torch::Tensor& keys, int64_t start);
   torch::Tensor run(torch::Tensor x, KVCache* cache);
-  // A cache buffer of one layer for the fused step: keys or values.
-  torch::Tensor empty_step_cache(int64_t batch) const;
+  // A cache buffer of one layer for the fused step: its keys (bf16 in
+  // panels, key_panels.hpp, or int8 rows) or its values (bf16 or int8 rows).
+  torch::Tensor empty_step_cache(int64_t batch, bool keys) const;
+  std::vector<int64_t> step_cache_shape(int64_t batch, bool keys) const;
 
   std::shared_ptr<const kernels::DecoderWeights> decoder_weights_;
   KvCacheStorage kv_cache_ = KvCacheStorage::bf16;

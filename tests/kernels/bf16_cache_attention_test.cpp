@@ -14,6 +14,7 @@
 
 #include "kernels/bf16.hpp"
 #include "kernels/bf16_cache_attention.hpp"
+#include "kernels/key_panels.hpp"
 
 namespace emopiano::kernels {
 namespace {
@@ -33,7 +34,11 @@ void check(GemvIsa isa, const Shape& shape, int64_t past, float q_scale, uint32_
                                   << " D " << D << " past " << past << " q scale " << q_scale);
   std::mt19937 rng(seed);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<uint16_t> keys(static_cast<size_t>(B * KVH * capacity * D)), values(keys.size());
+  // Keys in panels (with the pad of an odd D and the positions past the
+  // capacity in the last panel random too); values in rows.
+  const int64_t key_head = key_head_values(capacity, D);
+  std::vector<uint16_t> keys(static_cast<size_t>(B * KVH * key_head)),
+      values(static_cast<size_t>(B * KVH * capacity * D));
   for (auto& k : keys) k = to_bf16(normal(rng));
   for (auto& v : values) v = to_bf16(normal(rng));
   const int64_t qkv_stride = (H + 2 * KVH) * D + 5, out_stride = H * D + 2;
@@ -49,17 +54,17 @@ void check(GemvIsa isa, const Shape& shape, int64_t past, float q_scale, uint32_
     for (int64_t h = 0; h < H; ++h) {
       const int64_t kv = h / group;  // the K/V head this query head reads
       const float* q = qkv.data() + b * qkv_stride + h * D;
-      const uint16_t* k = keys.data() + (b * KVH + kv) * capacity * D;
+      const uint16_t* k = keys.data() + (b * KVH + kv) * key_head;
       const uint16_t* v = values.data() + (b * KVH + kv) * capacity * D;
       for (int64_t d = 0; d < D; ++d) {
-        ASSERT_EQ(k[past * D + d], to_bf16(qkv[static_cast<size_t>(b * qkv_stride + H * D + kv * D + d)]));
+        ASSERT_EQ(k[key_index(past, d, D)], to_bf16(qkv[static_cast<size_t>(b * qkv_stride + H * D + kv * D + d)]));
         ASSERT_EQ(v[past * D + d], to_bf16(qkv[static_cast<size_t>(b * qkv_stride + (H + KVH) * D + kv * D + d)]));
       }
       std::vector<double> w(static_cast<size_t>(past + 1));
       double top = -1e300, total = 0;
       for (int64_t s = 0; s <= past; ++s) {
         double dot = 0;
-        for (int64_t d = 0; d < D; ++d) dot += query(q[d]) * from_bf16(k[s * D + d]);
+        for (int64_t d = 0; d < D; ++d) dot += query(q[d]) * read_key(k, s, d, D);
         w[static_cast<size_t>(s)] = dot / std::sqrt(static_cast<double>(D));
         top = std::max(top, w[static_cast<size_t>(s)]);
       }
@@ -140,13 +145,15 @@ TEST(Bf16CacheAttention, ARowGivesTheSameAloneAsInABatch) {
   std::normal_distribution<float> normal(0.0f, 1.0f);
   for (GemvIsa isa : kEveryIsa) {
     if (!gemv_isa_supported(isa)) continue;
-    std::vector<uint16_t> keys(static_cast<size_t>(2 * H * capacity * D)), values(keys.size());
+    const int64_t key_head = key_head_values(capacity, D);
+    std::vector<uint16_t> keys(static_cast<size_t>(2 * H * key_head)),
+        values(static_cast<size_t>(2 * H * capacity * D));
     for (auto& k : keys) k = to_bf16(normal(rng));
     for (auto& v : values) v = to_bf16(normal(rng));
     std::vector<float> qkv(static_cast<size_t>(2 * 3 * C)), both(static_cast<size_t>(2 * C)),
         alone(static_cast<size_t>(C));
     for (auto& x : qkv) x = normal(rng);
-    auto keys_alone = std::vector<uint16_t>(keys.begin() + H * capacity * D, keys.end());
+    auto keys_alone = std::vector<uint16_t>(keys.begin() + H * key_head, keys.end());
     auto values_alone = std::vector<uint16_t>(values.begin() + H * capacity * D, values.end());
     bf16_cache_attention(isa, qkv.data(), 3 * C, 2, H, H, D, keys.data(), values.data(), capacity, past, both.data(),
                          C);
@@ -164,7 +171,8 @@ TEST(Bf16CacheAttention, TheDefaultRunsTheChosenKernel) {
   const int64_t H = 2, D = 40, capacity = 70, past = 69;
   std::mt19937 rng(8);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<uint16_t> keys(static_cast<size_t>(H * capacity * D)), values(keys.size());
+  std::vector<uint16_t> keys(static_cast<size_t>(H * key_head_values(capacity, D))),
+      values(static_cast<size_t>(H * capacity * D));
   for (auto& k : keys) k = to_bf16(normal(rng));
   for (auto& v : values) v = to_bf16(normal(rng));
   std::vector<float> qkv(static_cast<size_t>(3 * H * D)), chosen(static_cast<size_t>(H * D)), forced(chosen.size());

@@ -229,6 +229,27 @@ TEST(GenerationStep, LibTorchContinuesABf16Cache) {
   EXPECT_LT(relative_error(with_grad.detach().select(1, 0), fused.select(1, 11)), 2e-2);
 }
 
+TEST(GenerationStep, FusedStepsReadTheKeysLibTorchWrote) {
+  // A prompt of 20 tokens run with gradients (LibTorch writes the keys into
+  // the panels of sixteen positions, across a panel's end), then fused steps.
+  auto net = net_with_seed(9);
+  net->prepare_generation(InferencePrecision::bf16);
+  auto in = random_step_inputs(2, 24, 10);
+  KVCache fused_cache, mixed_cache;
+  auto fused = stepped(net, in, 0, fused_cache);
+  auto prompt = in.slice(0, 2, 0, 20);
+  net->forward_cached(prompt.tokens, prompt.bars, prompt.positions, prompt.emotion, mixed_cache, prompt.keys);
+  std::vector<torch::Tensor> rest;
+  torch::NoGradGuard no_grad;
+  for (int64_t t = 20; t < 24; ++t) {
+    auto s = in.slice(0, 2, t, t + 1);
+    rest.push_back(net->forward_cached(s.tokens, s.bars, s.positions, s.emotion, mixed_cache, s.keys));
+  }
+  // The LibTorch prompt's weights are float32, so its keys differ from the
+  // fused steps' by their rounding; read in the wrong places they would not.
+  EXPECT_LT(relative_error(torch::cat(rest, 1), fused.slice(1, 20, 24)), 2e-2);
+}
+
 TEST(GenerationStep, RejectsATokenOutsideTheVocabulary) {
   auto net = net_with_seed(8);
   net->prepare_generation(InferencePrecision::bf16);
