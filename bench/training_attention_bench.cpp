@@ -5,7 +5,9 @@
 //   fused 0: LibTorch's own scale, mask, softmax and dropout;
 //   fused 1: detail::causal_softmax, then LibTorch's dropout (the model
 //            before the dropout moved into the kernel);
-//   fused 2: detail::causal_softmax with its dropout (what the model runs).
+//   fused 2: detail::causal_softmax with its dropout, through
+//            detail::causal_attention in blocks of `block` query rows (0: the
+//            whole square at once; the model runs kAttentionQueryBlock).
 // All in one binary, so a run compares them under the same load.
 #include <benchmark/benchmark.h>
 
@@ -15,6 +17,7 @@
 #include <limits>
 
 #include "bench_support.hpp"
+#include "model/causal_attention.hpp"
 #include "model/causal_softmax.hpp"
 #include "model/torch_runtime.hpp"
 
@@ -27,7 +30,7 @@ torch::Tensor probabilities_by_libtorch_ops(const torch::Tensor& scores, double 
   return torch::softmax((scores * scale).masked_fill(mask, -std::numeric_limits<float>::infinity()), -1);
 }
 
-// args: fused (0, 1, 2 as above), bf16, threads, dropout (in %)
+// args: fused (0, 1, 2 as above), bf16, threads, dropout (in %), block
 void BM_TrainingAttention(benchmark::State& state) {
   const int64_t fused = state.range(0);
   const bool bf16 = state.range(1) != 0;
@@ -45,11 +48,14 @@ void BM_TrainingAttention(benchmark::State& state) {
     torch::Tensor y;
     {
       detail::Bf16Autocast autocast(bf16);
-      auto scores = torch::matmul(q, k.transpose(-2, -1));
-      auto p = fused == 2   ? detail::causal_softmax(scores, scale, 0, dropout)
-               : fused == 1 ? torch::dropout(detail::causal_softmax(scores, scale, 0), dropout, dropout > 0.0)
+      if (fused == 2) {
+        y = detail::causal_attention(q, k, v, scale, 0, dropout, state.range(4));
+      } else {
+        auto scores = torch::matmul(q, k.transpose(-2, -1));
+        auto p = fused == 1 ? torch::dropout(detail::causal_softmax(scores, scale, 0), dropout, dropout > 0.0)
                             : torch::dropout(probabilities_by_libtorch_ops(scores, scale), dropout, dropout > 0.0);
-      y = torch::matmul(p, v);
+        y = torch::matmul(p, v);
+      }
     }
     (y.to(torch::kFloat) * upstream).sum().backward();
     q.mutable_grad().reset();
@@ -63,16 +69,23 @@ void BM_TrainingAttention(benchmark::State& state) {
   state.SetLabel("load " + load_average());
 }
 BENCHMARK(BM_TrainingAttention)
-    ->ArgNames({"fused", "bf16", "threads", "dropout"})
-    ->Args({0, 1, 1, 0})
-    ->Args({2, 1, 1, 0})
-    ->Args({0, 1, 1, 10})
-    ->Args({1, 1, 1, 10})
-    ->Args({2, 1, 1, 10})
-    ->Args({0, 0, 1, 0})
-    ->Args({2, 0, 1, 0})
-    ->Args({1, 1, 2, 10})
-    ->Args({2, 1, 2, 10})
+    ->ArgNames({"fused", "bf16", "threads", "dropout", "block"})
+    ->Args({0, 1, 1, 0, 0})
+    ->Args({2, 1, 1, 0, 0})
+    ->Args({0, 1, 1, 10, 0})
+    ->Args({1, 1, 1, 10, 0})
+    ->Args({2, 1, 1, 10, 0})
+    ->Args({0, 0, 1, 0, 0})
+    ->Args({2, 0, 1, 0, 0})
+    ->Args({1, 1, 2, 10, 0})
+    ->Args({2, 1, 2, 10, 0})
+    ->Args({2, 1, 1, 0, 128})
+    ->Args({2, 1, 1, 10, 32})
+    ->Args({2, 1, 1, 10, 64})
+    ->Args({2, 1, 1, 10, 128})
+    ->Args({2, 1, 1, 10, 256})
+    ->Args({2, 0, 1, 0, 128})
+    ->Args({2, 1, 2, 10, 128})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->MinTime(1.0);

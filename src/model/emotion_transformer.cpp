@@ -15,7 +15,7 @@
 #include "kernels/decoder_step.hpp"
 #include "kernels/int8_cache_rows.hpp"
 #include "kernels/key_panels.hpp"
-#include "model/causal_softmax.hpp"
+#include "model/causal_attention.hpp"
 #include "model/single_query_attention.hpp"
 
 namespace emopiano {
@@ -169,10 +169,10 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, torch::Tenso
   }
 
   // New token i sits at absolute position past + i and may see keys 0..past + i.
-  auto attn =
-      detail::causal_softmax(torch::matmul(q, k.transpose(-2, -1)), 1.0 / std::sqrt(static_cast<double>(head_dim)),
-                             past, is_training() ? attn_dropout : 0.0);
-  auto y = torch::matmul(attn, v).transpose(1, 2).reshape({B, T, C});
+  auto y = detail::causal_attention(q, k, v, 1.0 / std::sqrt(static_cast<double>(head_dim)), past,
+                                    is_training() ? attn_dropout : 0.0)
+               .transpose(1, 2)
+               .reshape({B, T, C});
   auto h = x + resid_dropout(linear(proj, y));
   auto ff = linear(ff2, torch::gelu(linear(ff1, ln2(h))));
   return h + resid_dropout(ff);
