@@ -192,11 +192,24 @@ EMOPIANO_TARGET void attend_group(const float* q, const uint16_t* keys, const ui
   for (int g = 0; g < G; ++g) join_sums(sums + g * split, D, inv[g], out + g * D);
 }
 
-// q's D values rounded to bf16, zero to the end of the last chunk: the
-// (q[2i], q[2i + 1]) pairs vdpbf16ps reads, in the keys' own order.
-inline void round_query(const float* q, int64_t D, uint16_t* q_bf16) {
-  const int64_t padded = (D + kChunk - 1) / kChunk * kChunk;
-  for (int64_t d = 0; d < padded; ++d) q_bf16[d] = d < D ? to_bf16(q[d]) : uint16_t{0};
+// The masks of a chunk's two halves of sixteen floats, `left` values from
+// the chunk's start to D.
+EMOPIANO_TARGET inline void half_masks(int64_t left, __mmask16& first, __mmask16& second) {
+  first = left >= 16 ? __mmask16(0xffff) : __mmask16((1u << left) - 1u);
+  second = left >= 32 ? __mmask16(0xffff) : left <= 16 ? __mmask16(0) : __mmask16((1u << (left - 16)) - 1u);
+}
+
+// q's D values rounded to bf16 (as to_bf16() rounds), zero to the end of the
+// last chunk: the (q[2i], q[2i + 1]) pairs vdpbf16ps reads, in the keys'
+// own order.
+EMOPIANO_TARGET_BF16 inline void round_query(const float* q, int64_t D, uint16_t* q_bf16) {
+  for (int64_t c = 0; c * kChunk < D; ++c) {
+    __mmask16 first, second;
+    half_masks(D - c * kChunk, first, second);
+    const __m512bh h = _mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(second, q + c * kChunk + 16),
+                                           _mm512_maskz_loadu_ps(first, q + c * kChunk));
+    _mm512_storeu_si512(q_bf16 + c * kChunk, (__m512i)h);
+  }
 }
 
 // As score_panels() with vdpbf16ps, for G = 1, 2 or 4 queries (q_bf16: G
@@ -252,66 +265,80 @@ EMOPIANO_TARGET_BF16 void weights_to_pairs(float* p, int64_t stride) {
   }
 }
 
-// Positions s and s + 1 (s alone where `both` is false) added to acc.
-template <int G, int C>
-EMOPIANO_TARGET_BF16 inline void add_pair(__m512 (&acc)[G][C][2], const uint32_t* pairs, int64_t pair_stride,
-                                          const uint16_t* base, const __mmask32* masks, int64_t s, int64_t D,
-                                          bool both) {
-  __m512bh lo[C], hi[C];
-  for (int c = 0; c < C; ++c) {
-    const __m512i a = _mm512_maskz_loadu_epi16(masks[c], base + s * D + c * kChunk);
-    const __m512i b =
-        both ? _mm512_maskz_loadu_epi16(masks[c], base + (s + 1) * D + c * kChunk) : _mm512_setzero_si512();
-    lo[c] = (__m512bh)_mm512_unpacklo_epi16(a, b);
-    hi[c] = (__m512bh)_mm512_unpackhi_epi16(a, b);
-  }
-  for (int g = 0; g < G; ++g) {
-    const __m512bh w = (__m512bh)_mm512_set1_epi32(static_cast<int>(pairs[g * pair_stride + s / 2]));
-    for (int c = 0; c < C; ++c) {
-      acc[g][c][0] = _mm512_dpbf16_ps(acc[g][c][0], lo[c], w);
-      acc[g][c][1] = _mm512_dpbf16_ps(acc[g][c][1], hi[c], w);
-    }
-  }
-}
-
 // sums for chunks c0..c0 + C - 1 of G queries: sum_s p[g][s] v_s with
 // vdpbf16ps, two positions an instruction. The rows of s and s + 1 are
 // interleaved 16 bits at a time within each 128-bit lane, so that a 32-bit
 // lane holds one value of both rows: at chunk offset 8L + k (lane 4L + k of
 // the low half) and 8L + 4 + k (of the high half), k < 4; join_pairs()
 // puts them back in order. U independent sums per output hide the
-// instruction's latency where G is small.
+// instruction's latency where G is small. A row past S is loaded with an
+// empty mask (zeros, nothing read), its weight is the softmax's zero pad:
+// one loop with no tail. Every loop over u, g, c or h is unrolled by pragma
+// so that GCC unrolls it before it decides where acc lives: left to its own
+// late unrolling (G = 4, or C = 1), it kept acc on the stack and stored all
+// of it on every pair, which made the loop store-bound.
 template <int G, int C, int U>
 EMOPIANO_TARGET_BF16 void weighted_chunks_dot(const uint32_t* pairs, int64_t pair_stride, const uint16_t* values,
                                               int64_t S, int64_t D, int64_t c0, float* sums) {
   const int64_t chunks = (D + kChunk - 1) / kChunk;
-  __m512 acc[U][G][C][2];
+  constexpr int N = U * G * C * 2;
+  __m512 acc[N];
+  for (int i = 0; i < N; ++i) acc[i] = _mm512_setzero_ps();
   __mmask32 masks[C];
   for (int c = 0; c < C; ++c) masks[c] = chunk_mask(D - (c0 + c) * kChunk);
-  for (int u = 0; u < U; ++u)
-    for (int g = 0; g < G; ++g)
-      for (int c = 0; c < C; ++c) acc[u][g][c][0] = acc[u][g][c][1] = _mm512_setzero_ps();
   const uint16_t* base = values + c0 * kChunk;
-  int64_t s = 0;
-  for (; s + 2 * U <= S; s += 2 * U)
-    for (int u = 0; u < U; ++u) add_pair<G, C>(acc[u], pairs, pair_stride, base, masks, s + 2 * u, D, true);
-  for (; s < S; s += 2) add_pair<G, C>(acc[0], pairs, pair_stride, base, masks, s, D, s + 1 < S);
+  for (int64_t s = 0; s < S; s += 2 * U) {
+#pragma GCC unroll 16
+    for (int u = 0; u < U; ++u) {
+      const int64_t r = s + 2 * u;  // rows r and r + 1
+      __m512bh lo[C], hi[C];
+#pragma GCC unroll 16
+      for (int c = 0; c < C; ++c) {
+        const __m512i a = _mm512_maskz_loadu_epi16(r < S ? masks[c] : 0, base + r * D + c * kChunk);
+        const __m512i b = _mm512_maskz_loadu_epi16(r + 1 < S ? masks[c] : 0, base + (r + 1) * D + c * kChunk);
+        lo[c] = (__m512bh)_mm512_unpacklo_epi16(a, b);
+        hi[c] = (__m512bh)_mm512_unpackhi_epi16(a, b);
+      }
+#pragma GCC unroll 16
+      for (int g = 0; g < G; ++g) {
+        const __m512bh w = (__m512bh)_mm512_set1_epi32(static_cast<int>(pairs[g * pair_stride + r / 2]));
+#pragma GCC unroll 16
+        for (int c = 0; c < C; ++c) {
+          const int i = ((u * G + g) * C + c) * 2;
+          acc[i] = _mm512_dpbf16_ps(acc[i], lo[c], w);
+          acc[i + 1] = _mm512_dpbf16_ps(acc[i + 1], hi[c], w);
+        }
+      }
+    }
+  }
+#pragma GCC unroll 16
   for (int g = 0; g < G; ++g) {
+#pragma GCC unroll 16
     for (int c = 0; c < C; ++c) {
+#pragma GCC unroll 16
       for (int h = 0; h < 2; ++h) {
-        __m512 total = acc[0][g][c][h];
-        for (int u = 1; u < U; ++u) total = _mm512_add_ps(total, acc[u][g][c][h]);
+        __m512 total = acc[(g * C + c) * 2 + h];
+#pragma GCC unroll 16
+        for (int u = 1; u < U; ++u) total = _mm512_add_ps(total, acc[((u * G + g) * C + c) * 2 + h]);
         _mm512_storeu_ps(sums + (g * chunks + c0 + c) * kChunk + h * 16, total);
       }
     }
   }
 }
 
-// out[d] = sums (laid out as weighted_chunks_dot() writes them) * inv.
-inline void join_pairs(const float* sums, int64_t D, float inv, float* out) {
-  for (int64_t d = 0; d < D; ++d) {
-    const int64_t r = d % kChunk, lane = 4 * (r / 8) + r % 4, half = (r % 8) / 4;
-    out[d] = sums[d / kChunk * kChunk + half * 16 + lane] * inv;
+// out[d] = sums (laid out as weighted_chunks_dot() writes them) * inv: a
+// chunk's 32 sums put back in order by two two-source permutes.
+EMOPIANO_TARGET inline void join_pairs(const float* sums, int64_t D, float inv, float* out) {
+  // Output r of a chunk is sum (r % 8) / 4 * 16 + 4 * (r / 8) + r % 4.
+  const __m512i first = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+  const __m512i second = _mm512_setr_epi32(8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31);
+  const __m512 scale = _mm512_set1_ps(inv);
+  for (int64_t c = 0; c * kChunk < D; ++c) {
+    const __m512 a = _mm512_loadu_ps(sums + c * kChunk), b = _mm512_loadu_ps(sums + c * kChunk + 16);
+    __mmask16 m0, m1;
+    half_masks(D - c * kChunk, m0, m1);
+    _mm512_mask_storeu_ps(out + c * kChunk, m0, _mm512_mul_ps(_mm512_permutex2var_ps(a, first, b), scale));
+    _mm512_mask_storeu_ps(out + c * kChunk + 16, m1, _mm512_mul_ps(_mm512_permutex2var_ps(a, second, b), scale));
   }
 }
 
