@@ -1,13 +1,13 @@
 #include "kernels/decoder_step.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <vector>
 
 #include "kernels/bf16_cache_attention.hpp"
 #include "kernels/gelu.hpp"
 #include "kernels/gemv.hpp"
 #include "kernels/int8_cache_attention.hpp"
+#include "kernels/layer_norm.hpp"
 
 namespace emopiano::kernels {
 
@@ -20,34 +20,6 @@ int64_t DecoderWeights::bytes() const {
          floats(l.ff1_bias) + floats(l.ff2_bias) + norm(l.ln1) + norm(l.ln2);
   }
   return n;
-}
-
-namespace {
-
-// The sum of n values in double, in eight interleaved partial sums: a single
-// chain of dependent additions waits for each addition's latency in turn.
-template <typename Term>
-double sum_of(int64_t n, Term term) {
-  double partial[8] = {};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int k = 0; k < 8; ++k) partial[k] += term(i + k);
-  for (; i < n; ++i) partial[i % 8] += term(i);
-  return ((partial[0] + partial[4]) + (partial[2] + partial[6])) +
-         ((partial[1] + partial[5]) + (partial[3] + partial[7]));
-}
-
-}  // namespace
-
-void layer_norm(const LayerNormWeights& ln, const float* x, int64_t n, float* y) {
-  // Sums in double: n is small, and this keeps the result as close to
-  // LibTorch's as its order of summation allows.
-  const double mean = sum_of(n, [x](int64_t i) { return static_cast<double>(x[i]); }) / static_cast<double>(n);
-  const double squares = sum_of(n, [x, mean](int64_t i) { return (x[i] - mean) * (x[i] - mean); });
-  const float inv = static_cast<float>(1.0 / std::sqrt(squares / static_cast<double>(n) + static_cast<double>(ln.eps)));
-  const float m = static_cast<float>(mean);
-  for (int64_t i = 0; i < n; ++i)
-    y[i] = (x[i] - m) * inv * ln.weight[static_cast<size_t>(i)] + ln.bias[static_cast<size_t>(i)];
 }
 
 namespace {

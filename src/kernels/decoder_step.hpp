@@ -33,8 +33,4 @@ void decoder_layer_step(const DecoderWeights& w, const DecoderLayerWeights& laye
 // logits: B rows of w.vocab floats = head(final_ln(x)) (B counts every row).
 void decoder_head(const DecoderWeights& w, const float* x, int64_t B, float* logits);
 
-// y = LayerNorm(x) over n values, as torch::nn::LayerNorm computes it
-// (biased variance, eps inside the square root).
-void layer_norm(const LayerNormWeights& ln, const float* x, int64_t n, float* y);
-
 }  // namespace emopiano::kernels
