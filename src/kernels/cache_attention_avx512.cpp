@@ -90,6 +90,9 @@ EMOPIANO_TARGET void score_keys(const float* q_pad, const uint16_t* keys, int64_
   if constexpr (NB > 1) score_keys<G, NB / 2>(q_pad, keys, b, panels, D, scale, scores, stride);
 }
 
+// The weighted sums' loops over compile-time counts carry "GCC unroll"
+// pragmas: see weighted_chunks_dot() for why.
+//
 // sums[c * 32 + i] (i < 16) = sum_s p[s] v_s[c * 32 + 2i], and
 // sums[c * 32 + 16 + i] the odd value beside it, for chunks c0..c0 + G - 1.
 template <int G>
@@ -97,15 +100,19 @@ EMOPIANO_TARGET void weighted_chunks(const float* p, const uint16_t* values, int
                                      float* sums) {
   __m512 acc[2][G][2];
   __mmask32 masks[G];
+#pragma GCC unroll 16
   for (int g = 0; g < G; ++g) {
     masks[g] = chunk_mask(D - (c0 + g) * kChunk);
+#pragma GCC unroll 16
     for (int u = 0; u < 2; ++u) acc[u][g][0] = acc[u][g][1] = _mm512_setzero_ps();
   }
   const uint16_t* base = values + c0 * kChunk;
   int64_t s = 0;
   for (; s + 2 <= S; s += 2) {
+#pragma GCC unroll 16
     for (int u = 0; u < 2; ++u) {
       const __m512 w = _mm512_set1_ps(p[s + u]);
+#pragma GCC unroll 16
       for (int g = 0; g < G; ++g) {
         __m512 e, o;
         widen(_mm512_maskz_loadu_epi16(masks[g], base + (s + u) * D + g * kChunk), e, o);
@@ -116,6 +123,7 @@ EMOPIANO_TARGET void weighted_chunks(const float* p, const uint16_t* values, int
   }
   if (s < S) {
     const __m512 w = _mm512_set1_ps(p[s]);
+#pragma GCC unroll 16
     for (int g = 0; g < G; ++g) {
       __m512 e, o;
       widen(_mm512_maskz_loadu_epi16(masks[g], base + s * D + g * kChunk), e, o);
@@ -123,6 +131,7 @@ EMOPIANO_TARGET void weighted_chunks(const float* p, const uint16_t* values, int
       acc[0][g][1] = _mm512_fmadd_ps(o, w, acc[0][g][1]);
     }
   }
+#pragma GCC unroll 16
   for (int g = 0; g < G; ++g) {
     _mm512_storeu_ps(sums + (c0 + g) * kChunk, _mm512_add_ps(acc[0][g][0], acc[1][g][0]));
     _mm512_storeu_ps(sums + (c0 + g) * kChunk + 16, _mm512_add_ps(acc[0][g][1], acc[1][g][1]));
@@ -137,23 +146,30 @@ EMOPIANO_TARGET void weighted_chunks_group(const float* p, int64_t stride, const
   const int64_t chunks = (D + kChunk - 1) / kChunk;
   __m512 acc[G][C][2];
   __mmask32 masks[C];
+#pragma GCC unroll 16
   for (int c = 0; c < C; ++c) {
     masks[c] = chunk_mask(D - (c0 + c) * kChunk);
+#pragma GCC unroll 16
     for (int g = 0; g < G; ++g) acc[g][c][0] = acc[g][c][1] = _mm512_setzero_ps();
   }
   const uint16_t* base = values + c0 * kChunk;
   for (int64_t s = 0; s < S; ++s) {
     __m512 e[C], o[C];
+#pragma GCC unroll 16
     for (int c = 0; c < C; ++c) widen(_mm512_maskz_loadu_epi16(masks[c], base + s * D + c * kChunk), e[c], o[c]);
+#pragma GCC unroll 16
     for (int g = 0; g < G; ++g) {
       const __m512 w = _mm512_set1_ps(p[g * stride + s]);
+#pragma GCC unroll 16
       for (int c = 0; c < C; ++c) {
         acc[g][c][0] = _mm512_fmadd_ps(e[c], w, acc[g][c][0]);
         acc[g][c][1] = _mm512_fmadd_ps(o[c], w, acc[g][c][1]);
       }
     }
   }
+#pragma GCC unroll 16
   for (int g = 0; g < G; ++g) {
+#pragma GCC unroll 16
     for (int c = 0; c < C; ++c) {
       float* at = sums + (g * chunks + c0 + c) * kChunk;
       _mm512_storeu_ps(at, acc[g][c][0]);
@@ -283,8 +299,10 @@ EMOPIANO_TARGET_BF16 void weighted_chunks_dot(const uint32_t* pairs, int64_t pai
   const int64_t chunks = (D + kChunk - 1) / kChunk;
   constexpr int N = U * G * C * 2;
   __m512 acc[N];
+#pragma GCC unroll 16
   for (int i = 0; i < N; ++i) acc[i] = _mm512_setzero_ps();
   __mmask32 masks[C];
+#pragma GCC unroll 16
   for (int c = 0; c < C; ++c) masks[c] = chunk_mask(D - (c0 + c) * kChunk);
   const uint16_t* base = values + c0 * kChunk;
   for (int64_t s = 0; s < S; s += 2 * U) {

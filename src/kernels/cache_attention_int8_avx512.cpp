@@ -60,12 +60,15 @@ EMOPIANO_TARGET void score_rows(const float* q, const int8_t* keys, int64_t S, i
 }
 
 // sums[c * 16 + i] = sum_s p[s] s_v v_s[c * 16 + i] for chunks c0..c0 + G - 1.
+// The loops over g and u are unrolled by pragma so that GCC keeps acc in
+// registers (see weighted_chunks_dot() in cache_attention_avx512.cpp).
 template <int G>
 EMOPIANO_TARGET void weighted_chunks(const float* p, const int8_t* values, int64_t S, int64_t D, int64_t c0,
                                      float* sums) {
   const int64_t R = int8_row_bytes(D);
   __m512 acc[2][G];
   __mmask16 masks[G];
+#pragma GCC unroll 16
   for (int g = 0; g < G; ++g) {
     masks[g] = chunk_mask(D - (c0 + g) * kChunk);
     acc[0][g] = acc[1][g] = _mm512_setzero_ps();
@@ -73,17 +76,21 @@ EMOPIANO_TARGET void weighted_chunks(const float* p, const int8_t* values, int64
   const int8_t* base = values + c0 * kChunk;
   int64_t s = 0;
   for (; s + 2 <= S; s += 2) {
+#pragma GCC unroll 16
     for (int u = 0; u < 2; ++u) {
       const int8_t* row = base + (s + u) * R;
       const __m512 w = _mm512_set1_ps(p[s + u] * int8_row_scale(values + (s + u) * R, D));
+#pragma GCC unroll 16
       for (int g = 0; g < G; ++g) acc[u][g] = _mm512_fmadd_ps(widen(row + g * kChunk, masks[g]), w, acc[u][g]);
     }
   }
   if (s < S) {
     const int8_t* row = base + s * R;
     const __m512 w = _mm512_set1_ps(p[s] * int8_row_scale(values + s * R, D));
+#pragma GCC unroll 16
     for (int g = 0; g < G; ++g) acc[0][g] = _mm512_fmadd_ps(widen(row + g * kChunk, masks[g]), w, acc[0][g]);
   }
+#pragma GCC unroll 16
   for (int g = 0; g < G; ++g) _mm512_storeu_ps(sums + (c0 + g) * kChunk, _mm512_add_ps(acc[0][g], acc[1][g]));
 }
 

@@ -41,12 +41,17 @@ EMOPIANO_TARGET void to_pairs(const float* x, int64_t cols, uint32_t* pairs) {
 // prefetcher alone then leaves it waiting on L3 (1.05x faster at batch 2).
 constexpr int64_t kPrefetchBlocks = 16;
 
+// The loops over rows (i) and sums (k) are unrolled by pragma, so that GCC
+// unrolls them before it decides where acc lives; left to itself it kept
+// acc on the stack and stored and loaded it again on every panel.
 template <int N>
 EMOPIANO_TARGET inline void panel(const PackedMatrix& w, int64_t p, const float* bias, const uint32_t* pairs, float* y,
                                   int64_t y_stride) {
   const int64_t J = w.column_pairs();
   __m512 acc[N][4];
+#pragma GCC unroll 4
   for (int i = 0; i < N; ++i)
+#pragma GCC unroll 4
     for (int k = 0; k < 4; ++k) acc[i][k] = _mm512_setzero_ps();
   const uint16_t* b = w.block(p, 0);
   int64_t j = 0;
@@ -55,29 +60,39 @@ EMOPIANO_TARGET inline void panel(const PackedMatrix& w, int64_t p, const float*
     // Past the panel's end this is the next panel; past the matrix's end, an
     // address a prefetch may name (it never faults), computed as an integer.
     const uintptr_t ahead = reinterpret_cast<uintptr_t>(b + j * 2 * kPanelRows) + kPrefetchBlocks * 64;
+#pragma GCC unroll 4
     for (int k = 0; k < 4; ++k) _mm_prefetch(reinterpret_cast<const char*>(ahead + k * 64), _MM_HINT_T0);
+#pragma GCC unroll 4
     for (int k = 0; k < 4; ++k) {
       const __m512i raw = _mm512_load_si512(b + (j + k) * 2 * kPanelRows);
       v[k] = reinterpret_cast<const __m512bh&>(raw);
     }
+#pragma GCC unroll 4
     for (int i = 0; i < N; ++i) {
+#pragma GCC unroll 4
       for (int k = 0; k < 4; ++k) {
         const __m512i xi = _mm512_set1_epi32(static_cast<int>(pairs[i * J + j + k]));
         acc[i][k] = _mm512_dpbf16_ps(acc[i][k], v[k], reinterpret_cast<const __m512bh&>(xi));
       }
     }
   }
-  for (; j < J; ++j) {
-    const __m512i raw = _mm512_load_si512(b + j * 2 * kPanelRows);
+  // The last J % 4 pairs, pair j + k into sum k as above (a constant index,
+  // where acc[i][j % 4] kept acc in memory).
+#pragma GCC unroll 4
+  for (int k = 0; k < 3; ++k) {
+    if (j + k >= J) break;
+    const __m512i raw = _mm512_load_si512(b + (j + k) * 2 * kPanelRows);
+#pragma GCC unroll 4
     for (int i = 0; i < N; ++i) {
-      const __m512i xi = _mm512_set1_epi32(static_cast<int>(pairs[i * J + j]));
-      acc[i][j % 4] = _mm512_dpbf16_ps(acc[i][j % 4], reinterpret_cast<const __m512bh&>(raw),
-                                       reinterpret_cast<const __m512bh&>(xi));
+      const __m512i xi = _mm512_set1_epi32(static_cast<int>(pairs[i * J + j + k]));
+      acc[i][k] =
+          _mm512_dpbf16_ps(acc[i][k], reinterpret_cast<const __m512bh&>(raw), reinterpret_cast<const __m512bh&>(xi));
     }
   }
   const int64_t row0 = p * kPanelRows, left = w.rows() - row0;
   const __mmask16 mask = left >= kPanelRows ? __mmask16(0xffff) : __mmask16((1u << left) - 1u);
   const __m512 bv = bias ? _mm512_maskz_loadu_ps(mask, bias + row0) : _mm512_setzero_ps();
+#pragma GCC unroll 4
   for (int i = 0; i < N; ++i) {
     const __m512 sum =
         _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(acc[i][0], acc[i][2]), _mm512_add_ps(acc[i][1], acc[i][3])), bv);

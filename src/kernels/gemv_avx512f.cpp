@@ -19,13 +19,17 @@ namespace {
 
 #define EMOPIANO_TARGET __attribute__((target("avx512f")))
 
+// The loops over rows (i) and sums (k) are unrolled by pragma, so that GCC
+// unrolls them before it decides where acc lives (as gemv_avx512_bf16.cpp).
 template <int N>
 EMOPIANO_TARGET inline void panel(const PackedMatrix& w, int64_t p, const float* bias, const float* x, int64_t x_stride,
                                   float* y, int64_t y_stride) {
   const int64_t cols = w.cols(), full = cols / 2;
   const __m512i high = _mm512_set1_epi32(static_cast<int>(0xffff0000u));
   __m512 acc[N][4];
+#pragma GCC unroll 4
   for (int i = 0; i < N; ++i)
+#pragma GCC unroll 4
     for (int k = 0; k < 4; ++k) acc[i][k] = _mm512_setzero_ps();
   const uint16_t* b = w.block(p, 0);
   int64_t j = 0;
@@ -36,6 +40,7 @@ EMOPIANO_TARGET inline void panel(const PackedMatrix& w, int64_t p, const float*
     const __m512 o0 = _mm512_castsi512_ps(_mm512_and_si512(v0, high));
     const __m512 e1 = _mm512_castsi512_ps(_mm512_slli_epi32(v1, 16));
     const __m512 o1 = _mm512_castsi512_ps(_mm512_and_si512(v1, high));
+#pragma GCC unroll 4
     for (int i = 0; i < N; ++i) {
       const float* xi = x + i * x_stride + 2 * j;
       acc[i][0] = _mm512_fmadd_ps(e0, _mm512_set1_ps(xi[0]), acc[i][0]);
@@ -48,6 +53,7 @@ EMOPIANO_TARGET inline void panel(const PackedMatrix& w, int64_t p, const float*
     const __m512i v = _mm512_load_si512(b + j * 2 * kPanelRows);
     const __m512 e = _mm512_castsi512_ps(_mm512_slli_epi32(v, 16));
     const __m512 o = _mm512_castsi512_ps(_mm512_and_si512(v, high));
+#pragma GCC unroll 4
     for (int i = 0; i < N; ++i) {
       const float* xi = x + i * x_stride + 2 * j;
       acc[i][0] = _mm512_fmadd_ps(e, _mm512_set1_ps(xi[0]), acc[i][0]);
@@ -57,6 +63,7 @@ EMOPIANO_TARGET inline void panel(const PackedMatrix& w, int64_t p, const float*
   const int64_t row0 = p * kPanelRows, left = w.rows() - row0;
   const __mmask16 mask = left >= kPanelRows ? __mmask16(0xffff) : __mmask16((1u << left) - 1u);
   const __m512 bv = bias ? _mm512_maskz_loadu_ps(mask, bias + row0) : _mm512_setzero_ps();
+#pragma GCC unroll 4
   for (int i = 0; i < N; ++i) {
     const __m512 sum =
         _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(acc[i][0], acc[i][2]), _mm512_add_ps(acc[i][1], acc[i][3])), bv);
