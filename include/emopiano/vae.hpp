@@ -160,6 +160,17 @@ class EmotionVae {
                                       const EmotionMix& emotion_b, int steps, Interpolation mode,
                                       const SamplingParams& params) const;
 
+  // The first `segments` segments of a and b (as many as the shorter piece
+  // has, if fewer), segment k of a interpolated with segment k of b as
+  // interpolate() does the first ones: step i's segments, decoded in one
+  // batch with the emotion a..b at i / (steps - 1); join() makes each step
+  // one piece. Segment k decodes with the random stream params.seed + k at
+  // every step, so the path varies only with z. Throws
+  // Error(invalid_argument) for segments < 1, steps < 2 or a piece with no bars.
+  std::vector<std::vector<VaeSegment>> interpolate_pieces(const Score& a, const EmotionMix& emotion_a, const Score& b,
+                                                          const EmotionMix& emotion_b, int steps, int segments,
+                                                          Interpolation mode, const SamplingParams& params) const;
+
   // Variations of the first segment: z = mean * similarity + noise * (1 - similarity),
   // noise ~ N(0, I), similarity in [0, 1] (1 = the piece itself, 0 = the prior).
   std::vector<VaeSegment> variations(const Score& piece, const EmotionMix& emotion, float similarity, int count,

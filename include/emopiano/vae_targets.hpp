@@ -18,9 +18,13 @@ class EmotionClassifier;
 struct VaeTargetOptions {
   int pairs = 16;  // interpolation: first segments of two pieces of the split
   int steps = 8;
+  // Interpolation of whole spans too: the first span_segments segments of
+  // each piece of a pair, segment by segment (EmotionVae::interpolate_pieces),
+  // F1 over the span's notes. 0 leaves it out.
+  int span_segments = 4;
   int transform_pieces = 8;  // per source quadrant, each moved to the three others
   float strength = 1.0f;
-  ProgressCallback progress;  // stages "interpolation paths", "transform kept notes"
+  ProgressCallback progress;  // stages "interpolation paths", "interpolation spans", "transform kept notes"
   CancelToken cancel;
 };
 
@@ -34,6 +38,12 @@ struct VaeTargetEvaluation {
   // Share of the middle steps (neither end) that decode to a piece with notes
   // and no ill-formed tokens.
   double valid_middle_steps = 0.0;
+  // The same over spans of span_segments segments (fewer where a piece of
+  // the pair is shorter), for the same pairs.
+  int span_segments = 0;
+  std::vector<std::vector<double>> span_f1_to_a, span_f1_to_b;
+  double span_monotone_fraction = 0.0;
+  double span_valid_middle_steps = 0.0;
   // Transform: share of the input's notes (pitch class, onset) the
   // transformed piece keeps, mean over the cases.
   int transform_cases = 0;

@@ -56,6 +56,16 @@ void print_vae_targets(const VaeTargetEvaluation& t) {
         "                monotone (F1 to A falls, to B rises) in {:.0f}% of {} pairs; middle steps valid {:.0f}%\n",
         100.0 * t.monotone_fraction, t.pairs, 100.0 * t.valid_middle_steps);
   }
+  if (t.span_segments > 0 && !t.span_f1_to_a.empty()) {
+    std::string a, b;
+    for (double m : step_means(t.span_f1_to_a)) a += fmt::format(" {:.2f}", m);
+    for (double m : step_means(t.span_f1_to_b)) b += fmt::format(" {:.2f}", m);
+    fmt::print("spans of {}      note F1 to A by step:{}\n                note F1 to B by step:{}\n", t.span_segments,
+               a, b);
+    fmt::print(
+        "                monotone (F1 to A falls, to B rises) in {:.0f}% of {} pairs; middle steps valid {:.0f}%\n",
+        100.0 * t.span_monotone_fraction, t.span_f1_to_a.size(), 100.0 * t.span_valid_middle_steps);
+  }
   if (t.transform_cases > 0)
     fmt::print(
         "transform keeps {:.1f}% of the notes (pitch class, onset); the classifier moves toward the target in "
@@ -74,6 +84,7 @@ int run(int argc, char** argv) {
   args.option("split", "train|validation|test", "split to evaluate on", "test");
   args.option("segments", "N", "segments for reconstruction", "256");
   args.option("pairs", "N", "piece pairs to interpolate", "16");
+  args.option("span-segments", "N", "interpolate the pairs' first N segments too, as one span (0 = skip)", "4");
   args.option("transform-pieces", "N", "pieces per quadrant to transform (0 = skip)", "8");
   args.option("strength", "K", "attribute vector multiple for the transform", "1.0");
   args.option("classifier", "FILE", "emotion classifier (default: the bundled one)");
@@ -165,6 +176,8 @@ int run(int argc, char** argv) {
   t.pairs = o.interpolation_pairs;
   t.steps = o.interpolation_steps;
   t.transform_pieces = o.transform_pieces;
+  t.span_segments = static_cast<int>(args.get_int("span-segments"));
+  if (t.span_segments < 0) throw Error(ErrorCode::invalid_argument, "--span-segments: must be >= 0");
   t.strength = o.transform_strength;
   t.progress = o.progress;
   const VaeTargetEvaluation targets = evaluate_vae_targets(vae, dataset, split, classifier.get(), t);

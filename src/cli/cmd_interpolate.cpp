@@ -16,8 +16,10 @@ int run(int argc, char** argv) {
             "Encode the first segment of A and of B, decode N points on the path between their\n"
             "latents (spherical by default, as MusicVAE; or linear), the emotion moving from A's to\n"
             "B's. Writes OUT-1.mid .. OUT-N.mid (step 1 is A's reconstruction, step N B's), or with\n"
-            "--join one piece of N segments.");
+            "--join one piece of N segments. --segments K interpolates the first K segments of each,\n"
+            "segment k of A with segment k of B, and each step is a piece of K segments.");
   args.option("steps", "N", "points on the path, ends included", "8");
+  args.option("segments", "K", "segments of each piece interpolated, from its start", "1");
   args.option("mode", "spherical|linear", "interpolation", "spherical");
   args.option("emotion-a", "E", "emotion of A (default: predicted by the classifier)");
   args.option("emotion-b", "E", "emotion of B (default: predicted by the classifier)");
@@ -41,6 +43,28 @@ int run(int argc, char** argv) {
   EmotionVae vae = load_vae(args, quiet);
   const EmotionMix ea = piece_emotion(args, "emotion-a", a, pa, quiet);
   const EmotionMix eb = piece_emotion(args, "emotion-b", b, pb, quiet);
+  const long long segments = args.get_int("segments");
+  if (segments < 1 || segments > 4096) throw Error(ErrorCode::invalid_argument, "--segments: must be in 1..4096");
+  if (segments > 1) {
+    const auto path =
+        vae.interpolate_pieces(a, ea, b, eb, static_cast<int>(steps), static_cast<int>(segments), mode, params);
+    if (args.has("join")) {
+      std::vector<VaeSegment> all;
+      for (const auto& step : path) all.insert(all.end(), step.begin(), step.end());
+      write_midi_file(vae.join(all), args.get("output"));
+      if (!quiet) fmt::print("wrote {}: {} steps, seed {}\n", args.get("output"), path.size(), params.seed);
+      return 0;
+    }
+    for (size_t i = 0; i < path.size(); ++i) {
+      const auto out = numbered_path(args.get("output"), static_cast<int>(i), static_cast<int>(path.size()));
+      const Score piece = vae.join(path[i]);
+      write_midi_file(piece, out);
+      if (!quiet)
+        fmt::print("wrote {}: step {}/{}, {} segments, {} notes\n", out.string(), i + 1, path.size(), path[i].size(),
+                   piece.notes.size());
+    }
+    return 0;
+  }
   auto path = vae.interpolate(a, ea, b, eb, static_cast<int>(steps), mode, params);
   if (args.has("join")) {
     write_midi_file(vae.join(path), args.get("output"));

@@ -288,6 +288,30 @@ std::vector<VaeSegment> EmotionVae::interpolate(const Score& a, const EmotionMix
   return out;
 }
 
+std::vector<std::vector<VaeSegment>> EmotionVae::interpolate_pieces(const Score& a, const EmotionMix& emotion_a,
+                                                                    const Score& b, const EmotionMix& emotion_b,
+                                                                    int steps, int segments, Interpolation mode,
+                                                                    const SamplingParams& params) const {
+  if (segments < 1)
+    throw Error(ErrorCode::invalid_argument, fmt::format("interpolation: segments = {} must be >= 1", segments));
+  const auto segs_a = this->segments(a, emotion_a.dominant()), segs_b = this->segments(b, emotion_b.dominant());
+  if (segs_a.empty() || segs_b.empty()) throw Error(ErrorCode::invalid_argument, "interpolation: a piece has no bars");
+  const size_t n = std::min({static_cast<size_t>(segments), segs_a.size(), segs_b.size()});
+  std::vector<std::vector<std::vector<float>>> paths;  // [segment][step]
+  for (size_t k = 0; k < n; ++k) {
+    paths.push_back(interpolate_latents(encode_tokens(segs_a[k], emotion_a).mean,
+                                        encode_tokens(segs_b[k], emotion_b).mean, steps, mode));
+  }
+  std::vector<std::vector<VaeSegment>> out;
+  for (int s = 0; s < steps; ++s) {
+    const auto e = EmotionMix::lerp(emotion_a, emotion_b, static_cast<float>(s) / static_cast<float>(steps - 1));
+    std::vector<std::vector<float>> z;
+    for (size_t k = 0; k < n; ++k) z.push_back(paths[k][static_cast<size_t>(s)]);
+    out.push_back(decode(z, std::vector<EmotionMix>(n, e), params));
+  }
+  return out;
+}
+
 std::vector<VaeSegment> EmotionVae::variations(const Score& piece, const EmotionMix& emotion, float similarity,
                                                int count, const SamplingParams& params) const {
   if (!(similarity >= 0.0f && similarity <= 1.0f))

@@ -34,6 +34,46 @@ double f1(const std::set<std::pair<int64_t, int>>& got, const std::set<std::pair
   return 2.0 * static_cast<double>(common) / static_cast<double>(got.size() + want.size());
 }
 
+// One interpolation path against its ends: F1 to A and to B at each step,
+// whether the first never rises and the second never falls, and how many
+// middle steps decode to notes with no ill-formed tokens.
+struct PathScore {
+  std::vector<double> to_a, to_b;
+  bool ordered = true;
+  int middle = 0, middle_valid = 0;
+};
+
+PathScore score_path(const std::vector<const Score*>& path, const std::set<std::pair<int64_t, int>>& want_a,
+                     const std::set<std::pair<int64_t, int>>& want_b) {
+  PathScore r;
+  for (size_t s = 0; s < path.size(); ++s) {
+    const auto got = notes_of(*path[s], false);
+    r.to_a.push_back(f1(got, want_a));
+    r.to_b.push_back(f1(got, want_b));
+    if (s > 0 && (r.to_a[s] > r.to_a[s - 1] + 1e-9 || r.to_b[s] + 1e-9 < r.to_b[s - 1])) r.ordered = false;
+    if (s > 0 && s + 1 < path.size()) {
+      ++r.middle;
+      r.middle_valid += !path[s]->notes.empty() && path[s]->warnings.invalid_tokens == 0;
+    }
+  }
+  return r;
+}
+
+// Paths added up: how many were monotone, the middle steps, each path's F1s.
+struct PathTally {
+  int monotone = 0, middle = 0, middle_valid = 0;
+  std::vector<std::vector<double>> to_a, to_b;
+  void add(PathScore ps) {
+    monotone += ps.ordered;
+    middle += ps.middle;
+    middle_valid += ps.middle_valid;
+    to_a.push_back(std::move(ps.to_a));
+    to_b.push_back(std::move(ps.to_b));
+  }
+  double monotone_fraction() const { return to_a.empty() ? 0.0 : static_cast<double>(monotone) / to_a.size(); }
+  double valid_fraction() const { return middle == 0 ? 0.0 : static_cast<double>(middle_valid) / middle; }
+};
+
 void report(const VaeTargetOptions& o, const char* stage, int64_t done, int64_t total, Clock::time_point started) {
   if (o.cancel.cancelled()) throw Error(ErrorCode::cancelled, "VAE target evaluation cancelled");
   if (!o.progress) return;
@@ -49,6 +89,11 @@ std::string VaeTargetEvaluation::to_json() const {
                       {"f1_to_b", f1_to_b},
                       {"monotone_fraction", monotone_fraction},
                       {"valid_middle_steps", valid_middle_steps},
+                      {"span_segments", span_segments},
+                      {"span_f1_to_a", span_f1_to_a},
+                      {"span_f1_to_b", span_f1_to_b},
+                      {"span_monotone_fraction", span_monotone_fraction},
+                      {"span_valid_middle_steps", span_valid_middle_steps},
                       {"transform_cases", transform_cases},
                       {"kept_notes", kept_notes},
                       {"moved_toward_target", moved_toward_target},
@@ -73,7 +118,7 @@ VaeTargetEvaluation evaluate_vae_targets(const EmotionVae& vae, const Dataset& d
 
   // ---- interpolation: the first segments of pieces p and half + p, as the evaluation pairs them
   const int pairs = std::min<int>(o.pairs, static_cast<int>(pieces.size() / 2));
-  int monotone = 0, middle_valid = 0, middle = 0;
+  PathTally paths;
   for (int p = 0; p < pairs; ++p) {
     const DatasetItem* a = pieces[static_cast<size_t>(p)];
     const DatasetItem* b = pieces[pieces.size() / 2 + static_cast<size_t>(p)];
@@ -82,26 +127,50 @@ VaeTargetEvaluation evaluate_vae_targets(const EmotionVae& vae, const Dataset& d
     const auto want_b = notes_of(tok.decode(vae.segments(sb, b->label).front()), false);
     const auto path = vae.interpolate(sa, EmotionMix::from_quadrant(a->label), sb, EmotionMix::from_quadrant(b->label),
                                       o.steps, Interpolation::spherical, greedy);
-    std::vector<double> to_a, to_b;
-    bool ordered = true;
-    for (size_t s = 0; s < path.size(); ++s) {
-      const auto got = notes_of(path[s].score, false);
-      to_a.push_back(f1(got, want_a));
-      to_b.push_back(f1(got, want_b));
-      if (s > 0 && (to_a[s] > to_a[s - 1] + 1e-9 || to_b[s] + 1e-9 < to_b[s - 1])) ordered = false;
-      if (s > 0 && s + 1 < path.size()) {
-        ++middle;
-        middle_valid += !path[s].score.notes.empty() && path[s].score.warnings.invalid_tokens == 0;
-      }
-    }
-    monotone += ordered;
-    r.f1_to_a.push_back(std::move(to_a));
-    r.f1_to_b.push_back(std::move(to_b));
+    std::vector<const Score*> scores;
+    for (const auto& step : path) scores.push_back(&step.score);
+    paths.add(score_path(scores, want_a, want_b));
     report(o, "interpolation paths", p + 1, pairs, started);
   }
   r.pairs = pairs;
-  if (pairs > 0) r.monotone_fraction = static_cast<double>(monotone) / pairs;
-  if (middle > 0) r.valid_middle_steps = static_cast<double>(middle_valid) / middle;
+  r.monotone_fraction = paths.monotone_fraction();
+  r.valid_middle_steps = paths.valid_fraction();
+  r.f1_to_a = std::move(paths.to_a);
+  r.f1_to_b = std::move(paths.to_b);
+
+  // ---- interpolation of spans: the same pairs, their first span_segments segments each
+  if (o.span_segments > 0 && pairs > 0) {
+    r.span_segments = o.span_segments;
+    PathTally spans;
+    for (int p = 0; p < pairs; ++p) {
+      const DatasetItem* a = pieces[static_cast<size_t>(p)];
+      const DatasetItem* b = pieces[pieces.size() / 2 + static_cast<size_t>(p)];
+      const Score sa = tok.decode(a->tokens), sb = tok.decode(b->tokens);
+      const auto path =
+          vae.interpolate_pieces(sa, EmotionMix::from_quadrant(a->label), sb, EmotionMix::from_quadrant(b->label),
+                                 o.steps, o.span_segments, Interpolation::spherical, greedy);
+      // The ends as many segments long as the path (the shorter piece's count).
+      const size_t n = std::min(
+          {static_cast<size_t>(o.span_segments), vae.segments(sa, a->label).size(), vae.segments(sb, b->label).size()});
+      auto ends = [&](const Score& piece, Quadrant q) {
+        auto segs = vae.segments(piece, q);
+        segs.resize(n);
+        std::vector<VaeSegment> parts;
+        for (auto& t : segs) parts.push_back(VaeSegment{std::move(t), {}, {}});
+        return notes_of(vae.join(parts), false);
+      };
+      std::vector<Score> pieces_of_path;
+      for (const auto& step : path) pieces_of_path.push_back(vae.join(step));
+      std::vector<const Score*> scores;
+      for (const auto& piece : pieces_of_path) scores.push_back(&piece);
+      spans.add(score_path(scores, ends(sa, a->label), ends(sb, b->label)));
+      report(o, "interpolation spans", p + 1, pairs, started);
+    }
+    r.span_monotone_fraction = spans.monotone_fraction();
+    r.span_valid_middle_steps = spans.valid_fraction();
+    r.span_f1_to_a = std::move(spans.to_a);
+    r.span_f1_to_b = std::move(spans.to_b);
+  }
 
   // ---- transform: kept notes, and the classifier's view against the input's
   if (o.transform_pieces > 0 && vae.has_attribute_vectors()) {

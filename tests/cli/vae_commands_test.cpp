@@ -168,6 +168,23 @@ TEST_F(VaeCommands, SampleEncodeDecodeInterpolateVariationsTransform) {
                 "Q3", "--steps", "3", "--mode", "linear", "--join", "-o", (dir_ / "joined.mid").string()}));
   ASSERT_EQ(r.code, 0) << all_output(r);
   EXPECT_NO_THROW(read_midi_file(dir_ / "joined.mid"));
+  // Two segments of each: every step is the library's two-segment piece.
+  r = test::run_emopiano(
+      with_vae({"interpolate", piece("test0").string(), piece("test2").string(), "--emotion-a", "Q1", "--emotion-b",
+                "Q3", "--steps", "3", "--segments", "2", "-o", (dir_ / "s.mid").string()}));
+  ASSERT_EQ(r.code, 0) << all_output(r);
+  const auto spans = vae.interpolate_pieces(read_midi_file(piece("test0")), EmotionMix::from_quadrant(Quadrant::Q1),
+                                            read_midi_file(piece("test2")), EmotionMix::from_quadrant(Quadrant::Q3), 3,
+                                            2, Interpolation::spherical, command_sampling());
+  ASSERT_EQ(spans.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(spans[static_cast<size_t>(i)].size(), 2u);
+    const fs::path file = dir_ / fmt_name("s-", i + 1).append(".mid");
+    EXPECT_EQ(notes_of(file), notes_of(vae.join(spans[static_cast<size_t>(i)]))) << file;
+  }
+  r = test::run_emopiano(with_vae({"interpolate", piece("test0").string(), piece("test2").string(), "--emotion-a", "Q1",
+                                   "--emotion-b", "Q3", "--segments", "0"}));
+  EXPECT_NE(r.code, 0);
 
   r = test::run_emopiano(with_vae({"variations", piece("test1").string(), "--emotion", "Q2", "--num", "2",
                                    "--similarity", "0.5", "-o", (dir_ / "v.mid").string()}));

@@ -113,6 +113,20 @@ TEST(EmotionVae, OverfittedModelDecodesSegmentsBackFromTheirLatents) {
   EXPECT_EQ(path.front().tokens, segments[0]);
   EXPECT_EQ(path.back().tokens, segments[1]);
 
+  // Pieces of two segments interpolate segment by segment: the ends are the
+  // pieces' own segments, and a count past the pieces' length is cut to it.
+  auto two = [&](size_t first) {
+    return vae.join({VaeSegment{segments[first], {}, {}}, VaeSegment{segments[first + 1], {}, {}}});
+  };
+  auto pieces = vae.interpolate_pieces(two(0), sad, two(1), sad, 3, 5, Interpolation::spherical, greedy);
+  ASSERT_EQ(pieces.size(), 3u);
+  for (const auto& step : pieces) ASSERT_EQ(step.size(), 2u);
+  EXPECT_EQ(pieces.front()[0].tokens, segments[0]);
+  EXPECT_EQ(pieces.front()[1].tokens, segments[1]);
+  EXPECT_EQ(pieces.back()[0].tokens, segments[1]);
+  EXPECT_EQ(pieces.back()[1].tokens, segments[2]);
+  EXPECT_THROW(vae.interpolate_pieces(two(0), sad, two(1), sad, 3, 0, Interpolation::spherical, greedy), Error);
+
   // Variations at similarity 1 are the piece; the trainer stored quadrant means.
   auto same = vae.variations(a, sad, 1.0f, 2, greedy);
   EXPECT_EQ(same[0].tokens, segments[0]);

@@ -98,6 +98,30 @@ TEST_F(VaeTargets, MemorisedSegmentsDecodeBackAndInterpolateMonotonically) {
   EXPECT_DOUBLE_EQ(r.valid_middle_steps, 1.0);
 }
 
+// Spans: the pieces' first three segments interpolated segment by segment.
+// The ends are the memorised spans, and the path leaves A and reaches B.
+TEST_F(VaeTargets, SpansOfSegmentsInterpolateMonotonically) {
+  VaeTargetOptions o;
+  o.pairs = 1;
+  o.steps = 6;
+  o.span_segments = 3;
+  o.transform_pieces = 0;
+  const VaeTargetEvaluation r = evaluate_vae_targets(*vae_, *data_, Split::train, nullptr, o);
+  ASSERT_EQ(r.span_segments, 3);
+  ASSERT_EQ(r.span_f1_to_a.size(), 1u);
+  ASSERT_EQ(r.span_f1_to_a[0].size(), 6u);
+  EXPECT_DOUBLE_EQ(r.span_f1_to_a[0].front(), 1.0);
+  EXPECT_DOUBLE_EQ(r.span_f1_to_b[0].back(), 1.0);
+  EXPECT_LT(r.span_f1_to_a[0].back(), 0.5);
+  EXPECT_LT(r.span_f1_to_b[0].front(), 0.5);
+  EXPECT_DOUBLE_EQ(r.span_monotone_fraction, 1.0);
+  EXPECT_DOUBLE_EQ(r.span_valid_middle_steps, 1.0);
+  EXPECT_NE(r.to_json().find("\"span_monotone_fraction\""), std::string::npos);
+
+  o.span_segments = 0;  // left out
+  EXPECT_EQ(evaluate_vae_targets(*vae_, *data_, Split::train, nullptr, o).span_f1_to_a.size(), 0u);
+}
+
 // Accuracy by kind of token: every evaluated target is counted once under
 // its kind, the kinds' accuracies average to the overall one, and a memorised
 // segment's pitches are predicted.
