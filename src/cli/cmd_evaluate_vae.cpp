@@ -93,6 +93,10 @@ int run(int argc, char** argv) {
   add_vae_options(args);
   args.positionals(0, 0);
   if (int rc = args.parse(argc, argv); rc >= 0) return rc;
+  // Checked before the VAE loads and the evaluation runs, not minutes into it.
+  const long long span_segments = args.get_int("span-segments");
+  if (span_segments < 0 || span_segments > 4096)
+    throw Error(ErrorCode::invalid_argument, "--span-segments: must be in 0..4096");
   restart_with_tuned_runtime(true);
   if (args.get("data").empty()) {
     fmt::print(stderr, "emopiano evaluate-vae: --data is required (see --help)\n");
@@ -176,8 +180,7 @@ int run(int argc, char** argv) {
   t.pairs = o.interpolation_pairs;
   t.steps = o.interpolation_steps;
   t.transform_pieces = o.transform_pieces;
-  t.span_segments = static_cast<int>(args.get_int("span-segments"));
-  if (t.span_segments < 0) throw Error(ErrorCode::invalid_argument, "--span-segments: must be >= 0");
+  t.span_segments = static_cast<int>(span_segments);
   t.strength = o.transform_strength;
   t.progress = o.progress;
   const VaeTargetEvaluation targets = evaluate_vae_targets(vae, dataset, split, classifier.get(), t);

@@ -105,8 +105,9 @@ std::string VaeTargetEvaluation::to_json() const {
 
 VaeTargetEvaluation evaluate_vae_targets(const EmotionVae& vae, const Dataset& dataset, Split split,
                                          const EmotionClassifier* classifier, const VaeTargetOptions& o) {
-  if (o.pairs < 0 || o.steps < 3 || o.transform_pieces < 0)
-    throw Error(ErrorCode::invalid_argument, "VAE targets: pairs >= 0, steps >= 3, transform_pieces >= 0");
+  if (o.pairs < 0 || o.steps < 3 || o.transform_pieces < 0 || o.span_segments < 0)
+    throw Error(ErrorCode::invalid_argument,
+                "VAE targets: pairs >= 0, steps >= 3, transform_pieces >= 0, span_segments >= 0");
   const auto started = Clock::now();
   const Tokenizer& tok = vae.tokenizer();
   std::vector<const DatasetItem*> pieces;

@@ -228,6 +228,14 @@ TEST_F(VaeCommands, EvaluateVaePrintsAndWritesTheFigures) {
     EXPECT_NEAR(j["distance_to_a"][s].get<double>(), mean, 1e-12) << "step " << s;
   }
   EXPECT_NE(r.out.find("95% intervals of those means"), std::string::npos) << r.out;
+  // The spans of four segments are measured by default, their paths in the JSON.
+  EXPECT_EQ(j["targets"]["span_segments"], 4);
+  EXPECT_EQ(j["targets"]["span_f1_to_a"].size(), 2u);
+  EXPECT_NE(r.out.find("spans of 4"), std::string::npos) << r.out;
+  // A bad --span-segments is refused before any work, with its name.
+  r = test::run_emopiano(with_vae({"evaluate-vae", "--data", csv_.string(), "--span-segments", "-1"}));
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(all_output(r).find("--span-segments"), std::string::npos) << all_output(r);
 }
 
 // On a memorised piece, transform (to an emotion or an attribute) and

@@ -120,6 +120,8 @@ TEST_F(VaeTargets, SpansOfSegmentsInterpolateMonotonically) {
 
   o.span_segments = 0;  // left out
   EXPECT_EQ(evaluate_vae_targets(*vae_, *data_, Split::train, nullptr, o).span_f1_to_a.size(), 0u);
+  o.span_segments = -1;
+  EXPECT_THROW(evaluate_vae_targets(*vae_, *data_, Split::train, nullptr, o), Error);
 }
 
 // Accuracy by kind of token: every evaluated target is counted once under
