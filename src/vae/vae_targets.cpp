@@ -150,9 +150,9 @@ VaeTargetEvaluation evaluate_vae_targets(const EmotionVae& vae, const Dataset& d
       const auto path =
           vae.interpolate_pieces(sa, EmotionMix::from_quadrant(a->label), sb, EmotionMix::from_quadrant(b->label),
                                  o.steps, o.span_segments, Interpolation::spherical, greedy);
-      // The ends as many segments long as the path (the shorter piece's count).
-      const size_t n = std::min(
-          {static_cast<size_t>(o.span_segments), vae.segments(sa, a->label).size(), vae.segments(sb, b->label).size()});
+      // The ends as many segments long as the path (the shorter piece's
+      // count, at most span_segments: interpolate_pieces already cut it).
+      const size_t n = path.front().size();
       auto ends = [&](const Score& piece, Quadrant q) {
         auto segs = vae.segments(piece, q);
         segs.resize(n);
