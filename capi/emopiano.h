@@ -390,9 +390,10 @@ EMOPIANO_API int emopiano_model_load_with_options(emopiano_model **out, const ch
 EMOPIANO_API int emopiano_model_load_options(int32_t *out_precision, int32_t *out_kv_cache,
                                              const emopiano_model *model);
 /* An untrained model: model_config_json is a ModelConfig JSON object
- * (n_layers, d_model, n_heads, n_kv_heads, d_ff, context_length, dropout,
- * max_bars) and tokenizer_config_json a TokenizerConfig; NULL or "" for the
- * defaults. seed makes the weights reproducible. */
+ * (n_layers, d_model, n_heads, n_kv_heads, d_ff, context_length,
+ * attention_window, dropout, max_bars) and tokenizer_config_json a
+ * TokenizerConfig; NULL or "" for the defaults. seed makes the weights
+ * reproducible. */
 EMOPIANO_API int emopiano_model_create(emopiano_model **out, const char *model_config_json,
                                        const char *tokenizer_config_json, uint64_t seed);
 /* Written atomically. storage: an emopiano_weight_storage. */

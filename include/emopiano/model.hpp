@@ -29,6 +29,11 @@ struct ModelConfig {
   int n_kv_heads = 0;
   int d_ff = 1024;
   int context_length = 1024;  // tokens the model attends over
+  // A sliding attention window (0: none): each token attends to at most this
+  // many tokens back (a multiple of 16; its own panel of sixteen positions
+  // and the panels before it, so between window - 15 and window), and the
+  // cost of a generation step stops growing with its position there.
+  int attention_window = 0;
   float dropout = 0.1f;
   int max_bars = 256;  // size of the bar-index embedding; larger bar indices are clamped
 

@@ -292,8 +292,11 @@ int run(int argc, char** argv) {
   } else {
     Model model = initial_model ? *initial_model : Model::create(cfg.model, cfg.tokenizer, tc.seed);
     if (lead)
-      fmt::print(stderr, "model: {} parameters, {} layers x {} wide, context {}{}\n", model.parameter_count(),
+      fmt::print(stderr, "model: {} parameters, {} layers x {} wide, context {}{}{}\n", model.parameter_count(),
                  model.config().n_layers, model.config().d_model, model.config().context_length,
+                 model.config().attention_window > 0
+                     ? fmt::format(", attention window {}", model.config().attention_window)
+                     : "",
                  initial_model ? fmt::format(", initialised from {}", args.get("init")) : "");
     trainer.emplace(model, dataset, tc, hooks, dist);
   }

@@ -36,13 +36,14 @@ Kernel kernel_for(GemvIsa isa) {
 
 void attend(const Kernel& kernel, const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t KVH, int64_t D,
             uint16_t* key_cache, uint16_t* value_cache, int64_t capacity, int64_t past, float* out, int64_t out_stride,
-            int64_t T = 1) {
+            int64_t T, int64_t window) {
   auto write_row = [D](const float* x, uint16_t* row) {
     for (int64_t d = 0; d < D; ++d) row[d] = to_bf16(x[d]);
   };
   auto write_head_key = [D](const float* x, uint16_t* head, int64_t s) { write_key(x, D, s, head); };
   detail::attend_new_tokens(kernel.run, kernel.run_group, write_head_key, write_row, qkv, qkv_stride, B, T, H, KVH, D,
-                            D, key_cache, key_head_values(capacity, D), value_cache, capacity, past, out, out_stride);
+                            D, key_cache, key_head_values(capacity, D), key_panel_values(D) / kPanelPositions,
+                            value_cache, capacity, past, out, out_stride, window);
 }
 
 }  // namespace
@@ -51,15 +52,17 @@ const char* bf16_cache_attention_kernel_name(GemvIsa isa) { return kernel_for(is
 
 void bf16_cache_attention(GemvIsa isa, const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t KVH,
                           int64_t D, uint16_t* key_cache, uint16_t* value_cache, int64_t capacity, int64_t past,
-                          float* out, int64_t out_stride) {
-  attend(kernel_for(isa), qkv, qkv_stride, B, H, KVH, D, key_cache, value_cache, capacity, past, out, out_stride);
+                          float* out, int64_t out_stride, int64_t window) {
+  attend(kernel_for(isa), qkv, qkv_stride, B, H, KVH, D, key_cache, value_cache, capacity, past, out, out_stride, 1,
+         window);
 }
 
 void bf16_cache_attention(const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t KVH, int64_t D,
                           uint16_t* key_cache, uint16_t* value_cache, int64_t capacity, int64_t past, float* out,
-                          int64_t out_stride, int64_t tokens) {
+                          int64_t out_stride, int64_t tokens, int64_t window) {
   static const Kernel chosen = kernel_for(gemv_isa());
-  attend(chosen, qkv, qkv_stride, B, H, KVH, D, key_cache, value_cache, capacity, past, out, out_stride, tokens);
+  attend(chosen, qkv, qkv_stride, B, H, KVH, D, key_cache, value_cache, capacity, past, out, out_stride, tokens,
+         window);
 }
 
 }  // namespace emopiano::kernels

@@ -20,10 +20,12 @@ namespace emopiano::kernels {
 // values, are one contiguous run of the cache, read once, front to back. The
 // arithmetic of a row does not depend on B. With `tokens` T > 1, qkv and out
 // hold T rows per sequence (row b * T + t), written at past + t and attending
-// causally (cache_attention_rows.hpp): a prompt in one call.
+// causally (cache_attention_rows.hpp): a prompt in one call. With a sliding
+// `window` (> 0, a multiple of 16) a token at p attends to positions
+// [window_first_key(p, window), p] (attention_window.hpp).
 void bf16_cache_attention(const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t KVH, int64_t D,
                           uint16_t* key_cache, uint16_t* value_cache, int64_t capacity, int64_t past, float* out,
-                          int64_t out_stride, int64_t tokens = 1);
+                          int64_t out_stride, int64_t tokens = 1, int64_t window = 0);
 
 // The same with the kernel of a given instruction set, as gemv() picks them
 // (avx512_bf16 and avx512f run the AVX-512 kernel, which also needs
@@ -31,7 +33,7 @@ void bf16_cache_attention(const float* qkv, int64_t qkv_stride, int64_t B, int64
 // overload above uses gemv_isa()'s choice. For tests and measurements.
 void bf16_cache_attention(GemvIsa isa, const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t KVH,
                           int64_t D, uint16_t* key_cache, uint16_t* value_cache, int64_t capacity, int64_t past,
-                          float* out, int64_t out_stride);
+                          float* out, int64_t out_stride, int64_t window = 0);
 
 // The name of the attention kernel bf16_cache_attention(isa, ...) runs:
 // "avx512", "avx2_fma" or "scalar".

@@ -2,9 +2,10 @@
 // its T new tokens t (row b * T + t of qkv), every K/V head's key and value
 // are written at position past + t, then each query head attends to
 // positions [0, past + t] of its K/V head (query head h reads K/V head
-// h / (H / KVH): grouped-query attention when KVH < H). A token's key is
-// written before it and the later tokens attend, so T tokens of one sequence
-// attend causally, as a prompt does.
+// h / (H / KVH): grouped-query attention when KVH < H), or with a sliding
+// window to positions [window_first_key(past + t, window), past + t]. A
+// token's key is written before it and the later tokens attend, so T tokens
+// of one sequence attend causally, as a prompt does.
 #pragma once
 
 #include <cmath>
@@ -13,6 +14,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "kernels/attention_window.hpp"
 #include "kernels/cache_attention_kernels.hpp"
 
 namespace emopiano::kernels::detail {
@@ -23,12 +25,15 @@ namespace emopiano::kernels::detail {
 // Value* head, int64_t position) stores and the kernels read. write_row(const
 // float* x, Value* row) stores D floats as one value row. run_group, when
 // not null, runs the query heads of one K/V head together
-// (CacheAttentionGroupKernel); run is the kernel.
+// (CacheAttentionGroupKernel); run is the kernel. A window starts at a
+// panel's first position, `key_position_size` Values of the key layout per
+// position from the head's start (the layout's size of sixteen positions,
+// over sixteen).
 template <typename Value, typename Kernel, typename GroupKernel, typename WriteKey, typename WriteRow>
 void attend_new_tokens(Kernel run, GroupKernel run_group, WriteKey write_key, WriteRow write_row, const float* qkv,
                        int64_t qkv_stride, int64_t B, int64_t T, int64_t H, int64_t KVH, int64_t D, int64_t row_size,
-                       Value* key_cache, int64_t key_head_size, Value* value_cache, int64_t capacity, int64_t past,
-                       float* out, int64_t out_stride) {
+                       Value* key_cache, int64_t key_head_size, int64_t key_position_size, Value* value_cache,
+                       int64_t capacity, int64_t past, float* out, int64_t out_stride, int64_t window) {
   const int64_t C = H * D, KVC = KVH * D, group = H / KVH;
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)));
   // Grown to the longest run seen, then reused: no allocation per step.
@@ -42,19 +47,19 @@ void attend_new_tokens(Kernel run, GroupKernel run_group, WriteKey write_key, Wr
         write_key(row + C + kv * D, key_cache + (b * KVH + kv) * key_head_size, past + t);
         write_row(row + C + KVC + kv * D, value_cache + ((b * KVH + kv) * capacity + past + t) * row_size);
       }
+      const int64_t first = window_first_key(past + t, window), S = past + t + 1 - first;
       for (int64_t kv = 0; kv < KVH; ++kv) {  // query heads kv * group .. (kv + 1) * group - 1
-        const Value* keys = key_cache + (b * KVH + kv) * key_head_size;
-        const Value* values = value_cache + ((b * KVH + kv) * capacity) * row_size;
+        const Value* keys = key_cache + (b * KVH + kv) * key_head_size + first * key_position_size;
+        const Value* values = value_cache + ((b * KVH + kv) * capacity + first) * row_size;
         const float* q = row + kv * group * D;
         float* o = out + (b * T + t) * out_stride + kv * group * D;
         if constexpr (!std::is_same_v<GroupKernel, std::nullptr_t>) {
           if (group > 1 && run_group) {
-            run_group(q, group, keys, values, past + t + 1, D, scale, scratch.data(), o);
+            run_group(q, group, keys, values, S, D, scale, scratch.data(), o);
             continue;
           }
         }
-        for (int64_t i = 0; i < group; ++i)
-          run(q + i * D, keys, values, past + t + 1, D, scale, scratch.data(), o + i * D);
+        for (int64_t i = 0; i < group; ++i) run(q + i * D, keys, values, S, D, scale, scratch.data(), o + i * D);
       }
     }
   }

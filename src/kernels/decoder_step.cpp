@@ -54,11 +54,11 @@ void decoder_layer_step(const DecoderWeights& w, const DecoderLayerWeights& laye
   if (cache.storage == StepCache::Storage::int8) {
     int8_cache_attention(s.qkv.data(), width, sequences, w.n_heads, w.kv_heads(), head_dim,
                          static_cast<int8_t*>(cache.keys), static_cast<int8_t*>(cache.values), cache.capacity, past,
-                         s.attended.data(), d, T);
+                         s.attended.data(), d, T, w.attention_window);
   } else {
     bf16_cache_attention(s.qkv.data(), width, sequences, w.n_heads, w.kv_heads(), head_dim,
                          static_cast<uint16_t*>(cache.keys), static_cast<uint16_t*>(cache.values), cache.capacity, past,
-                         s.attended.data(), d, T);
+                         s.attended.data(), d, T, w.attention_window);
   }
   gemv(layer.proj, layer.proj_bias.data(), s.attended.data(), d, s.normed.data(), d, B);
   for (int64_t i = 0; i < B * d; ++i) x[i] += s.normed[static_cast<size_t>(i)];

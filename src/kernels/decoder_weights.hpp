@@ -25,6 +25,7 @@ struct DecoderLayerWeights {
 
 struct DecoderWeights {
   int64_t d_model = 0, n_heads = 0, n_kv_heads = 0, d_ff = 0, vocab = 0;
+  int64_t attention_window = 0;  // a sliding window (attention_window.hpp), 0 for none
   std::vector<DecoderLayerWeights> layers;
   LayerNormWeights final_ln;
   PackedMatrix head;  // [vocab, d]

@@ -27,12 +27,12 @@ Kernel kernel_for(GemvIsa isa) {
 
 void attend(const Kernel& kernel, const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t KVH, int64_t D,
             int8_t* key_cache, int8_t* value_cache, int64_t capacity, int64_t past, float* out, int64_t out_stride,
-            int64_t T = 1) {
+            int64_t T, int64_t window) {
   auto write_row = [D](const float* x, int8_t* row) { quantize_int8_row(x, D, row); };
   const int64_t R = int8_row_bytes(D);
   auto write_key = [&](const float* x, int8_t* head, int64_t s) { write_row(x, head + s * R); };
   detail::attend_new_tokens(kernel.run, nullptr, write_key, write_row, qkv, qkv_stride, B, T, H, KVH, D, R, key_cache,
-                            capacity * R, value_cache, capacity, past, out, out_stride);
+                            capacity * R, R, value_cache, capacity, past, out, out_stride, window);
 }
 
 }  // namespace
@@ -41,15 +41,17 @@ const char* int8_cache_attention_kernel_name(GemvIsa isa) { return kernel_for(is
 
 void int8_cache_attention(GemvIsa isa, const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t KVH,
                           int64_t D, int8_t* key_cache, int8_t* value_cache, int64_t capacity, int64_t past, float* out,
-                          int64_t out_stride) {
-  attend(kernel_for(isa), qkv, qkv_stride, B, H, KVH, D, key_cache, value_cache, capacity, past, out, out_stride);
+                          int64_t out_stride, int64_t window) {
+  attend(kernel_for(isa), qkv, qkv_stride, B, H, KVH, D, key_cache, value_cache, capacity, past, out, out_stride, 1,
+         window);
 }
 
 void int8_cache_attention(const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t KVH, int64_t D,
                           int8_t* key_cache, int8_t* value_cache, int64_t capacity, int64_t past, float* out,
-                          int64_t out_stride, int64_t tokens) {
+                          int64_t out_stride, int64_t tokens, int64_t window) {
   static const Kernel chosen = kernel_for(gemv_isa());
-  attend(chosen, qkv, qkv_stride, B, H, KVH, D, key_cache, value_cache, capacity, past, out, out_stride, tokens);
+  attend(chosen, qkv, qkv_stride, B, H, KVH, D, key_cache, value_cache, capacity, past, out, out_stride, tokens,
+         window);
 }
 
 }  // namespace emopiano::kernels

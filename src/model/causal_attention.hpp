@@ -12,13 +12,18 @@ namespace emopiano::detail {
 constexpr int64_t kAttentionQueryBlock = 128;
 
 // q: [..., T, D] at absolute positions past .. past + T - 1; k, v:
-// [..., past + T, D]. Query i sees keys 0..past + i. Returns [..., T, D].
+// [..., past + T, D]. Query i sees keys 0..past + i, or with a sliding
+// window (> 0, kernels/attention_window.hpp) keys window_first_key(past +
+// i, window)..past + i. Returns [..., T, D].
 // Rows are taken `block` at a time (block <= 0: all at once); each block is
 // an autograd graph of its own two products and its causal_softmax(), so
 // without dropout the result and its gradients are those of the whole square
 // computed at once, up to the order of the products' sums. With dropout each
-// block draws its own mask, with the same keep rate.
+// block draws its own mask, with the same keep rate. A block with a window
+// is scored only against the keys its first row may see, and the keys its
+// later rows have left behind are masked out by an added -inf.
 torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v, double scale,
-                               int64_t past, double dropout = 0.0, int64_t block = kAttentionQueryBlock);
+                               int64_t past, double dropout = 0.0, int64_t block = kAttentionQueryBlock,
+                               int64_t window = 0);
 
 }  // namespace emopiano::detail

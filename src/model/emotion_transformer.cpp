@@ -126,7 +126,7 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, torch::Tenso
     auto y = torch::empty({B, 1, C}, x.options());
     detail::single_query_attention(rows.data_ptr<float>(), B, n_heads, n_kv_heads, head_dim,
                                    key_cache->data_ptr<float>(), value_cache->data_ptr<float>(), key_cache->size(2),
-                                   past, y.data_ptr<float>());
+                                   past, y.data_ptr<float>(), attention_window);
     auto h = x + linear(proj, y);
     return h + linear(ff2, torch::gelu(linear(ff1, ln2(h))));
   }
@@ -168,9 +168,10 @@ torch::Tensor TransformerBlockImpl::forward(const torch::Tensor& x, torch::Tenso
     v = v.repeat_interleave(n_heads / n_kv_heads, 1);
   }
 
-  // New token i sits at absolute position past + i and may see keys 0..past + i.
+  // New token i sits at absolute position past + i and may see keys 0..past + i
+  // (from window_first_key(past + i) with a window).
   auto y = detail::causal_attention(q, k, v, 1.0 / std::sqrt(static_cast<double>(head_dim)), past,
-                                    is_training() ? attn_dropout : 0.0)
+                                    is_training() ? attn_dropout : 0.0, detail::kAttentionQueryBlock, attention_window)
                .transpose(1, 2)
                .reshape({B, T, C});
   auto h = x + resid_dropout(linear(proj, y));
@@ -197,6 +198,7 @@ EmotionTransformerImpl::EmotionTransformerImpl(const ModelConfig& cfg, int64_t v
   blocks = register_module("blocks", torch::nn::ModuleList());
   for (int i = 0; i < config.n_layers; ++i) {
     blocks->push_back(TransformerBlock(d, config.n_heads, config.d_ff, config.dropout, config.kv_heads()));
+    blocks->ptr<TransformerBlockImpl>(static_cast<size_t>(i))->attention_window = config.attention_window;
   }
   final_ln = register_module("final_ln", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
   head = register_module("head", torch::nn::Linear(d, vocab_size));
@@ -346,6 +348,7 @@ void EmotionTransformerImpl::prepare_generation(InferencePrecision precision, Kv
   w->d_model = config.d_model;
   w->n_heads = config.n_heads;
   w->n_kv_heads = config.kv_heads();
+  w->attention_window = config.attention_window;
   w->d_ff = config.d_ff;
   w->vocab = vocab_size;
   for (size_t i = 0; i < blocks->size(); ++i) {

@@ -40,12 +40,14 @@ struct TransformerBlockImpl : torch::nn::Module {
   // x [B, T, d_model]. Without a cache (null buffers) the T tokens attend
   // causally among themselves. With one, their keys and values are written to
   // the buffers at [past, past + T) (allocated with `capacity` positions on
-  // first use) and they attend to positions [0, past + T).
+  // first use) and they attend to positions [0, past + T), or to their
+  // windows of them (attention_window).
   torch::Tensor forward(const torch::Tensor& x, torch::Tensor* key_cache, torch::Tensor* value_cache, int64_t past,
                         int64_t capacity);
 
   int64_t n_heads, n_kv_heads, head_dim;
-  double attn_dropout;  // applied inside detail::causal_softmax, in training
+  int64_t attention_window = 0;  // ModelConfig::attention_window: 0 sees every key before it
+  double attn_dropout;           // applied inside detail::causal_softmax, in training
   torch::nn::LayerNorm ln1{nullptr}, ln2{nullptr};
   torch::nn::Linear qkv{nullptr}, proj{nullptr}, ff1{nullptr}, ff2{nullptr};
   detail::RowDropout resid_dropout{nullptr};

@@ -21,6 +21,7 @@ std::string ModelConfig::to_json() const {
   // Only a grouped model names its K/V heads: the files of the others stay
   // as they were, and readable by versions that do not know the key.
   if (kv_heads() != n_heads) j["n_kv_heads"] = n_kv_heads;
+  if (attention_window > 0) j["attention_window"] = attention_window;
   return j.dump();
 }
 
@@ -51,6 +52,7 @@ ModelConfig ModelConfig::from_json(std::string_view text) {
   read_int("n_kv_heads", c.n_kv_heads);
   read_int("d_ff", c.d_ff);
   read_int("context_length", c.context_length);
+  read_int("attention_window", c.attention_window);
   read_int("max_bars", c.max_bars);
   if (j.contains("dropout")) {
     if (!j.at("dropout").is_number()) throw Error(ErrorCode::format, "model config: 'dropout' must be a number");
@@ -71,13 +73,16 @@ void ModelConfig::validate() const {
   if (d_ff < 1 || d_ff > 65536) bad(fmt::format("d_ff = {} must be in 1..65536", d_ff));
   if (context_length < 2 || context_length > 65536)
     bad(fmt::format("context_length = {} must be in 2..65536", context_length));
+  if (attention_window < 0 || attention_window % 16 != 0 || attention_window > 65536)
+    bad(fmt::format("attention_window = {} must be 0 (none) or a multiple of 16 up to 65536", attention_window));
   if (!(dropout >= 0.0f && dropout < 1.0f)) bad(fmt::format("dropout = {} must be in [0, 1)", dropout));
   if (max_bars < 1 || max_bars > 100000) bad(fmt::format("max_bars = {} must be in 1..100000", max_bars));
 }
 
 bool ModelConfig::operator==(const ModelConfig& o) const {
   return n_layers == o.n_layers && d_model == o.d_model && n_heads == o.n_heads && kv_heads() == o.kv_heads() &&
-         d_ff == o.d_ff && context_length == o.context_length && dropout == o.dropout && max_bars == o.max_bars;
+         d_ff == o.d_ff && context_length == o.context_length && attention_window == o.attention_window &&
+         dropout == o.dropout && max_bars == o.max_bars;
 }
 
 }  // namespace emopiano

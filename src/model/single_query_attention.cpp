@@ -5,6 +5,8 @@
 #include <cstring>
 #include <vector>
 
+#include "kernels/attention_window.hpp"
+
 namespace emopiano::detail {
 
 namespace {
@@ -53,8 +55,9 @@ void weighted_rows(const float* weights, const float* values, int64_t S, int64_t
 }  // namespace
 
 void single_query_attention(const float* qkv, int64_t B, int64_t H, int64_t KVH, int64_t D, float* key_cache,
-                            float* value_cache, int64_t capacity, int64_t past, float* out) {
-  const int64_t C = H * D, KVC = KVH * D, S = past + 1, group = H / KVH;
+                            float* value_cache, int64_t capacity, int64_t past, float* out, int64_t window) {
+  const int64_t first = kernels::window_first_key(past, window);
+  const int64_t C = H * D, KVC = KVH * D, S = past + 1 - first, group = H / KVH;
   const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(D)));
   std::vector<float> scores(static_cast<size_t>(S), 0.0f);
   for (int64_t b = 0; b < B; ++b) {
@@ -66,8 +69,8 @@ void single_query_attention(const float* qkv, int64_t B, int64_t H, int64_t KVH,
                   sizeof(float) * static_cast<size_t>(D));
     }
     for (int64_t h = 0; h < H; ++h) {
-      const float* keys = key_cache + ((b * KVH + h / group) * capacity) * D;
-      const float* values = value_cache + ((b * KVH + h / group) * capacity) * D;
+      const float* keys = key_cache + ((b * KVH + h / group) * capacity + first) * D;
+      const float* values = value_cache + ((b * KVH + h / group) * capacity + first) * D;
       dot_rows(row + h * D, keys, S, D, scale, scores.data());
       const float top = *std::max_element(scores.begin(), scores.end());
       float total = 0.0f;

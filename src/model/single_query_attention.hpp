@@ -14,11 +14,11 @@ namespace emopiano::detail {
 // fused projection of the new token of each sequence; query head h reads
 // K/V head h / (H / KVH)). key_cache, value_cache: [B, KVH, capacity, D],
 // filled up to `past`; the new keys and values are written at `past`, then
-// each query attends to positions
-// [0, past]. out: [B, H * D]. Every sequence and head is computed the same
+// each query attends to positions [0, past], or with a sliding window (> 0)
+// [window_first_key(past, window), past]. out: [B, H * D]. Every sequence and head is computed the same
 // way whatever B is, and the arithmetic order does not depend on the CPU's
 // vector width, so results are batch- and machine-independent.
 void single_query_attention(const float* qkv, int64_t B, int64_t H, int64_t KVH, int64_t D, float* key_cache,
-                            float* value_cache, int64_t capacity, int64_t past, float* out);
+                            float* value_cache, int64_t capacity, int64_t past, float* out, int64_t window = 0);
 
 }  // namespace emopiano::detail

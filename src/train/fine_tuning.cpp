@@ -87,9 +87,14 @@ Model load_model_for_fine_tuning(const std::filesystem::path& path, const ModelC
   }
   if (expected_model && expected_model->kv_heads() < model.config().kv_heads())
     model = grouped_from(model, expected_model->kv_heads());
-  if (expected_tokenizer && !(model.tokenizer().config() == *expected_tokenizer)) {
-    // Only the grid differs: the same weights under the run's tokenizer config.
-    Model moved = Model::create(model.config(), *expected_tokenizer);
+  ModelConfig run_config = model.config();
+  // A sliding window changes what attention sees, not what a weight means:
+  // a model is fine-tuned into (or out of) one with the same weights.
+  if (expected_model) run_config.attention_window = expected_model->attention_window;
+  const bool same_tokenizer = !expected_tokenizer || model.tokenizer().config() == *expected_tokenizer;
+  if (!same_tokenizer || !(run_config == model.config())) {
+    // Only the grid or the window differs: the same weights under the run's configs.
+    Model moved = Model::create(run_config, same_tokenizer ? model.tokenizer().config() : *expected_tokenizer);
     torch::NoGradGuard no_grad;
     auto from = impl_of(model).net->named_parameters(true);
     for (auto& p : impl_of(moved).net->named_parameters(true)) p.value().copy_(from[p.key()]);

@@ -127,6 +127,8 @@ TEST(CapiModel, ArgumentErrors) {
   EXPECT_C_ERROR(emopiano_model_create(&m, "{nope", nullptr, 0), EMOPIANO_ERROR_FORMAT, "");
   EXPECT_EQ(emopiano_model_create(&m, R"({"d_model": 30, "n_heads": 4})", nullptr, 0), EMOPIANO_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(emopiano_model_create(&m, kSmallModel, R"({"velocity_bins": -2})", 0), EMOPIANO_ERROR_INVALID_ARGUMENT);
+  EXPECT_C_ERROR(emopiano_model_create(&m, R"({"attention_window": 24})", nullptr, 0), EMOPIANO_ERROR_INVALID_ARGUMENT,
+                 "attention_window");
   EXPECT_EQ(m, nullptr);
 
   ModelHandle h;

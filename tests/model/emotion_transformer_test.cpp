@@ -5,6 +5,7 @@
 
 #include "emopiano/error.hpp"
 #include "model/emotion_transformer.hpp"
+#include "model/network_inputs.hpp"
 
 namespace emopiano {
 namespace {
@@ -31,29 +32,13 @@ EmotionTransformer tiny_net(uint64_t seed = 1) {
   return net;
 }
 
-struct Inputs {
-  torch::Tensor tokens, bars, positions, emotion;
-  Inputs slice(int64_t begin, int64_t end) const {
-    return {tokens.slice(1, begin, end), bars.slice(1, begin, end), positions.slice(1, begin, end),
-            emotion.slice(1, begin, end)};
-  }
-};
+using Inputs = test::NetInputs;
 
 Inputs random_inputs(int64_t B, int64_t T, uint64_t seed) {
-  auto gen = at::detail::createCPUGenerator(seed);
-  Inputs in;
-  in.tokens = torch::randint(0, kVocab, {B, T}, gen, torch::kLong);
-  // Bars never decrease along a sequence; positions cycle through the bar.
-  in.bars = torch::arange(T, torch::kLong).div(7, "floor").unsqueeze(0).repeat({B, 1});
-  in.positions = torch::randint(0, kPositionsPerBar, {B, T}, gen, torch::kLong);
-  in.emotion = torch::softmax(torch::randn({B, T, 4}, gen), -1);
-  return in;
+  return test::random_net_inputs(B, T, seed, kVocab, kPositionsPerBar);
 }
 
-torch::Tensor run(EmotionTransformer& net, const Inputs& in) {
-  torch::NoGradGuard no_grad;
-  return net->forward(in.tokens, in.bars, in.positions, in.emotion);
-}
+torch::Tensor run(EmotionTransformer& net, const Inputs& in) { return test::full_forward(net, in); }
 
 TEST(EmotionTransformer, ForwardShapes) {
   auto net = tiny_net();

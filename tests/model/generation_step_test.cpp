@@ -11,6 +11,7 @@
 #include "kernels/int8_cache_rows.hpp"
 #include "model/emotion_transformer.hpp"
 #include "model/model_impl.hpp"
+#include "model/network_inputs.hpp"
 #include "support/test_support.hpp"
 
 namespace emopiano {
@@ -32,16 +33,11 @@ ModelConfig small_config() {
   return c;
 }
 
-// Weights larger than the N(0, 0.02) initialisation so that the logits are
-// far from uniform and a wrong step cannot hide in them.
+// Sharpened weights (network_inputs.hpp).
 EmotionTransformer net_with_seed(uint64_t seed) {
   EmotionTransformer net(small_config(), kStepVocab, kStepPositionsPerBar);
   net->init_weights(seed);
-  torch::NoGradGuard no_grad;
-  for (auto& p : net->parameters()) {
-    if (p.dim() == 2) p.mul_(8.0);
-  }
-  net->eval();
+  test::sharpen_weights(net);
   return net;
 }
 

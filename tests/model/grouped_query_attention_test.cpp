@@ -13,6 +13,7 @@
 #include "emopiano/trainer.hpp"
 #include "model/emotion_transformer.hpp"
 #include "model/model_impl.hpp"
+#include "model/network_inputs.hpp"
 #include "support/test_support.hpp"
 
 namespace emopiano {
@@ -36,57 +37,24 @@ ModelConfig grouped_config(int kv_heads) {
   return c;
 }
 
-// Weights larger than the initialisation's, so that attention is far from
-// uniform and a head reading the wrong keys changes the logits.
+// Sharpened weights (network_inputs.hpp).
 EmotionTransformer grouped_net(int kv_heads, uint64_t seed = 3) {
   EmotionTransformer net(grouped_config(kv_heads), kVocab, kPositionsPerBar);
   net->init_weights(seed);
-  torch::NoGradGuard no_grad;
-  for (auto& p : net->parameters()) {
-    if (p.dim() == 2) p.mul_(8.0);
-  }
-  net->eval();
+  test::sharpen_weights(net);
   return net;
 }
 
-struct Inputs {
-  torch::Tensor tokens, bars, positions, emotion;
-  Inputs slice(int64_t t0, int64_t t1) const {
-    auto s = [&](const torch::Tensor& x) { return x.slice(1, t0, t1); };
-    return {s(tokens), s(bars), s(positions), s(emotion)};
-  }
-};
+using Inputs = test::NetInputs;
+using test::full_forward;
+using test::relative_error;
 
 Inputs random_inputs(int64_t B, int64_t T, uint64_t seed) {
-  auto gen = at::detail::createCPUGenerator(seed);
-  Inputs in;
-  in.tokens = torch::randint(0, kVocab, {B, T}, gen, torch::kLong);
-  in.bars = torch::arange(T, torch::kLong).div(7, "floor").unsqueeze(0).repeat({B, 1});
-  in.positions = torch::randint(0, kPositionsPerBar, {B, T}, gen, torch::kLong);
-  in.emotion = torch::softmax(torch::randn({B, T, 4}, gen), -1);
-  return in;
+  return test::random_net_inputs(B, T, seed, kVocab, kPositionsPerBar);
 }
 
-torch::Tensor full_forward(EmotionTransformer& net, const Inputs& in) {
-  torch::NoGradGuard no_grad;
-  return net->forward(in.tokens, in.bars, in.positions, in.emotion);
-}
-
-// A prompt of `prompt` tokens in one chunk, then one token at a time.
 torch::Tensor stepped(EmotionTransformer& net, const Inputs& in, int64_t prompt, KVCache& cache) {
-  torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> out;
-  for (int64_t t = 0; t < in.tokens.size(1);) {
-    const int64_t end = t == 0 && prompt > 0 ? prompt : t + 1;
-    auto s = in.slice(t, end);
-    out.push_back(net->forward_cached(s.tokens, s.bars, s.positions, s.emotion, cache));
-    t = end;
-  }
-  return torch::cat(out, 1);
-}
-
-double relative_error(const torch::Tensor& got, const torch::Tensor& want) {
-  return ((got - want).norm() / want.norm()).item<double>();
+  return test::stepped_forward(net, in, prompt, cache);
 }
 
 // An ordinary network (one K/V head per query head) with the grouped
