@@ -9,11 +9,13 @@
 // taken in turn within each repeat, and printed with the pairs' range. The
 // random-weight models have the model's K/V heads, or with --kv-heads N
 // share N among the query heads (grouped-query attention), and then a third
-// table gives such a model at the model's context. One thread. Prints tables.
+// table gives such a model at the model's context. With --window W the
+// longer-context model attends through a sliding window of W positions
+// (ModelConfig::attention_window). One thread. Prints tables.
 //
 //   bench_decode [--model FILE] [--positions 0,128,256,384,511] [--long-context 2048]
 //                [--long-positions 1024,2047] [--precision both|bf16|f32] [--steps N]
-//                [--repeats R] [--dram-mib M] [--kv-cache bf16|int8] [--kv-heads N]
+//                [--repeats R] [--dram-mib M] [--kv-cache bf16|int8] [--kv-heads N] [--window W]
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -31,6 +33,7 @@
 #include "core/impl_access.hpp"
 #include "emopiano/model.hpp"
 #include "emopiano/sampler.hpp"
+#include "kernels/attention_window.hpp"
 #include "kernels/bf16_cache_attention.hpp"
 #include "kernels/gemv.hpp"
 #include "model/model_impl.hpp"
@@ -108,8 +111,10 @@ double weight_bytes(const emopiano::Model& model, InferencePrecision precision) 
 }
 
 // Keys and values read at position `past` (the new token's included).
+// The cache a step at `past` reads: its window's rows.
 double cache_bytes(const emopiano::ModelConfig& c, InferencePrecision precision, emopiano::KvCacheStorage kv,
                    int64_t rows, int64_t past) {
+  past -= emopiano::kernels::window_first_key(past, c.attention_window);
   const double head_dim = static_cast<double>(c.d_model / c.n_heads);
   const double kv_width = head_dim * c.kv_heads();
   const double value = precision == InferencePrecision::f32   ? 4.0
@@ -124,6 +129,8 @@ struct Row {
   double seconds, bytes;
   // Batch 2 only: the step's time over batch 1's, per repeat (median, lowest, highest).
   double ratio = 0, ratio_low = 0, ratio_high = 0;
+  // Batch 1 only: the step's time over batch 1's at position 0, likewise.
+  double from_zero = 0, from_zero_low = 0, from_zero_high = 0;
 };
 
 // One network step of `rows` sequences with `past` tokens cached, set up
@@ -179,23 +186,33 @@ class StepProbe {
 
 // Batch 1 and batch 2 at each position, measured in turn within each repeat
 // so that both see the machine in the same state: the ratio of a pair is
-// steadier than that of two runs taken minutes apart.
+// steadier than that of two runs taken minutes apart. Batch 1 at position 0
+// is measured in the same turns, for the cost of a position against the
+// first.
 std::vector<Row> paired_rows(emopiano::EmotionTransformerImpl& net, const emopiano::Model& model,
                              const std::vector<int64_t>& positions, int64_t context, int steps, int repeats,
                              const std::function<double(int64_t, int64_t)>& bytes) {
   std::vector<Row> ones, twos;
+  StepProbe first(net, model, 1, 0);
+  auto low = [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); };
+  auto high = [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); };
   for (int64_t p : positions) {
     if (p >= context) continue;
     StepProbe one(net, model, 1, p), two(net, model, 2, p);
-    std::vector<double> t1, t2, ratios;
+    std::vector<double> t1, t2, ratios, from_zero;
     for (int r = 0; r < repeats; ++r) {
+      const double t0 = first.median_step_seconds(steps);
       t1.push_back(one.median_step_seconds(steps));
       t2.push_back(two.median_step_seconds(steps));
       ratios.push_back(t2.back() / t1.back());
+      from_zero.push_back(t1.back() / t0);
     }
-    ones.push_back({1, p, StepProbe::median(t1), bytes(1, p)});
-    twos.push_back({2, p, StepProbe::median(t2), bytes(2, p), StepProbe::median(ratios),
-                    *std::min_element(ratios.begin(), ratios.end()), *std::max_element(ratios.begin(), ratios.end())});
+    Row row{1, p, StepProbe::median(t1), bytes(1, p)};
+    row.from_zero = StepProbe::median(from_zero);
+    row.from_zero_low = low(from_zero);
+    row.from_zero_high = high(from_zero);
+    ones.push_back(row);
+    twos.push_back({2, p, StepProbe::median(t2), bytes(2, p), StepProbe::median(ratios), low(ratios), high(ratios)});
   }
   ones.insert(ones.end(), twos.begin(), twos.end());
   return ones;
@@ -203,15 +220,18 @@ std::vector<Row> paired_rows(emopiano::EmotionTransformerImpl& net, const emopia
 
 void print_table(const std::string& title, const std::vector<Row>& rows, double l_bandwidth, double dram_bandwidth) {
   fmt::print("\n{}\n", title);
-  fmt::print("{:>6} {:>9} {:>10} {:>10} {:>9} {:>9} {:>8} {:>8} {:>10} {:>12}\n", "batch", "position", "step us",
-             "tokens/s", "MB/step", "GB/s", "of cache", "of DRAM", "x batch 1", "pairs' range");
+  fmt::print("{:>6} {:>9} {:>10} {:>10} {:>9} {:>9} {:>8} {:>8} {:>10} {:>12} {:>9}\n", "batch", "position", "step us",
+             "tokens/s", "MB/step", "GB/s", "of cache", "of DRAM", "x batch 1", "pairs' range", "x pos 0");
   for (const Row& r : rows) {
     const double bandwidth = r.bytes / r.seconds;
     // Guidance's two rows make one token: tokens/s is steps/s either way.
-    fmt::print("{:>6} {:>9} {:>10.1f} {:>10.0f} {:>9.2f} {:>9.1f} {:>7.0f}% {:>7.0f}% {:>10.2f} {:>12}\n", r.batch,
-               r.position, r.seconds * 1e6, 1.0 / r.seconds, r.bytes / 1e6, bandwidth / 1e9,
+    // Batch 1: its pairs' range is that of x pos 0; batch 2: of x batch 1.
+    fmt::print("{:>6} {:>9} {:>10.1f} {:>10.0f} {:>9.2f} {:>9.1f} {:>7.0f}% {:>7.0f}% {:>10.2f} {:>12} {:>9}\n",
+               r.batch, r.position, r.seconds * 1e6, 1.0 / r.seconds, r.bytes / 1e6, bandwidth / 1e9,
                100 * bandwidth / l_bandwidth, 100 * bandwidth / dram_bandwidth, r.batch == 1 ? 1.0 : r.ratio,
-               r.batch == 1 ? std::string() : fmt::format("{:.2f}-{:.2f}", r.ratio_low, r.ratio_high));
+               r.batch == 1 ? fmt::format("{:.2f}-{:.2f}", r.from_zero_low, r.from_zero_high)
+                            : fmt::format("{:.2f}-{:.2f}", r.ratio_low, r.ratio_high),
+               r.batch == 1 ? fmt::format("{:.2f}", r.from_zero) : std::string());
   }
 }
 
@@ -222,7 +242,7 @@ int main(int argc, char** argv) {
   auto kv = emopiano::KvCacheStorage::bf16;
   std::vector<int64_t> positions = {0, 64, 128, 256, 384, 511}, long_positions = {1024, 2047};
   int64_t long_context = 2048, dram_mib = 1024;
-  int steps = 20, repeats = 5, kv_heads = 0;
+  int steps = 20, repeats = 5, kv_heads = 0, window = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
     if (k == "--model")
@@ -243,6 +263,8 @@ int main(int argc, char** argv) {
       dram_mib = std::stoll(v);
     else if (k == "--kv-heads")
       kv_heads = std::stoi(v);
+    else if (k == "--window")
+      window = std::stoi(v);
     else if (k == "--kv-cache" && (v == "bf16" || v == "int8"))
       kv = v == "int8" ? emopiano::KvCacheStorage::int8 : emopiano::KvCacheStorage::bf16;
     else {
@@ -289,9 +311,10 @@ int main(int argc, char** argv) {
 
       // The same width with random weights: grouped at the bundled context
       // (--kv-heads), and with a longer context.
-      auto random_model_table = [&](int64_t context, const std::vector<int64_t>& at) {
+      auto random_model_table = [&](int64_t context, const std::vector<int64_t>& at, int attention_window) {
         emopiano::ModelConfig rc = c;
         rc.context_length = static_cast<int>(context);
+        rc.attention_window = attention_window;
         if (kv_heads > 0) rc.n_kv_heads = kv_heads;  // else the model's own
         emopiano::Model random = emopiano::Model::create(rc, probe.tokenizer().config(), 1);
         impl_of(random).net->prepare_generation(precision, kv);
@@ -301,15 +324,16 @@ int main(int argc, char** argv) {
         const auto r_rows =
             paired_rows(*impl_of(random).net, random, at, context, steps, repeats,
                         [&](int64_t b, int64_t p) { return rw + cache_bytes(rc, precision, kv, b, p); });
-        const std::string heads =
+        std::string heads =
             rc.kv_heads() == rc.n_heads ? "" : fmt::format(", {} K/V heads for {} heads", rc.kv_heads(), rc.n_heads);
+        if (attention_window > 0) heads += fmt::format(", a sliding window of {}", attention_window);
         print_table(fmt::format("{}, the same width with context {}{} (random weights): weights {:.2f} MB; read "
                                 "bandwidth at its working set ({:.1f} MB): {:.1f} GB/s",
                                 name, context, heads, rw / 1e6, r_working / 1e6, r_cached / 1e9),
                     r_rows, r_cached, dram);
       };
-      if (kv_heads > 0 && kv_heads != c.kv_heads()) random_model_table(c.context_length, positions);
-      random_model_table(long_context, long_positions);
+      if (kv_heads > 0 && kv_heads != c.kv_heads()) random_model_table(c.context_length, positions, 0);
+      random_model_table(long_context, long_positions, window);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_decode: %s\n", e.what());

@@ -77,6 +77,9 @@ class Net:
         # Grouped-query attention: query head h reads K/V head h // group.
         self.kv_heads = m.get("n_kv_heads") or self.heads
         self.group = self.heads // self.kv_heads
+        # A sliding window (src/kernels/attention_window.hpp): a token at p sees
+        # keys from (p // 16 + 1) * 16 - window on.
+        self.window = m.get("attention_window") or 0
         self.w = w
         self.ppb = w["bar_position_embedding.weight"].shape[0]
         self.reset()
@@ -113,7 +116,11 @@ class Net:
                 keys = keys.repeat_interleave(self.group, dim=1)
                 values = values.repeat_interleave(self.group, dim=1)
             scores = (q @ keys.transpose(-2, -1)) * (1.0 / math.sqrt(self.hd))
-            if T > 1:
+            if self.window:
+                at, key = torch.arange(past, S).unsqueeze(1), torch.arange(S).unsqueeze(0)
+                first = ((at // 16 + 1) * 16 - self.window).clamp(min=0)
+                scores = scores.masked_fill((key > at) | (key < first), float("-inf"))
+            elif T > 1:
                 mask = torch.ones(T, S, dtype=torch.bool).triu(past + 1)
                 scores = scores.masked_fill(mask, float("-inf"))
             y = (scores.softmax(-1) @ values).transpose(1, 2).reshape(1, T, self.d)
