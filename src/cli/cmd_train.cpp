@@ -21,6 +21,7 @@
 #include "cli/args.hpp"
 #include "cli/command.hpp"
 #include "cli/local_ranks_launcher.hpp"
+#include "cli/output_path.hpp"
 #include "cli/process_control.hpp"
 #include "cli/progress_bar.hpp"
 #include "cli/weights_option.hpp"
@@ -206,6 +207,7 @@ int run(int argc, char** argv) {
     }
   }
   const fs::path out = args.get("out");
+  if (lead) create_output_folder(out);
   const fs::path resume = args.get("resume");
   ConfigFile cfg;
   if (!args.get("config").empty()) {

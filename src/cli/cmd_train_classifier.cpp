@@ -11,6 +11,7 @@
 
 #include "cli/args.hpp"
 #include "cli/command.hpp"
+#include "cli/output_path.hpp"
 #include "cli/process_control.hpp"
 #include "cli/progress_bar.hpp"
 #include "emopiano/classifier.hpp"
@@ -47,6 +48,7 @@ int run(int argc, char** argv) {
       return 2;
     }
   }
+  create_output_folder(args.get("out"));
   ClassifierConfig cc;
   ClassifierTrainerConfig tc;
   if (args.has("config")) {

@@ -11,6 +11,7 @@
 
 #include "cli/args.hpp"
 #include "cli/command.hpp"
+#include "cli/output_path.hpp"
 #include "cli/process_control.hpp"
 #include "cli/progress_bar.hpp"
 #include "cli/weights_option.hpp"
@@ -75,6 +76,7 @@ int run(int argc, char** argv) {
       return 2;
     }
   }
+  create_output_folder(args.get("out"));
   VaeConfig vc;
   bool vae_configured = false, train_configured = false;
   VaeTrainerConfig tc;

@@ -96,5 +96,28 @@ TEST(CliTrainInit, MismatchedArchitectureOrVocabularyIsRefused) {
   EXPECT_FALSE(fs::exists(dir / "x.pt"));
 }
 
+TEST(CliTrainInit, AResumedRunWritesIntoANewFolderAndAnImpossibleOneIsRefusedFirst) {
+  const fs::path dir = test::temp_dir("cli-train-out");
+  const std::string config = write_init_config(dir, "run.json", 32, true, 0.0).string();
+  auto first = test::run_emopiano({"train", "--data", labelled().string(), "--config", config, "--out",
+                                   (dir / "first.pt").string(), "--checkpoint-dir", (dir / "ckpt").string(), "--cache",
+                                   "none", "--threads", "1"});
+  ASSERT_EQ(first.code, 0) << first.err;
+  // Resumed (the checkpoint folder is elsewhere) into a folder that does not exist yet.
+  const fs::path deeper = dir / "new" / "deeper" / "model.pt";
+  auto resumed =
+      test::run_emopiano({"train", "--data", labelled().string(), "--resume", (dir / "ckpt").string(), "--max-steps",
+                          "6", "--out", deeper.string(), "--cache", "none", "--threads", "1"});
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  EXPECT_EQ(nlohmann::json::parse(Model::load(deeper).metadata_json())["training"]["steps"], 6);
+  // A folder that cannot be made (a file stands in its way): refused before any training.
+  std::ofstream(dir / "a-file") << "x";
+  auto refused = test::run_emopiano({"train", "--data", labelled().string(), "--config", config, "--out",
+                                     (dir / "a-file" / "model.pt").string(), "--cache", "none", "--threads", "1"});
+  EXPECT_NE(refused.code, 0);
+  EXPECT_NE(refused.err.find("cannot create the folder"), std::string::npos) << refused.err;
+  EXPECT_EQ(refused.err.find("training"), std::string::npos) << refused.err;
+}
+
 }  // namespace
 }  // namespace emopiano
