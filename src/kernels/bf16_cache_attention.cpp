@@ -52,9 +52,8 @@ const char* bf16_cache_attention_kernel_name(GemvIsa isa) { return kernel_for(is
 
 void bf16_cache_attention(GemvIsa isa, const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t KVH,
                           int64_t D, uint16_t* key_cache, uint16_t* value_cache, int64_t capacity, int64_t past,
-                          float* out, int64_t out_stride, int64_t window) {
-  attend(kernel_for(isa), qkv, qkv_stride, B, H, KVH, D, key_cache, value_cache, capacity, past, out, out_stride, 1,
-         window);
+                          float* out, int64_t out_stride) {
+  attend(kernel_for(isa), qkv, qkv_stride, B, H, KVH, D, key_cache, value_cache, capacity, past, out, out_stride, 1, 0);
 }
 
 void bf16_cache_attention(const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t KVH, int64_t D,

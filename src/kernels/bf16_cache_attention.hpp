@@ -33,7 +33,7 @@ void bf16_cache_attention(const float* qkv, int64_t qkv_stride, int64_t B, int64
 // overload above uses gemv_isa()'s choice. For tests and measurements.
 void bf16_cache_attention(GemvIsa isa, const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t KVH,
                           int64_t D, uint16_t* key_cache, uint16_t* value_cache, int64_t capacity, int64_t past,
-                          float* out, int64_t out_stride, int64_t window = 0);
+                          float* out, int64_t out_stride);
 
 // The name of the attention kernel bf16_cache_attention(isa, ...) runs:
 // "avx512", "avx2_fma" or "scalar".

@@ -23,7 +23,7 @@ void int8_cache_attention(const float* qkv, int64_t qkv_stride, int64_t B, int64
 // measurements.
 void int8_cache_attention(GemvIsa isa, const float* qkv, int64_t qkv_stride, int64_t B, int64_t H, int64_t KVH,
                           int64_t D, int8_t* key_cache, int8_t* value_cache, int64_t capacity, int64_t past, float* out,
-                          int64_t out_stride, int64_t window = 0);
+                          int64_t out_stride);
 // "avx512" or "scalar".
 const char* int8_cache_attention_kernel_name(GemvIsa isa);
 
