@@ -79,6 +79,11 @@ struct SamplingParams {
   // with a null emotion, chosen by measurement, docs/evaluation.md; 0 for
   // others).
   float valence_guidance = -1.0f;
+  // Beam search for greedy decoding (temperature 0) of the VAE's segments:
+  // the `beams` most likely partial segments are kept at each step and the
+  // one with the highest mean log-probability per token is written. 1 = plain
+  // greedy. The generator's sampler takes only 1 (a piece is sampled).
+  int beams = 1;
 
   void validate() const;  // throws Error(invalid_argument)
 };

@@ -218,6 +218,7 @@ struct VaeEvaluationOptions {
   int transform_pieces = 8;  // per source quadrant, each moved to the three others
   float transform_strength = 1.0f;
   float temperature = 0.8f;  // sampled decodings (greedy ones use 0)
+  int beams = 1;             // greedy decodings with this many beams (SamplingParams::beams)
   uint64_t seed = 1;
   ProgressCallback progress;  // stages "reconstruct", "interpolate", "transform"
   CancelToken cancel;

@@ -24,6 +24,7 @@ struct VaeTargetOptions {
   int span_segments = 4;
   int transform_pieces = 8;  // per source quadrant, each moved to the three others
   float strength = 1.0f;
+  int beams = 1;              // greedy decoding with this many beams (SamplingParams::beams)
   ProgressCallback progress;  // stages "interpolation paths", "interpolation spans", "transform kept notes"
   CancelToken cancel;
 };

@@ -97,6 +97,8 @@ int run(int argc, char** argv) {
   const long long span_segments = args.get_int("span-segments");
   if (span_segments < 0 || span_segments > 4096)
     throw Error(ErrorCode::invalid_argument, "--span-segments: must be in 0..4096");
+  const long long beams = args.get_int("beams");
+  if (beams < 1 || beams > 64) throw Error(ErrorCode::invalid_argument, "--beams: must be in 1..64");
   restart_with_tuned_runtime(true);
   if (args.get("data").empty()) {
     fmt::print(stderr, "emopiano evaluate-vae: --data is required (see --help)\n");
@@ -131,6 +133,7 @@ int run(int argc, char** argv) {
   o.transform_pieces = static_cast<int>(args.get_int("transform-pieces"));
   o.transform_strength = static_cast<float>(args.get_double("strength"));
   o.temperature = static_cast<float>(args.get_double("temperature"));
+  o.beams = static_cast<int>(beams);
   o.progress = [&bar](const ProgressInfo& info) {
     bar.update(info);
     return !interrupted();
@@ -182,6 +185,7 @@ int run(int argc, char** argv) {
   t.transform_pieces = o.transform_pieces;
   t.span_segments = static_cast<int>(span_segments);
   t.strength = o.transform_strength;
+  t.beams = o.beams;
   t.progress = o.progress;
   const VaeTargetEvaluation targets = evaluate_vae_targets(vae, dataset, split, classifier.get(), t);
   bar.finish();
@@ -190,6 +194,7 @@ int run(int argc, char** argv) {
   if (!args.get("json").empty()) {
     auto j = nlohmann::json::parse(r.to_json());
     j["targets"] = nlohmann::json::parse(targets.to_json());
+    j["beams"] = o.beams;
     detail::write_file_atomically(args.get("json"), j.dump(1) + "\n");
   }
   return 0;

@@ -15,6 +15,7 @@ void add_vae_options(Args& args) {
   args.option("temperature", "T", "decoding temperature (0 = greedy)", "0.8");
   args.option("top-p", "P", "nucleus sampling threshold (1 = off)", "0.95");
   args.option("seed", "S", "random seed (default: a fresh one, printed)");
+  args.option("beams", "N", "beam search width for greedy decoding (--temperature 0)", "1");
   args.option("threads", "N", "compute threads, 0 = all cores", "1");
   args.flag("quiet", "print nothing but errors");
 }
@@ -36,6 +37,11 @@ SamplingParams vae_sampling(const Args& args) {
   SamplingParams p;
   p.temperature = static_cast<float>(args.get_double("temperature"));
   p.top_p = static_cast<float>(args.get_double("top-p"));
+  const long long beams = args.get_int("beams");
+  if (beams < 1 || beams > 64) throw Error(ErrorCode::invalid_argument, "--beams: must be in 1..64");
+  if (beams > 1 && p.temperature != 0.0f)
+    throw Error(ErrorCode::invalid_argument, "--beams: beam search is greedy decoding; give --temperature 0");
+  p.beams = static_cast<int>(beams);
   if (args.has("seed") && !args.get("seed").empty()) {
     const long long s = args.get_int("seed");
     if (s < 0) throw Error(ErrorCode::invalid_argument, "--seed: must be >= 0");

@@ -53,6 +53,8 @@ GenerationSession::Impl::Cursor GenerationSession::Impl::Cursor::copy() const {
 GenerationSession::Impl::Impl(const Model& m, const SessionOptions& o)
     : model(m), options(o), emotion(o.emotion), net_(*impl_of(model).net), tokenizer_(model.tokenizer()) {
   options.params.validate();
+  if (options.params.beams != 1)
+    throw Error(ErrorCode::invalid_argument, "session: beams is for the VAE's greedy decoding; a session samples");
   vocab_ = tokenizer_.vocab_size();
   bar_token_ = tokenizer_.bar_id();
   eos_ = tokenizer_.eos_id();

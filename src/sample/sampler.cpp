@@ -73,6 +73,8 @@ class Generation {
         config_(impl.model.config()),
         vocab_(tokenizer_.vocab_size()) {
     params_.validate();
+    if (params_.beams != 1)
+      throw Error(ErrorCode::invalid_argument, "generate: beams is for the VAE's greedy decoding; a piece is sampled");
     if (count < 1) throw Error(ErrorCode::invalid_argument, fmt::format("generate: count = {} must be >= 1", count));
     bar_token_ = tokenizer_.bar_id();  // -1: no bar tokens, no bar limit to enforce
     eos_ = tokenizer_.eos_id();

@@ -22,6 +22,7 @@ void SamplingParams::validate() const {
     bad(fmt::format("valence_guidance = {} must be finite and at most 20 (0 = off, negative = the model's default)",
                     valence_guidance));
   if (max_bars < 0) bad(fmt::format("max_bars = {} must be >= 0 (0 = no limit)", max_bars));
+  if (beams < 1 || beams > 64) bad(fmt::format("beams = {} must be in [1, 64]", beams));
 }
 
 const char* stop_reason_name(StopReason reason) noexcept {

@@ -1,6 +1,7 @@
 // The VAE's decoding loop: like the sampler's, one token per segment per
 // step under the tokenizer's grammar, but every segment ends after
-// segment_bars bars and within max_segment_tokens.
+// segment_bars bars and within max_segment_tokens. Greedy decoding with
+// several beams goes to latent_beam_search.cpp.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -10,6 +11,7 @@
 #include "emopiano/error.hpp"
 #include "sample/random.hpp"
 #include "sample/token_choice.hpp"
+#include "vae/latent_rows.hpp"
 #include "vae/vae_impl.hpp"
 
 namespace emopiano::vae {
@@ -43,126 +45,65 @@ EncoderBatch encoder_batch(const SegmentCutter& cutter, const std::vector<std::v
   return b;
 }
 
-namespace {
-
-struct Row {
-  std::unique_ptr<TokenGrammar> grammar;
-  std::vector<int32_t> tokens;
-  std::vector<int64_t> bars, positions;  // the grammar's position after each token
-  sample::Random random{0};
-  size_t last_complete = 0;           // length where EOS was last allowed
-  std::vector<int32_t> final_tokens;  // set when the row was cut back to where it could end
-  bool done = false;
-};
-
-}  // namespace
-
 std::vector<std::vector<int32_t>> decode_latents(EmotionVae::Impl& vae, const std::vector<std::vector<float>>& z,
                                                  const std::vector<EmotionMix>& emotion, const SamplingParams& params) {
   params.validate();
+  if (z.empty()) return {};
+  if (params.beams > 1 && params.temperature == 0.0f) return beam_search_latents(vae, z, emotion, params.beams);
   const VaeConfig& cfg = vae.config;
   const Tokenizer& tok = *vae.tokenizer;
-  if (z.empty()) return {};
-  if (emotion.size() != z.size())
-    throw Error(ErrorCode::invalid_argument,
-                fmt::format("decode: {} latents but {} emotions", z.size(), emotion.size()));
-  const int64_t B = static_cast<int64_t>(z.size()), Z = cfg.latent_dim;
-  auto zt = torch::empty({B, Z}, torch::kFloat);
-  auto et = torch::empty({B, 4}, torch::kFloat);
-  for (int64_t r = 0; r < B; ++r) {
-    if (static_cast<int64_t>(z[static_cast<size_t>(r)].size()) != Z)
-      throw Error(ErrorCode::invalid_argument, fmt::format("decode: latent {} has {} dimensions, the model has {}", r,
-                                                           z[static_cast<size_t>(r)].size(), Z));
-    for (float v : z[static_cast<size_t>(r)])
-      if (!std::isfinite(v))
-        throw Error(ErrorCode::invalid_argument, fmt::format("decode: latent {} is not finite", r));
-    std::memcpy(zt[r].data_ptr<float>(), z[static_cast<size_t>(r)].data(), static_cast<size_t>(Z) * sizeof(float));
-    const auto& p = emotion[static_cast<size_t>(r)].probabilities();
-    for (int k = 0; k < 4; ++k) et[r][k] = p[static_cast<size_t>(k)];
-  }
-
-  auto push = [](Row& row, int32_t t) {
-    row.grammar->advance(t);  // refused after EOS: the position stays
-    row.tokens.push_back(t);
-    row.bars.push_back(row.grammar->bar());
-    row.positions.push_back(row.grammar->position());
-  };
+  const auto in = latent_inputs(cfg, z, emotion);
 
   c10::InferenceMode inference;
   auto& net = *vae.net;
   const int32_t vocab = tok.vocab_size(), eos = tok.eos_id();
-  const int32_t bar_token = tok.token_from_string("Bar");
-  std::vector<Row> rows(static_cast<size_t>(B));
-  for (int64_t r = 0; r < B; ++r) {
-    Row& row = rows[static_cast<size_t>(r)];
-    row.grammar = tok.grammar();
-    row.random = sample::Random(params.seed + static_cast<uint64_t>(r));
-    for (int32_t t : {tok.bos_id(), tok.emotion_id(emotion[static_cast<size_t>(r)].dominant())}) push(row, t);
+  const size_t B = z.size();
+  std::vector<LatentRow> rows;
+  std::vector<sample::Random> random;
+  for (size_t r = 0; r < B; ++r) {
+    rows.emplace_back(tok, emotion[r]);
+    random.emplace_back(params.seed + static_cast<uint64_t>(r));
   }
+  std::vector<const LatentRow*> feed_rows;
+  for (const auto& row : rows) feed_rows.push_back(&row);
   KVCache cache;
   std::vector<uint8_t> mask(static_cast<size_t>(vocab));
   std::vector<float> logits_row(static_cast<size_t>(vocab));
-  // Room for EOS: a segment never passes max_segment_tokens.
-  const size_t limit = static_cast<size_t>(cfg.max_segment_tokens) - 1;
   size_t fed = 0;
   while (true) {
-    const size_t n = rows[0].tokens.size();  // every row has the same length (finished rows repeat EOS)
-    const int64_t L = static_cast<int64_t>(n - fed);
-    auto tokens = torch::empty({B, L}, torch::kLong);
-    auto bars = torch::empty({B, L}, torch::kLong);
-    auto positions = torch::empty({B, L}, torch::kLong);
-    for (int64_t r = 0; r < B; ++r) {
-      const Row& row = rows[static_cast<size_t>(r)];
-      for (size_t i = fed; i < n; ++i) {
-        tokens[r][static_cast<int64_t>(i - fed)] = static_cast<int64_t>(row.tokens[i]);
-        bars[r][static_cast<int64_t>(i - fed)] = row.bars[i];
-        positions[r][static_cast<int64_t>(i - fed)] = row.positions[i];
-      }
-    }
-    auto logits =
-        net.decode_cached(tokens, bars, positions, et, zt, cache).select(1, L - 1).to(torch::kFloat).contiguous();
-    fed = n;
+    const auto feed = decoder_feed(feed_rows, fed);
+    const int64_t L = feed.tokens.size(1);
+    auto logits = net.decode_cached(feed.tokens, feed.bars, feed.positions, in.emotion, in.z, cache)
+                      .select(1, L - 1)
+                      .to(torch::kFloat)
+                      .contiguous();
+    fed = rows[0].tokens.size();
     bool all_done = true;
-    for (int64_t r = 0; r < B; ++r) {
-      Row& row = rows[static_cast<size_t>(r)];
+    for (size_t r = 0; r < B; ++r) {
+      LatentRow& row = rows[r];
       if (row.done) {
-        push(row, eos);  // padding for the batch; removed below
+        row.push(eos);  // padding for the batch; removed by result()
         continue;
       }
-      std::memcpy(logits_row.data(), logits[r].data_ptr<float>(), sizeof(float) * static_cast<size_t>(vocab));
-      row.grammar->allowed(mask.data());
-      if (mask[static_cast<size_t>(eos)]) row.last_complete = row.tokens.size();
-      if (row.grammar->bar() >= cfg.segment_bars && mask[static_cast<size_t>(bar_token)]) {
-        // The segment has its bars: where the model would start another, it ends.
-        if (mask[static_cast<size_t>(eos)]) sample::fold_probability(logits_row.data(), bar_token, eos);
-        mask[static_cast<size_t>(bar_token)] = 0;
-      }
-      int32_t t = sample::choose_token(logits_row.data(), mask.data(), vocab, params, row.random);
+      std::memcpy(logits_row.data(), logits[static_cast<int64_t>(r)].data_ptr<float>(),
+                  sizeof(float) * static_cast<size_t>(vocab));
+      row.next_tokens(tok, cfg, logits_row.data(), mask.data());
+      int32_t t = sample::choose_token(logits_row.data(), mask.data(), vocab, params, random[r]);
       if (t < 0) t = eos;
-      if (t != eos && row.tokens.size() + 1 >= limit) {
-        // Out of room: end where the segment last could. The row leaves the
-        // batch, so what its cache holds no longer matters; it is padded
-        // with EOS to the batch's length.
-        const size_t keep = std::max<size_t>(row.last_complete, 2);
-        row.final_tokens.assign(row.tokens.begin(), row.tokens.begin() + std::ptrdiff_t(keep));
-        row.final_tokens.push_back(eos);
+      if (t != eos && row.out_of_room(cfg)) {
+        // The row leaves the batch, so what its cache holds no longer
+        // matters; it is padded with EOS to the batch's length.
+        row.end_where_complete(eos);
         t = eos;
       }
-      push(row, t);
+      row.push(t);
       if (t == eos) row.done = true;
       all_done = all_done && row.done;
     }
     if (all_done) break;
   }
   std::vector<std::vector<int32_t>> out;
-  for (auto& row : rows) {
-    if (!row.final_tokens.empty()) {
-      out.push_back(std::move(row.final_tokens));
-      continue;
-    }
-    auto end = std::find(row.tokens.begin() + 2, row.tokens.end(), eos);
-    out.emplace_back(row.tokens.begin(), end == row.tokens.end() ? end : end + 1);
-  }
+  for (const auto& row : rows) out.push_back(row.result(eos));
   return out;
 }
 

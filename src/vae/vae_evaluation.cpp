@@ -73,6 +73,7 @@ std::vector<std::vector<double>> interpolation_distance_paths(const EmotionVae& 
   const Tokenizer& tok = vae.tokenizer();
   SamplingParams greedy;
   greedy.temperature = 0.0f;
+  greedy.beams = o.beams;
   std::vector<std::vector<double>> paths;
   for (int p = 0; p < pairs; ++p) {
     const DatasetItem* a = with_notes[static_cast<size_t>(p)];
@@ -182,6 +183,7 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
   const size_t rows = 16;
   SamplingParams greedy;
   greedy.temperature = 0.0f;
+  greedy.beams = o.beams;
   for (size_t i = 0; i < segments.size(); i += rows) {
     const size_t end = std::min(segments.size(), i + rows);
     std::vector<std::vector<int32_t>> batch(segments.begin() + std::ptrdiff_t(i),
@@ -289,6 +291,7 @@ VaeEvaluation evaluate_vae(const EmotionVae& vae, const Dataset& dataset, Split 
     int with_vector = 0, condition_only = 0, baseline = 0;
     SamplingParams params;
     params.temperature = 0.0f;
+    params.beams = o.beams;
     for (int from = 0; from < 4; ++from) {
       for (const DatasetItem* item : by_quadrant[static_cast<size_t>(from)]) {
         const Score original = tok.decode(item->tokens);

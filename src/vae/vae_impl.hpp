@@ -42,8 +42,16 @@ EncoderBatch encoder_batch(const SegmentCutter& cutter, const std::vector<std::v
 
 // Writes one segment per latent, all in one batch with a K/V cache, each
 // with its own grammar and random stream (params.seed + row).
+// params.beams > 1 with temperature 0 runs beam_search_latents.
 std::vector<std::vector<int32_t>> decode_latents(EmotionVae::Impl& vae, const std::vector<std::vector<float>>& z,
                                                  const std::vector<EmotionMix>& emotion, const SamplingParams& params);
+
+// The most likely segment for each latent by beam search with `beams` beams
+// (latent_beam_search.cpp), and, when asked, its mean log-probability per
+// token the model chose (under the grammar and the segment's end rule).
+std::vector<std::vector<int32_t>> beam_search_latents(EmotionVae::Impl& vae, const std::vector<std::vector<float>>& z,
+                                                      const std::vector<EmotionMix>& emotion, int beams,
+                                                      std::vector<double>* mean_log_probability = nullptr);
 
 }  // namespace vae
 }  // namespace emopiano

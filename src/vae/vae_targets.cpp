@@ -116,6 +116,7 @@ VaeTargetEvaluation evaluate_vae_targets(const EmotionVae& vae, const Dataset& d
   VaeTargetEvaluation r;
   SamplingParams greedy;
   greedy.temperature = 0.0f;
+  greedy.beams = o.beams;
 
   // ---- interpolation: the first segments of pieces p and half + p, as the evaluation pairs them
   const int pairs = std::min<int>(o.pairs, static_cast<int>(pieces.size() / 2));

@@ -158,6 +158,15 @@ TEST_F(VaeCommands, SampleEncodeDecodeInterpolateVariationsTransform) {
   std::vector<float> latent = z["segments"][0]["mean"].get<std::vector<float>>();
   const auto decoded = vae.decode(latent, EmotionMix::from_quadrant(Quadrant::Q1), command_sampling());
   EXPECT_EQ(notes_of(dir_ / "d.mid"), notes_of(vae.join({decoded})));
+  // Greedy with beams: the command passes them on.
+  r = test::run_emopiano(with_vae({"decode", (dir_ / "z.json").string(), "-o", (dir_ / "d-beams.mid").string(),
+                                   "--temperature", "0", "--beams", "3"}));
+  ASSERT_EQ(r.code, 0) << all_output(r);
+  SamplingParams beams = command_sampling();
+  beams.temperature = 0.0f;
+  beams.beams = 3;
+  EXPECT_EQ(notes_of(dir_ / "d-beams.mid"),
+            notes_of(vae.join({vae.decode(latent, EmotionMix::from_quadrant(Quadrant::Q1), beams)})));
 
   r = test::run_emopiano(with_vae({"interpolate", piece("test0").string(), piece("test2").string(), "--emotion-a", "Q1",
                                    "--emotion-b", "Q3", "--steps", "3", "-o", (dir_ / "i.mid").string()}));
@@ -454,6 +463,14 @@ TEST_F(VaeCommands, BadInputGetsAClearMessage) {
   r = test::run_emopiano(with_vae({"interpolate", piece("test0").string(), piece("test1").string(), "--emotion-a", "Q1",
                                    "--emotion-b", "Q2", "--steps", "1"}));
   EXPECT_NE(r.code, 0);
+  r = test::run_emopiano(with_vae({"vae-sample", "--beams", "2", "-o", (dir_ / "b.mid").string()}));
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(all_output(r).find("--temperature 0"), std::string::npos) << all_output(r);
+  r = test::run_emopiano(
+      with_vae({"vae-sample", "--beams", "0", "--temperature", "0", "-o", (dir_ / "b.mid").string()}));
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(all_output(r).find("--beams"), std::string::npos) << all_output(r);
+  EXPECT_FALSE(fs::exists(dir_ / "b.mid"));
   r = test::run_emopiano({"vae-sample", "--vae", (dir_ / "missing.pt").string()});
   EXPECT_NE(r.code, 0);
   EXPECT_NE(all_output(r).find("missing.pt"), std::string::npos) << all_output(r);

@@ -14,6 +14,7 @@
 #include "emopiano/vae.hpp"
 #include "support/container_parts.hpp"
 #include "train/tiny_corpus.hpp"
+#include "vae/tiny_vae.hpp"
 #include "vae/vae_impl.hpp"
 
 namespace emopiano {
@@ -28,36 +29,7 @@ std::vector<int> walk() {
   return p;
 }
 
-VaeConfig tiny_vae() {
-  VaeConfig c;
-  c.encoder_layers = 1;
-  c.decoder_layers = 2;
-  c.d_model = 64;
-  c.n_heads = 2;
-  c.d_ff = 128;
-  c.latent_dim = 8;
-  c.segment_bars = 2;
-  c.max_segment_tokens = 128;
-  c.dropout = 0.0f;
-  return c;
-}
-
-VaeTrainerConfig quick(int64_t steps) {
-  VaeTrainerConfig c;
-  c.max_steps = steps;
-  c.batch_size = 6;
-  c.learning_rate = 3e-3;
-  c.warmup_steps = 10;
-  c.max_beta = 0.0;  // a plain autoencoder: the test is about reconstruction
-  c.free_bits = 0.0;
-  c.transpose_min = c.transpose_max = 0;
-  c.eval_every = 0;
-  c.checkpoint_every = 0;
-  c.log_every = 1000;
-  c.threads = 1;
-  c.bf16 = Bf16Mode::off;
-  return c;
-}
+VaeConfig two_bar_vae() { return test::tiny_vae(2, 128); }
 
 std::filesystem::path corpus() {
   return test::write_corpus("vae-tiny", {{"scale", test::melody(kScale, 4), "Q1", "train"},
@@ -82,10 +54,10 @@ std::vector<std::vector<int32_t>> walk_segments(const EmotionVae& vae, const Dat
 
 TEST(EmotionVae, OverfittedModelDecodesSegmentsBackFromTheirLatents) {
   const Dataset data = test::load_corpus(corpus());
-  EmotionVae vae = EmotionVae::create(tiny_vae(), TokenizerConfig{}, 3);
+  EmotionVae vae = EmotionVae::create(two_bar_vae(), TokenizerConfig{}, 3);
   // The latent must learn to tell the segments apart through the
   // reparameterisation noise: a few hundred steps are too few (checked).
-  VaeTrainer trainer(vae, data, quick(800));
+  VaeTrainer trainer(vae, data, test::autoencoder_training(800, 6, 3e-3));
   trainer.run();
   vae = trainer.vae();
   const auto segments = walk_segments(vae, data);
@@ -140,7 +112,7 @@ TEST(EmotionVae, OverfittedModelDecodesSegmentsBackFromTheirLatents) {
 }
 
 TEST(EmotionVae, DecodedSegmentsFollowTheGrammarAndTheBarLimit) {
-  EmotionVae vae = EmotionVae::create(tiny_vae(), TokenizerConfig{}, 5);  // untrained: random choices
+  EmotionVae vae = EmotionVae::create(two_bar_vae(), TokenizerConfig{}, 5);  // untrained: random choices
   SamplingParams p;
   p.seed = 11;
   auto out = vae.sample(EmotionMix::from_quadrant(Quadrant::Q2), 6, 1.0f, p);
@@ -164,7 +136,7 @@ TEST(EmotionVae, DecodedSegmentsFollowTheGrammarAndTheBarLimit) {
 }
 
 TEST(EmotionVae, FileRoundTripsAndRefusesOtherFiles) {
-  EmotionVae vae = EmotionVae::create(tiny_vae(), TokenizerConfig{}, 9);
+  EmotionVae vae = EmotionVae::create(two_bar_vae(), TokenizerConfig{}, 9);
   vae.set_metadata_json(R"({"note": "test"})");
   const auto dir = test::temp_dir("vae-file");
   vae.save(dir / "v.pt");
@@ -205,7 +177,7 @@ TEST(EmotionVae, FileRoundTripsAndRefusesOtherFiles) {
 // f16 storage halves the file and rounds every weight to 11 significant bits;
 // the buffers (quadrant means, segment counts) stay exact.
 TEST(EmotionVae, HalfPrecisionFileRoundsTheWeightsAndKeepsTheBuffersExact) {
-  EmotionVae vae = EmotionVae::create(tiny_vae(), TokenizerConfig{}, 9);
+  EmotionVae vae = EmotionVae::create(two_bar_vae(), TokenizerConfig{}, 9);
   {
     torch::NoGradGuard no_grad;
     auto& net = *impl_of(vae).net;
@@ -235,7 +207,7 @@ TEST(EmotionVae, HalfPrecisionFileRoundsTheWeightsAndKeepsTheBuffersExact) {
 
 TEST(EmotionVae, AFileFromANewerBuildIsUnsupportedAndOlderBuildsReadOurs) {
   const auto dir = test::temp_dir("vae-newer");
-  EmotionVae vae = EmotionVae::create(tiny_vae(), TokenizerConfig{}, 9);
+  EmotionVae vae = EmotionVae::create(two_bar_vae(), TokenizerConfig{}, 9);
   vae.save(dir / "v.pt");
   std::ifstream in(dir / "v.pt", std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -261,21 +233,21 @@ TEST(EmotionVae, AFileFromANewerBuildIsUnsupportedAndOlderBuildsReadOurs) {
 
 TEST(VaeTrainer, ResumesExactlyAndCheckpointsOnCancel) {
   const Dataset data = test::load_corpus(corpus());
-  auto config = quick(6);
+  auto config = test::autoencoder_training(6, 6, 3e-3);
   config.max_beta = 0.2;  // exercise the KL path and the random draws too
   config.beta_rate = 0.5;
   config.free_bits = 0.1;
   config.word_dropout = 0.3;  // its draws come from the trainer's generator, saved with the checkpoint
   config.transpose_min = -2;
   config.transpose_max = 2;
-  VaeTrainer straight(EmotionVae::create(tiny_vae(), TokenizerConfig{}, 4), data, config);
+  VaeTrainer straight(EmotionVae::create(two_bar_vae(), TokenizerConfig{}, 4), data, config);
   straight.run();
 
   const auto dir = test::temp_dir("vae-resume");
   auto first = config;
   first.max_steps = 6;
   first.checkpoint_dir = dir;
-  EmotionVae resumed = EmotionVae::create(tiny_vae(), TokenizerConfig{}, 4);
+  EmotionVae resumed = EmotionVae::create(two_bar_vae(), TokenizerConfig{}, 4);
   CancelToken cancel;
   VaeTrainerHooks hooks;
   hooks.cancel = cancel;
@@ -310,7 +282,7 @@ TEST(VaeTrainer, ResumesExactlyAndCheckpointsOnCancel) {
 // steps do not change, and every network is left in eval mode.
 TEST(VaeTrainer, TrainsACopyAndLeavesOtherHandlesAlone) {
   const Dataset data = test::load_corpus(corpus());
-  const EmotionVae vae = EmotionVae::create(tiny_vae(), TokenizerConfig{}, 6);
+  const EmotionVae vae = EmotionVae::create(two_bar_vae(), TokenizerConfig{}, 6);
   auto weights = [](const EmotionVae& v) {
     std::vector<torch::Tensor> out;
     for (const auto& p : impl_of(v).net->parameters()) out.push_back(p.detach().clone());
@@ -323,7 +295,7 @@ TEST(VaeTrainer, TrainsACopyAndLeavesOtherHandlesAlone) {
     return true;
   };
   const auto before = weights(vae);
-  auto config = quick(2);
+  auto config = test::autoencoder_training(2, 6, 3e-3);
   config.warmup_steps = 0;
   VaeTrainer trainer(vae, data, config);
   const EmotionVae handed_out = trainer.vae();
@@ -339,7 +311,7 @@ TEST(VaeTrainer, TrainsACopyAndLeavesOtherHandlesAlone) {
 }
 
 TEST(EmotionVae, SetMetadataLeavesOtherCopiesAlone) {
-  const EmotionVae vae = EmotionVae::create(tiny_vae(), TokenizerConfig{}, 2);
+  const EmotionVae vae = EmotionVae::create(two_bar_vae(), TokenizerConfig{}, 2);
   EmotionVae renamed = vae;
   renamed.set_metadata_json(R"({"name": "x"})");
   EXPECT_EQ(vae.metadata_json(), "{}");
@@ -351,7 +323,7 @@ TEST(EmotionVae, CreatingLeavesTheHostsRandomDrawsAlone) {
   torch::manual_seed(5);
   const torch::Tensor expected = torch::rand({8});
   torch::manual_seed(5);
-  EmotionVae::create(tiny_vae(), TokenizerConfig{}, 1);
+  EmotionVae::create(two_bar_vae(), TokenizerConfig{}, 1);
   EXPECT_TRUE(torch::equal(torch::rand({8}), expected));
 }
 

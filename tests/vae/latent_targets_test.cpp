@@ -14,43 +14,18 @@
 #include "emopiano/vae_targets.hpp"
 #include "train/tiny_corpus.hpp"
 #include "vae/segment_attributes.hpp"
+#include "vae/tiny_vae.hpp"
 
 namespace emopiano {
 namespace {
 
-VaeConfig one_bar_vae() {
-  VaeConfig c;
-  c.encoder_layers = 1;
-  c.decoder_layers = 2;
-  c.d_model = 64;
-  c.n_heads = 2;
-  c.d_ff = 128;
-  c.latent_dim = 8;
-  c.segment_bars = 1;
-  c.max_segment_tokens = 96;
-  c.dropout = 0.0f;
-  return c;
-}
+VaeConfig one_bar_vae() { return test::tiny_vae(1, 96); }
 
 VaeTrainerConfig quick_autoencoder(int64_t steps) {
-  VaeTrainerConfig c;
-  c.max_steps = steps;
-  c.batch_size = 8;
   // 3e-3 stalled with one token left to chance on an AVX2-only AMD CPU (its
   // kernels round differently); 1e-3 memorised the corpus there by step 600
   // with each of five seeds.
-  c.learning_rate = 1e-3;
-  c.warmup_steps = 10;
-  c.max_beta = 0.0;  // a plain autoencoder: these tests are about what z carries
-  c.free_bits = 0.0;
-  c.word_dropout = 0.0;
-  c.transpose_min = c.transpose_max = 0;
-  c.eval_every = 0;
-  c.checkpoint_every = 0;
-  c.log_every = 1000;
-  c.threads = 1;
-  c.bf16 = Bf16Mode::off;
-  return c;
+  return test::autoencoder_training(steps, 8, 1e-3);
 }
 
 // Two melodies, a high and a low one, each in two quadrants: the emotion
