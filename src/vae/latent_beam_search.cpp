@@ -18,11 +18,17 @@ namespace {
 
 constexpr double kDead = -std::numeric_limits<double>::infinity();
 
+// What beams are ranked by: the mean log-probability per chosen token, so a
+// segment that ends early does not win for having fewer tokens to pay for.
+double mean_per_token(double log_probability, int64_t chosen) {
+  return chosen == 0 ? log_probability : log_probability / static_cast<double>(chosen);
+}
+
 struct Beam {
   LatentRow row;
   double log_probability = 0.0;  // of the tokens the model chose
   int64_t chosen = 0;            // how many it chose
-  double rank() const { return chosen == 0 ? log_probability : log_probability / static_cast<double>(chosen); }
+  double rank() const { return mean_per_token(log_probability, chosen); }
 };
 
 // A way to go on from a beam: its next token (-1: it is finished and
@@ -33,7 +39,7 @@ struct Candidate {
   bool cut = false;
   double log_probability = 0.0;
   int64_t chosen = 0;
-  double rank() const { return chosen == 0 ? log_probability : log_probability / static_cast<double>(chosen); }
+  double rank() const { return mean_per_token(log_probability, chosen); }
 };
 
 // The `keep` best tokens of one row under its mask, with their log-probabilities.
