@@ -817,6 +817,10 @@ typedef struct emopiano_vae_params {
   int32_t top_k;     /* 0 = off (default 0) */
   float top_p;       /* 1 = off (default 0.95) */
   uint64_t seed;     /* decoding and noise draws (default 0) */
+  /* Appended after ABI v1: greedy decoding with this many beams, 1..64
+   * (default 1); more than 1 needs temperature 0 (docs/vae.md). */
+  int32_t beams;
+  int32_t reserved; /* 0 */
 } emopiano_vae_params;
 
 EMOPIANO_API int emopiano_vae_params_init(emopiano_vae_params *params, uint32_t struct_size);

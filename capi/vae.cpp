@@ -28,6 +28,7 @@ emopiano_vae_params default_vae_params() {
   p.top_k = 0;
   p.top_p = 0.95f;
   p.seed = 0;
+  p.beams = 1;
   return p;
 }
 
@@ -43,6 +44,8 @@ SamplingParams to_sampling(const emopiano_vae_params* params) {
   s.top_k = p.top_k;
   s.top_p = p.top_p;
   s.seed = p.seed;
+  // A caller of the v1 struct (24 bytes) reads as the default, 1.
+  s.beams = p.beams;
   s.validate();
   return s;
 }

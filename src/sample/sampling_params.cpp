@@ -23,6 +23,8 @@ void SamplingParams::validate() const {
                     valence_guidance));
   if (max_bars < 0) bad(fmt::format("max_bars = {} must be >= 0 (0 = no limit)", max_bars));
   if (beams < 1 || beams > 64) bad(fmt::format("beams = {} must be in [1, 64]", beams));
+  if (beams > 1 && temperature != 0.0f)
+    bad(fmt::format("beams = {} needs temperature 0 (beam search is greedy decoding), not {}", beams, temperature));
 }
 
 const char* stop_reason_name(StopReason reason) noexcept {

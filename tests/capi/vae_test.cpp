@@ -2,7 +2,9 @@
 // input (NULL, a wrong latent size, an untrained model's arithmetic, a
 // corrupt file) returns instead of crashing.
 #include <cmath>
+#include <cstddef>
 #include <cstring>
+#include <tuple>
 #include <vector>
 
 #include "capi_fixtures.hpp"
@@ -27,6 +29,13 @@ std::filesystem::path tiny_vae_file() {
   EmotionVae::create(c, TokenizerConfig{}, 2).save(dir / "tiny-vae.pt");
   write_bytes(dir / "piece.mid", small_piece_bytes());
   return dir;
+}
+
+// A MIDI file's notes as (onset tick, pitch, velocity, end tick).
+std::vector<std::tuple<int64_t, int, int, int64_t>> notes_of(const std::filesystem::path& path) {
+  std::vector<std::tuple<int64_t, int, int, int64_t>> out;
+  for (const Note& n : read_midi_file(path).notes) out.emplace_back(n.start_tick, n.pitch, n.velocity, n.end_tick);
+  return out;
 }
 
 struct VaeHandle {
@@ -65,6 +74,25 @@ TEST(CapiVae, EncodesDecodesAndInterpolates) {
   EXPECT_EQ(std::memcmp(bytes, "MThd", 4), 0);
   ASSERT_C_OK(emopiano_vae_decode_file(h.vae, mean.data(), 6, nullptr, nullptr, (dir / "decoded.mid").c_str()));
   EXPECT_NO_THROW(read_midi_file(dir / "decoded.mid"));
+
+  // Greedy with beams, as the C++ API decodes; a v1 struct (without beams) decodes greedily.
+  EXPECT_EQ(params.beams, 1);
+  params.temperature = 0.0f;
+  params.beams = 3;
+  ASSERT_C_OK(emopiano_vae_decode_file(h.vae, mean.data(), 6, &happy, &params, (dir / "beams.mid").c_str()));
+  SamplingParams beams;
+  beams.temperature = 0.0f;
+  beams.seed = 5;
+  beams.beams = 3;
+  const EmotionVae vae = EmotionVae::load(dir / "tiny-vae.pt");
+  const auto happy_mix = EmotionMix::from_quadrant(Quadrant::Q1);
+  write_midi_file(vae.join({vae.decode(mean, happy_mix, beams)}), dir / "beams-cxx.mid");
+  EXPECT_EQ(notes_of(dir / "beams.mid"), notes_of(dir / "beams-cxx.mid"));
+  params.struct_size = offsetof(emopiano_vae_params, beams);
+  ASSERT_C_OK(emopiano_vae_decode_file(h.vae, mean.data(), 6, &happy, &params, (dir / "greedy.mid").c_str()));
+  beams.beams = 1;
+  write_midi_file(vae.join({vae.decode(mean, happy_mix, beams)}), dir / "greedy-cxx.mid");
+  EXPECT_EQ(notes_of(dir / "greedy.mid"), notes_of(dir / "greedy-cxx.mid"));
 
   std::vector<float> z1(6), z2(6), z3(6);
   ASSERT_C_OK(emopiano_vae_sample_latent(z1.data(), 6, h.vae, 1.0f, 9));
@@ -109,6 +137,14 @@ TEST(CapiVae, BadInputIsAnErrorNotACrash) {
   z[2] = 0.0f;
   EXPECT_C_ERROR(emopiano_vae_decode_file(h.vae, z.data(), 6, nullptr, &params, (dir / "x.mid").c_str()),
                  EMOPIANO_ERROR_INVALID_ARGUMENT, "top_p");
+  params.top_p = 0.95f;
+  params.beams = 2;  // beams with sampling (temperature 0.8)
+  EXPECT_C_ERROR(emopiano_vae_decode_file(h.vae, z.data(), 6, nullptr, &params, (dir / "x.mid").c_str()),
+                 EMOPIANO_ERROR_INVALID_ARGUMENT, "beams");
+  params.beams = 0;
+  params.temperature = 0.0f;
+  EXPECT_C_ERROR(emopiano_vae_decode_file(h.vae, z.data(), 6, nullptr, &params, (dir / "x.mid").c_str()),
+                 EMOPIANO_ERROR_INVALID_ARGUMENT, "beams");
   // A truncated file.
   auto bytes = read_bytes(dir / "tiny-vae.pt");
   bytes.resize(bytes.size() - 10);

@@ -146,6 +146,8 @@ TEST(BeamSearchParams, OutOfRangeOrOnTheGeneratorIsRefused) {
   p.beams = 65;
   EXPECT_THROW(p.validate(), Error);
   p.beams = 2;
+  EXPECT_THROW(p.validate(), Error);  // beams with sampling
+  p.temperature = 0.0f;
   EXPECT_NO_THROW(p.validate());
   ModelConfig c;
   c.n_layers = 1;

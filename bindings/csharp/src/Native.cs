@@ -184,6 +184,8 @@ namespace Emopiano
         public int TopK;
         public float TopP;
         public ulong Seed;
+        public int Beams;
+        public int Reserved;
     }
 
     [StructLayout(LayoutKind.Sequential)]

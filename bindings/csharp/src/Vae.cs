@@ -23,6 +23,8 @@ namespace Emopiano
         public int? TopK;
         /// Decoding and noise draws (default 0).
         public ulong? Seed;
+        /// Beam search width for greedy decoding, Temperature 0 (default 1).
+        public int? Beams;
     }
 
     /// A loaded VAE. Read-only: share one between threads.
@@ -164,6 +166,7 @@ namespace Emopiano
             if (o.TopK.HasValue) p.TopK = o.TopK.Value;
             if (o.TopP.HasValue) p.TopP = o.TopP.Value;
             if (o.Seed.HasValue) p.Seed = o.Seed.Value;
+            if (o.Beams.HasValue) p.Beams = o.Beams.Value;
             return p;
         }
 

@@ -585,6 +585,12 @@ static class BindingTests
             vae.DecodeToFile(z, segment, Emotion.FromQuadrant(Quadrant.Q4), greedy);
             Assert(Midi.ReadNotesFile(segment).SequenceEqual(Midi.ReadNotes(midi)), "decoded to a file");
             Throws<InvalidArgumentException>(() => vae.Decode(z.Skip(1).ToArray()), "short latent");
+            var beams = new VaeOptions { Temperature = 0f, Beams = 4 };
+            byte[] searched = vae.Decode(z, Emotion.FromQuadrant(Quadrant.Q4), beams);
+            Midi.Validate(searched);
+            Assert(searched.SequenceEqual(vae.Decode(z, Emotion.FromQuadrant(Quadrant.Q4), beams)), "beam search repeats");
+            Throws<InvalidArgumentException>(() => vae.Decode(z, null, new VaeOptions { Temperature = 0.8f, Beams = 4 }),
+                                             "beams with sampling");
 
             string a = Path.Combine(tempDir, "vae-a.mid"), b = Path.Combine(tempDir, "vae-b.mid");
             WritePiece(a, Scale, vae.SegmentBars);

@@ -212,7 +212,7 @@ class EmotionPrediction(ctypes.Structure):
 class VaeParams(ctypes.Structure):
     _fields_ = [
         ("struct_size", u32), ("temperature", f32), ("top_k", i32), ("top_p", f32),
-        ("seed", u64),
+        ("seed", u64), ("beams", i32), ("reserved", i32),
     ]
 
 

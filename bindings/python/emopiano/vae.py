@@ -70,11 +70,11 @@ class Vae(Handle):
             raise ValueError(f"a latent of this VAE has {self.latent_dim} values, got {len(z)}")
         return (f32 * len(z))(*z)
 
-    def _params(self, temperature, top_k, top_p, seed):
+    def _params(self, temperature, top_k, top_p, seed, beams):
         params = VaeParams()
         check(lib.emopiano_vae_params_init(ctypes.byref(params), ctypes.sizeof(params)))
         for name, value in (("temperature", temperature), ("top_k", top_k), ("top_p", top_p),
-                            ("seed", seed)):
+                            ("seed", seed), ("beams", beams)):
             if value is not None:
                 setattr(params, name, value)
         return params
@@ -94,9 +94,11 @@ class Vae(Handle):
         check(lib.emopiano_vae_sample_latent(out, self.latent_dim, self, temperature, seed))
         return list(out)
 
-    def decode(self, z, emotion=None, *, temperature=None, top_k=None, top_p=None, seed=None):
-        """One segment decoded from z, as Standard MIDI File bytes (temperature 0 is greedy)."""
-        params = self._params(temperature, top_k, top_p, seed)
+    def decode(self, z, emotion=None, *, temperature=None, top_k=None, top_p=None, seed=None,
+               beams=None):
+        """One segment decoded from z, as Standard MIDI File bytes (temperature 0 is greedy;
+        beams > 1 with temperature 0 is beam search)."""
+        params = self._params(temperature, top_k, top_p, seed, beams)
         out, size = void_p(), size_t()
         check(lib.emopiano_vae_decode_midi(ctypes.byref(out), ctypes.byref(size), self,
                                            self._latent(z), self.latent_dim,
@@ -104,9 +106,9 @@ class Vae(Handle):
         return take_bytes(out, size.value)
 
     def decode_to_file(self, z, path, emotion=None, *, temperature=None, top_k=None, top_p=None,
-                       seed=None):
+                       seed=None, beams=None):
         """decode, written atomically to a MIDI file."""
-        params = self._params(temperature, top_k, top_p, seed)
+        params = self._params(temperature, top_k, top_p, seed, beams)
         check(lib.emopiano_vae_decode_file(self, self._latent(z), self.latent_dim,
                                            _emotion_pointer(emotion), ctypes.byref(params),
                                            encode_str(os.fspath(path), "path")))
@@ -127,10 +129,10 @@ class Vae(Handle):
         return list(out)
 
     def transform_by(self, in_path, out_path, from_quadrant, to_quadrant, shift, *, temperature=None,
-                     top_k=None, top_p=None, seed=None):
+                     top_k=None, top_p=None, seed=None, beams=None):
         """Every segment of a MIDI file encoded with from_quadrant, `shift` (latent_dim floats,
         e.g. a sum of attribute vectors) added, decoded with to_quadrant; written atomically."""
-        params = self._params(temperature, top_k, top_p, seed)
+        params = self._params(temperature, top_k, top_p, seed, beams)
         check(lib.emopiano_vae_transform_by_file(self, encode_str(os.fspath(in_path), "path"),
                                                  int(from_quadrant), int(to_quadrant),
                                                  self._latent(shift), self.latent_dim,
@@ -138,9 +140,9 @@ class Vae(Handle):
                                                  encode_str(os.fspath(out_path), "path")))
 
     def transform(self, in_path, out_path, from_quadrant, to_quadrant, strength=1.0, *,
-                  temperature=None, top_k=None, top_p=None, seed=None):
+                  temperature=None, top_k=None, top_p=None, seed=None, beams=None):
         """Every segment of a MIDI file moved from one quadrant to another, written atomically."""
-        params = self._params(temperature, top_k, top_p, seed)
+        params = self._params(temperature, top_k, top_p, seed, beams)
         check(lib.emopiano_vae_transform_file(self, encode_str(os.fspath(in_path), "path"),
                                               int(from_quadrant), int(to_quadrant), strength,
                                               ctypes.byref(params),

@@ -92,6 +92,11 @@ class VaeTest(unittest.TestCase):
         self.assertEqual(emopiano.read_notes(out.read_bytes()), emopiano.read_notes(midi))
         with self.assertRaises(ValueError):
             vae.decode(z[:-1])
+        beams = vae.decode(z, "calm", temperature=0.0, beams=4)
+        emopiano.validate(beams)
+        self.assertEqual(beams, vae.decode(z, "calm", temperature=0.0, beams=4), "beam search repeats")
+        with self.assertRaises(emopiano.InvalidArgumentError):
+            vae.decode(z, "calm", temperature=0.8, beams=4)  # beam search is greedy decoding
 
     def test_encode_interpolate_and_transform(self):
         vae = self.vae

@@ -306,6 +306,8 @@ pub struct emopiano_vae_params {
     pub top_k: i32,
     pub top_p: f32,
     pub seed: u64,
+    pub beams: i32,
+    pub reserved: i32,
 }
 
 #[repr(C)]

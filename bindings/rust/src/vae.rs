@@ -75,6 +75,8 @@ pub struct VaeOptions {
     pub top_p: Option<f32>,
     /// Decoding and noise draws (default 0).
     pub seed: Option<u64>,
+    /// Beam search width for greedy decoding, temperature 0 (default 1).
+    pub beams: Option<i32>,
 }
 
 impl VaeOptions {
@@ -97,6 +99,10 @@ impl VaeOptions {
         self.seed = Some(seed);
         self
     }
+    pub fn beams(mut self, beams: i32) -> Self {
+        self.beams = Some(beams);
+        self
+    }
 
     fn params(&self) -> Result<sys::emopiano_vae_params> {
         let mut params = sys::emopiano_vae_params::default();
@@ -117,6 +123,9 @@ impl VaeOptions {
         }
         if let Some(v) = self.seed {
             params.seed = v;
+        }
+        if let Some(v) = self.beams {
+            params.beams = v;
         }
         Ok(params)
     }

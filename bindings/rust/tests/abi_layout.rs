@@ -107,7 +107,9 @@ fn every_bound_struct_has_the_c_layout() {
         layout!(emopiano_emotion_prediction {
             struct_size, quadrant, probabilities, arousal, valence, windows, reserved
         }),
-        layout!(emopiano_vae_params { struct_size, temperature, top_k, top_p, seed }),
+        layout!(emopiano_vae_params {
+            struct_size, temperature, top_k, top_p, seed, beams, reserved
+        }),
         layout!(emopiano_beat_params {
             struct_size, metre, min_bpm, max_bpm, prior_bpm, prior_octaves, tightness
         }),

@@ -87,6 +87,13 @@ fn vae_samples_and_decodes() {
     assert_eq!(read_notes_file(&out).unwrap(), read_notes(&midi).unwrap());
     let short = vae.decode(&z[1..], None, &greedy).unwrap_err();
     assert_eq!(short.status(), Status::InvalidArgument);
+    let beams = VaeOptions::new().temperature(0.0).beams(4);
+    let searched = vae.decode(&z, Some(&calm), &beams).unwrap();
+    validate(&searched).unwrap();
+    assert_eq!(searched, vae.decode(&z, Some(&calm), &beams).unwrap());
+    let sampled = VaeOptions::new().temperature(0.8).beams(4);
+    let err = vae.decode(&z, Some(&calm), &sampled).unwrap_err();
+    assert_eq!(err.status(), Status::InvalidArgument);
 }
 
 #[test]
