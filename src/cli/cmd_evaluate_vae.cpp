@@ -97,8 +97,7 @@ int run(int argc, char** argv) {
   const long long span_segments = args.get_int("span-segments");
   if (span_segments < 0 || span_segments > 4096)
     throw Error(ErrorCode::invalid_argument, "--span-segments: must be in 0..4096");
-  const long long beams = args.get_int("beams");
-  if (beams < 1 || beams > 64) throw Error(ErrorCode::invalid_argument, "--beams: must be in 1..64");
+  const int beams = beams_option(args);
   restart_with_tuned_runtime(true);
   if (args.get("data").empty()) {
     fmt::print(stderr, "emopiano evaluate-vae: --data is required (see --help)\n");
@@ -133,7 +132,7 @@ int run(int argc, char** argv) {
   o.transform_pieces = static_cast<int>(args.get_int("transform-pieces"));
   o.transform_strength = static_cast<float>(args.get_double("strength"));
   o.temperature = static_cast<float>(args.get_double("temperature"));
-  o.beams = static_cast<int>(beams);
+  o.beams = beams;
   o.progress = [&bar](const ProgressInfo& info) {
     bar.update(info);
     return !interrupted();

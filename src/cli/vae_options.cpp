@@ -33,15 +33,19 @@ EmotionVae load_vae(const Args& args, bool quiet) {
   return vae;
 }
 
+int beams_option(const Args& args) {
+  const long long beams = args.get_int("beams");
+  if (beams < 1 || beams > 64) throw Error(ErrorCode::invalid_argument, "--beams: must be in 1..64");
+  return static_cast<int>(beams);
+}
+
 SamplingParams vae_sampling(const Args& args) {
   SamplingParams p;
   p.temperature = static_cast<float>(args.get_double("temperature"));
   p.top_p = static_cast<float>(args.get_double("top-p"));
-  const long long beams = args.get_int("beams");
-  if (beams < 1 || beams > 64) throw Error(ErrorCode::invalid_argument, "--beams: must be in 1..64");
-  if (beams > 1 && p.temperature != 0.0f)
+  p.beams = beams_option(args);
+  if (p.beams > 1 && p.temperature != 0.0f)
     throw Error(ErrorCode::invalid_argument, "--beams: beam search is greedy decoding; give --temperature 0");
-  p.beams = static_cast<int>(beams);
   if (args.has("seed") && !args.get("seed").empty()) {
     const long long s = args.get_int("seed");
     if (s < 0) throw Error(ErrorCode::invalid_argument, "--seed: must be >= 0");

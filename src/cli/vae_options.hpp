@@ -19,6 +19,8 @@ namespace emopiano::cli {
 void add_vae_options(Args& args);
 EmotionVae load_vae(const Args& args, bool quiet);
 SamplingParams vae_sampling(const Args& args);
+// --beams, checked (1..64).
+int beams_option(const Args& args);
 
 // The emotion of an input piece: `option` when given (any EmotionMix text),
 // else the bundled emotion classifier's prediction (printed unless quiet).
