@@ -165,6 +165,10 @@ struct TrainResult {
   double train_seconds = 0.0;
   EvalMetrics validation;  // final validation
   double best_validation_loss = 0.0;
+  int64_t best_validation_step = 0;  // the step whose weights gave it
+  // The weights of the best validation, kept in the checkpoint directory
+  // (CheckpointFiles::best_model); empty without a checkpoint directory.
+  std::filesystem::path best_model;
   bool bf16 = false;
   bool stopped_by_time = false;      // max_minutes reached before the planned steps
   std::filesystem::path checkpoint;  // last checkpoint written, empty when none
@@ -241,6 +245,10 @@ struct CheckpointFiles {
   static constexpr const char* state = "trainer_state.json";  // names the model and optimizer files
   // The checkpoint before the newest, kept so a damaged newest one is not the end of a run.
   static constexpr const char* previous_state = "trainer_state.previous.json";
+  // The model at the lowest validation loss so far (Model::save, with its
+  // metadata), rewritten at each new best: a run trained past its best
+  // still has it.
+  static constexpr const char* best_model = "best_model.pt";
 };
 
 }  // namespace emopiano

@@ -173,7 +173,9 @@ int run(int argc, char** argv) {
   args.option("init", "MODEL.pt",
               "fine-tune: start from this model's weights (its architecture and tokenizer must match the "
               "config's sections; missing sections are taken from the model)");
-  args.option("checkpoint-dir", "DIR", "checkpoint directory (default MODEL.pt.ckpt)");
+  args.option("checkpoint-dir", "DIR",
+              "checkpoint directory (default MODEL.pt.ckpt); it also keeps best_model.pt, the weights of the lowest "
+              "validation loss");
   args.option("log", "FILE", "JSON-lines training log (default: the config's log_path)");
   args.option("threads", "N", "LibTorch threads, 0 = all cores");
   args.option("max-minutes", "M", "wall-clock budget: validate, checkpoint and stop after M minutes");
@@ -319,6 +321,9 @@ int run(int argc, char** argv) {
   fmt::print("validation: loss {:.4f}  perplexity {:.2f}  accuracy {:.3f} ({} tokens)\n", r.validation.loss,
              r.validation.perplexity, r.validation.accuracy, r.validation.tokens);
   fmt::print("model written to {}\n", out.string());
+  if (!r.best_model.empty() && r.best_validation_step != r.steps)
+    fmt::print("best validation: loss {:.4f} at step {}, kept in {}\n", r.best_validation_loss, r.best_validation_step,
+               r.best_model.string());
   if (!r.checkpoint.empty()) fmt::print("checkpoint in {}\n", r.checkpoint.string());
   return 0;
 }

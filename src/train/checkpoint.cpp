@@ -141,6 +141,7 @@ void save_checkpoint(const fs::path& dir, const std::function<void(const fs::pat
       {"tokens_seen", state.tokens_seen},
       {"train_seconds", state.train_seconds},
       {"best_validation_loss", state.best_validation_loss},
+      {"best_validation_step", state.best_validation_step},
       {"last_validated_epoch", state.last_validated_epoch},
       {"rng", state.rng},
       {"torch_rng", state.torch_rng},
@@ -201,6 +202,7 @@ TrainerState parse_checkpoint_state(const std::string& text, const fs::path& pat
     s.tokens_seen = j.at("tokens_seen").get<int64_t>();
     s.train_seconds = j.at("train_seconds").get<double>();
     s.best_validation_loss = j.at("best_validation_loss").get<double>();
+    s.best_validation_step = j.value("best_validation_step", int64_t{0});
     s.last_validated_epoch = j.value("last_validated_epoch", int64_t{0});
     s.rng = j.at("rng").get<std::string>();
     s.torch_rng = j.at("torch_rng").get<std::string>();

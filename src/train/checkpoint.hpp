@@ -6,6 +6,8 @@
 //   trainer_state.previous.json  the same for the checkpoint before it
 //   model-<step>.pt              Model::save
 //   optimizer-<step>.pt          torch::save of the AdamW state
+//   best_model.pt                the generator's weights at its best validation
+//                                (written by its trainer, not here)
 // Every file is written durably (fsync of the file and of the directory after
 // the rename). Two complete checkpoints are kept, so resume can fall back to
 // the previous one when the newest is damaged (see resume_point.hpp); files of
@@ -30,6 +32,7 @@ struct TrainerState {
   int64_t tokens_seen = 0;
   double train_seconds = 0.0;
   double best_validation_loss = 0.0;  // 0 = none yet
+  int64_t best_validation_step = 0;
   int64_t last_validated_epoch = 0;
   std::string rng;           // std::mt19937_64 state (operator<< text)
   std::string torch_rng;     // hex of the dropout generator's state (detail::OwnGenerator)

@@ -101,6 +101,7 @@ struct Trainer::Impl {
   int64_t tokens_seen = 0;
   double train_seconds = 0.0;  // before this run() call
   double best_validation_loss = 0.0;
+  int64_t best_validation_step = 0;
   int64_t last_validated_epoch = 0;
   int64_t steps_per_epoch = 1;
   int64_t total_steps = 1;
@@ -387,6 +388,7 @@ struct Trainer::Impl {
     s.tokens_seen = tokens_seen;
     s.train_seconds = train_seconds;
     s.best_validation_loss = best_validation_loss;
+    s.best_validation_step = best_validation_step;
     s.last_validated_epoch = last_validated_epoch;
     s.rng = train::mt19937_state(rng);
     s.torch_rng = train::torch_generator_state(dropout_rng);
@@ -401,6 +403,7 @@ struct Trainer::Impl {
     tokens_seen = s.tokens_seen;
     train_seconds = s.train_seconds;
     best_validation_loss = s.best_validation_loss;
+    best_validation_step = s.best_validation_step;
     last_validated_epoch = s.last_validated_epoch;
     train::set_mt19937_state(rng, s.rng);
     train::set_torch_generator_state(dropout_rng, s.torch_rng);
@@ -473,6 +476,64 @@ struct Trainer::Impl {
     return j;
   }
 
+  fs::path best_model_path() const {
+    return config.checkpoint_dir.empty() ? fs::path() : config.checkpoint_dir / CheckpointFiles::best_model;
+  }
+
+  // A validation loss below every one before: these weights are the run's
+  // best, kept beside the checkpoints (rank 0 writes for all).
+  void record_best(const EvalMetrics& v, double seconds_now) {
+    best_validation_loss = v.loss;
+    best_validation_step = step;
+    if (config.checkpoint_dir.empty() || rank != 0) return;
+    std::error_code ec;
+    fs::create_directories(config.checkpoint_dir, ec);
+    if (ec)
+      throw Error(ErrorCode::io, fmt::format("cannot create checkpoint directory {}: {}",
+                                             config.checkpoint_dir.string(), ec.message()));
+    model.set_metadata_json(metadata(v, seconds_now, step >= total_steps, false));
+    model.save(best_model_path());  // atomic: a crash keeps the best before
+    log->write("best", {{"step", step}, {"val_loss", v.loss}, {"path", best_model_path().string()}});
+  }
+
+  // On resume, the best model on disk is the one to beat. It may be newer
+  // than the checkpoint (the run stopped between the two): adopt it rather
+  // than overwrite it with a worse one. Missing or unreadable, the next
+  // validation writes a new one.
+  void adopt_best_model_on_disk() {
+    const fs::path path = best_model_path();
+    if (path.empty()) return;
+    std::string problem;
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+      problem = "is missing";
+    } else {
+      try {
+        auto meta = nlohmann::json::parse(Model::load(path, LoadOptions{InferencePrecision::f32}).metadata_json(),
+                                          nullptr, false);
+        const nlohmann::json training = meta.is_object() ? meta.value("training", nlohmann::json()) : nlohmann::json();
+        const nlohmann::json loss =
+            meta.is_object() ? meta.value("best_validation_loss", nlohmann::json()) : nlohmann::json();
+        const nlohmann::json steps =
+            training.is_object() ? training.value("steps", nlohmann::json()) : nlohmann::json();
+        if (!loss.is_number() || !steps.is_number_integer() || loss.get<double>() <= 0.0) {
+          problem = "does not say its validation loss";
+        } else if (best_validation_loss == 0.0 || loss.get<double>() < best_validation_loss) {
+          best_validation_loss = loss.get<double>();
+          best_validation_step = steps.get<int64_t>();
+        }
+      } catch (const Error& e) {
+        problem = fmt::format("cannot be read ({})", e.what());
+      }
+    }
+    if (problem.empty()) return;
+    if (best_validation_loss > 0.0)
+      log->write("warning",
+                 {{"message", fmt::format("{} {}: the next validation writes it again", path.string(), problem)}});
+    best_validation_loss = 0.0;
+    best_validation_step = 0;
+  }
+
   void checkpoint(double seconds_now) {
     if (config.checkpoint_dir.empty()) return;
     last_checkpoint = config.checkpoint_dir;
@@ -511,6 +572,7 @@ Trainer Trainer::resume(const fs::path& dir, const Dataset& dataset, const Train
   auto impl = std::make_unique<Impl>(std::move(model), dataset, config, std::move(hooks), distributed);
   train::load_optimizer(dir / s.optimizer_file, *impl->optimizer);
   impl->restore(s);
+  impl->adopt_best_model_on_disk();
   impl->last_checkpoint = dir;
   if (s.train_targets != 0 && s.train_targets != impl->train_batcher->total_targets())
     impl->log->write("warning", {{"message", fmt::format("the training split changed since the checkpoint "
@@ -565,7 +627,7 @@ TrainResult Trainer::run() {
   auto validate_and_report = [&](int64_t epoch) {
     EvalMetrics v = m.evaluate();
     if (v.tokens > 0 && (m.best_validation_loss == 0.0 || v.loss < m.best_validation_loss))
-      m.best_validation_loss = v.loss;
+      m.record_best(v, m.train_seconds + elapsed());
     const double window = std::chrono::duration<double>(Clock::now() - report_started).count();
     EpochMetrics e;
     e.epoch = static_cast<int>(epoch);
@@ -583,6 +645,7 @@ TrainResult Trainer::run() {
                           {"val_accuracy", v.accuracy},
                           {"val_tokens", v.tokens},
                           {"best_val_loss", m.best_validation_loss},
+                          {"best_step", m.best_validation_step},
                           {"lr", e.learning_rate},
                           {"tok_per_s", e.tokens_per_second},
                           {"elapsed", e.elapsed_seconds}});
@@ -677,6 +740,8 @@ TrainResult Trainer::run() {
   result.train_seconds = seconds;
   result.validation = final_metrics;
   result.best_validation_loss = m.best_validation_loss;
+  result.best_validation_step = m.best_validation_step;
+  if (m.best_validation_step > 0 && !m.config.checkpoint_dir.empty()) result.best_model = m.best_model_path();
   result.checkpoint = m.last_checkpoint;
   result.world_size = m.world_size;
   m.log->write("end", {{"step", m.step},
@@ -686,7 +751,9 @@ TrainResult Trainer::run() {
                        {"seconds", seconds},
                        {"val_loss", final_metrics.loss},
                        {"val_perplexity", final_metrics.perplexity},
-                       {"val_accuracy", final_metrics.accuracy}});
+                       {"val_accuracy", final_metrics.accuracy},
+                       {"best_val_loss", m.best_validation_loss},
+                       {"best_step", m.best_validation_step}});
   return result;
 }
 

@@ -103,6 +103,8 @@ TEST(CliTrainInit, AResumedRunWritesIntoANewFolderAndAnImpossibleOneIsRefusedFir
                                    (dir / "first.pt").string(), "--checkpoint-dir", (dir / "ckpt").string(), "--cache",
                                    "none", "--threads", "1"});
   ASSERT_EQ(first.code, 0) << first.err;
+  // Beside the checkpoints: the weights of the best validation, a model the other commands read.
+  EXPECT_GT(Model::load(dir / "ckpt" / "best_model.pt").parameter_count(), 0);
   // Resumed (the checkpoint folder is elsewhere) into a folder that does not exist yet.
   const fs::path deeper = dir / "new" / "deeper" / "model.pt";
   auto resumed =

@@ -80,8 +80,9 @@ void zero(const fs::path& file) {
 
 TEST(ResumePoint, KeepsTheNewestAndThePreviousCheckpointOnly) {
   const fs::path dir = trained_checkpoints("keep-two");
-  EXPECT_EQ(names_in(dir), (std::set<std::string>{CheckpointFiles::state, CheckpointFiles::previous_state, "model-9.pt",
-                                                  "optimizer-9.pt", "model-8.pt", "optimizer-8.pt"}));
+  EXPECT_EQ(names_in(dir),
+            (std::set<std::string>{CheckpointFiles::state, CheckpointFiles::previous_state, "model-9.pt",
+                                   "optimizer-9.pt", "model-8.pt", "optimizer-8.pt", CheckpointFiles::best_model}));
   const train::ResumePoint p = train::choose_resume_point(dir);
   EXPECT_EQ(p.step, 9);
   EXPECT_EQ(p.fallback_reason, "");

@@ -6,6 +6,7 @@
 #include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -226,8 +227,107 @@ TEST(Trainer, LaterCheckpointsReplaceEarlierFiles) {
     EXPECT_EQ(e.path().extension() == ".tmp", false) << e.path();
   }
   // The newest checkpoint (9) and the previous one (8) are kept; step 4's files went.
-  EXPECT_EQ(files, 6);  // both states, model-9.pt, optimizer-9.pt, model-8.pt, optimizer-8.pt
+  // Both states, model-9.pt, optimizer-9.pt, model-8.pt, optimizer-8.pt and best_model.pt.
+  EXPECT_EQ(files, 7);
+  EXPECT_TRUE(std::filesystem::exists(cfg.checkpoint_dir / CheckpointFiles::best_model));
   EXPECT_FALSE(std::filesystem::exists(cfg.checkpoint_dir / "model-4.pt"));
+}
+
+// Trained on one melody and validated on another: memorising the first
+// raises the loss on the second after a while, so the run's best is not its end.
+std::filesystem::path overfitting_corpus() {
+  return test::write_corpus(
+      "train-overfit", {{"a", test::melody(kScale, 4), "Q1", "train"}, {"b", test::melody(kArpeggio, 4), "Q1", "val"}});
+}
+
+TrainerConfig overfitting_config(const std::filesystem::path& checkpoint_dir) {
+  TrainerConfig cfg = quick_trainer_config(80);
+  cfg.eval_every = 5;
+  cfg.checkpoint_every = 20;
+  cfg.checkpoint_dir = checkpoint_dir;
+  return cfg;
+}
+
+EvalMetrics validate(const Model& model, const Dataset& ds) {
+  return Trainer(model, ds, quick_trainer_config(1)).evaluate();
+}
+
+TEST(Trainer, KeepsTheWeightsOfTheBestValidation) {
+  Dataset ds = test::load_corpus(overfitting_corpus());
+  const TrainerConfig cfg = overfitting_config(test::temp_dir("train-best") / "ck");
+  std::vector<std::pair<int64_t, double>> seen;
+  TrainerHooks hooks;
+  hooks.on_metrics = [&](const EpochMetrics& e) { seen.emplace_back(e.step, e.validation.loss); };
+  TrainResult r = Trainer(Model::create(tiny_trainer_model(0.0f), TokenizerConfig{}, 8), ds, cfg, hooks).run();
+
+  ASSERT_FALSE(seen.empty());
+  const auto lowest =
+      std::min_element(seen.begin(), seen.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+  ASSERT_LT(lowest->first, r.steps) << "the premise: validation rises before the end";
+  EXPECT_GT(r.validation.loss, lowest->second + 0.05);
+  EXPECT_EQ(r.best_validation_step, lowest->first);
+  EXPECT_DOUBLE_EQ(r.best_validation_loss, lowest->second);
+  ASSERT_EQ(r.best_model, cfg.checkpoint_dir / CheckpointFiles::best_model);
+
+  // The file holds those weights: validated again, it gives the best loss, not the last.
+  Model best = Model::load(r.best_model, LoadOptions{InferencePrecision::f32});
+  EXPECT_NEAR(validate(best, ds).loss, lowest->second, 1e-5);
+  auto meta = nlohmann::json::parse(best.metadata_json());
+  EXPECT_EQ(meta["training"]["steps"], lowest->first);
+  EXPECT_DOUBLE_EQ(meta["validation"]["loss"].get<double>(), lowest->second);
+  // The checkpoint records the best too, for a resumed run to go on from.
+  const train::TrainerState s = train::read_checkpoint_state(cfg.checkpoint_dir);
+  EXPECT_EQ(s.best_validation_step, lowest->first);
+}
+
+TEST(Trainer, WithoutACheckpointDirectoryNoBestModelIsWritten) {
+  Dataset ds = test::load_corpus(overfitting_corpus());
+  TrainerConfig cfg = overfitting_config({});
+  TrainResult r = Trainer(Model::create(tiny_trainer_model(0.0f), TokenizerConfig{}, 8), ds, cfg).run();
+  EXPECT_TRUE(r.best_model.empty());
+  EXPECT_GT(r.best_validation_step, 0);  // still reported
+}
+
+// Trains until step 30, where it is cancelled (a checkpoint is written).
+void stop_at_step_30(const Dataset& ds, const TrainerConfig& cfg) {
+  TrainerHooks stop;
+  stop.progress = [](const ProgressInfo& p) { return !(p.stage == "train" && p.done == 30); };
+  EXPECT_THROW(Trainer(Model::create(tiny_trainer_model(0.0f), TokenizerConfig{}, 8), ds, cfg, stop).run(), Error);
+}
+
+// A run stopped after it wrote a new best but before its next checkpoint:
+// the resumed run keeps that best rather than overwrite it with a worse one.
+TEST(Trainer, ResumeKeepsABestModelWrittenAfterTheCheckpoint) {
+  Dataset ds = test::load_corpus(overfitting_corpus());
+  const TrainerConfig cfg = overfitting_config(test::temp_dir("train-best-resume") / "ck");
+  stop_at_step_30(ds, cfg);
+
+  // Stand-in for a best that only the file knows: its loss beats every one this run can reach.
+  const std::filesystem::path best_path = cfg.checkpoint_dir / CheckpointFiles::best_model;
+  Model planted = Model::load(best_path, LoadOptions{InferencePrecision::f32});
+  auto meta = nlohmann::json::parse(planted.metadata_json());
+  meta["best_validation_loss"] = 1e-3;
+  meta["training"]["steps"] = 33;
+  planted.set_metadata_json(meta.dump());
+  planted.save(best_path);
+
+  TrainResult r = Trainer::resume(cfg.checkpoint_dir, ds, cfg).run();
+  EXPECT_EQ(r.best_validation_step, 33);
+  EXPECT_DOUBLE_EQ(r.best_validation_loss, 1e-3);
+  EXPECT_EQ(nlohmann::json::parse(Model::load(best_path).metadata_json())["training"]["steps"], 33);
+}
+
+TEST(Trainer, ResumeRewritesADamagedBestModel) {
+  Dataset ds = test::load_corpus(overfitting_corpus());
+  const TrainerConfig cfg = overfitting_config(test::temp_dir("train-best-damaged") / "ck");
+  stop_at_step_30(ds, cfg);
+  const std::filesystem::path best_path = cfg.checkpoint_dir / CheckpointFiles::best_model;
+  std::filesystem::resize_file(best_path, std::filesystem::file_size(best_path) / 2);
+
+  TrainResult r = Trainer::resume(cfg.checkpoint_dir, ds, cfg).run();
+  ASSERT_EQ(r.best_model, best_path);
+  Model best = Model::load(best_path, LoadOptions{InferencePrecision::f32});
+  EXPECT_NEAR(validate(best, ds).loss, r.best_validation_loss, 1e-5);
 }
 
 TEST(Trainer, StopsAtTheTimeBudget) {
