@@ -745,6 +745,10 @@ typedef struct emopiano_train_result {
   double best_validation_loss;
   int32_t stopped_by_time; /* 1 when max_minutes ended the run */
   int32_t reserved;
+  /* Appended after ABI v1 (a v1-sized struct gets the fields above only):
+   * the step of the best validation loss, whose weights the run keeps in
+   * its checkpoint directory as best_model.pt (when it has one). */
+  int64_t best_validation_step;
 } emopiano_train_result;
 
 EMOPIANO_API int emopiano_trainer_params_init(emopiano_trainer_params *params,

@@ -123,6 +123,7 @@ int emopiano_trainer_run(emopiano_train_result* out, emopiano_trainer* trainer) 
     value.validation_tokens = r.validation.tokens;
     value.best_validation_loss = r.best_validation_loss;
     value.stopped_by_time = r.stopped_by_time ? 1 : 0;
+    value.best_validation_step = r.best_validation_step;
     fill_out_struct(out, value, kResultV1, "out");
   });
 }

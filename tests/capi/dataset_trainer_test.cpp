@@ -1,7 +1,10 @@
 // Datasets and training through the C ABI on a tiny corpus built in code:
 // loading with progress and cancellation, items, a short run with callbacks,
 // cancel with checkpoint and resume, and argument errors.
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -148,13 +151,27 @@ std::string train_config(int64_t steps, const std::filesystem::path& checkpoints
   return j.dump();
 }
 
-TEST(CapiTrainer, RunReportsAndTrainsItsOwnCopy) {
-  const auto csv = corpus();
-  auto dp = quiet_params();
-  emopiano_dataset* d = nullptr;
-  ASSERT_C_OK(emopiano_dataset_load(&d, csv.c_str(), &dp));
+// The tiny corpus as a dataset and an untrained model, both freed with it.
+struct TrainingInputs {
+  emopiano_dataset* dataset = nullptr;
   emopiano_model* model = nullptr;
-  ASSERT_C_OK(emopiano_model_create(&model, kTrainableModel, nullptr, 3));
+  TrainingInputs() {
+    auto dp = quiet_params();
+    if (emopiano_dataset_load(&dataset, corpus().c_str(), &dp) == EMOPIANO_OK)
+      emopiano_model_create(&model, kTrainableModel, nullptr, 3);
+  }
+  ~TrainingInputs() {
+    emopiano_model_free(model);
+    emopiano_dataset_free(dataset);
+  }
+  bool ready() const { return dataset && model; }
+};
+
+TEST(CapiTrainer, RunReportsAndTrainsItsOwnCopy) {
+  TrainingInputs inputs;
+  ASSERT_TRUE(inputs.ready()) << emopiano_last_error();
+  emopiano_dataset* d = inputs.dataset;
+  emopiano_model* model = inputs.model;
 
   const auto dir = emopiano::test::temp_dir("capi-train");
   const std::string config = train_config(12, dir / "ckpt");
@@ -188,6 +205,13 @@ TEST(CapiTrainer, RunReportsAndTrainsItsOwnCopy) {
   EXPECT_EQ(metrics.reports.back().step, 12);
   EXPECT_EQ(metrics.reports.back().struct_size, sizeof(emopiano_train_metrics));
   EXPECT_DOUBLE_EQ(metrics.reports.back().validation_loss, result.validation_loss);
+  // The best validation among the reports, and its weights beside the checkpoints.
+  const auto best = std::min_element(metrics.reports.begin(), metrics.reports.end(), [](const auto& a, const auto& b) {
+    return a.validation_loss < b.validation_loss;
+  });
+  EXPECT_EQ(result.best_validation_step, best->step);
+  EXPECT_DOUBLE_EQ(result.best_validation_loss, best->validation_loss);
+  EXPECT_TRUE(std::filesystem::exists(dir / "ckpt" / "best_model.pt"));
   int64_t step = 0, total = 0;
   ASSERT_C_OK(emopiano_trainer_progress(&step, &total, trainer));
   EXPECT_EQ(step, 12);
@@ -218,17 +242,36 @@ TEST(CapiTrainer, RunReportsAndTrainsItsOwnCopy) {
 
   emopiano_trainer_free(trainer);
   emopiano_trainer_free(nullptr);
-  emopiano_model_free(model);
-  emopiano_dataset_free(d);
+}
+
+// A caller built against ABI v1 passes the smaller struct: it gets the v1
+// fields, and nothing past them is written.
+TEST(CapiTrainer, AV1SizedResultGetsTheV1FieldsOnly) {
+  TrainingInputs inputs;
+  ASSERT_TRUE(inputs.ready()) << emopiano_last_error();
+  emopiano_dataset* d = inputs.dataset;
+  emopiano_model* model = inputs.model;
+  const std::string config = train_config(2, emopiano::test::temp_dir("capi-train-v1") / "ckpt");
+  emopiano_trainer_params tp;
+  ASSERT_C_OK(emopiano_trainer_params_init(&tp, sizeof tp));
+  tp.config_json = config.c_str();
+  emopiano_trainer* trainer = nullptr;
+  ASSERT_C_OK(emopiano_trainer_create(&trainer, model, d, &tp));
+  emopiano_train_result result{};
+  result.struct_size = offsetof(emopiano_train_result, best_validation_step);
+  result.best_validation_step = -7;
+  ASSERT_C_OK(emopiano_trainer_run(&result, trainer));
+  EXPECT_EQ(result.steps, 2);
+  EXPECT_GT(result.best_validation_loss, 0.0);
+  EXPECT_EQ(result.best_validation_step, -7);
+  emopiano_trainer_free(trainer);
 }
 
 TEST(CapiTrainer, CancelCheckpointsAndResumeFinishes) {
-  const auto csv = corpus();
-  auto dp = quiet_params();
-  emopiano_dataset* d = nullptr;
-  ASSERT_C_OK(emopiano_dataset_load(&d, csv.c_str(), &dp));
-  emopiano_model* model = nullptr;
-  ASSERT_C_OK(emopiano_model_create(&model, kTrainableModel, nullptr, 3));
+  TrainingInputs inputs;
+  ASSERT_TRUE(inputs.ready()) << emopiano_last_error();
+  emopiano_dataset* d = inputs.dataset;
+  emopiano_model* model = inputs.model;
   const auto dir = emopiano::test::temp_dir("capi-train");
   const auto checkpoints = dir / "ckpt";
   const std::string config = train_config(10, checkpoints);
@@ -261,17 +304,13 @@ TEST(CapiTrainer, CancelCheckpointsAndResumeFinishes) {
   ASSERT_C_OK(emopiano_trainer_progress(&step, nullptr, resumed));
   EXPECT_EQ(step, 10);
   emopiano_trainer_free(resumed);
-  emopiano_model_free(model);
-  emopiano_dataset_free(d);
 }
 
 TEST(CapiTrainer, RejectsBadArguments) {
-  const auto csv = corpus();
-  auto dp = quiet_params();
-  emopiano_dataset* d = nullptr;
-  ASSERT_C_OK(emopiano_dataset_load(&d, csv.c_str(), &dp));
-  emopiano_model* model = nullptr;
-  ASSERT_C_OK(emopiano_model_create(&model, kTrainableModel, nullptr, 3));
+  TrainingInputs inputs;
+  ASSERT_TRUE(inputs.ready()) << emopiano_last_error();
+  emopiano_dataset* d = inputs.dataset;
+  emopiano_model* model = inputs.model;
   emopiano_trainer* t = reinterpret_cast<emopiano_trainer*>(0x1);
   emopiano_trainer_params tp;
   ASSERT_C_OK(emopiano_trainer_params_init(&tp, sizeof tp));
@@ -292,8 +331,6 @@ TEST(CapiTrainer, RejectsBadArguments) {
   m.struct_size = sizeof m;
   EXPECT_C_ERROR(emopiano_trainer_evaluate(&m, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "trainer");
   EXPECT_C_ERROR(emopiano_trainer_model(nullptr, nullptr), EMOPIANO_ERROR_INVALID_ARGUMENT, "out");
-  emopiano_model_free(model);
-  emopiano_dataset_free(d);
 }
 
 }  // namespace

@@ -164,6 +164,7 @@ namespace Emopiano
         public long ValidationTokens;
         public double BestValidationLoss;
         public int StoppedByTime, Reserved;
+        public long BestValidationStep;
     }
 
     [StructLayout(LayoutKind.Sequential)]

@@ -198,6 +198,8 @@ namespace Emopiano
         public double TrainSeconds, ValidationLoss, ValidationPerplexity, ValidationAccuracy;
         public long ValidationTokens;
         public double BestValidationLoss;
+        /// The step of the best validation; its weights are best_model.pt in the checkpoint directory.
+        public long BestValidationStep;
         public bool Bf16, StoppedByTime;
     }
 
@@ -268,7 +270,8 @@ namespace Emopiano
                                      TrainSeconds = r.TrainSeconds, ValidationLoss = r.ValidationLoss,
                                      ValidationPerplexity = r.ValidationPerplexity,
                                      ValidationAccuracy = r.ValidationAccuracy, ValidationTokens = r.ValidationTokens,
-                                     BestValidationLoss = r.BestValidationLoss, Bf16 = r.Bf16 != 0,
+                                     BestValidationLoss = r.BestValidationLoss,
+                                     BestValidationStep = r.BestValidationStep, Bf16 = r.Bf16 != 0,
                                      StoppedByTime = r.StoppedByTime != 0 };
         }
 

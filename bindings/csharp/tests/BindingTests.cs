@@ -506,6 +506,10 @@ static class BindingTests
                 Assert(stages.Contains("train"), "train progress");
                 Assert(reports.Count > 0 && reports.Last().Step == 4 && reports.Last().ValidationLoss == result.ValidationLoss,
                        "metrics reports");
+                TrainMetrics best = reports.OrderBy(m => m.ValidationLoss).First();
+                Assert(result.BestValidationStep == best.Step && result.BestValidationLoss == best.ValidationLoss,
+                       "the best validation's step");
+                Assert(File.Exists(Path.Combine(folder, "ckpt", "best_model.pt")), "the best model's file");
                 using (var trained = trainer.Model())
                 {
                     Assert(trained.MetadataJson.Contains("\"training\""), "trained model's metadata");

@@ -198,7 +198,7 @@ class TrainResult(ctypes.Structure):
         ("tokens_seen", i64), ("train_seconds", f64), ("validation_loss", f64),
         ("validation_perplexity", f64), ("validation_accuracy", f64),
         ("validation_tokens", i64), ("best_validation_loss", f64), ("stopped_by_time", i32),
-        ("reserved", i32),
+        ("reserved", i32), ("best_validation_step", i64),
     ]
 
 

@@ -60,6 +60,7 @@ class TrainResult(NamedTuple):
     best_validation_loss: float
     bf16: bool
     stopped_by_time: bool
+    best_validation_step: int  # its weights: best_model.pt in the checkpoint directory
 
 
 class _Callbacks:
@@ -236,7 +237,8 @@ class Trainer(Handle):
         return TrainResult(out.steps, out.epochs, out.tokens_seen, out.train_seconds,
                            out.validation_loss, out.validation_perplexity,
                            out.validation_accuracy, out.validation_tokens,
-                           out.best_validation_loss, bool(out.bf16), bool(out.stopped_by_time))
+                           out.best_validation_loss, bool(out.bf16), bool(out.stopped_by_time),
+                           out.best_validation_step)
 
     def evaluate(self):
         """Validation metrics of the current weights."""

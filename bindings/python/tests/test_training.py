@@ -88,6 +88,10 @@ class TrainerTest(unittest.TestCase):
             self.assertIn("train", stages)
             self.assertEqual(metrics[-1].step, 4)
             self.assertEqual(metrics[-1].validation_loss, result.validation_loss)
+            best = min(metrics, key=lambda m: m.validation_loss)
+            self.assertEqual(result.best_validation_step, best.step)
+            self.assertEqual(result.best_validation_loss, best.validation_loss)
+            self.assertTrue((self.folder / "ckpt" / "best_model.pt").exists())
             self.assertEqual(trainer.progress, (4, 4))
             with trainer.model() as trained:
                 self.assertIn("training", trained.metadata)

@@ -284,6 +284,7 @@ pub struct emopiano_train_result {
     pub best_validation_loss: f64,
     pub stopped_by_time: i32,
     pub reserved: i32,
+    pub best_validation_step: i64,
 }
 
 #[repr(C)]

@@ -341,6 +341,9 @@ pub struct TrainResult {
     pub validation_accuracy: f64,
     pub validation_tokens: i64,
     pub best_validation_loss: f64,
+    /// The step of the best validation; its weights are `best_model.pt` in
+    /// the checkpoint directory.
+    pub best_validation_step: i64,
     /// bfloat16 autocast was used.
     pub bf16: bool,
     /// The time budget ended the run.
@@ -501,6 +504,7 @@ impl<'a> Trainer<'a> {
             validation_accuracy: out.validation_accuracy,
             validation_tokens: out.validation_tokens,
             best_validation_loss: out.best_validation_loss,
+            best_validation_step: out.best_validation_step,
             bf16: out.bf16 != 0,
             stopped_by_time: out.stopped_by_time != 0,
         })

@@ -102,7 +102,7 @@ fn every_bound_struct_has_the_c_layout() {
         layout!(emopiano_train_result {
             struct_size, bf16, steps, epochs, tokens_seen, train_seconds, validation_loss,
             validation_perplexity, validation_accuracy, validation_tokens, best_validation_loss,
-            stopped_by_time, reserved
+            stopped_by_time, reserved, best_validation_step
         }),
         layout!(emopiano_emotion_prediction {
             struct_size, quadrant, probabilities, arousal, valence, windows, reserved

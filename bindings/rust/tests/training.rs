@@ -123,6 +123,15 @@ fn trainer_reports_and_trains_its_own_copy() {
     let last = *metrics.borrow().last().expect("a metrics report");
     assert_eq!(last.step, 4);
     assert_eq!(last.validation_loss, result.validation_loss);
+    let best = metrics
+        .borrow()
+        .iter()
+        .copied()
+        .min_by(|a, b| a.validation_loss.total_cmp(&b.validation_loss))
+        .unwrap();
+    assert_eq!(result.best_validation_step, best.step);
+    assert_eq!(result.best_validation_loss, best.validation_loss);
+    assert!(dir.0.join("ckpt").join("best_model.pt").exists());
     assert!(trained.metadata_json().unwrap().contains("\"training\""));
     assert_eq!(trained.parameter_count(), model.parameter_count());
     // The model given is untouched.
