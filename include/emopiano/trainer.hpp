@@ -167,7 +167,8 @@ struct TrainResult {
   double best_validation_loss = 0.0;
   int64_t best_validation_step = 0;  // the step whose weights gave it
   // The weights of the best validation, kept in the checkpoint directory
-  // (CheckpointFiles::best_model); empty without a checkpoint directory.
+  // (CheckpointFiles::best_model); empty without a checkpoint directory,
+  // and on the ranks of a distributed run other than rank 0, which writes it.
   std::filesystem::path best_model;
   bool bf16 = false;
   bool stopped_by_time = false;      // max_minutes reached before the planned steps

@@ -741,7 +741,8 @@ TrainResult Trainer::run() {
   result.validation = final_metrics;
   result.best_validation_loss = m.best_validation_loss;
   result.best_validation_step = m.best_validation_step;
-  if (m.best_validation_step > 0 && !m.config.checkpoint_dir.empty()) result.best_model = m.best_model_path();
+  // Rank 0 writes it (for all ranks, into the folder it was given).
+  if (m.rank == 0 && m.best_validation_step > 0) result.best_model = m.best_model_path();
   result.checkpoint = m.last_checkpoint;
   result.world_size = m.world_size;
   m.log->write("end", {{"step", m.step},
