@@ -86,6 +86,13 @@ void set_torch_generator_state(detail::OwnGenerator& generator, const std::strin
   }
 }
 
+void create_checkpoint_dir(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    throw Error(ErrorCode::io, fmt::format("cannot create checkpoint directory {}: {}", dir.string(), ec.message()));
+}
+
 void save_checkpoint(const fs::path& dir, const Model& model, torch::optim::Optimizer& optimizer, TrainerState state) {
   save_checkpoint(
       dir, [&](const fs::path& path) { model.save(path); }, optimizer, std::move(state));
@@ -93,10 +100,7 @@ void save_checkpoint(const fs::path& dir, const Model& model, torch::optim::Opti
 
 void save_checkpoint(const fs::path& dir, const std::function<void(const fs::path&)>& save_model,
                      torch::optim::Optimizer& optimizer, TrainerState state) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec)
-    throw Error(ErrorCode::io, fmt::format("cannot create checkpoint directory {}: {}", dir.string(), ec.message()));
+  create_checkpoint_dir(dir);
   const fs::path state_path = dir / CheckpointFiles::state;
   const fs::path previous_path = dir / CheckpointFiles::previous_state;
   remove_stale_temporaries(dir);
@@ -167,6 +171,7 @@ void save_checkpoint(const fs::path& dir, const std::function<void(const fs::pat
   if (previous) kept.insert({previous->model_file, previous->optimizer_file});
   std::vector<std::string> unused;
   if (newest_moves_back && oldest) unused = {oldest->model_file, oldest->optimizer_file};
+  std::error_code ec;  // best effort: no state names these files any more
   for (const std::string& old : unused)
     if (!old.empty() && !kept.count(old)) fs::remove(dir / old, ec);
 }

@@ -50,6 +50,9 @@ void set_mt19937_state(std::mt19937_64& rng, const std::string& state);
 std::string torch_generator_state(const detail::OwnGenerator& generator);
 void set_torch_generator_state(detail::OwnGenerator& generator, const std::string& hex);
 
+// Makes the directory (and its parents) when missing. Throws Error(io).
+void create_checkpoint_dir(const std::filesystem::path& dir);
+
 // Writes model, optimizer and state (state.model_file/optimizer_file are set
 // here). Throws Error(io).
 void save_checkpoint(const std::filesystem::path& dir, const Model& model, torch::optim::Optimizer& optimizer,

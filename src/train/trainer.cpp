@@ -486,11 +486,7 @@ struct Trainer::Impl {
     best_validation_loss = v.loss;
     best_validation_step = step;
     if (config.checkpoint_dir.empty() || rank != 0) return;
-    std::error_code ec;
-    fs::create_directories(config.checkpoint_dir, ec);
-    if (ec)
-      throw Error(ErrorCode::io, fmt::format("cannot create checkpoint directory {}: {}",
-                                             config.checkpoint_dir.string(), ec.message()));
+    train::create_checkpoint_dir(config.checkpoint_dir);
     model.set_metadata_json(metadata(v, seconds_now, step >= total_steps, false));
     model.save(best_model_path());  // atomic: a crash keeps the best before
     log->write("best", {{"step", step}, {"val_loss", v.loss}, {"path", best_model_path().string()}});
