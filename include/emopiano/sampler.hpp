@@ -79,6 +79,14 @@ struct SamplingParams {
   // with a null emotion, chosen by measurement, docs/evaluation.md; 0 for
   // others).
   float valence_guidance = -1.0f;
+  // Density: hold the piece near this many notes per beat, measured over its
+  // last two bars. Only the choice of when the next note comes is tilted
+  // (a gap, another note in the same chord, a new bar); what is played stays
+  // the model's. Guidance makes the fast quadrants denser than real music
+  // and a long piece grows denser as it goes (docs/evaluation.md, "Density").
+  // 0 = off: the model's own density.
+  float density = 0.0f;
+  static constexpr float kMaxDensity = 16.0f;
   // Beam search for greedy decoding (temperature 0) of the VAE's segments:
   // the `beams` most likely partial segments are kept at each step and the
   // one with the highest mean log-probability per token is written. 1 = plain

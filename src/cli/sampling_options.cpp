@@ -22,6 +22,10 @@ void add_sampling_options(Args& args) {
   args.option("valence-guidance", "V",
               "push pitch and harmony away from the emotion with its valence mirrored (happy/tense, sad/calm), "
               "once a piece's valence has changed, so it is heard (0 = off; default: the model's own, off in live)");
+  args.option("density", "N",
+              "hold the music near N notes per beat over its last two bars, by when notes come "
+              "(0 = off, the model's own density; default 0)",
+              "0");
 }
 
 namespace {
@@ -51,6 +55,7 @@ void read_sampling_options(const Args& args, SamplingParams& params) {
   if (args.has("guidance")) params.guidance = float_option(args, "guidance", 0.0, kMaxGuidance);
   if (args.has("rhythm-guidance")) params.rhythm_guidance = float_option(args, "rhythm-guidance", 0.0, kMaxGuidance);
   if (args.has("valence-guidance")) params.valence_guidance = float_option(args, "valence-guidance", 0.0, kMaxGuidance);
+  params.density = float_option(args, "density", 0.0, SamplingParams::kMaxDensity);
 }
 
 }  // namespace emopiano::cli

@@ -8,7 +8,7 @@
 
 namespace emopiano::cli {
 
-// --temperature, --top-p, --top-k, --guidance, --rhythm-guidance and --valence-guidance.
+// --temperature, --top-p, --top-k, --guidance, --rhythm-guidance, --valence-guidance and --density.
 void add_sampling_options(Args& args);
 
 // Reads them into `params`; an option not given keeps the params' default

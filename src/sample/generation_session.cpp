@@ -44,6 +44,7 @@ GenerationSession::Impl::Cursor GenerationSession::Impl::Cursor::copy() const {
   c.key_valence = key_valence;
   c.valence_changed = valence_changed;
   c.forced = forced;
+  c.density = density;
   c.bar_offset = bar_offset;
   c.sequence_length = sequence_length;
   c.bars_written = bars_written;
@@ -77,6 +78,7 @@ GenerationSession::Impl::Impl(const Model& m, const SessionOptions& o)
   if (!dynamic_cast<const tokenizer::RemiGrammar*>(opening_.grammar.get()))
     throw Error(ErrorCode::unsupported, "session: the model's token scheme has no bar clock");
   opening_.random = sample::Random(options.params.seed);
+  if (options.params.density > 0.0f) opening_.density.emplace(tokenizer_, options.params.density);
   const Quadrant q = options.emotion.dominant();
   std::vector<int32_t> prompt;
   if (options.primer) {
@@ -121,6 +123,7 @@ void GenerationSession::Impl::append(int32_t token, SessionBar* bar) {
                       c.inputs.emotions.back(), c.inputs.keys.back()});
   }
   ++c.sequence_length;
+  if (c.density) c.density->observe(remi());
   if (!bar) return;
   ++bar->tokens;
   const auto& g = remi();
@@ -191,6 +194,7 @@ int32_t GenerationSession::Impl::next_token(int64_t tokens_in_bar) {
     std::fill(mask_.begin(), mask_.end(), static_cast<uint8_t>(0));
     mask_[static_cast<size_t>(bar_token_)] = 1;
   }
+  if (c.density) c.density->apply(remi(), mask_.data(), row_.data());
   const int32_t token = sample::choose_token(row_.data(), mask_.data(), vocab_, options.params, c.random);
   if (token < 0) throw Error(ErrorCode::internal, "session: no token is allowed here");
   return token;

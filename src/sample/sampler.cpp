@@ -21,6 +21,7 @@
 #include "emopiano/error.hpp"
 #include "model/model_impl.hpp"
 #include "model/torch_runtime.hpp"
+#include "sample/density_control.hpp"
 #include "sample/emotion_schedule.hpp"
 #include "sample/generation_memory.hpp"
 #include "sample/guidance.hpp"
@@ -32,6 +33,7 @@
 #include "sample/token_choice.hpp"
 #include "sample/token_inputs.hpp"
 #include "sample/valence_guidance.hpp"
+#include "tokenizer/remi_grammar.hpp"
 
 namespace emopiano {
 
@@ -53,10 +55,11 @@ struct Piece {
   int32_t bar_limit = INT32_MAX;
   std::optional<MusicalKey> key;  // the key in force (models with Key tokens)
   std::optional<MusicalKey> opening_key;
-  float key_valence = 0.0f;      // the emotion's valence where `key` was set
-  bool valence_changed = false;  // past the trajectory's change of valence: valence guidance engages
-  std::vector<int32_t> forced;   // tokens the next steps take instead of sampling
-  bool has_note = false;         // a note completed (primer included)
+  float key_valence = 0.0f;                       // the emotion's valence where `key` was set
+  bool valence_changed = false;                   // past the trajectory's change of valence: valence guidance engages
+  std::vector<int32_t> forced;                    // tokens the next steps take instead of sampling
+  std::optional<sample::DensityControl> density;  // with SamplingParams::density
+  bool has_note = false;                          // a note completed (primer included)
   bool done = false;
   StopReason reason = StopReason::eos;
 };
@@ -91,6 +94,11 @@ class Generation {
       p.seed = params_.seed + static_cast<uint64_t>(i);
       p.random = sample::Random(p.seed);
       p.grammar = tokenizer_.grammar();
+      if (params_.density > 0.0f) {
+        if (!dynamic_cast<const tokenizer::RemiGrammar*>(p.grammar.get()))
+          throw Error(ErrorCode::invalid_argument, "generate: density needs a tokenizer with bar and position tokens");
+        p.density.emplace(tokenizer_, params_.density);
+      }
       auto prompt = base_prompt;
       if (keys_enabled_ && !request_.primer) {
         const EmotionMix opening = request_.emotion.empty() ? EmotionMix() : request_.emotion.at(0.0);
@@ -221,6 +229,7 @@ class Generation {
       impl_.observer(FedToken{p.index, static_cast<int64_t>(in.size()) - 1, token, in.bars.back(), in.positions.back(),
                               in.emotions.back(), in.keys.back()});
     }
+    if (p.density) p.density->observe(remi(p));
     Note note;
     if (p.grammar->completed_note(&note)) {
       p.has_note = true;
@@ -282,6 +291,11 @@ class Generation {
     if (!params_.stop_at_eos && !at_bar_limit) mask[eos_] = 0;
     if (!p.has_note) mask[eos_] = 0;  // an empty piece is never what was asked for
 
+    if (p.density) {
+      density_logits_.assign(logits, logits + vocab_);
+      p.density->apply(remi(p), mask, density_logits_.data());
+      logits = density_logits_.data();
+    }
     int32_t token = sample::choose_token(logits, mask, vocab_, params_, p.random);
     if (token < 0 && eos_allowed) token = eos_;  // EOS was held back, but nothing else fits
     if (token < 0) {
@@ -304,6 +318,11 @@ class Generation {
       return;
     }
     if (p.generated >= params_.max_tokens) stop_at_max_tokens(p, mask);
+  }
+
+  // Checked where the piece's density control is made.
+  static const tokenizer::RemiGrammar& remi(const Piece& p) {
+    return static_cast<const tokenizer::RemiGrammar&>(*p.grammar);
   }
 
   void stop_at_max_tokens(Piece& p, uint8_t* mask) {
@@ -357,6 +376,7 @@ class Generation {
   int32_t bar_token_ = -1;
   int32_t eos_ = 0;
   std::vector<float> end_logits_;                // logits with Bar folded into EOS at the bar limit
+  std::vector<float> density_logits_;            // logits tilted by the density control
   std::optional<sample::RowGuidance> guidance_;  // the rows beside each piece's own
   bool same_prompt_ = true;                      // every piece starts with the same tokens
   int32_t valence_bar_ = INT32_MAX;              // the first bar whose valence has changed

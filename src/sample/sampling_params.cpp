@@ -21,6 +21,8 @@ void SamplingParams::validate() const {
   if (!std::isfinite(valence_guidance) || valence_guidance > 20.0f)
     bad(fmt::format("valence_guidance = {} must be finite and at most 20 (0 = off, negative = the model's default)",
                     valence_guidance));
+  if (!std::isfinite(density) || density < 0.0f || density > kMaxDensity)
+    bad(fmt::format("density = {} notes per beat must be in [0, {}] (0 = off)", density, kMaxDensity));
   if (max_bars < 0) bad(fmt::format("max_bars = {} must be >= 0 (0 = no limit)", max_bars));
   if (beams < 1 || beams > 64) bad(fmt::format("beams = {} must be in [1, 64]", beams));
   if (beams > 1 && temperature != 0.0f)

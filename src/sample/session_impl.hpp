@@ -11,6 +11,7 @@
 
 #include "emopiano/session.hpp"
 #include "model/emotion_transformer.hpp"
+#include "sample/density_control.hpp"
 #include "sample/key_choice.hpp"
 #include "sample/random.hpp"
 #include "sample/row_guidance.hpp"
@@ -38,8 +39,9 @@ struct GenerationSession::Impl {
     float key_valence = 0.0f;       // the emotion's valence where `key` was set
     bool valence_changed = false;   // it has moved kValenceChange from the opening's: valence guidance engages
     std::vector<int32_t> forced;    // tokens the next steps take instead of sampling
-    int32_t bar_offset = 0;         // grammar bar - bar input (the window re-bases bars)
-    int64_t sequence_length = 0;    // tokens since opening
+    std::optional<sample::DensityControl> density;  // with SamplingParams::density
+    int32_t bar_offset = 0;                         // grammar bar - bar input (the window re-bases bars)
+    int64_t sequence_length = 0;                    // tokens since opening
     int64_t bars_written = 0;
 
     Cursor copy() const;

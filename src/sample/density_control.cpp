@@ -1,0 +1,114 @@
+#include "sample/density_control.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "emopiano/tokenizer.hpp"
+#include "tokenizer/remi_grammar.hpp"
+
+namespace emopiano::sample {
+
+namespace {
+
+// The density is measured with an exponential memory of one bar of 4/4: a
+// note a bar ago weighs 1/e of one played now. A window that a note leaves
+// all at once would swing the piece between busy and empty bars.
+constexpr double kMemoryBeats = 4.0;
+// The measure starts from half a beat at the target, so the first notes of
+// a piece do not swing k to its limit.
+constexpr double kPriorBeats = 0.5;
+// k = kGain * e + kIntegral * s, within +-kMaxMultiplier, with e =
+// log(measured / target) and s the notes played beyond the target since the
+// start, in beats of the target (within +-kMaxMultiplier / kIntegral). The
+// sum takes out the offset a proportional term alone would leave where the
+// model's own density is far from the target, and, counted in notes rather
+// than sampled errors, it is not biased by decisions coming right after notes. Chosen on training-split targets
+// (docs/evaluation.md, "Density").
+constexpr double kGain = 1.5;
+constexpr double kIntegral = 0.15;
+constexpr double kMaxMultiplier = 4.0;
+
+}  // namespace
+
+DensityControl::DensityControl(const Tokenizer& tokenizer, float notes_per_beat) {
+  positions_per_beat_ = tokenizer.config().positions_per_beat;
+  target_per_step_ = static_cast<double>(notes_per_beat) / positions_per_beat_;
+  if (!enabled()) return;
+  const int32_t vocab = tokenizer.vocab_size();
+  kind_.assign(static_cast<size_t>(vocab), Kind::other);
+  position_.assign(static_cast<size_t>(vocab), 0);
+  for (int32_t id = 0; id < vocab; ++id) {
+    const std::string name = tokenizer.token_to_string(id);
+    auto& kind = kind_[static_cast<size_t>(id)];
+    if (id == tokenizer.bar_id()) {
+      kind = Kind::bar;
+    } else if (name.rfind("Pitch_", 0) == 0) {
+      kind = Kind::pitch;
+    } else if (name.rfind("Position_", 0) == 0) {
+      kind = Kind::position;
+      position_[static_cast<size_t>(id)] = std::stoi(name.substr(9));
+    }
+  }
+}
+
+double DensityControl::error() const {
+  const double target_per_beat = target_per_step_ * positions_per_beat_;
+  const double measured = (notes_ + target_per_beat * kPriorBeats) / (beats_ + kPriorBeats);
+  return std::log(measured / target_per_beat);
+}
+
+double DensityControl::multiplier() const {
+  const double ahead = surplus_ / (target_per_step_ * positions_per_beat_);
+  return std::clamp(kGain * error() + kIntegral * ahead, -kMaxMultiplier, kMaxMultiplier);
+}
+
+void DensityControl::apply(const tokenizer::RemiGrammar& grammar, const uint8_t* mask, float* logits) const {
+  if (!enabled()) return;
+  const double k = multiplier();
+  if (k == 0.0) return;
+  const size_t vocab = kind_.size();
+  // Another note in this cell competes with moving on only where moving on is
+  // allowed; right after a Position the cell must get its note anyway.
+  bool can_move_on = false;
+  for (size_t i = 0; i < vocab && !can_move_on; ++i)
+    can_move_on = mask[i] && (kind_[i] == Kind::position || kind_[i] == Kind::bar);
+  if (!can_move_on) return;
+  const double here = grammar.position();
+  const double rest_of_bar =
+      static_cast<double>(grammar.bar_end_tick() - grammar.tick()) / tokenizer::RemiGrammar::kTicksPerStep;
+  const double r = target_per_step_;
+  for (size_t i = 0; i < vocab; ++i) {
+    if (!mask[i]) continue;
+    double tilt = 0.0;
+    switch (kind_[i]) {
+      case Kind::pitch: tilt = -1.0; break;
+      case Kind::position: tilt = r * (position_[i] - here) - 1.0; break;
+      case Kind::bar: tilt = r * rest_of_bar; break;
+      case Kind::other: continue;
+    }
+    logits[i] += static_cast<float>(k * tilt);
+  }
+}
+
+void DensityControl::observe(const tokenizer::RemiGrammar& grammar) {
+  if (!enabled()) return;
+  const int64_t now = grammar.tick();
+  if (now > last_tick_) {
+    const double beats = static_cast<double>(now - last_tick_) / grammar.ticks_per_beat();
+    surplus_ -= target_per_step_ * positions_per_beat_ * beats;
+    const double decay = std::exp(-beats / kMemoryBeats);
+    notes_ *= decay;
+    beats_ = beats_ * decay + kMemoryBeats * (1.0 - decay);
+    last_tick_ = now;
+  }
+  Note note;
+  if (grammar.completed_note(&note)) {
+    notes_ += 1.0;
+    surplus_ += 1.0;
+  }
+  const double limit = kMaxMultiplier / kIntegral * target_per_step_ * positions_per_beat_;
+  surplus_ = std::clamp(surplus_, -limit, limit);
+}
+
+}  // namespace emopiano::sample

@@ -1,0 +1,202 @@
+// The density control: the tilt it gives each kind of token, and pieces
+// and live bars that settle at the density asked for, from a tiny untrained
+// model whose own density is nowhere near it.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "emopiano/error.hpp"
+#include "emopiano/model.hpp"
+#include "emopiano/sampler.hpp"
+#include "emopiano/session.hpp"
+#include "emopiano/tokenizer.hpp"
+#include "sample/density_control.hpp"
+#include "tokenizer/remi_grammar.hpp"
+
+// Its own namespace: the tests of this folder build as one unity file.
+namespace emopiano::density_test {
+namespace {
+
+const Model& tiny_model() {
+  static const Model model = [] {
+    ModelConfig c;
+    c.n_layers = 2;
+    c.d_model = 32;
+    c.n_heads = 2;
+    c.d_ff = 64;
+    c.context_length = 96;
+    c.max_bars = 32;
+    return Model::create(c, TokenizerConfig{}, 11);
+  }();
+  return model;
+}
+
+// A grammar fed `tokens` (names), with the control observing each one.
+struct Fed {
+  std::unique_ptr<TokenGrammar> grammar;
+  const tokenizer::RemiGrammar& remi() const { return static_cast<const tokenizer::RemiGrammar&>(*grammar); }
+};
+
+Fed feed(const Tokenizer& tok, sample::DensityControl& control, const std::vector<std::string>& tokens) {
+  Fed f{tok.grammar()};
+  for (const auto& name : tokens) {
+    EXPECT_TRUE(f.grammar->advance(tok.token_from_string(name))) << name;
+    control.observe(f.remi());
+  }
+  return f;
+}
+
+// Bar, then `cells` cells at positions 0, 1, 2, ... each with `notes` notes.
+std::vector<std::string> bar_of(int cells, int notes) {
+  std::vector<std::string> t{"Bar"};
+  for (int c = 0; c < cells; ++c) {
+    t.push_back("Position_" + std::to_string(c));
+    for (int n = 0; n < notes; ++n)
+      for (const char* s : {"Pitch_", "Velocity_", "Duration_"})
+        t.push_back(s + std::string(s[0] == 'P' ? std::to_string(48 + 4 * n) : s[0] == 'V' ? "66" : "2"));
+  }
+  return t;
+}
+
+// The logits after apply() on an all-zero row, for the tokens allowed here.
+std::vector<float> tilted(const Tokenizer& tok, const sample::DensityControl& control, const Fed& f,
+                          std::vector<uint8_t>& mask) {
+  mask.assign(static_cast<size_t>(tok.vocab_size()), 0);
+  f.grammar->allowed(mask.data());
+  std::vector<float> logits(mask.size(), 0.0f);
+  control.apply(f.remi(), mask.data(), logits.data());
+  return logits;
+}
+
+float at(const Tokenizer& tok, const std::vector<float>& logits, const std::string& name) {
+  return logits[static_cast<size_t>(tok.token_from_string(name))];
+}
+
+TEST(DensityControl, TooDenseFavoursLongerGapsAndFewerNotesToAChord) {
+  const Tokenizer& tok = tiny_model().tokenizer();
+  sample::DensityControl control(tok, 1.0f);  // 1 note a beat
+  // 4 notes on each of the first 8 sixteenths: 32 notes in two beats.
+  auto tokens = bar_of(8, 4);
+  tokens.insert(tokens.begin(), "BOS");
+  const Fed f = feed(tok, control, tokens);
+  EXPECT_GT(control.multiplier(), 0.0);
+  std::vector<uint8_t> mask;
+  const auto l = tilted(tok, control, f, mask);
+  // Here: after a note at position 7. Another note here costs a note and no time.
+  EXPECT_LT(at(tok, l, "Pitch_90"), 0.0f);
+  EXPECT_LT(at(tok, l, "Position_8"), at(tok, l, "Position_12"));
+  EXPECT_LT(at(tok, l, "Position_12"), at(tok, l, "Bar"));
+  EXPECT_GT(at(tok, l, "Bar"), 0.0f);
+  // Only when to play is tilted: the end of the piece is left alone.
+  ASSERT_TRUE(mask[static_cast<size_t>(tok.eos_id())]);
+  EXPECT_EQ(l[static_cast<size_t>(tok.eos_id())], 0.0f);
+}
+
+TEST(DensityControl, TooSparseFavoursNotesSoon) {
+  const Tokenizer& tok = tiny_model().tokenizer();
+  sample::DensityControl control(tok, 4.0f);
+  // One note, then two empty bars and a cell at the third bar's position 3.
+  std::vector<std::string> tokens{"BOS", "Bar", "Position_0", "Pitch_60", "Velocity_66", "Duration_2",
+                                  "Bar", "Bar", "Position_3", "Pitch_62", "Velocity_66", "Duration_2"};
+  const Fed f = feed(tok, control, tokens);
+  EXPECT_LT(control.multiplier(), 0.0);
+  std::vector<uint8_t> mask;
+  const auto l = tilted(tok, control, f, mask);
+  EXPECT_GT(at(tok, l, "Pitch_70"), 0.0f);
+  EXPECT_GT(at(tok, l, "Position_4"), at(tok, l, "Position_12"));
+  EXPECT_LT(at(tok, l, "Bar"), at(tok, l, "Position_12"));
+}
+
+TEST(DensityControl, TheMultiplierFollowsWhichSideOfTheTargetTheMusicIs) {
+  const Tokenizer& tok = tiny_model().tokenizer();
+  // Two notes a beat for two bars: one on every other sixteenth.
+  std::vector<std::string> tokens{"BOS"};
+  for (int bar = 0; bar < 2; ++bar) {
+    tokens.push_back("Bar");
+    for (int p = 0; p < 16; p += 2)
+      for (const char* t : {"Position_", "Pitch_60", "Velocity_66", "Duration_2"})
+        tokens.push_back(t[1] == 'o' ? "Position_" + std::to_string(p) : std::string(t));
+  }
+  tokens.push_back("Bar");
+  sample::DensityControl at_target(tok, 2.0f), sparser(tok, 1.0f), denser(tok, 4.0f);
+  feed(tok, at_target, tokens);
+  feed(tok, sparser, tokens);
+  feed(tok, denser, tokens);
+  EXPECT_LT(std::abs(at_target.multiplier()), 0.3);
+  EXPECT_GT(sparser.multiplier(), 1.0);
+  EXPECT_LT(denser.multiplier(), -1.0);
+}
+
+// Notes per beat of a piece's bars after the first two (the control needs a
+// window of music to measure).
+double notes_per_beat_after(const Score& score, int from_bar, int bars) {
+  const int64_t bar_ticks = 4 * static_cast<int64_t>(score.ticks_per_beat);
+  int64_t n = 0;
+  for (const auto& note : score.notes)
+    if (note.start_tick >= from_bar * bar_ticks && note.start_tick < bars * bar_ticks) ++n;
+  return static_cast<double>(n) / (4.0 * (bars - from_bar));
+}
+
+GenerationRequest request(uint64_t seed, float density) {
+  GenerationRequest r;
+  r.emotion = EmotionTrajectory(EmotionMix::from_quadrant(Quadrant::Q2));
+  r.params.seed = seed;
+  r.params.max_tokens = 20000;
+  r.params.max_bars = 12;
+  r.params.stop_at_eos = false;
+  r.params.density = density;
+  return r;
+}
+
+TEST(DensityControl, PiecesSettleAtTheDensityAskedFor) {
+  Sampler sampler(tiny_model());
+  const double own = notes_per_beat_after(sampler.generate(request(1, 0.0f)).score, 2, 12);
+  for (float density : {0.5f, 2.0f, 5.0f}) {
+    double sum = 0.0;
+    for (uint64_t seed = 1; seed <= 3; ++seed) {
+      const auto piece = sampler.generate(request(seed, density));
+      ASSERT_EQ(piece.bars, 12);
+      EXPECT_EQ(piece.score.warnings.invalid_tokens, 0);
+      sum += notes_per_beat_after(piece.score, 2, 12);
+    }
+    const double measured = sum / 3.0;
+    EXPECT_NEAR(measured, density, 0.25 * density) << "untrained model's own density " << own;
+  }
+}
+
+TEST(DensityControl, LiveBarsSettleAtTheDensityAskedFor) {
+  for (float density : {0.5f, 4.0f}) {
+    SessionOptions o;
+    o.emotion = EmotionMix::from_quadrant(Quadrant::Q3);
+    o.params.seed = 4;
+    o.params.density = density;
+    GenerationSession session(tiny_model(), o);
+    int64_t notes = 0;
+    for (int bar = 0; bar < 12; ++bar) {
+      const SessionBar b = session.next_bar();
+      if (bar >= 2) notes += static_cast<int64_t>(b.notes.size());
+    }
+    EXPECT_NEAR(static_cast<double>(notes) / (4.0 * 10), density, 0.25 * density);
+  }
+}
+
+TEST(DensityControl, OutOfRangeDensityIsRefused) {
+  Sampler sampler(tiny_model());
+  for (float density : {-1.0f, 17.0f, std::numeric_limits<float>::quiet_NaN()}) {
+    auto r = request(1, density);
+    try {
+      sampler.generate(r);
+      ADD_FAILURE() << "density " << density << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+      EXPECT_NE(std::string(e.what()).find("density"), std::string::npos) << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace emopiano::density_test
