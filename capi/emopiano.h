@@ -480,6 +480,13 @@ typedef struct emopiano_generate_params {
    * model's default (-1): 3 for models trained with a null emotion. */
   float valence_guidance;
   int32_t reserved_valence; /* 0 */
+  /* Appended after valence_guidance (older callers get the default).
+   * Density: hold the music near this many notes per beat (measured with a
+   * memory of about a bar) by tilting only when the next note comes; what is
+   * played stays the model's. 0 = off, the model's own density (default);
+   * at most 16. docs/evaluation.md, "Density". */
+  float density;
+  int32_t reserved_density; /* 0 */
 } emopiano_generate_params;
 
 EMOPIANO_API int emopiano_generate_params_init(emopiano_generate_params *params,
@@ -586,6 +593,9 @@ typedef struct emopiano_session_params {
    * first bar and costs 1.6x per token (docs/live.md). */
   float valence_guidance;
   int32_t reserved3; /* 0 */
+  /* Appended after valence_guidance: as in emopiano_generate_params (default 0: off). */
+  float density;
+  int32_t reserved4; /* 0 */
 } emopiano_session_params;
 
 /* One bar, filled by emopiano_session_next_bar. Times are absolute from the

@@ -38,6 +38,7 @@ emopiano_generate_params default_generate_params() {
   p.guidance = defaults.guidance;
   p.rhythm_guidance = defaults.rhythm_guidance;
   p.valence_guidance = defaults.valence_guidance;
+  p.density = defaults.density;
   return p;
 }
 
@@ -70,6 +71,7 @@ GenerationRequest to_request(const emopiano_generate_params* params) {
   r.params.guidance = p.guidance;
   r.params.rhythm_guidance = p.rhythm_guidance;
   r.params.valence_guidance = p.valence_guidance;
+  r.params.density = p.density;
   if (p.key) {
     r.key = MusicalKey::parse(p.key);
     if (!r.key)

@@ -35,6 +35,7 @@ emopiano_session_params default_session_params() {
   p.guidance = defaults.guidance;
   p.rhythm_guidance = defaults.rhythm_guidance;
   p.valence_guidance = defaults.valence_guidance;
+  p.density = defaults.density;
   p.constrain_grammar = defaults.constrain_grammar ? 1 : 0;
   return p;
 }
@@ -48,6 +49,7 @@ SessionOptions to_options(const emopiano_session_params& p) {
   o.params.guidance = p.guidance;
   o.params.rhythm_guidance = p.rhythm_guidance;
   o.params.valence_guidance = p.valence_guidance;
+  o.params.density = p.density;
   o.params.constrain_grammar = flag(p.constrain_grammar, "constrain_grammar");
   o.params.validate();
   if (p.emotion) o.emotion = to_mix(p.emotion, "emotion");

@@ -514,6 +514,39 @@ TEST(CapiSampler, GuidanceAndKeyAreAppendedParams) {
   }
 }
 
+// Density reaches the sampler: a piece asked for half a note a beat has
+// fewer notes than one asked for four, out of range is refused, and a caller
+// built before the field gets the model's own density.
+TEST(CapiSampler, DensityIsPassedThrough) {
+  Sampler s;
+  auto p = params(3, 20000);
+  EXPECT_EQ(p.density, 0.0f);
+  p.max_bars = 8;
+  p.stop_at_eos = 0;
+  auto notes_at = [&](float density) {
+    p.density = density;
+    Piece piece;
+    EXPECT_EQ(emopiano_sampler_generate(&piece.g, s.s, &p), EMOPIANO_OK) << emopiano_last_error();
+    emopiano_generation_info info{};
+    info.struct_size = sizeof info;
+    EXPECT_EQ(emopiano_generation_info_get(&info, piece.g), EMOPIANO_OK);
+    EXPECT_EQ(info.bars, 8);
+    return info.notes;
+  };
+  const int64_t sparse = notes_at(0.5f), dense = notes_at(4.0f);
+  EXPECT_LT(sparse, 8 * 4);  // about 16; the tiny model's own is some 2 a beat
+  EXPECT_GT(dense, 8 * 4 * 2);
+  p.density = 17.0f;
+  Piece refused;
+  EXPECT_EQ(emopiano_sampler_generate(&refused.g, s.s, &p), EMOPIANO_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(emopiano_last_error()).find("density"), std::string::npos) << emopiano_last_error();
+  p.struct_size = static_cast<uint32_t>(offsetof(emopiano_generate_params, density));
+  p.density = std::nanf("");  // past the struct: never read
+  const int64_t own = notes_at(std::nanf(""));
+  p.struct_size = sizeof p;
+  EXPECT_EQ(notes_at(0.0f), own);
+}
+
 TEST(CapiSampler, BadKeyOrGuidanceIsRefusedWithAMessage) {
   Sampler s(key_model());
   auto p = params(4);

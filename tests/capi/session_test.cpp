@@ -137,6 +137,12 @@ TEST(Session, LookaheadWritesTheSameBarsAsWritingOnDemand) {
   p.valence_guidance = std::nanf("");
   ASSERT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_OK) << emopiano_last_error();
   emopiano_session_free(s);
+  // And before density.
+  p = seeded_params(11);
+  p.struct_size = static_cast<uint32_t>(offsetof(emopiano_session_params, density));
+  p.density = std::nanf("");
+  ASSERT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_OK) << emopiano_last_error();
+  emopiano_session_free(s);
 }
 
 TEST(Session, CancelStopsABarAndTheNextCallWritesItAfresh) {
@@ -206,6 +212,11 @@ TEST(Session, ArgumentErrorsAreStatusesWithAMessage) {
   p.valence_guidance = std::nanf("");
   EXPECT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_ERROR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(emopiano_last_error()).find("valence_guidance"), std::string::npos) << emopiano_last_error();
+  p = seeded_params(0);
+  EXPECT_EQ(p.density, 0.0f);  // appended: the default, off
+  p.density = -1.0f;
+  EXPECT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(emopiano_last_error()).find("density"), std::string::npos) << emopiano_last_error();
   p = seeded_params(0);
   p.record = 2;
   EXPECT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_ERROR_INVALID_ARGUMENT);

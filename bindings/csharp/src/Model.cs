@@ -150,6 +150,9 @@ namespace Emopiano
         /// (happy/tense, sad/calm), so valence is heard after a change too; 0 = off,
         /// null = the model's default.
         public float? ValenceGuidance;
+        /// Hold the music near this many notes per beat by when notes come; 0 or null =
+        /// the model's own density (at most 16).
+        public float? Density;
         /// "A minor", "Eb major", "F#m" for models with key tokens; null = drawn from the emotion.
         public string Key;
         public int? TopK, MaxTokens, MaxBars;
@@ -268,6 +271,7 @@ namespace Emopiano
             if (o.Guidance.HasValue) p.Guidance = o.Guidance.Value;
             if (o.RhythmGuidance.HasValue) p.RhythmGuidance = o.RhythmGuidance.Value;
             if (o.ValenceGuidance.HasValue) p.ValenceGuidance = o.ValenceGuidance.Value;
+            if (o.Density.HasValue) p.Density = o.Density.Value;
             if (o.MaxTokens.HasValue) p.MaxTokens = o.MaxTokens.Value;
             if (o.MaxBars.HasValue) p.MaxBars = o.MaxBars.Value;
             if (o.StopAtEos.HasValue) p.StopAtEos = o.StopAtEos.Value ? 1 : 0;

@@ -60,6 +60,8 @@ namespace Emopiano
         public int ReservedRhythm;
         public float ValenceGuidance;
         public int ReservedValence;
+        public float Density;
+        public int ReservedDensity;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -91,6 +93,8 @@ namespace Emopiano
         public int Reserved2;
         public float ValenceGuidance;
         public int Reserved3;
+        public float Density;
+        public int Reserved4;
     }
 
     [StructLayout(LayoutKind.Sequential)]

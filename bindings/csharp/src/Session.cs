@@ -15,6 +15,8 @@ namespace Emopiano
         public float? RhythmGuidance;
         /// As GenerateOptions.ValenceGuidance.
         public float? ValenceGuidance;
+        /// As GenerateOptions.Density.
+        public float? Density;
         public int? TopK;
         public bool? ConstrainGrammar;
         /// "A minor", "Eb major", "F#m" for models with key tokens.
@@ -75,6 +77,7 @@ namespace Emopiano
             if (o.Guidance.HasValue) p.Guidance = o.Guidance.Value;
             if (o.RhythmGuidance.HasValue) p.RhythmGuidance = o.RhythmGuidance.Value;
             if (o.ValenceGuidance.HasValue) p.ValenceGuidance = o.ValenceGuidance.Value;
+            if (o.Density.HasValue) p.Density = o.Density.Value;
             if (o.ConstrainGrammar.HasValue) p.ConstrainGrammar = o.ConstrainGrammar.Value ? 1 : 0;
             p.Record = o.Record ? 1 : 0;
             p.Lookahead = o.Lookahead ? 1 : 0;

@@ -160,6 +160,19 @@ static class BindingTests
             var badPrimer = Fast(1);
             badPrimer.Primer = System.Text.Encoding.ASCII.GetBytes("MThd broken");
             Throws<DataFormatException>(() => sampler.Generate(badPrimer), "corrupt primer");
+
+            // Density: four bars at one note a beat, then at six.
+            var fourBars = new GenerateOptions { Quadrant = Quadrant.Q2, Seed = 5, MaxTokens = 3000, MaxBars = 4,
+                                                 StopAtEos = false, Density = 1f };
+            long sparse, dense;
+            using (var piece = sampler.Generate(fourBars)) sparse = piece.Info.Notes;
+            fourBars.Density = 6f;
+            using (var piece = sampler.Generate(fourBars)) dense = piece.Info.Notes;
+            Assert(sparse < 4 * 4 * 2, "about 16 notes at 1 a beat: " + sparse);
+            Assert(dense > 4 * 4 * 4, "about 96 notes at 6 a beat: " + dense);
+            fourBars.Density = 17f;
+            var density = Throws<InvalidArgumentException>(() => sampler.Generate(fourBars), "density out of range");
+            Assert(density.Message.Contains("density"), "message: " + density.Message);
         }
     }
 

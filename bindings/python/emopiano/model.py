@@ -256,7 +256,7 @@ class Sampler(Handle):
                        seed=0, max_tokens=None, max_bars=None, stop_at_eos=None,
                        constrain_grammar=None, primer=None, on_note=None, progress=None,
                        cancel=None, guidance=None, key=None, rhythm_guidance=None,
-                       valence_guidance=None):
+                       valence_guidance=None, density=None):
         """count pieces decoded together; piece i uses seed + i.
 
         guidance: classifier-free guidance weight (1 = the conditional model
@@ -265,7 +265,9 @@ class Sampler(Handle):
         smaller of the guidance and 2); what is played keeps guidance.
         valence_guidance: how far pitch and harmony move away from the emotion
         with its valence mirrored (happy/tense, sad/calm), so valence is heard
-        after a change too (0 = off, None = the model's default). key: "A
+        after a change too (0 = off, None = the model's default). density:
+        hold the music near this many notes per beat by when notes come (0 or
+        None = the model's own density; at most 16). key: "A
         minor", "Eb major", "F#m" for models with key tokens (None = drawn
         from the emotion).
 
@@ -283,14 +285,14 @@ class Sampler(Handle):
             return self._generate(count, emotion, temperature, top_k, top_p, seed, max_tokens,
                                   max_bars, stop_at_eos, constrain_grammar, primer, on_note,
                                   progress, cancel, guidance, key, rhythm_guidance,
-                                  valence_guidance)
+                                  valence_guidance, density)
         finally:
             self._callbacks = ()
             self._busy.release()
 
     def _generate(self, count, emotion, temperature, top_k, top_p, seed, max_tokens, max_bars,
                   stop_at_eos, constrain_grammar, primer, on_note, progress, cancel, guidance=None,
-                  key=None, rhythm_guidance=None, valence_guidance=None):
+                  key=None, rhythm_guidance=None, valence_guidance=None, density=None):
         params = GenerateParams()
         check(lib.emopiano_generate_params_init(ctypes.byref(params), ctypes.sizeof(params)))
         for name, value in (("temperature", temperature), ("top_k", top_k), ("top_p", top_p),
@@ -303,6 +305,8 @@ class Sampler(Handle):
             params.rhythm_guidance = float(rhythm_guidance)
         if valence_guidance is not None:
             params.valence_guidance = float(valence_guidance)
+        if density is not None:
+            params.density = float(density)
         if key is not None:
             params.key = encode_str(key, "key")
         if stop_at_eos is not None:

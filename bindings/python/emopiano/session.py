@@ -42,13 +42,13 @@ class Session(Handle):
 
     def __init__(self, model, emotion=None, *, seed=0, temperature=None, top_k=None, top_p=None,
                  guidance=None, constrain_grammar=None, key=None, primer=None, record=False,
-                 lookahead=False, rhythm_guidance=None, valence_guidance=None):
+                 lookahead=False, rhythm_guidance=None, valence_guidance=None, density=None):
         """emotion: an Emotion, a Quadrant or a string ("calm", "0.1,0.6,0.2,0.1",
         "va:0.7,-0.3"); None is Q1. primer: a MIDI path or bytes to continue.
         record: keep every bar so write_midi can write the music so far.
         lookahead: write the next bar on a thread of the session's own while
         this one plays, so next_bar() returns at once (the same bars).
-        rhythm_guidance, valence_guidance: as in Sampler.generate_batch."""
+        rhythm_guidance, valence_guidance, density: as in Sampler.generate_batch."""
         if not HAS_MODEL:
             raise UnsupportedError("this libemopiano was built without model support (LibTorch)", -7)
         params = SessionParams()
@@ -56,7 +56,7 @@ class Session(Handle):
         params.seed = seed
         for name, value in (("temperature", temperature), ("top_k", top_k), ("top_p", top_p),
                             ("guidance", guidance), ("rhythm_guidance", rhythm_guidance),
-                            ("valence_guidance", valence_guidance)):
+                            ("valence_guidance", valence_guidance), ("density", density)):
             if value is not None:
                 setattr(params, name, value)
         if constrain_grammar is not None:

@@ -115,6 +115,18 @@ class GenerateTest(unittest.TestCase):
                 sampler.generate("calm", valence_guidance=25, **FAST)
             self.assertIn("valence_guidance", str(caught.exception))
 
+    def test_density_is_passed_through(self):
+        with self.model.sampler() as sampler:
+            options = {"seed": 5, "max_tokens": 3000, "max_bars": 4, "stop_at_eos": False}
+            with sampler.generate("tense", density=1, **options) as sparse, \
+                    sampler.generate("tense", density=6, **options) as dense:
+                self.assertEqual(sparse.info.bars, 4)
+                self.assertLess(sparse.info.notes, 4 * 4 * 2)  # near 16
+                self.assertGreater(dense.info.notes, 4 * 4 * 4)  # near 96
+            with self.assertRaises(emopiano.InvalidArgumentError) as caught:
+                sampler.generate("calm", density=-2, **FAST)
+            self.assertIn("density", str(caught.exception))
+
     def test_batch_mix_trajectory_and_primer(self):
         with self.model.sampler() as sampler:
             pieces = sampler.generate_batch(2, emopiano.Emotion.parse("0.5,0,0,0.5"), seed=4, **FAST)

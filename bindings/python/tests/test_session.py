@@ -106,6 +106,9 @@ class SessionTest(unittest.TestCase):
         with self.assertRaises(emopiano.InvalidArgumentError) as caught:
             emopiano.Session(self.model, valence_guidance=float("nan"))
         self.assertIn("valence_guidance", str(caught.exception))
+        with self.assertRaises(emopiano.InvalidArgumentError) as caught:
+            emopiano.Session(self.model, density=20)
+        self.assertIn("density", str(caught.exception))
         session = emopiano.Session(self.model)
         session.close()
         with self.assertRaises(emopiano.InvalidArgumentError):

@@ -311,6 +311,9 @@ pub struct GenerateOptions<'a> {
     /// mirrored (happy/tense, sad/calm), so valence is heard after a change
     /// too; 0 = off, `None` = the model's default.
     pub valence_guidance: Option<f32>,
+    /// Hold the music near this many notes per beat by when notes come;
+    /// 0 or `None` = the model's own density (at most 16).
+    pub density: Option<f32>,
     /// "A minor", "Eb major", "F#m" for models with key tokens; `None` = drawn from the emotion.
     pub key: Option<&'a str>,
     pub seed: u64,
@@ -352,6 +355,10 @@ impl<'a> GenerateOptions<'a> {
     }
     pub fn valence_guidance(mut self, weight: f32) -> Self {
         self.valence_guidance = Some(weight);
+        self
+    }
+    pub fn density(mut self, notes_per_beat: f32) -> Self {
+        self.density = Some(notes_per_beat);
         self
     }
     pub fn key(mut self, key: &'a str) -> Self {
@@ -511,6 +518,9 @@ impl Sampler {
         }
         if let Some(v) = options.valence_guidance {
             params.valence_guidance = v;
+        }
+        if let Some(v) = options.density {
+            params.density = v;
         }
         let key;
         if let Some(text) = options.key {

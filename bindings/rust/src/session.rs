@@ -25,6 +25,8 @@ pub struct SessionOptions<'a> {
     pub rhythm_guidance: Option<f32>,
     /// As `GenerateOptions::valence_guidance`.
     pub valence_guidance: Option<f32>,
+    /// As `GenerateOptions::density`.
+    pub density: Option<f32>,
     pub constrain_grammar: Option<bool>,
     /// "A minor", "Eb major", "F#m" for models with key tokens.
     pub key: Option<&'a str>,
@@ -66,6 +68,10 @@ impl<'a> SessionOptions<'a> {
     }
     pub fn valence_guidance(mut self, weight: f32) -> Self {
         self.valence_guidance = Some(weight);
+        self
+    }
+    pub fn density(mut self, notes_per_beat: f32) -> Self {
+        self.density = Some(notes_per_beat);
         self
     }
     pub fn key(mut self, key: &'a str) -> Self {
@@ -141,6 +147,9 @@ impl Session {
         }
         if let Some(v) = options.valence_guidance {
             p.valence_guidance = v;
+        }
+        if let Some(v) = options.density {
+            p.density = v;
         }
         if let Some(v) = options.constrain_grammar {
             p.constrain_grammar = v as i32;

@@ -139,6 +139,8 @@ pub struct emopiano_generate_params {
     pub reserved_rhythm: i32,
     pub valence_guidance: f32,
     pub reserved_valence: i32,
+    pub density: f32,
+    pub reserved_density: i32,
 }
 
 #[repr(C)]
@@ -178,6 +180,8 @@ pub struct emopiano_session_params {
     pub reserved2: i32,
     pub valence_guidance: f32,
     pub reserved3: i32,
+    pub density: f32,
+    pub reserved4: i32,
 }
 
 #[repr(C)]

@@ -274,6 +274,29 @@ fn batch_trajectory_primer_and_saved_model() {
     let err = sampler.generate(fast().valence_guidance(25.0)).err().unwrap();
     assert_eq!(err.status(), Status::InvalidArgument);
     assert!(err.to_string().contains("valence_guidance"), "{}", err);
+    let err = sampler.generate(fast().density(-1.0)).err().unwrap();
+    assert_eq!(err.status(), Status::InvalidArgument);
+    assert!(err.to_string().contains("density"), "{}", err);
+}
+
+#[test]
+fn density_is_passed_through() {
+    let model = model();
+    let mut sampler = model.sampler().unwrap();
+    let four_bars = |density: f32| {
+        GenerateOptions::new()
+            .quadrant(Quadrant::Q2)
+            .seed(5)
+            .max_tokens(3000)
+            .max_bars(4)
+            .stop_at_eos(false)
+            .density(density)
+    };
+    let sparse = sampler.generate(four_bars(1.0)).unwrap().info();
+    let dense = sampler.generate(four_bars(6.0)).unwrap().info();
+    assert_eq!(sparse.bars, 4);
+    assert!(sparse.notes < 4 * 4 * 2, "{} notes at 1 a beat", sparse.notes);
+    assert!(dense.notes > 4 * 4 * 4, "{} notes at 6 a beat", dense.notes);
 }
 
 #[test]
