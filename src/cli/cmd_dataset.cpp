@@ -15,6 +15,8 @@
 #include "dataset/token_cache.hpp"
 #include "emopiano/dataset.hpp"
 #include "emopiano/error.hpp"
+#include "emopiano/tokenizer.hpp"
+#include "sample/density_control.hpp"
 
 namespace emopiano::cli {
 namespace {
@@ -97,6 +99,23 @@ int run(int argc, char** argv) {
     ++per_q[static_cast<int>(item.label)];
   }
   const LengthStats len = length_stats(ds);
+  // Mean notes per beat of the labelled clips per split and quadrant: the
+  // --density that writes as densely as they are played.
+  const auto tokenizer = Tokenizer::create(options.tokenizer);
+  std::map<Split, std::array<double, kNumQuadrants>> density_sum;
+  std::map<Split, std::array<int64_t, kNumQuadrants>> density_count;
+  for (Split s : kSplits) density_sum[s] = {}, density_count[s] = {};
+  for (const auto& item : ds.items()) {
+    if (!item.labelled) continue;
+    if (auto d = sample::notes_per_beat(*tokenizer, item.tokens)) {
+      density_sum[item.split][static_cast<int>(item.label)] += *d;
+      ++density_count[item.split][static_cast<int>(item.label)];
+    }
+  }
+  auto mean_density = [&](Split s, int q) {
+    const int64_t n = density_count[s][static_cast<size_t>(q)];
+    return n > 0 ? density_sum[s][static_cast<size_t>(q)] / static_cast<double>(n) : 0.0;
+  };
 
   if (args.has("json")) {
     nlohmann::json j;
@@ -112,7 +131,11 @@ int run(int argc, char** argv) {
       auto& js = j["splits"][split_name(s)];
       js["total"] = std::accumulate(counts[s].begin(), counts[s].end(), int64_t{0}) + unlabelled[s];
       js["unlabelled"] = unlabelled[s];
-      for (int q = 0; q < kNumQuadrants; ++q) js[quadrant_name(static_cast<Quadrant>(q))] = counts[s][q];
+      for (int q = 0; q < kNumQuadrants; ++q) {
+        js[quadrant_name(static_cast<Quadrant>(q))] = counts[s][q];
+        if (density_count[s][static_cast<size_t>(q)] > 0)
+          js["notes_per_beat"][quadrant_name(static_cast<Quadrant>(q))] = mean_density(s, q);
+      }
     }
     j["tokens"] = {
         {"total", ds.total_tokens()}, {"min", len.min}, {"median", len.median}, {"mean", len.mean}, {"max", len.max}};
@@ -142,6 +165,19 @@ int run(int argc, char** argv) {
     fmt::print("{:>9}\n\n", ds.items().size());
     fmt::print("tokens   {} in all; per clip min {}, median {:.0f}, mean {:.1f}, max {}\n", ds.total_tokens(), len.min,
                len.median, len.mean, len.max);
+    if (per_q[0] + per_q[1] + per_q[2] + per_q[3] > 0) {
+      fmt::print("\nnotes a beat, mean per clip (the --density that matches):\n");
+      for (Split s : kSplits) {
+        fmt::print("{:<12}", split_name(s));
+        for (int q = 0; q < kNumQuadrants; ++q) {
+          if (density_count[s][static_cast<size_t>(q)] > 0)
+            fmt::print("{:>11.2f}", mean_density(s, q));
+          else
+            fmt::print("{:>11}", "-");
+        }
+        fmt::print("\n");
+      }
+    }
     if (!ds.skipped().empty()) {
       fmt::print("\nskipped {} file(s):\n", ds.skipped().size());
       for (const auto& s : ds.skipped()) {

@@ -22,14 +22,30 @@ constexpr double kPriorBeats = 0.5;
 // log(measured / target) and s the notes played beyond the target since the
 // start, in beats of the target (within +-kMaxMultiplier / kIntegral). The
 // sum takes out the offset a proportional term alone would leave where the
-// model's own density is far from the target, and, counted in notes rather
-// than sampled errors, it is not biased by decisions coming right after notes. Chosen on training-split targets
-// (docs/evaluation.md, "Density").
+// model's own density is far from the target; counted in notes, not in
+// errors sampled at decisions (which come right after notes), it has no
+// bias. Checked against training-split densities (docs/evaluation.md).
 constexpr double kGain = 1.5;
 constexpr double kIntegral = 0.15;
 constexpr double kMaxMultiplier = 4.0;
 
 }  // namespace
+
+std::optional<double> notes_per_beat(const Tokenizer& tokenizer, const std::vector<int32_t>& tokens) {
+  auto grammar = tokenizer.grammar();
+  const auto* remi = dynamic_cast<const tokenizer::RemiGrammar*>(grammar.get());
+  if (!remi) return std::nullopt;
+  int64_t notes = 0, first = -1, last = 0;
+  Note note;
+  for (int32_t token : tokens) {
+    if (!grammar->advance(token)) break;  // a sequence cut short counts up to there
+    if (!grammar->completed_note(&note)) continue;
+    if (notes++ == 0) first = remi->bar_start_tick();
+    last = remi->bar_end_tick();
+  }
+  if (notes == 0 || last <= first) return std::nullopt;
+  return static_cast<double>(notes) * remi->ticks_per_beat() / static_cast<double>(last - first);
+}
 
 DensityControl::DensityControl(const Tokenizer& tokenizer, float notes_per_beat) {
   positions_per_beat_ = tokenizer.config().positions_per_beat;

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace emopiano {
@@ -28,6 +29,12 @@ class RemiGrammar;
 }  // namespace emopiano
 
 namespace emopiano::sample {
+
+// Notes per beat of a token sequence over the bars from its first note's to
+// its last note's, as the control measures it: the density to ask for to
+// write like a piece. nullopt for a sequence without notes, or for a
+// tokenizer without bars and positions.
+std::optional<double> notes_per_beat(const Tokenizer& tokenizer, const std::vector<int32_t>& tokens);
 
 class DensityControl {
  public:

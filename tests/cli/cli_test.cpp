@@ -178,6 +178,17 @@ TEST(CliDataset, ReportsFoldersLayoutAsJsonAndText) {
   ASSERT_EQ(j["skipped"].size(), 1u);
   EXPECT_NE(j["skipped"][0]["path"].get<std::string>().find("bad.mid"), std::string::npos);
   EXPECT_FALSE(j["skipped"][0]["reason"].get<std::string>().empty());
+  // Six notes a beat apart span two bars of 4/4: 0.75 notes a beat, in
+  // every split and quadrant that has a clip.
+  int densities = 0;
+  for (const char* s : {"train", "validation", "test"}) {
+    if (!j["splits"][s].contains("notes_per_beat")) continue;
+    for (const auto& [q, d] : j["splits"][s]["notes_per_beat"].items()) {
+      EXPECT_NEAR(d.get<double>(), 0.75, 1e-9) << s << " " << q;
+      ++densities;
+    }
+  }
+  EXPECT_GE(densities, 4);
   // Progress goes to stderr, leaving stdout pure JSON.
   EXPECT_NE(r.err.find("tokenize"), std::string::npos) << r.err;
 
@@ -186,6 +197,7 @@ TEST(CliDataset, ReportsFoldersLayoutAsJsonAndText) {
   EXPECT_NE(text.out.find("10 tokenized, 1 skipped, 10 from the cache"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("bad.mid"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("skipped 1 file(s):"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("the --density that matches"), std::string::npos) << text.out;
 }
 
 TEST(CliDataset, RealEmopia) {

@@ -22,6 +22,8 @@ TEST(CliSamplingOptions, TheThreeCommandsRefuseTheSameValues) {
       {"--rhythm-guidance", "nan"},
       {"--valence-guidance", "-1"},
       {"--valence-guidance", "21"},
+      {"--density", "-1"},
+      {"--density", "17"},
   };
   const auto dir = test::temp_dir("cli-sampling-options");
   for (const char* command : {"generate", "evaluate", "live"}) {

@@ -131,6 +131,26 @@ TEST(DensityControl, TheMultiplierFollowsWhichSideOfTheTargetTheMusicIs) {
   EXPECT_LT(denser.multiplier(), -1.0);
 }
 
+TEST(DensityControl, NotesPerBeatCountsTheBarsFromTheFirstNoteToTheLast) {
+  const Tokenizer& tok = tiny_model().tokenizer();
+  auto ids = [&](const std::vector<std::string>& names) {
+    std::vector<int32_t> t;
+    for (const auto& n : names) t.push_back(tok.token_from_string(n));
+    return t;
+  };
+  // An empty bar, then 8 and 4 notes in the next two: 12 notes over 8 beats.
+  std::vector<std::string> names{"BOS", "Bar"};
+  for (int bar : {8, 4}) {
+    auto b = bar_of(bar, 1);
+    names.insert(names.end(), b.begin(), b.end());
+  }
+  names.push_back("Bar");  // an empty bar after the last note: not counted either
+  names.push_back("EOS");
+  ASSERT_TRUE(sample::notes_per_beat(tok, ids(names)).has_value());
+  EXPECT_DOUBLE_EQ(*sample::notes_per_beat(tok, ids(names)), 12.0 / 8.0);
+  EXPECT_FALSE(sample::notes_per_beat(tok, ids({"BOS", "Bar", "Bar", "EOS"})).has_value());
+}
+
 // Notes per beat of a piece's bars after the first two (the control needs a
 // window of music to measure).
 double notes_per_beat_after(const Score& score, int from_bar, int bars) {
