@@ -15,6 +15,7 @@
 // seed: not on the thread, the LibTorch thread count, or other Samplers.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -86,7 +87,16 @@ struct SamplingParams {
   // and a long piece grows denser as it goes (docs/evaluation.md, "Density").
   // 0 = off: the model's own density.
   float density = 0.0f;
+  // Density that follows the emotion: notes per beat for Q1..Q4, all > 0
+  // (all 0 = off). Each bar's target is the mix of the four by the bar's
+  // emotion probabilities, so a trajectory, a mix or a live set_emotion
+  // gets the density of its emotion. `emopiano dataset` prints a
+  // collection's per quadrant. Set this or `density`, not both.
+  std::array<float, kNumQuadrants> quadrant_density{};
   static constexpr float kMaxDensity = 16.0f;
+  // The density target for a bar with these emotion probabilities: `density`
+  // when set, else the mix of `quadrant_density`; 0 = off.
+  float density_for(const std::array<float, kNumQuadrants>& probabilities) const;
   // Beam search for greedy decoding (temperature 0) of the VAE's segments:
   // the `beams` most likely partial segments are kept at each step and the
   // one with the highest mean log-probability per token is written. 1 = plain

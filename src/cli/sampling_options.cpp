@@ -1,7 +1,10 @@
 #include "cli/sampling_options.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <string>
+#include <vector>
 
 #include <fmt/core.h>
 
@@ -22,9 +25,10 @@ void add_sampling_options(Args& args) {
   args.option("valence-guidance", "V",
               "push pitch and harmony away from the emotion with its valence mirrored (happy/tense, sad/calm), "
               "once a piece's valence has changed, so it is heard (0 = off; default: the model's own, off in live)");
-  args.option("density", "N",
-              "hold the music near N notes per beat over its last two bars, by when notes come "
-              "(0 = off, the model's own density; default 0)",
+  args.option("density", "N|Q1,Q2,Q3,Q4",
+              "hold the music near N notes per beat, by when notes come; four values follow the emotion "
+              "(notes per beat for Q1..Q4, mixed by each bar's emotion; `emopiano dataset` prints a "
+              "collection's). 0 = off, the model's own density (default 0)",
               "0");
 }
 
@@ -35,6 +39,38 @@ float float_option(const Args& args, const std::string& name, double min, double
   if (!std::isfinite(v) || v < min || v > max)
     throw Error(ErrorCode::invalid_argument, fmt::format("--{}: {} is outside {:g}..{:g}", name, v, min, max));
   return static_cast<float>(v);
+}
+
+// --density N, or four values for Q1..Q4.
+void read_density(const Args& args, SamplingParams& params) {
+  const std::string text = args.get("density");
+  std::vector<double> values;
+  size_t start = 0;
+  for (;;) {
+    const size_t comma = text.find(',', start);
+    const std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    char* end = nullptr;
+    const double v = std::strtod(part.c_str(), &end);
+    if (part.empty() || end != part.c_str() + part.size() || !std::isfinite(v) || v < 0.0 ||
+        v > SamplingParams::kMaxDensity)
+      throw Error(ErrorCode::invalid_argument,
+                  fmt::format("--density: '{}' is not a number of notes per beat in 0..{:g}, or four of them for "
+                              "Q1..Q4 joined by commas",
+                              text, SamplingParams::kMaxDensity));
+    values.push_back(v);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (values.size() == 1) {
+    params.density = static_cast<float>(values[0]);
+    return;
+  }
+  if (values.size() != static_cast<size_t>(kNumQuadrants) ||
+      std::find(values.begin(), values.end(), 0.0) != values.end())
+    throw Error(ErrorCode::invalid_argument,
+                fmt::format("--density: '{}' needs one value, or four > 0 for Q1..Q4 joined by commas", text));
+  for (int q = 0; q < kNumQuadrants; ++q)
+    params.quadrant_density[static_cast<size_t>(q)] = static_cast<float>(values[static_cast<size_t>(q)]);
 }
 
 }  // namespace
@@ -55,7 +91,7 @@ void read_sampling_options(const Args& args, SamplingParams& params) {
   if (args.has("guidance")) params.guidance = float_option(args, "guidance", 0.0, kMaxGuidance);
   if (args.has("rhythm-guidance")) params.rhythm_guidance = float_option(args, "rhythm-guidance", 0.0, kMaxGuidance);
   if (args.has("valence-guidance")) params.valence_guidance = float_option(args, "valence-guidance", 0.0, kMaxGuidance);
-  params.density = float_option(args, "density", 0.0, SamplingParams::kMaxDensity);
+  read_density(args, params);
 }
 
 }  // namespace emopiano::cli

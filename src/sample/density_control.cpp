@@ -68,6 +68,14 @@ DensityControl::DensityControl(const Tokenizer& tokenizer, float notes_per_beat)
   }
 }
 
+void DensityControl::set_target(float notes_per_beat) {
+  const double target = static_cast<double>(notes_per_beat) / positions_per_beat_;
+  if (!enabled() || !(target > 0.0) || target == target_per_step_) return;
+  // The notes counted beyond the old target say nothing of the new one.
+  target_per_step_ = target;
+  surplus_ = 0.0;
+}
+
 double DensityControl::error() const {
   const double target_per_beat = target_per_step_ * positions_per_beat_;
   const double measured = (notes_ + target_per_beat * kPriorBeats) / (beats_ + kPriorBeats);
@@ -94,13 +102,17 @@ void DensityControl::apply(const tokenizer::RemiGrammar& grammar, const uint8_t*
   const double rest_of_bar =
       static_cast<double>(grammar.bar_end_tick() - grammar.tick()) / tokenizer::RemiGrammar::kTicksPerStep;
   const double r = target_per_step_;
+  // A gap counts up to one beat: counted in full, the tilt of a long gap
+  // grows with its length and the control would rather leave a bar empty
+  // than play it sparsely.
+  const double beat = positions_per_beat_;
   for (size_t i = 0; i < vocab; ++i) {
     if (!mask[i]) continue;
     double tilt = 0.0;
     switch (kind_[i]) {
       case Kind::pitch: tilt = -1.0; break;
-      case Kind::position: tilt = r * (position_[i] - here) - 1.0; break;
-      case Kind::bar: tilt = r * rest_of_bar; break;
+      case Kind::position: tilt = r * std::min(position_[i] - here, beat) - 1.0; break;
+      case Kind::bar: tilt = r * std::min(rest_of_bar, beat); break;
       case Kind::other: continue;
     }
     logits[i] += static_cast<float>(k * tilt);

@@ -9,7 +9,7 @@
 //   logit += k * (r * d - n)
 //
 // (another note in this cell: d = 0, n = 1; Position p: d = p - here, n = 1;
-// Bar: d = the rest of the bar, n = 0). k > 0 favours longer gaps and fewer
+// Bar: d = the rest of the bar, n = 0; d at most one beat). k > 0 favours longer gaps and fewer
 // notes to a cell, k < 0 the opposite; everything else (pitch, velocity,
 // duration, tempo, pedal) is the model's own. k follows the density
 // measured with a memory of about a bar, e = log(measured / target), as a
@@ -42,6 +42,10 @@ class DensityControl {
   DensityControl(const Tokenizer& tokenizer, float notes_per_beat);
 
   bool enabled() const { return target_per_step_ > 0.0; }
+  // A new target from here on (a bar with another emotion), > 0. The
+  // density measured so far is kept, so the piece moves to the new one over
+  // about a bar; the count of notes beyond the target starts again.
+  void set_target(float notes_per_beat);
   // Tilts the logits of the allowed tokens (mask entries 1) before a draw.
   void apply(const tokenizer::RemiGrammar& grammar, const uint8_t* mask, float* logits) const;
   // After every appended token: counts a completed note at its onset.

@@ -78,7 +78,8 @@ GenerationSession::Impl::Impl(const Model& m, const SessionOptions& o)
   if (!dynamic_cast<const tokenizer::RemiGrammar*>(opening_.grammar.get()))
     throw Error(ErrorCode::unsupported, "session: the model's token scheme has no bar clock");
   opening_.random = sample::Random(options.params.seed);
-  if (options.params.density > 0.0f) opening_.density.emplace(tokenizer_, options.params.density);
+  if (const float density = options.params.density_for(options.emotion.probabilities()); density > 0.0f)
+    opening_.density.emplace(tokenizer_, density);
   const Quadrant q = options.emotion.dominant();
   std::vector<int32_t> prompt;
   if (options.primer) {
@@ -216,6 +217,7 @@ SessionBar GenerationSession::Impl::write_bar(const EmotionMix& mix) {
   bar.tempos.push_back(TempoChange{bar.start_tick, bar.start_seconds, bar.bpm});
   bar.pedal.clear();
   c.valence_changed = c.valence_changed || sample::valence_changed(options.emotion.valence(), mix.valence());
+  if (c.density) c.density->set_target(options.params.density_for(mix.probabilities()));
   if (c.key) {
     // Where the valence has changed sign since the key was set, the bar
     // opens in the parallel key (as a trajectory's bars do).

@@ -94,10 +94,10 @@ class Generation {
       p.seed = params_.seed + static_cast<uint64_t>(i);
       p.random = sample::Random(p.seed);
       p.grammar = tokenizer_.grammar();
-      if (params_.density > 0.0f) {
+      if (const float density = params_.density_for(schedule_.input(0)); density > 0.0f) {
         if (!dynamic_cast<const tokenizer::RemiGrammar*>(p.grammar.get()))
           throw Error(ErrorCode::invalid_argument, "generate: density needs a tokenizer with bar and position tokens");
-        p.density.emplace(tokenizer_, params_.density);
+        p.density.emplace(tokenizer_, density);
       }
       auto prompt = base_prompt;
       if (keys_enabled_ && !request_.primer) {
@@ -229,7 +229,11 @@ class Generation {
       impl_.observer(FedToken{p.index, static_cast<int64_t>(in.size()) - 1, token, in.bars.back(), in.positions.back(),
                               in.emotions.back(), in.keys.back()});
     }
-    if (p.density) p.density->observe(remi(p));
+    if (p.density) {
+      // Each bar's target follows its emotion (quadrant_density).
+      if (token == bar_token_) p.density->set_target(params_.density_for(in.emotions.back()));
+      p.density->observe(remi(p));
+    }
     Note note;
     if (p.grammar->completed_note(&note)) {
       p.has_note = true;

@@ -23,10 +23,27 @@ void SamplingParams::validate() const {
                     valence_guidance));
   if (!std::isfinite(density) || density < 0.0f || density > kMaxDensity)
     bad(fmt::format("density = {} notes per beat must be in [0, {}] (0 = off)", density, kMaxDensity));
+  int per_quadrant = 0;
+  for (float d : quadrant_density) {
+    if (!std::isfinite(d) || d < 0.0f || d > kMaxDensity)
+      bad(fmt::format("quadrant_density = {} notes per beat must be in [0, {}] (all 0 = off)", d, kMaxDensity));
+    per_quadrant += d > 0.0f;
+  }
+  if (per_quadrant != 0 && per_quadrant != kNumQuadrants)
+    bad("quadrant_density needs a density > 0 for every quadrant (or all 0: off)");
+  if (per_quadrant != 0 && density > 0.0f) bad("set density or quadrant_density, not both");
   if (max_bars < 0) bad(fmt::format("max_bars = {} must be >= 0 (0 = no limit)", max_bars));
   if (beams < 1 || beams > 64) bad(fmt::format("beams = {} must be in [1, 64]", beams));
   if (beams > 1 && temperature != 0.0f)
     bad(fmt::format("beams = {} needs temperature 0 (beam search is greedy decoding), not {}", beams, temperature));
+}
+
+float SamplingParams::density_for(const std::array<float, kNumQuadrants>& probabilities) const {
+  if (density > 0.0f) return density;
+  float target = 0.0f;
+  for (int q = 0; q < kNumQuadrants; ++q)
+    target += probabilities[static_cast<size_t>(q)] * quadrant_density[static_cast<size_t>(q)];
+  return target;
 }
 
 const char* stop_reason_name(StopReason reason) noexcept {

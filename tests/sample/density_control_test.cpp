@@ -3,6 +3,7 @@
 // model whose own density is nowhere near it.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -204,6 +205,40 @@ TEST(DensityControl, LiveBarsSettleAtTheDensityAskedFor) {
   }
 }
 
+// Per-quadrant densities: each bar's target is its emotion's, so the density
+// changes with the emotion, in a trajectory and in a live session.
+TEST(DensityControl, QuadrantDensityFollowsAChangeOfEmotion) {
+  Sampler sampler(tiny_model());
+  auto r = request(2, 0.0f);
+  r.emotion = EmotionTrajectory::parse("Q2@0,Q2@6,Q3@6");
+  r.params.quadrant_density = {3.0f, 4.0f, 0.75f, 2.0f};
+  double before = 0.0, after = 0.0;
+  for (uint64_t seed = 2; seed <= 4; ++seed) {
+    r.params.seed = seed;
+    const auto piece = sampler.generate(r);
+    ASSERT_EQ(piece.bars, 12);
+    before += notes_per_beat_after(piece.score, 2, 6) / 3.0;
+    after += notes_per_beat_after(piece.score, 8, 12) / 3.0;
+  }
+  EXPECT_NEAR(before, 4.0, 1.0);
+  EXPECT_NEAR(after, 0.75, 0.25);
+
+  SessionOptions o;
+  o.emotion = EmotionMix::from_quadrant(Quadrant::Q2);
+  o.params.seed = 4;
+  o.params.quadrant_density = {3.0f, 4.0f, 0.75f, 2.0f};
+  GenerationSession session(tiny_model(), o);
+  int64_t tense = 0, sad = 0;
+  for (int bar = 0; bar < 12; ++bar) {
+    if (bar == 6) session.set_emotion(EmotionMix::from_quadrant(Quadrant::Q3));
+    const SessionBar b = session.next_bar();
+    if (bar >= 2 && bar < 6) tense += static_cast<int64_t>(b.notes.size());
+    if (bar >= 8) sad += static_cast<int64_t>(b.notes.size());
+  }
+  EXPECT_NEAR(static_cast<double>(tense) / 16.0, 4.0, 1.0);
+  EXPECT_NEAR(static_cast<double>(sad) / 16.0, 0.75, 0.25);
+}
+
 TEST(DensityControl, OutOfRangeDensityIsRefused) {
   Sampler sampler(tiny_model());
   for (float density : {-1.0f, 17.0f, std::numeric_limits<float>::quiet_NaN()}) {
@@ -211,6 +246,19 @@ TEST(DensityControl, OutOfRangeDensityIsRefused) {
     try {
       sampler.generate(r);
       ADD_FAILURE() << "density " << density << " was accepted";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+      EXPECT_NE(std::string(e.what()).find("density"), std::string::npos) << e.what();
+    }
+  }  // Per quadrant: all four or none, in range, and not beside a single density.
+  const std::array<std::array<float, 4>, 3> bad = {
+      {{1.0f, 2.0f, 0.0f, 3.0f}, {1.0f, 2.0f, 3.0f, 40.0f}, {1.0f, 2.0f, 3.0f, 4.0f}}};
+  for (size_t i = 0; i < bad.size(); ++i) {
+    auto r = request(1, i == 2 ? 2.0f : 0.0f);
+    r.params.quadrant_density = bad[i];
+    try {
+      sampler.generate(r);
+      ADD_FAILURE() << "case " << i << " was accepted";
     } catch (const Error& e) {
       EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
       EXPECT_NE(std::string(e.what()).find("density"), std::string::npos) << e.what();
