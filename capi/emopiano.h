@@ -487,6 +487,11 @@ typedef struct emopiano_generate_params {
    * at most 16. docs/evaluation.md, "Density". */
   float density;
   int32_t reserved_density; /* 0 */
+  /* Appended after density. Density that follows the emotion: notes per
+   * beat for Q1..Q4, all > 0 (all 0 = off, the default). Each bar's target
+   * is the mix of the four by the bar's emotion, so a trajectory or a mix
+   * gets the density of its emotion. Set this or density, not both. */
+  float quadrant_density[4];
 } emopiano_generate_params;
 
 EMOPIANO_API int emopiano_generate_params_init(emopiano_generate_params *params,
@@ -596,6 +601,9 @@ typedef struct emopiano_session_params {
   /* Appended after valence_guidance: as in emopiano_generate_params (default 0: off). */
   float density;
   int32_t reserved4; /* 0 */
+  /* Appended after density: as in emopiano_generate_params (each bar's
+   * target follows emopiano_session_set_emotion). */
+  float quadrant_density[4];
 } emopiano_session_params;
 
 /* One bar, filled by emopiano_session_next_bar. Times are absolute from the

@@ -1,5 +1,6 @@
 // Generation across the C ABI: samplers made from a shared model, one piece
 // or a batch, every emotion input, primers, streaming and cancellation.
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -72,6 +73,7 @@ GenerationRequest to_request(const emopiano_generate_params* params) {
   r.params.rhythm_guidance = p.rhythm_guidance;
   r.params.valence_guidance = p.valence_guidance;
   r.params.density = p.density;
+  std::copy(std::begin(p.quadrant_density), std::end(p.quadrant_density), r.params.quadrant_density.begin());
   if (p.key) {
     r.key = MusicalKey::parse(p.key);
     if (!r.key)

@@ -1,5 +1,6 @@
 // Live sessions across the C ABI: a bar at a time, the emotion changed between
 // bars, cancellation from any thread, an optional recording as MIDI.
+#include <algorithm>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -50,6 +51,7 @@ SessionOptions to_options(const emopiano_session_params& p) {
   o.params.rhythm_guidance = p.rhythm_guidance;
   o.params.valence_guidance = p.valence_guidance;
   o.params.density = p.density;
+  std::copy(std::begin(p.quadrant_density), std::end(p.quadrant_density), o.params.quadrant_density.begin());
   o.params.constrain_grammar = flag(p.constrain_grammar, "constrain_grammar");
   o.params.validate();
   if (p.emotion) o.emotion = to_mix(p.emotion, "emotion");

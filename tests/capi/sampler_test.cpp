@@ -536,6 +536,15 @@ TEST(CapiSampler, DensityIsPassedThrough) {
   const int64_t sparse = notes_at(0.5f), dense = notes_at(4.0f);
   EXPECT_LT(sparse, 8 * 4);  // about 16; the tiny model's own is some 2 a beat
   EXPECT_GT(dense, 8 * 4 * 2);
+  // Per quadrant: this Q2 piece takes Q2's value.
+  p.density = 0.0f;
+  const float per_quadrant[4] = {6.0f, 0.5f, 6.0f, 6.0f};
+  std::copy(per_quadrant, per_quadrant + 4, p.quadrant_density);
+  EXPECT_EQ(notes_at(0.0f), sparse);
+  p.density = 2.0f;  // beside quadrant_density: refused
+  Piece both;
+  EXPECT_EQ(emopiano_sampler_generate(&both.g, s.s, &p), EMOPIANO_ERROR_INVALID_ARGUMENT);
+  std::fill(p.quadrant_density, p.quadrant_density + 4, 0.0f);
   p.density = 17.0f;
   Piece refused;
   EXPECT_EQ(emopiano_sampler_generate(&refused.g, s.s, &p), EMOPIANO_ERROR_INVALID_ARGUMENT);

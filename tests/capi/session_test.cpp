@@ -143,6 +143,12 @@ TEST(Session, LookaheadWritesTheSameBarsAsWritingOnDemand) {
   p.density = std::nanf("");
   ASSERT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_OK) << emopiano_last_error();
   emopiano_session_free(s);
+  // And before quadrant_density.
+  p = seeded_params(11);
+  p.struct_size = static_cast<uint32_t>(offsetof(emopiano_session_params, quadrant_density));
+  p.quadrant_density[0] = -5.0f;
+  ASSERT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_OK) << emopiano_last_error();
+  emopiano_session_free(s);
 }
 
 TEST(Session, CancelStopsABarAndTheNextCallWritesItAfresh) {
@@ -217,6 +223,11 @@ TEST(Session, ArgumentErrorsAreStatusesWithAMessage) {
   p.density = -1.0f;
   EXPECT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_ERROR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(emopiano_last_error()).find("density"), std::string::npos) << emopiano_last_error();
+  p = seeded_params(0);
+  EXPECT_EQ(p.quadrant_density[3], 0.0f);
+  p.quadrant_density[0] = 2.0f;  // one quadrant of four
+  EXPECT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(emopiano_last_error()).find("quadrant_density"), std::string::npos) << emopiano_last_error();
   p = seeded_params(0);
   p.record = 2;
   EXPECT_EQ(emopiano_session_create(&s, tiny_model(), &p), EMOPIANO_ERROR_INVALID_ARGUMENT);

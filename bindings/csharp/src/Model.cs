@@ -153,6 +153,9 @@ namespace Emopiano
         /// Hold the music near this many notes per beat by when notes come; 0 or null =
         /// the model's own density (at most 16).
         public float? Density;
+        /// Density that follows the emotion: notes per beat for Q1..Q4, which each bar mixes by
+        /// its emotion; null = off. Set this or Density, not both.
+        public float[] QuadrantDensity;
         /// "A minor", "Eb major", "F#m" for models with key tokens; null = drawn from the emotion.
         public string Key;
         public int? TopK, MaxTokens, MaxBars;
@@ -272,6 +275,7 @@ namespace Emopiano
             if (o.RhythmGuidance.HasValue) p.RhythmGuidance = o.RhythmGuidance.Value;
             if (o.ValenceGuidance.HasValue) p.ValenceGuidance = o.ValenceGuidance.Value;
             if (o.Density.HasValue) p.Density = o.Density.Value;
+            if (o.QuadrantDensity != null) p.QuadrantDensity = Native.FourValues(o.QuadrantDensity, "QuadrantDensity");
             if (o.MaxTokens.HasValue) p.MaxTokens = o.MaxTokens.Value;
             if (o.MaxBars.HasValue) p.MaxBars = o.MaxBars.Value;
             if (o.StopAtEos.HasValue) p.StopAtEos = o.StopAtEos.Value ? 1 : 0;

@@ -62,6 +62,7 @@ namespace Emopiano
         public int ReservedValence;
         public float Density;
         public int ReservedDensity;
+        [MarshalAs(UnmanagedType.ByValArray, SizeConst = 4)] public float[] QuadrantDensity;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -95,6 +96,7 @@ namespace Emopiano
         public int Reserved3;
         public float Density;
         public int Reserved4;
+        [MarshalAs(UnmanagedType.ByValArray, SizeConst = 4)] public float[] QuadrantDensity;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -212,6 +214,14 @@ namespace Emopiano
 
     internal static class Native
     {
+        /// A copy of four values for a fixed array of the C params; other lengths are refused.
+        internal static float[] FourValues(float[] values, string name)
+        {
+            if (values.Length != 4)
+                throw new InvalidArgumentException(name + ": " + values.Length + " values; give four, for Q1..Q4");
+            return (float[])values.Clone();
+        }
+
         // Resolved by the runtime: libemopiano.so on LD_LIBRARY_PATH, or the
         // dllmap in Emopiano.dll.config (libemopiano.so.1).
         const string Lib = "emopiano";

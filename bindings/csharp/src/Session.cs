@@ -17,6 +17,8 @@ namespace Emopiano
         public float? ValenceGuidance;
         /// As GenerateOptions.Density.
         public float? Density;
+        /// As GenerateOptions.QuadrantDensity (each bar follows SetEmotion).
+        public float[] QuadrantDensity;
         public int? TopK;
         public bool? ConstrainGrammar;
         /// "A minor", "Eb major", "F#m" for models with key tokens.
@@ -78,6 +80,7 @@ namespace Emopiano
             if (o.RhythmGuidance.HasValue) p.RhythmGuidance = o.RhythmGuidance.Value;
             if (o.ValenceGuidance.HasValue) p.ValenceGuidance = o.ValenceGuidance.Value;
             if (o.Density.HasValue) p.Density = o.Density.Value;
+            if (o.QuadrantDensity != null) p.QuadrantDensity = Native.FourValues(o.QuadrantDensity, "QuadrantDensity");
             if (o.ConstrainGrammar.HasValue) p.ConstrainGrammar = o.ConstrainGrammar.Value ? 1 : 0;
             p.Record = o.Record ? 1 : 0;
             p.Lookahead = o.Lookahead ? 1 : 0;

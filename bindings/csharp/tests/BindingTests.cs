@@ -170,6 +170,13 @@ static class BindingTests
             using (var piece = sampler.Generate(fourBars)) dense = piece.Info.Notes;
             Assert(sparse < 4 * 4 * 2, "about 16 notes at 1 a beat: " + sparse);
             Assert(dense > 4 * 4 * 4, "about 96 notes at 6 a beat: " + dense);
+            fourBars.Density = null;
+            fourBars.QuadrantDensity = new[] { 6f, 1f, 6f, 6f };  // a tense piece at Q2's value
+            using (var piece = sampler.Generate(fourBars))
+                Assert(piece.Info.Notes < 4 * 4 * 2, "about 16 notes at Q2's 1 a beat: " + piece.Info.Notes);
+            fourBars.QuadrantDensity = new[] { 1f, 2f };
+            Throws<InvalidArgumentException>(() => sampler.Generate(fourBars), "two values for four quadrants");
+            fourBars.QuadrantDensity = null;
             fourBars.Density = 17f;
             var density = Throws<InvalidArgumentException>(() => sampler.Generate(fourBars), "density out of range");
             Assert(density.Message.Contains("density"), "message: " + density.Message);

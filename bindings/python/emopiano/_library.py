@@ -116,7 +116,7 @@ class GenerateParams(ctypes.Structure):
         ("guidance", f32), ("reserved_guidance", i32), ("key", char_p),
         ("rhythm_guidance", f32), ("reserved_rhythm", i32),
         ("valence_guidance", f32), ("reserved_valence", i32),
-        ("density", f32), ("reserved_density", i32),
+        ("density", f32), ("reserved_density", i32), ("quadrant_density", f32 * 4),
     ]
 
 
@@ -137,7 +137,7 @@ class SessionParams(ctypes.Structure):
         ("record", i32), ("reserved", i32), ("lookahead", i32), ("reserved1", i32),
         ("rhythm_guidance", f32), ("reserved2", i32),
         ("valence_guidance", f32), ("reserved3", i32),
-        ("density", f32), ("reserved4", i32),
+        ("density", f32), ("reserved4", i32), ("quadrant_density", f32 * 4),
     ]
 
 

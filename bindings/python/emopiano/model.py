@@ -267,7 +267,8 @@ class Sampler(Handle):
         with its valence mirrored (happy/tense, sad/calm), so valence is heard
         after a change too (0 = off, None = the model's default). density:
         hold the music near this many notes per beat by when notes come (0 or
-        None = the model's own density; at most 16). key: "A
+        None = the model's own density; at most 16), or four numbers, notes
+        per beat for Q1..Q4, which each bar mixes by its emotion. key: "A
         minor", "Eb major", "F#m" for models with key tokens (None = drawn
         from the emotion).
 
@@ -305,8 +306,7 @@ class Sampler(Handle):
             params.rhythm_guidance = float(rhythm_guidance)
         if valence_guidance is not None:
             params.valence_guidance = float(valence_guidance)
-        if density is not None:
-            params.density = float(density)
+        _set_density(params, density)
         if key is not None:
             params.key = encode_str(key, "key")
         if stop_at_eos is not None:
@@ -389,3 +389,17 @@ if HAS_MODEL:
     Model._free = lib.emopiano_model_free
     Sampler._free = lib.emopiano_sampler_free
     Generation._free = lib.emopiano_generation_free
+
+
+def _set_density(params, density):
+    """density: None, a number, or four numbers (Q1..Q4) into params."""
+    if density is None:
+        return
+    if isinstance(density, (int, float)):
+        params.density = float(density)
+        return
+    values = [float(d) for d in density]
+    if len(values) != 4:
+        raise InvalidArgumentError(
+            f"density: {len(values)} values; give one, or four for Q1..Q4", -1)
+    params.quadrant_density[:] = values

@@ -10,6 +10,7 @@ from ._library import (HAS_MODEL, Note as NoteStruct, P, SessionBar as BarStruct
 from .emotion import Emotion, _as_emotion
 from .errors import InvalidArgumentError, UnsupportedError, check
 from .midi import Note, take_notes
+from .model import _set_density
 
 _TONICS = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
@@ -56,9 +57,10 @@ class Session(Handle):
         params.seed = seed
         for name, value in (("temperature", temperature), ("top_k", top_k), ("top_p", top_p),
                             ("guidance", guidance), ("rhythm_guidance", rhythm_guidance),
-                            ("valence_guidance", valence_guidance), ("density", density)):
+                            ("valence_guidance", valence_guidance)):
             if value is not None:
                 setattr(params, name, value)
+        _set_density(params, density)
         if constrain_grammar is not None:
             params.constrain_grammar = int(bool(constrain_grammar))
         params.record = int(bool(record))

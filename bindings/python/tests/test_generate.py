@@ -126,6 +126,16 @@ class GenerateTest(unittest.TestCase):
             with self.assertRaises(emopiano.InvalidArgumentError) as caught:
                 sampler.generate("calm", density=-2, **FAST)
             self.assertIn("density", str(caught.exception))
+            # Four values follow the emotion: tense for two bars, then sad.
+            options["max_bars"] = 6
+            with emopiano.Trajectory("Q2@0,Q2@2,Q3@2") as tense_to_sad, \
+                    sampler.generate(tense_to_sad, density=(3, 6, 1, 2), **options) as piece:
+                ticks_per_bar = 4 * 480
+                notes = piece.notes
+                bars = [sum(1 for n in notes if n.start_tick // ticks_per_bar == b) for b in range(6)]
+                self.assertGreater(bars[1], 2 * bars[5], bars)
+            with self.assertRaises(emopiano.InvalidArgumentError):
+                sampler.generate("calm", density=(1, 2, 3), **FAST)
 
     def test_batch_mix_trajectory_and_primer(self):
         with self.model.sampler() as sampler:

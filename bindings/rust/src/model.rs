@@ -314,6 +314,9 @@ pub struct GenerateOptions<'a> {
     /// Hold the music near this many notes per beat by when notes come;
     /// 0 or `None` = the model's own density (at most 16).
     pub density: Option<f32>,
+    /// Density that follows the emotion: notes per beat for Q1..Q4, which
+    /// each bar mixes by its emotion. Set this or `density`, not both.
+    pub quadrant_density: Option<[f32; 4]>,
     /// "A minor", "Eb major", "F#m" for models with key tokens; `None` = drawn from the emotion.
     pub key: Option<&'a str>,
     pub seed: u64,
@@ -359,6 +362,10 @@ impl<'a> GenerateOptions<'a> {
     }
     pub fn density(mut self, notes_per_beat: f32) -> Self {
         self.density = Some(notes_per_beat);
+        self
+    }
+    pub fn quadrant_density(mut self, notes_per_beat: [f32; 4]) -> Self {
+        self.quadrant_density = Some(notes_per_beat);
         self
     }
     pub fn key(mut self, key: &'a str) -> Self {
@@ -521,6 +528,9 @@ impl Sampler {
         }
         if let Some(v) = options.density {
             params.density = v;
+        }
+        if let Some(v) = options.quadrant_density {
+            params.quadrant_density = v;
         }
         let key;
         if let Some(text) = options.key {

@@ -27,6 +27,8 @@ pub struct SessionOptions<'a> {
     pub valence_guidance: Option<f32>,
     /// As `GenerateOptions::density`.
     pub density: Option<f32>,
+    /// As `GenerateOptions::quadrant_density` (each bar follows `set_emotion`).
+    pub quadrant_density: Option<[f32; 4]>,
     pub constrain_grammar: Option<bool>,
     /// "A minor", "Eb major", "F#m" for models with key tokens.
     pub key: Option<&'a str>,
@@ -72,6 +74,10 @@ impl<'a> SessionOptions<'a> {
     }
     pub fn density(mut self, notes_per_beat: f32) -> Self {
         self.density = Some(notes_per_beat);
+        self
+    }
+    pub fn quadrant_density(mut self, notes_per_beat: [f32; 4]) -> Self {
+        self.quadrant_density = Some(notes_per_beat);
         self
     }
     pub fn key(mut self, key: &'a str) -> Self {
@@ -150,6 +156,9 @@ impl Session {
         }
         if let Some(v) = options.density {
             p.density = v;
+        }
+        if let Some(v) = options.quadrant_density {
+            p.quadrant_density = v;
         }
         if let Some(v) = options.constrain_grammar {
             p.constrain_grammar = v as i32;

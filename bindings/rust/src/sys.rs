@@ -141,6 +141,7 @@ pub struct emopiano_generate_params {
     pub reserved_valence: i32,
     pub density: f32,
     pub reserved_density: i32,
+    pub quadrant_density: [f32; 4],
 }
 
 #[repr(C)]
@@ -182,6 +183,7 @@ pub struct emopiano_session_params {
     pub reserved3: i32,
     pub density: f32,
     pub reserved4: i32,
+    pub quadrant_density: [f32; 4],
 }
 
 #[repr(C)]

@@ -66,7 +66,7 @@ fn every_bound_struct_has_the_c_layout() {
             constrain_grammar, quadrant, reserved, emotion, trajectory, primer_path, primer_data,
             primer_size, on_note, note_user_data, progress, progress_user_data, cancel, guidance,
             reserved_guidance, key, rhythm_guidance, reserved_rhythm, valence_guidance, reserved_valence,
-            density, reserved_density
+            density, reserved_density, quadrant_density
         }),
         layout!(emopiano_generation_info {
             struct_size, stop_reason, prompt_tokens, generated_tokens, notes, bars, reserved, seed,
@@ -75,7 +75,8 @@ fn every_bound_struct_has_the_c_layout() {
         layout!(emopiano_session_params {
             struct_size, temperature, top_k, top_p, seed, guidance, constrain_grammar, emotion, key,
             primer_path, primer_data, primer_size, record, reserved, lookahead, reserved1,
-            rhythm_guidance, reserved2, valence_guidance, reserved3, density, reserved4
+            rhythm_guidance, reserved2, valence_guidance, reserved3, density, reserved4,
+            quadrant_density
         }),
         layout!(emopiano_session_bar {
             struct_size, ticks_per_beat, index, start_tick, end_tick, start_seconds, end_seconds, bpm,

@@ -297,6 +297,14 @@ fn density_is_passed_through() {
     assert_eq!(sparse.bars, 4);
     assert!(sparse.notes < 4 * 4 * 2, "{} notes at 1 a beat", sparse.notes);
     assert!(dense.notes > 4 * 4 * 4, "{} notes at 6 a beat", dense.notes);
+    // Per quadrant: a tense piece at Q2's value.
+    let tense = sampler
+        .generate(four_bars(0.0).quadrant_density([6.0, 1.0, 6.0, 6.0]))
+        .unwrap()
+        .info();
+    assert!(tense.notes < 4 * 4 * 2, "{} notes at Q2's 1 a beat", tense.notes);
+    let both = sampler.generate(four_bars(1.0).quadrant_density([1.0; 4]));
+    assert_eq!(both.err().unwrap().status(), Status::InvalidArgument);
 }
 
 #[test]
