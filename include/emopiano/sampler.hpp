@@ -80,8 +80,8 @@ struct SamplingParams {
   // with a null emotion, chosen by measurement, docs/evaluation.md; 0 for
   // others).
   float valence_guidance = -1.0f;
-  // Density: hold the piece near this many notes per beat, measured over its
-  // last two bars. Only the choice of when the next note comes is tilted
+  // Density: hold the piece near this many notes per beat, measured with a
+  // memory of about a bar. Only the choice of when the next note comes is tilted
   // (a gap, another note in the same chord, a new bar); what is played stays
   // the model's. Guidance makes the fast quadrants denser than real music
   // and a long piece grows denser as it goes (docs/evaluation.md, "Density").

@@ -49,9 +49,10 @@ struct ImplAccess;  // src/core/impl_access.hpp
 struct SessionOptions {
   // The emotion of the first bar; set_emotion() changes it later.
   EmotionMix emotion;
-  // temperature, top_k, top_p, seed, constrain_grammar, density and the
-  // three guidance weights apply; valence_guidance is off unless set (> 0): its row runs
-  // from the first bar and costs 1.6x per token (docs/live.md).
+  // temperature, top_k, top_p, seed, constrain_grammar, density,
+  // quadrant_density (each bar's target follows set_emotion) and the three
+  // guidance weights apply; valence_guidance is off unless set (> 0): its
+  // row runs from the first bar and costs 1.6x per token (docs/live.md).
   // max_tokens, max_bars and stop_at_eos do not: a session never ends by
   // itself (EOS is never sampled).
   SamplingParams params;

@@ -28,7 +28,7 @@ void add_sampling_options(Args& args) {
   args.option("density", "N|Q1,Q2,Q3,Q4",
               "hold the music near N notes per beat, by when notes come; four values follow the emotion "
               "(notes per beat for Q1..Q4, mixed by each bar's emotion; `emopiano dataset` prints a "
-              "collection's). 0 = off, the model's own density (default 0)",
+              "collection's). 0 = off, the model's own density",
               "0");
 }
 

@@ -9,9 +9,9 @@
 //   logit += k * (r * d - n)
 //
 // (another note in this cell: d = 0, n = 1; Position p: d = p - here, n = 1;
-// Bar: d = the rest of the bar, n = 0; d at most one beat). k > 0 favours longer gaps and fewer
-// notes to a cell, k < 0 the opposite; everything else (pitch, velocity,
-// duration, tempo, pedal) is the model's own. k follows the density
+// Bar: d = the rest of the bar, n = 0; d at most one beat). k > 0 favours
+// longer gaps and fewer notes to a cell, k < 0 the opposite; everything else
+// (pitch, velocity, duration, tempo, pedal) is the model's own. k follows the density
 // measured with a memory of about a bar, e = log(measured / target), as a
 // proportional-integral controller, so the piece settles at the target
 // whatever the emotion and the guidance ask.

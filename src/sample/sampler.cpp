@@ -58,7 +58,7 @@ struct Piece {
   float key_valence = 0.0f;                       // the emotion's valence where `key` was set
   bool valence_changed = false;                   // past the trajectory's change of valence: valence guidance engages
   std::vector<int32_t> forced;                    // tokens the next steps take instead of sampling
-  std::optional<sample::DensityControl> density;  // with SamplingParams::density
+  std::optional<sample::DensityControl> density;  // with a density or quadrant_density
   bool has_note = false;                          // a note completed (primer included)
   bool done = false;
   StopReason reason = StopReason::eos;

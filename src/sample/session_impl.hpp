@@ -39,7 +39,7 @@ struct GenerationSession::Impl {
     float key_valence = 0.0f;       // the emotion's valence where `key` was set
     bool valence_changed = false;   // it has moved kValenceChange from the opening's: valence guidance engages
     std::vector<int32_t> forced;    // tokens the next steps take instead of sampling
-    std::optional<sample::DensityControl> density;  // with SamplingParams::density
+    std::optional<sample::DensityControl> density;  // with a density or quadrant_density
     int32_t bar_offset = 0;                         // grammar bar - bar input (the window re-bases bars)
     int64_t sequence_length = 0;                    // tokens since opening
     int64_t bars_written = 0;
