@@ -392,9 +392,18 @@ if HAS_MODEL:
 
 
 def _set_density(params, density):
-    """density: None, a number, or four numbers (Q1..Q4) into params."""
+    """density: None, a number, four numbers (Q1..Q4), or the command line's
+    text ("2.5" or "4.58,5.35,3.04,3.16") into params."""
     if density is None:
         return
+    if isinstance(density, str):
+        try:
+            density = [float(d) for d in density.split(",")]
+        except ValueError:
+            raise InvalidArgumentError(f"density '{density}' is not one number or four joined by commas",
+                                       -1) from None
+        if len(density) == 1:
+            density = density[0]
     if isinstance(density, (int, float)):
         params.density = float(density)
         return

@@ -134,8 +134,12 @@ class GenerateTest(unittest.TestCase):
                 notes = piece.notes
                 bars = [sum(1 for n in notes if n.start_tick // ticks_per_bar == b) for b in range(6)]
                 self.assertGreater(bars[1], 2 * bars[5], bars)
+                with sampler.generate(tense_to_sad, density="3,6,1,2", **options) as again:
+                    self.assertEqual(again.tokens, piece.tokens)
             with self.assertRaises(emopiano.InvalidArgumentError):
                 sampler.generate("calm", density=(1, 2, 3), **FAST)
+            with self.assertRaises(emopiano.InvalidArgumentError):
+                sampler.generate("calm", density="a,b", **FAST)
 
     def test_batch_mix_trajectory_and_primer(self):
         with self.model.sampler() as sampler:
