@@ -71,7 +71,13 @@ DensityControl::DensityControl(const Tokenizer& tokenizer, float notes_per_beat)
 void DensityControl::set_target(float notes_per_beat) {
   const double target = static_cast<double>(notes_per_beat) / positions_per_beat_;
   if (!enabled() || !(target > 0.0) || target == target_per_step_) return;
-  // The notes counted beyond the old target say nothing of the new one.
+  // The measure is carried over in proportion, so a change of target moves
+  // the reference, not the music's memory: the model's own answer to the new
+  // emotion makes the change, and the control corrects what is left. Measured
+  // against the new target as it stood, music at the old density would be
+  // pushed into a near-empty bar. The notes counted beyond the old target say
+  // nothing of the new one.
+  notes_ *= target / target_per_step_;
   target_per_step_ = target;
   surplus_ = 0.0;
 }
