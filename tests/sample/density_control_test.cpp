@@ -92,6 +92,9 @@ TEST(DensityControl, TooDenseFavoursLongerGapsAndFewerNotesToAChord) {
   EXPECT_LT(at(tok, l, "Position_8"), at(tok, l, "Position_12"));
   EXPECT_LT(at(tok, l, "Position_12"), at(tok, l, "Bar"));
   EXPECT_GT(at(tok, l, "Bar"), 0.0f);
+  // A gap counts up to a beat: past it, a longer gap (or the rest of the bar
+  // empty) is not favoured more.
+  EXPECT_EQ(at(tok, l, "Position_11"), at(tok, l, "Position_15"));
   // Only when to play is tilted: the end of the piece is left alone.
   ASSERT_TRUE(mask[static_cast<size_t>(tok.eos_id())]);
   EXPECT_EQ(l[static_cast<size_t>(tok.eos_id())], 0.0f);
@@ -129,7 +132,10 @@ TEST(DensityControl, TheMultiplierFollowsWhichSideOfTheTargetTheMusicIs) {
   feed(tok, denser, tokens);
   EXPECT_LT(std::abs(at_target.multiplier()), 0.3);
   EXPECT_GT(sparser.multiplier(), 1.0);
-  EXPECT_LT(denser.multiplier(), -1.0);
+  EXPECT_LT(denser.multiplier(), -1.0);  // A new target carries the measure over in proportion: music that was at
+  // its target is not pushed towards the new one by its past.
+  at_target.set_target(1.0f);
+  EXPECT_NEAR(at_target.multiplier(), 0.0, 0.3);
 }
 
 TEST(DensityControl, NotesPerBeatCountsTheBarsFromTheFirstNoteToTheLast) {
